@@ -1,0 +1,5 @@
+"""`python -m tracehouse` runs the command-line tool."""
+
+from tracehouse.cli.main import main
+
+main()

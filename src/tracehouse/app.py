@@ -1,0 +1,104 @@
+"""`create_app(settings)`: the ASGI app. Wiring only; nothing happens at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import FastAPI
+
+from tracehouse import __version__
+from tracehouse.config import Settings
+from tracehouse.health import router as health_router
+from tracehouse.http import errors
+from tracehouse.http.middleware import RequestContext
+from tracehouse.http.ratelimit import MemoryLimiter, PostgresLimiter
+from tracehouse.http.responses import JSONResponse
+from tracehouse.ingest.writer import Writer
+from tracehouse.jobs import retention
+from tracehouse.observations.routes import router as observations_router
+from tracehouse.pricing.routes import router as models_router
+from tracehouse.projects.routes import router as management_router
+from tracehouse.runtime import Runtime
+from tracehouse.scores.routes import router as scores_router
+from tracehouse.sessions.routes import router as sessions_router
+from tracehouse.store.engine import open_database
+from tracehouse.traces.routes import router as traces_router
+
+ROUTERS = (
+    health_router,
+    traces_router,
+    observations_router,
+    sessions_router,
+    scores_router,
+    models_router,
+    management_router,
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app. The database must already be migrated (`tracehouse migrate` or `serve`)."""
+    settings = settings or Settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db = open_database(settings)
+        limiter = MemoryLimiter() if db.is_sqlite else PostgresLimiter(db.writer)
+        writer = Writer(
+            db.writer, max_pending=settings.write_queue_size, max_group=settings.write_batch_size
+        )
+        await writer.start()
+        app.state.runtime = Runtime(settings=settings, db=db, writer=writer, limiter=limiter)
+        job = None
+        if settings.retention_interval_seconds > 0:
+            job = asyncio.create_task(
+                retention.run_forever(
+                    db.writer,
+                    interval=settings.retention_interval_seconds,
+                    test_data_days=settings.test_data_days,
+                )
+            )
+        try:
+            yield
+        finally:
+            if job is not None:
+                job.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await job
+            await writer.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="Tracehouse",
+        version=__version__,
+        description="Observability for LLM applications and AI agents: traces, costs, scores.",
+        lifespan=lifespan,
+        default_response_class=JSONResponse,
+    )
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    anonymous = _AnonymousHeaders(settings)
+    app.add_middleware(
+        RequestContext, max_body_bytes=settings.max_body_bytes, anonymous_headers=anonymous
+    )
+    return app
+
+
+class _AnonymousHeaders:
+    """Rate-limit headers for responses that did not authenticate (per client address)."""
+
+    def __init__(self, settings: Settings):
+        self._limiter = MemoryLimiter()
+        self._per_minute, self._burst = settings.rate_limits[settings.default_plan]
+
+    def __call__(self, scope: Any) -> dict[str, str]:
+        client = scope.get("client") or ("unknown", 0)
+        decision = self._limiter.hit(f"ip:{client[0]}", self._per_minute, self._burst)
+        return (
+            decision.headers()
+            if decision.allowed
+            else {k: v for k, v in decision.headers().items() if k != "Retry-After"}
+        )

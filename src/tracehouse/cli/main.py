@@ -1,0 +1,121 @@
+"""The `tracehouse` command: `serve` and `migrate` (more command groups join here)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from pydantic import ValidationError
+
+from tracehouse import __version__
+from tracehouse.config import Settings
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings from the environment, with command-line flags on top; exit 2 when invalid."""
+    given = {key: value for key, value in overrides.items() if value is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        raise click.UsageError(f"invalid configuration:\n{exc}") from exc
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="tracehouse")
+def main() -> None:
+    """Tracehouse: observability for LLM applications and AI agents."""
+
+
+@main.command()
+@click.option("--host", help="Interface to listen on [env TRACEHOUSE_HOST, default 127.0.0.1].")
+@click.option("--port", type=int, help="Port [env TRACEHOUSE_PORT, default 8000].")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data directory for SQLite [env TRACEHOUSE_DATA_DIR, default ./data].",
+)
+@click.option("--database-url", help="Database URL [env TRACEHOUSE_DATABASE_URL].")
+@click.option(
+    "--workers", type=int, default=1, show_default=True, help="Server processes (PostgreSQL only)."
+)
+def serve(
+    host: str | None,
+    port: int | None,
+    data_dir: Path | None,
+    database_url: str | None,
+    workers: int,
+) -> None:
+    """Migrate the database, create the first admin and keys if needed, and serve."""
+    import uvicorn
+
+    from tracehouse.bootstrap import bootstrap
+    from tracehouse.store.engine import open_database
+    from tracehouse.store.migrate import upgrade
+
+    settings = load_settings(host=host, port=port, data_dir=data_dir, database_url=database_url)
+    if workers > 1 and settings.is_sqlite:
+        raise click.UsageError("--workers > 1 needs PostgreSQL (SQLite has a single writer).")
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
+    )
+    upgrade(settings)
+    db = open_database(settings)
+    try:
+        created = bootstrap(db.writer, settings)
+    finally:
+        db.dispose()
+    if created is not None:
+        click.echo(created.report(settings.base_url))
+    else:
+        click.echo(f"Tracehouse is running at {settings.base_url}")
+    _export(settings)
+    uvicorn.run(
+        "tracehouse.cli.main:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level=settings.log_level,
+        access_log=False,
+    )
+
+
+def _export(settings: Settings) -> None:
+    # Worker processes build their Settings from the environment: hand the flags down.
+    os.environ["TRACEHOUSE_HOST"] = settings.host
+    os.environ["TRACEHOUSE_PORT"] = str(settings.port)
+    os.environ["TRACEHOUSE_DATA_DIR"] = str(settings.data_dir)
+    if settings.database_url:
+        os.environ["TRACEHOUSE_DATABASE_URL"] = settings.database_url
+
+
+def app_from_env() -> Any:
+    """The app factory uvicorn calls in each worker."""
+    from tracehouse.app import create_app
+
+    return create_app(Settings())
+
+
+@main.command()
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--database-url")
+@click.option("--revision", default="head", show_default=True, help="Target revision.")
+def migrate(data_dir: Path | None, database_url: str | None, revision: str) -> None:
+    """Bring the database schema up to date (Alembic)."""
+    from tracehouse.store.migrate import upgrade
+
+    settings = load_settings(data_dir=data_dir, database_url=database_url)
+    try:
+        upgrade(settings, revision)
+    except Exception as exc:
+        click.echo(f"error: migration failed: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"database is at revision {revision}")
+
+
+if __name__ == "__main__":
+    main()

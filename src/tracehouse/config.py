@@ -1,0 +1,100 @@
+"""Settings: every `TRACEHOUSE_*` environment variable, documented, validated at start."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Requests per minute and burst size for each plan tier (seed 001).
+DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
+    "free": (60, 10),
+    "pro": (600, 100),
+    "enterprise": (6000, 1000),
+}
+
+
+class Settings(BaseSettings):
+    """Server configuration. Every field is read from `TRACEHOUSE_<FIELD>`."""
+
+    model_config = SettingsConfigDict(env_prefix="TRACEHOUSE_", extra="ignore")
+
+    host: str = Field("127.0.0.1", description="Interface the server listens on.")
+    port: int = Field(8000, description="Port the server listens on.")
+    data_dir: Path = Field(
+        Path("data"), description="Directory for the SQLite database and other local state."
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL; `postgresql://…` for PostgreSQL. Default: SQLite in data_dir.",
+    )
+    public_url: str | None = Field(
+        None, description="URL printed and shown to users; default http://host:port."
+    )
+    max_body_bytes: int = Field(
+        20 * 1024 * 1024, description="Largest accepted request body (after decompression)."
+    )
+    default_plan: str = Field(
+        "enterprise", description="Plan tier of new projects: free, pro or enterprise."
+    )
+    rate_limits: dict[str, tuple[int, int]] = Field(
+        default_factory=lambda: dict(DEFAULT_RATE_LIMITS),
+        description='Per plan: [requests per minute, burst], as JSON: {"free": [60, 10], …}.',
+    )
+    rate_limit_enabled: bool = Field(True, description="Enforce per-key rate limits.")
+    write_queue_size: int = Field(
+        20_000, description="Most records waiting to be written; past it ingestion answers 503."
+    )
+    write_batch_size: int = Field(
+        5_000, description="Most records the writer commits in one transaction."
+    )
+    sqlite_synchronous: str = Field(
+        "FULL", description="SQLite `synchronous` pragma: FULL (durable at power loss) or NORMAL."
+    )
+    test_data_days: int = Field(5, description="Days data written with a test key is kept.")
+    retention_interval_seconds: float = Field(
+        3600.0, description="How often the retention job runs; 0 disables it."
+    )
+    login_token_hours: int = Field(24 * 7, description="Lifetime of a login token.")
+    init_org_name: str | None = Field(None, description="First start: organization name.")
+    init_project_name: str | None = Field(None, description="First start: project name.")
+    init_user_email: str | None = Field(None, description="First start: admin e-mail.")
+    init_user_password: str | None = Field(None, description="First start: admin password.")
+    init_public_key: str | None = Field(None, description="First start: the live public key.")
+    init_secret_key: str | None = Field(None, description="First start: the live secret key.")
+    log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+
+    @field_validator("default_plan")
+    @classmethod
+    def _known_plan(cls, value: str) -> str:
+        if value not in DEFAULT_RATE_LIMITS:
+            raise ValueError(f"must be one of {', '.join(DEFAULT_RATE_LIMITS)}")
+        return value
+
+    @field_validator("sqlite_synchronous")
+    @classmethod
+    def _known_sync(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"FULL", "NORMAL", "EXTRA"}:
+            raise ValueError("must be FULL, NORMAL or EXTRA")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, normalised to the drivers Tracehouse uses (psycopg 3)."""
+        if not self.database_url:
+            return f"sqlite:///{(self.data_dir / 'tracehouse.db').resolve()}"
+        url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"

@@ -1,0 +1,83 @@
+"""The domain error tree: every error a service raises, each with its API code and HTTP status."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class TracehouseError(Exception):
+    """Base of every error the API reports; `code` and `status` go into the error envelope."""
+
+    code: ClassVar[str] = "internal_error"
+    status: ClassVar[int] = 500
+
+    def __init__(self, message: str, details: Any = None, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        self.headers = headers or {}
+
+
+class InvalidRequest(TracehouseError):
+    code = "invalid_request"
+    status = 400
+
+
+class Unauthorized(TracehouseError):
+    code = "unauthorized"
+    status = 401
+
+
+class QuotaExceeded(TracehouseError):
+    code = "quota_exceeded"
+    status = 402
+
+
+class Forbidden(TracehouseError):
+    code = "forbidden"
+    status = 403
+
+
+class NotFound(TracehouseError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(TracehouseError):
+    code = "conflict"
+    status = 409
+
+
+class PayloadTooLarge(TracehouseError):
+    code = "payload_too_large"
+    status = 413
+
+
+class ValidationFailed(TracehouseError):
+    code = "validation_error"
+    status = 422
+
+
+class RateLimited(TracehouseError):
+    code = "rate_limited"
+    status = 429
+
+
+class Unavailable(TracehouseError):
+    code = "unavailable"
+    status = 503
+
+
+ALL_ERRORS: tuple[type[TracehouseError], ...] = (
+    InvalidRequest,
+    Unauthorized,
+    QuotaExceeded,
+    Forbidden,
+    NotFound,
+    Conflict,
+    PayloadTooLarge,
+    ValidationFailed,
+    RateLimited,
+    TracehouseError,
+    Unavailable,
+)

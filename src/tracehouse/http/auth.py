@@ -1,0 +1,209 @@
+"""The one auth dependency: API keys (Bearer, X-API-Key, Basic) and login tokens, resolved to a
+project scope or a manager, with the per-key rate limit applied."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+
+from tracehouse.clock import now_us
+from tracehouse.errors import Forbidden, NotFound, RateLimited, Unauthorized
+from tracehouse.keys import service as keys
+from tracehouse.projects import service as projects
+from tracehouse.projects import store as project_store
+from tracehouse.runtime import Runtime, runtime
+from tracehouse.users import service as users
+
+_TOUCH_EVERY_US = 60_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """What the request presented: a key secret (with the public key for Basic) or a token."""
+
+    secret: str
+    public_key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """An authenticated caller: an API key or a logged-in user."""
+
+    key: Any = None
+    user: Any = None
+
+    @property
+    def rate_key(self) -> str:
+        return f"key:{self.key['key_rowid']}" if self.key else f"user:{self.user['user_rowid']}"
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectScope:
+    """The project a data-plane request acts on, and what the caller may do there."""
+
+    project_rowid: int
+    project_id: str
+    org_rowid: int
+    access: str
+    is_test: bool
+    principal: Principal
+
+    def require_write(self) -> None:
+        if self.access == "read":
+            raise Forbidden("This API key is read-only.")
+
+
+def credential(request: Request) -> Credential | None:
+    """Extract the credential; X-API-Key wins over Authorization."""
+    api_key = request.headers.get("x-api-key")
+    if api_key:
+        return Credential(api_key.strip())
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    value = value.strip()
+    if scheme.lower() == "bearer" and value:
+        return Credential(value)
+    if scheme.lower() == "basic" and value:
+        try:
+            public, _, secret = base64.b64decode(value).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise Unauthorized("Malformed Basic credentials.") from exc
+        if secret:
+            return Credential(secret, public)
+    return None
+
+
+def authenticate(rt: Runtime, request: Request) -> Principal:
+    """Who is calling; 401 when nobody valid is."""
+    cred = credential(request)
+    if cred is None:
+        raise Unauthorized(
+            "Missing API key: send Authorization: Bearer <secret key>, X-API-Key, or Basic auth."
+        )
+    with rt.db.reader.connect() as conn:
+        key = keys.authenticate(conn, cred.secret)
+        if key is not None:
+            if cred.public_key is not None and cred.public_key != key["public_key"]:
+                raise Unauthorized("The public key does not match the secret key.")
+            _touch(rt, key)
+            return Principal(key=key)
+        user = users.user_for_token(conn, cred.secret) if cred.public_key is None else None
+    if user is None:
+        raise Unauthorized("Invalid, revoked or expired API key or token.")
+    return Principal(user=user)
+
+
+def _touch(rt: Runtime, key: Any) -> None:
+    now = now_us()
+    if now - rt.key_touches.get(key["key_rowid"], 0) < _TOUCH_EVERY_US:
+        return
+    rt.key_touches[key["key_rowid"]] = now
+    with rt.db.writer.begin() as conn:
+        keys.touch(conn, key["key_rowid"])
+
+
+def _limit(rt: Runtime, request: Request, principal: Principal, plan: str) -> None:
+    if not rt.settings.rate_limit_enabled:
+        return
+    per_minute, burst = rt.settings.rate_limits.get(plan, rt.settings.rate_limits["enterprise"])
+    decision = rt.limiter.hit(principal.rate_key, per_minute, burst)
+    request.state.rate_headers = decision.headers()
+    if not decision.allowed:
+        raise RateLimited(
+            f"Rate limit of {per_minute} requests per minute exceeded; retry in "
+            f"{decision.retry_after} s.",
+            {"limit": per_minute, "retry_after": decision.retry_after},
+            headers=decision.headers(),
+        )
+
+
+def project_scope(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> ProjectScope:
+    """Data-plane dependency: the caller's project (from the key, or the project headers)."""
+    principal = authenticate(rt, request)
+    project = _resolve_project(rt, request, principal)
+    _limit(rt, request, principal, project["plan"])
+    key = principal.key
+    return ProjectScope(
+        project_rowid=project["project_rowid"],
+        project_id=project["id"],
+        org_rowid=project["org_rowid"],
+        access=key["access"] if key else "write",
+        is_test=bool(key and key["environment"] == "test"),
+        principal=principal,
+    )
+
+
+def _resolve_project(rt: Runtime, request: Request, principal: Principal) -> Any:
+    key = principal.key
+    project_id = request.headers.get("x-project-id")
+    project_name = request.headers.get("x-project-name")
+    if key is not None and key["project_rowid"] is not None:
+        with rt.db.reader.connect() as conn:
+            return project_store.find_project(conn, project_rowid=key["project_rowid"])
+    if not project_id and not project_name:
+        raise Unauthorized(
+            "This credential is not bound to a project: send X-Project-ID or X-Project-Name."
+        )
+    if project_id:
+        with rt.db.reader.connect() as conn:
+            project = project_store.find_project(conn, project_id=project_id)
+        if project is None or not _may_use_org(rt, principal, project["org_rowid"]):
+            raise NotFound(f"No project {project_id!r}.")
+        return project
+    assert project_name is not None
+    if key is None:
+        raise Unauthorized("Login tokens name their project with X-Project-ID.")
+    with rt.db.writer.begin() as conn:
+        return projects.ensure_project(
+            conn, key["org_rowid"], project_name.strip(), rt.settings.default_plan
+        )
+
+
+def _may_use_org(rt: Runtime, principal: Principal, org_rowid: int) -> bool:
+    if principal.key is not None:
+        return bool(principal.key["org_rowid"] == org_rowid)
+    user = principal.user
+    if user["is_admin"]:
+        return True
+    with rt.db.reader.connect() as conn:
+        return project_store.member_role(conn, org_rowid, user["user_rowid"]) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Manager:
+    """A caller of the management endpoints: a user (by login token) or an org admin key."""
+
+    principal: Principal
+
+    def can_manage(self, rt: Runtime, org_rowid: int) -> bool:
+        key, user = self.principal.key, self.principal.user
+        if key is not None:
+            return bool(key["org_rowid"] == org_rowid)
+        if user["is_admin"]:
+            return True
+        with rt.db.reader.connect() as conn:
+            role = project_store.member_role(conn, org_rowid, user["user_rowid"])
+        return role in projects.ADMIN_ROLES
+
+    def require_org(self, rt: Runtime, org_rowid: int) -> None:
+        """404 for an org the caller may not manage (its existence is not revealed)."""
+        if not self.can_manage(rt, org_rowid):
+            raise NotFound("No such organization or project.")
+
+
+def manager(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Manager:
+    """Management dependency: a login token, or an org key with admin access."""
+    principal = authenticate(rt, request)
+    if principal.key is not None and principal.key["access"] != "admin":
+        raise Forbidden("Management needs a login token or an organization admin key.")
+    _limit(rt, request, principal, "enterprise")
+    return Manager(principal)
+
+
+ProjectScopeDep = Annotated[ProjectScope, Depends(project_scope)]
+ManagerDep = Annotated[Manager, Depends(manager)]
+RuntimeDep = Annotated[Runtime, Depends(runtime)]

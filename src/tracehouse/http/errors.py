@@ -1,0 +1,98 @@
+"""The one error handler: every error (ours, validation, unknown routes) becomes the envelope."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from tracehouse.errors import ALL_ERRORS, TracehouseError
+from tracehouse.http.responses import JSONResponse, error_response
+from tracehouse.http.schemas import ErrorEnvelope
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {
+    400: "invalid_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "invalid_request",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "invalid_request",
+    422: "validation_error",
+    429: "rate_limited",
+    503: "unavailable",
+}
+
+
+def _request_id(request: Request) -> str | None:
+    return getattr(request.state, "request_id", None)
+
+
+async def _ours(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, TracehouseError)
+    return error_response(
+        exc.status, exc.code, exc.message, exc.details, _request_id(request), exc.headers
+    )
+
+
+def field_errors(errors: Any) -> list[dict[str, Any]]:
+    """Pydantic errors as [{"field": "a.b", "message": …, "type": …}], body/query prefix dropped."""
+    out = []
+    for error in errors:
+        location = [str(part) for part in error.get("loc", ())]
+        if location and location[0] in {"body", "query", "path", "header"}:
+            location = location[1:]
+        out.append(
+            {"field": ".".join(location), "message": error.get("msg"), "type": error.get("type")}
+        )
+    return out
+
+
+async def _validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = exc.errors()
+    if any(error.get("type") == "json_invalid" for error in errors):
+        return error_response(
+            400, "invalid_request", "Request body is not valid JSON.", None, _request_id(request)
+        )
+    details = field_errors(errors)
+    names = ", ".join(d["field"] or "body" for d in details[:5])
+    return error_response(
+        422, "validation_error", f"Invalid fields: {names}.", details, _request_id(request)
+    )
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "invalid_request")
+    message = str(exc.detail) if exc.detail else code
+    if exc.status_code == 404 and message == "Not Found":
+        message = f"No route {request.method} {request.url.path}."
+    return error_response(exc.status_code, code, message, None, _request_id(request), exc.headers)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    return error_response(
+        500, "internal_error", "Internal server error.", None, _request_id(request)
+    )
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on an app."""
+    app.add_exception_handler(TracehouseError, _ours)
+    app.add_exception_handler(RequestValidationError, _validation)
+    app.add_exception_handler(HTTPException, _http)
+    app.add_exception_handler(Exception, _unexpected)
+
+
+def error_responses(*errors: type[TracehouseError]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for a route: each possible error with the envelope schema."""
+    chosen = errors or ALL_ERRORS
+    return {err.status: {"model": ErrorEnvelope, "description": f"`{err.code}`"} for err in chosen}

@@ -1,0 +1,91 @@
+"""The one write path: canonical records in, merged and priced rows committed, totals rolled up."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+from tracehouse import jsontext
+from tracehouse.ingest import merge
+from tracehouse.ingest import store as ingest_store
+from tracehouse.pricing.catalog import CustomPrice, compute_cost
+from tracehouse.records import Batch, Usage
+from tracehouse.store.tables import observations, scores, traces
+
+
+def make_pricer(custom: Sequence[CustomPrice]) -> merge.Pricer:
+    """A pricer for one project: its custom prices first, then the built-in table."""
+
+    def price(row: dict[str, Any]) -> tuple[float | None, float | None, float | None]:
+        usage = Usage(
+            input_tokens=row.get("input_tokens"),
+            output_tokens=row.get("output_tokens"),
+            total_tokens=row.get("total_tokens"),
+            cache_read_tokens=row.get("cache_read_tokens"),
+            cache_write_tokens=row.get("cache_write_tokens"),
+            reasoning_tokens=row.get("reasoning_tokens"),
+        )
+        if usage.input_tokens is None and usage.output_tokens is None and not usage.total_tokens:
+            return (None, None, None)
+        cost = compute_cost(row["model"], row.get("provider"), usage, row.get("start_time"), custom)
+        if cost is None:
+            return (None, None, None)
+        return (cost.input, cost.output, cost.total)
+
+    return price
+
+
+def apply_batch(
+    conn: Connection,
+    project_rowid: int,
+    batch: Batch,
+    *,
+    is_test: bool,
+    pricer: merge.Pricer,
+    now: int,
+) -> None:
+    """Write one batch inside the caller's transaction: merge, price, upsert, roll up."""
+    trace_changes = merge.fold(
+        ((t.id, merge.trace_changes(t)) for t in batch.traces), merge.TRACE_DICT_COLUMNS
+    )
+    observation_changes = merge.fold(
+        ((o.id, merge.observation_changes(o)) for o in batch.observations),
+        merge.OBSERVATION_DICT_COLUMNS,
+    )
+    for changes in observation_changes.values():
+        trace_changes.setdefault(changes["trace_id"], {})
+    stored_traces = ingest_store.fetch_stored(conn, traces, project_rowid, trace_changes)
+    trace_rows = [
+        merge.trace_row(trace_id, changes, stored_traces.get(trace_id), now)
+        for trace_id, changes in trace_changes.items()
+    ]
+    ingest_store.write_rows(conn, traces, trace_rows, project_rowid, is_test, now)
+    if observation_changes:
+        stored = ingest_store.fetch_stored(conn, observations, project_rowid, observation_changes)
+        observation_rows = [
+            merge.observation_row(oid, changes, stored.get(oid), now, pricer)
+            for oid, changes in observation_changes.items()
+        ]
+        ingest_store.write_rows(conn, observations, observation_rows, project_rowid, is_test, now)
+    score_rows = [merge.score_row(s, now) for s in batch.scores]
+    ingest_store.write_rows(conn, scores, score_rows, project_rowid, is_test, now)
+    if trace_changes:
+        ingest_store.roll_up(conn, project_rowid, _trace_models(stored_traces, trace_changes, observation_changes))
+
+
+def _trace_models(
+    stored: dict[str, dict[str, Any]],
+    trace_changes: dict[str, dict[str, Any]],
+    observation_changes: dict[str, dict[str, Any]],
+) -> dict[str, list[str]]:
+    """Each trace's models: those stored plus those this batch's observations name."""
+    models: dict[str, set[str]] = {
+        trace_id: set(jsontext.loads(stored[trace_id]["models"]) or []) if trace_id in stored else set()
+        for trace_id in trace_changes
+    }
+    for changes in observation_changes.values():
+        if changes.get("model"):
+            models[changes["trace_id"]].add(changes["model"])
+    return {trace_id: sorted(names) for trace_id, names in models.items()}

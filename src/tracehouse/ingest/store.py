@@ -1,0 +1,179 @@
+"""SQL of the write path: read what is stored for a batch, upsert rows, roll up trace totals."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, and_, bindparam, case, func, select, update
+
+from tracehouse import jsontext
+from tracehouse.store.tables import observations, scores, traces
+from tracehouse.store.upsert import upsert
+
+_CHUNK = 500
+_TRACE_STORED = ("id", "tags", "metadata", "models", "start_time", "public", "bookmarked")
+_OBSERVATION_STORED = (
+    "id",
+    "trace_id",
+    "type",
+    "level",
+    "start_time",
+    "model",
+    "provider",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "reported_input_cost",
+    "reported_output_cost",
+    "reported_total_cost",
+    "metadata",
+    "attributes",
+    "model_parameters",
+)
+
+
+def chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def fetch_stored(
+    conn: Connection, table: Table, project_rowid: int, ids: Iterable[str]
+) -> dict[str, dict[str, Any]]:
+    """The stored columns the merge needs, for the rows of `ids` that exist."""
+    names = _TRACE_STORED if table is traces else _OBSERVATION_STORED
+    columns = [table.c[name] for name in names]
+    found: dict[str, dict[str, Any]] = {}
+    for part in chunks(sorted(set(ids))):
+        query = select(*columns).where(table.c.project_rowid == project_rowid, table.c.id.in_(part))
+        for row in conn.execute(query).mappings():
+            found[row["id"]] = dict(row)
+    return found
+
+
+def write_rows(
+    conn: Connection,
+    table: Table,
+    rows: list[dict[str, Any]],
+    project_rowid: int,
+    is_test: bool,
+    now: int,
+) -> None:
+    """Upsert rows of one project; the first writer's test flag and creation time stay."""
+    if not rows:
+        return
+    for row in rows:
+        row["project_rowid"] = project_rowid
+        row["is_test"] = is_test
+        row["created_at"] = now
+        row["updated_at"] = now
+    upsert(
+        conn,
+        table,
+        rows,
+        ("project_rowid", "id"),
+        keep_existing=("is_test", "created_at"),
+        # A score is replaced whole by a retry; traces and observations merge column by column.
+        replace=tuple(rows[0]) if table is scores else ("updated_at",),
+    )
+
+
+def roll_up(conn: Connection, project_rowid: int, models: dict[str, list[str]]) -> None:
+    """Recompute the totals, time span and status of the given traces from their observations.
+
+    `models` maps every trace to roll up to the models of its observations (kept by the caller,
+    which knows the stored ones and the batch's, so no query is needed for them).
+    """
+    o = observations
+    for part in chunks(sorted(models)):
+        aggregate = (
+            select(
+                o.c.trace_id,
+                func.count().label("n"),
+                func.sum(case((o.c.level == "ERROR", 1), else_=0)).label("errors"),
+                func.sum(case((o.c.level == "WARNING", 1), else_=0)).label("warnings"),
+                func.min(o.c.start_time).label("first"),
+                func.max(func.coalesce(o.c.end_time, o.c.start_time)).label("last"),
+                func.coalesce(func.sum(o.c.input_tokens), 0).label("input_tokens"),
+                func.coalesce(func.sum(o.c.output_tokens), 0).label("output_tokens"),
+                func.coalesce(func.sum(o.c.total_tokens), 0).label("total_tokens"),
+                func.coalesce(
+                    func.sum(func.coalesce(o.c.reported_total_cost, o.c.computed_total_cost)), 0.0
+                ).label("cost"),
+            )
+            .where(o.c.project_rowid == project_rowid, o.c.trace_id.in_(part))
+            .group_by(o.c.trace_id)
+        )
+        totals = {row.trace_id: row for row in conn.execute(aggregate)}
+        current = conn.execute(
+            select(
+                traces.c.id,
+                traces.c.start_time,
+                traces.c.end_time,
+                traces.c.reported_status,
+            ).where(traces.c.project_rowid == project_rowid, traces.c.id.in_(part))
+        ).all()
+        params = [_rolled_up(t, totals.get(t.id), models[t.id]) for t in current]
+        if params:
+            conn.execute(_ROLLUP_UPDATE, [{**p, "p_project": project_rowid} for p in params])
+
+
+def _rolled_up(trace: Any, total: Any, models: list[str]) -> dict[str, Any]:
+    start = trace.start_time if total is None else min(trace.start_time, total.first)
+    ends = [value for value in (trace.end_time, total.last if total else None) if value is not None]
+    end = max(ends) if ends else None
+    errors = total.errors if total else 0
+    warnings = total.warnings if total else 0
+    if trace.reported_status == "error" or errors:
+        status = "error"
+    elif trace.reported_status == "warning" or warnings:
+        status = "warning"
+    else:
+        status = "ok"
+    return {
+        "p_id": trace.id,
+        "start_time": start,
+        "end_time": end,
+        "latency_ms": (end - start) / 1000.0 if end is not None else None,
+        "observation_count": total.n if total else 0,
+        "error_count": errors,
+        "input_tokens": total.input_tokens if total else 0,
+        "output_tokens": total.output_tokens if total else 0,
+        "total_tokens": total.total_tokens if total else 0,
+        "cost": float(total.cost) if total else 0.0,
+        "models": jsontext.dumps(sorted(models)) if models else None,
+        "status": status,
+    }
+
+
+_ROLLUP_UPDATE = (
+    update(traces)
+    .where(
+        and_(
+            traces.c.project_rowid == bindparam("p_project"),
+            traces.c.id == bindparam("p_id"),
+        )
+    )
+    .values(
+        {
+            name: bindparam(name)
+            for name in (
+                "start_time",
+                "end_time",
+                "latency_ms",
+                "observation_count",
+                "error_count",
+                "input_tokens",
+                "output_tokens",
+                "total_tokens",
+                "cost",
+                "models",
+                "status",
+            )
+        }
+    )
+)

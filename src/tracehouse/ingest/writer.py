@@ -1,0 +1,119 @@
+"""Group commit: requests queue their batches; one writer commits many per transaction.
+
+A request's future resolves only after its transaction commits, so a 2xx always means the
+data is durable. Each batch runs in its own savepoint: one bad batch fails alone. When more
+records wait than the queue allows, `submit` raises `Unavailable` (503) at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, Engine
+
+from tracehouse.clock import now_us
+from tracehouse.errors import Unavailable
+from tracehouse.records import Batch
+
+log = logging.getLogger(__name__)
+
+#: Writes one job's batch inside an open transaction.
+Apply = Callable[[Connection, "Job", int], None]
+
+
+@dataclass
+class Job:
+    """One request's batch, for one project."""
+
+    project_rowid: int
+    batch: Batch
+    is_test: bool
+    apply: Apply
+    size: int = 0
+    future: asyncio.Future[None] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class Writer:
+    """The single writer of a server process."""
+
+    def __init__(self, engine: Engine, *, max_pending: int, max_group: int):
+        self._engine = engine
+        self._max_pending = max_pending
+        self._max_group = max_group
+        self._queue: asyncio.Queue[Job] = asyncio.Queue()
+        self._pending = 0
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracehouse-writer")
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="tracehouse-writer")
+
+    async def stop(self) -> None:
+        """Commit everything queued, then stop."""
+        if self._task is not None:
+            await self._queue.join()
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._executor.shutdown(wait=True)
+
+    async def submit(self, job: Job) -> None:
+        """Queue a job and wait until it is committed (or raise its error)."""
+        job.size = max(len(job.batch), 1)
+        if self._pending + job.size > self._max_pending and self._pending > 0:
+            raise Unavailable(
+                "The server is busy writing; retry shortly.", headers={"Retry-After": "1"}
+            )
+        self._pending += job.size
+        await self._queue.put(job)
+        await job.future
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            group = [await self._queue.get()]
+            size = group[0].size
+            while size < self._max_group and not self._queue.empty():
+                job = self._queue.get_nowait()
+                group.append(job)
+                size += job.size
+            errors = await loop.run_in_executor(self._executor, self._commit, group)
+            for job, error in zip(group, errors, strict=True):
+                self._pending -= job.size
+                if not job.future.done():
+                    if error is None:
+                        job.future.set_result(None)
+                    else:
+                        job.future.set_exception(error)
+                self._queue.task_done()
+
+    def _commit(self, group: list[Job]) -> list[BaseException | None]:
+        errors: list[BaseException | None] = []
+        now = now_us()
+        try:
+            with self._engine.begin() as conn:
+                for job in group:
+                    errors.append(self._apply_one(conn, job, now))
+        except Exception as exc:  # the commit itself failed: nothing in the group is durable
+            log.exception("commit of %d batches failed", len(group))
+            return [exc] * len(group)
+        return errors
+
+    @staticmethod
+    def _apply_one(conn: Connection, job: Job, now: int) -> BaseException | None:
+        savepoint = conn.begin_nested()
+        try:
+            job.apply(conn, job, now)
+        except Exception as exc:
+            savepoint.rollback()
+            return exc
+        savepoint.commit()
+        return None

@@ -1,0 +1,88 @@
+"""The retention job: purge test-key data after its days, and each project's data past its
+retention. With PostgreSQL an advisory lock lets only one server process run it at a time."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, delete, select, text
+
+from tracehouse.clock import now_us
+from tracehouse.store.tables import observations, projects, scores, traces
+
+log = logging.getLogger(__name__)
+
+_DAY_US = 86_400_000_000
+_LOCK_ID = 0x7472_6163  # "trac"
+
+
+@dataclass
+class Purged:
+    traces: int = 0
+    observations: int = 0
+    scores: int = 0
+
+    def add(self, other: Purged) -> None:
+        self.traces += other.traces
+        self.observations += other.observations
+        self.scores += other.scores
+
+
+def purge(engine: Engine, *, test_data_days: int, now: int | None = None) -> Purged:
+    """Delete expired data; returns how many rows of each kind went."""
+    now = now_us() if now is None else now
+    total = Purged()
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            locked = conn.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
+            if not locked.scalar():
+                return total
+        total.add(_purge_test_data(conn, now - test_data_days * _DAY_US))
+        for project_rowid, days in conn.execute(
+            select(projects.c.project_rowid, projects.c.retention_days).where(
+                projects.c.retention_days.is_not(None)
+            )
+        ):
+            total.add(_purge_project(conn, project_rowid, now - days * _DAY_US))
+    return total
+
+
+def _purge_test_data(conn: Connection, cutoff: int) -> Purged:
+    return Purged(
+        *(
+            int(
+                conn.execute(
+                    delete(table).where(table.c.is_test.is_(True), table.c.created_at < cutoff)
+                ).rowcount
+            )
+            for table in (traces, observations, scores)
+        )
+    )
+
+
+def _purge_project(conn: Connection, project_rowid: int, cutoff: int) -> Purged:
+    counts = []
+    for table, column in (
+        (traces, "start_time"),
+        (observations, "start_time"),
+        (scores, "timestamp"),
+    ):
+        result = conn.execute(
+            delete(table).where(table.c.project_rowid == project_rowid, table.c[column] < cutoff)
+        )
+        counts.append(int(result.rowcount))
+    return Purged(*counts)
+
+
+async def run_forever(engine: Engine, *, interval: float, test_data_days: int) -> None:
+    """Run `purge` every `interval` seconds until cancelled; errors are logged, not fatal."""
+    while True:
+        try:
+            purged = await asyncio.to_thread(purge, engine, test_data_days=test_data_days)
+            if purged.traces or purged.observations or purged.scores:
+                log.info("retention purged %s", purged)
+        except Exception:
+            log.exception("retention job failed")
+        await asyncio.sleep(interval)

@@ -1,0 +1,1 @@
+"""Observations: the spans, generations and tool calls inside a trace."""

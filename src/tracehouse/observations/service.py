@@ -1,0 +1,99 @@
+"""Observations: create or update (partial, merged), list with filters, get one."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+from sqlalchemy import func, select
+
+from tracehouse.clock import to_us
+from tracehouse.errors import NotFound
+from tracehouse.http.auth import ProjectScope
+from tracehouse.http.pagination import PageParams, page_body, paginate
+from tracehouse.ids import new_id
+from tracehouse.ingest.decoders.native import ObservationCreate, ObservationPatch
+from tracehouse.ingest.service import ingest
+from tracehouse.records import Batch
+from tracehouse.runtime import Runtime
+from tracehouse.store.tables import observations
+from tracehouse.traces import render
+
+
+class ObservationFilters(BaseModel):
+    trace_id: str | None = None
+    parent_id: str | None = None
+    type: str | None = None
+    name: str | None = None
+    model: str | None = None
+    level: str | None = None
+    from_time: datetime | None = Field(None, alias="from")
+    to_time: datetime | None = Field(None, alias="to")
+
+    model_config = {"populate_by_name": True}
+
+
+async def create(rt: Runtime, scope: ProjectScope, body: ObservationCreate) -> str:
+    record = body.record(body.id or new_id(), body.trace_id)
+    await ingest(rt, scope, Batch(observations=[record]))
+    return record.id
+
+
+async def patch(
+    rt: Runtime, scope: ProjectScope, observation_id: str, body: ObservationPatch
+) -> str:
+    trace_id = body.trace_id
+    if trace_id is None:
+        with rt.db.reader.connect() as conn:
+            trace_id = _trace_of(conn, scope.project_rowid, observation_id)
+    await ingest(rt, scope, Batch(observations=[body.record(observation_id, trace_id)]))
+    return trace_id
+
+
+def _trace_of(conn: Any, project_rowid: int, observation_id: str) -> str:
+    query = select(observations.c.trace_id).where(
+        observations.c.project_rowid == project_rowid, observations.c.id == observation_id
+    )
+    trace_id = conn.execute(query).scalar()
+    if trace_id is None:
+        raise NotFound(f"No observation {observation_id!r}; send trace_id to create it.")
+    return str(trace_id)
+
+
+def list_observations(
+    rt: Runtime, scope: ProjectScope, filters: ObservationFilters, page: PageParams
+) -> dict[str, Any]:
+    o = observations.c
+    conditions = [o.project_rowid == scope.project_rowid]
+    for field in ("trace_id", "parent_id", "type", "name", "model", "level"):
+        value = getattr(filters, field)
+        if value is not None:
+            normal = (
+                value.lower() if field == "type" else value.upper() if field == "level" else value
+            )
+            conditions.append(o[field] == normal)
+    if filters.from_time:
+        conditions.append(o.start_time >= to_us(filters.from_time))
+    if filters.to_time:
+        conditions.append(o.start_time < to_us(filters.to_time))
+    keys = [o.start_time, o.observation_rowid]
+    with rt.db.reader.connect() as conn:
+        query = paginate(select(observations).where(*conditions), keys, page)
+        rows = list(conn.execute(query).mappings())
+        count = select(func.count()).select_from(observations).where(*conditions)
+        total = int(conn.execute(count).scalar_one())
+    return page_body(
+        rows, page, total, render.observation, lambda r: (r["start_time"], r["observation_rowid"])
+    )
+
+
+def get_observation(rt: Runtime, scope: ProjectScope, observation_id: str) -> dict[str, Any]:
+    query = select(observations).where(
+        observations.c.project_rowid == scope.project_rowid, observations.c.id == observation_id
+    )
+    with rt.db.reader.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFound(f"No observation {observation_id!r}.")
+    return render.observation(row)

@@ -1,0 +1,91 @@
+"""SQL for organizations, projects and memberships."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from tracehouse.store.tables import memberships, organizations, projects
+
+
+def insert_org(conn: Connection, org_id: str, name: str, now: int) -> int:
+    result = conn.execute(insert(organizations).values(id=org_id, name=name, created_at=now))
+    return int(result.inserted_primary_key[0])
+
+
+def find_org(conn: Connection, *, org_id: str | None = None, name: str | None = None) -> Any:
+    query = select(organizations)
+    query = (
+        query.where(organizations.c.id == org_id)
+        if org_id
+        else query.where(organizations.c.name == name)
+    )
+    return conn.execute(query).mappings().first()
+
+
+def org_by_rowid(conn: Connection, org_rowid: int) -> Any:
+    query = select(organizations).where(organizations.c.org_rowid == org_rowid)
+    return conn.execute(query).mappings().one()
+
+
+def orgs_of_user(conn: Connection, user_rowid: int | None) -> list[Any]:
+    query = select(organizations).order_by(organizations.c.org_rowid)
+    if user_rowid is not None:
+        query = query.join(memberships).where(memberships.c.user_rowid == user_rowid)
+    return list(conn.execute(query).mappings())
+
+
+def add_member(conn: Connection, org_rowid: int, user_rowid: int, role: str) -> None:
+    conn.execute(insert(memberships).values(org_rowid=org_rowid, user_rowid=user_rowid, role=role))
+
+
+def member_role(conn: Connection, org_rowid: int, user_rowid: int) -> str | None:
+    query = select(memberships.c.role).where(
+        memberships.c.org_rowid == org_rowid, memberships.c.user_rowid == user_rowid
+    )
+    role = conn.execute(query).scalar()
+    return None if role is None else str(role)
+
+
+def insert_project(conn: Connection, values: dict[str, Any]) -> int:
+    result = conn.execute(insert(projects).values(**values))
+    return int(result.inserted_primary_key[0])
+
+
+def find_project(
+    conn: Connection,
+    *,
+    project_id: str | None = None,
+    org_rowid: int | None = None,
+    name: str | None = None,
+    project_rowid: int | None = None,
+) -> Any:
+    query = select(projects, organizations.c.id.label("org_id")).join(organizations)
+    if project_rowid is not None:
+        query = query.where(projects.c.project_rowid == project_rowid)
+    if project_id is not None:
+        query = query.where(projects.c.id == project_id)
+    if org_rowid is not None:
+        query = query.where(projects.c.org_rowid == org_rowid)
+    if name is not None:
+        query = query.where(projects.c.name == name)
+    return conn.execute(query).mappings().first()
+
+
+def list_projects(conn: Connection, org_rowids: list[int]) -> list[Any]:
+    query = (
+        select(projects, organizations.c.id.label("org_id"))
+        .join(organizations)
+        .where(projects.c.org_rowid.in_(org_rowids))
+        .order_by(projects.c.project_rowid)
+    )
+    return list(conn.execute(query).mappings())
+
+
+def update_project(conn: Connection, project_rowid: int, values: dict[str, Any]) -> None:
+    conn.execute(update(projects).where(projects.c.project_rowid == project_rowid).values(**values))
+
+
+def count_projects(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(projects)).scalar_one())

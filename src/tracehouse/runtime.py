@@ -1,0 +1,28 @@
+"""The objects one running server shares: settings, database, writer, rate limiter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from tracehouse.config import Settings
+from tracehouse.http.ratelimit import Limiter
+from tracehouse.ingest.writer import Writer
+from tracehouse.store.engine import Database
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    writer: Writer
+    limiter: Limiter
+    #: key rowid -> when its `last_used_at` was last written (epoch µs), to write it rarely.
+    key_touches: dict[int, int] = field(default_factory=dict)
+
+
+def runtime(request: Request) -> Runtime:
+    """The runtime of the app serving this request (FastAPI dependency)."""
+    value: Runtime = request.app.state.runtime
+    return value

@@ -1,0 +1,1 @@
+"""Scores: numeric, categorical and boolean judgements on traces, observations, sessions."""

@@ -1,0 +1,111 @@
+"""Scores and feedback: write through the ingest pipeline, read with filters."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from tracehouse.clock import to_us
+from tracehouse.errors import NotFound
+from tracehouse.http.auth import ProjectScope
+from tracehouse.http.pagination import PageParams, page_body, paginate
+from tracehouse.ids import new_id
+from tracehouse.ingest.decoders.native import ScoreIn
+from tracehouse.ingest.service import ingest
+from tracehouse.records import Batch, ScoreRecord
+from tracehouse.runtime import Runtime
+from tracehouse.scores.schemas import FeedbackIn, ScoreFilters
+from tracehouse.store.tables import observations, scores
+from tracehouse.traces import render
+from tracehouse.traces import store as trace_store
+
+
+async def create_scores(rt: Runtime, scope: ProjectScope, items: list[ScoreIn]) -> list[str]:
+    records = [item.record() for item in items]
+    _fill_trace_ids(rt, scope, records)
+    await ingest(rt, scope, Batch(scores=records))
+    return [r.id for r in records]
+
+
+def _fill_trace_ids(rt: Runtime, scope: ProjectScope, records: list[ScoreRecord]) -> None:
+    """A score on an observation also belongs to the observation's trace."""
+    missing = {r.observation_id for r in records if r.observation_id and not r.trace_id}
+    if not missing:
+        return
+    o = observations.c
+    with rt.db.reader.connect() as conn:
+        found = dict(
+            conn.execute(
+                select(o.id, o.trace_id).where(
+                    o.project_rowid == scope.project_rowid, o.id.in_(missing)
+                )
+            ).all()
+        )
+    for record in records:
+        if record.observation_id and not record.trace_id:
+            record.trace_id = found.get(record.observation_id)
+
+
+def list_scores(
+    rt: Runtime, scope: ProjectScope, filters: ScoreFilters, page: PageParams
+) -> dict[str, Any]:
+    s = scores.c
+    conditions = [s.project_rowid == scope.project_rowid]
+    for field in ("trace_id", "observation_id", "session_id", "name", "source", "data_type"):
+        value = getattr(filters, field)
+        if value is not None:
+            conditions.append(s[field] == (value.upper() if field == "data_type" else value))
+    if filters.from_time:
+        conditions.append(s.timestamp >= to_us(filters.from_time))
+    if filters.to_time:
+        conditions.append(s.timestamp < to_us(filters.to_time))
+    keys = [s.timestamp, s.score_rowid]
+    with rt.db.reader.connect() as conn:
+        rows = list(
+            conn.execute(paginate(select(scores).where(*conditions), keys, page)).mappings()
+        )
+        total = conn.execute(
+            select(func.count()).select_from(scores).where(*conditions)
+        ).scalar_one()
+    return page_body(
+        rows, page, int(total), render.score, lambda r: (r["timestamp"], r["score_rowid"])
+    )
+
+
+def _require_trace(rt: Runtime, scope: ProjectScope, trace_id: str) -> None:
+    with rt.db.reader.connect() as conn:
+        if trace_store.get_trace(conn, scope.project_rowid, trace_id) is None:
+            raise NotFound(f"No trace {trace_id!r}.")
+
+
+async def add_feedback(
+    rt: Runtime, scope: ProjectScope, trace_id: str, body: FeedbackIn
+) -> dict[str, Any]:
+    _require_trace(rt, scope, trace_id)
+    record = ScoreRecord(
+        id=body.id or new_id(),
+        name="feedback",
+        data_type="NUMERIC",
+        value=float(body.value),
+        source="feedback",
+        trace_id=trace_id,
+        comment=body.comment,
+        author=body.user_id,
+    )
+    await ingest(rt, scope, Batch(scores=[record]))
+    return {"id": record.id, "trace_id": trace_id, "value": body.value, "comment": body.comment}
+
+
+def list_feedback(rt: Runtime, scope: ProjectScope, trace_id: str) -> dict[str, Any]:
+    _require_trace(rt, scope, trace_id)
+    with rt.db.reader.connect() as conn:
+        rows = trace_store.trace_scores(conn, scope.project_rowid, trace_id)
+    feedback = [render.score(r) for r in rows if r["source"] == "feedback"]
+    return {
+        "data": feedback,
+        "summary": {
+            "up": sum(1 for f in feedback if (f["numeric_value"] or 0) > 0),
+            "down": sum(1 for f in feedback if (f["numeric_value"] or 0) < 0),
+        },
+    }

@@ -1,0 +1,1 @@
+"""Sessions: the traces that share a session id (a conversation, an agent run)."""

@@ -1,0 +1,71 @@
+"""Database engines: SQLite gets one writer connection and a pool of readers; PostgreSQL one pool.
+
+This module and `store/upsert.py` are the only places that know which dialect is in use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.pool import QueuePool
+
+from tracehouse.config import Settings
+
+
+@dataclass
+class Database:
+    """The engines of one server: `writer` for every write, `reader` for queries."""
+
+    writer: Engine
+    reader: Engine
+    is_sqlite: bool
+
+    def dispose(self) -> None:
+        self.writer.dispose()
+        if self.reader is not self.writer:
+            self.reader.dispose()
+
+
+def open_database(settings: Settings) -> Database:
+    """Create the engines for the configured database (creating the data directory for SQLite)."""
+    url = settings.resolved_database_url
+    if not settings.is_sqlite:
+        engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        return Database(writer=engine, reader=engine, is_sqlite=False)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    writer = _sqlite_engine(url, settings.sqlite_synchronous, pool_size=1, immediate=True)
+    reader = _sqlite_engine(url, settings.sqlite_synchronous, pool_size=8, immediate=False)
+    return Database(writer=writer, reader=reader, is_sqlite=True)
+
+
+def _sqlite_engine(url: str, synchronous: str, *, pool_size: int, immediate: bool) -> Engine:
+    engine = create_engine(
+        url,
+        poolclass=QueuePool,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=60,
+        connect_args={"check_same_thread": False, "timeout": 30},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Take transaction control from pysqlite so BEGIN IMMEDIATE can be issued below.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={synchronous}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the write lock up front so concurrent writers queue instead of deadlocking.
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine

@@ -1,0 +1,259 @@
+"""The one schema (SQLAlchemy Core) for SQLite and PostgreSQL.
+
+Times are BIGINT epoch microseconds; JSON values are TEXT written with orjson, so both
+dialects store and compare them the same way. Integer keys end in `_rowid`, public ids in `id`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    false,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+RowId = BigInteger().with_variant(Integer(), "sqlite")
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("org_rowid", RowId, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_rowid", RowId, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(200)),
+    Column("password_hash", String(300), nullable=False),
+    Column("is_admin", Boolean, nullable=False, server_default=false()),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+memberships = Table(
+    "memberships",
+    metadata,
+    Column(
+        "org_rowid", ForeignKey("organizations.org_rowid", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("user_rowid", ForeignKey("users.user_rowid", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(20), nullable=False),
+)
+
+login_tokens = Table(
+    "login_tokens",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("user_rowid", ForeignKey("users.user_rowid", ondelete="CASCADE"), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)
+
+projects = Table(
+    "projects",
+    metadata,
+    Column("project_rowid", RowId, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("org_rowid", ForeignKey("organizations.org_rowid", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("plan", String(20), nullable=False),
+    Column("retention_days", Integer),
+    Column("created_at", BigInteger, nullable=False),
+    UniqueConstraint("org_rowid", "name"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("key_rowid", RowId, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column("org_rowid", ForeignKey("organizations.org_rowid", ondelete="CASCADE"), nullable=False),
+    # NULL: an org-scoped key, which names its project per request.
+    Column("project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE")),
+    Column("name", String(200)),
+    Column("public_key", String(200), nullable=False, unique=True),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("secret_prefix", String(16), nullable=False),
+    Column("environment", String(10), nullable=False),
+    Column("access", String(10), nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("last_used_at", BigInteger),
+    Column("revoked_at", BigInteger),
+)
+
+traces = Table(
+    "traces",
+    metadata,
+    Column("trace_rowid", RowId, primary_key=True, autoincrement=True),
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("id", String(64), nullable=False),
+    Column("name", String(500)),
+    Column("user_id", String(200)),
+    Column("session_id", String(200)),
+    Column("environment", String(100)),
+    Column("release", String(200)),
+    Column("version", String(200)),
+    Column("tags", Text),
+    Column("metadata", Text),
+    Column("input", Text),
+    Column("output", Text),
+    # Explicit status from the client; the rolled-up status is `status`.
+    Column("reported_status", String(10)),
+    Column("status", String(10), nullable=False, server_default="ok"),
+    Column("status_message", Text),
+    Column("start_time", BigInteger, nullable=False),
+    Column("end_time", BigInteger),
+    Column("latency_ms", Float),
+    Column("observation_count", Integer, nullable=False, server_default="0"),
+    Column("error_count", Integer, nullable=False, server_default="0"),
+    Column("input_tokens", BigInteger, nullable=False, server_default="0"),
+    Column("output_tokens", BigInteger, nullable=False, server_default="0"),
+    Column("total_tokens", BigInteger, nullable=False, server_default="0"),
+    Column("cost", Float, nullable=False, server_default="0"),
+    Column("models", Text),
+    Column("public", Boolean, nullable=False, server_default=false()),
+    Column("bookmarked", Boolean, nullable=False, server_default=false()),
+    Column("is_test", Boolean, nullable=False, server_default=false()),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("project_rowid", "id"),
+    Index(None, "project_rowid", "start_time"),
+    Index(None, "project_rowid", "session_id"),
+    Index(None, "project_rowid", "user_id"),
+    Index(None, "created_at"),
+)
+
+observations = Table(
+    "observations",
+    metadata,
+    Column("observation_rowid", RowId, primary_key=True, autoincrement=True),
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("id", String(64), nullable=False),
+    Column("trace_id", String(64), nullable=False),
+    Column("parent_id", String(64)),
+    Column("type", String(20), nullable=False),
+    Column("name", String(500)),
+    Column("start_time", BigInteger, nullable=False),
+    Column("end_time", BigInteger),
+    Column("completion_start_time", BigInteger),
+    Column("model", String(200)),
+    Column("provider", String(100)),
+    Column("model_parameters", Text),
+    Column("input", Text),
+    Column("output", Text),
+    Column("input_tokens", BigInteger),
+    Column("output_tokens", BigInteger),
+    Column("total_tokens", BigInteger),
+    Column("cache_read_tokens", BigInteger),
+    Column("cache_write_tokens", BigInteger),
+    Column("reasoning_tokens", BigInteger),
+    Column("reported_input_cost", Float),
+    Column("reported_output_cost", Float),
+    Column("reported_total_cost", Float),
+    Column("computed_input_cost", Float),
+    Column("computed_output_cost", Float),
+    Column("computed_total_cost", Float),
+    Column("level", String(10), nullable=False, server_default="DEFAULT"),
+    Column("status_message", Text),
+    Column("metadata", Text),
+    Column("prompt_name", String(200)),
+    Column("prompt_version", Integer),
+    Column("environment", String(100)),
+    Column("version", String(200)),
+    Column("attributes", Text),
+    Column("is_test", Boolean, nullable=False, server_default=false()),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("project_rowid", "id"),
+    Index(None, "project_rowid", "trace_id"),
+    Index(None, "project_rowid", "start_time"),
+    Index(None, "project_rowid", "model", "start_time"),
+    Index(None, "created_at"),
+)
+
+scores = Table(
+    "scores",
+    metadata,
+    Column("score_rowid", RowId, primary_key=True, autoincrement=True),
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("id", String(64), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("data_type", String(12), nullable=False),
+    Column("value", Float),
+    Column("string_value", Text),
+    Column("source", String(12), nullable=False),
+    Column("trace_id", String(64)),
+    Column("observation_id", String(64)),
+    Column("session_id", String(200)),
+    Column("comment", Text),
+    Column("metadata", Text),
+    Column("author", String(200)),
+    Column("environment", String(100)),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("is_test", Boolean, nullable=False, server_default=false()),
+    Column("created_at", BigInteger, nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+    UniqueConstraint("project_rowid", "id"),
+    Index(None, "project_rowid", "trace_id"),
+    Index(None, "project_rowid", "session_id"),
+    Index(None, "project_rowid", "timestamp"),
+    Index(None, "created_at"),
+)
+
+model_prices = Table(
+    "model_prices",
+    metadata,
+    Column("price_rowid", RowId, primary_key=True, autoincrement=True),
+    Column("id", String(64), nullable=False, unique=True),
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("model_name", String(200), nullable=False),
+    Column("match_pattern", String(500), nullable=False),
+    Column("input_price", Float),
+    Column("output_price", Float),
+    Column("cache_read_price", Float),
+    Column("cache_write_price", Float),
+    Column("reasoning_price", Float),
+    Column("start_time", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    Index(None, "project_rowid"),
+)
+
+rate_limit_buckets = Table(
+    "rate_limit_buckets",
+    metadata,
+    Column("bucket_key", String(100), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("updated_at", Float, nullable=False),
+)

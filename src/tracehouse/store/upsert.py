@@ -1,0 +1,66 @@
+"""Dialect-specific multi-row upsert: insert, or merge into the row with the same key.
+
+The statement is compiled once per table and column set, then run as one driver-level
+`executemany`: on the ingestion hot path this skips SQLAlchemy's per-row parameter handling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, bindparam, func
+from sqlalchemy.dialects import postgresql, sqlite
+
+_Compiled = tuple[str, tuple[str, ...] | None]
+_compiled: dict[tuple[Any, ...], _Compiled] = {}
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    keys: Sequence[str],
+    *,
+    keep_existing: Iterable[str] = (),
+    replace: Iterable[str] = (),
+) -> None:
+    """Insert `rows` (all with the same columns); on a key conflict update the stored row.
+
+    Columns in `replace` take the new value as is (the caller merged them already); every other
+    non-key column keeps the stored value where the new one is NULL, so concurrent partial
+    updates never erase each other. Columns in `keep_existing` are never updated.
+    """
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    signature = (conn.dialect.name, table.name, columns, tuple(keys), *keep_existing, "|", *replace)
+    compiled = _compiled.get(signature)
+    if compiled is None:
+        compiled = _compile(conn, table, columns, keys, set(keep_existing), set(replace))
+        _compiled[signature] = compiled
+    sql, order = compiled
+    params: list[Any] = [tuple(row[c] for c in order) for row in rows] if order else list(rows)
+    conn.exec_driver_sql(sql, params)
+
+
+def _compile(
+    conn: Connection,
+    table: Table,
+    columns: tuple[str, ...],
+    keys: Sequence[str],
+    keep_existing: set[str],
+    replace: set[str],
+) -> _Compiled:
+    dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
+    stmt = dialect.insert(table).values({column: bindparam(column) for column in columns})
+    updates: dict[str, Any] = {}
+    for column in columns:
+        if column in keys or column in keep_existing:
+            continue
+        new = stmt.excluded[column]
+        updates[column] = new if column in replace else func.coalesce(new, table.c[column])
+    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
+    compiled = stmt.compile(dialect=conn.dialect)
+    order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
+    return compiled.string, order

@@ -1,0 +1,112 @@
+"""The one trace filter: query parameters of `GET /api/v1/traces`, reused by analytics."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+
+from tracehouse.clock import to_us
+from tracehouse.store.tables import observations, traces
+
+SORTS = {
+    "time": traces.c.start_time,
+    "latency": traces.c.latency_ms,
+    "cost": traces.c.cost,
+    "tokens": traces.c.total_tokens,
+}
+
+
+class TraceFilters(BaseModel):
+    """Filters over traces. Every given filter must match."""
+
+    from_time: datetime | None = Field(
+        None, alias="from", description="Traces starting at or after this time (RFC 3339)."
+    )
+    to_time: datetime | None = Field(
+        None, alias="to", description="Traces starting before this time (RFC 3339)."
+    )
+    name: str | None = Field(None, description="Exact trace name.")
+    user_id: str | None = None
+    session_id: str | None = None
+    status: Literal["ok", "warning", "error"] | None = None
+    environment: str | None = None
+    release: str | None = None
+    version: str | None = None
+    tags: list[str] = Field(default_factory=list, description="Traces carrying every tag given.")
+    model: str | None = Field(None, description="Traces with an observation of this model.")
+    min_latency: float | None = Field(None, ge=0, description="Milliseconds.")
+    max_latency: float | None = Field(None, ge=0, description="Milliseconds.")
+    min_tokens: int | None = Field(None, ge=0)
+    max_tokens: int | None = Field(None, ge=0)
+    min_cost: float | None = Field(None, ge=0, description="USD.")
+    max_cost: float | None = Field(None, ge=0, description="USD.")
+    has_error: bool | None = None
+    q: str | None = Field(None, max_length=200, description="Text in the name, input or output.")
+
+    model_config = {"populate_by_name": True}
+
+
+class TraceListParams(TraceFilters):
+    sort: Literal["time", "latency", "cost", "tokens"] = "time"
+    order: Literal["asc", "desc"] = "desc"
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
+    """SQL conditions on `traces` for the given filters."""
+    t = traces.c
+    equal: dict[str, Any] = {
+        "name": filters.name,
+        "user_id": filters.user_id,
+        "session_id": filters.session_id,
+        "status": filters.status,
+        "environment": filters.environment,
+        "release": filters.release,
+        "version": filters.version,
+    }
+    out: list[ColumnElement[bool]] = [t[k] == v for k, v in equal.items() if v is not None]
+    bounds = [
+        (filters.from_time and to_us(filters.from_time), t.start_time, ">="),
+        (filters.to_time and to_us(filters.to_time), t.start_time, "<"),
+        (filters.min_latency, t.latency_ms, ">="),
+        (filters.max_latency, t.latency_ms, "<="),
+        (filters.min_tokens, t.total_tokens, ">="),
+        (filters.max_tokens, t.total_tokens, "<="),
+        (filters.min_cost, t.cost, ">="),
+        (filters.max_cost, t.cost, "<="),
+    ]
+    for value, column, op in bounds:
+        if value is not None:
+            out.append(column.op(op)(value))
+    for tag in filters.tags:
+        out.append(t.tags.like(f'%"{_like_escape(tag)}"%', escape="\\"))
+    if filters.has_error is not None:
+        out.append(t.status == "error" if filters.has_error else t.status != "error")
+    if filters.model:
+        o = observations.c
+        out.append(
+            exists(
+                select(1).where(
+                    and_(
+                        o.project_rowid == t.project_rowid,
+                        o.trace_id == t.id,
+                        o.model == filters.model,
+                    )
+                )
+            )
+        )
+    if filters.q:
+        pattern = f"%{_like_escape(filters.q)}%"
+        out.append(or_(*(c.ilike(pattern, escape="\\") for c in (t.name, t.input, t.output))))
+    return out
+
+
+def apply(query: Select[Any], project_rowid: int, filters: TraceFilters) -> Select[Any]:
+    """Restrict a query over `traces` to the project and the filters."""
+    return query.where(traces.c.project_rowid == project_rowid, *conditions(filters))

@@ -1,0 +1,86 @@
+"""`/api/v1/traces`: create or update, list with filters, get as a tree, delete, feedback."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from tracehouse.errors import (
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+    ValidationFailed,
+)
+from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
+from tracehouse.http.errors import error_responses
+from tracehouse.http.pagination import PageQuery
+from tracehouse.ingest.decoders.native import TraceIn
+from tracehouse.ingest.service import ingest
+from tracehouse.records import Batch
+from tracehouse.scores import service as scores
+from tracehouse.scores.schemas import FeedbackIn
+from tracehouse.traces import service
+from tracehouse.traces.filters import TraceListParams
+
+router = APIRouter(prefix="/api/v1/traces", tags=["traces"])
+_READ = error_responses(InvalidRequest, Unauthorized, NotFound, ValidationFailed, RateLimited)
+_WRITE = error_responses(
+    InvalidRequest,
+    Unauthorized,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    ValidationFailed,
+    RateLimited,
+    Unavailable,
+)
+
+
+@router.post("", status_code=201, responses=_WRITE, summary="Create or update a trace")
+async def create_trace(body: TraceIn, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+    """Create a trace, or update the one with the same `id` (fields given replace, metadata
+    merges, tags add up), optionally with observations. Answers once the data is committed."""
+    trace, observations = body.records()
+    await ingest(rt, scope, Batch(traces=[trace], observations=observations))
+    return {"id": trace.id, "observation_ids": [o.id for o in observations]}
+
+
+@router.get("", responses=_READ, summary="List traces")
+def list_traces(
+    params: Annotated[TraceListParams, Query()],
+    page: PageQuery,
+    scope: ProjectScopeDep,
+    rt: RuntimeDep,
+) -> dict[str, Any]:
+    """Traces of the project, newest first by default, with filters and keyset pagination."""
+    return service.list_traces(rt, scope, params, page)
+
+
+@router.get("/{trace_id}", responses=_READ, summary="Get a trace with its observation tree")
+def get_trace(trace_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+    return service.get_trace(rt, scope, trace_id)
+
+
+@router.delete("/{trace_id}", status_code=204, responses=_WRITE, summary="Delete a trace")
+def delete_trace(trace_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> Response:
+    """Delete the trace with its observations and scores."""
+    service.delete_trace(rt, scope, trace_id)
+    return Response(status_code=204)
+
+
+@router.post("/{trace_id}/feedback", status_code=201, responses=_WRITE, summary="Add feedback")
+async def add_feedback(
+    trace_id: str, body: FeedbackIn, scope: ProjectScopeDep, rt: RuntimeDep
+) -> dict[str, Any]:
+    """Thumbs up (+1) or down (-1) with an optional note, stored as a `feedback` score."""
+    return await scores.add_feedback(rt, scope, trace_id, body)
+
+
+@router.get("/{trace_id}/feedback", responses=_READ, summary="List feedback")
+def list_feedback(trace_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+    return scores.list_feedback(rt, scope, trace_id)

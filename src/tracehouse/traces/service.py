@@ -1,0 +1,45 @@
+"""Traces: list with filters, one trace as a tree with its scores, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracehouse.errors import NotFound
+from tracehouse.http.auth import ProjectScope
+from tracehouse.http.pagination import PageParams, page_body
+from tracehouse.runtime import Runtime
+from tracehouse.traces import render, store
+from tracehouse.traces.filters import TraceListParams
+
+
+def list_traces(
+    rt: Runtime, scope: ProjectScope, params: TraceListParams, page: PageParams
+) -> dict[str, Any]:
+    with rt.db.reader.connect() as conn:
+        rows, total = store.list_traces(conn, scope.project_rowid, params, page)
+    return page_body(rows, page, total, render.trace, lambda r: (r["sort_value"], r["trace_rowid"]))
+
+
+def get_trace(rt: Runtime, scope: ProjectScope, trace_id: str) -> dict[str, Any]:
+    """The trace with its totals, its observations (flat, by start time, and as a tree), scores."""
+    with rt.db.reader.connect() as conn:
+        row = store.get_trace(conn, scope.project_rowid, trace_id)
+        if row is None:
+            raise NotFound(f"No trace {trace_id!r}.")
+        observations = [
+            render.observation(o)
+            for o in store.trace_observations(conn, scope.project_rowid, trace_id)
+        ]
+        scores = [render.score(s) for s in store.trace_scores(conn, scope.project_rowid, trace_id)]
+    body = render.trace(row)
+    body["observations"] = observations
+    body["tree"] = render.tree(observations)
+    body["scores"] = scores
+    return body
+
+
+def delete_trace(rt: Runtime, scope: ProjectScope, trace_id: str) -> None:
+    scope.require_write()
+    with rt.db.writer.begin() as conn:
+        if not store.delete_trace(conn, scope.project_rowid, trace_id):
+            raise NotFound(f"No trace {trace_id!r}.")

@@ -1,0 +1,67 @@
+"""SQL for reading and deleting traces, observations and scores."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, select
+
+from tracehouse.http.pagination import PageParams, paginate
+from tracehouse.store.tables import observations, scores, traces
+from tracehouse.traces import filters as trace_filters
+
+
+def sort_key(sort: str) -> Any:
+    return func.coalesce(trace_filters.SORTS[sort], -1)
+
+
+def list_traces(
+    conn: Connection, project_rowid: int, params: trace_filters.TraceListParams, page: PageParams
+) -> tuple[list[Any], int]:
+    base = trace_filters.apply(select(traces), project_rowid, params)
+    keys = [sort_key(params.sort), traces.c.trace_rowid]
+    query = paginate(
+        base.add_columns(keys[0].label("sort_value")),
+        keys,
+        page,
+        descending=params.order == "desc",
+    )
+    rows = list(conn.execute(query).mappings())
+    count = trace_filters.apply(select(func.count()).select_from(traces), project_rowid, params)
+    return rows, int(conn.execute(count).scalar_one())
+
+
+def get_trace(conn: Connection, project_rowid: int, trace_id: str) -> Any:
+    query = select(traces).where(traces.c.project_rowid == project_rowid, traces.c.id == trace_id)
+    return conn.execute(query).mappings().first()
+
+
+def trace_observations(conn: Connection, project_rowid: int, trace_id: str) -> list[Any]:
+    query = (
+        select(observations)
+        .where(observations.c.project_rowid == project_rowid, observations.c.trace_id == trace_id)
+        .order_by(observations.c.start_time, observations.c.observation_rowid)
+    )
+    return list(conn.execute(query).mappings())
+
+
+def trace_scores(conn: Connection, project_rowid: int, trace_id: str) -> list[Any]:
+    query = (
+        select(scores)
+        .where(scores.c.project_rowid == project_rowid, scores.c.trace_id == trace_id)
+        .order_by(scores.c.timestamp, scores.c.score_rowid)
+    )
+    return list(conn.execute(query).mappings())
+
+
+def delete_trace(conn: Connection, project_rowid: int, trace_id: str) -> int:
+    for table in (observations, scores):
+        conn.execute(
+            delete(table).where(
+                table.c.project_rowid == project_rowid, table.c.trace_id == trace_id
+            )
+        )
+    result = conn.execute(
+        delete(traces).where(traces.c.project_rowid == project_rowid, traces.c.id == trace_id)
+    )
+    return int(result.rowcount)

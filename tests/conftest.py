@@ -1,0 +1,137 @@
+"""Fixtures: every API test runs against a real SQLite file and a real PostgreSQL database,
+through the real ASGI app (lifespan included)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, text
+
+from tracehouse.app import create_app
+from tracehouse.bootstrap import bootstrap
+from tracehouse.config import Settings
+from tracehouse.store.engine import open_database
+from tracehouse.store.migrate import upgrade
+from tracehouse.store.tables import metadata
+
+PG_ADMIN_URL = os.environ.get(
+    "TRACEHOUSE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+PUBLIC_KEY = "pk-th-test-public"
+SECRET_KEY = "sk-th-test-secret-0001"
+ADMIN_EMAIL = "admin@example.com"
+ADMIN_PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+def _psycopg(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session, migrated once, dropped at the end."""
+    name = f"tracehouse_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(_psycopg(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as exc:  # CI must fail, not skip, without PostgreSQL
+        pytest.fail(f"PostgreSQL is required for the test suite ({PG_ADMIN_URL}): {exc}")
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    upgrade(Settings(database_url=url))
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate(url: str) -> None:
+    engine = create_engine(_psycopg(url))
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def make_settings(kind: str, tmp_path: Path, request: pytest.FixtureRequest, **extra: Any) -> Settings:
+    base: dict[str, Any] = {
+        "data_dir": tmp_path / "data",
+        "init_org_name": "Acme",
+        "init_project_name": "main",
+        "init_user_email": ADMIN_EMAIL,
+        "init_user_password": ADMIN_PASSWORD,
+        "init_public_key": PUBLIC_KEY,
+        "init_secret_key": SECRET_KEY,
+        "retention_interval_seconds": 0,
+    }
+    if kind == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        _truncate(url)
+        base["database_url"] = url
+    base.update(extra)
+    return Settings(**base)
+
+
+@dataclass
+class Harness:
+    """A running app with a known admin, org, project and live key."""
+
+    client: httpx.AsyncClient
+    settings: Settings
+    app: Any
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {SECRET_KEY}"}
+
+    async def admin_token(self) -> dict[str, str]:
+        response = await self.client.post(
+            "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    async def new_project(self, name: str, **fields: Any) -> tuple[str, dict[str, str]]:
+        """Create a project through the API; returns its id and its key's auth header."""
+        response = await self.client.post(
+            "/api/v1/projects", json={"name": name, **fields}, headers=await self.admin_token()
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        return body["project"]["id"], {"Authorization": f"Bearer {body['api_key']['secret_key']}"}
+
+
+async def start(settings: Settings) -> AsyncIterator[Harness]:
+    upgrade(settings)
+    db = open_database(settings)
+    bootstrap(db.writer, settings)
+    db.dispose()
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://tracehouse.test") as client:
+            yield Harness(client=client, settings=settings, app=app)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+async def th(db_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+    """The app on SQLite and on PostgreSQL (each test runs on both)."""
+    async for harness in start(make_settings(db_kind, tmp_path, request)):
+        yield harness

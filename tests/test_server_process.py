@@ -1,0 +1,130 @@
+"""A real `tracehouse serve` process: first start, headless init, and durability under SIGKILL."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.server import start_server
+
+pytestmark = pytest.mark.slow
+
+INIT = {
+    "TRACEHOUSE_INIT_ORG_NAME": "Robots",
+    "TRACEHOUSE_INIT_PROJECT_NAME": "factory",
+    "TRACEHOUSE_INIT_USER_EMAIL": "ops@example.com",
+    "TRACEHOUSE_INIT_USER_PASSWORD": "s3cret-pass",
+    "TRACEHOUSE_INIT_PUBLIC_KEY": "pk-th-known",
+    "TRACEHOUSE_INIT_SECRET_KEY": "sk-th-known-secret",
+}
+
+
+def test_first_start_prints_admin_and_keys_once(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "data")
+    try:
+        out = server.output()
+        assert f"running at http://127.0.0.1:{server.port}" in out
+        secrets = re.findall(r"(live|test) key: public (\S+)  secret (\S+)", out)
+        assert [s[0] for s in secrets] == ["live", "test"]
+        password = re.search(r"admin login: (\S+) / (\S+)", out)
+        assert password is not None
+        live_secret = secrets[0][2]
+        auth = {"Authorization": f"Bearer {live_secret}"}
+        sent = httpx.post(f"{server.url}/api/v1/traces", json={"id": "hello", "name": "first"}, headers=auth)
+        assert sent.status_code == 201
+        login = httpx.post(
+            f"{server.url}/api/v1/auth/login",
+            json={"email": password.group(1), "password": password.group(2)},
+        )
+        assert login.status_code == 200
+        assert (tmp_path / "data" / "tracehouse.db").exists()
+    finally:
+        server.stop()
+    # a second start on the same data directory creates nothing and prints no secret
+    again = start_server(tmp_path / "data", port=server.port)
+    try:
+        second_output = again.output().split("running at")[-1]
+        assert "secret" not in second_output
+        got = httpx.get(f"{again.url}/api/v1/traces/hello", headers=auth)
+        assert got.json()["name"] == "first"
+    finally:
+        again.stop()
+
+
+def test_headless_init_credentials(tmp_path: Path) -> None:
+    server = start_server(tmp_path / "data", env=INIT)
+    try:
+        basic = httpx.get(f"{server.url}/api/v1/traces", auth=("pk-th-known", "sk-th-known-secret"))
+        assert basic.status_code == 200
+        login = httpx.post(
+            f"{server.url}/api/v1/auth/login",
+            json={"email": "ops@example.com", "password": "s3cret-pass"},
+        )
+        token = {"Authorization": f"Bearer {login.json()['token']}"}
+        projects = httpx.get(f"{server.url}/api/v1/projects", headers=token).json()["data"]
+        assert [p["name"] for p in projects] == ["factory"]
+        assert "sk-th-known-secret" not in server.output()
+    finally:
+        server.stop()
+
+
+def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
+    """Four clients send batches; the server is SIGKILLed mid-stream; every observation whose
+    request got a 2xx is there after a restart."""
+    data = tmp_path / "data"
+    server = start_server(data, env=INIT)
+    auth = {"Authorization": "Bearer sk-th-known-secret"}
+    acknowledged: list[list[str]] = [[] for _ in range(4)]
+    stop = threading.Event()
+
+    def client(n: int) -> None:
+        with httpx.Client(base_url=server.url, headers=auth, timeout=10) as http:
+            batch = 0
+            while not stop.is_set():
+                ids = [f"c{n}-b{batch}-o{i}" for i in range(50)]
+                body = {
+                    "id": f"c{n}-b{batch}",
+                    "observations": [{"id": oid, "type": "span"} for oid in ids],
+                }
+                try:
+                    response = http.post("/api/v1/traces", json=body)
+                except httpx.HTTPError:
+                    return
+                if response.status_code == 201:
+                    acknowledged[n].extend(ids)
+                batch += 1
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2.0)
+    server.kill()
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=15)
+    acked = {oid for ids in acknowledged for oid in ids}
+    assert len(acked) > 500, "the clients should have had many batches acknowledged"
+
+    restarted = start_server(data, env=INIT)
+    try:
+        with httpx.Client(base_url=restarted.url, headers=auth, timeout=30) as http:
+            total = http.get("/api/v1/observations", params={"limit": 1}).json()["meta"]["total_count"]
+            assert total >= len(acked)
+            stored: set[str] = set()
+            cursor = None
+            while True:
+                params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+                page = http.get("/api/v1/observations", params=params).json()
+                stored.update(o["id"] for o in page["data"])
+                cursor = page["meta"]["next_cursor"]
+                if not cursor:
+                    break
+        missing = acked - stored
+        assert not missing, f"{len(missing)} acknowledged observations lost"
+    finally:
+        restarted.stop()
