@@ -23,7 +23,7 @@ import httpx
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.server import start_server  # noqa: E402
+from tests.server import start_server
 
 SECRET = "sk-th-bench-secret"
 MODELS = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.0-flash"]
@@ -92,9 +92,13 @@ async def bench(url: str, total: int, batch: int, concurrency: int) -> dict[str,
     await asyncio.gather(*(run_client(url, b, batch, acked) for b in bodies))
     elapsed = time.perf_counter() - started
     sent = sum(acked)
-    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {SECRET}"}) as http:
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {SECRET}"}
+    ) as http:
         query_started = time.perf_counter()
-        count = (await http.get("/api/v1/observations", params={"limit": 1})).json()["meta"]["total_count"]
+        count = (await http.get("/api/v1/observations", params={"limit": 1})).json()["meta"][
+            "total_count"
+        ]
         listing = await http.get("/api/v1/traces", params={"limit": 50})
         list_ms = (time.perf_counter() - query_started) * 1000
     assert listing.status_code == 200

@@ -65,7 +65,9 @@ def _truncate(url: str) -> None:
     engine.dispose()
 
 
-def make_settings(kind: str, tmp_path: Path, request: pytest.FixtureRequest, **extra: Any) -> Settings:
+def make_settings(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest, **extra: Any
+) -> Settings:
     base: dict[str, Any] = {
         "data_dir": tmp_path / "data",
         "init_org_name": "Acme",
@@ -121,7 +123,9 @@ async def start(settings: Settings) -> AsyncIterator[Harness]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://tracehouse.test") as client:
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://tracehouse.test"
+        ) as client:
             yield Harness(client=client, settings=settings, app=app)
 
 
@@ -131,7 +135,9 @@ def db_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-async def th(db_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Harness]:
+async def th(
+    db_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Harness]:
     """The app on SQLite and on PostgreSQL (each test runs on both)."""
     async for harness in start(make_settings(db_kind, tmp_path, request)):
         yield harness

@@ -47,7 +47,9 @@ class ServerProcess:
                 self.kill()
 
 
-def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | None = None) -> ServerProcess:
+def start_server(
+    data_dir: Path, env: dict[str, str] | None = None, port: int | None = None
+) -> ServerProcess:
     port = port or free_port()
     log_path = data_dir.parent / f"server-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -58,7 +60,16 @@ def start_server(data_dir: Path, env: dict[str, str] | None = None, port: int | 
     }
     log = log_path.open("a")
     process = subprocess.Popen(
-        [sys.executable, "-m", "tracehouse", "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        [
+            sys.executable,
+            "-m",
+            "tracehouse",
+            "serve",
+            "--port",
+            str(port),
+            "--data-dir",
+            str(data_dir),
+        ],
         stdout=log,
         stderr=subprocess.STDOUT,
         env=full_env,

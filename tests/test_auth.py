@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 
 import pytest
-
 from tests.conftest import PUBLIC_KEY, SECRET_KEY, Harness
 
 pytestmark = pytest.mark.anyio
@@ -79,7 +78,9 @@ async def test_tenant_isolation_on_every_endpoint(th: Harness) -> None:
     score = await th.client.post(
         "/api/v1/scores", json={"traceId": "t-a", "name": "q", "value": 1}, headers=a
     )
-    price = await th.client.post("/api/v1/models", json={"modelName": "m-a", "inputPrice": 1}, headers=a)
+    price = await th.client.post(
+        "/api/v1/models", json={"modelName": "m-a", "inputPrice": 1}, headers=a
+    )
     price_id = price.json()["id"]
     assert score.status_code == 201
     _, b = await th.new_project("tenant-b")
@@ -93,7 +94,13 @@ async def test_tenant_isolation_on_every_endpoint(th: Harness) -> None:
     ):
         response = await th.client.get(path, headers=b)
         assert response.status_code == 404, (path, response.text)
-    for path in ("/api/v1/traces", "/api/v1/observations", "/api/v1/sessions", "/api/v1/scores", "/api/v1/models"):
+    for path in (
+        "/api/v1/traces",
+        "/api/v1/observations",
+        "/api/v1/sessions",
+        "/api/v1/scores",
+        "/api/v1/models",
+    ):
         body = (await th.client.get(path, headers=b)).json()
         assert body["data"] == [], path
     assert (await th.client.delete("/api/v1/traces/t-a", headers=b)).status_code == 404

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from scripts.gen_docs import PAGES
 
 ROOT = Path(__file__).resolve().parent.parent

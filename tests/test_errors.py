@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.conftest import Harness, make_settings, start
 
 pytestmark = pytest.mark.anyio
@@ -41,7 +40,9 @@ async def test_schema_violation_is_422_naming_fields(th: Harness) -> None:
 
 
 async def test_score_without_target_is_422(th: Harness) -> None:
-    response = await th.client.post("/api/v1/scores", json={"name": "x", "value": 1}, headers=th.auth)
+    response = await th.client.post(
+        "/api/v1/scores", json={"name": "x", "value": 1}, headers=th.auth
+    )
     assert_envelope(response, 422, "validation_error")
 
 
@@ -90,20 +91,26 @@ async def test_free_plan_limit_gives_429_with_retry_after(th: Harness) -> None:
     assert (await th.client.get("/api/v1/traces", headers=th.auth)).status_code == 200
 
 
-async def test_body_over_limit_is_413(db_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+async def test_body_over_limit_is_413(
+    db_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     settings = make_settings(db_kind, tmp_path, request, max_body_bytes=2_000)
     async for harness in start(settings):
         big = {"id": "big", "input": "x" * 5_000}
         response = await harness.client.post("/api/v1/traces", json=big, headers=harness.auth)
         assert_envelope(response, 413, "payload_too_large")
-        assert (await harness.client.get("/api/v1/traces/big", headers=harness.auth)).status_code == 404
+        assert (
+            await harness.client.get("/api/v1/traces/big", headers=harness.auth)
+        ).status_code == 404
         small = await harness.client.post("/api/v1/traces", json={"id": "ok"}, headers=harness.auth)
         assert small.status_code == 201
 
 
 async def test_bad_input_loses_nothing_already_accepted(th: Harness) -> None:
     await th.client.post("/api/v1/traces", json={"id": "keep", "name": "kept"}, headers=th.auth)
-    await th.client.post("/api/v1/traces", json={"id": "keep", "startTime": "not a time"}, headers=th.auth)
+    await th.client.post(
+        "/api/v1/traces", json={"id": "keep", "startTime": "not a time"}, headers=th.auth
+    )
     trace = (await th.client.get("/api/v1/traces/keep", headers=th.auth)).json()
     assert trace["name"] == "kept"
 

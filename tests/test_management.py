@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import create_engine, select
-
 from tests.conftest import ADMIN_EMAIL, SECRET_KEY, Harness
+
 from tracehouse.keys.secrets import hash_secret
 from tracehouse.store.tables import api_keys
 
@@ -36,7 +36,9 @@ async def test_create_project_returns_key_once(th: Harness) -> None:
     assert body["project"]["plan"] == "pro"
     secret = body["api_key"]["secret_key"]
     assert secret.startswith("sk-th-live-")
-    listed = (await th.client.get(f"/api/v1/projects/{body['project']['id']}/keys", headers=token)).json()
+    listed = (
+        await th.client.get(f"/api/v1/projects/{body['project']['id']}/keys", headers=token)
+    ).json()
     assert len(listed["data"]) == 1
     key = listed["data"][0]
     assert "secret_key" not in key
@@ -46,7 +48,9 @@ async def test_create_project_returns_key_once(th: Harness) -> None:
     assert key["last_used_at"] is None
     # using it sets last_used_at
     await th.client.get("/api/v1/traces", headers={"Authorization": f"Bearer {secret}"})
-    listed = (await th.client.get(f"/api/v1/projects/{body['project']['id']}/keys", headers=token)).json()
+    listed = (
+        await th.client.get(f"/api/v1/projects/{body['project']['id']}/keys", headers=token)
+    ).json()
     assert listed["data"][0]["last_used_at"] is not None
     duplicate = await th.client.post("/api/v1/projects", json={"name": "shop"}, headers=token)
     assert duplicate.status_code == 409
@@ -68,7 +72,9 @@ async def test_test_key_and_key_environment(th: Harness) -> None:
     projects = (await th.client.get("/api/v1/projects", headers=token)).json()["data"]
     main = next(p for p in projects if p["name"] == "main")
     created = await th.client.post(
-        f"/api/v1/projects/{main['id']}/keys", json={"environment": "test", "name": "ci"}, headers=token
+        f"/api/v1/projects/{main['id']}/keys",
+        json={"environment": "test", "name": "ci"},
+        headers=token,
     )
     assert created.status_code == 201
     assert created.json()["environment"] == "test"
@@ -88,16 +94,25 @@ async def test_update_project_retention(th: Harness) -> None:
     )
     assert response.status_code == 200
     assert response.json()["retention_days"] == 7
-    bad = await th.client.patch(f"/api/v1/projects/{project_id}", json={"retentionDays": 0}, headers=token)
+    bad = await th.client.patch(
+        f"/api/v1/projects/{project_id}", json={"retentionDays": 0}, headers=token
+    )
     assert bad.status_code == 422
 
 
 async def test_member_user_sees_only_own_org(th: Harness) -> None:
     token = await th.admin_token()
-    other = (await th.client.post("/api/v1/organizations", json={"name": "Solo"}, headers=token)).json()
+    other = (
+        await th.client.post("/api/v1/organizations", json={"name": "Solo"}, headers=token)
+    ).json()
     created = await th.client.post(
         "/api/v1/users",
-        json={"email": "ann@example.com", "password": "longenough", "orgId": other["id"], "role": "admin"},
+        json={
+            "email": "ann@example.com",
+            "password": "longenough",
+            "orgId": other["id"],
+            "role": "admin",
+        },
         headers=token,
     )
     assert created.status_code == 201, created.text

@@ -8,8 +8,8 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
-
 from tests.conftest import PG_ADMIN_URL
+
 from tracehouse.config import Settings
 from tracehouse.store.migrate import downgrade, upgrade
 from tracehouse.store.tables import metadata
@@ -21,7 +21,9 @@ def fresh_settings(request: pytest.FixtureRequest, tmp_path):  # type: ignore[no
         yield Settings(data_dir=tmp_path)
         return
     name = f"tracehouse_mig_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        PG_ADMIN_URL.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT"
+    )
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     yield Settings(database_url=PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")

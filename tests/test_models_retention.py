@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.conftest import Harness
+
 from tracehouse.clock import now_us
 from tracehouse.jobs.retention import purge
 from tracehouse.store.engine import open_database
@@ -42,7 +42,9 @@ async def test_custom_price_overrides_builtin(th: Harness) -> None:
     assert unknown.status_code == 404
 
     price_id = created.json()["id"]
-    assert (await th.client.delete(f"/api/v1/models/{price_id}", headers=th.auth)).status_code == 204
+    assert (
+        await th.client.delete(f"/api/v1/models/{price_id}", headers=th.auth)
+    ).status_code == 204
     await th.client.post("/api/v1/observations", json={**obs, "id": "g2"}, headers=th.auth)
     body = (await th.client.get("/api/v1/observations/g2", headers=th.auth)).json()
     assert body["cost"]["computed"]["total"] > 3.0  # built-in gpt-4o prices again
@@ -51,10 +53,20 @@ async def test_custom_price_overrides_builtin(th: Harness) -> None:
 async def test_custom_regex_price_for_private_model(th: Harness) -> None:
     await th.client.post(
         "/api/v1/models",
-        json={"modelName": "acme-llm", "matchPattern": "acme-llm(-.*)?", "inputPrice": 10, "outputPrice": 20},
+        json={
+            "modelName": "acme-llm",
+            "matchPattern": "acme-llm(-.*)?",
+            "inputPrice": 10,
+            "outputPrice": 20,
+        },
         headers=th.auth,
     )
-    obs = {"id": "p", "traceId": "t", "model": "ACME-LLM-v2", "usage": {"inputTokens": 1000, "outputTokens": 500}}
+    obs = {
+        "id": "p",
+        "traceId": "t",
+        "model": "ACME-LLM-v2",
+        "usage": {"inputTokens": 1000, "outputTokens": 500},
+    }
     await th.client.post("/api/v1/observations", json=obs, headers=th.auth)
     body = (await th.client.get("/api/v1/observations/p", headers=th.auth)).json()
     assert body["cost"]["computed"]["total"] == pytest.approx(1000 * 10e-6 + 500 * 20e-6)
@@ -72,10 +84,18 @@ async def test_retention_job(th: Harness) -> None:
         f"/api/v1/projects/{main['id']}/keys", json={"environment": "test"}, headers=token
     )
     test_auth = {"X-API-Key": test_key.json()["secret_key"]}
-    await th.client.post("/api/v1/traces", json={"id": "from-test-key", "observations": [{"id": "x"}]}, headers=test_auth)
+    await th.client.post(
+        "/api/v1/traces",
+        json={"id": "from-test-key", "observations": [{"id": "x"}]},
+        headers=test_auth,
+    )
     await th.client.post("/api/v1/traces", json={"id": "live-recent"}, headers=th.auth)
     old = "2026-01-01T00:00:00Z"
-    await th.client.post("/api/v1/traces", json={"id": "live-old", "timestamp": old, "observations": [{"id": "y", "startTime": old}]}, headers=th.auth)
+    await th.client.post(
+        "/api/v1/traces",
+        json={"id": "live-old", "timestamp": old, "observations": [{"id": "y", "startTime": old}]},
+        headers=th.auth,
+    )
 
     db = open_database(th.settings)
     try:
@@ -85,7 +105,9 @@ async def test_retention_job(th: Harness) -> None:
         # six days on: the test-key trace and its observation are gone
         purged = purge(db.writer, test_data_days=5, now=now_us() + 6 * DAY_US)
         assert (purged.traces, purged.observations) == (1, 1)
-        await th.client.patch(f"/api/v1/projects/{main['id']}", json={"retentionDays": 30}, headers=token)
+        await th.client.patch(
+            f"/api/v1/projects/{main['id']}", json={"retentionDays": 30}, headers=token
+        )
         purged = purge(db.writer, test_data_days=5)
         assert (purged.traces, purged.observations) == (1, 1)
     finally:

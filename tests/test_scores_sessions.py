@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.conftest import Harness
 
 pytestmark = pytest.mark.anyio
@@ -29,8 +28,14 @@ async def seed_session(th: Harness) -> None:
                 }
             ],
         }
-        assert (await th.client.post("/api/v1/traces", json=trace, headers=th.auth)).status_code == 201
-    await th.client.post("/api/v1/traces", json={"id": "other", "sessionId": "conv-2", "timestamp": "2026-11-01T09:00:00Z"}, headers=th.auth)
+        assert (
+            await th.client.post("/api/v1/traces", json=trace, headers=th.auth)
+        ).status_code == 201
+    await th.client.post(
+        "/api/v1/traces",
+        json={"id": "other", "sessionId": "conv-2", "timestamp": "2026-11-01T09:00:00Z"},
+        headers=th.auth,
+    )
 
 
 async def test_score_kinds_and_targets(th: Harness) -> None:
@@ -82,7 +87,9 @@ async def test_feedback(th: Harness) -> None:
     await seed_session(th)
     for value, note in ((1, "great"), (-1, "wrong answer"), (1, None)):
         response = await th.client.post(
-            "/api/v1/traces/turn-2/feedback", json={"value": value, "comment": note}, headers=th.auth
+            "/api/v1/traces/turn-2/feedback",
+            json={"value": value, "comment": note},
+            headers=th.auth,
         )
         assert response.status_code == 201
     feedback = (await th.client.get("/api/v1/traces/turn-2/feedback", headers=th.auth)).json()
@@ -91,7 +98,9 @@ async def test_feedback(th: Harness) -> None:
     assert all(f["source"] == "feedback" for f in feedback["data"])
     bad = await th.client.post("/api/v1/traces/turn-2/feedback", json={"value": 5}, headers=th.auth)
     assert bad.status_code == 422
-    missing = await th.client.post("/api/v1/traces/nope/feedback", json={"value": 1}, headers=th.auth)
+    missing = await th.client.post(
+        "/api/v1/traces/nope/feedback", json={"value": 1}, headers=th.auth
+    )
     assert missing.status_code == 404
 
 

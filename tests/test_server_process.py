@@ -9,7 +9,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from tests.server import start_server
 
 pytestmark = pytest.mark.slow
@@ -35,7 +34,9 @@ def test_first_start_prints_admin_and_keys_once(tmp_path: Path) -> None:
         assert password is not None
         live_secret = secrets[0][2]
         auth = {"Authorization": f"Bearer {live_secret}"}
-        sent = httpx.post(f"{server.url}/api/v1/traces", json={"id": "hello", "name": "first"}, headers=auth)
+        sent = httpx.post(
+            f"{server.url}/api/v1/traces", json={"id": "hello", "name": "first"}, headers=auth
+        )
         assert sent.status_code == 201
         login = httpx.post(
             f"{server.url}/api/v1/auth/login",
@@ -113,7 +114,9 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
     restarted = start_server(data, env=INIT)
     try:
         with httpx.Client(base_url=restarted.url, headers=auth, timeout=30) as http:
-            total = http.get("/api/v1/observations", params={"limit": 1}).json()["meta"]["total_count"]
+            total = http.get("/api/v1/observations", params={"limit": 1}).json()["meta"][
+                "total_count"
+            ]
             assert total >= len(acked)
             stored: set[str] = set()
             cursor = None

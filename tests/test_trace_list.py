@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.conftest import Harness
 
 pytestmark = pytest.mark.anyio
@@ -90,11 +89,17 @@ async def test_sorts(seeded: Harness) -> None:
 async def test_cursor_pagination_is_stable_while_data_arrives(seeded: Harness) -> None:
     first = (await seeded.client.get("/api/v1/traces?limit=4", headers=seeded.auth)).json()
     assert [t["id"] for t in first["data"]] == ["t09", "t08", "t07", "t06"]
-    assert first["meta"] == {"total_count": 10, "has_more": True, "next_cursor": first["meta"]["next_cursor"]}
+    assert first["meta"] == {
+        "total_count": 10,
+        "has_more": True,
+        "next_cursor": first["meta"]["next_cursor"],
+    }
     # a newer trace arrives between pages; the next page continues where the first ended
     await seeded.client.post("/api/v1/traces", json=make(11), headers=seeded.auth)
     cursor = first["meta"]["next_cursor"]
-    second = (await seeded.client.get(f"/api/v1/traces?limit=4&cursor={cursor}", headers=seeded.auth)).json()
+    second = (
+        await seeded.client.get(f"/api/v1/traces?limit=4&cursor={cursor}", headers=seeded.auth)
+    ).json()
     assert [t["id"] for t in second["data"]] == ["t05", "t04", "t03", "t02"]
     third = (
         await seeded.client.get(
@@ -111,14 +116,18 @@ async def test_offset_pagination(seeded: Harness) -> None:
 
 
 async def test_cursor_with_filter_and_sort(seeded: Harness) -> None:
-    page = (await seeded.client.get("/api/v1/traces?sort=tokens&limit=3&name=chat", headers=seeded.auth)).json()
+    page = (
+        await seeded.client.get("/api/v1/traces?sort=tokens&limit=3&name=chat", headers=seeded.auth)
+    ).json()
     assert [t["id"] for t in page["data"]] == ["t08", "t06", "t04"]
     nxt = page["meta"]["next_cursor"]
     rest = await ids(seeded, f"sort=tokens&limit=3&name=chat&cursor={nxt}")
     assert rest == ["t02", "t00"]
 
 
-@pytest.mark.parametrize("query", ["limit=0", "limit=201", "sort=size", "min_cost=-1", "cursor=%%%"])
+@pytest.mark.parametrize(
+    "query", ["limit=0", "limit=201", "sort=size", "min_cost=-1", "cursor=%%%"]
+)
 async def test_bad_list_parameters(seeded: Harness, query: str) -> None:
     response = await seeded.client.get(f"/api/v1/traces?{query}", headers=seeded.auth)
     assert response.status_code in (400, 422)
@@ -133,5 +142,7 @@ async def test_observation_filters(seeded: Harness) -> None:
     )
     body = response.json()
     assert sorted(o["id"] for o in body["data"]) == ["o00", "o06"]
-    typed = await seeded.client.get("/api/v1/observations?type=GENERATION&limit=1", headers=seeded.auth)
+    typed = await seeded.client.get(
+        "/api/v1/observations?type=GENERATION&limit=1", headers=seeded.auth
+    )
     assert typed.json()["meta"]["total_count"] == 10

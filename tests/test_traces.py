@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from tests.conftest import Harness
 
 pytestmark = pytest.mark.anyio
@@ -112,12 +111,19 @@ async def test_observation_before_trace_and_parent(th: Harness) -> None:
         "endTime": "2026-11-01T10:00:02Z",
         "usage": {"inputTokens": 10, "outputTokens": 5},
     }
-    assert (await th.client.post("/api/v1/observations", json=child, headers=th.auth)).status_code == 201
+    assert (
+        await th.client.post("/api/v1/observations", json=child, headers=th.auth)
+    ).status_code == 201
     early = (await th.client.get("/api/v1/traces/late-trace", headers=th.auth)).json()
     assert early["name"] is None
     assert early["tree"] == [{"id": "child", "children": []}]
 
-    parent = {"id": "parent", "traceId": "late-trace", "type": "span", "startTime": "2026-11-01T10:00:00Z"}
+    parent = {
+        "id": "parent",
+        "traceId": "late-trace",
+        "type": "span",
+        "startTime": "2026-11-01T10:00:00Z",
+    }
     await th.client.post("/api/v1/observations", json=parent, headers=th.auth)
     trace_body = {"id": "late-trace", "name": "arrived-last", "timestamp": "2026-11-01T09:59:59Z"}
     await th.client.post("/api/v1/traces", json=trace_body, headers=th.auth)
@@ -159,10 +165,14 @@ async def test_partial_updates_merge(th: Harness) -> None:
     assert obs["cost"]["computed"]["total"] == pytest.approx(1000 * 2.5e-6 + 100 * 10e-6)
 
     await th.client.post(
-        "/api/v1/traces", json={"id": "t-merge", "tags": ["a"], "metadata": {"x": 1}}, headers=th.auth
+        "/api/v1/traces",
+        json={"id": "t-merge", "tags": ["a"], "metadata": {"x": 1}},
+        headers=th.auth,
     )
     await th.client.post(
-        "/api/v1/traces", json={"id": "t-merge", "tags": ["b"], "metadata": {"y": 2}}, headers=th.auth
+        "/api/v1/traces",
+        json={"id": "t-merge", "tags": ["b"], "metadata": {"y": 2}},
+        headers=th.auth,
     )
     trace = (await th.client.get("/api/v1/traces/t-merge", headers=th.auth)).json()
     assert trace["tags"] == ["a", "b"]
@@ -170,7 +180,9 @@ async def test_partial_updates_merge(th: Harness) -> None:
 
 
 async def test_patch_unknown_observation_is_404(th: Harness) -> None:
-    response = await th.client.patch("/api/v1/observations/nope", json={"name": "x"}, headers=th.auth)
+    response = await th.client.patch(
+        "/api/v1/observations/nope", json={"name": "x"}, headers=th.auth
+    )
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
 
@@ -196,7 +208,9 @@ async def test_reported_cost_kept_and_wins(th: Harness) -> None:
 async def test_delete_trace_removes_observations_and_scores(th: Harness) -> None:
     await th.client.post("/api/v1/traces", json=agent_trace("doomed"), headers=th.auth)
     await th.client.post(
-        "/api/v1/scores", json={"traceId": "doomed", "name": "quality", "value": 0.5}, headers=th.auth
+        "/api/v1/scores",
+        json={"traceId": "doomed", "name": "quality", "value": 0.5},
+        headers=th.auth,
     )
     response = await th.client.delete("/api/v1/traces/doomed", headers=th.auth)
     assert response.status_code == 204

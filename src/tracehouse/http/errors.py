@@ -74,7 +74,9 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     message = str(exc.detail) if exc.detail else code
     if exc.status_code == 404 and message == "Not Found":
         message = f"No route {request.method} {request.url.path}."
-    return error_response(exc.status_code, code, message, None, _request_id(request), exc.headers)
+    return error_response(
+        exc.status_code, code, message, None, _request_id(request), dict(exc.headers or {})
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -72,7 +72,9 @@ def apply_batch(
     score_rows = [merge.score_row(s, now) for s in batch.scores]
     ingest_store.write_rows(conn, scores, score_rows, project_rowid, is_test, now)
     if trace_changes:
-        ingest_store.roll_up(conn, project_rowid, _trace_models(stored_traces, trace_changes, observation_changes))
+        ingest_store.roll_up(
+            conn, project_rowid, _trace_models(stored_traces, trace_changes, observation_changes)
+        )
 
 
 def _trace_models(
@@ -82,7 +84,9 @@ def _trace_models(
 ) -> dict[str, list[str]]:
     """Each trace's models: those stored plus those this batch's observations name."""
     models: dict[str, set[str]] = {
-        trace_id: set(jsontext.loads(stored[trace_id]["models"]) or []) if trace_id in stored else set()
+        trace_id: set(jsontext.loads(stored[trace_id]["models"]) or [])
+        if trace_id in stored
+        else set()
         for trace_id in trace_changes
     }
     for changes in observation_changes.values():

@@ -18,6 +18,7 @@ from tracehouse.errors import (
 from tracehouse.http.auth import ManagerDep, RuntimeDep, credential
 from tracehouse.http.errors import error_responses
 from tracehouse.keys import service as keys
+from tracehouse.keys import store as keys_store
 from tracehouse.projects import render, service
 from tracehouse.projects import store as project_store
 from tracehouse.projects.schemas import (
@@ -249,7 +250,7 @@ def list_keys(project_id: str, manager: ManagerDep, rt: RuntimeDep) -> dict[str,
 def revoke_key(key_id: str, manager: ManagerDep, rt: RuntimeDep) -> dict[str, Any]:
     """The key stops working at once."""
     with rt.db.writer.begin() as conn:
-        key = keys.store.find_key(conn, key_id)
+        key = keys_store.find_key(conn, key_id)
         if key is None or not manager.can_manage(rt, key["org_rowid"]):
             raise NotFound(f"No API key {key_id!r}.")
         return render.key(keys.revoke_key(conn, key_id, key["org_rowid"]))

@@ -6,12 +6,13 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
+from tracehouse.store.results import new_rowid
 from tracehouse.store.tables import memberships, organizations, projects
 
 
 def insert_org(conn: Connection, org_id: str, name: str, now: int) -> int:
     result = conn.execute(insert(organizations).values(id=org_id, name=name, created_at=now))
-    return int(result.inserted_primary_key[0])
+    return new_rowid(result)
 
 
 def find_org(conn: Connection, *, org_id: str | None = None, name: str | None = None) -> Any:
@@ -50,7 +51,7 @@ def member_role(conn: Connection, org_rowid: int, user_rowid: int) -> str | None
 
 def insert_project(conn: Connection, values: dict[str, Any]) -> int:
     result = conn.execute(insert(projects).values(**values))
-    return int(result.inserted_primary_key[0])
+    return new_rowid(result)
 
 
 def find_project(

@@ -6,11 +6,12 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
+from tracehouse.store.results import new_rowid
 from tracehouse.store.tables import login_tokens, users
 
 
 def insert_user(conn: Connection, values: dict[str, Any]) -> int:
-    return int(conn.execute(insert(users).values(**values)).inserted_primary_key[0])
+    return new_rowid(conn.execute(insert(users).values(**values)))
 
 
 def find_user(conn: Connection, email: str) -> Any:
