@@ -141,3 +141,43 @@ async def th(
     """The app on SQLite and on PostgreSQL (each test runs on both)."""
     async for harness in start(make_settings(db_kind, tmp_path, request)):
         yield harness
+
+
+@dataclass
+class LiveServer:
+    """A real `tracehouse serve` process (SQLite) with known credentials."""
+
+    url: str
+    public_key: str
+    secret_key: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.secret_key}"}
+
+    def get(self, path: str, **params: Any) -> Any:
+        """GET a JSON resource with the live key; fails the test on a non-200."""
+        response = httpx.get(f"{self.url}{path}", params=params, headers=self.auth, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One real server process for the whole session; tests use fresh trace ids to stay apart."""
+    from tests.server import start_server
+
+    data = tmp_path_factory.mktemp("live") / "data"
+    server = start_server(
+        data,
+        env={
+            "TRACEHOUSE_INIT_PUBLIC_KEY": PUBLIC_KEY,
+            "TRACEHOUSE_INIT_SECRET_KEY": SECRET_KEY,
+            "TRACEHOUSE_INIT_USER_EMAIL": ADMIN_EMAIL,
+            "TRACEHOUSE_INIT_USER_PASSWORD": ADMIN_PASSWORD,
+        },
+    )
+    try:
+        yield LiveServer(server.url, PUBLIC_KEY, SECRET_KEY)
+    finally:
+        server.stop()
