@@ -19,6 +19,7 @@ from tracehouse.http.responses import JSONResponse
 from tracehouse.ingest.writer import Writer
 from tracehouse.jobs import retention
 from tracehouse.observations.routes import router as observations_router
+from tracehouse.otlp.routes import router as otlp_router
 from tracehouse.pricing.routes import router as models_router
 from tracehouse.projects.routes import router as management_router
 from tracehouse.runtime import Runtime
@@ -35,6 +36,7 @@ ROUTERS = (
     scores_router,
     models_router,
     management_router,
+    otlp_router,
 )
 
 

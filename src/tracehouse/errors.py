@@ -53,6 +53,11 @@ class PayloadTooLarge(TracehouseError):
     status = 413
 
 
+class UnsupportedMediaType(TracehouseError):
+    code = "unsupported_media_type"
+    status = 415
+
+
 class ValidationFailed(TracehouseError):
     code = "validation_error"
     status = 422
@@ -76,6 +81,7 @@ ALL_ERRORS: tuple[type[TracehouseError], ...] = (
     NotFound,
     Conflict,
     PayloadTooLarge,
+    UnsupportedMediaType,
     ValidationFailed,
     RateLimited,
     TracehouseError,

@@ -1,11 +1,289 @@
-"""Semantic-convention families, table-driven (owned by the convention-mapping work)."""
+"""Every semantic-convention family, in one table: which attribute means what.
+
+Families handled: OpenTelemetry GenAI (current `gen_ai.*`, span events and the older indexed
+`gen_ai.prompt.N.*` form), OpenInference (`openinference.span.kind`, `llm.*`, `input.value`),
+OpenLLMetry/Traceloop (`traceloop.*`, `llm.*`), Langfuse (`langfuse.*`) and logfire/pydantic-ai.
+Several families often sit on one span, so every field is resolved by a priority list of keys
+(first present wins) and every key of a concept is consumed, so one concept is never counted
+twice. Keys not consumed stay on the observation as raw attributes.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from tracehouse import clock
+from tracehouse.conventions import messages
 from tracehouse.otlp.spans import LogData, SpanData
-from tracehouse.records import ObservationRecord, TraceRecord
+from tracehouse.records import LEVELS, OBSERVATION_TYPES, Cost, ObservationRecord, TraceRecord
+
+# --- observation type ---------------------------------------------------------------------------
+
+#: (attribute, value → type). Tried in order; the first known value wins (otel-genai.md §3.3).
+TYPE_RULES: tuple[tuple[str, dict[str, str]], ...] = (
+    ("langfuse.observation.type", {t: t for t in OBSERVATION_TYPES}),
+    (
+        "openinference.span.kind",
+        {
+            "llm": "generation",
+            "chain": "chain",
+            "tool": "tool",
+            "agent": "agent",
+            "retriever": "retriever",
+            "embedding": "embedding",
+            "reranker": "reranker",
+            "guardrail": "guardrail",
+            "evaluator": "evaluator",
+        },
+    ),
+    (
+        "gen_ai.operation.name",
+        {
+            "chat": "generation",
+            "text_completion": "generation",
+            "completion": "generation",
+            "generate_content": "generation",
+            "generate": "generation",
+            "embeddings": "embedding",
+            "execute_tool": "tool",
+            "invoke_agent": "agent",
+            "create_agent": "agent",
+            "retrieval": "retriever",
+            "invoke_workflow": "chain",
+            "plan": "chain",
+            "apply_guardrail": "guardrail",
+        },
+    ),
+    (
+        "traceloop.span.kind",
+        {"workflow": "chain", "task": "chain", "agent": "agent", "tool": "tool"},
+    ),
+    (
+        "llm.request.type",
+        {
+            "chat": "generation",
+            "completion": "generation",
+            "embedding": "embedding",
+            "rerank": "reranker",
+        },
+    ),
+)
+TOOL_KEYS = ("gen_ai.tool.name", "gen_ai.tool.call.id")
+
+# --- simple fields: (target, keys in priority order) --------------------------------------------
+
+MODEL_KEYS = (
+    "langfuse.observation.model.name",
+    "gen_ai.response.model",
+    "gen_ai.request.model",
+    "llm.response.model_name",
+    "llm.model_name",
+    "llm.request.model_name",
+    "embedding.model_name",
+    "reranker.model_name",
+    "ai.model.id",
+    "llm.response.model",
+)
+PROVIDER_KEYS = ("gen_ai.provider.name", "gen_ai.system", "llm.system", "llm.provider")
+USER_KEYS = (
+    "langfuse.user.id",
+    "user.id",
+    "enduser.id",
+    "traceloop.association.properties.user_id",
+    "ai.telemetry.metadata.userId",
+)
+SESSION_KEYS = (
+    "langfuse.session.id",
+    "session.id",
+    "gen_ai.conversation.id",
+    "traceloop.association.properties.session_id",
+    "ai.telemetry.metadata.sessionId",
+)
+TAG_KEYS = ("langfuse.trace.tags", "langfuse.tags", "tag.tags", "logfire.tags")
+ENVIRONMENT_KEYS = ("langfuse.environment", "deployment.environment.name", "deployment.environment")
+PROMPT_NAME_KEYS = (
+    "langfuse.observation.prompt.name",
+    "gen_ai.prompt.name",
+    "traceloop.prompt.key",
+)
+PROMPT_VERSION_KEYS = (
+    "langfuse.observation.prompt.version",
+    "gen_ai.prompt.version",
+    "llm.prompt_template.version",
+    "traceloop.prompt.version",
+)
+
+# --- usage: canonical field → keys (input includes cache; output includes reasoning) -------------
+
+USAGE_KEYS: dict[str, tuple[str, ...]] = {
+    "input_tokens": (
+        "gen_ai.usage.input_tokens",
+        "gen_ai.usage.prompt_tokens",
+        "llm.token_count.prompt",
+        "llm.usage.prompt_tokens",
+        "ai.usage.inputTokens",
+        "ai.usage.promptTokens",
+    ),
+    "output_tokens": (
+        "gen_ai.usage.output_tokens",
+        "gen_ai.usage.completion_tokens",
+        "llm.token_count.completion",
+        "llm.usage.completion_tokens",
+        "ai.usage.outputTokens",
+        "ai.usage.completionTokens",
+    ),
+    "total_tokens": (
+        "llm.token_count.total",
+        "llm.usage.total_tokens",
+        "gen_ai.usage.total_tokens",
+        "ai.usage.totalTokens",
+    ),
+    "cache_read_tokens": (
+        "gen_ai.usage.cache_read.input_tokens",
+        "gen_ai.usage.cache_read_input_tokens",
+        "llm.token_count.prompt_details.cache_read",
+        "gen_ai.usage.details.cache_read_tokens",
+        "ai.usage.cachedInputTokens",
+    ),
+    "cache_write_tokens": (
+        "gen_ai.usage.cache_creation.input_tokens",
+        "gen_ai.usage.cache_creation_input_tokens",
+        "llm.token_count.prompt_details.cache_write",
+        "gen_ai.usage.details.cache_write_tokens",
+    ),
+    "reasoning_tokens": (
+        "gen_ai.usage.reasoning.output_tokens",
+        "gen_ai.usage.reasoning_tokens",
+        "llm.usage.reasoning_tokens",
+        "llm.token_count.completion_details.reasoning",
+        "gen_ai.usage.details.reasoning_tokens",
+        "ai.usage.reasoningTokens",
+    ),
+}
+#: Observation types whose usage is their own; on others (agent runs) it is an aggregate of the
+#: children, kept in metadata so trace totals do not count it twice.
+USAGE_OWNERS = frozenset({"generation", "embedding", "reranker"})
+COST_KEYS = {
+    "total": ("llm.cost.total", "gen_ai.usage.cost", "operation.cost"),
+    "input": ("llm.cost.prompt",),
+    "output": ("llm.cost.completion",),
+}
+
+# --- content: (key, how to read it) in priority order -------------------------------------------
+
+Reader = Callable[[Any, dict[str, Any]], Any]
+
+
+def _raw_or_json(value: Any, attrs: dict[str, Any]) -> Any:
+    return messages.parse_json(value)
+
+
+def _otel_input(value: Any, attrs: dict[str, Any]) -> Any:
+    return messages.from_otel(value, attrs.pop("gen_ai.system_instructions", None))
+
+
+def _otel_output(value: Any, attrs: dict[str, Any]) -> Any:
+    return messages.from_otel(value)
+
+
+def _entity(value: Any, attrs: dict[str, Any]) -> Any:
+    parsed = messages.parse_json(value)
+    if isinstance(parsed, dict) and set(parsed) == {"inputs"}:
+        return parsed["inputs"]
+    return parsed
+
+
+INPUT_KEYS: tuple[tuple[str, Reader], ...] = (
+    ("langfuse.observation.input", _raw_or_json),
+    ("gen_ai.input.messages", _otel_input),
+    ("gen_ai.tool.call.arguments", _raw_or_json),
+    ("traceloop.entity.input", _entity),
+    ("input.value", _raw_or_json),
+    ("pydantic_ai.all_messages", _raw_or_json),
+    ("tool_arguments", _raw_or_json),
+    ("gen_ai.prompt", _raw_or_json),
+    ("input", _raw_or_json),
+)
+OUTPUT_KEYS: tuple[tuple[str, Reader], ...] = (
+    ("langfuse.observation.output", _raw_or_json),
+    ("gen_ai.output.messages", _otel_output),
+    ("gen_ai.tool.call.result", _raw_or_json),
+    ("traceloop.entity.output", _entity),
+    ("output.value", _raw_or_json),
+    ("final_result", _raw_or_json),
+    ("tool_response", _raw_or_json),
+    ("gen_ai.completion", _raw_or_json),
+    ("output", _raw_or_json),
+)
+#: Flattened prefixes rebuilt into messages (OpenInference, older GenAI/OpenLLMetry).
+FLAT_MESSAGES: dict[str, tuple[str, Callable[[Any], list[dict[str, Any]] | None]]] = {
+    "llm.input_messages.": ("input", messages.from_openinference),
+    "llm.output_messages.": ("output", messages.from_openinference),
+    "gen_ai.prompt.": ("input", messages.from_indexed),
+    "gen_ai.completion.": ("output", messages.from_indexed),
+}
+#: Flattened prefixes gathered into a dict: prefix → (destination, JSON-decode values?).
+FLAT_GROUPS: dict[str, tuple[str, bool]] = {
+    "langfuse.observation.metadata.": ("observation_metadata", True),
+    "langfuse.metadata.": ("observation_metadata", True),
+    "langfuse.trace.metadata.": ("trace_metadata", True),
+    "traceloop.association.properties.": ("trace_metadata", False),
+    "ai.telemetry.metadata.": ("trace_metadata", False),
+    "gen_ai.request.": ("model_parameters", False),
+}
+_FLAT_PREFIXES = tuple(FLAT_MESSAGES) + tuple(FLAT_GROUPS)
+PARAMETER_JSON_KEYS = (
+    "langfuse.observation.model.parameters",
+    "llm.invocation_parameters",
+    "model_request_parameters",
+)
+_REQUEST_NOT_PARAMETERS = frozenset({"model"})
+
+LEVEL_ALIASES = {
+    "INFO": "DEFAULT",
+    "LOG": "DEFAULT",
+    "NOTICE": "DEFAULT",
+    "OK": "DEFAULT",
+    "SUCCESS": "DEFAULT",
+    "WARN": "WARNING",
+    "FATAL": "ERROR",
+    "CRITICAL": "ERROR",
+    "TRACE": "DEBUG",
+    "VERBOSE": "DEBUG",
+}
+TTFT_EVENTS = frozenset(
+    {"First Token Stream Event", "gen_ai.content.completion.chunk", "llm.content.completion.chunk"}
+)
+MESSAGE_LOG_EVENTS = frozenset(
+    {
+        "gen_ai.system.message",
+        "gen_ai.user.message",
+        "gen_ai.assistant.message",
+        "gen_ai.tool.message",
+        "gen_ai.choice",
+    }
+)
+OPERATION_DETAILS_EVENT = "gen_ai.client.inference.operation.details"
+
+
+def _first(attrs: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    """The value of the first key present (not None/empty); every key of the concept is consumed."""
+    found = None
+    for key in keys:
+        value = attrs.pop(key, None)
+        if found is None and value not in (None, "", [], {}):
+            found = value
+    return found
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+# --- spans --------------------------------------------------------------------------------------
 
 
 def apply_span(
@@ -13,10 +291,350 @@ def apply_span(
 ) -> None:
     """Fill `obs` and `trace` from the span's convention attributes.
 
-    `attrs` is a copy of the span's attributes: pop every key consumed; what is left is kept
-    on the observation as `attributes` (never dropped).
+    `attrs` is a copy of the span's attributes; every consumed key is popped from it and what
+    is left is kept on the observation as raw `attributes`.
     """
+    flat = _split_flat(attrs)
+    obs.type = _observation_type(attrs, span)
+    name = attrs.get("logfire.msg") or (
+        attrs.get("gen_ai.tool.name") if obs.type == "tool" else None
+    )
+    if isinstance(name, str) and name:
+        obs.name = name
+    obs.model = _text(_first(attrs, MODEL_KEYS))
+    obs.provider = _text(_first(attrs, PROVIDER_KEYS))
+    if obs.model and obs.type == "span":
+        obs.type = "generation"
+    _usage(attrs, obs)
+    _cost(attrs, obs)
+    _content(attrs, flat, span, obs)
+    _parameters(attrs, flat, obs)
+    _level(attrs, span, obs)
+    _prompt(attrs, obs)
+    obs.completion_start_time = _completion_start(attrs, span)
+    obs.metadata = _observation_metadata(attrs, flat, span) or None
+    obs.environment = _environment(attrs, span)
+    obs.version = _text(attrs.pop("langfuse.version", None))
+    _trace_fields(attrs, flat, span, trace)
 
 
-def apply_log(log: LogData, obs: ObservationRecord) -> None:
-    """Fill `obs` (id/trace_id already set from the log's span) from a GenAI log record."""
+def _split_flat(attrs: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Pop the flattened families (`prefix.rest` keys) into {prefix: {rest: value}}."""
+    flat: dict[str, dict[str, Any]] = {}
+    for key in [k for k in attrs if k.startswith(_FLAT_PREFIXES)]:
+        for prefix in _FLAT_PREFIXES:
+            if key.startswith(prefix):
+                rest = key[len(prefix) :]
+                if prefix == "gen_ai.request." and rest in _REQUEST_NOT_PARAMETERS:
+                    break
+                if prefix in ("gen_ai.prompt.", "gen_ai.completion.") and not rest[:1].isdigit():
+                    break  # gen_ai.prompt.name and friends are not indexed messages
+                flat.setdefault(prefix, {})[rest] = attrs.pop(key)
+                break
+    return flat
+
+
+def _observation_type(attrs: dict[str, Any], span: SpanData) -> str:
+    for key, table in TYPE_RULES:
+        value = attrs.get(key)
+        if isinstance(value, str):
+            found = table.get(value.lower())
+            if found:
+                for rule_key, _ in TYPE_RULES:
+                    attrs.pop(rule_key, None)
+                return found
+    if any(key in attrs for key in TOOL_KEYS):
+        return "tool"
+    if attrs.get("logfire.span_type") == "log":
+        return "event"
+    return "span"
+
+
+def _usage(attrs: dict[str, Any], obs: ObservationRecord) -> None:
+    details = messages.parse_json(attrs.pop("langfuse.observation.usage_details", None))
+    values = {field: _int(_first(attrs, keys)) for field, keys in USAGE_KEYS.items()}
+    if isinstance(details, dict) and details:
+        values = _langfuse_usage(details)
+    aggregated = {k: attrs.pop(k) for k in [k for k in attrs if "aggregated_usage" in k]}
+    usage = obs.usage
+    for field, value in values.items():
+        setattr(usage, field, value)
+    cached = (usage.cache_read_tokens or 0) + (usage.cache_write_tokens or 0)
+    if usage.input_tokens is not None and cached > usage.input_tokens:
+        usage.input_tokens += cached  # an emitter whose input excludes cache tokens
+    if obs.type not in USAGE_OWNERS and (any(v is not None for v in values.values()) or aggregated):
+        owned = {k: v for k, v in values.items() if v is not None}
+        obs.metadata = {"aggregated_usage": owned or aggregated}
+        for field in USAGE_KEYS:
+            setattr(usage, field, None)
+
+
+def _langfuse_usage(details: dict[str, Any]) -> dict[str, int | None]:
+    """Langfuse `usage_details`: its `input` excludes cache details; OpenAI shapes are accepted."""
+    if "prompt_tokens" in details or "input_tokens" in details:
+        prompt = details.get("prompt_tokens_details") or details.get("input_tokens_details") or {}
+        completion = (
+            details.get("completion_tokens_details") or details.get("output_tokens_details") or {}
+        )
+        return {
+            "input_tokens": _int(details.get("prompt_tokens", details.get("input_tokens"))),
+            "output_tokens": _int(details.get("completion_tokens", details.get("output_tokens"))),
+            "total_tokens": _int(details.get("total_tokens")),
+            "cache_read_tokens": _int(prompt.get("cached_tokens")),
+            "cache_write_tokens": _int(prompt.get("cache_creation_tokens")),
+            "reasoning_tokens": _int(completion.get("reasoning_tokens")),
+        }
+    cache_read = _sum_keys(details, ("input_cached_tokens", "input_cache_read", "cache_read"))
+    cache_write = _sum_keys(details, ("input_cache_creation", "input_cache_write", "cache_write"))
+    extra_input = sum(
+        _int(v) or 0 for k, v in details.items() if k.startswith("input_") and k != "input"
+    )
+    base_input = _int(details.get("input"))
+    return {
+        "input_tokens": None if base_input is None else base_input + extra_input,
+        "output_tokens": _int(details.get("output")),
+        "total_tokens": _int(details.get("total")),
+        "cache_read_tokens": cache_read,
+        "cache_write_tokens": cache_write,
+        "reasoning_tokens": _sum_keys(details, ("output_reasoning_tokens", "output_reasoning")),
+    }
+
+
+def _sum_keys(details: dict[str, Any], keys: tuple[str, ...]) -> int | None:
+    found = [_int(details[k]) for k in keys if k in details]
+    values = [v for v in found if v is not None]
+    return sum(values) if values else None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int):
+        return value
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        return None
+
+
+def _float(value: Any) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _cost(attrs: dict[str, Any], obs: ObservationRecord) -> None:
+    details = messages.parse_json(attrs.pop("langfuse.observation.cost_details", None))
+    values = {part: _float(_first(attrs, keys)) for part, keys in COST_KEYS.items()}
+    if isinstance(details, dict) and details:
+        values = {part: _float(details.get(part)) for part in ("input", "output", "total")}
+        if values["total"] is None:
+            numbers = [_float(v) for v in details.values()]
+            values["total"] = sum(n for n in numbers if n is not None) or None
+    if any(v is not None for v in values.values()):
+        obs.reported_cost = Cost(values["input"], values["output"], values["total"])
+
+
+def _content(
+    attrs: dict[str, Any], flat: dict[str, dict[str, Any]], span: SpanData, obs: ObservationRecord
+) -> None:
+    found: dict[str, Any] = {"input": None, "output": None}
+    for direction, keys in (("input", INPUT_KEYS), ("output", OUTPUT_KEYS)):
+        for key, read in keys:
+            if key in attrs and found[direction] is None:
+                value = read(attrs.pop(key), attrs)
+                if value not in (None, "", [], {}):
+                    found[direction] = value
+    for prefix, (direction, build) in FLAT_MESSAGES.items():
+        if prefix in flat and found[direction] is None:
+            found[direction] = build(messages.unflatten(flat.pop(prefix)))
+    if found["input"] is None or found["output"] is None:
+        events_in, events_out = _event_messages(span)
+        found["input"] = found["input"] if found["input"] is not None else events_in
+        found["output"] = found["output"] if found["output"] is not None else events_out
+    obs.input, obs.output = found["input"], found["output"]
+
+
+def _event_messages(span: SpanData) -> tuple[Any, Any]:
+    inputs: list[Any] = []
+    outputs: list[Any] = []
+    for event in span.events:
+        if event.name == "gen_ai.content.prompt":
+            inputs.append(messages.parse_json(event.attributes.get("gen_ai.prompt")))
+        elif event.name == "gen_ai.content.completion":
+            outputs.append(messages.parse_json(event.attributes.get("gen_ai.completion")))
+        elif event.name in MESSAGE_LOG_EVENTS:
+            message = messages.from_log_body(event.name, event.attributes)
+            (outputs if event.name == "gen_ai.choice" else inputs).append(message)
+        elif event.name == OPERATION_DETAILS_EVENT:
+            inputs.extend(
+                _as_list(messages.from_otel(event.attributes.get("gen_ai.input.messages")))
+            )
+            outputs.extend(
+                _as_list(messages.from_otel(event.attributes.get("gen_ai.output.messages")))
+            )
+    return _single(inputs), _single(outputs)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _single(values: list[Any]) -> Any:
+    if not values:
+        return None
+    return values[0] if len(values) == 1 and not isinstance(values[0], dict) else values
+
+
+def _parameters(
+    attrs: dict[str, Any], flat: dict[str, dict[str, Any]], obs: ObservationRecord
+) -> None:
+    parameters: dict[str, Any] = {}
+    for key in PARAMETER_JSON_KEYS:
+        value = messages.parse_json(attrs.pop(key, None))
+        if isinstance(value, dict):
+            parameters.update(value)
+    parameters.update(flat.pop("gen_ai.request.", {}))
+    obs.model_parameters = parameters or None
+
+
+def _level(attrs: dict[str, Any], span: SpanData, obs: ObservationRecord) -> None:
+    level = attrs.pop("langfuse.observation.level", None)
+    if isinstance(level, str):
+        upper = level.upper()
+        obs.level = upper if upper in LEVELS else LEVEL_ALIASES.get(upper)
+    if obs.level is None and span.status_code == 2:
+        obs.level = "ERROR"
+    message = attrs.pop("langfuse.observation.status_message", None) or span.status_message
+    if message is None and obs.level == "ERROR":
+        message = _exception_message(span, attrs)
+    obs.status_message = _text(message)
+
+
+def _exception_message(span: SpanData, attrs: dict[str, Any]) -> str | None:
+    for source in [attrs] + [e.attributes for e in span.events if e.name == "exception"]:
+        if source.get("exception.type") or source.get("exception.message"):
+            kind, text = source.get("exception.type"), source.get("exception.message")
+            return f"{kind}: {text}" if kind and text else str(kind or text)
+    return None
+
+
+def _prompt(attrs: dict[str, Any], obs: ObservationRecord) -> None:
+    obs.prompt_name = _text(_first(attrs, PROMPT_NAME_KEYS))
+    obs.prompt_version = _int(_first(attrs, PROMPT_VERSION_KEYS))
+
+
+def _completion_start(attrs: dict[str, Any], span: SpanData) -> int | None:
+    explicit = messages.parse_json(attrs.pop("langfuse.observation.completion_start_time", None))
+    if isinstance(explicit, str):
+        try:
+            return clock.to_us(explicit)
+        except ValueError:
+            pass
+    start = span.start_time
+    seconds = _float(
+        _first(
+            attrs,
+            ("gen_ai.response.time_to_first_chunk", "gen_ai.client.operation.time_to_first_chunk"),
+        )
+    )
+    if seconds is not None and start is not None:
+        return start + int(seconds * 1_000_000)
+    millis = _float(attrs.pop("ai.response.msToFirstChunk", None))
+    if millis is not None and start is not None:
+        return start + int(millis * 1000)
+    for event in span.events:
+        if event.name in TTFT_EVENTS and event.time is not None:
+            return event.time
+    return None
+
+
+def _observation_metadata(
+    attrs: dict[str, Any], flat: dict[str, dict[str, Any]], span: SpanData
+) -> dict[str, Any]:
+    metadata: dict[str, Any] = {}
+    for key in ("langfuse.observation.metadata", "metadata"):
+        value = messages.parse_json(attrs.pop(key, None))
+        if isinstance(value, dict):
+            metadata.update(value)
+    for prefix in ("langfuse.observation.metadata.", "langfuse.metadata."):
+        metadata.update(_decoded(flat.pop(prefix, {}), span))
+    return metadata
+
+
+def _decoded(values: dict[str, Any], span: SpanData) -> dict[str, Any]:
+    """Langfuse v5 JSON-encodes every metadata value; decode those (others stay raw)."""
+    if not _langfuse_v5(span):
+        return values
+    return {key: messages.parse_json(value) for key, value in values.items()}
+
+
+def _langfuse_v5(span: SpanData) -> bool:
+    if span.scope_name != "langfuse-sdk":
+        return False
+    major = (span.scope_version or "0").split(".", 1)[0]
+    return major.isdigit() and int(major) >= 5
+
+
+def _environment(attrs: dict[str, Any], span: SpanData) -> str | None:
+    for key in ENVIRONMENT_KEYS:
+        value = attrs.pop(key, None) or span.resource.get(key)
+        if isinstance(value, str) and value:
+            return value.lower().removeprefix("langfuse-").removeprefix("langfuse_")[:40]
+    return None
+
+
+def _trace_fields(
+    attrs: dict[str, Any], flat: dict[str, dict[str, Any]], span: SpanData, trace: TraceRecord
+) -> None:
+    trace.user_id = _text(_first(attrs, USER_KEYS))
+    trace.session_id = _text(_first(attrs, SESSION_KEYS))
+    trace.tags = _tags(_first(attrs, TAG_KEYS))
+    trace.name = _text(attrs.pop("langfuse.trace.name", None))
+    public = attrs.pop("langfuse.trace.public", None)
+    trace.public = public if isinstance(public, bool) else None
+    for key, field in (("langfuse.trace.input", "input"), ("langfuse.trace.output", "output")):
+        if key in attrs:
+            setattr(trace, field, messages.parse_json(attrs.pop(key)))
+    metadata: dict[str, Any] = {}
+    metadata.update(_decoded(flat.pop("langfuse.trace.metadata.", {}), span))
+    for prefix in ("traceloop.association.properties.", "ai.telemetry.metadata."):
+        metadata.update(flat.pop(prefix, {}))
+    trace.metadata = metadata or None
+    trace.release = _text(
+        attrs.pop("langfuse.release", None) or span.resource.get("langfuse.release")
+    )
+
+
+def _tags(value: Any) -> list[str] | None:
+    value = messages.parse_json(value)
+    if isinstance(value, str):
+        value = [t.strip() for t in value.split(",") if t.strip()]
+    if isinstance(value, list | tuple):
+        return [str(t) for t in value if t not in (None, "")] or None
+    return None
+
+
+# --- logs ---------------------------------------------------------------------------------------
+
+
+def apply_logs(records: list[LogData], obs: ObservationRecord) -> None:
+    """Fill `obs` (one span's id and trace id already set) from its GenAI log records, in order."""
+    inputs: list[Any] = []
+    outputs: list[Any] = []
+    for record in sorted(records, key=lambda r: r.time or 0):
+        name = record.event_name or ""
+        if name in MESSAGE_LOG_EVENTS and record.body not in (None, "", {}):
+            message = messages.from_log_body(name, record.body)
+            (outputs if name == "gen_ai.choice" else inputs).append(message)
+        elif name == OPERATION_DETAILS_EVENT:
+            source = {**record.attributes, **(record.body if isinstance(record.body, dict) else {})}
+            inputs.extend(_as_list(messages.from_otel(source.get("gen_ai.input.messages"))))
+            outputs.extend(_as_list(messages.from_otel(source.get("gen_ai.output.messages"))))
+    obs.input = inputs or None
+    obs.output = outputs or None

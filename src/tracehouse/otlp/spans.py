@@ -25,7 +25,7 @@ class SpanData:
     span_id: str  # 16 hex chars
     parent_span_id: str | None
     name: str
-    kind: int  # OTLP SpanKind: 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer
+    kind: int  # SpanKind: 0 unspecified, 1 internal, 2 server, 3 client, 4 producer, 5 consumer
     start_time: int | None
     end_time: int | None
     status_code: int  # 0 unset, 1 ok, 2 error
