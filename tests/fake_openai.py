@@ -1,0 +1,129 @@
+"""A local OpenAI-compatible server for tests: chat completions, streaming and tool calls.
+
+The answer is scripted from the request: when tools are offered and no tool result is in the
+messages yet, the model "calls" the first tool; otherwise it answers with text. Usage is always
+reported (in the last chunk when streaming, if `stream_options.include_usage`).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+PROMPT_TOKENS = 21
+COMPLETION_TOKENS = 7
+CACHED_TOKENS = 5
+ANSWER = "Paris is the capital of France."
+
+
+def _reply(request: dict[str, Any]) -> dict[str, Any]:
+    tools = request.get("tools") or []
+    answered = any(m.get("role") == "tool" for m in request.get("messages", []))
+    if tools and not answered:
+        name = tools[0]["function"]["name"]
+        call = {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": name, "arguments": json.dumps({"city": "Paris"})},
+        }
+        return {"role": "assistant", "content": None, "tool_calls": [call]}
+    return {"role": "assistant", "content": ANSWER}
+
+
+def _usage() -> dict[str, Any]:
+    return {
+        "prompt_tokens": PROMPT_TOKENS,
+        "completion_tokens": COMPLETION_TOKENS,
+        "total_tokens": PROMPT_TOKENS + COMPLETION_TOKENS,
+        "prompt_tokens_details": {"cached_tokens": CACHED_TOKENS},
+        "completion_tokens_details": {"reasoning_tokens": 0},
+    }
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        request = json.loads(self.rfile.read(length) or b"{}")
+        if not self.path.endswith("/chat/completions"):
+            self._json(404, {"error": {"message": f"no route {self.path}"}})
+            return
+        message = _reply(request)
+        finish = "tool_calls" if message.get("tool_calls") else "stop"
+        model = request.get("model", "gpt-4o-mini")
+        if request.get("stream"):
+            self._stream(
+                model,
+                message,
+                finish,
+                bool((request.get("stream_options") or {}).get("include_usage")),
+            )
+            return
+        self._json(
+            200,
+            {
+                "id": "chatcmpl-test",
+                "object": "chat.completion",
+                "created": 1_700_000_000,
+                "model": model,
+                "choices": [{"index": 0, "message": message, "finish_reason": finish}],
+                "usage": _usage(),
+            },
+        )
+
+    def _json(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _stream(self, model: str, message: dict[str, Any], finish: str, usage: bool) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.end_headers()
+        base = {
+            "id": "chatcmpl-test",
+            "object": "chat.completion.chunk",
+            "created": 1_700_000_000,
+            "model": model,
+        }
+        chunks: list[dict[str, Any]] = [{"role": "assistant", "content": ""}]
+        if message.get("tool_calls"):
+            call = message["tool_calls"][0]
+            chunks.append({"tool_calls": [{"index": 0, **call}]})
+        else:
+            chunks.extend({"content": word} for word in ANSWER.split(" ") if word)
+        for i, delta in enumerate(chunks):
+            if "content" in delta and i > 1:
+                delta = {"content": " " + delta["content"]}
+            self._event({**base, "choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
+        self._event({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": finish}]})
+        if usage:
+            self._event({**base, "choices": [], "usage": _usage()})
+        self.wfile.write(b"data: [DONE]\n\n")
+        self.wfile.flush()
+
+    def _event(self, body: dict[str, Any]) -> None:
+        self.wfile.write(b"data: " + json.dumps(body).encode() + b"\n\n")
+        self.wfile.flush()
+
+
+@contextmanager
+def fake_openai() -> Iterator[str]:
+    """Run the server on a free loopback port; yields its base URL (`…/v1`)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()
