@@ -187,6 +187,14 @@ def _otel_output(value: Any, attrs: dict[str, Any]) -> Any:
     return messages.from_otel(value)
 
 
+def _openinference_messages(value: Any, attrs: dict[str, Any]) -> Any:
+    return messages.from_openinference(messages.unflatten(value))
+
+
+def _indexed_messages(value: Any, attrs: dict[str, Any]) -> Any:
+    return messages.from_indexed(messages.unflatten(value))
+
+
 def _entity(value: Any, attrs: dict[str, Any]) -> Any:
     parsed = messages.parse_json(value)
     if isinstance(parsed, dict) and set(parsed) == {"inputs"}:
@@ -194,9 +202,14 @@ def _entity(value: Any, attrs: dict[str, Any]) -> Any:
     return parsed
 
 
-INPUT_KEYS: tuple[tuple[str, Reader], ...] = (
+#: Where input and output come from, in priority order (first non-empty wins, every source of
+#: the direction is consumed). A key ending in "." names a flattened family of indexed keys
+#: (OpenInference `llm.input_messages.N.…`, older GenAI `gen_ai.prompt.N.…`) rebuilt into messages.
+INPUT_SOURCES: tuple[tuple[str, Reader], ...] = (
     ("langfuse.observation.input", _raw_or_json),
     ("gen_ai.input.messages", _otel_input),
+    ("llm.input_messages.", _openinference_messages),
+    ("gen_ai.prompt.", _indexed_messages),
     ("gen_ai.tool.call.arguments", _raw_or_json),
     ("traceloop.entity.input", _entity),
     ("input.value", _raw_or_json),
@@ -205,9 +218,11 @@ INPUT_KEYS: tuple[tuple[str, Reader], ...] = (
     ("gen_ai.prompt", _raw_or_json),
     ("input", _raw_or_json),
 )
-OUTPUT_KEYS: tuple[tuple[str, Reader], ...] = (
+OUTPUT_SOURCES: tuple[tuple[str, Reader], ...] = (
     ("langfuse.observation.output", _raw_or_json),
     ("gen_ai.output.messages", _otel_output),
+    ("llm.output_messages.", _openinference_messages),
+    ("gen_ai.completion.", _indexed_messages),
     ("gen_ai.tool.call.result", _raw_or_json),
     ("traceloop.entity.output", _entity),
     ("output.value", _raw_or_json),
@@ -216,13 +231,12 @@ OUTPUT_KEYS: tuple[tuple[str, Reader], ...] = (
     ("gen_ai.completion", _raw_or_json),
     ("output", _raw_or_json),
 )
-#: Flattened prefixes rebuilt into messages (OpenInference, older GenAI/OpenLLMetry).
-FLAT_MESSAGES: dict[str, tuple[str, Callable[[Any], list[dict[str, Any]] | None]]] = {
-    "llm.input_messages.": ("input", messages.from_openinference),
-    "llm.output_messages.": ("output", messages.from_openinference),
-    "gen_ai.prompt.": ("input", messages.from_indexed),
-    "gen_ai.completion.": ("output", messages.from_indexed),
-}
+_MESSAGE_PREFIXES = (
+    "llm.input_messages.",
+    "llm.output_messages.",
+    "gen_ai.prompt.",
+    "gen_ai.completion.",
+)
 #: Flattened prefixes gathered into a dict: prefix → (destination, JSON-decode values?).
 FLAT_GROUPS: dict[str, tuple[str, bool]] = {
     "langfuse.observation.metadata.": ("observation_metadata", True),
@@ -232,7 +246,7 @@ FLAT_GROUPS: dict[str, tuple[str, bool]] = {
     "ai.telemetry.metadata.": ("trace_metadata", False),
     "gen_ai.request.": ("model_parameters", False),
 }
-_FLAT_PREFIXES = tuple(FLAT_MESSAGES) + tuple(FLAT_GROUPS)
+_FLAT_PREFIXES = _MESSAGE_PREFIXES + tuple(FLAT_GROUPS)
 PARAMETER_JSON_KEYS = (
     "langfuse.observation.model.parameters",
     "llm.invocation_parameters",
@@ -442,15 +456,13 @@ def _content(
     attrs: dict[str, Any], flat: dict[str, dict[str, Any]], span: SpanData, obs: ObservationRecord
 ) -> None:
     found: dict[str, Any] = {"input": None, "output": None}
-    for direction, keys in (("input", INPUT_KEYS), ("output", OUTPUT_KEYS)):
-        for key, read in keys:
-            if key in attrs and found[direction] is None:
-                value = read(attrs.pop(key), attrs)
+    for direction, sources in (("input", INPUT_SOURCES), ("output", OUTPUT_SOURCES)):
+        for key, read in sources:
+            raw = flat.pop(key, None) if key.endswith(".") else attrs.pop(key, None)
+            if raw is not None and found[direction] is None:
+                value = read(raw, attrs)
                 if value not in (None, "", [], {}):
                     found[direction] = value
-    for prefix, (direction, build) in FLAT_MESSAGES.items():
-        if prefix in flat and found[direction] is None:
-            found[direction] = build(messages.unflatten(flat.pop(prefix)))
     if found["input"] is None or found["output"] is None:
         events_in, events_out = _event_messages(span)
         found["input"] = found["input"] if found["input"] is not None else events_in
