@@ -18,6 +18,7 @@ from tracehouse.http.ratelimit import MemoryLimiter, PostgresLimiter
 from tracehouse.http.responses import JSONResponse
 from tracehouse.ingest.writer import Writer
 from tracehouse.jobs import retention
+from tracehouse.langfuse.routes import router as langfuse_router
 from tracehouse.observations.routes import router as observations_router
 from tracehouse.otlp.routes import router as otlp_router
 from tracehouse.pricing.routes import router as models_router
@@ -37,6 +38,7 @@ ROUTERS = (
     models_router,
     management_router,
     otlp_router,
+    langfuse_router,
 )
 
 

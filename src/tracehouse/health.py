@@ -15,12 +15,17 @@ from tracehouse.http.errors import error_responses
 router = APIRouter(tags=["health"])
 
 
-def _health(rt: Any) -> dict[str, Any]:
+def check_database(rt: Any) -> None:
+    """Raise `Unavailable` (503) when the database does not answer."""
     try:
         with rt.db.reader.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
         raise Unavailable("The database is not reachable.") from exc
+
+
+def _health(rt: Any) -> dict[str, Any]:
+    check_database(rt)
     return {
         "status": "ok",
         "version": __version__,

@@ -25,7 +25,9 @@ OBSERVATION_TYPES = (
 )
 LEVELS = ("DEBUG", "DEFAULT", "WARNING", "ERROR")
 TRACE_STATUSES = ("ok", "warning", "error")
-SCORE_DATA_TYPES = ("NUMERIC", "CATEGORICAL", "BOOLEAN")
+SCORE_DATA_TYPES = ("NUMERIC", "CATEGORICAL", "BOOLEAN", "TEXT", "CORRECTION")
+#: Score types whose value is a string (free text for TEXT, a corrected output for CORRECTION).
+STRING_SCORE_TYPES = ("CATEGORICAL", "TEXT", "CORRECTION")
 SCORE_SOURCES = ("api", "annotation", "eval", "feedback")
 
 

@@ -368,7 +368,7 @@ def _usage(attrs: dict[str, Any], obs: ObservationRecord) -> None:
     details = messages.parse_json(attrs.pop("langfuse.observation.usage_details", None))
     values = {field: _int(_first(attrs, keys)) for field, keys in USAGE_KEYS.items()}
     if isinstance(details, dict) and details:
-        values = _langfuse_usage(details)
+        values = langfuse_usage(details)
     aggregated = {k: attrs.pop(k) for k in [k for k in attrs if "aggregated_usage" in k]}
     usage = obs.usage
     for field, value in values.items():
@@ -383,7 +383,7 @@ def _usage(attrs: dict[str, Any], obs: ObservationRecord) -> None:
             setattr(usage, field, None)
 
 
-def _langfuse_usage(details: dict[str, Any]) -> dict[str, int | None]:
+def langfuse_usage(details: dict[str, Any]) -> dict[str, int | None]:
     """Langfuse `usage_details`: its `input` excludes cache details; OpenAI shapes are accepted."""
     if "prompt_tokens" in details or "input_tokens" in details:
         prompt = details.get("prompt_tokens_details") or details.get("input_tokens_details") or {}
@@ -444,12 +444,18 @@ def _cost(attrs: dict[str, Any], obs: ObservationRecord) -> None:
     details = messages.parse_json(attrs.pop("langfuse.observation.cost_details", None))
     values = {part: _float(_first(attrs, keys)) for part, keys in COST_KEYS.items()}
     if isinstance(details, dict) and details:
-        values = {part: _float(details.get(part)) for part in ("input", "output", "total")}
-        if values["total"] is None:
-            numbers = [_float(v) for v in details.values()]
-            values["total"] = sum(n for n in numbers if n is not None) or None
-    if any(v is not None for v in values.values()):
+        obs.reported_cost = cost_from_details(details)
+    elif any(v is not None for v in values.values()):
         obs.reported_cost = Cost(values["input"], values["output"], values["total"])
+
+
+def cost_from_details(details: dict[str, Any]) -> Cost:
+    """Langfuse `cost_details` ({input, output, total, …} in USD); a missing total is the sum."""
+    values = {part: _float(details.get(part)) for part in ("input", "output", "total")}
+    if values["total"] is None:
+        numbers = [_float(v) for v in details.values()]
+        values["total"] = sum(n for n in numbers if n is not None) or None
+    return Cost(values["input"], values["output"], values["total"])
 
 
 def _content(

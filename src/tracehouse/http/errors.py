@@ -10,7 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 
 from tracehouse.errors import ALL_ERRORS, TracehouseError
-from tracehouse.http.responses import JSONResponse, error_response
+from tracehouse.http.responses import JSONResponse, error_body
 from tracehouse.http.schemas import ErrorEnvelope
 
 log = logging.getLogger(__name__)
@@ -34,11 +34,27 @@ def _request_id(request: Request) -> str | None:
     return getattr(request.state, "request_id", None)
 
 
+#: Langfuse clients read a top-level `message`; under its prefix the envelope carries one too.
+LANGFUSE_PREFIX = "/api/public/"
+
+
+def _respond(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    details: Any = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    body = error_body(code, message, details, _request_id(request))
+    if request.url.path.startswith(LANGFUSE_PREFIX):
+        body["message"] = message
+    return JSONResponse(body, status, headers=headers)
+
+
 async def _ours(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TracehouseError)
-    return error_response(
-        exc.status, exc.code, exc.message, exc.details, _request_id(request), exc.headers
-    )
+    return _respond(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
 
 
 def field_errors(errors: Any) -> list[dict[str, Any]]:
@@ -58,14 +74,10 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
     if any(error.get("type") == "json_invalid" for error in errors):
-        return error_response(
-            400, "invalid_request", "Request body is not valid JSON.", None, _request_id(request)
-        )
+        return _respond(request, 400, "invalid_request", "Request body is not valid JSON.")
     details = field_errors(errors)
     names = ", ".join(d["field"] or "body" for d in details[:5])
-    return error_response(
-        422, "validation_error", f"Invalid fields: {names}.", details, _request_id(request)
-    )
+    return _respond(request, 422, "validation_error", f"Invalid fields: {names}.", details)
 
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
@@ -74,16 +86,12 @@ async def _http(request: Request, exc: Exception) -> JSONResponse:
     message = str(exc.detail) if exc.detail else code
     if exc.status_code == 404 and message == "Not Found":
         message = f"No route {request.method} {request.url.path}."
-    return error_response(
-        exc.status_code, code, message, None, _request_id(request), dict(exc.headers or {})
-    )
+    return _respond(request, exc.status_code, code, message, None, dict(exc.headers or {}))
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
-    return error_response(
-        500, "internal_error", "Internal server error.", None, _request_id(request)
-    )
+    return _respond(request, 500, "internal_error", "Internal server error.")
 
 
 def install(app: FastAPI) -> None:

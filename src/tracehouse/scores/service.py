@@ -23,12 +23,12 @@ from tracehouse.traces import store as trace_store
 
 async def create_scores(rt: Runtime, scope: ProjectScope, items: list[ScoreIn]) -> list[str]:
     records = [item.record() for item in items]
-    _fill_trace_ids(rt, scope, records)
+    fill_trace_ids(rt, scope, records)
     await ingest(rt, scope, Batch(scores=records))
     return [r.id for r in records]
 
 
-def _fill_trace_ids(rt: Runtime, scope: ProjectScope, records: list[ScoreRecord]) -> None:
+def fill_trace_ids(rt: Runtime, scope: ProjectScope, records: list[ScoreRecord]) -> None:
     """A score on an observation also belongs to the observation's trace."""
     missing = {r.observation_id for r in records if r.observation_id and not r.trace_id}
     if not missing:

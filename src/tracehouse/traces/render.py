@@ -6,6 +6,7 @@ from typing import Any
 
 from tracehouse import jsontext
 from tracehouse.clock import iso
+from tracehouse.records import STRING_SCORE_TYPES
 
 
 def trace(row: Any) -> dict[str, Any]:
@@ -95,7 +96,7 @@ def observation(row: Any) -> dict[str, Any]:
 
 def score(row: Any) -> dict[str, Any]:
     value: Any = row["value"]
-    if row["data_type"] == "CATEGORICAL":
+    if row["data_type"] in STRING_SCORE_TYPES:
         value = row["string_value"]
     elif row["data_type"] == "BOOLEAN":
         value = bool(row["value"])

@@ -14,7 +14,9 @@ from tracehouse.ids import new_id
 from tracehouse.records import (
     LEVELS,
     OBSERVATION_TYPES,
+    SCORE_DATA_TYPES,
     SCORE_SOURCES,
+    STRING_SCORE_TYPES,
     TRACE_STATUSES,
     Cost,
     ObservationRecord,
@@ -231,7 +233,9 @@ class ScoreIn(RequestModel):
     id: str | None = Field(None, min_length=1, max_length=64, description="Client id; honoured.")
     name: str = Field(min_length=1, max_length=200)
     value: float | str | bool
-    data_type: str | None = Field(None, description="NUMERIC, CATEGORICAL or BOOLEAN (inferred).")
+    data_type: str | None = Field(
+        None, description="NUMERIC, CATEGORICAL, BOOLEAN, TEXT or CORRECTION (inferred)."
+    )
     trace_id: str | None = Field(None, max_length=64)
     observation_id: str | None = Field(None, max_length=64)
     session_id: str | None = Field(None, max_length=200)
@@ -289,13 +293,13 @@ def score_value(
     if kind == "BOOLEAN":
         truth = _as_bool(value)
         return kind, 1.0 if truth else 0.0, "True" if truth else "False"
-    if kind == "CATEGORICAL":
+    if kind in STRING_SCORE_TYPES:
         return kind, None, str(value)
     if kind == "NUMERIC":
         if isinstance(value, str):
             raise ValueError("a NUMERIC score needs a number value")
         return kind, float(value), None
-    raise ValueError("data_type must be NUMERIC, CATEGORICAL or BOOLEAN")
+    raise ValueError(f"data_type must be one of: {', '.join(SCORE_DATA_TYPES)}")
 
 
 def _as_bool(value: float | str | bool) -> bool:
