@@ -13,7 +13,7 @@ import pytest
 from opentelemetry.sdk.trace import TracerProvider
 from tests import fake_openai
 from tests.conftest import LiveServer
-from tests.otlp.clients import provider_for, trace_id_hex, wait_for_trace
+from tests.otlp.clients import logger_provider_for, provider_for, trace_id_hex, wait_for_trace
 
 TOOLS = [
     {
@@ -117,3 +117,26 @@ def test_openllmetry_openai(live_server: LiveServer, openai_url: str) -> None:
         instrumentor.uninstrument()
     generations = check_tree(live_server, run)
     assert generations[1]["completion_start_time"] is not None  # streamed: time to first token
+
+
+def test_otel_genai_openai_v2_with_log_events(
+    live_server: LiveServer, openai_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The official OTel GenAI instrumentation (latest conventions): `gen_ai.*` span attributes,
+    with the messages only in `gen_ai.client.inference.operation.details` OTLP log records that
+    join their spans by trace and span id."""
+    from opentelemetry.instrumentation.openai_v2 import OpenAIInstrumentor
+
+    monkeypatch.setenv("OTEL_SEMCONV_STABILITY_OPT_IN", "gen_ai_latest_experimental")
+    monkeypatch.setenv("OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT", "EVENT_ONLY")
+    provider = provider_for(live_server, service="otel-genai-app")
+    logs = logger_provider_for(live_server, service="otel-genai-app")
+    instrumentor = OpenAIInstrumentor()
+    instrumentor.instrument(tracer_provider=provider, logger_provider=logs)
+    try:
+        run = run_agent(provider, openai_url)
+        logs.force_flush()
+    finally:
+        instrumentor.uninstrument()
+    generations = check_tree(live_server, run)
+    assert generations[0]["provider"] == "openai"

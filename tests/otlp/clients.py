@@ -8,7 +8,10 @@ from typing import Any
 
 import httpx
 from opentelemetry.exporter.otlp.proto.http import Compression
+from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
 from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+from opentelemetry.sdk._logs import LoggerProvider
+from opentelemetry.sdk._logs.export import SimpleLogRecordProcessor
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -38,6 +41,14 @@ def provider_for(
         )
     )
     provider.add_span_processor(SimpleSpanProcessor(exporter))
+    return provider
+
+
+def logger_provider_for(server: LiveServer, service: str = "tests") -> LoggerProvider:
+    """A private LoggerProvider exporting every log record synchronously to `/v1/logs`."""
+    exporter = OTLPLogExporter(endpoint=f"{server.url}/v1/logs", headers=server.auth)
+    provider = LoggerProvider(resource=Resource.create({"service.name": service}))
+    provider.add_log_record_processor(SimpleLogRecordProcessor(exporter))
     return provider
 
 
