@@ -326,7 +326,7 @@ def apply_span(
     _level(attrs, span, obs)
     _prompt(attrs, obs)
     obs.completion_start_time = _completion_start(attrs, span)
-    obs.metadata = _observation_metadata(attrs, flat, span) or None
+    obs.metadata = {**(obs.metadata or {}), **_observation_metadata(attrs, flat, span)} or None
     obs.environment = _environment(attrs, span)
     obs.version = _text(attrs.pop("langfuse.version", None))
     _trace_fields(attrs, flat, span, trace)
