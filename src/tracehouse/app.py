@@ -17,7 +17,7 @@ from tracehouse.http.middleware import RequestContext
 from tracehouse.http.ratelimit import MemoryLimiter, PostgresLimiter
 from tracehouse.http.responses import JSONResponse
 from tracehouse.ingest.writer import Writer
-from tracehouse.jobs import retention
+from tracehouse.jobs import retention, statistics
 from tracehouse.langfuse.routes import router as langfuse_router
 from tracehouse.observations.routes import router as observations_router
 from tracehouse.otlp.routes import router as otlp_router
@@ -64,13 +64,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     test_data_days=settings.test_data_days,
                 )
             )
+        jobs = [job] if job is not None else []
+        if db.is_sqlite:
+            jobs.append(asyncio.create_task(statistics.run_forever(db.writer)))
         try:
             yield
         finally:
-            if job is not None:
-                job.cancel()
+            for task in jobs:
+                task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
-                    await job
+                    await task
             await writer.stop()
             db.dispose()
 

@@ -281,13 +281,17 @@ MESSAGE_LOG_EVENTS = frozenset(
 OPERATION_DETAILS_EVENT = "gen_ai.client.inference.operation.details"
 
 
+_EMPTY: tuple[Any, ...] = (None, "", [], {})
+
+
 def _first(attrs: dict[str, Any], keys: tuple[str, ...]) -> Any:
     """The value of the first key present (not None/empty); every key of the concept is consumed."""
     found = None
     for key in keys:
-        value = attrs.pop(key, None)
-        if found is None and value not in (None, "", [], {}):
-            found = value
+        if key in attrs:  # most keys are absent: a lookup is cheaper than pop(key, None)
+            value = attrs.pop(key)
+            if found is None and value not in _EMPTY:
+                found = value
     return found
 
 
