@@ -253,6 +253,11 @@ async def test_scores_endpoint_object_array_and_partial(th: Harness) -> None:
         "/api/public/scores", json={"traceId": TRACE, "name": "legacy", "value": 3}, headers=BASIC
     )
     assert single.status_code == 200 and single.json()["id"]
+    nameless = await th.client.post(
+        "/api/public/scores", json={"traceId": TRACE, "value": 1}, headers=BASIC
+    )
+    assert nameless.status_code == 400 and nameless.json()["message"] == "Invalid request data"
+    assert nameless.json()["error"]["details"][0]["field"] == "name"
     array = [
         {
             "id": "s-num",

@@ -87,7 +87,7 @@ def decode_events(raw_events: list[Any]) -> Decoded:
     for raw in raw_events:
         event_id = raw.get("id") if isinstance(raw, dict) else None
         try:
-            event = _validate(IngestionEvent, raw)
+            event = validate(IngestionEvent, raw)
             _decode_one(event, out)
         except EventError as exc:
             out.fail(event_id, exc)
@@ -98,7 +98,8 @@ def decode_events(raw_events: list[Any]) -> Decoded:
 M = TypeVar("M", bound=BaseModel)
 
 
-def _validate(model: type[M], raw: Any) -> M:
+def validate(model: type[M], raw: Any) -> M:
+    """`model` from `raw`, or an `EventError` (400) naming each bad field."""
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -108,9 +109,9 @@ def _validate(model: type[M], raw: Any) -> M:
 def _decode_one(event: IngestionEvent, out: Decoded) -> None:
     kind = event.type
     if kind == "trace-create":
-        out.batch.traces.append(trace_record(_validate(TraceBody, event.body), event))
+        out.batch.traces.append(trace_record(validate(TraceBody, event.body), event))
     elif kind in OBSERVATION_EVENTS:
-        body = _validate(ObservationBody, event.body)
+        body = validate(ObservationBody, event.body)
         record = observation_record(kind, body, event)
         if record.trace_id:
             out.batch.observations.append(record)
@@ -118,7 +119,7 @@ def _decode_one(event: IngestionEvent, out: Decoded) -> None:
             out.orphans.append((event.id, record))
             return
     elif kind == "score-create":
-        out.batch.scores.append(score_record(_validate(ScoreBody, event.body)))
+        out.batch.scores.append(score_record(validate(ScoreBody, event.body)))
     elif kind == "sdk-log":
         log.debug("langfuse sdk-log event %s", event.id)
     else:

@@ -9,7 +9,13 @@ from sqlalchemy import select
 from tracehouse.errors import InvalidRequest
 from tracehouse.http.auth import ProjectScope
 from tracehouse.ingest.service import ingest
-from tracehouse.langfuse.events import Decoded, EventError, decode_events, score_record
+from tracehouse.langfuse.events import (
+    Decoded,
+    EventError,
+    decode_events,
+    score_record,
+    validate,
+)
 from tracehouse.langfuse.schemas import ScoreBody
 from tracehouse.projects import store as project_store
 from tracehouse.records import Batch
@@ -68,7 +74,7 @@ async def create_scores(
     scope.require_write()
     if isinstance(payload, dict):
         try:
-            record = score_record(ScoreBody.model_validate(payload))
+            record = score_record(validate(ScoreBody, payload))
         except EventError as exc:
             raise _invalid(exc.error) from exc
         await _write_scores(rt, scope, [record])
@@ -78,9 +84,15 @@ async def create_scores(
     records, errors = [], []
     for index, item in enumerate(payload):
         try:
-            records.append(score_record(ScoreBody.model_validate(item)))
-        except (EventError, ValueError) as exc:
-            errors.append({"message": f"scores[{index}]: {exc}"})
+            records.append(score_record(validate(ScoreBody, item)))
+        except EventError as exc:
+            fields = (
+                [e["field"] for e in exc.error if isinstance(e, dict)]
+                if isinstance(exc.error, list)
+                else []
+            )
+            detail = f" ({', '.join(fields)})" if fields else ""
+            errors.append({"message": f"scores[{index}]: {exc}{detail}"})
     await _write_scores(rt, scope, records)
     if not errors:
         return 202, {"message": "Accepted"}
