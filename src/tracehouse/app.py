@@ -66,7 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             )
         jobs = [job] if job is not None else []
         if db.is_sqlite:
-            jobs.append(asyncio.create_task(statistics.run_forever(db.writer)))
+            jobs.append(asyncio.create_task(statistics.run_forever(db)))
         try:
             yield
         finally:

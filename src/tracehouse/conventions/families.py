@@ -15,6 +15,15 @@ from typing import Any
 
 from tracehouse import clock
 from tracehouse.conventions import messages
+from tracehouse.conventions.usage import (
+    COST_KEYS,
+    USAGE_KEYS,
+    USAGE_OWNERS,
+    cost_from_details,
+    langfuse_usage,
+    to_float,
+    to_int,
+)
 from tracehouse.otlp.spans import LogData, SpanData
 from tracehouse.records import LEVELS, OBSERVATION_TYPES, Cost, ObservationRecord, TraceRecord
 
@@ -113,62 +122,6 @@ PROMPT_VERSION_KEYS = (
     "llm.prompt_template.version",
     "traceloop.prompt.version",
 )
-
-# --- usage: canonical field → keys (input includes cache; output includes reasoning) -------------
-
-USAGE_KEYS: dict[str, tuple[str, ...]] = {
-    "input_tokens": (
-        "gen_ai.usage.input_tokens",
-        "gen_ai.usage.prompt_tokens",
-        "llm.token_count.prompt",
-        "llm.usage.prompt_tokens",
-        "ai.usage.inputTokens",
-        "ai.usage.promptTokens",
-    ),
-    "output_tokens": (
-        "gen_ai.usage.output_tokens",
-        "gen_ai.usage.completion_tokens",
-        "llm.token_count.completion",
-        "llm.usage.completion_tokens",
-        "ai.usage.outputTokens",
-        "ai.usage.completionTokens",
-    ),
-    "total_tokens": (
-        "llm.token_count.total",
-        "llm.usage.total_tokens",
-        "gen_ai.usage.total_tokens",
-        "ai.usage.totalTokens",
-    ),
-    "cache_read_tokens": (
-        "gen_ai.usage.cache_read.input_tokens",
-        "gen_ai.usage.cache_read_input_tokens",
-        "llm.token_count.prompt_details.cache_read",
-        "gen_ai.usage.details.cache_read_tokens",
-        "ai.usage.cachedInputTokens",
-    ),
-    "cache_write_tokens": (
-        "gen_ai.usage.cache_creation.input_tokens",
-        "gen_ai.usage.cache_creation_input_tokens",
-        "llm.token_count.prompt_details.cache_write",
-        "gen_ai.usage.details.cache_write_tokens",
-    ),
-    "reasoning_tokens": (
-        "gen_ai.usage.reasoning.output_tokens",
-        "gen_ai.usage.reasoning_tokens",
-        "llm.usage.reasoning_tokens",
-        "llm.token_count.completion_details.reasoning",
-        "gen_ai.usage.details.reasoning_tokens",
-        "ai.usage.reasoningTokens",
-    ),
-}
-#: Observation types whose usage is their own; on others (agent runs) it is an aggregate of the
-#: children, kept in metadata so trace totals do not count it twice.
-USAGE_OWNERS = frozenset({"generation", "embedding", "reranker"})
-COST_KEYS = {
-    "total": ("llm.cost.total", "gen_ai.usage.cost", "operation.cost"),
-    "input": ("llm.cost.prompt",),
-    "output": ("llm.cost.completion",),
-}
 
 # --- content: (key, how to read it) in priority order -------------------------------------------
 
@@ -370,7 +323,7 @@ def _observation_type(attrs: dict[str, Any], span: SpanData) -> str:
 
 def _usage(attrs: dict[str, Any], obs: ObservationRecord) -> None:
     details = messages.parse_json(attrs.pop("langfuse.observation.usage_details", None))
-    values = {field: _int(_first(attrs, keys)) for field, keys in USAGE_KEYS.items()}
+    values = {field: to_int(_first(attrs, keys)) for field, keys in USAGE_KEYS.items()}
     if isinstance(details, dict) and details:
         values = langfuse_usage(details)
     aggregated = {k: attrs.pop(k) for k in [k for k in attrs if "aggregated_usage" in k]}
@@ -387,79 +340,13 @@ def _usage(attrs: dict[str, Any], obs: ObservationRecord) -> None:
             setattr(usage, field, None)
 
 
-def langfuse_usage(details: dict[str, Any]) -> dict[str, int | None]:
-    """Langfuse `usage_details`: its `input` excludes cache details; OpenAI shapes are accepted."""
-    if "prompt_tokens" in details or "input_tokens" in details:
-        prompt = details.get("prompt_tokens_details") or details.get("input_tokens_details") or {}
-        completion = (
-            details.get("completion_tokens_details") or details.get("output_tokens_details") or {}
-        )
-        return {
-            "input_tokens": _int(details.get("prompt_tokens", details.get("input_tokens"))),
-            "output_tokens": _int(details.get("completion_tokens", details.get("output_tokens"))),
-            "total_tokens": _int(details.get("total_tokens")),
-            "cache_read_tokens": _int(prompt.get("cached_tokens")),
-            "cache_write_tokens": _int(prompt.get("cache_creation_tokens")),
-            "reasoning_tokens": _int(completion.get("reasoning_tokens")),
-        }
-    cache_read = _sum_keys(details, ("input_cached_tokens", "input_cache_read", "cache_read"))
-    cache_write = _sum_keys(details, ("input_cache_creation", "input_cache_write", "cache_write"))
-    extra_input = sum(
-        _int(v) or 0 for k, v in details.items() if k.startswith("input_") and k != "input"
-    )
-    base_input = _int(details.get("input"))
-    return {
-        "input_tokens": None if base_input is None else base_input + extra_input,
-        "output_tokens": _int(details.get("output")),
-        "total_tokens": _int(details.get("total")),
-        "cache_read_tokens": cache_read,
-        "cache_write_tokens": cache_write,
-        "reasoning_tokens": _sum_keys(details, ("output_reasoning_tokens", "output_reasoning")),
-    }
-
-
-def _sum_keys(details: dict[str, Any], keys: tuple[str, ...]) -> int | None:
-    found = [_int(details[k]) for k in keys if k in details]
-    values = [v for v in found if v is not None]
-    return sum(values) if values else None
-
-
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, int):
-        return value
-    try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        return None
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _cost(attrs: dict[str, Any], obs: ObservationRecord) -> None:
     details = messages.parse_json(attrs.pop("langfuse.observation.cost_details", None))
-    values = {part: _float(_first(attrs, keys)) for part, keys in COST_KEYS.items()}
+    values = {part: to_float(_first(attrs, keys)) for part, keys in COST_KEYS.items()}
     if isinstance(details, dict) and details:
         obs.reported_cost = cost_from_details(details)
     elif any(v is not None for v in values.values()):
         obs.reported_cost = Cost(values["input"], values["output"], values["total"])
-
-
-def cost_from_details(details: dict[str, Any]) -> Cost:
-    """Langfuse `cost_details` ({input, output, total, …} in USD); a missing total is the sum."""
-    values = {part: _float(details.get(part)) for part in ("input", "output", "total")}
-    if values["total"] is None:
-        numbers = [_float(v) for v in details.values()]
-        values["total"] = sum(n for n in numbers if n is not None) or None
-    return Cost(values["input"], values["output"], values["total"])
 
 
 def _content(
@@ -548,7 +435,7 @@ def _exception_message(span: SpanData, attrs: dict[str, Any]) -> str | None:
 
 def _prompt(attrs: dict[str, Any], obs: ObservationRecord) -> None:
     obs.prompt_name = _text(_first(attrs, PROMPT_NAME_KEYS))
-    obs.prompt_version = _int(_first(attrs, PROMPT_VERSION_KEYS))
+    obs.prompt_version = to_int(_first(attrs, PROMPT_VERSION_KEYS))
 
 
 def _completion_start(attrs: dict[str, Any], span: SpanData) -> int | None:
@@ -559,7 +446,7 @@ def _completion_start(attrs: dict[str, Any], span: SpanData) -> int | None:
         except ValueError:
             pass
     start = span.start_time
-    seconds = _float(
+    seconds = to_float(
         _first(
             attrs,
             ("gen_ai.response.time_to_first_chunk", "gen_ai.client.operation.time_to_first_chunk"),
@@ -567,7 +454,7 @@ def _completion_start(attrs: dict[str, Any], span: SpanData) -> int | None:
     )
     if seconds is not None and start is not None:
         return start + int(seconds * 1_000_000)
-    millis = _float(attrs.pop("ai.response.msToFirstChunk", None))
+    millis = to_float(attrs.pop("ai.response.msToFirstChunk", None))
     if millis is not None and start is not None:
         return start + int(millis * 1000)
     for event in span.events:

@@ -14,6 +14,7 @@ import logging
 
 from sqlalchemy import Engine, func, select
 
+from tracehouse.store.engine import Database
 from tracehouse.store.tables import observations
 
 log = logging.getLogger(__name__)
@@ -28,20 +29,20 @@ def analyze(writer: Engine) -> None:
         conn.exec_driver_sql("ANALYZE")
 
 
-def _size(writer: Engine) -> int:
-    with writer.connect() as conn:
+def _size(reader: Engine) -> int:
+    with reader.connect() as conn:  # not the writer: its single connection serves ingestion
         return int(conn.execute(select(func.max(observations.c.observation_rowid))).scalar() or 0)
 
 
-async def run_forever(writer: Engine, interval: float = 5.0) -> None:
+async def run_forever(db: Database, interval: float = 5.0) -> None:
     """Check every `interval` seconds; analyze when the data has doubled since last time."""
     analyzed_at = 0
     while True:
         await asyncio.sleep(interval)
         try:
-            size = await asyncio.to_thread(_size, writer)
+            size = await asyncio.to_thread(_size, db.reader)
             if size >= max(FIRST_ANALYZE_AT, 2 * analyzed_at):
-                await asyncio.to_thread(analyze, writer)
+                await asyncio.to_thread(analyze, db.writer)
                 analyzed_at = size
         except Exception:
             log.exception("refreshing planner statistics failed; will retry")

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from tracehouse.clock import to_us
-from tracehouse.conventions.families import cost_from_details, langfuse_usage
+from tracehouse.conventions.usage import cost_from_details, langfuse_usage
 from tracehouse.http.errors import field_errors
 from tracehouse.ids import new_id
 from tracehouse.ingest.decoders.native import score_value
@@ -58,6 +58,13 @@ class EventError(ValueError):
         super().__init__(message)
         self.status = status
         self.error = error if error is not None else message
+
+    def describe(self) -> str:
+        """The message, with the names of the bad fields when validation failed."""
+        if not isinstance(self.error, list):
+            return str(self)
+        fields = [e["field"] for e in self.error if isinstance(e, dict)]
+        return f"{self} ({', '.join(fields)})"
 
 
 @dataclass

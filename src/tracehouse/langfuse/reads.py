@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, func, or_, select
@@ -267,22 +268,31 @@ def list_observations_v2(
             {"field": "fields"},
         )
     o = observations.c
-    keys = [o.start_time, o.observation_rowid]
-    page = PageParams.model_construct(limit=query.limit, cursor=query.cursor, offset=0)
-    statement = paginate(
-        _observation_select().where(*_observation_conditions(scope, query)), keys, page
-    )
-    with rt.db.reader.connect() as conn:
-        rows = list(conn.execute(statement).mappings())
-    body = page_body(
-        rows,
-        page,
-        0,
+    data, cursor = _cursor_page(
+        rt,
+        _observation_select().where(*_observation_conditions(scope, query)),
+        (o.start_time, o.observation_rowid),
+        query.limit,
+        query.cursor,
         lambda r: render.observation_v2(r, scope.project_id, groups, query.expand_metadata),
-        lambda r: (r["start_time"], r["observation_rowid"]),
     )
-    cursor = body["meta"]["next_cursor"]
-    return {"data": body["data"], "meta": {"cursor": cursor} if cursor else {}}
+    return {"data": data, "meta": {"cursor": cursor} if cursor else {}}
+
+
+def _cursor_page(
+    rt: Runtime,
+    statement: Select[Any],
+    keys: tuple[Any, Any],
+    limit: int,
+    cursor: str | None,
+    render_row: Callable[[Any], dict[str, Any]],
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of Langfuse's cursor endpoints (newest first): items and the next cursor."""
+    page = PageParams.model_construct(limit=limit, cursor=cursor, offset=0)
+    with rt.db.reader.connect() as conn:
+        rows = list(conn.execute(paginate(statement, keys, page)).mappings())
+    body = page_body(rows, page, 0, render_row, lambda r: [r[key.name] for key in keys])
+    return body["data"], body["meta"]["next_cursor"]
 
 
 # --- sessions -----------------------------------------------------------------------------------
@@ -422,21 +432,18 @@ def list_scores_v3(rt: Runtime, scope: ProjectScope, query: ScoreV3Query) -> dic
         number = _number(query.value)
         match = s.string_value == query.value
         conditions.append(match if number is None else or_(match, s.value == number))
-    page = PageParams.model_construct(limit=query.limit, cursor=query.cursor, offset=0)
-    statement = paginate(select(scores).where(*conditions), [s.timestamp, s.score_rowid], page)
-    with rt.db.reader.connect() as conn:
-        rows = list(conn.execute(statement).mappings())
-    body = page_body(
-        rows,
-        page,
-        0,
+    data, cursor = _cursor_page(
+        rt,
+        select(scores).where(*conditions),
+        (s.timestamp, s.score_rowid),
+        query.limit,
+        query.cursor,
         lambda r: render.score_v3(r, scope.project_id),
-        lambda r: (r["timestamp"], r["score_rowid"]),
     )
     meta: dict[str, Any] = {"limit": query.limit}
-    if body["meta"]["next_cursor"]:
-        meta["cursor"] = body["meta"]["next_cursor"]
-    return {"data": body["data"], "meta": meta}
+    if cursor:
+        meta["cursor"] = cursor
+    return {"data": data, "meta": meta}
 
 
 def _number(text: str) -> float | None:

@@ -11,6 +11,7 @@ from typing import Any
 from tracehouse import jsontext
 from tracehouse.clock import iso
 from tracehouse.records import STRING_SCORE_TYPES
+from tracehouse.traces.render import preferred_cost
 
 DEFAULT_ENVIRONMENT = "default"
 
@@ -69,9 +70,8 @@ def usage_details(row: Any) -> dict[str, int]:
         details["input"] = max(row["input_tokens"] - cache_read - cache_write, 0)
     if row["output_tokens"] is not None:
         details["output"] = max(row["output_tokens"] - reasoning, 0)
-    total = _total(row)
-    if total is not None:
-        details["total"] = total
+    if row["total_tokens"] is not None:  # the write path fills it from input + output
+        details["total"] = row["total_tokens"]
     for key, value in (
         ("input_cached_tokens", cache_read),
         ("input_cache_creation", cache_write),
@@ -82,27 +82,10 @@ def usage_details(row: Any) -> dict[str, int]:
     return details
 
 
-def _total(row: Any) -> int | None:
-    if row["total_tokens"] is not None:
-        return int(row["total_tokens"])
-    if row["input_tokens"] is None and row["output_tokens"] is None:
-        return None
-    return int((row["input_tokens"] or 0) + (row["output_tokens"] or 0))
-
-
-def _costs(row: Any) -> dict[str, float | None]:
-    return {
-        part: row[f"reported_{part}_cost"]
-        if row[f"reported_{part}_cost"] is not None
-        else row[f"computed_{part}_cost"]
-        for part in ("input", "output", "total")
-    }
-
-
 def observation(row: Any) -> dict[str, Any]:
     """ObservationsView of the v1 API: I/O and metadata as JSON."""
     start, end, first = row["start_time"], row["end_time"], row["completion_start_time"]
-    costs = _costs(row)
+    costs = preferred_cost(row)
     return {
         "id": row["id"],
         "traceId": row["trace_id"],
@@ -120,7 +103,7 @@ def observation(row: Any) -> dict[str, Any]:
         "usage": {
             "input": row["input_tokens"] or 0,
             "output": row["output_tokens"] or 0,
-            "total": _total(row) or 0,
+            "total": row["total_tokens"] or 0,
             "unit": "TOKENS",
         },
         "usageDetails": usage_details(row),

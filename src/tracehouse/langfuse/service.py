@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
-
 from tracehouse.errors import InvalidRequest
 from tracehouse.http.auth import ProjectScope
 from tracehouse.ingest.service import ingest
@@ -21,7 +19,7 @@ from tracehouse.projects import store as project_store
 from tracehouse.records import Batch
 from tracehouse.runtime import Runtime
 from tracehouse.scores.service import fill_trace_ids
-from tracehouse.store.tables import observations
+from tracehouse.traces import store as trace_store
 
 
 def _invalid(details: Any) -> InvalidRequest:
@@ -47,15 +45,8 @@ def _adopt_orphans(rt: Runtime, scope: ProjectScope, decoded: Decoded) -> None:
     known = {o.id: o.trace_id for o in decoded.batch.observations}
     wanted = {record.id for _, record in decoded.orphans if record.id not in known}
     if wanted:
-        o = observations.c
         with rt.db.reader.connect() as conn:
-            known.update(
-                conn.execute(
-                    select(o.id, o.trace_id).where(
-                        o.project_rowid == scope.project_rowid, o.id.in_(wanted)
-                    )
-                ).all()
-            )
+            known.update(trace_store.traces_of_observations(conn, scope.project_rowid, wanted))
     for event_id, record in decoded.orphans:
         trace_id = known.get(record.id)
         if trace_id:
@@ -86,13 +77,7 @@ async def create_scores(
         try:
             records.append(score_record(validate(ScoreBody, item)))
         except EventError as exc:
-            fields = (
-                [e["field"] for e in exc.error if isinstance(e, dict)]
-                if isinstance(exc.error, list)
-                else []
-            )
-            detail = f" ({', '.join(fields)})" if fields else ""
-            errors.append({"message": f"scores[{index}]: {exc}{detail}"})
+            errors.append({"message": f"scores[{index}]: {exc.describe()}"})
     await _write_scores(rt, scope, records)
     if not errors:
         return 202, {"message": "Accepted"}

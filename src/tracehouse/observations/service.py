@@ -19,6 +19,7 @@ from tracehouse.records import Batch
 from tracehouse.runtime import Runtime
 from tracehouse.store.tables import observations
 from tracehouse.traces import render
+from tracehouse.traces import store as trace_store
 
 
 class ObservationFilters(BaseModel):
@@ -52,10 +53,9 @@ async def patch(
 
 
 def _trace_of(conn: Any, project_rowid: int, observation_id: str) -> str:
-    query = select(observations.c.trace_id).where(
-        observations.c.project_rowid == project_rowid, observations.c.id == observation_id
+    trace_id = trace_store.traces_of_observations(conn, project_rowid, [observation_id]).get(
+        observation_id
     )
-    trace_id = conn.execute(query).scalar()
     if trace_id is None:
         raise NotFound(f"No observation {observation_id!r}; send trace_id to create it.")
     return str(trace_id)

@@ -16,7 +16,7 @@ from tracehouse.ingest.service import ingest
 from tracehouse.records import Batch, ScoreRecord
 from tracehouse.runtime import Runtime
 from tracehouse.scores.schemas import FeedbackIn, ScoreFilters
-from tracehouse.store.tables import observations, scores
+from tracehouse.store.tables import scores
 from tracehouse.traces import render
 from tracehouse.traces import store as trace_store
 
@@ -33,15 +33,8 @@ def fill_trace_ids(rt: Runtime, scope: ProjectScope, records: list[ScoreRecord])
     missing = {r.observation_id for r in records if r.observation_id and not r.trace_id}
     if not missing:
         return
-    o = observations.c
     with rt.db.reader.connect() as conn:
-        found = dict(
-            conn.execute(
-                select(o.id, o.trace_id).where(
-                    o.project_rowid == scope.project_rowid, o.id.in_(missing)
-                )
-            ).all()
-        )
+        found = trace_store.traces_of_observations(conn, scope.project_rowid, missing)
     for record in records:
         if record.observation_id and not record.trace_id:
             record.trace_id = found.get(record.observation_id)

@@ -74,13 +74,7 @@ def observation(row: Any) -> dict[str, Any]:
             "cache_write_tokens": row["cache_write_tokens"],
             "reasoning_tokens": row["reasoning_tokens"],
         },
-        "cost": {
-            "input": _prefer(reported["input"], computed["input"]),
-            "output": _prefer(reported["output"], computed["output"]),
-            "total": _prefer(reported["total"], computed["total"]),
-            "reported": reported,
-            "computed": computed,
-        },
+        "cost": {**preferred_cost(row), "reported": reported, "computed": computed},
         "level": row["level"],
         "status_message": row["status_message"],
         "metadata": jsontext.loads(row["metadata"]),
@@ -124,8 +118,13 @@ def _cost(row: Any, kind: str) -> dict[str, float | None]:
     return {part: row[f"{kind}_{part}_cost"] for part in ("input", "output", "total")}
 
 
-def _prefer(first: float | None, second: float | None) -> float | None:
-    return first if first is not None else second
+def preferred_cost(row: Any) -> dict[str, float | None]:
+    """An observation's cost per part: the client-reported one when given, else the computed."""
+    reported, computed = _cost(row, "reported"), _cost(row, "computed")
+    return {
+        part: reported[part] if reported[part] is not None else computed[part]
+        for part in ("input", "output", "total")
+    }
 
 
 def tree(observations: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, delete, func, select
@@ -36,6 +37,17 @@ def list_traces(
 def get_trace(conn: Connection, project_rowid: int, trace_id: str) -> Any:
     query = select(traces).where(traces.c.project_rowid == project_rowid, traces.c.id == trace_id)
     return conn.execute(query).mappings().first()
+
+
+def traces_of_observations(
+    conn: Connection, project_rowid: int, observation_ids: Iterable[str]
+) -> dict[str, str]:
+    """{observation id: its trace id} for the stored observations among `observation_ids`."""
+    o = observations.c
+    query = select(o.id, o.trace_id).where(
+        o.project_rowid == project_rowid, o.id.in_(set(observation_ids))
+    )
+    return {row.id: row.trace_id for row in conn.execute(query)}
 
 
 def trace_observations(conn: Connection, project_rowid: int, trace_id: str) -> list[Any]:
