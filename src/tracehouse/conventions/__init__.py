@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tracehouse.conventions import families
+from tracehouse.conventions import content, families
 from tracehouse.otlp.spans import LogData, SpanData
 from tracehouse.records import Batch, ObservationRecord, TraceRecord
 
@@ -117,7 +117,7 @@ def map_logs(logs: Sequence[LogData]) -> tuple[Batch, int]:
     batch = Batch()
     for (trace_id, span_id), records in by_span.items():
         obs = ObservationRecord(id=span_id, trace_id=trace_id)
-        families.apply_logs(records, obs)
+        content.apply_logs(records, obs)
         if obs.input is not None or obs.output is not None:
             batch.observations.append(obs)
         else:
