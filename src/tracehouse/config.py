@@ -49,6 +49,12 @@ class Settings(BaseSettings):
     write_batch_size: int = Field(
         5_000, description="Most records the writer commits in one transaction."
     )
+    otlp_workers: int = Field(
+        1,
+        ge=0,
+        description="Processes that decode and map OTLP span exports beside the server "
+        "process; 0 does it in the server process.",
+    )
     sqlite_synchronous: str = Field(
         "FULL", description="SQLite `synchronous` pragma: FULL (durable at power loss) or NORMAL."
     )

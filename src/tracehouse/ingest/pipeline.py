@@ -40,36 +40,32 @@ def make_pricer(custom: Sequence[CustomPrice]) -> merge.Pricer:
 def apply_batch(
     conn: Connection,
     project_rowid: int,
-    batch: Batch,
+    batch: Batch | merge.Changes,
     *,
     is_test: bool,
     pricer: merge.Pricer,
     now: int,
 ) -> None:
     """Write one batch inside the caller's transaction: merge, price, upsert, roll up."""
-    trace_changes = merge.fold(
-        ((t.id, merge.trace_changes(t)) for t in batch.traces), merge.TRACE_DICT_COLUMNS
-    )
-    observation_changes = merge.fold(
-        ((o.id, merge.observation_changes(o)) for o in batch.observations),
-        merge.OBSERVATION_DICT_COLUMNS,
-    )
-    for changes in observation_changes.values():
-        trace_changes.setdefault(changes["trace_id"], {})
+    changes = batch if isinstance(batch, merge.Changes) else merge.changes_of(batch)
+    trace_changes = changes.traces
+    observation_changes = changes.observations
+    for values in observation_changes.values():
+        trace_changes.setdefault(values["trace_id"], {})
     stored_traces = ingest_store.fetch_stored(conn, traces, project_rowid, trace_changes)
     trace_rows = [
-        merge.trace_row(trace_id, changes, stored_traces.get(trace_id), now)
-        for trace_id, changes in trace_changes.items()
+        merge.trace_row(trace_id, values, stored_traces.get(trace_id), now)
+        for trace_id, values in trace_changes.items()
     ]
     ingest_store.write_rows(conn, traces, trace_rows, project_rowid, is_test, now)
     if observation_changes:
         stored = ingest_store.fetch_stored(conn, observations, project_rowid, observation_changes)
         observation_rows = [
-            merge.observation_row(oid, changes, stored.get(oid), now, pricer)
-            for oid, changes in observation_changes.items()
+            merge.observation_row(oid, values, stored.get(oid), now, pricer)
+            for oid, values in observation_changes.items()
         ]
         ingest_store.write_rows(conn, observations, observation_rows, project_rowid, is_test, now)
-    score_rows = [merge.score_row(s, now) for s in batch.scores]
+    score_rows = [merge.score_row(s, now) for s in changes.scores]
     ingest_store.write_rows(conn, scores, score_rows, project_rowid, is_test, now)
     if trace_changes:
         ingest_store.roll_up(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from tracehouse.http.auth import ProjectScope
+from tracehouse.ingest.merge import Changes
 from tracehouse.ingest.pipeline import apply_batch, make_pricer
 from tracehouse.ingest.writer import Job
 from tracehouse.pricing.service import custom_prices
@@ -17,7 +18,7 @@ def _apply(conn: Connection, job: Job, now: int) -> None:
     apply_batch(conn, job.project_rowid, job.batch, is_test=job.is_test, pricer=pricer, now=now)
 
 
-async def ingest(rt: Runtime, scope: ProjectScope, batch: Batch) -> None:
+async def ingest(rt: Runtime, scope: ProjectScope, batch: Batch | Changes) -> None:
     """Write `batch` into the caller's project; returns once it is durable."""
     scope.require_write()
     if not len(batch):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, bindparam, case, func, select, update
+from sqlalchemy import Connection, Select, Table, and_, bindparam, case, func, select, update
 
 from tracehouse import jsontext
 from tracehouse.store.tables import observations, scores, traces
@@ -45,14 +46,23 @@ def fetch_stored(
     conn: Connection, table: Table, project_rowid: int, ids: Iterable[str]
 ) -> dict[str, dict[str, Any]]:
     """The stored columns the merge needs, for the rows of `ids` that exist."""
-    names = _TRACE_STORED if table is traces else _OBSERVATION_STORED
-    columns = [table.c[name] for name in names]
+    query = _stored_query(table)
     found: dict[str, dict[str, Any]] = {}
     for part in chunks(sorted(set(ids))):
-        query = select(*columns).where(table.c.project_rowid == project_rowid, table.c.id.in_(part))
-        for row in conn.execute(query).mappings():
+        for row in conn.execute(query, {"project": project_rowid, "ids": part}).mappings():
             found[row["id"]] = dict(row)
     return found
+
+
+@functools.cache
+def _stored_query(table: Table) -> Select[Any]:
+    # One statement object per table with expanding parameters: SQLAlchemy compiles it once
+    # instead of coercing every id of every batch into a literal bind.
+    names = _TRACE_STORED if table is traces else _OBSERVATION_STORED
+    return select(*(table.c[name] for name in names)).where(
+        table.c.project_rowid == bindparam("project"),
+        table.c.id.in_(bindparam("ids", expanding=True)),
+    )
 
 
 def write_rows(
@@ -88,38 +98,43 @@ def roll_up(conn: Connection, project_rowid: int, models: dict[str, list[str]]) 
     `models` maps every trace to roll up to the models of its observations (kept by the caller,
     which knows the stored ones and the batch's, so no query is needed for them).
     """
-    o = observations
     for part in chunks(sorted(models)):
-        aggregate = (
-            select(
-                o.c.trace_id,
-                func.count().label("n"),
-                func.sum(case((o.c.level == "ERROR", 1), else_=0)).label("errors"),
-                func.sum(case((o.c.level == "WARNING", 1), else_=0)).label("warnings"),
-                func.min(o.c.start_time).label("first"),
-                func.max(func.coalesce(o.c.end_time, o.c.start_time)).label("last"),
-                func.coalesce(func.sum(o.c.input_tokens), 0).label("input_tokens"),
-                func.coalesce(func.sum(o.c.output_tokens), 0).label("output_tokens"),
-                func.coalesce(func.sum(o.c.total_tokens), 0).label("total_tokens"),
-                func.coalesce(
-                    func.sum(func.coalesce(o.c.reported_total_cost, o.c.computed_total_cost)), 0.0
-                ).label("cost"),
-            )
-            .where(o.c.project_rowid == project_rowid, o.c.trace_id.in_(part))
-            .group_by(o.c.trace_id)
-        )
-        totals = {row.trace_id: row for row in conn.execute(aggregate)}
-        current = conn.execute(
-            select(
-                traces.c.id,
-                traces.c.start_time,
-                traces.c.end_time,
-                traces.c.reported_status,
-            ).where(traces.c.project_rowid == project_rowid, traces.c.id.in_(part))
-        ).all()
-        params = [_rolled_up(t, totals.get(t.id), models[t.id]) for t in current]
-        if params:
-            conn.execute(_ROLLUP_UPDATE, [{**p, "p_project": project_rowid} for p in params])
+        params = {"project": project_rowid, "ids": part}
+        totals = {row.trace_id: row for row in conn.execute(_TOTALS, params)}
+        current = conn.execute(_CURRENT, params).all()
+        rows = [_rolled_up(t, totals.get(t.id), models[t.id]) for t in current]
+        if rows:
+            conn.execute(_ROLLUP_UPDATE, [{**p, "p_project": project_rowid} for p in rows])
+
+
+_o = observations
+_TOTALS = (
+    select(
+        _o.c.trace_id,
+        func.count().label("n"),
+        func.sum(case((_o.c.level == "ERROR", 1), else_=0)).label("errors"),
+        func.sum(case((_o.c.level == "WARNING", 1), else_=0)).label("warnings"),
+        func.min(_o.c.start_time).label("first"),
+        func.max(func.coalesce(_o.c.end_time, _o.c.start_time)).label("last"),
+        func.coalesce(func.sum(_o.c.input_tokens), 0).label("input_tokens"),
+        func.coalesce(func.sum(_o.c.output_tokens), 0).label("output_tokens"),
+        func.coalesce(func.sum(_o.c.total_tokens), 0).label("total_tokens"),
+        func.coalesce(
+            func.sum(func.coalesce(_o.c.reported_total_cost, _o.c.computed_total_cost)), 0.0
+        ).label("cost"),
+    )
+    .where(
+        _o.c.project_rowid == bindparam("project"),
+        _o.c.trace_id.in_(bindparam("ids", expanding=True)),
+    )
+    .group_by(_o.c.trace_id)
+)
+_CURRENT = select(
+    traces.c.id, traces.c.start_time, traces.c.end_time, traces.c.reported_status
+).where(
+    traces.c.project_rowid == bindparam("project"),
+    traces.c.id.in_(bindparam("ids", expanding=True)),
+)
 
 
 def _rolled_up(trace: Any, total: Any, models: list[str]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine
 
 from tracehouse.clock import now_us
 from tracehouse.errors import Unavailable
+from tracehouse.ingest.merge import Changes
 from tracehouse.records import Batch
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,7 @@ class Job:
     """One request's batch, for one project."""
 
     project_rowid: int
-    batch: Batch
+    batch: Batch | Changes
     is_test: bool
     apply: Apply
     size: int = 0

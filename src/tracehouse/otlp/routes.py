@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request, Response
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
-from tracehouse.conventions import map_logs, map_spans
+from tracehouse.conventions import map_logs
 from tracehouse.errors import (
     Forbidden,
     InvalidRequest,
@@ -29,7 +29,7 @@ from tracehouse.errors import (
 from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
 from tracehouse.http.errors import error_responses
 from tracehouse.ingest.service import ingest
-from tracehouse.otlp import decode
+from tracehouse.otlp import decode, offload
 from tracehouse.otlp.decode import Decoded
 
 router = APIRouter(tags=["otlp"])
@@ -77,10 +77,6 @@ def _answer(media: str, rejected: int, message: str, kind: str) -> Response:
     return Response(response.SerializeToString(), media_type=decode.PROTOBUF)
 
 
-_SPAN_DECODERS: dict[str, Callable[[bytes], Decoded[Any]]] = {
-    decode.PROTOBUF: decode.spans_from_protobuf,
-    decode.JSON: decode.spans_from_json,
-}
 _LOG_DECODERS: dict[str, Callable[[bytes], Decoded[Any]]] = {
     decode.PROTOBUF: decode.logs_from_protobuf,
     decode.JSON: decode.logs_from_json,
@@ -90,10 +86,16 @@ _LOG_DECODERS: dict[str, Callable[[bytes], Decoded[Any]]] = {
 async def export_traces(request: Request, scope: ProjectScopeDep, rt: RuntimeDep) -> Response:
     """Receive an OTLP `ExportTraceServiceRequest`; answers once the spans are committed."""
     scope.require_write()
-    media, raw = await _payload(request, rt.settings.max_body_bytes)
-    decoded = _SPAN_DECODERS[media](raw)
-    await ingest(rt, scope, map_spans(decoded.items))
-    return _answer(media, decoded.rejected, decoded.message, "Spans")
+    media = decode.media_type(request.headers.get("content-type"))
+    changes, rejected, message = await offload.prepare(
+        media,
+        request.headers.get("content-encoding"),
+        await request.body(),
+        rt.settings.max_body_bytes,
+        workers=rt.settings.otlp_workers,
+    )
+    await ingest(rt, scope, changes)
+    return _answer(media, rejected, message, "Spans")
 
 
 async def export_logs(request: Request, scope: ProjectScopeDep, rt: RuntimeDep) -> Response:

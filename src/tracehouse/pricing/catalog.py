@@ -154,6 +154,8 @@ def find_card(
     if found is None:
         return None
     provider_id, info = found
+    if isinstance(info.prices, ModelPrice):  # one price for all times: skip the date lookup
+        return _card_for(info.prices, info.id, provider_id)
     when = datetime.now(tz=UTC) if at_us is None else datetime.fromtimestamp(at_us / 1e6, tz=UTC)
     return _card_for(info.get_prices(when), info.id, provider_id)
 

@@ -7,6 +7,7 @@ The statement is compiled once per table and column set, then run as one driver-
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, func
@@ -40,7 +41,12 @@ def upsert(
         compiled = _compile(conn, table, columns, keys, set(keep_existing), set(replace))
         _compiled[signature] = compiled
     sql, order = compiled
-    params: list[Any] = [tuple(row[c] for c in order) for row in rows] if order else list(rows)
+    if order is None:
+        params: list[Any] = list(rows)
+    elif len(order) == 1:
+        params = [(row[order[0]],) for row in rows]
+    else:
+        params = list(map(itemgetter(*order), rows))
     conn.exec_driver_sql(sql, params)
 
 

@@ -1,0 +1,107 @@
+"""Decode and map OTLP span exports in worker processes, so ingestion uses more than one core.
+
+Decompressing, decoding protobuf and mapping the conventions is pure CPU work (most of an
+OTLP span's cost). Done on the event loop it competes for one core with the writer, which
+holds the GIL while it merges rows. A small process pool does it instead: a worker turns the
+raw body into the batch's column changes (`ingest.merge.Changes`), with the JSON columns
+already encoded (plain strings are the cheapest thing to unpickle), and sends them back; the
+writer then merges, prices and commits them exactly as any other batch. With no workers
+(`otlp_workers = 0`) the same function runs in-process.
+
+Workers import only this module's light dependencies (protobuf, orjson, the mapping), never
+the web or database stack. If a worker dies, the pool is rebuilt and the request is prepared
+in-process, so a crash costs time, never a 500; when the server process ends, its workers
+notice and exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any
+
+from tracehouse.conventions import map_spans
+from tracehouse.ingest.merge import Changes, changes_of, received, shipped
+from tracehouse.otlp import decode
+
+log = logging.getLogger(__name__)
+_PARENT_POLL_SECONDS = 0.5
+
+#: (changes, rejected span count, rejection message)
+Prepared = tuple[Changes, int, str]
+
+#: What a worker sends back: `merge.shipped` changes, rejected count, message.
+Shipped = tuple[tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]], int, str]
+
+_DECODERS: dict[str, Callable[[bytes], decode.Decoded[Any]]] = {
+    decode.PROTOBUF: decode.spans_from_protobuf,
+    decode.JSON: decode.spans_from_json,
+}
+
+
+def prepare_spans(media: str, encoding: str | None, body: bytes, limit: int) -> Prepared:
+    """Raw request body → the column changes it sets (raises `InvalidRequest` & co)."""
+    decoded = _DECODERS[media](decode.decompress(body, encoding, limit))
+    return changes_of(map_spans(decoded.items)), decoded.rejected, decoded.message
+
+
+def _prepare_shipped(media: str, encoding: str | None, body: bytes, limit: int) -> Shipped:
+    """The worker's entry point: `prepare_spans`, its changes made cheap to send back."""
+    changes, rejected, message = prepare_spans(media, encoding, body, limit)
+    return shipped(changes), rejected, message
+
+
+#: One pool per worker count for the whole process: the work is pure, so every app in the
+#: process (tests start many) can share the workers instead of spawning its own.
+_pools: dict[int, ProcessPoolExecutor] = {}
+
+
+async def prepare(
+    media: str, encoding: str | None, body: bytes, limit: int, *, workers: int
+) -> Prepared:
+    """`prepare_spans` in one of `workers` processes (started on first use), or in-process."""
+    if workers <= 0:
+        return prepare_spans(media, encoding, body, limit)
+    loop = asyncio.get_running_loop()
+    try:
+        (traces, observations), rejected, message = await loop.run_in_executor(
+            _pool(workers), _prepare_shipped, media, encoding, body, limit
+        )
+    except BrokenProcessPool:
+        log.warning("an OTLP worker process died; restarting the pool")
+        _pools.pop(workers, None)
+        return prepare_spans(media, encoding, body, limit)
+    return received(traces, observations), rejected, message
+
+
+def _pool(workers: int) -> ProcessPoolExecutor:
+    pool = _pools.get(workers)
+    if pool is None:
+        # spawn, not fork: the server process holds threads and database connections.
+        context = multiprocessing.get_context("spawn")
+        pool = _pools[workers] = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_watch_parent,
+            initargs=(os.getpid(),),
+        )
+    return pool
+
+
+def _watch_parent(parent: int) -> None:
+    """Runs in each worker: exit when the server process is gone. A server stopped by a
+    signal (uvicorn re-raises it after its shutdown) or killed never tells its workers."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(_PARENT_POLL_SECONDS)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="tracehouse-parent-watch", daemon=True).start()
