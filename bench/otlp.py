@@ -32,6 +32,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=512)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--gzip", action="store_true")
+    parser.add_argument(
+        "--workers", type=int, default=None, help="TRACEHOUSE_OTLP_WORKERS (default: the setting's)"
+    )
     parser.add_argument("--yardstick", type=Path, default=DEFAULT_YARDSTICK)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
@@ -45,6 +48,8 @@ def main() -> None:
             "TRACEHOUSE_INIT_USER_PASSWORD": "bench-password",
             "TRACEHOUSE_LOG_LEVEL": "warning",
         }
+        if args.workers is not None:
+            env["TRACEHOUSE_OTLP_WORKERS"] = str(args.workers)
         server = start_server(data, env=env)
         try:
             command = [

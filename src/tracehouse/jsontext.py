@@ -16,24 +16,11 @@ def _fallback(value: Any) -> Any:
     return str(value)
 
 
-class Raw(str):
-    """Text that is already JSON: `dumps` keeps it as is, `value` decodes it."""
-
-    __slots__ = ()
-
-
 def dumps(value: Any) -> str | None:
     """Encode a value for a TEXT column; `None` stays NULL."""
     if value is None:
         return None
-    if isinstance(value, Raw):
-        return str.__str__(value)
     return orjson.dumps(value, default=_fallback, option=_OPTIONS).decode()
-
-
-def value(item: Any) -> Any:
-    """`item` itself, or what it encodes when it is `Raw` JSON."""
-    return orjson.loads(str.__str__(item)) if isinstance(item, Raw) else item
 
 
 def loads(text: str | None) -> Any:

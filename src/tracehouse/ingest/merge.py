@@ -7,12 +7,13 @@ Pure functions: no database here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tracehouse import jsontext
-from tracehouse.records import Batch, ObservationRecord, ScoreRecord, TraceRecord
+from tracehouse.pricing.catalog import CustomPrice, compute_cost
+from tracehouse.records import Batch, ObservationRecord, ScoreRecord, TraceRecord, Usage
 
 #: Prices one observation given its merged values: (input, output, total) USD or Nones.
 Pricer = Callable[[dict[str, Any]], tuple[float | None, float | None, float | None]]
@@ -20,6 +21,28 @@ Pricer = Callable[[dict[str, Any]], tuple[float | None, float | None, float | No
 TRACE_DICT_COLUMNS = ("metadata",)
 OBSERVATION_DICT_COLUMNS = ("metadata", "attributes", "model_parameters")
 _USAGE_COLUMNS = ("input_tokens", "output_tokens", "total_tokens")
+
+
+def make_pricer(custom: Sequence[CustomPrice]) -> Pricer:
+    """A pricer for one project: its custom prices first, then the built-in table."""
+
+    def price(row: dict[str, Any]) -> tuple[float | None, float | None, float | None]:
+        usage = Usage(
+            input_tokens=row.get("input_tokens"),
+            output_tokens=row.get("output_tokens"),
+            total_tokens=row.get("total_tokens"),
+            cache_read_tokens=row.get("cache_read_tokens"),
+            cache_write_tokens=row.get("cache_write_tokens"),
+            reasoning_tokens=row.get("reasoning_tokens"),
+        )
+        if usage.input_tokens is None and usage.output_tokens is None and not usage.total_tokens:
+            return (None, None, None)
+        cost = compute_cost(row["model"], row.get("provider"), usage, row.get("start_time"), custom)
+        if cost is None:
+            return (None, None, None)
+        return (cost.input, cost.output, cost.total)
+
+    return price
 
 
 def trace_changes(record: TraceRecord) -> dict[str, Any]:
@@ -138,35 +161,6 @@ def changes_of(batch: Batch) -> Changes:
     )
 
 
-#: JSON columns that may travel pre-encoded (`shipped` / `received`).
-_TRACE_JSON = ("metadata", "input", "output")
-_OBSERVATION_JSON = ("metadata", "attributes", "model_parameters", "input", "output")
-
-
-def shipped(changes: Changes) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Trace and observation changes with their JSON columns encoded, to send to another
-    process: plain strings pickle and unpickle far faster than nested messages."""
-    for items, columns in (
-        (changes.traces, _TRACE_JSON),
-        (changes.observations, _OBSERVATION_JSON),
-    ):
-        for values in items.values():
-            for column in columns:
-                if column in values:
-                    values[column] = jsontext.dumps(values[column])
-    return changes.traces, changes.observations
-
-
-def received(traces: dict[str, dict[str, Any]], observations: dict[str, dict[str, Any]]) -> Changes:
-    """The inverse of `shipped`: encoded columns are marked `Raw` and written as they are."""
-    for items, columns in ((traces, _TRACE_JSON), (observations, _OBSERVATION_JSON)):
-        for values in items.values():
-            for column in columns:
-                if column in values:
-                    values[column] = jsontext.Raw(values[column])
-    return Changes(traces=traces, observations=observations)
-
-
 def trace_row(
     trace_id: str, changes: dict[str, Any], stored: dict[str, Any] | None, now: int
 ) -> dict[str, Any]:
@@ -267,7 +261,7 @@ def _merge_stored_dicts(
     for column in columns:
         if column in changes and stored.get(column) is not None:
             current = {column: jsontext.loads(stored[column])}
-            overlay(current, {column: jsontext.value(changes[column])}, (column,))
+            overlay(current, {column: changes[column]}, (column,))
             row[column] = current[column]
 
 

@@ -2,52 +2,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection
 
 from tracehouse import jsontext
-from tracehouse.ingest import merge
+from tracehouse.ingest import merge, shipping
 from tracehouse.ingest import store as ingest_store
-from tracehouse.pricing.catalog import CustomPrice, compute_cost
-from tracehouse.records import Batch, Usage
+from tracehouse.ingest.shipping import Shipment
+from tracehouse.records import Batch
 from tracehouse.store.tables import observations, scores, traces
-
-
-def make_pricer(custom: Sequence[CustomPrice]) -> merge.Pricer:
-    """A pricer for one project: its custom prices first, then the built-in table."""
-
-    def price(row: dict[str, Any]) -> tuple[float | None, float | None, float | None]:
-        usage = Usage(
-            input_tokens=row.get("input_tokens"),
-            output_tokens=row.get("output_tokens"),
-            total_tokens=row.get("total_tokens"),
-            cache_read_tokens=row.get("cache_read_tokens"),
-            cache_write_tokens=row.get("cache_write_tokens"),
-            reasoning_tokens=row.get("reasoning_tokens"),
-        )
-        if usage.input_tokens is None and usage.output_tokens is None and not usage.total_tokens:
-            return (None, None, None)
-        cost = compute_cost(row["model"], row.get("provider"), usage, row.get("start_time"), custom)
-        if cost is None:
-            return (None, None, None)
-        return (cost.input, cost.output, cost.total)
-
-    return price
 
 
 def apply_batch(
     conn: Connection,
     project_rowid: int,
-    batch: Batch | merge.Changes,
+    batch: Batch | merge.Changes | Shipment,
     *,
     is_test: bool,
     pricer: merge.Pricer,
     now: int,
 ) -> None:
     """Write one batch inside the caller's transaction: merge, price, upsert, roll up."""
-    changes = batch if isinstance(batch, merge.Changes) else merge.changes_of(batch)
+    derived = batch.derived if isinstance(batch, Shipment) else None
+    if isinstance(batch, Shipment):
+        changes = batch.changes
+    else:
+        changes = batch if isinstance(batch, merge.Changes) else merge.changes_of(batch)
     trace_changes = changes.traces
     observation_changes = changes.observations
     for values in observation_changes.values():
@@ -61,7 +42,15 @@ def apply_batch(
     if observation_changes:
         stored = ingest_store.fetch_stored(conn, observations, project_rowid, observation_changes)
         observation_rows = [
-            merge.observation_row(oid, values, stored.get(oid), now, pricer)
+            shipping.new_observation_row(oid, values, derived[oid])
+            if derived is not None and oid not in stored
+            else merge.observation_row(
+                oid,
+                values if derived is None else shipping.decoded(values),
+                stored.get(oid),
+                now,
+                pricer,
+            )
             for oid, values in observation_changes.items()
         ]
         ingest_store.write_rows(conn, observations, observation_rows, project_rowid, is_test, now)

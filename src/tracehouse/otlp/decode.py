@@ -169,20 +169,23 @@ def logs_from_protobuf(body: bytes) -> Decoded[LogData]:
     return out
 
 
+_SCALARS = frozenset({"string_value", "int_value", "bool_value", "double_value"})
+
+
 def _pb_attributes(pairs: Iterable[KeyValue]) -> dict[str, Any]:
-    return {kv.key: _pb_value(kv.value) for kv in pairs}
+    out: dict[str, Any] = {}
+    for kv in pairs:
+        value = kv.value
+        kind = value.WhichOneof("value")
+        # Most attributes are scalars: read the set field by name without another call.
+        out[kv.key] = getattr(value, kind) if kind in _SCALARS else _pb_value(value)
+    return out
 
 
 def _pb_value(value: AnyValue) -> Any:
     kind = value.WhichOneof("value")
-    if kind == "string_value":
-        return value.string_value
-    if kind == "int_value":
-        return value.int_value
-    if kind == "bool_value":
-        return value.bool_value
-    if kind == "double_value":
-        return value.double_value
+    if kind in _SCALARS:
+        return getattr(value, kind)
     if kind == "array_value":
         return [_pb_value(v) for v in value.array_value.values]
     if kind == "kvlist_value":

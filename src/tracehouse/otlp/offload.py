@@ -3,10 +3,10 @@
 Decompressing, decoding protobuf and mapping the conventions is pure CPU work (most of an
 OTLP span's cost). Done on the event loop it competes for one core with the writer, which
 holds the GIL while it merges rows. A small process pool does it instead: a worker turns the
-raw body into the batch's column changes (`ingest.merge.Changes`), with the JSON columns
-already encoded (plain strings are the cheapest thing to unpickle), and sends them back; the
-writer then merges, prices and commits them exactly as any other batch. With no workers
-(`otlp_workers = 0`) the same function runs in-process.
+raw body into the batch's column changes and takes them as far as it can without the database
+(`ingest.shipping`: new rows' derived columns and prices, JSON columns encoded); the writer then
+merges and commits them as any other batch. With no workers (`otlp_workers = 0`) the changes
+are prepared in-process.
 
 Workers import only this module's light dependencies (protobuf, orjson, the mapping), never
 the web or database stack. If a worker dies, the pool is rebuilt and the request is prepared
@@ -27,8 +27,10 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
+from tracehouse.clock import now_us
 from tracehouse.conventions import map_spans
-from tracehouse.ingest.merge import Changes, changes_of, received, shipped
+from tracehouse.ingest.merge import Changes, changes_of
+from tracehouse.ingest.shipping import Shipment, ship
 from tracehouse.otlp import decode
 
 log = logging.getLogger(__name__)
@@ -36,9 +38,6 @@ _PARENT_POLL_SECONDS = 0.5
 
 #: (changes, rejected span count, rejection message)
 Prepared = tuple[Changes, int, str]
-
-#: What a worker sends back: `merge.shipped` changes, rejected count, message.
-Shipped = tuple[tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]], int, str]
 
 _DECODERS: dict[str, Callable[[bytes], decode.Decoded[Any]]] = {
     decode.PROTOBUF: decode.spans_from_protobuf,
@@ -52,10 +51,12 @@ def prepare_spans(media: str, encoding: str | None, body: bytes, limit: int) -> 
     return changes_of(map_spans(decoded.items)), decoded.rejected, decoded.message
 
 
-def _prepare_shipped(media: str, encoding: str | None, body: bytes, limit: int) -> Shipped:
-    """The worker's entry point: `prepare_spans`, its changes made cheap to send back."""
+def _prepare_shipped(
+    media: str, encoding: str | None, body: bytes, limit: int
+) -> tuple[Shipment, int, str]:
+    """The worker's entry point: `prepare_spans`, taken as far as the database allows."""
     changes, rejected, message = prepare_spans(media, encoding, body, limit)
-    return shipped(changes), rejected, message
+    return ship(changes, now_us()), rejected, message
 
 
 #: One pool per worker count for the whole process: the work is pure, so every app in the
@@ -65,20 +66,19 @@ _pools: dict[int, ProcessPoolExecutor] = {}
 
 async def prepare(
     media: str, encoding: str | None, body: bytes, limit: int, *, workers: int
-) -> Prepared:
+) -> tuple[Changes | Shipment, int, str]:
     """`prepare_spans` in one of `workers` processes (started on first use), or in-process."""
     if workers <= 0:
         return prepare_spans(media, encoding, body, limit)
     loop = asyncio.get_running_loop()
     try:
-        (traces, observations), rejected, message = await loop.run_in_executor(
+        return await loop.run_in_executor(
             _pool(workers), _prepare_shipped, media, encoding, body, limit
         )
     except BrokenProcessPool:
         log.warning("an OTLP worker process died; restarting the pool")
         _pools.pop(workers, None)
         return prepare_spans(media, encoding, body, limit)
-    return received(traces, observations), rejected, message
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:

@@ -1,0 +1,76 @@
+"""Batches prepared in another process (the OTLP workers) and how the writer uses them.
+
+A worker takes a batch as far as it can without the database: it folds it into changes,
+computes the columns `merge.observation_row` derives for a *new* observation (type, level and
+start-time defaults, token total, reported total, computed cost with the built-in prices) and
+encodes every observation's JSON columns to text (plain strings pickle and unpickle far faster
+than nested messages). The writer then builds the row of a new observation with two dict
+updates. An observation that is already stored, or a project with custom prices, goes through
+the ordinary merge once its JSON columns are decoded again: the result is the same either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from tracehouse.ingest import merge
+
+_JSON_COLUMNS = ("metadata", "attributes", "model_parameters", "input", "output")
+
+
+@dataclass(slots=True)
+class Shipment:
+    """A batch's changes with observation JSON columns encoded, and what new rows derive."""
+
+    changes: merge.Changes
+    #: observation id → the columns a new row derives (see the module docstring)
+    derived: dict[str, dict[str, Any]]
+
+    def __len__(self) -> int:
+        return len(self.changes)
+
+    def unpacked(self) -> merge.Changes:
+        """The plain changes again (for a project whose custom prices the worker lacked)."""
+        for oid, values in self.changes.observations.items():
+            self.changes.observations[oid] = decoded(values)
+        return self.changes
+
+
+def ship(changes: merge.Changes, now: int) -> Shipment:
+    """Prepare `changes` for the writer of another process, pricing with the built-in table."""
+    pricer = merge.make_pricer(())
+    derived: dict[str, dict[str, Any]] = {}
+    for oid, values in changes.observations.items():
+        row = merge.observation_row(oid, values, None, now, pricer)
+        derived[oid] = {
+            column: value
+            for column, value in row.items()
+            if value is not None and column not in values and column != "id"
+        }
+        for column in _JSON_COLUMNS:
+            if column in values:
+                values[column] = row[column]  # encoded by observation_row
+    return Shipment(changes, derived)
+
+
+def new_observation_row(
+    oid: str, values: dict[str, Any], derived: dict[str, Any]
+) -> dict[str, Any]:
+    """What `merge.observation_row` returns for an observation that is not stored yet."""
+    row = dict.fromkeys(merge.OBSERVATION_COLUMNS)
+    row.update(values)
+    row.update(derived)
+    row["id"] = oid
+    return row
+
+
+def decoded(values: dict[str, Any]) -> dict[str, Any]:
+    """Observation changes with their encoded JSON columns decoded."""
+    plain = dict(values)
+    for column in _JSON_COLUMNS:
+        if column in plain:
+            plain[column] = orjson.loads(plain[column])
+    return plain
