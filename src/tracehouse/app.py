@@ -20,6 +20,7 @@ from tracehouse.ingest.writer import Writer
 from tracehouse.jobs import retention, statistics
 from tracehouse.langfuse.routes import router as langfuse_router
 from tracehouse.observations.routes import router as observations_router
+from tracehouse.otlp import offload
 from tracehouse.otlp.routes import router as otlp_router
 from tracehouse.pricing.routes import router as models_router
 from tracehouse.projects.routes import router as management_router
@@ -54,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             db.writer, max_pending=settings.write_queue_size, max_group=settings.write_batch_size
         )
         await writer.start()
+        offload.start(settings.otlp_workers)
+        offload.warm_up()
         app.state.runtime = Runtime(settings=settings, db=db, writer=writer, limiter=limiter)
         job = None
         if settings.retention_interval_seconds > 0:

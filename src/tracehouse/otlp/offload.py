@@ -32,6 +32,7 @@ from tracehouse.conventions import map_spans
 from tracehouse.ingest.merge import Changes, changes_of
 from tracehouse.ingest.shipping import Shipment, ship
 from tracehouse.otlp import decode
+from tracehouse.pricing.catalog import find_card
 
 log = logging.getLogger(__name__)
 _PARENT_POLL_SECONDS = 0.5
@@ -93,6 +94,19 @@ def _pool(workers: int) -> ProcessPoolExecutor:
             initargs=(os.getpid(),),
         )
     return pool
+
+
+def start(workers: int) -> None:
+    """Start the workers now (at server start) rather than on the first export."""
+    if workers > 0:
+        pool = _pool(workers)
+        for _ in range(workers):
+            pool.submit(warm_up)
+
+
+def warm_up() -> None:
+    """Load what the first batch would otherwise wait for: the built-in price table."""
+    find_card("gpt-4o", None, None)
 
 
 def _watch_parent(parent: int) -> None:
