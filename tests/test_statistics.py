@@ -10,8 +10,7 @@ from sqlalchemy import select
 from tests.conftest import make_settings
 
 from tracehouse.bootstrap import bootstrap
-from tracehouse.ingest.merge import make_pricer
-from tracehouse.ingest.pipeline import apply_batch
+from tracehouse.ingest.pipeline import apply_batch, make_pricer
 from tracehouse.jobs.statistics import analyze
 from tracehouse.records import Batch, ObservationRecord
 from tracehouse.store.engine import open_database

@@ -22,6 +22,7 @@ from tracehouse.langfuse.routes import router as langfuse_router
 from tracehouse.observations.routes import router as observations_router
 from tracehouse.otlp import offload
 from tracehouse.otlp.routes import router as otlp_router
+from tracehouse.pricing.catalog import find_card
 from tracehouse.pricing.routes import router as models_router
 from tracehouse.projects.routes import router as management_router
 from tracehouse.runtime import Runtime
@@ -56,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         await writer.start()
         offload.start(settings.otlp_workers)
-        offload.warm_up()
+        find_card("gpt-4o", None, None)  # load the price table before the first generation
         app.state.runtime = Runtime(settings=settings, db=db, writer=writer, limiter=limiter)
         job = None
         if settings.retention_interval_seconds > 0:

@@ -7,13 +7,12 @@ Pure functions: no database here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from tracehouse import jsontext
-from tracehouse.pricing.catalog import CustomPrice, compute_cost
-from tracehouse.records import Batch, ObservationRecord, ScoreRecord, TraceRecord, Usage
+from tracehouse.records import Batch, ObservationRecord, ScoreRecord, TraceRecord
 
 #: Prices one observation given its merged values: (input, output, total) USD or Nones.
 Pricer = Callable[[dict[str, Any]], tuple[float | None, float | None, float | None]]
@@ -21,28 +20,6 @@ Pricer = Callable[[dict[str, Any]], tuple[float | None, float | None, float | No
 TRACE_DICT_COLUMNS = ("metadata",)
 OBSERVATION_DICT_COLUMNS = ("metadata", "attributes", "model_parameters")
 _USAGE_COLUMNS = ("input_tokens", "output_tokens", "total_tokens")
-
-
-def make_pricer(custom: Sequence[CustomPrice]) -> Pricer:
-    """A pricer for one project: its custom prices first, then the built-in table."""
-
-    def price(row: dict[str, Any]) -> tuple[float | None, float | None, float | None]:
-        usage = Usage(
-            input_tokens=row.get("input_tokens"),
-            output_tokens=row.get("output_tokens"),
-            total_tokens=row.get("total_tokens"),
-            cache_read_tokens=row.get("cache_read_tokens"),
-            cache_write_tokens=row.get("cache_write_tokens"),
-            reasoning_tokens=row.get("reasoning_tokens"),
-        )
-        if usage.input_tokens is None and usage.output_tokens is None and not usage.total_tokens:
-            return (None, None, None)
-        cost = compute_cost(row["model"], row.get("provider"), usage, row.get("start_time"), custom)
-        if cost is None:
-            return (None, None, None)
-        return (cost.input, cost.output, cost.total)
-
-    return price
 
 
 def trace_changes(record: TraceRecord) -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -10,8 +11,31 @@ from tracehouse import jsontext
 from tracehouse.ingest import merge, shipping
 from tracehouse.ingest import store as ingest_store
 from tracehouse.ingest.shipping import Shipment
-from tracehouse.records import Batch
+from tracehouse.pricing.catalog import CustomPrice, compute_cost
+from tracehouse.records import Batch, Usage
 from tracehouse.store.tables import observations, scores, traces
+
+
+def make_pricer(custom: Sequence[CustomPrice]) -> merge.Pricer:
+    """A pricer for one project: its custom prices first, then the built-in table."""
+
+    def price(row: dict[str, Any]) -> tuple[float | None, float | None, float | None]:
+        usage = Usage(
+            input_tokens=row.get("input_tokens"),
+            output_tokens=row.get("output_tokens"),
+            total_tokens=row.get("total_tokens"),
+            cache_read_tokens=row.get("cache_read_tokens"),
+            cache_write_tokens=row.get("cache_write_tokens"),
+            reasoning_tokens=row.get("reasoning_tokens"),
+        )
+        if usage.input_tokens is None and usage.output_tokens is None and not usage.total_tokens:
+            return (None, None, None)
+        cost = compute_cost(row["model"], row.get("provider"), usage, row.get("start_time"), custom)
+        if cost is None:
+            return (None, None, None)
+        return (cost.input, cost.output, cost.total)
+
+    return price
 
 
 def apply_batch(
@@ -42,7 +66,7 @@ def apply_batch(
     if observation_changes:
         stored = ingest_store.fetch_stored(conn, observations, project_rowid, observation_changes)
         observation_rows = [
-            shipping.new_observation_row(oid, values, derived[oid])
+            shipping.new_observation_row(oid, values, derived[oid], pricer)
             if derived is not None and oid not in stored
             else merge.observation_row(
                 oid,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from tracehouse.http.auth import ProjectScope
-from tracehouse.ingest.merge import Changes, make_pricer
-from tracehouse.ingest.pipeline import apply_batch
+from tracehouse.ingest.merge import Changes
+from tracehouse.ingest.pipeline import apply_batch, make_pricer
 from tracehouse.ingest.shipping import Shipment
 from tracehouse.ingest.writer import Job
 from tracehouse.pricing.service import custom_prices
@@ -15,12 +15,8 @@ from tracehouse.runtime import Runtime
 
 
 def _apply(conn: Connection, job: Job, now: int) -> None:
-    custom = custom_prices(conn, job.project_rowid)
-    batch = job.batch
-    if custom and isinstance(batch, Shipment):
-        batch = batch.unpacked()  # its computed costs used the built-in prices only
-    pricer = make_pricer(custom)
-    apply_batch(conn, job.project_rowid, batch, is_test=job.is_test, pricer=pricer, now=now)
+    pricer = make_pricer(custom_prices(conn, job.project_rowid))
+    apply_batch(conn, job.project_rowid, job.batch, is_test=job.is_test, pricer=pricer, now=now)
 
 
 async def ingest(rt: Runtime, scope: ProjectScope, batch: Batch | Changes | Shipment) -> None:

@@ -2,11 +2,12 @@
 
 A worker takes a batch as far as it can without the database: it folds it into changes,
 computes the columns `merge.observation_row` derives for a *new* observation (type, level and
-start-time defaults, token total, reported total, computed cost with the built-in prices) and
-encodes every observation's JSON columns to text (plain strings pickle and unpickle far faster
-than nested messages). The writer then builds the row of a new observation with two dict
-updates. An observation that is already stored, or a project with custom prices, goes through
-the ordinary merge once its JSON columns are decoded again: the result is the same either way.
+start-time defaults, token and reported-cost totals) and encodes every observation's JSON
+columns to text (plain strings pickle and unpickle far faster than nested messages). The
+writer then builds the row of a new observation with two dict updates and prices it with the
+project's prices (the price table stays out of the workers: it would double their memory).
+An observation that is already stored goes through the ordinary merge once its JSON columns
+are decoded again: the result is the same either way.
 """
 
 from __future__ import annotations
@@ -32,19 +33,12 @@ class Shipment:
     def __len__(self) -> int:
         return len(self.changes)
 
-    def unpacked(self) -> merge.Changes:
-        """The plain changes again (for a project whose custom prices the worker lacked)."""
-        for oid, values in self.changes.observations.items():
-            self.changes.observations[oid] = decoded(values)
-        return self.changes
-
 
 def ship(changes: merge.Changes, now: int) -> Shipment:
-    """Prepare `changes` for the writer of another process, pricing with the built-in table."""
-    pricer = merge.make_pricer(())
+    """Prepare `changes` for the writer of another process."""
     derived: dict[str, dict[str, Any]] = {}
     for oid, values in changes.observations.items():
-        row = merge.observation_row(oid, values, None, now, pricer)
+        row = merge.observation_row(oid, values, None, now, _unpriced)
         derived[oid] = {
             column: value
             for column, value in row.items()
@@ -57,14 +51,22 @@ def ship(changes: merge.Changes, now: int) -> Shipment:
 
 
 def new_observation_row(
-    oid: str, values: dict[str, Any], derived: dict[str, Any]
+    oid: str, values: dict[str, Any], derived: dict[str, Any], pricer: merge.Pricer
 ) -> dict[str, Any]:
     """What `merge.observation_row` returns for an observation that is not stored yet."""
     row = dict.fromkeys(merge.OBSERVATION_COLUMNS)
     row.update(values)
     row.update(derived)
     row["id"] = oid
+    if row["model"]:
+        row["computed_input_cost"], row["computed_output_cost"], row["computed_total_cost"] = (
+            pricer(row)
+        )
     return row
+
+
+def _unpriced(row: dict[str, Any]) -> tuple[None, None, None]:
+    return (None, None, None)
 
 
 def decoded(values: dict[str, Any]) -> dict[str, Any]:

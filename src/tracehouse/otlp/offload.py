@@ -32,7 +32,6 @@ from tracehouse.conventions import map_spans
 from tracehouse.ingest.merge import Changes, changes_of
 from tracehouse.ingest.shipping import Shipment, ship
 from tracehouse.otlp import decode
-from tracehouse.pricing.catalog import find_card
 
 log = logging.getLogger(__name__)
 _PARENT_POLL_SECONDS = 0.5
@@ -105,8 +104,8 @@ def start(workers: int) -> None:
 
 
 def warm_up() -> None:
-    """Load what the first batch would otherwise wait for: the built-in price table."""
-    find_card("gpt-4o", None, None)
+    """Nothing: submitted once per worker at start, so that starting and importing are done
+    before the first export arrives."""
 
 
 def _watch_parent(parent: int) -> None:
