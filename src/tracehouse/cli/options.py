@@ -19,11 +19,13 @@ _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks
 
 
 def server_options(func: Command) -> Command:
-    """Add `--host`, `--api-key` and `--timeout`; the command receives `api: ApiClient`."""
+    """Add `--host`, `--api-key` and `--http-timeout`; the command receives `api: ApiClient`."""
 
     @functools.wraps(func)
-    def wrapper(*args: Any, host: str | None, api_key: str, timeout: float, **kwargs: Any) -> None:
-        with ApiClient(server_url(host), api_key, timeout=timeout) as api:
+    def wrapper(
+        *args: Any, host: str | None, api_key: str, http_timeout: float, **kwargs: Any
+    ) -> None:
+        with ApiClient(server_url(host), api_key, timeout=http_timeout) as api:
             func(*args, api=api, **kwargs)
 
     options = [
@@ -42,7 +44,7 @@ def server_options(func: Command) -> Command:
             help="Secret API key of the project (sk-th-...).",
         ),
         click.option(
-            "--timeout",
+            "--http-timeout",
             type=click.FloatRange(min=0.1),
             default=30.0,
             show_default=True,
