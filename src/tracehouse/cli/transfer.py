@@ -300,11 +300,18 @@ class Importer:
 
     def summary(self) -> str:
         c = self.counts
-        parts = [f"{c['traces']} traces ({c['observations']} observations, {c['scores']} scores)"]
+        parts = [
+            f"{_count(c['traces'], 'trace')} ({_count(c['observations'], 'observation')}, "
+            f"{_count(c['scores'], 'score')})"
+        ]
         if c["spans"] or self.rejected_spans:
-            parts.append(f"{c['spans']} OTLP spans")
+            parts.append(f"{_count(c['spans'], 'OTLP span')}")
         failed = f", {len(self.errors)} failed" if self.errors else ""
         return f"imported {' and '.join(parts)}{failed}"
+
+
+def _count(number: int, word: str) -> str:
+    return f"{number} {word}{'' if number == 1 else 's'}"
 
 
 def observation_body(observation: dict[str, Any]) -> dict[str, Any]:
