@@ -190,7 +190,7 @@ def create_user(
     if as_json:
         click.echo(json.dumps(body))
         return
-    where = f" ({role} of {organization['name']})" if organization is not None else ""
+    where = f", {role} of {organization['name']}" if organization is not None else ""
     kind = "admin" if is_admin else "user"
     click.echo(f"created {kind} {body['email']} (id {body['id']}){where}")
 

@@ -40,11 +40,18 @@ def tokens(count: int | None) -> str:
 
 
 def cost(usd: float | None) -> str:
+    """USD: cents from $1, four decimals below, small amounts up to millionths."""
     if usd is None:
         return "-"
-    if usd == 0 or usd >= 0.01:
-        return f"${usd:,.2f}" if usd >= 1 else f"${usd:.4f}"
-    return f"${usd:.6f}"
+    if usd >= 1:
+        return f"${usd:,.2f}"
+    if usd >= 0.01:
+        return f"${usd:.4f}"
+    return "$" + (f"{usd:.6f}".rstrip("0").rstrip(".") if usd >= 0.000001 else f"{usd:.1g}")
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def moment(iso_time: str | None) -> str:

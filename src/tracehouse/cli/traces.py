@@ -49,7 +49,9 @@ def list_traces(
         click.echo("no traces match", err=True)
         return
     total = api.get("/api/v1/traces", {**params, "limit": 1})["meta"]["total_count"]
-    caption = f"{len(found)} of {total} traces" if total > len(found) else f"{total} traces"
+    caption = (
+        f"{len(found)} of {total} traces" if total > len(found) else render.plural(total, "trace")
+    )
     render.console().print(render.trace_table(found, caption))
 
 

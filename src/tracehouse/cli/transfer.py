@@ -16,6 +16,7 @@ from rich.progress import Progress
 from tracehouse.cli import render, tables
 from tracehouse.cli.client import ApiClient, ServerError, Unreachable
 from tracehouse.cli.options import filter_options, server_options
+from tracehouse.cli.render import plural
 
 TRACE_FIELDS = [
     "id",
@@ -137,7 +138,8 @@ def export(
         count = _write(fmt, output, table, traces)
     if not quiet:
         where = "standard output" if str(output) == "-" else str(output)
-        click.echo(f"exported {count} {'traces' if fmt == 'jsonl' else table} to {where}", err=True)
+        unit = "trace" if fmt == "jsonl" else table.rstrip("s")
+        click.echo(f"exported {plural(count, unit)} to {where}", err=True)
 
 
 def _traces(
@@ -300,18 +302,16 @@ class Importer:
 
     def summary(self) -> str:
         c = self.counts
-        parts = [
-            f"{_count(c['traces'], 'trace')} ({_count(c['observations'], 'observation')}, "
-            f"{_count(c['scores'], 'score')})"
-        ]
-        if c["spans"] or self.rejected_spans:
-            parts.append(f"{_count(c['spans'], 'OTLP span')}")
+        parts = []
+        if c["traces"] or not c["spans"]:
+            parts.append(
+                f"{plural(c['traces'], 'trace')} ({plural(c['observations'], 'observation')}, "
+                f"{plural(c['scores'], 'score')})"
+            )
+        if c["spans"]:
+            parts.append(plural(c["spans"], "OTLP span"))
         failed = f", {len(self.errors)} failed" if self.errors else ""
         return f"imported {' and '.join(parts)}{failed}"
-
-
-def _count(number: int, word: str) -> str:
-    return f"{number} {word}{'' if number == 1 else 's'}"
 
 
 def observation_body(observation: dict[str, Any]) -> dict[str, Any]:
