@@ -8,119 +8,29 @@ management API. Secrets are printed once, to standard output, and are never logg
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from tracehouse.cli import render
+from tracehouse.cli.database import (
+    database_options,
+    ensure_org,
+    find_org,
+    find_project,
+    transaction,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
 
     from tracehouse.config import Settings
 
-Command = Callable[..., None]
 _JSON = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 _ORG = click.option("--org", help="Organization name (needed when there are several).")
 _SECRET_NOTE = "Save the secret key now: it is not shown again."
-
-
-def database_options(func: Command) -> Command:
-    """Add `--data-dir` and `--database-url`; the command receives `settings`."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, data_dir: Path | None, database_url: str | None, **kw: Any) -> None:
-        from tracehouse.cli.main import load_settings
-
-        func(*args, settings=load_settings(data_dir=data_dir, database_url=database_url), **kw)
-
-    wrapper = click.option(
-        "--database-url",
-        help="Database URL [env TRACEHOUSE_DATABASE_URL; default SQLite in the data dir].",
-    )(wrapper)
-    return click.option(
-        "--data-dir",
-        type=click.Path(file_okay=False, path_type=Path),
-        help="Data directory of the SQLite database [env TRACEHOUSE_DATA_DIR, default ./data].",
-    )(wrapper)
-
-
-@contextmanager
-def transaction(settings: Settings) -> Iterator[Connection]:
-    """One transaction on the server's database; domain and database errors become messages."""
-    from sqlalchemy import inspect
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from tracehouse.errors import TracehouseError
-    from tracehouse.store.engine import open_database
-
-    where = settings.database_url or str(settings.data_dir / "tracehouse.db")
-    if settings.is_sqlite and not (settings.data_dir / "tracehouse.db").exists():
-        raise click.ClickException(f"no Tracehouse database at {where}: {_HINT}")
-    db = open_database(settings)
-    try:
-        with db.writer.begin() as conn:
-            if not inspect(conn).has_table("api_keys"):
-                raise click.ClickException(f"the database at {where} has no tables: {_HINT}")
-            yield conn
-    except TracehouseError as exc:
-        raise click.ClickException(exc.message) from exc
-    except SQLAlchemyError as exc:
-        raise click.ClickException(
-            f"database error ({where}): {getattr(exc, 'orig', None) or exc}"
-        ) from exc
-    finally:
-        db.dispose()
-
-
-_HINT = (
-    "run `tracehouse migrate` (or `serve`) first, or check --data-dir / --database-url "
-    "(TRACEHOUSE_DATA_DIR / TRACEHOUSE_DATABASE_URL)."
-)
-
-
-def find_org(conn: Connection, name: str | None, *, create: bool = False) -> Any:
-    """The organization named, created if asked; without a name, the only one there is."""
-    from tracehouse.projects import service as projects
-    from tracehouse.projects import store
-
-    if name:
-        org = store.find_org(conn, name=name)
-        if org is None and create:
-            click.echo(f"created organization {name}", err=True)
-            return projects.create_org(conn, name)
-        if org is None:
-            raise click.ClickException(f"no organization named {name!r}.")
-        return org
-    orgs = store.orgs_of_user(conn, None)
-    if len(orgs) == 1:
-        return orgs[0]
-    if not orgs:
-        raise click.ClickException("there is no organization yet: name one with --org.")
-    names = ", ".join(o["name"] for o in orgs)
-    raise click.ClickException(f"there are several organizations ({names}): choose with --org.")
-
-
-def find_project(conn: Connection, ref: str, org_name: str | None) -> Any:
-    """A project by id, or by name (in `--org`, or in the only organization having one)."""
-    from tracehouse.projects import store
-
-    project = store.find_project(conn, project_id=ref)
-    if project is not None:
-        return project
-    orgs = [find_org(conn, org_name)] if org_name else store.orgs_of_user(conn, None)
-    matches = [p for p in store.list_projects(conn, [o["org_rowid"] for o in orgs])]
-    matches = [p for p in matches if p["name"] == ref]
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise click.ClickException(f"no project with id or name {ref!r}.")
-    raise click.ClickException(f"several projects are named {ref!r}: choose with --org.")
 
 
 def print_table(columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
@@ -182,11 +92,12 @@ def create_user(
     if len(password) < 8:
         raise click.BadParameter("use at least 8 characters.", param_hint="--password")
     with transaction(settings) as conn:
-        organization = find_org(conn, org, create=True) if org else None
+        organization, new_org = ensure_org(conn, org) if org else (None, False)
         user = _create_user(conn, email, password, name, is_admin)
         if organization is not None:
             store.add_member(conn, organization["org_rowid"], user["user_rowid"], role)
     body = api_render.user(user)
+    _announce(organization if new_org else None)
     if as_json:
         click.echo(json.dumps(body))
         return
@@ -240,7 +151,7 @@ def create_project(
     from tracehouse.projects import service
 
     with transaction(settings) as conn:
-        organization = find_org(conn, org, create=org is not None)
+        organization, new_org = ensure_org(conn, org) if org else (find_org(conn, None), False)
         project = service.create_project(
             conn,
             organization["org_rowid"],
@@ -256,11 +167,17 @@ def create_project(
             name="default",
         )
     key = api_render.key({**row, "project_id": project["id"]}, secret)
+    _announce(organization if new_org else None)
     if as_json:
         click.echo(json.dumps({"project": api_render.project(project), "api_key": key}))
         return
     click.echo(f"created project {name} (id {project['id']}) in {organization['name']}")
     _print_secret(key)
+
+
+def _announce(created_org: Any) -> None:
+    if created_org is not None:
+        click.echo(f"created organization {created_org['name']}", err=True)
 
 
 def _print_secret(key: dict[str, Any]) -> None:
