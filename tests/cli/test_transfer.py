@@ -140,6 +140,41 @@ def test_export_then_import_into_a_fresh_server_keeps_the_data(
     assert listed["meta"]["total_count"] == 3  # same ids: updated, not duplicated
 
 
+def test_round_trip_of_a_large_trace_with_odd_id(
+    live_server: LiveServer, second_server: LiveServer, tmp_path: Path
+) -> None:
+    """More observations than one import request carries; an id that needs URL quoting."""
+    trace_id = unique("a?b c#d")
+    observations = [
+        {"id": f"o{i}", "parentId": f"o{(i - 1) // 2}" if i else None, "name": f"step {i}"}
+        for i in range(1100)
+    ]
+    post_trace(
+        live_server.url,
+        live_server.secret_key,
+        {"id": trace_id, "name": trace_id, "observations": observations},
+    )
+    shown = tracehouse(
+        "traces", "get", trace_id, env=server_env(live_server.url, live_server.secret_key)
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "span step 1099" in shown.stdout
+    out = tmp_path / "large.jsonl"
+    exported = tracehouse(
+        "export", "--name", trace_id, "-o", str(out),
+        env=server_env(live_server.url, live_server.secret_key),
+    )  # fmt: skip
+    assert exported.exit_code == 0, exported.output
+    imported = tracehouse("import", str(out), env=server_env(second_server.url, SECRET_KEY))
+    assert imported.exit_code == 0, imported.output
+    assert "1 trace (1100 observations" in imported.stderr
+    quoted = trace_id.replace("?", "%3F").replace(" ", "%20").replace("#", "%23")
+    original = live_server.get(f"/api/v1/traces/{quoted}")
+    copy = second_server.get(f"/api/v1/traces/{quoted}")
+    assert _comparable(copy) == _comparable(original)
+    assert len(copy["observations"]) == 1100
+
+
 def test_export_to_csv_and_parquet_tables(
     live_server: LiveServer, tmp_path: Path, fresh_user: str
 ) -> None:

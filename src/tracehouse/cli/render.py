@@ -142,13 +142,12 @@ def trace_tree(trace: dict[str, Any]) -> Group:
     tree = Tree(head)
     by_id = {o["id"]: o for o in trace.get("observations") or []}
 
-    def add(parent: Tree, node: dict[str, Any]) -> None:
+    # a stack, not recursion: agent loops can nest deeper than Python's recursion limit
+    stack = [(tree, node) for node in reversed(trace.get("tree") or [])]
+    while stack:
+        parent, node = stack.pop()
         branch = parent.add(_observation_label(by_id[node["id"]]))
-        for child in node["children"]:
-            add(branch, child)
-
-    for root in trace.get("tree") or []:
-        add(tree, root)
+        stack.extend((branch, child) for child in reversed(node["children"]))
     parts: list[Any] = [_details(trace), tree]
     if trace.get("scores"):
         parts.append(_scores(trace["scores"]))

@@ -6,6 +6,7 @@ import json
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 import click
 
@@ -61,7 +62,7 @@ def list_traces(
 @server_options
 def get_trace(api: ApiClient, trace_id: str, as_json: bool) -> None:
     """One trace as a tree: types, names, durations, tokens, cost, errors, and its scores."""
-    trace = api.get(f"/api/v1/traces/{trace_id}")
+    trace = api.get(f"/api/v1/traces/{quote(trace_id, safe='')}")
     if as_json:
         click.echo(json.dumps(trace, indent=2, ensure_ascii=False))
         return

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote
 
 import click
 from rich.progress import Progress
@@ -146,7 +147,7 @@ def _traces(
     api: ApiClient, params: dict[str, Any], limit: int | None, detailed: bool, advance: Any
 ) -> Iterator[dict[str, Any]]:
     for listed in api.pages("/api/v1/traces", params, limit):
-        yield api.get(f"/api/v1/traces/{listed['id']}") if detailed else listed
+        yield api.get(f"/api/v1/traces/{quote(listed['id'], safe='')}") if detailed else listed
         advance()
 
 
