@@ -323,3 +323,31 @@ def test_import_stops_when_the_server_is_unreachable(tmp_path: Path) -> None:
     assert result.stderr.count("cannot reach") == 1 and "Traceback" not in result.output
     missing = tracehouse("import", str(tmp_path / "absent.jsonl"), env=server_env(down, "k"))
     assert missing.exit_code == 2 and "does not exist" in missing.stderr
+
+
+def test_export_waits_out_rate_limits(tmp_path: Path) -> None:
+    """A server allowing bursts of 2 requests: the export is slowed down, not failed."""
+    server = start_server(
+        tmp_path / "data",
+        env={
+            "TRACEHOUSE_INIT_PUBLIC_KEY": PUBLIC_KEY,
+            "TRACEHOUSE_INIT_SECRET_KEY": SECRET_KEY,
+            "TRACEHOUSE_RATE_LIMITS": json.dumps(
+                {"free": [120, 2], "pro": [120, 2], "enterprise": [120, 2]}
+            ),
+        },
+    )
+    try:
+        ids = [unique("limited") for _ in range(4)]
+        out = tmp_path / "limited.jsonl"
+        for trace_id in ids:
+            result = tracehouse(
+                "import", "-", "--quiet", input=json.dumps({"id": trace_id}),
+                env=server_env(server.url, SECRET_KEY),
+            )  # fmt: skip
+            assert result.exit_code == 0, result.output
+        result = tracehouse("export", "-o", str(out), env=server_env(server.url, SECRET_KEY))
+        assert result.exit_code == 0, result.output
+        assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == ids
+    finally:
+        server.stop()
