@@ -1,4 +1,8 @@
-"""The `tracehouse` command: `serve` and `migrate` (more command groups join here)."""
+"""The `tracehouse` command: `serve` and `migrate`, and the command groups of the other modules.
+
+Only the server commands and the admin commands (database) import the server's dependencies;
+the data commands (`traces`, `export`, `import`) need only click, rich and httpx.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,25 @@ import logging
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import ValidationError
 
 from tracehouse import __version__
-from tracehouse.config import Settings
+from tracehouse.cli.admin import keys, projects, users
+from tracehouse.cli.traces import traces
+from tracehouse.cli.transfer import export, import_
+
+if TYPE_CHECKING:
+    from tracehouse.config import Settings
 
 
 def load_settings(**overrides: Any) -> Settings:
     """Settings from the environment, with command-line flags on top; exit 2 when invalid."""
+    from pydantic import ValidationError
+
+    from tracehouse.config import Settings
+
     given = {key: value for key, value in overrides.items() if value is not None}
     try:
         return Settings(**given)
@@ -96,6 +108,7 @@ def _export(settings: Settings) -> None:
 def app_from_env() -> Any:
     """The app factory uvicorn calls in each worker."""
     from tracehouse.app import create_app
+    from tracehouse.config import Settings
 
     return create_app(Settings())
 
@@ -115,6 +128,10 @@ def migrate(data_dir: Path | None, database_url: str | None, revision: str) -> N
         click.echo(f"error: migration failed: {exc}", err=True)
         sys.exit(1)
     click.echo(f"database is at revision {revision}")
+
+
+for _command in (users, projects, keys, traces, export, import_):
+    main.add_command(_command)
 
 
 if __name__ == "__main__":
