@@ -23,6 +23,7 @@ from tracehouse.observations.routes import router as observations_router
 from tracehouse.otlp.routes import router as otlp_router
 from tracehouse.pricing.routes import router as models_router
 from tracehouse.projects.routes import router as management_router
+from tracehouse.prompts.routes import router as prompts_router
 from tracehouse.runtime import Runtime
 from tracehouse.scores.routes import router as scores_router
 from tracehouse.sessions.routes import router as sessions_router
@@ -36,6 +37,7 @@ ROUTERS = (
     sessions_router,
     scores_router,
     models_router,
+    prompts_router,
     management_router,
     otlp_router,
     langfuse_router,
