@@ -18,6 +18,7 @@ from tracehouse.http.ratelimit import MemoryLimiter, PostgresLimiter
 from tracehouse.http.responses import JSONResponse
 from tracehouse.ingest.writer import Writer
 from tracehouse.jobs import retention, statistics
+from tracehouse.langfuse.prompts import router as langfuse_prompts_router
 from tracehouse.langfuse.routes import router as langfuse_router
 from tracehouse.observations.routes import router as observations_router
 from tracehouse.otlp.routes import router as otlp_router
@@ -41,6 +42,7 @@ ROUTERS = (
     management_router,
     otlp_router,
     langfuse_router,
+    langfuse_prompts_router,
 )
 
 
