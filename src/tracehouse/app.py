@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from tracehouse import __version__
 from tracehouse.config import Settings
+from tracehouse.datasets.routes import router as datasets_router
 from tracehouse.health import router as health_router
 from tracehouse.http import errors
 from tracehouse.http.middleware import RequestContext
@@ -39,6 +40,7 @@ ROUTERS = (
     scores_router,
     models_router,
     prompts_router,
+    datasets_router,
     management_router,
     otlp_router,
     langfuse_router,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from tracehouse.datasets.experiments import link_spans
 from tracehouse.http.auth import ProjectScope
 from tracehouse.ingest.pipeline import apply_batch, make_pricer
 from tracehouse.ingest.writer import Job
@@ -15,6 +16,7 @@ from tracehouse.runtime import Runtime
 def _apply(conn: Connection, job: Job, now: int) -> None:
     pricer = make_pricer(custom_prices(conn, job.project_rowid))
     apply_batch(conn, job.project_rowid, job.batch, is_test=job.is_test, pricer=pricer, now=now)
+    link_spans(conn, job.project_rowid, job.batch.observations, now)
 
 
 async def ingest(rt: Runtime, scope: ProjectScope, batch: Batch) -> None:
