@@ -180,8 +180,8 @@ def list_items(
     name: str, query: Annotated[ItemQuery, Query()], scope: ProjectScopeDep, rt: RuntimeDep
 ) -> dict[str, Any]:
     """Active items now, or as they were at `as_of`; `include_archived` adds archived ones."""
-    _, items, total = service.list_items(rt, scope, name, query)
-    return _list([render.item(i) for i in items], total, query.limit, query.offset)
+    page = service.list_items(rt, scope, name, query)
+    return _list([render.item(i) for i in page.items], page.total, query.limit, query.offset)
 
 
 @router.get("/{name:path}", responses=_READ, summary="Get a dataset")

@@ -217,3 +217,43 @@ def _item_result(row: Any, scores: dict[str, float]) -> dict[str, Any]:
         "total_tokens": row["total_tokens"],
         "scores": scores,
     }
+
+
+def link_by_item(
+    rt: Runtime, scope: ProjectScope, run_name: str, body: RunItemIn, run: RunIn | None = None
+) -> tuple[Any, Any, Any]:
+    """Langfuse's form: the item names its dataset; the run is created on first use."""
+    scope.require_write()
+    with rt.db.writer.begin() as conn:
+        item = store.current_item(conn, scope.project_rowid, body.dataset_item_id)
+        if item is None:
+            raise NotFound(f"Dataset item not found: {body.dataset_item_id!r}.")
+        dataset = store.find_dataset_by_rowid(conn, item["dataset_rowid"])
+        project = (scope.project_rowid, scope.project_id)
+        description, metadata = (run.description, run.metadata) if run else (None, None)
+        found = ensure_run(conn, project, dataset, run_name, description, metadata)
+        return dataset, found, link_item(conn, scope, dataset, found, body)
+
+
+def run_items_page(
+    rt: Runtime, scope: ProjectScope, dataset_id: str, run_name: str, limit: int, offset: int
+) -> tuple[list[Any], int]:
+    with rt.db.reader.connect() as conn:
+        dataset = store.find_dataset(conn, scope.project_rowid, id=dataset_id)
+        if dataset is None:
+            raise NotFound(f"Dataset not found: {dataset_id!r}.")
+        run = _run(conn, scope, dataset, run_name)
+        rows = run_store.run_items(conn, scope.project_rowid, [run["run_rowid"]], limit, offset)
+        total = run_store.count_run_items(conn, [run["run_rowid"]])
+    return rows, total
+
+
+def get_run(
+    rt: Runtime, scope: ProjectScope, name: str, run_name: str
+) -> tuple[Any, Any, list[Any]]:
+    """The dataset, the run and its item links."""
+    with rt.db.reader.connect() as conn:
+        dataset = require_dataset(conn, scope, name)
+        run = _run(conn, scope, dataset, run_name)
+        rows = run_store.run_items(conn, scope.project_rowid, [run["run_rowid"]])
+    return dataset, run, rows

@@ -196,20 +196,36 @@ def delete_item(rt: Runtime, scope: ProjectScope, item_id: str, name: str | None
 
 
 def list_items(
-    rt: Runtime, scope: ProjectScope, name: str, query: ItemQuery
-) -> tuple[Any, list[Item], int]:
+    rt: Runtime,
+    scope: ProjectScope,
+    name: str | None,
+    query: ItemQuery,
+    source_trace_id: str | None = None,
+) -> ItemPage:
+    """Items of the dataset `name` (or of every dataset), now or as of `query.as_of`."""
     statuses = ("ACTIVE", "ARCHIVED") if query.include_archived else ("ACTIVE",)
     with rt.db.reader.connect() as conn:
-        dataset = require_dataset(conn, scope, name)
+        if name is not None:
+            chosen = [require_dataset(conn, scope, name)]
+        else:
+            chosen, _ = store.list_datasets(conn, scope.project_rowid, 1_000_000, 0)
+        by_rowid = {d["dataset_rowid"]: d for d in chosen}
         rows, total = store.list_items(
             conn,
-            [dataset["dataset_rowid"]],
+            list(by_rowid),
             at=to_us(query.as_of),
             statuses=statuses,
             limit=query.limit,
             offset=query.offset,
+            source_trace_id=source_trace_id,
         )
-    return dataset, [Item(row, dataset) for row in rows], total
+    return ItemPage([Item(row, by_rowid[row["dataset_rowid"]]) for row in rows], total)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemPage:
+    items: list[Item]
+    total: int
 
 
 def item_from_trace(rt: Runtime, scope: ProjectScope, name: str, body: FromTraceIn) -> Item:
