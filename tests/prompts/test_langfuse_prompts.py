@@ -18,7 +18,7 @@ from tests.otlp.clients import wait_for_trace
 APP = Path(__file__).with_name("langfuse_prompts_app.py")
 
 
-def run_app(server: LiveServer, app: Path) -> dict[str, Any]:
+def run_app(server: LiveServer, app: Path, *args: str) -> dict[str, Any]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "LANGFUSE_"))},
         "LANGFUSE_BASE_URL": server.url,
@@ -27,7 +27,7 @@ def run_app(server: LiveServer, app: Path) -> dict[str, Any]:
         "PYTHONPATH": str(app.parents[2]),
     }
     done = subprocess.run(
-        [sys.executable, str(app)], env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, str(app), *args], env=env, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Failed to export" not in done.stderr, done.stderr[-3000:]
