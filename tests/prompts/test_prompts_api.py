@@ -217,3 +217,18 @@ async def test_metrics_per_version(th: Harness) -> None:
     assert v1["total_cost"] == pytest.approx(1.0) and v1["input_tokens"] == 200
     assert v1["scores"] == {"quality": {"avg": pytest.approx(0.5), "count": 2}}
     assert (v2["generations"], v2["scores"]["quality"]["avg"]) == (1, pytest.approx(0.5))
+
+
+async def test_openapi_lists_prompt_and_dataset_endpoints(th: Harness) -> None:
+    paths = (await th.client.get("/openapi.json")).json()["paths"]
+    for path in (
+        "/api/v1/prompts",
+        "/api/v1/prompts/{name}/compile",
+        "/api/v1/prompts/{name}/metrics",
+        "/api/v1/datasets/{name}/items/upload",
+        "/api/v1/datasets/{name}/runs/compare",
+        "/api/public/v2/prompts/{name}",
+        "/api/public/dataset-items",
+        "/api/public/dataset-run-items",
+    ):
+        assert path in paths, path
