@@ -232,3 +232,46 @@ async def test_openapi_lists_prompt_and_dataset_endpoints(th: Harness) -> None:
         "/api/public/dataset-run-items",
     ):
         assert path in paths, path
+
+
+async def test_prompt_links_from_langfuse_events_and_otel(th: Harness) -> None:
+    """Generations name their prompt version through Langfuse batch events and OTel
+    attributes (the SDK's OTel attributes are covered by test_langfuse_prompts.py)."""
+    await create(th, name="linked", prompt="v1")
+    await create(th, name="linked", prompt="v2")
+    event = {
+        "id": "ev-1",
+        "type": "generation-create",
+        "timestamp": "2026-11-01T10:00:00Z",
+        "body": {
+            "id": "lf-gen",
+            "traceId": "lf-trace",
+            "startTime": "2026-11-01T10:00:00Z",
+            "endTime": "2026-11-01T10:00:01Z",
+            "promptName": "linked",
+            "promptVersion": 1,
+        },
+    }
+    done = await th.client.post("/api/public/ingestion", json={"batch": [event]}, headers=th.auth)
+    assert done.status_code == 207 and not done.json()["errors"], done.text
+    attributes = [
+        {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+        {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o"}},
+        {"key": "gen_ai.prompt.name", "value": {"stringValue": "linked"}},
+        {"key": "gen_ai.prompt.version", "value": {"intValue": "2"}},
+    ]
+    span = {
+        "traceId": "7" * 32,
+        "spanId": "7" * 16,
+        "name": "chat gpt-4o",
+        "kind": 3,
+        "startTimeUnixNano": "1762000000000000000",
+        "endTimeUnixNano": "1762000000500000000",
+        "attributes": attributes,
+    }
+    body = {"resourceSpans": [{"resource": {}, "scopeSpans": [{"spans": [span]}]}]}
+    sent = await th.client.post("/v1/traces", json=body, headers=th.auth)
+    assert sent.status_code == 200, sent.text
+    versions = {m["version"]: m for m in (await get(th, "/linked/metrics"))["versions"]}
+    assert (versions[1]["generations"], versions[2]["generations"]) == (1, 1)
+    assert versions[2]["avg_latency_ms"] == pytest.approx(500.0)
