@@ -154,6 +154,9 @@ async def _trace(th: Harness, trace_id: str, seconds: int, cost: float, score: f
                 "startTime": "2026-11-01T10:00:00Z",
                 "endTime": f"2026-11-01T10:00:0{seconds}Z",
                 "cost": {"total": cost},
+                "model": "gpt-4o-mini",
+                "promptName": "qa",
+                "promptVersion": seconds,
             }
         ],
     }
@@ -197,6 +200,11 @@ async def test_runs_results_and_comparison(th: Harness) -> None:
     assert base["summary"]["total_cost"] == pytest.approx(0.4)
     assert base["summary"]["scores"] == {"correct": {"avg": 0.5, "count": 2}}
     assert base["items"][0]["output"] == "out-t-base-a"
+    assert base["summary"]["models"] == ["gpt-4o-mini"]  # read from the linked traces
+    assert base["summary"]["prompts"] == [
+        {"name": "qa", "version": 1},
+        {"name": "qa", "version": 3},
+    ]
     listed = await call(th, "GET", "/eval/runs")
     assert {r["name"]: r["item_count"] for r in listed["data"]} == {"base": 2, "new": 1}
 

@@ -6,7 +6,13 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
-from tracehouse.store.tables import dataset_run_items, dataset_runs, scores, traces
+from tracehouse.store.tables import (
+    dataset_run_items,
+    dataset_runs,
+    observations,
+    scores,
+    traces,
+)
 
 
 def find_run(
@@ -101,6 +107,7 @@ def run_items(
             t.total_tokens,
             t.status,
             t.output,
+            t.models,
         )
         .select_from(dataset_run_items)
         .join(dataset_runs, r.run_rowid == ri.run_rowid)
@@ -136,5 +143,21 @@ def run_level_scores(conn: Connection, project_rowid: int, run_id: str) -> list[
     pattern = f'%"dataset_run_id":"{run_id}"%'
     query = select(s.name, s.value, s.string_value, s.data_type).where(
         s.project_rowid == project_rowid, s.trace_id.is_(None), s.metadata.like(pattern)
+    )
+    return list(conn.execute(query).mappings())
+
+
+def trace_prompts(conn: Connection, project_rowid: int, trace_ids: list[str]) -> list[Any]:
+    """The distinct prompt versions the observations of these traces used."""
+    o = observations.c
+    query = (
+        select(o.prompt_name, o.prompt_version)
+        .distinct()
+        .where(
+            o.project_rowid == project_rowid,
+            o.trace_id.in_(trace_ids),
+            o.prompt_name.is_not(None),
+        )
+        .order_by(o.prompt_name, o.prompt_version)
     )
     return list(conn.execute(query).mappings())

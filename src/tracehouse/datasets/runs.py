@@ -147,6 +147,7 @@ class RunResults:
     run: Any
     items: list[dict[str, Any]]
     run_scores: dict[str, Any]
+    prompts: list[dict[str, Any]]
 
     def aggregate(self) -> dict[str, Any]:
         latencies = [i["latency_ms"] for i in self.items if i["latency_ms"] is not None]
@@ -155,8 +156,11 @@ class RunResults:
         for item in self.items:
             for score, value in item["scores"].items():
                 by_name[score].append(value)
+        models = sorted({m for item in self.items for m in item["models"]})
         return {
             "item_count": len(self.items),
+            "models": models,
+            "prompts": self.prompts,
             "avg_latency_ms": fmean(latencies) if latencies else None,
             "total_cost": sum(costs) if costs else None,
             "avg_cost": fmean(costs) if costs else None,
@@ -174,27 +178,33 @@ def results(
         runs = [_run(conn, scope, dataset, run_name) for run_name in run_names]
         rows = run_store.run_items(conn, scope.project_rowid, [r["run_rowid"] for r in runs])
         trace_ids = list({r["trace_id"] for r in rows if r["trace_id"]})
-        score_rows = run_store.trace_scores(conn, scope.project_rowid, trace_ids)
-        run_level = {
-            r["id"]: run_store.run_level_scores(conn, scope.project_rowid, r["id"]) for r in runs
-        }
+        scores = _scores_by_trace(run_store.trace_scores(conn, scope.project_rowid, trace_ids))
+        out = [_run_results(conn, scope, run, rows, scores) for run in runs]
         items = store.items_by_id(
             conn, dataset["dataset_rowid"], list({r["dataset_item_id"] for r in rows})
         )
-    scores = _scores_by_trace(score_rows)
-    out = []
-    for run in runs:
-        mine = [
-            _item_result(r, scores.get(r["trace_id"], {}))
-            for r in rows
-            if r["run_rowid"] == run["run_rowid"]
-        ]
-        level = {
-            s["name"]: s["value"] if s["string_value"] is None else s["string_value"]
-            for s in run_level[run["id"]]
-        }
-        out.append(RunResults(run, mine, level))
     return dataset, out, items
+
+
+def _run_results(
+    conn: Connection,
+    scope: ProjectScope,
+    run: Any,
+    rows: list[Any],
+    scores: dict[str, dict[str, float]],
+) -> RunResults:
+    mine = [r for r in rows if r["run_rowid"] == run["run_rowid"]]
+    trace_ids = list({r["trace_id"] for r in mine if r["trace_id"]})
+    prompts = [
+        {"name": p["prompt_name"], "version": p["prompt_version"]}
+        for p in run_store.trace_prompts(conn, scope.project_rowid, trace_ids)
+    ]
+    level = {
+        s["name"]: s["value"] if s["string_value"] is None else s["string_value"]
+        for s in run_store.run_level_scores(conn, scope.project_rowid, run["id"])
+    }
+    items = [_item_result(r, scores.get(r["trace_id"], {})) for r in mine]
+    return RunResults(run, items, level, prompts)
 
 
 def _scores_by_trace(rows: list[Any]) -> dict[str, dict[str, float]]:
@@ -215,6 +225,7 @@ def _item_result(row: Any, scores: dict[str, float]) -> dict[str, Any]:
         "latency_ms": row["latency_ms"],
         "cost": row["cost"],
         "total_tokens": row["total_tokens"],
+        "models": jsontext.loads(row["models"]) or [],
         "scores": scores,
     }
 
