@@ -20,6 +20,7 @@ from tracehouse.http.responses import JSONResponse
 from tracehouse.ingest.writer import Writer
 from tracehouse.jobs import retention, statistics
 from tracehouse.langfuse.datasets import router as langfuse_datasets_router
+from tracehouse.langfuse.experiments import router as langfuse_experiments_router
 from tracehouse.langfuse.prompts import router as langfuse_prompts_router
 from tracehouse.langfuse.routes import router as langfuse_router
 from tracehouse.observations.routes import router as observations_router
@@ -47,6 +48,7 @@ ROUTERS = (
     langfuse_router,
     langfuse_prompts_router,
     langfuse_datasets_router,
+    langfuse_experiments_router,
 )
 
 

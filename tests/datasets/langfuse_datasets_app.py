@@ -59,6 +59,12 @@ def main(name: str) -> None:
     )
     out["experiment_id"] = result.experiment_id
     out["traces"] = sorted(r.trace_id for r in result.item_results if r.trace_id)
+    lf.flush()
+    since = datetime(2020, 1, 1, tzinfo=UTC)
+    listed = lf.api.experiments.list(from_start_time=since, id=result.experiment_id)
+    out["experiments"] = [(e.id, e.name, e.item_count) for e in listed.data]
+    items = lf.api.experiments.list_items(from_start_time=since, experiment_id=result.experiment_id)
+    out["experiment_items"] = sorted(i.expected_output for i in items.data)
     local = lf.run_experiment(
         name="local", data=[{"input": {"country": "Italy"}, "expected_output": "Rome"}], task=task
     )

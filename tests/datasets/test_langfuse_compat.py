@@ -178,6 +178,7 @@ async def test_experiment_spans_become_a_run(th: Harness) -> None:
     assert run["summary"]["scores"] == {"exact": {"avg": 0.5, "count": 2}}
     assert run["summary"]["run_scores"] == {"accuracy": 0.5}
     assert run["summary"]["avg_latency_ms"] == pytest.approx(2000.0)
+    await _experiment_reads(th, dataset["id"])
     # Spans naming a dataset of another project (or none) are kept and link nothing.
     _, other = await th.new_project("other")
     response = await th.client.post(
@@ -187,6 +188,30 @@ async def test_experiment_spans_become_a_run(th: Harness) -> None:
     )
     assert response.status_code == 200
     assert (await th.client.get("/api/public/datasets/exp/runs", headers=other)).status_code == 404
+
+
+async def _experiment_reads(th: Harness, dataset_id: str) -> None:
+    window = {"fromStartTime": "2025-11-01T00:00:00Z"}
+    listed = await call(th, "GET", "/experiments", params=window)
+    assert listed["meta"] == {}
+    (exp,) = listed["data"]
+    assert (exp["id"], exp["name"], exp["itemCount"]) == ("exp0123456789abc", "sdk-run", 2)
+    assert exp["datasetId"] == dataset_id and exp["metadata"] == {"model": "m-1"}
+    assert exp["startTime"].startswith("2025-11-01T12:26:40")
+    later = await call(th, "GET", "/experiments", params={"fromStartTime": "2026-01-01T00:00:00Z"})
+    assert later["data"] == []
+    first = await call(th, "GET", "/experiment-items", params={**window, "limit": 1})
+    assert len(first["data"]) == 1 and "cursor" in first["meta"]
+    rest = await call(
+        th, "GET", "/experiment-items", params={**window, "cursor": first["meta"]["cursor"]}
+    )
+    items = first["data"] + rest["data"]
+    assert sorted(i["experimentItemId"] for i in items) == ["i1", "i2"] and rest["meta"] == {}
+    one = items[0]
+    assert one["experimentId"] == "exp0123456789abc" and one["level"] == "DEFAULT"
+    assert one["input"] == one["experimentItemId"]  # the item's input, stored on the item
+    assert one["experimentMetadata"] == {"model": "m-1"}
+    await call(th, "GET", "/experiments", 422)  # fromStartTime is required
 
 
 async def test_project_scoping(th: Harness) -> None:

@@ -71,4 +71,6 @@ def test_experiment_becomes_a_run(live_server: LiveServer, seen: dict[str, Any])
     )
     assert legacy["meta"]["totalItems"] == 3
     assert {r["datasetRunId"] for r in legacy["data"]} == {seen["experiment_id"]}
+    assert seen["experiments"] == [[seen["experiment_id"], "baseline", 3]]
+    assert seen["experiment_items"] == ["Madrid", "Paris", "Rome"]
     assert seen["local_items"] == 1  # local data runs too (no dataset, so no run to link)

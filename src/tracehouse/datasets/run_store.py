@@ -7,8 +7,10 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
 
 from tracehouse.store.tables import (
+    dataset_items,
     dataset_run_items,
     dataset_runs,
+    datasets,
     observations,
     scores,
     traces,
@@ -160,4 +162,124 @@ def trace_prompts(conn: Connection, project_rowid: int, trace_ids: list[str]) ->
         )
         .order_by(o.prompt_name, o.prompt_version)
     )
+    return list(conn.execute(query).mappings())
+
+
+def _experiment_stats() -> Any:
+    ri, t = dataset_run_items.c, traces.c
+    return (
+        select(
+            ri.run_rowid,
+            func.min(t.start_time).label("first_start"),
+            func.max(t.end_time).label("last_end"),
+            func.count().label("item_count"),
+        )
+        .select_from(dataset_run_items)
+        .join(dataset_runs, dataset_runs.c.run_rowid == ri.run_rowid)
+        .outerjoin(
+            traces, and_(t.project_rowid == dataset_runs.c.project_rowid, t.id == ri.trace_id)
+        )
+        .group_by(ri.run_rowid)
+        .subquery()
+    )
+
+
+def experiments(
+    conn: Connection,
+    project_rowid: int,
+    window: tuple[int, int | None],
+    filters: dict[str, str | None],
+    limit: int,
+    offset: int,
+) -> list[Any]:
+    """Runs as Langfuse experiments: start and end from their traces, newest first."""
+    r, d = dataset_runs.c, datasets.c
+    stats = _experiment_stats()
+    start = func.coalesce(stats.c.first_start, r.created_at)
+    query = (
+        select(
+            dataset_runs,
+            d.id.label("dataset_id"),
+            start.label("start_time"),
+            stats.c.last_end.label("end_time"),
+            func.coalesce(stats.c.item_count, 0).label("item_count"),
+        )
+        .join(datasets, d.dataset_rowid == r.dataset_rowid)
+        .outerjoin(stats, stats.c.run_rowid == r.run_rowid)
+        .where(r.project_rowid == project_rowid, start >= window[0])
+    )
+    if window[1] is not None:
+        query = query.where(start < window[1])
+    for key, column in (("id", r.id), ("name", r.name), ("dataset_id", d.id)):
+        if filters.get(key):
+            query = query.where(column == filters[key])
+    query = query.order_by(start.desc(), r.run_rowid.desc()).limit(limit).offset(offset)
+    return list(conn.execute(query).mappings())
+
+
+def experiment_items(
+    conn: Connection,
+    project_rowid: int,
+    window: tuple[int, int | None],
+    filters: dict[str, str | None],
+    limit: int,
+    offset: int,
+) -> list[Any]:
+    """Run items with their run, dataset item (current or last version) and trace."""
+    ri, r, d, t, i = (
+        dataset_run_items.c,
+        dataset_runs.c,
+        datasets.c,
+        traces.c,
+        dataset_items.c,
+    )
+    versions = dataset_items.alias("versions")
+    last_version = (
+        select(func.max(versions.c.item_rowid))
+        .where(versions.c.dataset_rowid == r.dataset_rowid, versions.c.id == ri.dataset_item_id)
+        .scalar_subquery()
+    )
+    start = func.coalesce(t.start_time, ri.created_at)
+    query = (
+        select(
+            ri.id.label("run_item_id"),
+            ri.trace_id,
+            ri.observation_id,
+            ri.dataset_item_id,
+            r.id.label("run_id"),
+            r.name.label("run_name"),
+            r.description.label("run_description"),
+            r.metadata.label("run_metadata"),
+            d.id.label("dataset_id"),
+            start.label("start_time"),
+            t.end_time,
+            t.status,
+            t.environment,
+            t.input,
+            t.output,
+            t.metadata,
+            i.input.label("item_input"),
+            i.expected_output,
+            i.metadata.label("item_metadata"),
+            i.valid_from.label("item_version"),
+        )
+        .select_from(dataset_run_items)
+        .join(dataset_runs, r.run_rowid == ri.run_rowid)
+        .join(datasets, d.dataset_rowid == r.dataset_rowid)
+        .outerjoin(traces, and_(t.project_rowid == project_rowid, t.id == ri.trace_id))
+        .outerjoin(dataset_items, i.item_rowid == last_version)
+        .where(r.project_rowid == project_rowid, start >= window[0])
+    )
+    if window[1] is not None:
+        query = query.where(start < window[1])
+    columns = {
+        "experiment_id": r.id,
+        "experiment_name": r.name,
+        "experiment_item_id": ri.dataset_item_id,
+        "dataset_id": d.id,
+    }
+    for key, column in columns.items():
+        if filters.get(key):
+            query = query.where(column == filters[key])
+    query = query.order_by(start.desc(), ri.run_item_rowid.desc()).limit(limit).offset(offset)
     return list(conn.execute(query).mappings())

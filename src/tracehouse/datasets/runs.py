@@ -268,3 +268,28 @@ def get_run(
         run = _run(conn, scope, dataset, run_name)
         rows = run_store.run_items(conn, scope.project_rowid, [run["run_rowid"]])
     return dataset, run, rows
+
+
+def experiments(
+    rt: Runtime,
+    scope: ProjectScope,
+    window: tuple[int, int | None],
+    filters: dict[str, str | None],
+    limit: int,
+    offset: int,
+) -> list[Any]:
+    """Runs in a start-time window (Langfuse's experiment reads)."""
+    with rt.db.reader.connect() as conn:
+        return run_store.experiments(conn, scope.project_rowid, window, filters, limit, offset)
+
+
+def experiment_items(
+    rt: Runtime,
+    scope: ProjectScope,
+    window: tuple[int, int | None],
+    filters: dict[str, str | None],
+    limit: int,
+    offset: int,
+) -> list[Any]:
+    with rt.db.reader.connect() as conn:
+        return run_store.experiment_items(conn, scope.project_rowid, window, filters, limit, offset)
