@@ -46,7 +46,8 @@ _UPLOAD_BODY = {
 }
 
 
-def _list(data: list[dict[str, Any]], total: int, limit: int, offset: int) -> dict[str, Any]:
+def _list(data: list[dict[str, Any]], total: int, offset: int) -> dict[str, Any]:
+    """The list envelope for offset pages (`next_cursor` stays null: pass `offset`)."""
     more = offset + len(data) < total
     return {"data": data, "meta": {"total_count": total, "has_more": more, "next_cursor": None}}
 
@@ -60,7 +61,7 @@ def create_dataset(body: DatasetIn, scope: ProjectScopeDep, rt: RuntimeDep) -> d
 def list_datasets(page: PageQuery, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     """Newest first, with `limit` and `offset`."""
     rows, total = service.list_datasets(rt, scope, page.limit, page.offset)
-    return _list([render.dataset(r, n) for r, n in rows], total, page.limit, page.offset)
+    return _list([render.dataset(r, n) for r, n in rows], total, page.offset)
 
 
 @router.get("/{name:path}/runs/compare", responses=_READ, summary="Compare runs side by side")
@@ -110,7 +111,7 @@ def create_run(name: str, body: RunIn, scope: ProjectScopeDep, rt: RuntimeDep) -
 @router.get("/{name:path}/runs", responses=_READ, summary="List runs")
 def list_runs(name: str, page: PageQuery, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     _, rows, total = runs.list_runs(rt, scope, name, page.limit, page.offset)
-    return _list([render.run(r, n) for r, n in rows], total, page.limit, page.offset)
+    return _list([render.run(r, n) for r, n in rows], total, page.offset)
 
 
 @router.post(
@@ -181,7 +182,7 @@ def list_items(
 ) -> dict[str, Any]:
     """Active items now, or as they were at `as_of`; `include_archived` adds archived ones."""
     page = service.list_items(rt, scope, name, query)
-    return _list([render.item(i) for i in page.items], page.total, query.limit, query.offset)
+    return _list([render.item(i) for i in page.items], page.total, query.offset)
 
 
 @router.get("/{name:path}", responses=_READ, summary="Get a dataset")

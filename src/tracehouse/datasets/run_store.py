@@ -142,9 +142,12 @@ def trace_scores(conn: Connection, project_rowid: int, trace_ids: list[str]) -> 
 def run_level_scores(conn: Connection, project_rowid: int, run_id: str) -> list[Any]:
     """Scores posted for the run itself (`datasetRunId`, kept in the score's metadata)."""
     s = scores.c
-    pattern = f'%"dataset_run_id":"{run_id}"%'
+    literal = run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f'%"dataset_run_id":"{literal}"%'
     query = select(s.name, s.value, s.string_value, s.data_type).where(
-        s.project_rowid == project_rowid, s.trace_id.is_(None), s.metadata.like(pattern)
+        s.project_rowid == project_rowid,
+        s.trace_id.is_(None),
+        s.metadata.like(pattern, escape="\\"),
     )
     return list(conn.execute(query).mappings())
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from tracehouse import jsontext
 from tracehouse.clock import iso
@@ -192,9 +192,10 @@ def list_items(
 ) -> dict[str, Any]:
     """`version` reads the items as they were at that time."""
     try:
-        as_of = None if query.version is None else query.version.replace("Z", "+00:00")
-        params = ItemQuery(as_of=as_of, limit=query.limit, offset=query.offset)
-    except ValueError as exc:
+        params = ItemQuery.model_validate(
+            {"as_of": query.version, "limit": query.limit, "offset": query.offset}
+        )
+    except ValidationError as exc:
         raise InvalidRequest(f"Invalid version timestamp {query.version!r}.") from exc
     page = service.list_items(rt, scope, query.dataset_name, params, query.source_trace_id)
     return {

@@ -199,21 +199,16 @@ def list_prompts(
         ids = [row["prompt_rowid"] for row in rows]
         numbers = store.version_numbers(conn, ids)
         labels = store.labels(conn, ids)
-        configs = {
+        newest = {
             row["prompt_rowid"]: store.get_version(conn, row["prompt_rowid"], row["last_version"])
             for row in rows
         }
-    return [
-        PromptSummary(
-            row,
-            numbers.get(row["prompt_rowid"], []),
-            labels.get(row["prompt_rowid"], {}),
-            jsontext.loads(configs[row["prompt_rowid"]]["config"])
-            if configs[row["prompt_rowid"]] is not None
-            else None,
-        )
-        for row in rows
-    ], total
+    summaries = []
+    for row in rows:
+        rowid, last = row["prompt_rowid"], newest[row["prompt_rowid"]]
+        config = jsontext.loads(last["config"]) if last is not None else None
+        summaries.append(PromptSummary(row, numbers.get(rowid, []), labels.get(rowid, {}), config))
+    return summaries, total
 
 
 def set_labels(
