@@ -10,6 +10,7 @@ import logging
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from tracehouse import jsontext
 from tracehouse.datasets import run_store, store
@@ -48,12 +49,18 @@ def link_spans(
     links = _links(observations)
     if not links:
         return
-    try:
-        with conn.begin_nested():
-            for (run_id, item_id), attrs in links.items():
-                _link(conn, project_rowid, run_id, item_id, attrs, now)
-    except Exception:  # an experiment link must never cost the spans themselves
-        log.exception("could not link experiment spans to dataset runs")
+    for attempt in range(2):  # a run created concurrently by another server: once more
+        try:
+            with conn.begin_nested():
+                for (run_id, item_id), attrs in links.items():
+                    _link(conn, project_rowid, run_id, item_id, attrs, now)
+            return
+        except IntegrityError:
+            if attempt:
+                log.exception("could not link experiment spans to dataset runs")
+        except Exception:  # an experiment link must never cost the spans themselves
+            log.exception("could not link experiment spans to dataset runs")
+            return
 
 
 def _link(

@@ -28,8 +28,9 @@ class Item:
     dataset: Any
 
 
-def require_dataset(conn: Connection, scope: ProjectScope, name: str) -> Any:
-    found = store.find_dataset(conn, scope.project_rowid, name=name)
+def require_dataset(conn: Connection, scope: ProjectScope, name: str, *, lock: bool = False) -> Any:
+    """The dataset `name` or a 404; `lock` serialises item writes on PostgreSQL."""
+    found = store.find_dataset(conn, scope.project_rowid, name=name, lock=lock)
     if found is None:
         raise NotFound(f"Dataset not found: {name!r}.")
     return found
@@ -103,7 +104,7 @@ def upsert_items(
     """Add items, or replace those whose id exists (each replacement is a new version)."""
     scope.require_write()
     with rt.db.writer.begin() as conn:
-        dataset = require_dataset(conn, scope, name)
+        dataset = require_dataset(conn, scope, name, lock=True)
         rows = [_write_item(conn, scope, dataset, item.model_dump()) for item in items]
     return [Item(row, dataset) for row in rows]
 
@@ -142,7 +143,7 @@ def patch_item(rt: Runtime, scope: ProjectScope, name: str, item_id: str, patch:
     """Change some fields of an item (a new version); archive with `status: ARCHIVED`."""
     scope.require_write()
     with rt.db.writer.begin() as conn:
-        dataset = require_dataset(conn, scope, name)
+        dataset = require_dataset(conn, scope, name, lock=True)
         current = _current(conn, scope, dataset, item_id)
         fields = {
             "id": item_id,

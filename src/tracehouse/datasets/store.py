@@ -10,11 +10,18 @@ from tracehouse.store.tables import dataset_items, datasets
 
 
 def find_dataset(
-    conn: Connection, project_rowid: int, *, name: str | None = None, id: str | None = None
+    conn: Connection,
+    project_rowid: int,
+    *,
+    name: str | None = None,
+    id: str | None = None,
+    lock: bool = False,
 ) -> Any:
     d = datasets.c
     query = select(datasets).where(d.project_rowid == project_rowid)
     query = query.where(d.name == name) if name is not None else query.where(d.id == id)
+    if lock:
+        query = query.with_for_update()
     return conn.execute(query).mappings().first()
 
 
