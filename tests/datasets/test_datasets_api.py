@@ -26,6 +26,7 @@ async def test_items_versions_and_archive(th: Harness) -> None:
     made = await call(th, "POST", "", 201, json={"name": "qa/capitals", "metadata": {"v": 1}})
     assert made["item_count"] == 0 and made["metadata"] == {"v": 1}
     await call(th, "POST", "", 409, json={"name": "qa/capitals"})
+    await call(th, "POST", "", 422, json={"name": "qa/items"})  # could not be addressed
     one = await call(
         th,
         "POST",

@@ -90,6 +90,8 @@ async def test_label_rules_and_errors(th: Harness) -> None:
         ("post", "/api/v1/prompts", {"name": "c", "type": "chat", "prompt": "text"}, 422),
         ("post", "/api/v1/prompts", {"name": "c", "type": "chat", "prompt": [{"x": 1}]}, 422),
         ("post", "/api/v1/prompts", {"name": "t", "prompt": [{"role": "u", "content": ""}]}, 422),
+        ("post", "/api/v1/prompts", {"name": "f/versions", "prompt": "x"}, 422),
+        ("post", "/api/v1/prompts", {"name": "f//g", "prompt": "x"}, 422),
         ("delete", "/api/v1/prompts/p/labels/latest", None, 400),
         ("delete", "/api/v1/prompts/p/labels/nope", None, 404),
     ]

@@ -16,8 +16,12 @@ from tracehouse.datasets.schemas import DatasetIn, FromTraceIn, ItemIn, ItemPatc
 from tracehouse.errors import Conflict, InvalidRequest, NotFound
 from tracehouse.http.auth import ProjectScope
 from tracehouse.ids import new_id
+from tracehouse.names import check_path_name
 from tracehouse.runtime import Runtime
 from tracehouse.traces import store as trace_store
+
+#: Path words routes put after a dataset name; refused as later segments of a name.
+RESERVED_SEGMENTS = frozenset({"items", "runs"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,7 @@ def dataset_by_id(rt: Runtime, scope: ProjectScope, dataset_id: str) -> Any:
 def create_dataset(rt: Runtime, scope: ProjectScope, body: DatasetIn, *, upsert: bool) -> Any:
     """A new dataset; an existing name is a 409, or (Langfuse, `upsert`) is updated."""
     scope.require_write()
+    check_path_name(body.name, RESERVED_SEGMENTS)
     now = now_us()
     values = {
         "description": body.description,

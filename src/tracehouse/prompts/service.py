@@ -15,6 +15,7 @@ from tracehouse.errors import Conflict, InvalidRequest, NotFound, ValidationFail
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams
 from tracehouse.ids import new_id
+from tracehouse.names import check_path_name
 from tracehouse.prompts import compile as compiler
 from tracehouse.prompts import store
 from tracehouse.prompts.schemas import CompileIn, Selector, VersionIn
@@ -23,6 +24,8 @@ from tracehouse.runtime import Runtime
 LATEST = "latest"
 PRODUCTION = "production"
 _LABEL = re.compile(r"^[A-Za-z0-9_.\-]{1,100}$")
+#: Path words routes put after a prompt name; refused as later segments of a name.
+RESERVED_SEGMENTS = frozenset({"versions", "labels", "compile", "metrics"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,7 @@ def _author(scope: ProjectScope, given: str | None) -> str | None:
 def create_version(rt: Runtime, scope: ProjectScope, name: str, body: VersionIn) -> PromptVersion:
     """Add the next version of `name` (creating the prompt); `latest` moves to it."""
     scope.require_write()
+    check_path_name(name, RESERVED_SEGMENTS)
     labels = _check_labels([*body.labels, LATEST])
     try:
         with rt.db.writer.begin() as conn:
