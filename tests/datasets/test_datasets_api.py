@@ -238,3 +238,30 @@ async def test_project_scoping(th: Harness) -> None:
     assert made.status_code == 201  # names are per project
     await call(th, "DELETE", "/mine", 204)
     assert (await th.client.get(f"{API}/mine", headers=other)).status_code == 200
+
+
+async def test_read_only_key_reads_but_cannot_write(th: Harness) -> None:
+    await call(th, "POST", "", 201, json={"name": "ro"})
+    await th.client.post("/api/v1/prompts", json={"name": "ro", "prompt": "x"}, headers=th.auth)
+    project_id = (await th.client.get("/api/public/projects", headers=th.auth)).json()["data"][0]
+    created = await th.client.post(
+        f"/api/v1/projects/{project_id['id']}/keys",
+        json={"access": "read"},
+        headers=await th.admin_token(),
+    )
+    assert created.status_code == 201, created.text
+    ro = {"X-API-Key": created.json()["secret_key"]}
+    assert (await th.client.get(f"{API}/ro/items", headers=ro)).status_code == 200
+    assert (await th.client.get("/api/v1/prompts/ro", headers=ro)).status_code == 200
+    for method, path, body in [
+        ("POST", f"{API}/ro/items", {"input": 1}),
+        ("POST", f"{API}/ro/runs", {"name": "r"}),
+        ("DELETE", f"{API}/ro", None),
+        ("POST", "/api/v1/prompts", {"name": "ro", "prompt": "y"}),
+        ("PUT", "/api/v1/prompts/ro/labels/production", {"version": 1}),
+        ("POST", "/api/public/v2/prompts", {"name": "ro", "prompt": "y"}),
+        ("POST", "/api/public/dataset-items", {"datasetName": "ro", "input": 1}),
+    ]:
+        kwargs = {"json": body} if body is not None else {}
+        response = await th.client.request(method, path, headers=ro, **kwargs)
+        assert response.status_code == 403, (path, response.text)
