@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
 
 from tracehouse import jsontext
 from tracehouse.clock import now_us, to_us
@@ -48,14 +49,6 @@ def get_dataset(rt: Runtime, scope: ProjectScope, name: str) -> tuple[Any, int]:
     return found, count
 
 
-def dataset_by_id(rt: Runtime, scope: ProjectScope, dataset_id: str) -> Any:
-    with rt.db.reader.connect() as conn:
-        found = store.find_dataset(conn, scope.project_rowid, id=dataset_id)
-    if found is None:
-        raise NotFound(f"Dataset not found: {dataset_id!r}.")
-    return found
-
-
 def create_dataset(rt: Runtime, scope: ProjectScope, body: DatasetIn, *, upsert: bool) -> Any:
     """A new dataset; an existing name is a 409, or (Langfuse, `upsert`) is updated."""
     scope.require_write()
@@ -68,24 +61,33 @@ def create_dataset(rt: Runtime, scope: ProjectScope, body: DatasetIn, *, upsert:
         "expected_output_schema": jsontext.dumps(body.expected_output_schema),
         "updated_at": now,
     }
-    with rt.db.writer.begin() as conn:
-        found = store.find_dataset(conn, scope.project_rowid, name=body.name)
-        if found is not None and not upsert:
-            raise Conflict(f"Dataset {body.name!r} already exists.")
-        if found is not None:
-            store.update_dataset(conn, found["dataset_rowid"], **values)
-        else:
-            store.insert_dataset(
-                conn,
-                {
-                    **values,
-                    "project_rowid": scope.project_rowid,
-                    "id": new_id(),
-                    "name": body.name,
-                    "created_at": now,
-                },
-            )
-        return store.find_dataset(conn, scope.project_rowid, name=body.name)
+    try:
+        with rt.db.writer.begin() as conn:
+            return _write_dataset(conn, scope, body, values, upsert=upsert)
+    except IntegrityError as exc:  # created concurrently; a retry finds it
+        raise Conflict(f"Dataset {body.name!r} was created concurrently; retry.") from exc
+
+
+def _write_dataset(
+    conn: Connection, scope: ProjectScope, body: DatasetIn, values: dict[str, Any], *, upsert: bool
+) -> Any:
+    found = store.find_dataset(conn, scope.project_rowid, name=body.name)
+    if found is not None and not upsert:
+        raise Conflict(f"Dataset {body.name!r} already exists.")
+    if found is not None:
+        store.update_dataset(conn, found["dataset_rowid"], **values)
+    else:
+        store.insert_dataset(
+            conn,
+            {
+                **values,
+                "project_rowid": scope.project_rowid,
+                "id": new_id(),
+                "name": body.name,
+                "created_at": values["updated_at"],
+            },
+        )
+    return store.find_dataset(conn, scope.project_rowid, name=body.name)
 
 
 def list_datasets(
