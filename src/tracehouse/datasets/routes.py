@@ -17,6 +17,7 @@ from tracehouse.datasets.schemas import (
     ItemIn,
     ItemPatch,
     ItemQuery,
+    OffsetQuery,
     RunIn,
     RunItemIn,
 )
@@ -31,7 +32,6 @@ from tracehouse.errors import (
 )
 from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
 from tracehouse.http.errors import error_responses
-from tracehouse.http.pagination import PageQuery
 
 router = APIRouter(prefix="/api/v1/datasets", tags=["datasets"])
 _READ = error_responses(InvalidRequest, Unauthorized, NotFound, ValidationFailed, RateLimited)
@@ -58,7 +58,9 @@ def create_dataset(body: DatasetIn, scope: ProjectScopeDep, rt: RuntimeDep) -> d
 
 
 @router.get("", responses=_READ, summary="List datasets")
-def list_datasets(page: PageQuery, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+def list_datasets(
+    page: Annotated[OffsetQuery, Query()], scope: ProjectScopeDep, rt: RuntimeDep
+) -> dict[str, Any]:
     """Newest first, with `limit` and `offset`."""
     rows, total = service.list_datasets(rt, scope, page.limit, page.offset)
     return _list([render.dataset(r, n) for r, n in rows], total, page.offset)
@@ -109,7 +111,9 @@ def create_run(name: str, body: RunIn, scope: ProjectScopeDep, rt: RuntimeDep) -
 
 
 @router.get("/{name:path}/runs", responses=_READ, summary="List runs")
-def list_runs(name: str, page: PageQuery, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+def list_runs(
+    name: str, page: Annotated[OffsetQuery, Query()], scope: ProjectScopeDep, rt: RuntimeDep
+) -> dict[str, Any]:
     _, rows, total = runs.list_runs(rt, scope, name, page.limit, page.offset)
     return _list([render.run(r, n) for r, n in rows], total, page.offset)
 

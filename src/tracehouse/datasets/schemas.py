@@ -69,3 +69,10 @@ class RunItemIn(RequestModel):
     dataset_item_id: str = Field(min_length=1, max_length=64)
     trace_id: str | None = Field(None, max_length=64)
     observation_id: str | None = Field(None, max_length=64)
+
+
+class OffsetQuery(BaseModel):
+    """`limit` 1-200 (default 50) and `offset`; these lists are small and ordered by creation."""
+
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
