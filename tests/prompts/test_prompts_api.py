@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from tests.conftest import Harness
 
+from tracehouse.prompts import compose
+
 pytestmark = pytest.mark.anyio
 
 CHAT = [
@@ -277,3 +279,43 @@ async def test_prompt_links_from_langfuse_events_and_otel(th: Harness) -> None:
     versions = {m["version"]: m for m in (await get(th, "/linked/metrics"))["versions"]}
     assert (versions[1]["generations"], versions[2]["generations"]) == (1, 1)
     assert versions[2]["avg_latency_ms"] == pytest.approx(500.0)
+
+
+async def test_prompt_references_are_resolved(th: Harness) -> None:
+    await create(th, name="shared/tone", prompt="Be kind.", labels=["production"])
+    await create(th, name="shared/tone", prompt="Be brief.")
+    ref = "@@@langfusePrompt:name=shared/tone|label=production@@@"
+    await create(th, name="answer", prompt=f"{ref} Answer {{{{q}}}}", labels=["production"])
+    await create(
+        th,
+        name="chat-ref",
+        type="chat",
+        prompt=[{"role": "system", "content": "@@@langfusePrompt:name=shared/tone|version=2@@@"}],
+    )
+    assert (await get(th, "/answer"))["prompt"] == "Be kind. Answer {{q}}"
+    assert (await get(th, "/answer", resolve=False))["prompt"] == f"{ref} Answer {{{{q}}}}"
+    assert (await get(th, "/chat-ref"))["prompt"][0]["content"] == "Be brief."
+    compiled = await th.client.post(
+        "/api/v1/prompts/answer/compile", json={"variables": {"q": "why"}}, headers=th.auth
+    )
+    assert compiled.json()["compiled"] == "Be kind. Answer why"
+    public = await th.client.get("/api/public/v2/prompts/answer", headers=th.auth)
+    assert public.json()["prompt"] == "Be kind. Answer {{q}}"
+
+    await create(th, name="loop", prompt="@@@langfusePrompt:name=loop|label=latest@@@")
+    looped = await th.client.get("/api/v1/prompts/loop", headers=th.auth)
+    assert looped.status_code == 400 and "loop" in looped.json()["error"]["message"]
+    await create(th, name="dangling", prompt="@@@langfusePrompt:name=nope|label=production@@@")
+    dangling = await th.client.get("/api/v1/prompts/dangling", headers=th.auth)
+    assert dangling.status_code == 400
+    assert dangling.json()["error"]["message"] == (
+        "Referenced prompt not found: 'nope' with label 'production'."
+    )
+    raw = await th.client.get("/api/v1/prompts/dangling?resolve=false", headers=th.auth)
+    assert raw.status_code == 200
+
+
+def test_reference_detection_skips_placeholders() -> None:
+    chat = [{"type": "placeholder", "name": "h"}, {"role": "user", "content": "hi"}]
+    assert not compose.has_references(chat)
+    assert compose.has_references([*chat, {"role": "user", "content": "@@@langfusePrompt:x"}])

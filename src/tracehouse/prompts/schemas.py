@@ -54,6 +54,7 @@ class Selector(BaseModel):
 
     label: str | None = None
     version: int | None = Field(None, ge=1)
+    resolve: bool = Field(True, description="Replace references to other prompts by their text.")
 
 
 class PromptFilters(BaseModel):

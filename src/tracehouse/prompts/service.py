@@ -17,7 +17,7 @@ from tracehouse.http.pagination import PageParams
 from tracehouse.ids import new_id
 from tracehouse.names import check_path_name
 from tracehouse.prompts import compile as compiler
-from tracehouse.prompts import store
+from tracehouse.prompts import compose, store
 from tracehouse.prompts.schemas import CompileIn, Selector, VersionIn
 from tracehouse.runtime import Runtime
 
@@ -35,9 +35,13 @@ class PromptVersion:
     prompt: Any
     version: Any
     labels: list[str]
+    #: The prompt with references to other prompts resolved (when asked and there were any).
+    resolved: Any = None
 
     @property
     def text(self) -> Any:
+        if self.resolved is not None:
+            return self.resolved
         return jsontext.loads(self.version["prompt"])
 
 
@@ -90,7 +94,7 @@ def create_version(rt: Runtime, scope: ProjectScope, name: str, body: VersionIn)
             number = _write_version(conn, scope, name, body, labels)
     except IntegrityError as exc:
         raise Conflict(f"Prompt {name!r} changed concurrently; retry.") from exc
-    return get_version(rt, scope, name, Selector(version=number))
+    return get_version(rt, scope, name, Selector(version=number, resolve=False))
 
 
 def _write_version(
@@ -175,7 +179,34 @@ def get_version(
         if row is None:
             raise NotFound(f"Prompt not found: '{name}' with version {number}")
         labels = store.labels(conn, [prompt["prompt_rowid"]]).get(prompt["prompt_rowid"], {})
-    return PromptVersion(prompt, row, labels.get(number, []))
+        stored = jsontext.loads(row["prompt"])
+        resolved = None
+        if selector.resolve and compose.has_references(stored):
+            resolved = compose.resolve(stored, _lookup(conn, scope))
+    return PromptVersion(prompt, row, labels.get(number, []), resolved)
+
+
+def _lookup(conn: Connection, scope: ProjectScope) -> compose.Lookup:
+    """Referenced prompts, read in the same connection."""
+
+    def lookup(name: str, kind: str, value: str) -> Any:
+        prompt = store.find_prompt(conn, scope.project_rowid, name)
+        if prompt is None:
+            raise InvalidRequest(f"Referenced prompt not found: '{name}' with {kind} '{value}'.")
+        if kind == "version":
+            if not value.isdigit():
+                raise InvalidRequest(f"Invalid version {value!r} in a reference to {name!r}.")
+            selector = Selector(version=int(value))
+        else:
+            selector = Selector(label=value)
+        row = store.get_version(
+            conn, prompt["prompt_rowid"], _resolve(conn, prompt, selector, False)
+        )
+        if row is None:
+            raise InvalidRequest(f"Referenced prompt not found: '{name}' with {kind} '{value}'.")
+        return jsontext.loads(row["prompt"])
+
+    return lookup
 
 
 def list_versions(rt: Runtime, scope: ProjectScope, name: str) -> list[PromptVersion]:
@@ -231,7 +262,7 @@ def set_labels(
         for label in labels:
             store.set_label(conn, prompt["prompt_rowid"], label, version, now)
         store.update_prompt(conn, prompt["prompt_rowid"], updated_at=now)
-    return get_version(rt, scope, name, Selector(version=version))
+    return get_version(rt, scope, name, Selector(version=version, resolve=False))
 
 
 def remove_label(rt: Runtime, scope: ProjectScope, name: str, label: str) -> None:
