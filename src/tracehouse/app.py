@@ -11,6 +11,7 @@ from fastapi import FastAPI
 
 from tracehouse import __version__
 from tracehouse.config import Settings
+from tracehouse.datasets.routes import router as datasets_router
 from tracehouse.health import router as health_router
 from tracehouse.http import errors
 from tracehouse.http.middleware import RequestContext
@@ -18,6 +19,9 @@ from tracehouse.http.ratelimit import MemoryLimiter, PostgresLimiter
 from tracehouse.http.responses import JSONResponse
 from tracehouse.ingest.writer import Writer
 from tracehouse.jobs import retention, statistics
+from tracehouse.langfuse.datasets import router as langfuse_datasets_router
+from tracehouse.langfuse.experiments import router as langfuse_experiments_router
+from tracehouse.langfuse.prompts import router as langfuse_prompts_router
 from tracehouse.langfuse.routes import router as langfuse_router
 from tracehouse.observations.routes import router as observations_router
 from tracehouse.otlp import offload
@@ -25,6 +29,7 @@ from tracehouse.otlp.routes import router as otlp_router
 from tracehouse.pricing.catalog import find_card
 from tracehouse.pricing.routes import router as models_router
 from tracehouse.projects.routes import router as management_router
+from tracehouse.prompts.routes import router as prompts_router
 from tracehouse.runtime import Runtime
 from tracehouse.scores.routes import router as scores_router
 from tracehouse.sessions.routes import router as sessions_router
@@ -38,9 +43,14 @@ ROUTERS = (
     sessions_router,
     scores_router,
     models_router,
+    prompts_router,
+    datasets_router,
     management_router,
     otlp_router,
     langfuse_router,
+    langfuse_prompts_router,
+    langfuse_datasets_router,
+    langfuse_experiments_router,
 )
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from sqlalchemy import Connection
 
+from tracehouse.datasets.experiments import link_spans, marked
 from tracehouse.http.auth import ProjectScope
 from tracehouse.ingest.merge import Changes
 from tracehouse.ingest.pipeline import apply_batch, make_pricer
@@ -17,6 +21,20 @@ from tracehouse.runtime import Runtime
 def _apply(conn: Connection, job: Job, now: int) -> None:
     pricer = make_pricer(custom_prices(conn, job.project_rowid))
     apply_batch(conn, job.project_rowid, job.batch, is_test=job.is_test, pricer=pricer, now=now)
+    link_spans(conn, job.project_rowid, _span_attributes(job.batch), now)
+
+
+def _span_attributes(
+    batch: Batch | Changes | Shipment,
+) -> Iterator[tuple[str, dict[str, Any] | None]]:
+    """(trace id, raw attributes) of every observation, whatever form the batch has."""
+    if isinstance(batch, Batch):
+        yield from ((o.trace_id, o.attributes) for o in batch.observations)
+    elif isinstance(batch, Changes):
+        yield from ((v["trace_id"], v.get("attributes")) for v in batch.observations.values())
+    else:  # a Shipment: attributes are JSON text
+        for values in batch.changes.observations.values():
+            yield values["trace_id"], marked(values.get("attributes"))
 
 
 async def ingest(rt: Runtime, scope: ProjectScope, batch: Batch | Changes | Shipment) -> None:

@@ -1,0 +1,1 @@
+"""Datasets: items versioned by time, runs (experiments) linking items to the traces they made."""

@@ -1,0 +1,288 @@
+"""SQL for dataset runs (experiments), their items, and the traces and scores they point at."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, select, update
+
+from tracehouse.store.tables import (
+    dataset_items,
+    dataset_run_items,
+    dataset_runs,
+    datasets,
+    observations,
+    scores,
+    traces,
+)
+
+
+def find_run(
+    conn: Connection,
+    project_rowid: int,
+    *,
+    id: str | None = None,
+    dataset_rowid: int | None = None,
+    name: str | None = None,
+) -> Any:
+    r = dataset_runs.c
+    query = select(dataset_runs).where(r.project_rowid == project_rowid)
+    if id is not None:
+        query = query.where(r.id == id)
+    else:
+        query = query.where(r.dataset_rowid == dataset_rowid, r.name == name)
+    return conn.execute(query).mappings().first()
+
+
+def insert_run(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(insert(dataset_runs).values(**values))
+
+
+def update_run(conn: Connection, run_rowid: int, **values: Any) -> None:
+    conn.execute(update(dataset_runs).where(dataset_runs.c.run_rowid == run_rowid).values(**values))
+
+
+def delete_run(conn: Connection, run_rowid: int) -> None:
+    conn.execute(delete(dataset_runs).where(dataset_runs.c.run_rowid == run_rowid))
+
+
+def upsert_run_item(conn: Connection, run_rowid: int, values: dict[str, Any], now: int) -> Any:
+    """Link an item to its trace in a run; linking the same item again moves the link."""
+    ri = dataset_run_items.c
+    where = and_(ri.run_rowid == run_rowid, ri.dataset_item_id == values["dataset_item_id"])
+    found = conn.execute(select(dataset_run_items).where(where)).mappings().first()
+    if found is None:
+        conn.execute(
+            insert(dataset_run_items).values(
+                run_rowid=run_rowid, created_at=now, updated_at=now, **values
+            )
+        )
+    else:
+        changes = {k: v for k, v in values.items() if k != "id" and v is not None}
+        conn.execute(update(dataset_run_items).where(where).values(updated_at=now, **changes))
+    return conn.execute(select(dataset_run_items).where(where)).mappings().first()
+
+
+def list_runs(
+    conn: Connection, dataset_rowid: int, limit: int, offset: int
+) -> tuple[list[Any], int]:
+    r = dataset_runs.c
+    query = (
+        select(dataset_runs)
+        .where(r.dataset_rowid == dataset_rowid)
+        .order_by(r.created_at.desc(), r.run_rowid.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    total = conn.execute(
+        select(func.count()).select_from(dataset_runs).where(r.dataset_rowid == dataset_rowid)
+    ).scalar_one()
+    return list(conn.execute(query).mappings()), int(total)
+
+
+def run_item_counts(conn: Connection, run_rowids: list[int]) -> dict[int, int]:
+    ri = dataset_run_items.c
+    query = (
+        select(ri.run_rowid, func.count())
+        .where(ri.run_rowid.in_(run_rowids))
+        .group_by(ri.run_rowid)
+    )
+    return {row[0]: int(row[1]) for row in conn.execute(query)}
+
+
+def run_items(
+    conn: Connection,
+    project_rowid: int,
+    run_rowids: list[int],
+    limit: int = 10_000,
+    offset: int = 0,
+) -> list[Any]:
+    """Run items with their run name and the latency, cost, tokens and output of their trace."""
+    ri, r, t = dataset_run_items.c, dataset_runs.c, traces.c
+    query = (
+        select(
+            dataset_run_items,
+            r.id.label("run_id"),
+            r.name.label("run_name"),
+            t.latency_ms,
+            t.cost,
+            t.total_tokens,
+            t.status,
+            t.output,
+            t.models,
+        )
+        .select_from(dataset_run_items)
+        .join(dataset_runs, r.run_rowid == ri.run_rowid)
+        .outerjoin(traces, and_(t.project_rowid == project_rowid, t.id == ri.trace_id))
+        .where(ri.run_rowid.in_(run_rowids))
+        .order_by(ri.created_at, ri.run_item_rowid)
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(conn.execute(query).mappings())
+
+
+def count_run_items(conn: Connection, run_rowids: list[int]) -> int:
+    ri = dataset_run_items.c
+    query = select(func.count()).select_from(dataset_run_items).where(ri.run_rowid.in_(run_rowids))
+    return int(conn.execute(query).scalar_one())
+
+
+def trace_scores(conn: Connection, project_rowid: int, trace_ids: list[str]) -> list[Any]:
+    """Numeric and boolean scores on these traces or their observations."""
+    s = scores.c
+    query = select(s.trace_id, s.name, s.value).where(
+        s.project_rowid == project_rowid,
+        s.trace_id.in_(trace_ids),
+        s.data_type.in_(("NUMERIC", "BOOLEAN")),
+    )
+    return list(conn.execute(query).mappings())
+
+
+def run_level_scores(conn: Connection, project_rowid: int, run_id: str) -> list[Any]:
+    """Scores posted for the run itself (`datasetRunId`, kept in the score's metadata)."""
+    s = scores.c
+    literal = run_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = f'%"dataset_run_id":"{literal}"%'
+    query = select(s.name, s.value, s.string_value, s.data_type).where(
+        s.project_rowid == project_rowid,
+        s.trace_id.is_(None),
+        s.metadata.like(pattern, escape="\\"),
+    )
+    return list(conn.execute(query).mappings())
+
+
+def trace_prompts(conn: Connection, project_rowid: int, trace_ids: list[str]) -> list[Any]:
+    """The distinct prompt versions the observations of these traces used."""
+    o = observations.c
+    query = (
+        select(o.prompt_name, o.prompt_version)
+        .distinct()
+        .where(
+            o.project_rowid == project_rowid,
+            o.trace_id.in_(trace_ids),
+            o.prompt_name.is_not(None),
+        )
+        .order_by(o.prompt_name, o.prompt_version)
+    )
+    return list(conn.execute(query).mappings())
+
+
+def _experiment_stats() -> Any:
+    ri, t = dataset_run_items.c, traces.c
+    return (
+        select(
+            ri.run_rowid,
+            func.min(t.start_time).label("first_start"),
+            func.max(t.end_time).label("last_end"),
+            func.count().label("item_count"),
+        )
+        .select_from(dataset_run_items)
+        .join(dataset_runs, dataset_runs.c.run_rowid == ri.run_rowid)
+        .outerjoin(
+            traces, and_(t.project_rowid == dataset_runs.c.project_rowid, t.id == ri.trace_id)
+        )
+        .group_by(ri.run_rowid)
+        .subquery()
+    )
+
+
+def experiments(
+    conn: Connection,
+    project_rowid: int,
+    window: tuple[int, int | None],
+    filters: dict[str, str | None],
+    limit: int,
+    offset: int,
+) -> list[Any]:
+    """Runs as Langfuse experiments: start and end from their traces, newest first."""
+    r, d = dataset_runs.c, datasets.c
+    stats = _experiment_stats()
+    start = func.coalesce(stats.c.first_start, r.created_at)
+    query = (
+        select(
+            dataset_runs,
+            d.id.label("dataset_id"),
+            start.label("start_time"),
+            stats.c.last_end.label("end_time"),
+            func.coalesce(stats.c.item_count, 0).label("item_count"),
+        )
+        .join(datasets, d.dataset_rowid == r.dataset_rowid)
+        .outerjoin(stats, stats.c.run_rowid == r.run_rowid)
+        .where(r.project_rowid == project_rowid, start >= window[0])
+    )
+    if window[1] is not None:
+        query = query.where(start < window[1])
+    for key, column in (("id", r.id), ("name", r.name), ("dataset_id", d.id)):
+        if filters.get(key):
+            query = query.where(column == filters[key])
+    query = query.order_by(start.desc(), r.run_rowid.desc()).limit(limit).offset(offset)
+    return list(conn.execute(query).mappings())
+
+
+def experiment_items(
+    conn: Connection,
+    project_rowid: int,
+    window: tuple[int, int | None],
+    filters: dict[str, str | None],
+    limit: int,
+    offset: int,
+) -> list[Any]:
+    """Run items with their run, dataset item (current or last version) and trace."""
+    ri, r, d, t, i = (
+        dataset_run_items.c,
+        dataset_runs.c,
+        datasets.c,
+        traces.c,
+        dataset_items.c,
+    )
+    versions = dataset_items.alias("versions")
+    last_version = (
+        select(func.max(versions.c.item_rowid))
+        .where(versions.c.dataset_rowid == r.dataset_rowid, versions.c.id == ri.dataset_item_id)
+        .scalar_subquery()
+    )
+    start = func.coalesce(t.start_time, ri.created_at)
+    query = (
+        select(
+            ri.id.label("run_item_id"),
+            ri.trace_id,
+            ri.observation_id,
+            ri.dataset_item_id,
+            r.id.label("run_id"),
+            r.name.label("run_name"),
+            r.description.label("run_description"),
+            r.metadata.label("run_metadata"),
+            d.id.label("dataset_id"),
+            start.label("start_time"),
+            t.end_time,
+            t.status,
+            t.environment,
+            t.input,
+            t.output,
+            t.metadata,
+            i.input.label("item_input"),
+            i.expected_output,
+            i.metadata.label("item_metadata"),
+            i.valid_from.label("item_version"),
+        )
+        .select_from(dataset_run_items)
+        .join(dataset_runs, r.run_rowid == ri.run_rowid)
+        .join(datasets, d.dataset_rowid == r.dataset_rowid)
+        .outerjoin(traces, and_(t.project_rowid == project_rowid, t.id == ri.trace_id))
+        .outerjoin(dataset_items, i.item_rowid == last_version)
+        .where(r.project_rowid == project_rowid, start >= window[0])
+    )
+    if window[1] is not None:
+        query = query.where(start < window[1])
+    columns = {
+        "experiment_id": r.id,
+        "experiment_name": r.name,
+        "experiment_item_id": ri.dataset_item_id,
+        "dataset_id": d.id,
+    }
+    for key, column in columns.items():
+        if filters.get(key):
+            query = query.where(column == filters[key])
+    query = query.order_by(start.desc(), ri.run_item_rowid.desc()).limit(limit).offset(offset)
+    return list(conn.execute(query).mappings())

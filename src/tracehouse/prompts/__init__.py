@@ -1,0 +1,1 @@
+"""Prompt management: named prompts with immutable numbered versions, labels and compilation."""
