@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT.parent / "shared" / "bench"))
 
 from tracehouse.bootstrap import bootstrap  # noqa: E402
 from tracehouse.config import Settings  # noqa: E402
-from tracehouse.ingest.pipeline import apply_batch  # noqa: E402
+from tracehouse.ingest.pipeline import apply_batch, make_pricer  # noqa: E402
 from tracehouse.otlp.decode import PROTOBUF  # noqa: E402
 from tracehouse.otlp.offload import _prepare_shipped  # noqa: E402
 from tracehouse.store.engine import open_database  # noqa: E402

@@ -73,6 +73,14 @@ OUTPUT_SOURCES: tuple[tuple[str, Reader], ...] = (
     ("gen_ai.completion", _raw_or_json),
     ("output", _raw_or_json),
 )
+#: source key → (priority, key, direction, reader): sorted, the present ones come in order.
+_SOURCES: dict[str, tuple[int, str, str, Reader]] = {
+    key: (rank, key, direction, read)
+    for direction, sources in (("input", INPUT_SOURCES), ("output", OUTPUT_SOURCES))
+    for rank, (key, read) in enumerate(sources, start=0 if direction == "input" else 100)
+}
+_SOURCE_KEYS = frozenset(key for key in _SOURCES if not key.endswith("."))
+_FLAT_SOURCE_KEYS = frozenset(key for key in _SOURCES if key.endswith("."))
 MESSAGE_LOG_EVENTS = frozenset(
     {
         "gen_ai.system.message",
@@ -91,13 +99,14 @@ def fill_content(
     """Set `obs.input`/`obs.output` from the first source of each direction that has a value;
     every source key is consumed. GenAI span events fill what attributes did not."""
     found: dict[str, Any] = {"input": None, "output": None}
-    for direction, sources in (("input", INPUT_SOURCES), ("output", OUTPUT_SOURCES)):
-        for key, read in sources:
-            raw = flat.pop(key, None) if key.endswith(".") else attrs.pop(key, None)
-            if raw is not None and found[direction] is None:
-                value = read(raw, attrs)
-                if value not in _EMPTY:
-                    found[direction] = value
+    # Most spans carry one or two of the ~20 source keys: visit only those, in priority order.
+    present = _SOURCE_KEYS.intersection(attrs) | _FLAT_SOURCE_KEYS.intersection(flat)
+    for _, key, direction, read in sorted(_SOURCES[key] for key in present):
+        raw = flat.pop(key) if key.endswith(".") else attrs.pop(key)
+        if raw is not None and found[direction] is None:
+            value = read(raw, attrs)
+            if value not in _EMPTY:
+                found[direction] = value
     if found["input"] is None or found["output"] is None:
         events_in, events_out = _event_messages(span)
         found["input"] = found["input"] if found["input"] is not None else events_in

@@ -19,7 +19,6 @@ Pricer = Callable[[dict[str, Any]], tuple[float | None, float | None, float | No
 
 TRACE_DICT_COLUMNS = ("metadata",)
 OBSERVATION_DICT_COLUMNS = ("metadata", "attributes", "model_parameters")
-_USAGE_COLUMNS = ("input_tokens", "output_tokens", "total_tokens")
 
 
 def trace_changes(record: TraceRecord) -> dict[str, Any]:
@@ -90,7 +89,7 @@ def fold(
     for key, changes in items:
         current = folded.get(key)
         if current is None:
-            folded[key] = dict(changes)
+            folded[key] = changes  # a fresh dict of its own: later updates overlay it in place
         else:
             overlay(current, changes, dict_columns)
     return folded
@@ -168,33 +167,35 @@ def observation_row(
     _merge_stored_dicts(row, changes, stored, OBSERVATION_DICT_COLUMNS)
     merged = dict(stored or {})
     merged.update(changes)
-    _fill_required(
-        row,
-        stored,
-        {
-            "type": "generation" if row["model"] else "span",
-            "level": "DEFAULT",
-            "start_time": row["end_time"] or now,
-        },
-    )
-    if merged.get("total_tokens") is None and any(
-        merged.get(c) is not None for c in _USAGE_COLUMNS[:2]
-    ):
-        row["total_tokens"] = (merged.get("input_tokens") or 0) + (merged.get("output_tokens") or 0)
-    reported_in, reported_out = (
-        merged.get("reported_input_cost"),
-        merged.get("reported_output_cost"),
-    )
-    if merged.get("reported_total_cost") is None and (
-        reported_in is not None or reported_out is not None
-    ):
-        row["reported_total_cost"] = (reported_in or 0.0) + (reported_out or 0.0)
+    row.update(derived(changes, merged, now))
     if merged.get("model"):
         costs = pricer(merged)
         row["computed_input_cost"], row["computed_output_cost"], row["computed_total_cost"] = costs
     for column in (*OBSERVATION_DICT_COLUMNS, "input", "output"):
         row[column] = jsontext.dumps(row[column])
     return row
+
+
+def derived(changes: dict[str, Any], merged: dict[str, Any], now: int) -> dict[str, Any]:
+    """What an observation row adds to its changes: NOT NULL columns the changes leave out (the
+    stored value, else a default) and the token and reported-cost totals when not given.
+    `merged` is the stored row updated with the changes (the changes alone for a new row)."""
+    extras: dict[str, Any] = {}
+    for column, default in (
+        ("type", "generation" if merged.get("model") else "span"),
+        ("level", "DEFAULT"),
+        ("start_time", merged.get("end_time") or now),
+    ):
+        if changes.get(column) is None:
+            value = merged.get(column)
+            extras[column] = default if value is None else value
+    tokens_in, tokens_out = merged.get("input_tokens"), merged.get("output_tokens")
+    if merged.get("total_tokens") is None and (tokens_in is not None or tokens_out is not None):
+        extras["total_tokens"] = (tokens_in or 0) + (tokens_out or 0)
+    cost_in, cost_out = merged.get("reported_input_cost"), merged.get("reported_output_cost")
+    if merged.get("reported_total_cost") is None and (cost_in is not None or cost_out is not None):
+        extras["reported_total_cost"] = (cost_in or 0.0) + (cost_out or 0.0)
+    return extras
 
 
 def score_row(record: ScoreRecord, now: int) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from tracehouse import jsontext
 from tracehouse.ingest import merge
 
 _JSON_COLUMNS = ("metadata", "attributes", "model_parameters", "input", "output")
@@ -38,15 +39,10 @@ def ship(changes: merge.Changes, now: int) -> Shipment:
     """Prepare `changes` for the writer of another process."""
     derived: dict[str, dict[str, Any]] = {}
     for oid, values in changes.observations.items():
-        row = merge.observation_row(oid, values, None, now, _unpriced)
-        derived[oid] = {
-            column: value
-            for column, value in row.items()
-            if value is not None and column not in values and column != "id"
-        }
+        derived[oid] = merge.derived(values, values, now)
         for column in _JSON_COLUMNS:
             if column in values:
-                values[column] = row[column]  # encoded by observation_row
+                values[column] = jsontext.dumps(values[column])
     return Shipment(changes, derived)
 
 
@@ -63,10 +59,6 @@ def new_observation_row(
             pricer(row)
         )
     return row
-
-
-def _unpriced(row: dict[str, Any]) -> tuple[None, None, None]:
-    return (None, None, None)
 
 
 def decoded(values: dict[str, Any]) -> dict[str, Any]:

@@ -35,12 +35,20 @@ def open_database(settings: Settings) -> Database:
         engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
         return Database(writer=engine, reader=engine, is_sqlite=False)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    writer = _sqlite_engine(url, settings.sqlite_synchronous, pool_size=1, immediate=True)
-    reader = _sqlite_engine(url, settings.sqlite_synchronous, pool_size=8, immediate=False)
+    # Page caches: the writer keeps the hot index pages; each of the 8 readers a smaller share,
+    # so the process stays within a few hundred MB however many queries run at once.
+    writer = _sqlite_engine(
+        url, settings.sqlite_synchronous, pool_size=1, immediate=True, cache_mb=32
+    )
+    reader = _sqlite_engine(
+        url, settings.sqlite_synchronous, pool_size=8, immediate=False, cache_mb=16
+    )
     return Database(writer=writer, reader=reader, is_sqlite=True)
 
 
-def _sqlite_engine(url: str, synchronous: str, *, pool_size: int, immediate: bool) -> Engine:
+def _sqlite_engine(
+    url: str, synchronous: str, *, pool_size: int, immediate: bool, cache_mb: int
+) -> Engine:
     engine = create_engine(
         url,
         poolclass=QueuePool,
@@ -59,7 +67,7 @@ def _sqlite_engine(url: str, synchronous: str, *, pool_size: int, immediate: boo
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute(f"PRAGMA cache_size={-1024 * cache_mb}")
         cursor.execute("PRAGMA temp_store=MEMORY")
         # Checkpoint every ~40 MB of WAL rather than 4 MB: pages rewritten by consecutive
         # commits (index leaves, trace rows) are then copied into the database once.
