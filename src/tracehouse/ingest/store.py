@@ -6,7 +6,18 @@ import functools
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, and_, bindparam, case, func, select, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    func,
+    select,
+    update,
+)
 
 from tracehouse import jsontext
 from tracehouse.store.tables import observations, scores, traces
@@ -49,9 +60,32 @@ def fetch_stored(
     query = _stored_query(table)
     found: dict[str, dict[str, Any]] = {}
     for part in chunks(sorted(set(ids))):
-        for row in conn.execute(query, {"project": project_rowid, "ids": part}).mappings():
+        for row in _select_in(conn, query, project_rowid, part).mappings():
             found[row["id"]] = dict(row)
     return found
+
+
+#: (dialect, statement, id count) → (SQL, its constant parameters, parameter order or None)
+_rendered: dict[tuple[str, int, int], tuple[str, dict[str, Any], list[str] | None]] = {}
+
+
+def _select_in(
+    conn: Connection, query: Select[Any], project_rowid: int, ids: Sequence[str]
+) -> CursorResult[Any]:
+    """Run `query` (parameters `project` and an expanding `ids`) at driver level. Its SQL for
+    each number of ids is rendered once: SQLAlchemy would otherwise expand and name a parameter
+    for every id of every batch, a real cost on the write path."""
+    key = (conn.dialect.name, id(query), len(ids))
+    rendered = _rendered.get(key)
+    if rendered is None:
+        compiled = query.compile(dialect=conn.dialect)
+        state = compiled.construct_expanded_state({"project": project_rowid, "ids": list(ids)})
+        names = list(state.positiontup) if state.positiontup else None
+        rendered = _rendered[key] = (state.statement, dict(compiled.params), names)
+    sql, constants, names = rendered
+    values = {**constants, "project": project_rowid}
+    values.update((f"ids_{n}", value) for n, value in enumerate(ids, start=1))
+    return conn.exec_driver_sql(sql, tuple(values[n] for n in names) if names else values)
 
 
 @functools.cache
@@ -99,9 +133,8 @@ def roll_up(conn: Connection, project_rowid: int, models: dict[str, list[str]]) 
     which knows the stored ones and the batch's, so no query is needed for them).
     """
     for part in chunks(sorted(models)):
-        params = {"project": project_rowid, "ids": part}
-        totals = {row.trace_id: row for row in conn.execute(_TOTALS, params)}
-        current = conn.execute(_CURRENT, params).all()
+        totals = {row.trace_id: row for row in _select_in(conn, _TOTALS, project_rowid, part)}
+        current = _select_in(conn, _CURRENT, project_rowid, part).all()
         rows = [_rolled_up(t, totals.get(t.id), models[t.id]) for t in current]
         if rows:
             conn.execute(_ROLLUP_UPDATE, [{**p, "p_project": project_rowid} for p in rows])

@@ -150,14 +150,29 @@ def find_card(
             best = price
     if best is not None:
         return best.card(model)
+    key = (model, provider)
+    if key in _timeless:
+        return _timeless[key]
     found = _lookup_model(model.strip().lower(), _provider_id(provider))
     if found is None:
-        return None
+        return _remember(key, None)
     provider_id, info = found
-    if isinstance(info.prices, ModelPrice):  # one price for all times: skip the date lookup
-        return _card_for(info.prices, info.id, provider_id)
+    if isinstance(info.prices, ModelPrice):  # one price for all times
+        return _remember(key, _card_for(info.prices, info.id, provider_id))
     when = datetime.now(tz=UTC) if at_us is None else datetime.fromtimestamp(at_us / 1e6, tz=UTC)
     return _card_for(info.get_prices(when), info.id, provider_id)
+
+
+#: (model, provider) → the card of a model whose price does not depend on the date, or None.
+_timeless: dict[tuple[str, str | None], PriceCard | None] = {}
+_TIMELESS_MAX = 10_000
+
+
+def _remember(key: tuple[str, str | None], card: PriceCard | None) -> PriceCard | None:
+    if len(_timeless) >= _TIMELESS_MAX:  # model names come from clients: stay bounded
+        _timeless.clear()
+    _timeless[key] = card
+    return card
 
 
 def compute_cost(
