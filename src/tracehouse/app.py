@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from tracehouse import __version__
+from tracehouse.analytics.routes import router as analytics_router
 from tracehouse.config import Settings
 from tracehouse.health import router as health_router
 from tracehouse.http import errors
@@ -39,6 +40,7 @@ ROUTERS = (
     management_router,
     otlp_router,
     langfuse_router,
+    analytics_router,
 )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 metadata = MetaData(
@@ -147,6 +148,19 @@ traces = Table(
     Index(None, "project_rowid", "session_id"),
     Index(None, "project_rowid", "user_id"),
     Index(None, "created_at"),
+    # Covers the analytics aggregates (summary, charts, breakdowns) without reading rows.
+    Index(
+        "ix_traces_analytics",
+        "project_rowid",
+        "start_time",
+        "status",
+        "latency_ms",
+        "total_tokens",
+        "cost",
+        "environment",
+        "user_id",
+        "name",
+    ),
 )
 
 observations = Table(
@@ -197,6 +211,31 @@ observations = Table(
     Index(None, "project_rowid", "start_time"),
     Index(None, "project_rowid", "model", "start_time"),
     Index(None, "created_at"),
+    # Covers per-model cost and efficiency over a time range (model calls only).
+    Index(
+        "ix_observations_model_usage",
+        "project_rowid",
+        "start_time",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "total_tokens",
+        "reported_total_cost",
+        "computed_total_cost",
+        "end_time",
+        "level",
+        sqlite_where=text("model IS NOT NULL"),
+        postgresql_where=text("model IS NOT NULL"),
+    ),
+    # Failed steps: error clusters, retries, root cause.
+    Index(
+        "ix_observations_errors",
+        "project_rowid",
+        "trace_id",
+        "start_time",
+        sqlite_where=text("level = 'ERROR'"),
+        postgresql_where=text("level = 'ERROR'"),
+    ),
 )
 
 scores = Table(
@@ -256,4 +295,40 @@ rate_limit_buckets = Table(
     Column("bucket_key", String(100), primary_key=True),
     Column("tokens", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+)
+
+analytics_settings = Table(
+    "analytics_settings",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), primary_key=True
+    ),
+    # NULL: a trace is slow above the p95 latency of the range asked about.
+    Column("slow_threshold_ms", Float),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+llm_providers = Table(
+    "llm_providers",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("base_url", String(500), nullable=False),
+    Column("model", String(200), nullable=False),
+    # Fernet token (key derived from TRACEHOUSE_SECRET_KEY); never the plain key.
+    Column("api_key_encrypted", Text, nullable=False),
+    Column("api_key_hint", String(20), nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+usage_counters = Table(
+    "usage_counters",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), primary_key=True
+    ),
+    # Start of the UTC day, epoch microseconds.
+    Column("day", BigInteger, primary_key=True),
+    Column("api_requests", BigInteger, nullable=False, server_default="0"),
 )

@@ -1,0 +1,273 @@
+"""SQL of the analytics reads: aggregates over traces (the covering index
+`ix_traces_analytics`), model calls over observations, failed steps, the slow threshold."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+)
+
+from tracehouse.http.pagination import PageParams, paginate
+from tracehouse.store.tables import analytics_settings, observations, traces
+from tracehouse.store.upsert import upsert
+from tracehouse.traces import filters as trace_filters
+from tracehouse.traces.filters import TraceFilters
+
+t = traces.c
+_ERROR: ColumnElement[str] = literal_column(
+    "'ERROR'"
+)  # inline, so the planner matches the partial index
+LIST_COLUMNS = (
+    t.trace_rowid,
+    t.id,
+    t.name,
+    t.start_time,
+    t.end_time,
+    t.latency_ms,
+    t.status,
+    t.status_message,
+    t.user_id,
+    t.session_id,
+    t.environment,
+    t.error_count,
+    t.observation_count,
+    t.total_tokens,
+    t.cost,
+    t.models,
+)
+
+
+def _traces(project_rowid: int, filters: TraceFilters, *columns: Any) -> Select[Any]:
+    return trace_filters.apply(select(*columns).select_from(traces), project_rowid, filters)
+
+
+def _count_if(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def totals(conn: Connection, project_rowid: int, filters: TraceFilters) -> Any:
+    query = _traces(
+        project_rowid,
+        filters,
+        func.count().label("traces"),
+        _count_if(t.status == "error").label("failed"),
+        _count_if(t.status == "warning").label("warnings"),
+        func.avg(t.latency_ms).label("avg_latency"),
+        func.coalesce(func.sum(t.total_tokens), 0).label("tokens"),
+        func.coalesce(func.sum(t.cost), 0.0).label("cost"),
+    )
+    return conn.execute(query).one()
+
+
+def latencies(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[float]:
+    """Every known trace latency in the range, ascending."""
+    query = _traces(project_rowid, filters, t.latency_ms).where(t.latency_ms.is_not(None))
+    return sorted(float(v) for (v,) in conn.execute(query))
+
+
+def count_over(
+    conn: Connection, project_rowid: int, filters: TraceFilters, threshold: float | None
+) -> int:
+    if threshold is None:
+        return 0
+    query = _traces(project_rowid, filters, func.count()).where(t.latency_ms > threshold)
+    return int(conn.execute(query).scalar_one())
+
+
+def series(
+    conn: Connection, project_rowid: int, filters: TraceFilters, start: int, width: int
+) -> list[Any]:
+    """Per bucket i, [start + i*width, start + (i+1)*width): traces, failures, latency, tokens
+    and cost."""
+    bucket = ((t.start_time - start) // width).label("bucket")
+    query = _traces(
+        project_rowid,
+        filters,
+        bucket,
+        func.count().label("traces"),
+        _count_if(t.status == "error").label("failed"),
+        func.avg(t.latency_ms).label("avg_latency"),
+        func.coalesce(func.sum(t.total_tokens), 0).label("tokens"),
+        func.coalesce(func.sum(t.cost), 0.0).label("cost"),
+    ).group_by(bucket)
+    return list(conn.execute(query))
+
+
+def breakdown(
+    conn: Connection, project_rowid: int, filters: TraceFilters, column: str, limit: int
+) -> list[Any]:
+    """Traces, failures, tokens and cost per value of a trace column, most traces first."""
+    key = t[column]
+    query = (
+        _traces(
+            project_rowid,
+            filters,
+            key.label("key"),
+            func.count().label("traces"),
+            _count_if(t.status == "error").label("failed"),
+            func.avg(t.latency_ms).label("avg_latency"),
+            func.coalesce(func.sum(t.total_tokens), 0).label("tokens"),
+            func.coalesce(func.sum(t.cost), 0.0).label("cost"),
+        )
+        .group_by(key)
+        .order_by(func.count().desc(), key)
+        .limit(limit)
+    )
+    return list(conn.execute(query))
+
+
+def model_sets(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[Any]:
+    """Traces and failures per distinct set of models (the JSON list in `traces.models`)."""
+    query = _traces(
+        project_rowid,
+        filters,
+        t.models,
+        func.count().label("traces"),
+        _count_if(t.status == "error").label("failed"),
+    ).group_by(t.models)
+    return list(conn.execute(query))
+
+
+def retried() -> ColumnElement[bool]:
+    """The trace has a retry: a step repeated (same parent and name) at or after a failed one."""
+    failed, again = observations.alias("failed"), observations.alias("again")
+    same_step = and_(
+        again.c.project_rowid == failed.c.project_rowid,
+        again.c.trace_id == failed.c.trace_id,
+        again.c.name == failed.c.name,
+        again.c.id != failed.c.id,
+        again.c.start_time >= failed.c.start_time,
+        or_(
+            again.c.parent_id == failed.c.parent_id,
+            and_(again.c.parent_id.is_(None), failed.c.parent_id.is_(None)),
+        ),
+    )
+    return and_(
+        t.error_count > 0,
+        exists(
+            select(1)
+            .select_from(failed.join(again, same_step))
+            .where(
+                failed.c.project_rowid == t.project_rowid,
+                failed.c.trace_id == t.id,
+                failed.c.level == _ERROR,
+            )
+        ),
+    )
+
+
+def count_where(
+    conn: Connection, project_rowid: int, filters: TraceFilters, condition: ColumnElement[bool]
+) -> int:
+    query = _traces(project_rowid, filters, func.count()).where(condition)
+    return int(conn.execute(query).scalar_one())
+
+
+def list_where(
+    conn: Connection,
+    project_rowid: int,
+    filters: TraceFilters,
+    condition: ColumnElement[bool],
+    page: PageParams,
+) -> list[Any]:
+    """A page of traces meeting `condition`, newest first."""
+    query = _traces(project_rowid, filters, *LIST_COLUMNS).where(condition)
+    return list(conn.execute(paginate(query, [t.start_time, t.trace_rowid], page)).mappings())
+
+
+def first_errors(conn: Connection, project_rowid: int, trace_ids: Iterable[str]) -> dict[str, Any]:
+    """{trace id: its earliest ERROR observation (type, name, message, time)}."""
+    o = observations.c
+    ids = sorted(set(trace_ids))
+    found: dict[str, Any] = {}
+    for start in range(0, len(ids), 500):
+        query = (
+            select(o.trace_id, o.id, o.type, o.name, o.status_message, o.start_time)
+            .where(o.project_rowid == project_rowid, o.trace_id.in_(ids[start : start + 500]))
+            .where(o.level == _ERROR)
+            .order_by(o.trace_id, o.start_time.desc(), o.observation_rowid.desc())
+        )
+        for row in conn.execute(query):
+            found[row.trace_id] = row  # the last one written per trace is the earliest
+    return found
+
+
+def failed_rows(
+    conn: Connection, project_rowid: int, filters: TraceFilters, limit: int
+) -> Sequence[Any]:
+    """Failed traces of the range (newest first, at most `limit`): id, name, time, message."""
+    query = (
+        _traces(project_rowid, filters, t.id, t.name, t.start_time, t.status_message)
+        .where(t.status == "error")
+        .order_by(t.start_time.desc())
+        .limit(limit)
+    )
+    return conn.execute(query).all()
+
+
+def slow_threshold(conn: Connection, project_rowid: int) -> float | None:
+    query = select(analytics_settings.c.slow_threshold_ms).where(
+        analytics_settings.c.project_rowid == project_rowid
+    )
+    value = conn.execute(query).scalar()
+    return None if value is None else float(value)
+
+
+def set_slow_threshold(conn: Connection, project_rowid: int, value: float | None, now: int) -> None:
+    row = {"project_rowid": project_rowid, "slow_threshold_ms": value, "updated_at": now}
+    upsert(conn, analytics_settings, [row], ("project_rowid",), replace=tuple(row))
+
+
+def _narrowed(filters: TraceFilters) -> bool:
+    """Whether the filters say more than the time range (then model calls join their traces)."""
+    return bool(filters.model_dump(exclude={"from_time", "to_time"}, exclude_defaults=True))
+
+
+def model_usage(
+    conn: Connection, project_rowid: int, filters: TraceFilters, start: int, end: int
+) -> list[Any]:
+    """Per model: calls, failed calls, tokens, cost and mean call duration of the model calls
+    (observations with a model) starting in [start, end), of traces meeting the filters."""
+    o = observations.c
+    query = (
+        select(
+            o.model,
+            func.count().label("calls"),
+            _count_if(o.level == _ERROR).label("failed"),
+            func.coalesce(func.sum(o.input_tokens), 0).label("input_tokens"),
+            func.coalesce(func.sum(o.output_tokens), 0).label("output_tokens"),
+            func.coalesce(func.sum(o.total_tokens), 0).label("total_tokens"),
+            func.coalesce(
+                func.sum(func.coalesce(o.reported_total_cost, o.computed_total_cost)), 0.0
+            ).label("cost"),
+            (func.avg(o.end_time - o.start_time) / 1000.0).label("avg_duration"),
+        )
+        .where(o.project_rowid == project_rowid, o.model.is_not(None))
+        .where(o.start_time >= start, o.start_time < end)
+        .group_by(o.model)
+    )
+    if _narrowed(filters):
+        query = query.where(o.trace_id.in_(_traces(project_rowid, filters, t.id)))
+    return list(conn.execute(query))
+
+
+def error_messages(
+    conn: Connection, project_rowid: int, filters: TraceFilters, limit: int
+) -> list[Any]:
+    """Failed traces (newest first, at most `limit`) with the message of their first failed step
+    (or the trace's own status message): id, name, time, step name and type, message."""
+    rows = failed_rows(conn, project_rowid, filters, limit)
+    steps = first_errors(conn, project_rowid, [row.id for row in rows])
+    return [(row, steps.get(row.id)) for row in rows]
