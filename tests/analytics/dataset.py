@@ -139,7 +139,7 @@ def _add_failures(trace: Trace, i: int, begin: datetime) -> None:
         )
 
 
-def _step_body(step: Step) -> dict[str, Any]:
+def step_body(step: Step) -> dict[str, Any]:
     body: dict[str, Any] = {
         "id": step.id,
         "name": step.name,
@@ -166,7 +166,7 @@ async def load(client: httpx.AsyncClient, auth: dict[str, str], traces: list[Tra
             "environment": trace.environment,
             "start_time": trace.start.isoformat(),
             "end_time": (trace.start + timedelta(milliseconds=trace.latency_ms)).isoformat(),
-            "observations": [_step_body(s) for s in trace.steps],
+            "observations": [step_body(s) for s in trace.steps],
         }
         response = await client.post("/api/v1/traces", json=body, headers=auth)
         assert response.status_code == 201, response.text

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection
-
-from tracehouse.analytics import recommend, render, store, window
+from tracehouse.analytics import recommend, render, segments, window
+from tracehouse.analytics.aggregate import ModelAgg, TraceAgg
 from tracehouse.clock import iso
 from tracehouse.http.auth import ProjectScope
 from tracehouse.runtime import Runtime
@@ -15,75 +14,73 @@ from tracehouse.traces.filters import TraceFilters
 
 USER_LIMIT = 50
 FEATURE_LIMIT = 50
+DAY_US = window.DAY_US
+
+
+def _prepare(
+    rt: Runtime, scope: ProjectScope, filters: TraceFilters
+) -> tuple[segments.Plan, window.Window]:
+    filters, span = window.resolve(filters, default_us=30 * DAY_US)
+    plan = segments.plan(scope.project_rowid, filters, span, DAY_US)
+    segments.prepare(rt, plan)
+    return plan, span
 
 
 def costs(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
-    filters, span = window.resolve(filters, default_us=30 * window.DAY_US)
-    project = scope.project_rowid
+    plan, span = _prepare(rt, scope, filters)
     with rt.db.reader.connect() as conn:
-        totals = store.totals(conn, project, filters)
-        models = _model_rows(conn, project, filters, span)
-        users = store.breakdown(conn, project, filters, "user_id", USER_LIMIT)
-        day0 = span.start - span.start % window.DAY_US
-        days = {int(r.bucket): r for r in store.series(conn, project, filters, day0, window.DAY_US)}
-    count = -(-(span.end - day0) // window.DAY_US)
-    daily = [render.bucket_point(day0, window.DAY_US, i, days.get(i)) for i in range(count)]
+        figures = segments.trace_figures(conn, plan, DAY_US, 0)
+        models = model_rows(segments.model_figures(conn, plan))
+        users = segments.user_figures(conn, plan)
+    ranked = sorted(users.items(), key=lambda kv: (-kv[1].cost, str(kv[0])))[:USER_LIMIT]
     return {
         "from": iso(span.start),
         "to": iso(span.end),
         "currency": "USD",
-        "total_cost": float(totals.cost),
-        "total_tokens": int(totals.tokens),
-        "total_traces": int(totals.traces),
+        "total_cost": figures.total.cost,
+        "total_tokens": figures.total.tokens,
+        "total_traces": figures.total.traces,
         "by_model": models,
-        "by_user": [
-            {**render.group_item(row, row.key), "user_id": row.key, "traces": int(row.traces)}
-            for row in users
+        "by_user": [{**agg.item(key), "user_id": key, "traces": agg.traces} for key, agg in ranked],
+        "daily": [
+            _day(at, figures.buckets.get(at, TraceAgg())) for at in span.bucket_starts(DAY_US, 0)
         ],
-        "daily": [{**point, "date": point["start"][:10]} for point in daily],
     }
 
 
-def _model_rows(
-    conn: Connection, project: int, filters: TraceFilters, span: window.Window
-) -> list[dict[str, Any]]:
-    rows = store.model_usage(conn, project, filters, span.start, span.end)
-    total_cost = sum(float(r.cost) for r in rows)
+def model_rows(models: dict[str, ModelAgg]) -> list[dict[str, Any]]:
+    total_cost = sum(m.cost for m in models.values())
     out = []
-    for row in sorted(rows, key=lambda r: (-float(r.cost), r.model)):
-        calls, cost, tokens = int(row.calls), float(row.cost), int(row.total_tokens)
+    for name, m in sorted(models.items(), key=lambda kv: (-kv[1].cost, kv[0])):
         out.append(
             {
-                "model": row.model,
-                "calls": calls,
-                "failed_calls": int(row.failed),
-                "input_tokens": int(row.input_tokens),
-                "output_tokens": int(row.output_tokens),
-                "total_tokens": tokens,
-                "cost": cost,
-                "share_of_cost": cost / total_cost if total_cost else None,
-                "avg_cost_per_call": cost / calls,
-                "avg_tokens": tokens / calls,
-                "avg_duration_ms": None if row.avg_duration is None else float(row.avg_duration),
-                "cost_per_1k_tokens": cost / tokens * 1000 if tokens else None,
-                "error_rate": int(row.failed) / calls,
+                "model": name,
+                "calls": m.calls,
+                "traces": m.traces,
+                "failed_calls": m.failed_calls,
+                "input_tokens": m.input_tokens,
+                "output_tokens": m.output_tokens,
+                "total_tokens": m.total_tokens,
+                "cost": m.cost,
+                "share_of_cost": m.cost / total_cost if total_cost else None,
+                "avg_cost_per_call": m.cost / m.calls if m.calls else 0.0,
+                "avg_tokens": m.total_tokens / m.calls if m.calls else 0.0,
+                "avg_duration_ms": m.duration_sum / m.duration_count if m.duration_count else None,
+                "cost_per_1k_tokens": m.cost / m.total_tokens * 1000 if m.total_tokens else None,
+                "error_rate": m.failed_calls / m.calls if m.calls else None,
             }
         )
     return out
 
 
 def cost_intelligence(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
-    filters, span = window.resolve(filters, default_us=30 * window.DAY_US)
-    project = scope.project_rowid
+    plan, span = _prepare(rt, scope, filters)
     with rt.db.reader.connect() as conn:
-        features = [
-            _feature(row) for row in store.breakdown(conn, project, filters, "name", FEATURE_LIMIT)
-        ]
-        models = _model_rows(conn, project, filters, span)
-        statuses = {r.key: r for r in store.breakdown(conn, project, filters, "status", 5)}
-    failed = statuses.get("error")
-    failed_cost = float(failed.cost) if failed is not None else 0.0
-    failed_count = int(failed.traces) if failed is not None else 0
+        figures = segments.trace_figures(conn, plan, DAY_US, 0)
+        models = model_rows(segments.model_figures(conn, plan))
+    names = sorted(figures.by["name"].items(), key=lambda kv: (-kv[1].cost, str(kv[0])))
+    features = [_feature(name, agg) for name, agg in names[:FEATURE_LIMIT]]
+    failed = figures.by["status"].get("error", TraceAgg())
     return {
         "from": iso(span.start),
         "to": iso(span.end),
@@ -91,20 +88,23 @@ def cost_intelligence(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -
         "by_feature": features,
         "model_efficiency": models,
         "recommendations": recommend.recommendations(
-            models, features, failed_cost, failed_count, span.days
+            models, features, failed.cost, failed.traces, span.days
         ),
     }
 
 
-def _feature(row: Any) -> dict[str, Any]:
-    traces = int(row.traces)
+def _feature(name: Any, agg: TraceAgg) -> dict[str, Any]:
     return {
-        "name": row.key,
-        "count": traces,
-        "total_cost": float(row.cost),
-        "avg_cost": float(row.cost) / traces,
-        "avg_tokens": int(row.tokens) / traces,
-        "avg_duration_ms": row.avg_latency,
-        "failed": int(row.failed),
-        "error_rate": int(row.failed) / traces,
+        "name": name,
+        "count": agg.traces,
+        "total_cost": agg.cost,
+        "avg_cost": agg.cost / agg.traces if agg.traces else 0.0,
+        "avg_tokens": agg.tokens / agg.traces if agg.traces else 0.0,
+        "avg_duration_ms": agg.avg_latency,
+        "failed": agg.failed,
+        "error_rate": agg.failed / agg.traces if agg.traces else None,
     }
+
+
+def _day(at: int, agg: TraceAgg) -> dict[str, Any]:
+    return {**render.bucket_point(at, DAY_US, agg), "date": str(iso(at))[:10]}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tracehouse import jsontext
+from tracehouse.analytics.aggregate import TraceAgg
 from tracehouse.clock import iso
 
 
@@ -42,30 +43,16 @@ def failed_step(error: Any) -> dict[str, Any] | None:
     }
 
 
-def bucket_point(start: int, width: int, index: int, row: Any) -> dict[str, Any]:
-    at = start + index * width
-    traces = int(row.traces) if row is not None else 0
-    failed = int(row.failed) if row is not None else 0
+def bucket_point(at: int, width: int, agg: TraceAgg) -> dict[str, Any]:
     return {
         "start": iso(at),
         "end": iso(at + width),
-        "traces": traces,
-        "failed": failed,
-        "error_rate": failed / traces if traces else None,
-        "avg_latency_ms": None if row is None or row.avg_latency is None else row.avg_latency,
-        "tokens": int(row.tokens) if row is not None else 0,
-        "cost": float(row.cost) if row is not None else 0.0,
-    }
-
-
-def group_item(row: Any, key: Any) -> dict[str, Any]:
-    traces = int(row.traces)
-    return {
-        "key": key,
-        "count": traces,
-        "failed": int(row.failed),
-        "error_rate": int(row.failed) / traces if traces else None,
-        "avg_latency_ms": row.avg_latency,
-        "tokens": int(row.tokens),
-        "cost": float(row.cost),
+        "label": iso(at),
+        "traces": agg.traces,
+        "failed": agg.failed,
+        "error_rate": agg.failed / agg.traces if agg.traces else None,
+        "avg_latency_ms": agg.avg_latency,
+        "latency": agg.avg_latency,
+        "tokens": agg.tokens,
+        "cost": agg.cost,
     }

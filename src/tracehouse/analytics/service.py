@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, Literal
 
 from sqlalchemy import Connection, false
 
-from tracehouse import jsontext
-from tracehouse.analytics import render, stats, store, window
+from tracehouse.analytics import render, segments, stats, store, window
+from tracehouse.analytics.aggregate import TraceAgg
 from tracehouse.clock import iso, now_us
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams, page_body
@@ -24,21 +23,28 @@ FailureKind = Literal["failed", "retries", "slow"]
 def analytics(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
     filters, span = window.resolve(filters)
     project = scope.project_rowid
+    width, offset = span.bucket_us, span.bucket_offset
+    plan = segments.plan(project, filters, span, width)
+    segments.prepare(rt, plan)
     with rt.db.reader.connect() as conn:
-        summary, threshold = _summary(conn, project, filters)
+        figures = segments.trace_figures(conn, plan, width, offset)
+        threshold = slow_threshold(conn, project, figures.percentile(95))
         body: dict[str, Any] = {
             "from": iso(span.start),
             "to": iso(span.end),
-            "summary": summary,
+            "summary": _summary(conn, plan, figures, threshold["ms"]),
             "slow_threshold": threshold,
-            "bucket_seconds": span.bucket_us // 1_000_000,
-            "charts": _charts(conn, project, filters, span),
-            "status_breakdown": _breakdown(conn, project, filters, "status"),
-            "model_breakdown": _models(conn, project, filters),
-            "project_breakdown": [{"key": scope.project_id, "count": summary["total_traces"]}],
-            "environment_breakdown": _breakdown(conn, project, filters, "environment"),
-            "user_breakdown": _breakdown(conn, project, filters, "user_id"),
-            "name_breakdown": _breakdown(conn, project, filters, "name"),
+            "bucket_seconds": width // 1_000_000,
+            "percentiles": "exact" if figures.exact is not None else "sketch",
+            "charts": charts(figures, span, width, offset),
+            "status_breakdown": _ranked(figures.by["status"]),
+            "model_breakdown": _models(conn, plan),
+            "project_breakdown": [{"key": scope.project_id, "count": figures.total.traces}],
+            "environment_breakdown": _ranked(figures.by["environment"]),
+            "user_breakdown": [
+                agg.item(key) for key, agg in _top(segments.user_figures(conn, plan))
+            ],
+            "name_breakdown": _ranked(figures.by["name"]),
         }
         rows = store.list_where(
             conn, project, filters, traces.c.status == "error", PageParams(limit=RECENT_FAILURES)
@@ -47,68 +53,59 @@ def analytics(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[s
     return body
 
 
-def slow_threshold(
-    conn: Connection, project_rowid: int, ordered_latencies: list[float]
-) -> dict[str, Any]:
+def slow_threshold(conn: Connection, project_rowid: int, p95: float | None) -> dict[str, Any]:
     """The project's threshold when set, else the p95 latency of the traces asked about."""
     configured = store.slow_threshold(conn, project_rowid)
     if configured is not None:
         return {"ms": configured, "source": "project"}
-    return {"ms": stats.percentile(ordered_latencies, 95), "source": "p95"}
+    return {"ms": p95, "source": "p95"}
 
 
 def _summary(
-    conn: Connection, project: int, filters: TraceFilters
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    row = store.totals(conn, project, filters)
-    ordered = store.latencies(conn, project, filters)
-    threshold = slow_threshold(conn, project, ordered)
-    total, failed = int(row.traces), int(row.failed)
-    summary = {
-        "total_traces": total,
-        "success_rate": (total - failed) / total * 100 if total else None,
-        "error_rate": failed / total * 100 if total else None,
-        "average_latency": row.avg_latency,
-        **{f"{k}_latency": v for k, v in stats.percentiles(ordered).items()},
-        "total_tokens": int(row.tokens),
-        "total_token_usage": int(row.tokens),
-        "total_cost": float(row.cost),
+    conn: Connection, plan: segments.Plan, f: segments.Figures, slow_ms: float | None
+) -> dict[str, Any]:
+    total = f.total
+    n, failed = total.traces, total.failed
+    return {
+        "total_traces": n,
+        "success_rate": (n - failed) / n * 100 if n else None,
+        "error_rate": failed / n * 100 if n else None,
+        "average_latency": total.avg_latency,
+        **{f"p{q}_latency": f.percentile(q) for q in (50, 95, 99)},
+        "total_tokens": total.tokens,
+        "total_token_usage": total.tokens,
+        "total_cost": total.cost,
         "failed_traces": failed,
-        "warning_traces": int(row.warnings),
-        "retries": store.count_where(conn, project, filters, store.retried()),
-        "slow_requests": store.count_over(conn, project, filters, threshold["ms"]),
+        "warning_traces": total.warnings,
+        "retries": total.retried,
+        "slow_requests": store.count_over(conn, plan.project_rowid, plan.filters, slow_ms),
     }
-    return summary, threshold
 
 
-def _charts(
-    conn: Connection, project: int, filters: TraceFilters, span: window.Window
+def charts(
+    f: segments.Figures, span: window.Window, width: int, offset: int
 ) -> list[dict[str, Any]]:
-    width = span.bucket_us
-    rows = {int(r.bucket): r for r in store.series(conn, project, filters, span.start, width)}
-    count = -(-(span.end - span.start) // width)
-    return [render.bucket_point(span.start, width, i, rows.get(i)) for i in range(count)]
-
-
-def _breakdown(
-    conn: Connection, project: int, filters: TraceFilters, column: str
-) -> list[dict[str, Any]]:
-    rows = store.breakdown(conn, project, filters, column, BREAKDOWN_LIMIT)
-    return [render.group_item(row, row.key) for row in rows]
-
-
-def _models(conn: Connection, project: int, filters: TraceFilters) -> list[dict[str, Any]]:
-    """Traces (and failed traces) that called each model; a trace counts once per model."""
-    counts: Counter[str] = Counter()
-    failed: Counter[str] = Counter()
-    for row in store.model_sets(conn, project, filters):
-        for model in jsontext.loads(row.models) or []:
-            counts[model] += int(row.traces)
-            failed[model] += int(row.failed)
-    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [
-        {"key": model, "count": n, "failed": failed[model], "error_rate": failed[model] / n}
-        for model, n in ranked[:BREAKDOWN_LIMIT]
+        render.bucket_point(at, width, f.buckets.get(at, TraceAgg()))
+        for at in span.bucket_starts(width, offset)
+    ]
+
+
+def _top(groups: dict[Any, Any]) -> list[tuple[Any, Any]]:
+    ranked = sorted(groups.items(), key=lambda kv: (-kv[1].traces, str(kv[0])))
+    return ranked[:BREAKDOWN_LIMIT]
+
+
+def _ranked(groups: dict[Any, TraceAgg]) -> list[dict[str, Any]]:
+    return [agg.item(key) for key, agg in _top(groups)]
+
+
+def _models(conn: Connection, plan: segments.Plan) -> list[dict[str, Any]]:
+    """Traces that called each model (a trace counts once per model) and its calls."""
+    models = segments.model_figures(conn, plan)
+    return [
+        {"key": model, "count": agg.traces, "calls": agg.calls, "cost": agg.cost}
+        for model, agg in _top(models)
     ]
 
 
@@ -128,7 +125,8 @@ def failures(
     filters, span = window.resolve(filters)
     project = scope.project_rowid
     with rt.db.reader.connect() as conn:
-        threshold = slow_threshold(conn, project, store.latencies(conn, project, filters))
+        p95 = stats.percentile(store.latencies(conn, project, filters), 95)
+        threshold = slow_threshold(conn, project, p95)
         limit = threshold["ms"]
         conditions = {
             "failed": traces.c.status == "error",

@@ -57,20 +57,6 @@ def _count_if(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def totals(conn: Connection, project_rowid: int, filters: TraceFilters) -> Any:
-    query = _traces(
-        project_rowid,
-        filters,
-        func.count().label("traces"),
-        _count_if(t.status == "error").label("failed"),
-        _count_if(t.status == "warning").label("warnings"),
-        func.avg(t.latency_ms).label("avg_latency"),
-        func.coalesce(func.sum(t.total_tokens), 0).label("tokens"),
-        func.coalesce(func.sum(t.cost), 0.0).label("cost"),
-    )
-    return conn.execute(query).one()
-
-
 def latencies(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[float]:
     """Every known trace latency in the range, ascending."""
     query = _traces(project_rowid, filters, t.latency_ms).where(t.latency_ms.is_not(None))
@@ -84,60 +70,6 @@ def count_over(
         return 0
     query = _traces(project_rowid, filters, func.count()).where(t.latency_ms > threshold)
     return int(conn.execute(query).scalar_one())
-
-
-def series(
-    conn: Connection, project_rowid: int, filters: TraceFilters, start: int, width: int
-) -> list[Any]:
-    """Per bucket i, [start + i*width, start + (i+1)*width): traces, failures, latency, tokens
-    and cost."""
-    bucket = ((t.start_time - start) // width).label("bucket")
-    query = _traces(
-        project_rowid,
-        filters,
-        bucket,
-        func.count().label("traces"),
-        _count_if(t.status == "error").label("failed"),
-        func.avg(t.latency_ms).label("avg_latency"),
-        func.coalesce(func.sum(t.total_tokens), 0).label("tokens"),
-        func.coalesce(func.sum(t.cost), 0.0).label("cost"),
-    ).group_by(bucket)
-    return list(conn.execute(query))
-
-
-def breakdown(
-    conn: Connection, project_rowid: int, filters: TraceFilters, column: str, limit: int
-) -> list[Any]:
-    """Traces, failures, tokens and cost per value of a trace column, most traces first."""
-    key = t[column]
-    query = (
-        _traces(
-            project_rowid,
-            filters,
-            key.label("key"),
-            func.count().label("traces"),
-            _count_if(t.status == "error").label("failed"),
-            func.avg(t.latency_ms).label("avg_latency"),
-            func.coalesce(func.sum(t.total_tokens), 0).label("tokens"),
-            func.coalesce(func.sum(t.cost), 0.0).label("cost"),
-        )
-        .group_by(key)
-        .order_by(func.count().desc(), key)
-        .limit(limit)
-    )
-    return list(conn.execute(query))
-
-
-def model_sets(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[Any]:
-    """Traces and failures per distinct set of models (the JSON list in `traces.models`)."""
-    query = _traces(
-        project_rowid,
-        filters,
-        t.models,
-        func.count().label("traces"),
-        _count_if(t.status == "error").label("failed"),
-    ).group_by(t.models)
-    return list(conn.execute(query))
 
 
 def retried() -> ColumnElement[bool]:
@@ -230,39 +162,6 @@ def set_slow_threshold(conn: Connection, project_rowid: int, value: float | None
     upsert(conn, analytics_settings, [row], ("project_rowid",), replace=tuple(row))
 
 
-def _narrowed(filters: TraceFilters) -> bool:
-    """Whether the filters say more than the time range (then model calls join their traces)."""
-    return bool(filters.model_dump(exclude={"from_time", "to_time"}, exclude_defaults=True))
-
-
-def model_usage(
-    conn: Connection, project_rowid: int, filters: TraceFilters, start: int, end: int
-) -> list[Any]:
-    """Per model: calls, failed calls, tokens, cost and mean call duration of the model calls
-    (observations with a model) starting in [start, end), of traces meeting the filters."""
-    o = observations.c
-    query = (
-        select(
-            o.model,
-            func.count().label("calls"),
-            _count_if(o.level == _ERROR).label("failed"),
-            func.coalesce(func.sum(o.input_tokens), 0).label("input_tokens"),
-            func.coalesce(func.sum(o.output_tokens), 0).label("output_tokens"),
-            func.coalesce(func.sum(o.total_tokens), 0).label("total_tokens"),
-            func.coalesce(
-                func.sum(func.coalesce(o.reported_total_cost, o.computed_total_cost)), 0.0
-            ).label("cost"),
-            (func.avg(o.end_time - o.start_time) / 1000.0).label("avg_duration"),
-        )
-        .where(o.project_rowid == project_rowid, o.model.is_not(None))
-        .where(o.start_time >= start, o.start_time < end)
-        .group_by(o.model)
-    )
-    if _narrowed(filters):
-        query = query.where(o.trace_id.in_(_traces(project_rowid, filters, t.id)))
-    return list(conn.execute(query))
-
-
 def error_messages(
     conn: Connection, project_rowid: int, filters: TraceFilters, limit: int
 ) -> list[Any]:
@@ -271,3 +170,86 @@ def error_messages(
     rows = failed_rows(conn, project_rowid, filters, limit)
     steps = first_errors(conn, project_rowid, [row.id for row in rows])
     return [(row, steps.get(row.id)) for row in rows]
+
+
+def trace_groups(
+    conn: Connection, project_rowid: int, filters: TraceFilters, width: int, offset: int
+) -> list[Any]:
+    """Per chart bucket (`width` µs, aligned at `offset`), environment, name and status:
+    traces, retried traces, latency count and sum, tokens, cost."""
+    bucket = ((t.start_time - offset) // width * width + offset).label("bucket")
+    dims = (bucket, t.environment, t.name, t.status)
+    query = _traces(
+        project_rowid,
+        filters,
+        *dims,
+        func.count().label("traces"),
+        _count_if(retried()).label("retried"),
+        func.count(t.latency_ms).label("latency_count"),
+        func.coalesce(func.sum(t.latency_ms), 0.0).label("latency_sum"),
+        func.coalesce(func.sum(t.total_tokens), 0).label("tokens"),
+        func.coalesce(func.sum(t.cost), 0.0).label("cost"),
+    ).group_by(*dims)
+    return list(conn.execute(query))
+
+
+def latency_rows(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[Any]:
+    """(environment, name, status, latency) of every trace with a known latency."""
+    query = _traces(project_rowid, filters, t.environment, t.name, t.status, t.latency_ms).where(
+        t.latency_ms.is_not(None)
+    )
+    return list(conn.execute(query))
+
+
+def model_groups(
+    conn: Connection, project_rowid: int, filters: TraceFilters, *, by_dims: bool = False
+) -> list[Any]:
+    """Per model (and environment, name, status of the trace when `by_dims`): traces, calls,
+    failed calls, tokens, cost and call durations of the model calls (observations with a
+    model) of the traces meeting the filters (by the trace's start time)."""
+    o = observations.c
+    dims = [o.model, *((t.environment, t.name, t.status) if by_dims else ())]
+    query = (
+        select(
+            *dims,
+            func.count(func.distinct(t.id)).label("traces"),
+            func.count().label("calls"),
+            _count_if(o.level == _ERROR).label("failed_calls"),
+            func.coalesce(func.sum(o.input_tokens), 0).label("input_tokens"),
+            func.coalesce(func.sum(o.output_tokens), 0).label("output_tokens"),
+            func.coalesce(func.sum(o.total_tokens), 0).label("total_tokens"),
+            func.coalesce(
+                func.sum(func.coalesce(o.reported_total_cost, o.computed_total_cost)), 0.0
+            ).label("cost"),
+            func.coalesce(func.sum((o.end_time - o.start_time) / 1000.0), 0.0).label(
+                "duration_sum"
+            ),
+            func.count(o.end_time).label("duration_count"),
+        )
+        .select_from(
+            traces.join(
+                observations,
+                and_(o.project_rowid == t.project_rowid, o.trace_id == t.id),
+            )
+        )
+        .where(t.project_rowid == project_rowid, o.model.is_not(None))
+        .where(*trace_filters.conditions(filters))
+        .group_by(*dims)
+    )
+    return list(conn.execute(query))
+
+
+def user_groups(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[Any]:
+    """Per user: traces, failed traces, latency count and sum, tokens, cost."""
+    query = _traces(
+        project_rowid,
+        filters,
+        t.user_id,
+        func.count().label("traces"),
+        _count_if(t.status == "error").label("failed"),
+        func.count(t.latency_ms).label("latency_count"),
+        func.coalesce(func.sum(t.latency_ms), 0.0).label("latency_sum"),
+        func.coalesce(func.sum(t.total_tokens), 0).label("tokens"),
+        func.coalesce(func.sum(t.cost), 0.0).label("cost"),
+    ).group_by(t.user_id)
+    return list(conn.execute(query))

@@ -34,6 +34,15 @@ class Window:
         return bucket_width(self.end - self.start)
 
     @property
+    def bucket_offset(self) -> int:
+        """Buckets are aligned to UTC: weeks start on Monday (1970-01-05), others at the epoch."""
+        return 4 * DAY_US if self.bucket_us == WEEK_US else 0
+
+    def bucket_starts(self, width: int, offset: int) -> list[int]:
+        first = (self.start - offset) // width * width + offset
+        return list(range(first, self.end, width))
+
+    @property
     def days(self) -> float:
         return (self.end - self.start) / DAY_US
 

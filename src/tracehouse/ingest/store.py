@@ -82,13 +82,15 @@ def write_rows(
     )
 
 
-def roll_up(conn: Connection, project_rowid: int, models: dict[str, list[str]]) -> None:
-    """Recompute the totals, time span and status of the given traces from their observations.
+def roll_up(conn: Connection, project_rowid: int, models: dict[str, list[str]]) -> list[int]:
+    """Recompute the totals, time span and status of the given traces from their observations;
+    returns their start times (before and after).
 
     `models` maps every trace to roll up to the models of its observations (kept by the caller,
     which knows the stored ones and the batch's, so no query is needed for them).
     """
     o = observations
+    starts: list[int] = []
     for part in chunks(sorted(models)):
         aggregate = (
             select(
@@ -118,8 +120,11 @@ def roll_up(conn: Connection, project_rowid: int, models: dict[str, list[str]]) 
             ).where(traces.c.project_rowid == project_rowid, traces.c.id.in_(part))
         ).all()
         params = [_rolled_up(t, totals.get(t.id), models[t.id]) for t in current]
+        starts.extend(t.start_time for t in current)
+        starts.extend(p["start_time"] for p in params)
         if params:
             conn.execute(_ROLLUP_UPDATE, [{**p, "p_project": project_rowid} for p in params])
+    return starts
 
 
 def _rolled_up(trace: Any, total: Any, models: list[str]) -> dict[str, Any]:

@@ -332,3 +332,78 @@ usage_counters = Table(
     Column("day", BigInteger, primary_key=True),
     Column("api_requests", BigInteger, nullable=False, server_default="0"),
 )
+
+# Daily roll-ups of traces for analytics over long ranges; rebuilt from the base tables for
+# every day marked in `analytics_dirty_days` (writes mark the days they touch) before a read
+# uses it. NULL dimensions are kept as NULL, so the rows have no unique key.
+analytics_daily = Table(
+    "analytics_daily",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("day", BigInteger, nullable=False),
+    Column("environment", String(100)),
+    Column("name", String(500)),
+    Column("status", String(10), nullable=False),
+    Column("traces", BigInteger, nullable=False),
+    Column("retried", BigInteger, nullable=False),
+    Column("latency_count", BigInteger, nullable=False),
+    Column("latency_sum", Float, nullable=False),
+    # Log-bucketed latency counts (JSON {bucket: count}), mergeable across days.
+    Column("latency_hist", Text, nullable=False),
+    Column("tokens", BigInteger, nullable=False),
+    Column("cost", Float, nullable=False),
+    Index(None, "project_rowid", "day"),
+)
+
+analytics_daily_models = Table(
+    "analytics_daily_models",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("day", BigInteger, nullable=False),
+    Column("environment", String(100)),
+    Column("name", String(500)),
+    Column("status", String(10), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("traces", BigInteger, nullable=False),
+    Column("calls", BigInteger, nullable=False),
+    Column("failed_calls", BigInteger, nullable=False),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("total_tokens", BigInteger, nullable=False),
+    Column("cost", Float, nullable=False),
+    Column("duration_sum", Float, nullable=False),
+    Column("duration_count", BigInteger, nullable=False),
+    Index(None, "project_rowid", "day"),
+)
+
+analytics_daily_users = Table(
+    "analytics_daily_users",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("day", BigInteger, nullable=False),
+    Column("user_id", String(200)),
+    Column("traces", BigInteger, nullable=False),
+    Column("failed", BigInteger, nullable=False),
+    Column("latency_count", BigInteger, nullable=False),
+    Column("latency_sum", Float, nullable=False),
+    Column("tokens", BigInteger, nullable=False),
+    Column("cost", Float, nullable=False),
+    Index(None, "project_rowid", "day"),
+)
+
+analytics_dirty_days = Table(
+    "analytics_dirty_days",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("day", BigInteger, primary_key=True),
+    # Changes on every mark, so a rebuild clears only the marks it has seen.
+    Column("version", BigInteger, nullable=False),
+)
