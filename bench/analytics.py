@@ -25,6 +25,7 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.server import start_server
+from tracehouse.analytics import rollup_store
 from tracehouse.bootstrap import bootstrap
 from tracehouse.clock import iso, now_us
 from tracehouse.config import Settings
@@ -152,6 +153,8 @@ def generate(settings: Settings, count: int, per_trace: int) -> tuple[float, int
             n_obs += _flush(db, batch_t, batch_o)
     n_obs += _flush(db, batch_t, batch_o)
     with db.writer.begin() as conn:
+        # What ingestion does: mark the days written as stale; the first read rebuilds them.
+        rollup_store.mark_dirty(conn, project, range(end - 31 * DAY_US, end + DAY_US, DAY_US))
         conn.exec_driver_sql("ANALYZE")
     db.dispose()
     return time.monotonic() - began, n_obs
@@ -204,7 +207,9 @@ def time_calls(url: str, repeat: int) -> list[dict[str, Any]]:
                 if method == "POST"
                 else (lambda p=path, q=params: client.get(p, params=q))
             )
+            began = time.perf_counter()
             first = call()
+            first_ms = (time.perf_counter() - began) * 1000
             if first.status_code == 404 and "No route" in first.text:
                 continue
             assert first.status_code == 200, (path, first.text[:300])
@@ -223,6 +228,7 @@ def time_calls(url: str, repeat: int) -> list[dict[str, Any]]:
             results.append(
                 {
                     "endpoint": f"{method} {label}{span}",
+                    "first_ms": first_ms,
                     "median_ms": statistics.median(times),
                     "max_ms": max(times),
                 }
@@ -263,9 +269,11 @@ def main() -> None:
     finally:
         server.stop()
     print(f"database {size:.0f} MB")
-    print("| endpoint | median ms | worst ms |\n|---|---|---|")
+    print("| endpoint | first call ms | median ms | worst ms |\n|---|---|---|---|")
     for r in results:
-        print(f"| `{r['endpoint']}` | {r['median_ms']:.0f} | {r['max_ms']:.0f} |")
+        print(
+            f"| `{r['endpoint']}` | {r['first_ms']:.0f} | {r['median_ms']:.0f} | {r['max_ms']:.0f} |"
+        )
 
 
 if __name__ == "__main__":

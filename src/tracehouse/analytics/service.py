@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, false
 
-from tracehouse.analytics import render, segments, stats, store, window
+from tracehouse.analytics import render, segments, store, window
 from tracehouse.analytics.aggregate import TraceAgg
 from tracehouse.clock import iso, now_us
 from tracehouse.http.auth import ProjectScope
@@ -18,6 +18,7 @@ from tracehouse.traces.filters import TraceFilters
 BREAKDOWN_LIMIT = 20
 RECENT_FAILURES = 10
 FailureKind = Literal["failed", "retries", "slow"]
+KINDS = {"failed": "failed_traces", "retries": "retries", "slow": "slow_requests"}
 
 
 def analytics(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
@@ -124,25 +125,31 @@ def failures(
     """Failed traces, retried traces and slow traces, each a page with its total."""
     filters, span = window.resolve(filters)
     project = scope.project_rowid
+    width, offset = span.bucket_us, span.bucket_offset
+    plan = segments.plan(project, filters, span, width)
+    segments.prepare(rt, plan)
     with rt.db.reader.connect() as conn:
-        p95 = stats.percentile(store.latencies(conn, project, filters), 95)
-        threshold = slow_threshold(conn, project, p95)
+        # The same figures as GET /analytics, so both agree on the threshold and the totals.
+        figures = segments.trace_figures(conn, plan, width, offset)
+        threshold = slow_threshold(conn, project, figures.percentile(95))
         limit = threshold["ms"]
-        conditions = {
-            "failed": traces.c.status == "error",
-            "retries": store.retried(),
-            "slow": false() if limit is None else traces.c.latency_ms > limit,
+        totals = {
+            "failed_traces": figures.total.failed,
+            "retries": figures.total.retried,
+            "slow_requests": store.count_over(conn, project, filters, limit),
         }
-        names = {"failed": "failed_traces", "retries": "retries", "slow": "slow_requests"}
+        conditions = {
+            "failed_traces": traces.c.status == "error",
+            "retries": store.retried(),
+            "slow_requests": false() if limit is None else traces.c.latency_ms > limit,
+        }
         body: dict[str, Any] = {"from": iso(span.start), "to": iso(span.end)}
-        totals: dict[str, int] = {}
-        for key, condition in conditions.items():
-            totals[names[key]] = store.count_where(conn, project, filters, condition)
-            if kind is None or kind == key:
+        for name, condition in conditions.items():
+            if kind is None or KINDS[kind] == name:
                 rows = store.list_where(conn, project, filters, condition, page)
-                listed = page_body(rows, page, totals[names[key]], dict, _cursor)
+                listed = page_body(rows, page, totals[name], dict, _cursor)
                 listed["data"] = _items(conn, project, listed["data"])
-                body[names[key]] = listed
+                body[name] = listed
     body["totals"] = totals
     body["slow_threshold"] = threshold
     return body

@@ -60,7 +60,9 @@ def _count_if(condition: ColumnElement[bool]) -> Any:
 def latencies(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[float]:
     """Every known trace latency in the range, ascending."""
     query = _traces(project_rowid, filters, t.latency_ms).where(t.latency_ms.is_not(None))
-    return sorted(float(v) for (v,) in conn.execute(query))
+    values: list[float] = list(conn.execute(query).scalars())
+    values.sort()
+    return values
 
 
 def count_over(
