@@ -18,6 +18,7 @@ from tracehouse.http.middleware import RequestContext
 from tracehouse.http.ratelimit import MemoryLimiter, PostgresLimiter
 from tracehouse.http.responses import JSONResponse
 from tracehouse.ingest.writer import Writer
+from tracehouse.insights.routes import router as insights_router
 from tracehouse.jobs import retention, statistics
 from tracehouse.langfuse.routes import router as langfuse_router
 from tracehouse.observations.routes import router as observations_router
@@ -41,6 +42,7 @@ ROUTERS = (
     otlp_router,
     langfuse_router,
     analytics_router,
+    insights_router,
 )
 
 

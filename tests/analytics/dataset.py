@@ -101,7 +101,7 @@ def make(prefix: str = "t", count: int = 40, start: datetime = T0) -> list[Trace
 
 def _add_failures(trace: Trace, i: int, begin: datetime) -> None:
     if i % 7 == 0:
-        message = f"Timeout after {30 + i} s calling 'api-{i}' (request {i * 7919:x}abcdef)"
+        message = f"Timeout after {30 + i} s calling 'api-{i}' (request req{i * 7919 + 100000:x})"
         if i % 3 == 0:
             message = f'Rate limit 429 for key "sk-{i}" on tool search_web'
         trace.steps.append(
