@@ -30,6 +30,8 @@ from tracehouse.scores.routes import router as scores_router
 from tracehouse.sessions.routes import router as sessions_router
 from tracehouse.store.engine import open_database
 from tracehouse.traces.routes import router as traces_router
+from tracehouse.usage import counter as usage_counter
+from tracehouse.usage.routes import router as usage_router
 
 ROUTERS = (
     health_router,
@@ -43,6 +45,7 @@ ROUTERS = (
     langfuse_router,
     analytics_router,
     insights_router,
+    usage_router,
 )
 
 
@@ -71,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         jobs = [job] if job is not None else []
         if db.is_sqlite:
             jobs.append(asyncio.create_task(statistics.run_forever(db)))
+        jobs.append(asyncio.create_task(usage_counter.run_forever(app.state.runtime)))
         try:
             yield
         finally:
@@ -78,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            usage_counter.flush(app.state.runtime)
             await writer.stop()
             db.dispose()
 

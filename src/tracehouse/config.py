@@ -77,6 +77,9 @@ class Settings(BaseSettings):
         description="Server secret; encrypts stored credentials (LLM providers). Required to "
         "store one; keep it stable across restarts and the same on every server process.",
     )
+    usage_cache_seconds: float = Field(
+        10.0, description="How long ingestion trusts a project's last quota check."
+    )
     plan_limits: dict[str, dict[str, int | None]] = Field(
         default_factory=lambda: {k: dict(v) for k, v in DEFAULT_PLAN_LIMITS.items()},
         description="Per plan: monthly hard limits (traces, observations, api_requests); "

@@ -10,6 +10,7 @@ from typing import Any
 @dataclass
 class TraceAgg:
     traces: int = 0
+    observations: int = 0
     failed: int = 0
     warnings: int = 0
     retried: int = 0
@@ -22,6 +23,7 @@ class TraceAgg:
         """Add a group row (status, traces, retried, latency_count, latency_sum, tokens, cost)."""
         n = int(row.traces)
         self.traces += n
+        self.observations += int(row.observations)
         self.failed += n if row.status == "error" else 0
         self.warnings += n if row.status == "warning" else 0
         self.retried += int(row.retried)

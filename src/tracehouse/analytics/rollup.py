@@ -58,6 +58,7 @@ def rebuild_day(conn: Connection, project_rowid: int, day: int) -> None:
                 "name": g.name,
                 "status": g.status,
                 "traces": g.traces,
+                "observations": g.observations,
                 "retried": g.retried,
                 "latency_count": g.latency_count,
                 "latency_sum": float(g.latency_sum),

@@ -186,6 +186,7 @@ def trace_groups(
         filters,
         *dims,
         func.count().label("traces"),
+        func.coalesce(func.sum(t.observation_count), 0).label("observations"),
         _count_if(retried()).label("retried"),
         func.count(t.latency_ms).label("latency_count"),
         func.coalesce(func.sum(t.latency_ms), 0.0).label("latency_sum"),

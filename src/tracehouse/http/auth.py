@@ -126,6 +126,7 @@ def project_scope(request: Request, rt: Annotated[Runtime, Depends(runtime)]) ->
     principal = authenticate(rt, request)
     project = _resolve_project(rt, request, principal)
     _limit(rt, request, principal, project["plan"])
+    rt.request_counts[(project["project_rowid"], _today())] += 1  # usage: API requests
     key = principal.key
     return ProjectScope(
         project_rowid=project["project_rowid"],
@@ -135,6 +136,11 @@ def project_scope(request: Request, rt: Annotated[Runtime, Depends(runtime)]) ->
         is_test=bool(key and key["environment"] == "test"),
         principal=principal,
     )
+
+
+def _today() -> int:
+    now = now_us()
+    return now - now % 86_400_000_000
 
 
 def _resolve_project(rt: Runtime, request: Request, principal: Principal) -> Any:

@@ -160,6 +160,7 @@ traces = Table(
         "environment",
         "user_id",
         "name",
+        "observation_count",
     ),
 )
 
@@ -347,6 +348,7 @@ analytics_daily = Table(
     Column("name", String(500)),
     Column("status", String(10), nullable=False),
     Column("traces", BigInteger, nullable=False),
+    Column("observations", BigInteger, nullable=False),
     Column("retried", BigInteger, nullable=False),
     Column("latency_count", BigInteger, nullable=False),
     Column("latency_sum", Float, nullable=False),

@@ -42,7 +42,10 @@ def _create_rollups() -> None:
         _project(),
         sa.Column("day", big, nullable=False),
         *_dims(),
-        *(sa.Column(n, big, nullable=False) for n in ("traces", "retried", "latency_count")),
+        *(
+            sa.Column(n, big, nullable=False)
+            for n in ("traces", "observations", "retried", "latency_count")
+        ),
         sa.Column("latency_sum", real, nullable=False),
         sa.Column("latency_hist", sa.Text(), nullable=False),
         sa.Column("tokens", big, nullable=False),
@@ -156,6 +159,7 @@ def upgrade() -> None:
             "environment",
             "user_id",
             "name",
+            "observation_count",
         ],
     )
     op.create_index(
