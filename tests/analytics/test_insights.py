@@ -13,6 +13,7 @@ from tests import fake_openai
 from tests.analytics import dataset
 from tests.conftest import Harness, make_settings, start
 
+from tracehouse.insights import stats
 from tracehouse.store.engine import open_database
 from tracehouse.store.tables import llm_providers
 
@@ -58,6 +59,19 @@ def mann_whitney_by_pairs(a: list[float], b: list[float]) -> tuple[float, float]
     n1, n2 = len(a), len(b)
     z = (u - n1 * n2 / 2) / ((n1 * n2 * (n1 + n2 + 1) / 12) ** 0.5)
     return u, 2 * (1 - statistics.NormalDist().cdf(abs(z)))
+
+
+def test_mann_whitney_with_ties() -> None:
+    a = [1.0, 2.0, 2.0, 3.0, 5.0, 5.0]
+    b = [2.0, 3.0, 4.0, 5.0, 6.0]
+    result = stats.mann_whitney(a, b)
+    assert result is not None
+    assert result.statistic == sum((y > x) + 0.5 * (y == x) for y in b for x in a)
+    # Swapping the samples mirrors U around n1*n2/2 and keeps the p-value.
+    swapped = stats.mann_whitney(b, a)
+    assert swapped is not None
+    assert swapped.statistic == pytest.approx(len(a) * len(b) - result.statistic)
+    assert swapped.p_value == pytest.approx(result.p_value)
 
 
 async def test_drift(th: Harness) -> None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import (
@@ -138,19 +138,6 @@ def first_errors(conn: Connection, project_rowid: int, trace_ids: Iterable[str])
     return found
 
 
-def failed_rows(
-    conn: Connection, project_rowid: int, filters: TraceFilters, limit: int
-) -> Sequence[Any]:
-    """Failed traces of the range (newest first, at most `limit`): id, name, time, message."""
-    query = (
-        _traces(project_rowid, filters, t.id, t.name, t.start_time, t.status_message)
-        .where(t.status == "error")
-        .order_by(t.start_time.desc())
-        .limit(limit)
-    )
-    return conn.execute(query).all()
-
-
 def slow_threshold(conn: Connection, project_rowid: int) -> float | None:
     query = select(analytics_settings.c.slow_threshold_ms).where(
         analytics_settings.c.project_rowid == project_rowid
@@ -167,11 +154,36 @@ def set_slow_threshold(conn: Connection, project_rowid: int, value: float | None
 def error_messages(
     conn: Connection, project_rowid: int, filters: TraceFilters, limit: int
 ) -> list[Any]:
-    """Failed traces (newest first, at most `limit`) with the message of their first failed step
-    (or the trace's own status message): id, name, time, step name and type, message."""
-    rows = failed_rows(conn, project_rowid, filters, limit)
-    steps = first_errors(conn, project_rowid, [row.id for row in rows])
-    return [(row, steps.get(row.id)) for row in rows]
+    """Failed traces (newest first, at most `limit`), each with its first failed step:
+    id, name, start_time, status_message, step_id, step_type, step_name, step_message."""
+    failed = (
+        _traces(project_rowid, filters, t.project_rowid, t.id, t.name, t.start_time)
+        .add_columns(t.status_message)
+        .where(t.status == "error")
+        .order_by(t.start_time.desc())
+        .limit(limit)
+        .subquery()
+    )
+    o = observations.c
+    step = and_(o.project_rowid == failed.c.project_rowid, o.trace_id == failed.c.id)
+    query = (
+        select(
+            failed.c.id,
+            failed.c.name,
+            failed.c.start_time,
+            failed.c.status_message,
+            o.id.label("step_id"),
+            o.type.label("step_type"),
+            o.name.label("step_name"),
+            o.status_message.label("step_message"),
+        )
+        .select_from(failed.outerjoin(observations, and_(step, o.level == _ERROR)))
+        .order_by(failed.c.start_time.desc(), failed.c.id, o.start_time, o.observation_rowid)
+    )
+    rows: dict[str, Any] = {}
+    for row in conn.execute(query):
+        rows.setdefault(row.id, row)  # the first is the earliest failed step
+    return list(rows.values())
 
 
 def trace_groups(

@@ -45,7 +45,7 @@ class Cluster:
     examples: list[str] = field(default_factory=list)
     steps: Counter[str] = field(default_factory=Counter)
 
-    def add(self, trace: Any, step: Any, message: str) -> None:
+    def add(self, trace: Any, message: str) -> None:
         self.count += 1
         self.first_seen = min(self.first_seen or trace.start_time, trace.start_time)
         self.last_seen = max(self.last_seen, trace.start_time)
@@ -53,8 +53,8 @@ class Cluster:
             self.examples.append(trace.id)
         if not self.example_message:
             self.example_message = message
-        if step is not None:
-            self.steps[f"{step.type}: {step.name}"] += 1
+        if trace.step_id is not None:
+            self.steps[f"{trace.step_type}: {trace.step_name}"] += 1
 
     def render(self, total: int) -> dict[str, Any]:
         return {
@@ -74,11 +74,10 @@ def clusters(rt: Runtime, scope: ProjectScope, filters: TraceFilters, limit: int
     with rt.db.reader.connect() as conn:
         rows = analytics_store.error_messages(conn, scope.project_rowid, filters, MAX_TRACES)
     found: dict[str, Cluster] = {}
-    for trace, step in rows:  # newest first
-        message = (step.status_message if step is not None else None) or trace.status_message
-        message = message or NO_MESSAGE
+    for trace in rows:  # newest first
+        message = trace.step_message or trace.status_message or NO_MESSAGE
         key = normalise(message)
-        found.setdefault(key, Cluster(key)).add(trace, step, message)
+        found.setdefault(key, Cluster(key)).add(trace, message)
     ranked = sorted(found.values(), key=lambda c: (-c.count, -c.last_seen))
     return {
         "from": iso(span.start),

@@ -4,6 +4,8 @@ and the two-proportion z-test; two-sided p-values."""
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,22 +27,14 @@ def mann_whitney(a: Sequence[float], b: Sequence[float]) -> TestResult | None:
     n1, n2 = len(a), len(b)
     if not n1 or not n2:
         return None
-    pooled = sorted([(v, 0) for v in a] + [(v, 1) for v in b])
-    rank_sum_b = 0.0
-    tie_term = 0.0
-    i = 0
-    while i < len(pooled):
-        j = i
-        while j + 1 < len(pooled) and pooled[j + 1][0] == pooled[i][0]:
-            j += 1
-        rank = (i + j) / 2 + 1  # average rank of the tied run, 1-based
-        size = j - i + 1
-        tie_term += size**3 - size
-        rank_sum_b += rank * sum(1 for k in range(i, j + 1) if pooled[k][1] == 1)
-        i = j + 1
-    u = rank_sum_b - n2 * (n2 + 1) / 2
+    ordered = sorted(a)
+    u = sum(
+        bisect_left(ordered, y) + (bisect_right(ordered, y) - bisect_left(ordered, y)) / 2
+        for y in b
+    )
+    ties = sum(t**3 - t for t in Counter([*a, *b]).values() if t > 1)
     n = n1 + n2
-    variance = n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1))) if n > 1 else 0.0
+    variance = n1 * n2 / 12 * ((n + 1) - ties / (n * (n - 1))) if n > 1 else 0.0
     if variance <= 0:
         return TestResult("mann_whitney_u", u, 0.0, 1.0)
     z = (u - n1 * n2 / 2) / math.sqrt(variance)
