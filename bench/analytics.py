@@ -183,6 +183,8 @@ def endpoints(end: int) -> list[tuple[str, str, dict[str, Any]]]:
         ("GET", "/api/v1/analytics", month),
         ("GET", "/api/v1/analytics", day),
         ("GET", "/api/v1/analytics", {**month, "environment": "staging", "name": "chat"}),
+        ("GET", "/api/v1/analytics", {**month, "user_id": "user-7"}),
+        ("GET", "/api/v1/analytics", {**month, "model": "gpt-4o"}),
         ("GET", "/api/v1/failures", month),
         ("GET", "/api/v1/analytics/costs", month),
         ("GET", "/api/v1/analytics/cost-intelligence", month),

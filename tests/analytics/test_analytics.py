@@ -137,7 +137,14 @@ async def test_project_scoping(th: Harness) -> None:
     _, other = await th.new_project("other")
     mine = dataset.make(prefix="o", count=5)
     await dataset.load(th.client, other, mine)
-    for path in ("/api/v1/analytics", "/api/v1/failures", "/api/v1/analytics/costs"):
+    paths = (
+        "/api/v1/analytics",
+        "/api/v1/failures",
+        "/api/v1/analytics/costs",
+        "/api/v1/analytics/cost-intelligence",
+        "/api/v1/insights/failures",
+    )
+    for path in paths:
         response = await th.client.get(path, params=dataset.window(), headers=other)
         assert response.status_code == 200, response.text
         text = response.text

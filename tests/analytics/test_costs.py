@@ -102,3 +102,14 @@ async def test_costs_default_range_and_filters(th: Harness) -> None:
     calls = [s for t in mine for s in t.steps if s.model]
     assert sum(m["calls"] for m in body["by_model"]) == len(calls)
     assert sum(m["cost"] for m in body["by_model"]) == pytest.approx(sum(s.cost for s in calls))
+
+
+async def test_costs_with_model_filter(th: Harness) -> None:
+    traces = dataset.make()
+    await dataset.load(th.client, th.auth, traces)
+    params = {**dataset.window(), "model": "gpt-4o"}
+    body = (await th.client.get("/api/v1/analytics/costs", params=params, headers=th.auth)).json()
+    mine = [t for t in traces if any(s.model == "gpt-4o" for s in t.steps)]
+    assert body["total_traces"] == len(mine)
+    assert [m["model"] for m in body["by_model"]] == ["gpt-4o"]
+    assert body["by_model"][0]["cost"] == pytest.approx(sum(t.cost for t in mine))

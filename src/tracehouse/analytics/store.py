@@ -222,7 +222,9 @@ def model_groups(
     """Per model (and environment, name, status of the trace when `by_dims`): traces, calls,
     failed calls, tokens, cost and call durations of the model calls (observations with a
     model) of the traces meeting the filters (by the trace's start time)."""
-    o = observations.c
+    # An alias: the `model` trace filter's own EXISTS over observations must not correlate here.
+    calls = observations.alias("calls")
+    o = calls.c
     dims = [o.model, *((t.environment, t.name, t.status) if by_dims else ())]
     query = (
         select(
@@ -243,7 +245,7 @@ def model_groups(
         )
         .select_from(
             traces.join(
-                observations,
+                calls,
                 and_(o.project_rowid == t.project_rowid, o.trace_id == t.id),
             )
         )

@@ -23,5 +23,5 @@ async def ingest(rt: Runtime, scope: ProjectScope, batch: Batch) -> None:
     scope.require_write()
     if not len(batch):
         return
-    check_quota(rt, scope)
+    await check_quota(rt, scope)
     await rt.writer.submit(Job(scope.project_rowid, batch, scope.is_test, _apply))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -101,13 +102,15 @@ def daily(rt: Runtime, scope: ProjectScope, days: int = 30) -> dict[str, Any]:
     return {"from": iso(span.start), "to": iso(span.end), "data": rows}
 
 
-def check_quota(rt: Runtime, scope: ProjectScope) -> None:
+async def check_quota(rt: Runtime, scope: ProjectScope) -> None:
     """Raise QuotaExceeded (402) when the project is over a hard limit of its plan this month.
 
-    The answer is cached per project for `usage_cache_seconds`."""
+    The answer is cached per project for `usage_cache_seconds`; the check itself runs in a
+    worker thread, off the event loop."""
     cached = rt.quota_cache.get(scope.project_rowid)
     if cached is None or cached[0] <= time.monotonic():
-        cached = (time.monotonic() + rt.settings.usage_cache_seconds, _violation(rt, scope))
+        violation = await asyncio.to_thread(_violation, rt, scope)
+        cached = (time.monotonic() + rt.settings.usage_cache_seconds, violation)
         rt.quota_cache[scope.project_rowid] = cached
     if cached[1] is not None:
         raise QuotaExceeded(cached[1], {"upgrade": "Raise the project's plan or wait a month."})
