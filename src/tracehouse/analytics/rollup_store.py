@@ -1,5 +1,5 @@
 """SQL of the daily roll-ups: mark days dirty (in the writer's transaction), rebuild a day,
-read a range of days. The PostgreSQL advisory lock is the one dialect branch."""
+read a range of days."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select, text
+from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select
 
+from tracehouse.store.locks import transaction_lock
 from tracehouse.store.tables import (
     analytics_daily,
     analytics_daily_models,
@@ -45,9 +46,8 @@ def dirty_days(conn: Connection, project_rowid: int, first: int, end: int) -> li
 
 
 def lock(conn: Connection, project_rowid: int) -> None:
-    """One rebuilder per project at a time (SQLite's single writer already ensures it)."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _LOCK_BASE + project_rowid})
+    """One rebuilder per project at a time."""
+    transaction_lock(conn, _LOCK_BASE + project_rowid)
 
 
 def replace_day(
