@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from tests.analytics import dataset
@@ -149,3 +149,22 @@ async def test_rollups_follow_retention_purge(th: Harness) -> None:
     assert purged.traces == len(traces)
     after = await costs(th, test_key)
     assert after == {"total": 0.0}
+
+
+async def test_weekly_buckets_start_on_monday(th: Harness) -> None:
+    traces = everything()
+    await dataset.load(th.client, th.auth, traces)
+    params = dataset.window(dataset.T0 - 40 * DAY, hours=24 * 70)  # 70 days: weekly buckets
+    body = (await th.client.get("/api/v1/analytics", params=params, headers=th.auth)).json()
+    assert body["bucket_seconds"] == 7 * 86400
+    starts = [datetime.fromisoformat(p["start"]) for p in body["charts"]]
+    assert all(s.weekday() == 0 and s.hour == 0 for s in starts)
+    assert starts[0] <= dataset.T0 - 40 * DAY < starts[0] + 7 * DAY
+    # 2026-11-20 is a Friday: everything falls in the weeks of Mon 16 and Mon 23 November.
+    counts = {p["start"][:10]: p["traces"] for p in body["charts"] if p["traces"]}
+    monday = dataset.T0 - 4 * DAY
+    expected = Counter(
+        (monday + 7 * DAY * ((t.start - monday) // (7 * DAY))).date().isoformat() for t in traces
+    )
+    assert counts == dict(expected)
+    assert body["summary"]["total_traces"] == len(traces)
