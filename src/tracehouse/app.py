@@ -82,7 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-            usage_counter.flush(app.state.runtime)
+            usage_counter.flush_quietly(app.state.runtime)
             await writer.stop()
             db.dispose()
 

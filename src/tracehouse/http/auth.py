@@ -16,6 +16,7 @@ from tracehouse.keys import service as keys
 from tracehouse.projects import service as projects
 from tracehouse.projects import store as project_store
 from tracehouse.runtime import Runtime, runtime
+from tracehouse.usage import counter as usage_counter
 from tracehouse.users import service as users
 
 _TOUCH_EVERY_US = 60_000_000
@@ -126,7 +127,7 @@ def project_scope(request: Request, rt: Annotated[Runtime, Depends(runtime)]) ->
     principal = authenticate(rt, request)
     project = _resolve_project(rt, request, principal)
     _limit(rt, request, principal, project["plan"])
-    rt.request_counts[(project["project_rowid"], _today())] += 1  # usage: API requests
+    usage_counter.count(rt, project["project_rowid"])
     key = principal.key
     return ProjectScope(
         project_rowid=project["project_rowid"],
@@ -136,11 +137,6 @@ def project_scope(request: Request, rt: Annotated[Runtime, Depends(runtime)]) ->
         is_test=bool(key and key["environment"] == "test"),
         principal=principal,
     )
-
-
-def _today() -> int:
-    now = now_us()
-    return now - now % 86_400_000_000
 
 
 def _resolve_project(rt: Runtime, request: Request, principal: Principal) -> Any:

@@ -17,26 +17,35 @@ FLUSH_SECONDS = 5.0
 
 
 def count(rt: Runtime, project_rowid: int) -> None:
+    """One authenticated data-plane request of the project, today (UTC)."""
     now = now_us()
-    rt.request_counts[(project_rowid, now - now % DAY_US)] += 1
+    with rt.usage_lock:
+        rt.request_counts[(project_rowid, now - now % DAY_US)] += 1
 
 
 def flush(rt: Runtime) -> None:
-    counts, rt.request_counts = rt.request_counts, Counter()
+    with rt.usage_lock:
+        counts, rt.request_counts = rt.request_counts, Counter()
     if not counts:
         return
     try:
         with rt.db.writer.begin() as conn:
             store.add_requests(conn, counts)
     except Exception:
-        rt.request_counts.update(counts)  # kept for the next flush
+        with rt.usage_lock:
+            rt.request_counts.update(counts)  # kept for the next flush
         raise
+
+
+def flush_quietly(rt: Runtime) -> None:
+    """Flush, logging (not raising) a failure: for shutdown."""
+    try:
+        flush(rt)
+    except Exception:
+        log.exception("flushing API request counts failed")
 
 
 async def run_forever(rt: Runtime, interval: float = FLUSH_SECONDS) -> None:
     while True:
         await asyncio.sleep(interval)
-        try:
-            await asyncio.to_thread(flush, rt)
-        except Exception:
-            log.exception("flushing API request counts failed")
+        await asyncio.to_thread(flush_quietly, rt)
