@@ -168,3 +168,25 @@ async def test_bad_range_and_empty(th: Harness) -> None:
     assert body["summary"]["success_rate"] is None
     unauthorized = await th.client.get("/api/v1/analytics")
     assert unauthorized.status_code == 401
+
+
+async def test_endpoints_in_openapi(th: Harness) -> None:
+    paths = (await th.client.get("/openapi.json")).json()["paths"]
+    for path in (
+        "/api/v1/analytics",
+        "/api/v1/failures",
+        "/api/v1/analytics/costs",
+        "/api/v1/analytics/cost-intelligence",
+        "/api/v1/analytics/settings",
+        "/api/v1/usage",
+        "/api/v1/usage/daily",
+        "/api/v1/insights/drift",
+        "/api/v1/insights/anomalies",
+        "/api/v1/insights/failures",
+        "/api/v1/insights/root-cause",
+        "/api/v1/insights/provider",
+    ):
+        assert path in paths, path
+    # The trace filters are documented parameters of the analytics endpoints.
+    names = {p["name"] for p in paths["/api/v1/analytics"]["get"]["parameters"]}
+    assert {"from", "to", "environment", "model", "tags", "has_error"} <= names
