@@ -25,6 +25,7 @@ from sqlalchemy import insert, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.server import start_server
+
 from tracehouse.analytics import rollup_store
 from tracehouse.bootstrap import bootstrap
 from tracehouse.clock import iso, now_us
@@ -205,7 +206,7 @@ def time_calls(url: str, repeat: int) -> list[dict[str, Any]]:
         failed_id = failed["failed_traces"]["data"][0]["id"]
         for method, path, params in endpoints(now_us()):
             call = (
-                (lambda: client.post(path, json={"trace_id": failed_id}))
+                (lambda p=path: client.post(p, json={"trace_id": failed_id}))
                 if method == "POST"
                 else (lambda p=path, q=params: client.get(p, params=q))
             )
@@ -273,9 +274,8 @@ def main() -> None:
     print(f"database {size:.0f} MB")
     print("| endpoint | first call ms | median ms | worst ms |\n|---|---|---|---|")
     for r in results:
-        print(
-            f"| `{r['endpoint']}` | {r['first_ms']:.0f} | {r['median_ms']:.0f} | {r['max_ms']:.0f} |"
-        )
+        times = f"{r['first_ms']:.0f} | {r['median_ms']:.0f} | {r['max_ms']:.0f}"
+        print(f"| `{r['endpoint']}` | {times} |")
 
 
 if __name__ == "__main__":
