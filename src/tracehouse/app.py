@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from tracehouse import __version__
+from tracehouse.analytics.routes import router as analytics_router
 from tracehouse.config import Settings
 from tracehouse.datasets.routes import router as datasets_router
 from tracehouse.health import router as health_router
@@ -18,6 +19,7 @@ from tracehouse.http.middleware import RequestContext
 from tracehouse.http.ratelimit import MemoryLimiter, PostgresLimiter
 from tracehouse.http.responses import JSONResponse
 from tracehouse.ingest.writer import Writer
+from tracehouse.insights.routes import router as insights_router
 from tracehouse.jobs import retention, statistics
 from tracehouse.langfuse.datasets import router as langfuse_datasets_router
 from tracehouse.langfuse.experiments import router as langfuse_experiments_router
@@ -35,6 +37,8 @@ from tracehouse.scores.routes import router as scores_router
 from tracehouse.sessions.routes import router as sessions_router
 from tracehouse.store.engine import open_database
 from tracehouse.traces.routes import router as traces_router
+from tracehouse.usage import counter as usage_counter
+from tracehouse.usage.routes import router as usage_router
 
 ROUTERS = (
     health_router,
@@ -51,6 +55,9 @@ ROUTERS = (
     langfuse_prompts_router,
     langfuse_datasets_router,
     langfuse_experiments_router,
+    analytics_router,
+    insights_router,
+    usage_router,
 )
 
 
@@ -81,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         jobs = [job] if job is not None else []
         if db.is_sqlite:
             jobs.append(asyncio.create_task(statistics.run_forever(db)))
+        jobs.append(asyncio.create_task(usage_counter.run_forever(app.state.runtime)))
         try:
             yield
         finally:
@@ -88,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            usage_counter.flush_quietly(app.state.runtime)
             await writer.stop()
             db.dispose()
 

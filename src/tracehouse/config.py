@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Requests per minute and burst size for each plan tier (seed 001).
@@ -12,6 +12,14 @@ DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
     "free": (60, 10),
     "pro": (600, 100),
     "enterprise": (6000, 1000),
+}
+
+
+#: Monthly hard limits of each plan tier; None means unlimited.
+DEFAULT_PLAN_LIMITS: dict[str, dict[str, int | None]] = {
+    "free": {"traces": 50_000, "observations": 500_000, "api_requests": 100_000},
+    "pro": {"traces": 1_000_000, "observations": 10_000_000, "api_requests": 2_000_000},
+    "enterprise": {"traces": None, "observations": None, "api_requests": None},
 }
 
 
@@ -70,6 +78,19 @@ class Settings(BaseSettings):
     init_public_key: str | None = Field(None, description="First start: the live public key.")
     init_secret_key: str | None = Field(None, description="First start: the live secret key.")
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Server secret; encrypts stored credentials (LLM providers). Required to "
+        "store one; keep it stable across restarts and the same on every server process.",
+    )
+    usage_cache_seconds: float = Field(
+        10.0, description="How long ingestion trusts a project's last quota check."
+    )
+    plan_limits: dict[str, dict[str, int | None]] = Field(
+        default_factory=lambda: {k: dict(v) for k, v in DEFAULT_PLAN_LIMITS.items()},
+        description="Per plan: monthly hard limits (traces, observations, api_requests); "
+        "null = unlimited. Over a limit, ingestion answers 402 quota_exceeded.",
+    )
 
     @field_validator("default_plan")
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import Counter
 from dataclasses import dataclass, field
 
 from fastapi import Request
@@ -20,6 +22,12 @@ class Runtime:
     limiter: Limiter
     #: key rowid -> when its `last_used_at` was last written (epoch µs), to write it rarely.
     key_touches: dict[int, int] = field(default_factory=dict)
+    #: (project rowid, UTC day) -> data-plane requests not yet added to `usage_counters`.
+    request_counts: Counter[tuple[int, int]] = field(default_factory=Counter)
+    #: Guards `request_counts` (sync dependencies run on worker threads).
+    usage_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: project rowid -> (monotonic expiry, quota violation message or None).
+    quota_cache: dict[int, tuple[float, str | None]] = field(default_factory=dict)
 
 
 def runtime(request: Request) -> Runtime:

@@ -16,6 +16,7 @@ from tracehouse.keys import service as keys
 from tracehouse.projects import service as projects
 from tracehouse.projects import store as project_store
 from tracehouse.runtime import Runtime, runtime
+from tracehouse.usage import counter as usage_counter
 from tracehouse.users import service as users
 
 _TOUCH_EVERY_US = 60_000_000
@@ -126,6 +127,7 @@ def project_scope(request: Request, rt: Annotated[Runtime, Depends(runtime)]) ->
     principal = authenticate(rt, request)
     project = _resolve_project(rt, request, principal)
     _limit(rt, request, principal, project["plan"])
+    usage_counter.count(rt, project["project_rowid"])
     key = principal.key
     return ProjectScope(
         project_rowid=project["project_rowid"],

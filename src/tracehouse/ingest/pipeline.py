@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from tracehouse import jsontext
+from tracehouse.analytics import rollup_store
 from tracehouse.ingest import merge, shipping
 from tracehouse.ingest import store as ingest_store
 from tracehouse.ingest.shipping import Shipment
@@ -81,9 +82,12 @@ def apply_batch(
     score_rows = [merge.score_row(s, now) for s in changes.scores]
     ingest_store.write_rows(conn, scores, score_rows, project_rowid, is_test, now)
     if trace_changes:
-        ingest_store.roll_up(
+        starts = ingest_store.roll_up(
             conn, project_rowid, _trace_models(stored_traces, trace_changes, observation_changes)
         )
+        # The analytics roll-ups of the days these traces were and are in are now stale.
+        starts += [known["start_time"] for known in stored_traces.values()]
+        rollup_store.mark_dirty(conn, project_rowid, starts)
 
 
 def _trace_models(

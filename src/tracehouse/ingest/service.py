@@ -16,6 +16,7 @@ from tracehouse.ingest.writer import Job
 from tracehouse.pricing.service import custom_prices
 from tracehouse.records import Batch
 from tracehouse.runtime import Runtime
+from tracehouse.usage.service import check_quota
 
 
 def _apply(conn: Connection, job: Job, now: int) -> None:
@@ -42,4 +43,5 @@ async def ingest(rt: Runtime, scope: ProjectScope, batch: Batch | Changes | Ship
     scope.require_write()
     if not len(batch):
         return
+    await check_quota(rt, scope)
     await rt.writer.submit(Job(scope.project_rowid, batch, scope.is_test, _apply))

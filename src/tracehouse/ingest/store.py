@@ -126,18 +126,23 @@ def write_rows(
     )
 
 
-def roll_up(conn: Connection, project_rowid: int, models: dict[str, list[str]]) -> None:
-    """Recompute the totals, time span and status of the given traces from their observations.
+def roll_up(conn: Connection, project_rowid: int, models: dict[str, list[str]]) -> list[int]:
+    """Recompute the totals, time span and status of the given traces from their observations;
+    returns their start times (before and after).
 
     `models` maps every trace to roll up to the models of its observations (kept by the caller,
     which knows the stored ones and the batch's, so no query is needed for them).
     """
+    starts: list[int] = []
     for part in chunks(sorted(models)):
         totals = {row.trace_id: row for row in _select_in(conn, _TOTALS, project_rowid, part)}
         current = _select_in(conn, _CURRENT, project_rowid, part).all()
         rows = [_rolled_up(t, totals.get(t.id), models[t.id]) for t in current]
+        starts.extend(t.start_time for t in current)
+        starts.extend(row["start_time"] for row in rows)
         if rows:
             conn.execute(_ROLLUP_UPDATE, [{**p, "p_project": project_rowid} for p in rows])
+    return starts
 
 
 _o = observations

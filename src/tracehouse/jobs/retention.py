@@ -7,8 +7,9 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, delete, select, text
+from sqlalchemy import ColumnElement, Connection, Engine, delete, select, text
 
+from tracehouse.analytics import rollup_store
 from tracehouse.clock import now_us
 from tracehouse.store.tables import observations, projects, scores, traces
 
@@ -50,6 +51,7 @@ def purge(engine: Engine, *, test_data_days: int, now: int | None = None) -> Pur
 
 
 def _purge_test_data(conn: Connection, cutoff: int) -> Purged:
+    _mark_days(conn, traces.c.is_test.is_(True), traces.c.created_at < cutoff)
     return Purged(
         *(
             int(
@@ -63,6 +65,7 @@ def _purge_test_data(conn: Connection, cutoff: int) -> Purged:
 
 
 def _purge_project(conn: Connection, project_rowid: int, cutoff: int) -> Purged:
+    _mark_days(conn, traces.c.project_rowid == project_rowid, traces.c.start_time < cutoff)
     counts = []
     for table, column in (
         (traces, "start_time"),
@@ -74,6 +77,18 @@ def _purge_project(conn: Connection, project_rowid: int, cutoff: int) -> Purged:
         )
         counts.append(int(result.rowcount))
     return Purged(*counts)
+
+
+def _mark_days(conn: Connection, *where: ColumnElement[bool]) -> None:
+    """Mark the analytics roll-up days of the traces about to go as stale."""
+    t = traces.c
+    day = t.start_time - t.start_time % rollup_store.DAY_US
+    found = conn.execute(select(t.project_rowid, day).where(*where).distinct()).all()
+    by_project: dict[int, list[int]] = {}
+    for project_rowid, start in found:
+        by_project.setdefault(project_rowid, []).append(start)
+    for project_rowid, starts in by_project.items():
+        rollup_store.mark_dirty(conn, project_rowid, starts)
 
 
 async def run_forever(engine: Engine, *, interval: float, test_data_days: int) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 
 metadata = MetaData(
@@ -147,6 +148,20 @@ traces = Table(
     Index(None, "project_rowid", "session_id"),
     Index(None, "project_rowid", "user_id"),
     Index(None, "created_at"),
+    # Covers the analytics aggregates (summary, charts, breakdowns) without reading rows.
+    Index(
+        "ix_traces_analytics",
+        "project_rowid",
+        "start_time",
+        "status",
+        "latency_ms",
+        "total_tokens",
+        "cost",
+        "environment",
+        "user_id",
+        "name",
+        "observation_count",
+    ),
 )
 
 observations = Table(
@@ -197,6 +212,31 @@ observations = Table(
     Index(None, "project_rowid", "start_time"),
     Index(None, "project_rowid", "model", "start_time"),
     Index(None, "created_at"),
+    # Covers per-model cost and efficiency over a time range (model calls only).
+    Index(
+        "ix_observations_model_usage",
+        "project_rowid",
+        "start_time",
+        "model",
+        "input_tokens",
+        "output_tokens",
+        "total_tokens",
+        "reported_total_cost",
+        "computed_total_cost",
+        "end_time",
+        "level",
+        sqlite_where=text("model IS NOT NULL"),
+        postgresql_where=text("model IS NOT NULL"),
+    ),
+    # Failed steps: error clusters, retries, root cause.
+    Index(
+        "ix_observations_errors",
+        "project_rowid",
+        "trace_id",
+        "start_time",
+        sqlite_where=text("level = 'ERROR'"),
+        postgresql_where=text("level = 'ERROR'"),
+    ),
 )
 
 scores = Table(
@@ -384,4 +424,116 @@ dataset_run_items = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     UniqueConstraint("run_rowid", "dataset_item_id"),
+)
+
+analytics_settings = Table(
+    "analytics_settings",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), primary_key=True
+    ),
+    # NULL: a trace is slow above the p95 latency of the range asked about.
+    Column("slow_threshold_ms", Float),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+llm_providers = Table(
+    "llm_providers",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("base_url", String(500), nullable=False),
+    Column("model", String(200), nullable=False),
+    # Fernet token (key derived from TRACEHOUSE_SECRET_KEY); never the plain key.
+    Column("api_key_encrypted", Text, nullable=False),
+    Column("api_key_hint", String(20), nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+usage_counters = Table(
+    "usage_counters",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), primary_key=True
+    ),
+    # Start of the UTC day, epoch microseconds.
+    Column("day", BigInteger, primary_key=True),
+    Column("api_requests", BigInteger, nullable=False, server_default="0"),
+)
+
+# Daily roll-ups of traces for analytics over long ranges; rebuilt from the base tables for
+# every day marked in `analytics_dirty_days` (writes mark the days they touch) before a read
+# uses it. NULL dimensions are kept as NULL, so the rows have no unique key.
+analytics_daily = Table(
+    "analytics_daily",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("day", BigInteger, nullable=False),
+    Column("environment", String(100)),
+    Column("name", String(500)),
+    Column("status", String(10), nullable=False),
+    Column("traces", BigInteger, nullable=False),
+    Column("observations", BigInteger, nullable=False),
+    Column("retried", BigInteger, nullable=False),
+    Column("latency_count", BigInteger, nullable=False),
+    Column("latency_sum", Float, nullable=False),
+    # Log-bucketed latency counts (JSON {bucket: count}), mergeable across days.
+    Column("latency_hist", Text, nullable=False),
+    Column("tokens", BigInteger, nullable=False),
+    Column("cost", Float, nullable=False),
+    Index(None, "project_rowid", "day"),
+)
+
+analytics_daily_models = Table(
+    "analytics_daily_models",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("day", BigInteger, nullable=False),
+    Column("environment", String(100)),
+    Column("name", String(500)),
+    Column("status", String(10), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("traces", BigInteger, nullable=False),
+    Column("calls", BigInteger, nullable=False),
+    Column("failed_calls", BigInteger, nullable=False),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("total_tokens", BigInteger, nullable=False),
+    Column("cost", Float, nullable=False),
+    Column("duration_sum", Float, nullable=False),
+    Column("duration_count", BigInteger, nullable=False),
+    Index(None, "project_rowid", "day"),
+)
+
+analytics_daily_users = Table(
+    "analytics_daily_users",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("day", BigInteger, nullable=False),
+    Column("user_id", String(200)),
+    Column("traces", BigInteger, nullable=False),
+    Column("failed", BigInteger, nullable=False),
+    Column("latency_count", BigInteger, nullable=False),
+    Column("latency_sum", Float, nullable=False),
+    Column("tokens", BigInteger, nullable=False),
+    Column("cost", Float, nullable=False),
+    Index(None, "project_rowid", "day"),
+)
+
+analytics_dirty_days = Table(
+    "analytics_dirty_days",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("day", BigInteger, primary_key=True),
+    # Changes on every mark, so a rebuild clears only the marks it has seen.
+    Column("version", BigInteger, nullable=False),
 )

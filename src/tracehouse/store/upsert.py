@@ -25,20 +25,32 @@ def upsert(
     *,
     keep_existing: Iterable[str] = (),
     replace: Iterable[str] = (),
+    add: Iterable[str] = (),
 ) -> None:
     """Insert `rows` (all with the same columns); on a key conflict update the stored row.
 
     Columns in `replace` take the new value as is (the caller merged them already); every other
     non-key column keeps the stored value where the new one is NULL, so concurrent partial
-    updates never erase each other. Columns in `keep_existing` are never updated.
+    updates never erase each other. Columns in `keep_existing` are never updated; columns in
+    `add` (counters) take the sum of the stored and the new value.
     """
     if not rows:
         return
     columns = tuple(rows[0])
-    signature = (conn.dialect.name, table.name, columns, tuple(keys), *keep_existing, "|", *replace)
+    signature = (
+        conn.dialect.name,
+        table.name,
+        columns,
+        tuple(keys),
+        *keep_existing,
+        "|",
+        *replace,
+        "|",
+        *add,
+    )
     compiled = _compiled.get(signature)
     if compiled is None:
-        compiled = _compile(conn, table, columns, keys, set(keep_existing), set(replace))
+        compiled = _compile(conn, table, columns, keys, set(keep_existing), set(replace), set(add))
         _compiled[signature] = compiled
     sql, order = compiled
     if order is None:
@@ -57,6 +69,7 @@ def _compile(
     keys: Sequence[str],
     keep_existing: set[str],
     replace: set[str],
+    add: set[str],
 ) -> _Compiled:
     dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
     stmt = dialect.insert(table).values({column: bindparam(column) for column in columns})
@@ -65,7 +78,10 @@ def _compile(
         if column in keys or column in keep_existing:
             continue
         new = stmt.excluded[column]
-        updates[column] = new if column in replace else func.coalesce(new, table.c[column])
+        if column in add:
+            updates[column] = table.c[column] + new
+        else:
+            updates[column] = new if column in replace else func.coalesce(new, table.c[column])
     stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
     compiled = stmt.compile(dialect=conn.dialect)
     order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None

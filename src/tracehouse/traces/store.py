@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select
 
+from tracehouse.analytics import rollup_store
 from tracehouse.http.pagination import PageParams, paginate
 from tracehouse.store.tables import observations, scores, traces
 from tracehouse.traces import filters as trace_filters
@@ -69,6 +70,10 @@ def trace_scores(conn: Connection, project_rowid: int, trace_id: str) -> list[An
 
 
 def delete_trace(conn: Connection, project_rowid: int, trace_id: str) -> int:
+    start = select(traces.c.start_time).where(
+        traces.c.project_rowid == project_rowid, traces.c.id == trace_id
+    )
+    rollup_store.mark_dirty(conn, project_rowid, conn.execute(start).scalars())
     for table in (observations, scores):
         conn.execute(
             delete(table).where(

@@ -1,7 +1,7 @@
 """prompts, prompt versions and labels; datasets, versioned items, runs and run items
 
 Revision ID: 0003p
-Revises: 0001
+Revises: 0002a
 Create Date: 2026-11-27 03:57:20.032625
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0003p"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002a"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

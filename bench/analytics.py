@@ -1,0 +1,282 @@
+"""Analytics endpoints over a large project: 100,000 traces / 1,000,000 observations in 30 days.
+
+Generates the data straight into a fresh SQLite database through the store layer (the tables'
+rows as the ingestion roll-up writes them), starts a real `tracehouse serve` on it, and times
+each analytics endpoint over HTTP (warm-up, then the median and worst of --repeat calls).
+
+    .venv/bin/python bench/analytics.py --traces 100000 --per-trace 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+from sqlalchemy import insert, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.server import start_server
+
+from tracehouse.analytics import rollup_store
+from tracehouse.bootstrap import bootstrap
+from tracehouse.clock import iso, now_us
+from tracehouse.config import Settings
+from tracehouse.store.engine import open_database
+from tracehouse.store.migrate import upgrade
+from tracehouse.store.tables import observations, traces
+
+SECRET = "sk-th-bench-analytics"
+DAY_US = 86_400_000_000
+MODELS = {  # USD per call, roughly
+    "gpt-4o": 0.012,
+    "gpt-4o-mini": 0.0006,
+    "claude-sonnet-4-5": 0.009,
+    "gemini-2.0-flash": 0.0004,
+}
+NAMES = ["chat", "search", "summarise", "extract", "agent-run", "classify"]
+ERRORS = [
+    "Timeout after {n} s calling 'api-{n}'",
+    'Rate limit 429 for key "sk-{n}"',
+    "Tool search_web failed: connection reset by peer (request {n:x})",
+    "Invalid JSON in model output at position {n}",
+]
+
+
+def trace_rows(project: int, count: int, per_trace: int, end: int) -> Iterator[tuple[Any, Any]]:
+    """(trace row, its observation rows) for `count` traces spread over the 30 days to `end`."""
+    rng = random.Random(7)
+    start0 = end - 30 * DAY_US
+    step = 30 * DAY_US // count
+    for i in range(count):
+        begin = start0 + i * step + rng.randrange(step)
+        failed = rng.random() < 0.05
+        obs, total = _observations(rng, project, f"tr-{i}", begin, per_trace, failed)
+        latency_us = max(o["end_time"] for o in obs) - begin
+        models = sorted({o["model"] for o in obs if o["model"]})
+        status = "error" if failed else ("warning" if rng.random() < 0.03 else "ok")
+        trace = {
+            "project_rowid": project,
+            "id": f"tr-{i}",
+            "name": NAMES[i % len(NAMES)],
+            "user_id": f"user-{rng.randrange(500)}",
+            "session_id": f"s-{i // 5}",
+            "environment": "production" if i % 4 else "staging",
+            "tags": '["bench"]',
+            "input": '"question"',
+            "output": '"answer"',
+            "status": status,
+            "reported_status": "warning" if status == "warning" else None,
+            "status_message": None,
+            "start_time": begin,
+            "end_time": begin + latency_us,
+            "latency_ms": latency_us / 1000,
+            "observation_count": len(obs),
+            "error_count": 1 if failed else 0,
+            "models": orjson.dumps(models).decode(),
+            "created_at": begin,
+            "updated_at": begin,
+            **total,
+        }
+        yield trace, obs
+
+
+def _observations(
+    rng: random.Random, project: int, trace_id: str, begin: int, n: int, failed: bool
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    at = begin
+    totals = {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0, "cost": 0.0}
+    fail_at = rng.randrange(1, n) if failed else -1
+    for k in range(n):
+        duration = int(rng.lognormvariate(12.5, 0.8))  # ~270 ms median, long tail
+        model = rng.choice(list(MODELS)) if k % 2 == 1 else None
+        level = "ERROR" if k == fail_at else "DEFAULT"
+        name = "llm" if model else f"step-{k % 4}"
+        row = {
+            "project_rowid": project,
+            "id": f"{trace_id}-{k}",
+            "trace_id": trace_id,
+            "parent_id": None if k == 0 else f"{trace_id}-0",
+            "type": "generation" if model else ("agent" if k == 0 else "tool"),
+            "name": name,
+            "start_time": at,
+            "end_time": at + duration,
+            "model": model,
+            "level": level,
+            "status_message": ERRORS[k % 4].format(n=rng.randrange(1000))
+            if level == "ERROR"
+            else None,
+            "created_at": at,
+            "updated_at": at,
+        }
+        if model:
+            tokens_in, tokens_out = rng.randrange(200, 3000), rng.randrange(20, 600)
+            cost = MODELS[model] * (tokens_in + 4 * tokens_out) / 2000
+            row.update(
+                input_tokens=tokens_in,
+                output_tokens=tokens_out,
+                total_tokens=tokens_in + tokens_out,
+                computed_total_cost=cost,
+            )
+            totals["input_tokens"] += tokens_in
+            totals["output_tokens"] += tokens_out
+            totals["total_tokens"] += tokens_in + tokens_out
+            totals["cost"] += cost
+        rows.append(row)
+        at += duration // 2
+    return rows, totals
+
+
+def generate(settings: Settings, count: int, per_trace: int) -> tuple[float, int]:
+    upgrade(settings)
+    db = open_database(settings)
+    bootstrap(db.writer, settings)
+    began = time.monotonic()
+    end = now_us()
+    n_obs = 0
+    with db.writer.begin() as conn:
+        project = conn.execute(text("SELECT project_rowid FROM projects LIMIT 1")).scalar_one()
+    batch_t: list[dict[str, Any]] = []
+    batch_o: list[dict[str, Any]] = []
+    for trace, obs in trace_rows(project, count, per_trace, end):
+        batch_t.append(trace)
+        batch_o.extend(obs)
+        if len(batch_t) >= 5000:
+            n_obs += _flush(db, batch_t, batch_o)
+    n_obs += _flush(db, batch_t, batch_o)
+    with db.writer.begin() as conn:
+        # What ingestion does: mark the days written as stale; the first read rebuilds them.
+        rollup_store.mark_dirty(conn, project, range(end - 31 * DAY_US, end + DAY_US, DAY_US))
+        conn.exec_driver_sql("ANALYZE")
+    db.dispose()
+    return time.monotonic() - began, n_obs
+
+
+def _flush(db: Any, batch_t: list[dict[str, Any]], batch_o: list[dict[str, Any]]) -> int:
+    n = len(batch_o)
+    if batch_t:
+        with db.writer.begin() as conn:
+            conn.execute(insert(traces), _uniform(batch_t))
+            conn.execute(insert(observations), _uniform(batch_o))
+    batch_t.clear()
+    batch_o.clear()
+    return n
+
+
+def _uniform(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    keys = sorted({k for row in rows for k in row})
+    return [{k: row.get(k) for k in keys} for row in rows]
+
+
+def endpoints(end: int) -> list[tuple[str, str, dict[str, Any]]]:
+    month = {"from": iso(end - 30 * DAY_US), "to": iso(end)}
+    day = {"from": iso(end - DAY_US), "to": iso(end)}
+    return [
+        ("GET", "/api/v1/analytics", month),
+        ("GET", "/api/v1/analytics", day),
+        ("GET", "/api/v1/analytics", {**month, "environment": "staging", "name": "chat"}),
+        ("GET", "/api/v1/analytics", {**month, "user_id": "user-7"}),
+        ("GET", "/api/v1/analytics", {**month, "model": "gpt-4o"}),
+        ("GET", "/api/v1/failures", month),
+        ("GET", "/api/v1/analytics/costs", month),
+        ("GET", "/api/v1/analytics/cost-intelligence", month),
+        ("GET", "/api/v1/usage", {}),
+        ("GET", "/api/v1/usage/daily", {}),
+        ("GET", "/api/v1/insights/drift", {}),
+        ("GET", "/api/v1/insights/anomalies", {"window_hours": 6}),
+        ("GET", "/api/v1/insights/failures", month),
+        ("POST", "/api/v1/insights/root-cause", {"trace_id": "?"}),
+    ]
+
+
+def time_calls(url: str, repeat: int) -> list[dict[str, Any]]:
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    results = []
+    with httpx.Client(base_url=url, headers=auth, timeout=120) as client:
+        failed = client.get("/api/v1/failures", params={"limit": 1, "kind": "failed"}).json()
+        failed_id = failed["failed_traces"]["data"][0]["id"]
+        for method, path, params in endpoints(now_us()):
+            call = (
+                (lambda p=path: client.post(p, json={"trace_id": failed_id}))
+                if method == "POST"
+                else (lambda p=path, q=params: client.get(p, params=q))
+            )
+            began = time.perf_counter()
+            first = call()
+            first_ms = (time.perf_counter() - began) * 1000
+            if first.status_code == 404 and "No route" in first.text:
+                continue
+            assert first.status_code == 200, (path, first.text[:300])
+            times = []
+            for _ in range(repeat):
+                began = time.perf_counter()
+                response = call()
+                times.append((time.perf_counter() - began) * 1000)
+                assert response.status_code == 200
+            label = path + (
+                " " + ",".join(f"{k}" for k in params if k not in ("from", "to"))
+                if method == "GET" and params
+                else ""
+            )
+            span = "" if "from" not in params else f" ({_days(params)} d)"
+            results.append(
+                {
+                    "endpoint": f"{method} {label}{span}",
+                    "first_ms": first_ms,
+                    "median_ms": statistics.median(times),
+                    "max_ms": max(times),
+                }
+            )
+    return results
+
+
+def _days(params: dict[str, Any]) -> int:
+    from tracehouse.clock import to_us
+
+    return round((to_us(params["to"]) - to_us(params["from"])) / DAY_US)  # type: ignore[operator]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--traces", type=int, default=100_000)
+    parser.add_argument("--per-trace", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--data-dir", type=Path, help="reuse (or create) this data directory")
+    args = parser.parse_args()
+    data = args.data_dir or Path(tempfile.mkdtemp(prefix="th-bench-analytics-")) / "data"
+    settings = Settings(
+        data_dir=data,
+        init_secret_key=SECRET,
+        init_public_key="pk-th-bench-an",
+        init_org_name="Bench",
+        init_project_name="bench",
+        init_user_email="bench@example.com",
+        init_user_password="bench-password",
+    )
+    if not (data / "tracehouse.db").exists():
+        seconds, n_obs = generate(settings, args.traces, args.per_trace)
+        print(f"generated {args.traces} traces / {n_obs} observations in {seconds:.0f} s")
+    size = (data / "tracehouse.db").stat().st_size / 1e6
+    server = start_server(data, env={"TRACEHOUSE_RATE_LIMIT_ENABLED": "false"})
+    try:
+        results = time_calls(server.url, args.repeat)
+    finally:
+        server.stop()
+    print(f"database {size:.0f} MB")
+    print("| endpoint | first call ms | median ms | worst ms |\n|---|---|---|---|")
+    for r in results:
+        times = f"{r['first_ms']:.0f} | {r['median_ms']:.0f} | {r['max_ms']:.0f}"
+        print(f"| `{r['endpoint']}` | {times} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Analytics: summary, charts, breakdowns, failures, costs and cost intelligence."""

@@ -1,0 +1,95 @@
+"""Additive aggregates of traces, model calls and users: what a day's roll-up row and a base
+table query both yield, merged across the segments of a range."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+
+@dataclass
+class TraceAgg:
+    traces: int = 0
+    observations: int = 0
+    failed: int = 0
+    warnings: int = 0
+    retried: int = 0
+    latency_count: int = 0
+    latency_sum: float = 0.0
+    tokens: int = 0
+    cost: float = 0.0
+
+    def add(self, row: Any) -> None:
+        """Add a group row (status, traces, retried, latency_count, latency_sum, tokens, cost)."""
+        n = int(row.traces)
+        self.traces += n
+        self.observations += int(row.observations)
+        self.failed += n if row.status == "error" else 0
+        self.warnings += n if row.status == "warning" else 0
+        self.retried += int(row.retried)
+        self.latency_count += int(row.latency_count)
+        self.latency_sum += float(row.latency_sum or 0.0)
+        self.tokens += int(row.tokens)
+        self.cost += float(row.cost)
+
+    @property
+    def avg_latency(self) -> float | None:
+        return self.latency_sum / self.latency_count if self.latency_count else None
+
+    def item(self, key: Any) -> dict[str, Any]:
+        return {
+            "key": key,
+            "count": self.traces,
+            "failed": self.failed,
+            "error_rate": self.failed / self.traces if self.traces else None,
+            "avg_latency_ms": self.avg_latency,
+            "tokens": self.tokens,
+            "cost": self.cost,
+        }
+
+
+@dataclass
+class ModelAgg:
+    traces: int = 0
+    calls: int = 0
+    failed_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    total_tokens: int = 0
+    cost: float = 0.0
+    duration_sum: float = 0.0
+    duration_count: int = 0
+
+    def add(self, row: Any) -> None:
+        _add_fields(self, row)
+
+
+@dataclass
+class UserAgg:
+    traces: int = 0
+    failed: int = 0
+    latency_count: int = 0
+    latency_sum: float = 0.0
+    tokens: int = 0
+    cost: float = 0.0
+
+    def add(self, row: Any) -> None:
+        _add_fields(self, row)
+
+    def item(self, key: Any) -> dict[str, Any]:
+        return {
+            "key": key,
+            "count": self.traces,
+            "failed": self.failed,
+            "error_rate": self.failed / self.traces if self.traces else None,
+            "avg_latency_ms": self.latency_sum / self.latency_count if self.latency_count else None,
+            "tokens": self.tokens,
+            "cost": self.cost,
+        }
+
+
+def _add_fields(agg: Any, row: Any) -> None:
+    """Add each field of `row` (PostgreSQL sums may be Decimal) in the field's own type."""
+    for f in fields(agg):
+        current = getattr(agg, f.name)
+        setattr(agg, f.name, current + type(current)(getattr(row, f.name) or 0))

@@ -1,0 +1,116 @@
+"""A range's figures, merged from its segments: whole UTC days inside the range come from the
+daily roll-ups (when the filters are among their dimensions and the chart buckets are at least
+a day), the partial days at either end from the base tables."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection
+
+from tracehouse.analytics import rollup_store, store, window
+from tracehouse.analytics.aggregate import ModelAgg, TraceAgg, UserAgg
+from tracehouse.analytics.sketch import Sketch
+from tracehouse.runtime import Runtime
+from tracehouse.traces.filters import TraceFilters
+
+DAY_US = rollup_store.DAY_US
+DIMENSIONS = ("environment", "name", "status", "has_error")
+BREAKDOWNS = ("status", "environment", "name")
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """Where each part of a range comes from: `days` (first, end) from roll-ups, or None."""
+
+    project_rowid: int
+    filters: TraceFilters
+    span: window.Window
+    days: tuple[int, int] | None
+    dims: dict[str, Any]
+
+    def base_parts(self) -> list[TraceFilters]:
+        if self.days is None:
+            return [self.filters]
+        parts = [(self.span.start, self.days[0]), (self.days[1], self.span.end)]
+        return [window.shifted(self.filters, window.Window(a, b)) for a, b in parts if a < b]
+
+
+def plan(project_rowid: int, filters: TraceFilters, span: window.Window, width: int) -> Plan:
+    extra = filters.model_dump(exclude={"from_time", "to_time", *DIMENSIONS}, exclude_defaults=True)
+    dims = {k: getattr(filters, k) for k in DIMENSIONS}
+    first = -(-span.start // DAY_US) * DAY_US
+    end = span.end - span.end % DAY_US
+    usable = width >= DAY_US and not extra and first < end
+    return Plan(project_rowid, filters, span, (first, end) if usable else None, dims)
+
+
+def prepare(rt: Runtime, p: Plan) -> None:
+    """Bring the roll-ups the plan reads up to date (outside any read transaction)."""
+    if p.days is not None:
+        from tracehouse.analytics import rollup
+
+        rollup.refresh(rt, p.project_rowid, *p.days)
+
+
+@dataclass
+class Figures:
+    total: TraceAgg = field(default_factory=TraceAgg)
+    buckets: dict[int, TraceAgg] = field(default_factory=lambda: defaultdict(TraceAgg))
+    by: dict[str, dict[Any, TraceAgg]] = field(
+        default_factory=lambda: {k: defaultdict(TraceAgg) for k in BREAKDOWNS}
+    )
+    sketch: Sketch = field(default_factory=Sketch)
+    exact: list[float] | None = None
+
+    def add(self, row: Any, bucket: int) -> None:
+        self.total.add(row)
+        self.buckets[bucket].add(row)
+        for key in BREAKDOWNS:
+            self.by[key][getattr(row, key)].add(row)
+
+    def percentile(self, q: float) -> float | None:
+        from tracehouse.analytics.stats import percentile
+
+        return percentile(self.exact, q) if self.exact is not None else self.sketch.quantile(q)
+
+
+def trace_figures(conn: Connection, p: Plan, width: int, offset: int) -> Figures:
+    out = Figures()
+    for part in p.base_parts():
+        for row in store.trace_groups(conn, p.project_rowid, part, width, offset):
+            out.add(row, int(row.bucket))
+        ordered = store.latencies(conn, p.project_rowid, part)
+        if p.days is None:
+            out.exact = ordered
+        else:
+            out.sketch.merge(Sketch.of(ordered))
+    if p.days is not None:
+        for row in rollup_store.trace_days(conn, p.project_rowid, *p.days, p.dims):
+            out.add(row, (row.day - offset) // width * width + offset)
+            out.sketch.merge(Sketch.loads(row.latency_hist))
+    return out
+
+
+def model_figures(conn: Connection, p: Plan) -> dict[str, ModelAgg]:
+    out: dict[str, ModelAgg] = defaultdict(ModelAgg)
+    rows = [r for part in p.base_parts() for r in store.model_groups(conn, p.project_rowid, part)]
+    if p.days is not None:
+        rows += rollup_store.model_totals(conn, p.project_rowid, *p.days, p.dims)
+    for row in rows:
+        out[row.model].add(row)
+    return out
+
+
+def user_figures(conn: Connection, p: Plan) -> dict[Any, UserAgg]:
+    out: dict[Any, UserAgg] = defaultdict(UserAgg)
+    dims_free = all(v is None for v in p.dims.values())
+    parts = p.base_parts() if p.days is None or dims_free else [p.filters]
+    rows = [r for part in parts for r in store.user_groups(conn, p.project_rowid, part)]
+    if p.days is not None and dims_free:
+        rows += rollup_store.user_totals(conn, p.project_rowid, *p.days)
+    for row in rows:
+        out[row.user_id].add(row)
+    return out

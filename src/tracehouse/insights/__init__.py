@@ -1,0 +1,1 @@
+"""Insights: drift, anomalies, failure clusters and root-cause analysis of failed traces."""

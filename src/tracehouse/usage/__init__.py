@@ -1,0 +1,1 @@
+"""Usage: traces, observations, tokens, cost and API requests against plan limits."""
