@@ -41,7 +41,7 @@ def open_database(settings: Settings) -> Database:
         url, settings.sqlite_synchronous, pool_size=1, immediate=True, cache_mb=32
     )
     reader = _sqlite_engine(
-        url, settings.sqlite_synchronous, pool_size=8, immediate=False, cache_mb=16
+        url, settings.sqlite_synchronous, pool_size=8, immediate=False, cache_mb=8
     )
     return Database(writer=writer, reader=reader, is_sqlite=True)
 
