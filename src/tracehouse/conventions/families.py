@@ -250,9 +250,16 @@ def _observation_type(attrs: dict[str, Any], span: SpanData) -> str:
     return "span"
 
 
+_USAGE_KEY_SET = frozenset(key for keys in USAGE_KEYS.values() for key in keys)
+_COST_KEY_SET = frozenset(key for keys in COST_KEYS.values() for key in keys)
+
+
 def _usage(attrs: dict[str, Any], obs: ObservationRecord) -> None:
     details = messages.parse_json(attrs.pop("langfuse.observation.usage_details", None))
-    values = {field: to_int(_first(attrs, keys)) for field, keys in USAGE_KEYS.items()}
+    if details is None and _USAGE_KEY_SET.isdisjoint(attrs):
+        values: dict[str, int | None] = {}  # most spans carry no usage: skip the lookups
+    else:
+        values = {field: to_int(_first(attrs, keys)) for field, keys in USAGE_KEYS.items()}
     if isinstance(details, dict) and details:
         values = langfuse_usage(details)
     aggregated = {k: attrs.pop(k) for k in [k for k in attrs if "aggregated_usage" in k]}
@@ -271,6 +278,8 @@ def _usage(attrs: dict[str, Any], obs: ObservationRecord) -> None:
 
 def _cost(attrs: dict[str, Any], obs: ObservationRecord) -> None:
     details = messages.parse_json(attrs.pop("langfuse.observation.cost_details", None))
+    if details is None and _COST_KEY_SET.isdisjoint(attrs):
+        return
     values = {part: to_float(_first(attrs, keys)) for part, keys in COST_KEYS.items()}
     if isinstance(details, dict) and details:
         obs.reported_cost = cost_from_details(details)
