@@ -8,6 +8,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -96,6 +97,24 @@ async def test_undecodable_bodies_are_400_from_a_worker(th: Harness) -> None:
     assert bad.status_code == 400
     assert bad.json()["error"]["code"] == "invalid_request"
     assert "ExportTraceServiceRequest" in bad.json()["error"]["message"]
+
+
+def _spilled() -> set[str]:
+    folder = Path(offload._SPILL_DIR or tempfile.gettempdir())
+    return {path.name for path in folder.glob("tracehouse-otlp-*")}
+
+
+async def test_bodies_and_shipments_leave_no_files(th: Harness) -> None:
+    before = _spilled()
+    for body in (_first_send(), b"{not json", _second_send()):
+        await th.client.post("/v1/traces", content=body, headers=HEADERS)
+    bad = await th.client.post(
+        "/v1/traces",
+        content=b"\x0a\xff",
+        headers={**th.auth, "Content-Type": "application/x-protobuf"},
+    )
+    assert bad.status_code == 400
+    assert _spilled() - before == set()
 
 
 async def test_a_killed_worker_is_replaced(th: Harness) -> None:

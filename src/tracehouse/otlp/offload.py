@@ -17,9 +17,12 @@ notice and exit.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import os
+import pickle
+import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -52,11 +55,44 @@ def prepare_spans(media: str, encoding: str | None, body: bytes, limit: int) -> 
 
 
 def _prepare_shipped(
-    media: str, encoding: str | None, body: bytes, limit: int
-) -> tuple[Shipment, int, str]:
-    """The worker's entry point: `prepare_spans`, taken as far as the database allows."""
+    media: str, encoding: str | None, body_path: str, limit: int
+) -> tuple[str, int, str]:
+    """The worker's entry point: the body is read from `body_path` and the prepared shipment
+    written to a file beside it, whose path is returned (see `_spill`)."""
+    body = _take(body_path)
     changes, rejected, message = prepare_spans(media, encoding, body, limit)
-    return ship(changes, now_us()), rejected, message
+    shipment = pickle.dumps(ship(changes, now_us()), protocol=pickle.HIGHEST_PROTOCOL)
+    return _spill(shipment), rejected, message
+
+
+def _spill(data: bytes) -> str:
+    """Write `data` to a new file in memory-backed storage; returns its path.
+
+    Bodies and shipments are megabytes: through a pipe they travel in 64 KB chunks, each
+    needing the receiving process's GIL, and a busy writer thread in the server holds that
+    for milliseconds, so the worker sat idle a third of the time. A file is one system
+    call on each side."""
+    fd, path = tempfile.mkstemp(prefix="tracehouse-otlp-", dir=_SPILL_DIR)
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+    return path
+
+
+def _take(path: str) -> bytes:
+    """The content of a spilled file, which is removed."""
+    try:
+        with open(path, "rb") as source:
+            return source.read()
+    finally:
+        os.unlink(path)
+
+
+def _spill_dir() -> str | None:
+    shm = "/dev/shm"
+    return shm if os.path.isdir(shm) and os.access(shm, os.W_OK) else None
+
+
+_SPILL_DIR = _spill_dir()
 
 
 #: One pool per worker count for the whole process: the work is pure, so every app in the
@@ -71,14 +107,20 @@ async def prepare(
     if workers <= 0:
         return prepare_spans(media, encoding, body, limit)
     loop = asyncio.get_running_loop()
+    body_path = _spill(body)
     try:
-        return await loop.run_in_executor(
-            _pool(workers), _prepare_shipped, media, encoding, body, limit
+        shipment_path, rejected, message = await loop.run_in_executor(
+            _pool(workers), _prepare_shipped, media, encoding, body_path, limit
         )
     except BrokenProcessPool:
         log.warning("an OTLP worker process died; restarting the pool")
         _pools.pop(workers, None)
         return prepare_spans(media, encoding, body, limit)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(body_path)  # the worker removes it, unless it failed before
+    shipment: Shipment = pickle.loads(_take(shipment_path))
+    return shipment, rejected, message
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
