@@ -34,18 +34,33 @@ class Config:
     gzip: bool
 
     def headers(self) -> dict[str, str]:
-        """What every request to the server carries."""
-        from tracehouse import __version__
-
-        headers = {"User-Agent": f"tracehouse-python/{__version__}"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        if self.project:
-            headers["X-Project-Name"] = self.project
-        return headers
+        return headers(self.api_key, self.project)
 
 
-def _env(name: str) -> str | None:
+def headers(api_key: str | None, project: str | None) -> dict[str, str]:
+    """What every request to the server carries."""
+    from tracehouse import __version__
+
+    out = {"User-Agent": f"tracehouse-python/{__version__}"}
+    if api_key:
+        out["Authorization"] = f"Bearer {api_key}"
+    if project:
+        out["X-Project-Name"] = project
+    return out
+
+
+def connection(
+    host: str | None, api_key: str | None, project: str | None
+) -> tuple[str, str | None, str | None]:
+    """Host, API key and project from the arguments, else the environment."""
+    return (
+        normalise_host(host or env("TRACEHOUSE_HOST") or DEFAULT_HOST),
+        api_key or env("TRACEHOUSE_API_KEY"),
+        project or env("TRACEHOUSE_PROJECT"),
+    )
+
+
+def env(name: str) -> str | None:
     value = os.environ.get(name, "").strip()
     return value or None
 
@@ -59,7 +74,7 @@ def normalise_host(host: str) -> str:
 
 
 def _env_bool(name: str, default: bool) -> bool:
-    value = _env(name)
+    value = env(name)
     if value is None:
         return default
     if value.lower() in {"1", "true", "yes", "on"}:
@@ -70,7 +85,7 @@ def _env_bool(name: str, default: bool) -> bool:
 
 
 def _env_float(name: str, default: float) -> float:
-    value = _env(name)
+    value = env(name)
     try:
         return default if value is None else float(value)
     except ValueError:
@@ -86,6 +101,7 @@ def resolve(
     **rest: Any,
 ) -> Config:
     """Arguments win over the environment; validates ranges."""
+    host, api_key, project = connection(host, api_key, project)
     rate = _env_float("TRACEHOUSE_SAMPLE_RATE", 1.0) if sample_rate is None else sample_rate
     if not 0.0 <= rate <= 1.0:
         raise ConfigurationError(f"sample_rate must be between 0 and 1, not {rate}")
@@ -93,12 +109,12 @@ def resolve(
         if rest[name] < 1:
             raise ConfigurationError(f"{name} must be at least 1")
     return Config(
-        host=normalise_host(host or _env("TRACEHOUSE_HOST") or DEFAULT_HOST),
-        api_key=api_key or _env("TRACEHOUSE_API_KEY"),
-        project=project or _env("TRACEHOUSE_PROJECT"),
+        host=host,
+        api_key=api_key,
+        project=project,
         enabled=_env_bool("TRACEHOUSE_ENABLED", True) if enabled is None else enabled,
         sample_rate=rate,
-        environment=rest.pop("environment") or _env("TRACEHOUSE_ENVIRONMENT"),
-        release=rest.pop("release") or _env("TRACEHOUSE_RELEASE"),
+        environment=rest.pop("environment") or env("TRACEHOUSE_ENVIRONMENT"),
+        release=rest.pop("release") or env("TRACEHOUSE_RELEASE"),
         **rest,
     )
