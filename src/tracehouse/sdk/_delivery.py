@@ -156,8 +156,8 @@ class Delivery:
             outcome, retry_after = self._send_once(client, path, data, headers)
             if outcome != _RETRY:
                 return True
-            backoff = min(self.config.max_retry_delay, 0.25 * 2**attempt)
-            delay = retry_after if retry_after is not None else backoff * random.uniform(0.5, 1)
+            backoff = min(self.config.max_retry_delay, 0.25 * 2 ** min(attempt, 16))
+            delay = max(retry_after or 0.0, backoff * random.uniform(0.5, 1.0))
             if self._deadline is not None and time.monotonic() + delay >= self._deadline:
                 logger.warning("tracehouse: giving up on undelivered data at shutdown")
                 return False
