@@ -79,15 +79,18 @@ def test_server_down_then_back(tmp_path: Path, caplog: pytest.LogCaptureFixture)
 
 
 @pytest.mark.slow
-def test_rate_limited_requests_are_retried(tmp_path: Path) -> None:
-    limits = {"free": [60, 2], "pro": [60, 2], "enterprise": [60, 2]}
+def test_rate_limited_requests_are_retried(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="tracehouse.sdk")
+    limits = {"free": [300, 1], "pro": [300, 1], "enterprise": [300, 1]}
     server = start_server(
         tmp_path / "data", env={**SERVER_ENV, "TRACEHOUSE_RATE_LIMITS": json.dumps(limits)}
     )
     client = sdk.configure(host=server.url, api_key=SECRET_KEY, flush_interval=0.05)
     try:
         spans = []
-        for n in range(5):  # five traces: five requests against a burst of two
+        for n in range(5):  # five traces: five requests against a burst of one
             with sdk.span(f"rated-{n}") as span:
                 pass
             spans.append(span)
@@ -98,6 +101,7 @@ def test_rate_limited_requests_are_retried(tmp_path: Path) -> None:
                 break
             time.sleep(float(response.headers["retry-after"]))
         names = {t["id"]: t["name"] for t in response.json()["data"]}
+        assert warnings_about(caplog, "(HTTP 429)")
         assert {
             span.trace_id: f"rated-{n}" for n, span in enumerate(spans)
         }.items() <= names.items()
