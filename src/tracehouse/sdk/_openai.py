@@ -40,8 +40,8 @@ def wrap_openai(client: C, *, name: str = "ChatCompletion") -> C:
     original = completions.create
     if getattr(original, "__tracehouse__", False):
         return client
-    wrapper = _async_create(original, name) if inspect.iscoroutinefunction(original) else None
-    completions.create = wrapper or _sync_create(original, name)
+    is_async = inspect.iscoroutinefunction(inspect.unwrap(original))  # openai wraps `create`
+    completions.create = (_async_create if is_async else _sync_create)(original, name)
     completions.create.__tracehouse__ = True
     return client
 
