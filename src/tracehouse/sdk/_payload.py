@@ -1,6 +1,6 @@
 """Queued items to HTTP requests, on the delivery thread: captured values made JSON-safe (after
-the user's mask), observations grouped by trace into `POST /api/v1/traces` bodies, scores into
-one `POST /api/v1/scores`, feedback last (its trace must exist)."""
+the user's mask), observations grouped by trace into one `POST /api/v1/traces/batch`, scores
+into one `POST /api/v1/scores`, feedback last (its trace must exist)."""
 
 from __future__ import annotations
 
@@ -166,7 +166,7 @@ def build_requests(items: Iterable[Any], config: Config) -> list[Request]:
             scores.append(_fields(item[1], config))
         elif item[0] == "feedback":
             feedback.append((f"/api/v1/traces/{item[1]}/feedback", item[2]))
-    requests: list[Request] = [("/api/v1/traces", body) for body in traces.values()]
+    requests: list[Request] = [("/api/v1/traces/batch", list(traces.values()))] if traces else []
     if scores:
         requests.append(("/api/v1/scores", scores))
     return requests + feedback
