@@ -87,10 +87,10 @@ def test_rate_limited_requests_are_retried(
     server = start_server(
         tmp_path / "data", env={**SERVER_ENV, "TRACEHOUSE_RATE_LIMITS": json.dumps(limits)}
     )
-    client = sdk.configure(host=server.url, api_key=SECRET_KEY, flush_interval=0.05)
+    client = sdk.configure(host=server.url, api_key=SECRET_KEY, flush_interval=0.05, batch_size=1)
     try:
         spans = []
-        for n in range(5):  # five traces: five requests against a burst of one
+        for n in range(5):  # one trace per request: five requests against a burst of one
             with sdk.span(f"rated-{n}") as span:
                 pass
             spans.append(span)
