@@ -57,6 +57,10 @@ class Delivery:
         self._down = False
         self._thread: threading.Thread | None = None
         if start:
+            # Imported here, not on the thread: a module half-imported by another thread is
+            # visible in sys.modules, and libraries that peek there (openai does) would break.
+            import httpx  # noqa: F401
+
             self._thread = threading.Thread(target=self._run, name="tracehouse", daemon=True)
             self._thread.start()
             atexit.register(self.shutdown)
