@@ -17,7 +17,9 @@ if TYPE_CHECKING:
 
 current: ContextVar[Observation | None] = ContextVar("tracehouse_observation", default=None)
 
-_otel: Any = None  # (opentelemetry.context, opentelemetry.trace) once the app imported them
+# (opentelemetry.context, opentelemetry.trace, (unsampled, sampled) flags) once the app
+# imported opentelemetry.
+_otel: Any = None
 
 
 def _otel_modules() -> Any:
@@ -25,7 +27,7 @@ def _otel_modules() -> Any:
     if _otel is None and "opentelemetry.trace" in sys.modules:
         from opentelemetry import context, trace
 
-        _otel = (context, trace)
+        _otel = (context, trace, (trace.TraceFlags(0), trace.TraceFlags(1)))
     return _otel
 
 
@@ -38,12 +40,12 @@ def enter(observation: Observation) -> Entered:
     otel = _otel if _otel is not None else _otel_modules()
     if otel is None:
         return token, None
-    context, trace = otel
+    context, trace, flags = otel
     span_context = trace.SpanContext(
         observation.trace.id_int,
         observation.id_int,
         is_remote=False,
-        trace_flags=trace.TraceFlags(1 if observation.trace.sampled else 0),
+        trace_flags=flags[observation.trace.sampled],
     )
     span = trace.NonRecordingSpan(span_context)
     return token, context.attach(trace.set_span_in_context(span))
