@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -165,3 +167,25 @@ def test_env_configuration_and_flush_at_exit(live_server: LiveServer, tmp_path: 
         ).status_code
         == 404
     )  # it went to the named project, not the key's default one
+
+
+def _child(queue: Any) -> None:
+    with sdk.span("forked-child") as span:
+        pass
+    queue.put((span.trace_id, sdk.flush(timeout=30)))
+
+
+def test_a_forked_child_delivers_its_own_data(
+    client: sdk.Tracehouse, live_server: LiveServer
+) -> None:
+    with sdk.span("parent-before-fork"):
+        pass
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    child = context.Process(target=_child, args=(results,))
+    child.start()
+    trace_id, flushed = results.get(timeout=60)
+    child.join(timeout=60)
+    assert flushed is True
+    assert read_trace(live_server, trace_id)["name"] == "forked-child"
+    assert client.flush()

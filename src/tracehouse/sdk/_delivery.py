@@ -8,9 +8,11 @@ import atexit
 import gzip
 import json
 import logging
+import os
 import random
 import threading
 import time
+import weakref
 from collections import deque
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +26,12 @@ logger = logging.getLogger("tracehouse.sdk")
 _GZIP_FROM_BYTES = 1024
 _MAX_RETRY_AFTER = 300.0
 _OK, _RETRY, _DROP = "ok", "retry", "drop"
+
+
+def _call(method: weakref.WeakMethod[Any]) -> None:
+    bound = method()
+    if bound is not None:
+        bound()
 
 
 class _Flushed(threading.Event):
@@ -61,9 +69,23 @@ class Delivery:
             # visible in sys.modules, and libraries that peek there (openai does) would break.
             import httpx  # noqa: F401
 
-            self._thread = threading.Thread(target=self._run, name="tracehouse", daemon=True)
-            self._thread.start()
+            self._start_thread()
             atexit.register(self.shutdown)
+            after_fork = weakref.WeakMethod(self._after_fork)
+            os.register_at_fork(after_in_child=lambda: _call(after_fork))
+
+    def _start_thread(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="tracehouse", daemon=True)
+        self._thread.start()
+
+    def _after_fork(self) -> None:
+        """A forked child (gunicorn, multiprocessing) has no delivery thread: start its own,
+        with an empty queue (the parent sends what it had recorded)."""
+        if not self._stopping:
+            self._queue.clear()
+            self._wake = threading.Event()
+            self._interrupt = threading.Event()
+            self._start_thread()
 
     def put(self, item: Any) -> None:
         """Queue an item; when the queue is full the item is dropped (one warning)."""
