@@ -113,17 +113,29 @@ def test_rate_limited_requests_are_retried(
 
 
 def test_refused_data_is_dropped_without_blocking(
-    client: sdk.Tracehouse, live_server: LiveServer, caplog: pytest.LogCaptureFixture
+    live_server: LiveServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING, logger="tracehouse.sdk")
-    with sdk.span("scored") as span:
-        sdk.score("bad", 1, data_type="NOT-A-TYPE")
-    with sdk.span("big", input="x" * 50_000) as big:  # sent gzip-compressed
-        pass
-    assert client.flush()
-    assert warnings_about(caplog, "refused data (HTTP 422")
-    assert read_trace(live_server, span.trace_id)["name"] == "scored"
+    client = sdk.configure(host=live_server.url, api_key=SECRET_KEY, flush_interval=60)
+    try:  # everything below goes in one batch, sent by flush()
+        with sdk.span("scored") as scored:
+            sdk.score("bad", 1, data_type="NOT-A-TYPE")
+            sdk.score("good", 1)
+        with sdk.span("negative tokens", usage={"input_tokens": -5}) as refused:
+            sdk.update_current_observation(level="loud", colour="red")  # dropped here already
+        with sdk.span("big", input="x" * 50_000) as big:  # sent gzip-compressed
+            pass
+        assert client.flush()
+    finally:
+        client.shutdown()
+    assert len(warnings_about(caplog, "refused data (HTTP 422")) == 1
+    assert warnings_about(caplog, "fields ignored (unknown or invalid): ['colour', 'level']")
+    assert [s["name"] for s in read_trace(live_server, scored.trace_id)["scores"]] == ["good"]
     assert read_trace(live_server, big.trace_id)["input"] == "x" * 50_000
+    response = httpx.get(
+        f"{live_server.url}/api/v1/traces/{refused.trace_id}", headers=live_server.auth
+    )
+    assert response.status_code == 404
 
 
 def test_env_configuration_and_flush_at_exit(live_server: LiveServer, tmp_path: Path) -> None:

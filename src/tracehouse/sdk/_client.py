@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 from tracehouse.sdk._config import Mask, resolve
 from tracehouse.sdk._context import current, otel_parent
 from tracehouse.sdk._delivery import Delivery
-from tracehouse.sdk._observation import TRACE_FIELDS, Observation, TraceState, merge_fields
+from tracehouse.sdk._observation import (
+    TRACE_FIELDS,
+    Observation,
+    TraceState,
+    checked,
+    merge_fields,
+)
 
 if TYPE_CHECKING:
     import httpx
@@ -139,6 +145,7 @@ class Tracehouse:
         if as_type not in OBSERVATION_TYPES:
             self.log_once(f"unknown observation type {as_type!r}; recorded as a span")
             as_type = "span"
+        fields = checked(self, fields)
         fields["name"] = name
         return self.start_fast(as_type, fields, parent)
 

@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger("tracehouse.sdk")
 _GZIP_FROM_BYTES = 1024
 _MAX_RETRY_AFTER = 300.0
-_OK, _RETRY, _DROP = "ok", "retry", "drop"
 
 
 def _call(method: weakref.WeakMethod[Any]) -> None:
@@ -63,6 +62,7 @@ class Delivery:
         self._deadline: float | None = None
         self._full_warned = False
         self._down = False
+        self._refusals: set[int] = set()
         self._thread: threading.Thread | None = None
         if start:
             # Imported here, not on the thread: a module half-imported by another thread is
@@ -165,55 +165,63 @@ class Delivery:
 
     def _send_all(self, client: httpx.Client, requests: list[tuple[str, Any]]) -> None:
         for path, body in requests:
-            data = json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
-            headers = {"Content-Type": "application/json"}
-            if self.config.gzip and len(data) >= _GZIP_FROM_BYTES:
-                data = gzip.compress(data, compresslevel=5)
-                headers["Content-Encoding"] = "gzip"
-            if not self._send_with_retries(client, path, data, headers):
+            status = self._deliver(client, path, body)
+            if status is None:
                 return
+            if status == 422 and isinstance(body, list) and len(body) > 1:
+                # One bad item must not cost the whole batch: resend them one by one.
+                for item in body:
+                    if self._deliver(client, path, [item]) is None:
+                        return
 
-    def _send_with_retries(
-        self, client: httpx.Client, path: str, data: bytes, headers: dict[str, str]
-    ) -> bool:
-        """Send one request until it is accepted or refused; `False` when giving up at exit."""
+    def _deliver(self, client: httpx.Client, path: str, body: Any) -> int | None:
+        """Encode and send one request; its final status, or None when giving up at exit."""
+        data = json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+        headers = {"Content-Type": "application/json"}
+        if self.config.gzip and len(data) >= _GZIP_FROM_BYTES:
+            data = gzip.compress(data, compresslevel=5)
+            headers["Content-Encoding"] = "gzip"
         attempt = 0
         while True:
-            outcome, retry_after = self._send_once(client, path, data, headers)
-            if outcome != _RETRY:
-                return True
+            status, retry_after = self._send_once(client, path, data, headers)
+            if status is not None and status != 429 and status < 500:
+                return status
             backoff = min(self.config.max_retry_delay, 0.25 * 2 ** min(attempt, 16))
             delay = max(retry_after or 0.0, backoff * random.uniform(0.5, 1.0))
             if self._deadline is not None and time.monotonic() + delay >= self._deadline:
                 logger.warning("tracehouse: giving up on undelivered data at shutdown")
-                return False
+                return None
             attempt += 1
             self._interrupt.wait(delay)
 
     def _send_once(
         self, client: httpx.Client, path: str, data: bytes, headers: dict[str, str]
-    ) -> tuple[str, float | None]:
+    ) -> tuple[int | None, float | None]:
+        """One attempt: the status (None for a network error) and any `Retry-After`."""
         import httpx
 
         try:
             response = client.post(path, content=data, headers=headers)
         except httpx.HTTPError as exc:
             self._outage(f"{type(exc).__name__}: {exc}")
-            return _RETRY, None
+            return None, None
         status = response.status_code
         if status < 300:
             self._recovered()
-            return _OK, None
-        if status == 429 or status >= 500:
+        elif status == 429 or status >= 500:
             self._outage(f"HTTP {status}")
-            return _RETRY, _retry_after(response)
-        logger.warning(
-            "tracehouse: the server refused data (HTTP %d on %s): %s",
-            status,
-            path,
-            response.text[:500],
+            return status, _retry_after(response)
+        else:
+            self._refused(status, path, response.text[:500])
+        return status, None
+
+    def _refused(self, status: int, path: str, text: str) -> None:
+        """The first refusal with each status is a warning, repeats are debug messages."""
+        level = logging.DEBUG if status in self._refusals else logging.WARNING
+        self._refusals.add(status)
+        logger.log(
+            level, "tracehouse: the server refused data (HTTP %d on %s): %s", status, path, text
         )
-        return _DROP, None
 
     def _outage(self, reason: str) -> None:
         if not self._down:

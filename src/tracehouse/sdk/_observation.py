@@ -55,6 +55,23 @@ TRACE_FIELDS = frozenset(
 )
 
 
+LEVELS = frozenset({"DEBUG", "DEFAULT", "WARNING", "ERROR"})
+
+
+def checked(client: Tracehouse, fields: dict[str, Any]) -> dict[str, Any]:
+    """Drop (with one warning) fields the server would refuse, so they cannot cost a batch."""
+    bad = fields.keys() - OBSERVATION_FIELDS
+    level = fields.get("level")
+    if level is not None:
+        fields["level"] = level = str(level).upper()
+        if level not in LEVELS:
+            bad = bad | {"level"}
+    if bad:
+        client.log_once(f"observation fields ignored (unknown or invalid): {sorted(bad)}")
+        fields = {k: v for k, v in fields.items() if k not in bad}
+    return fields
+
+
 class TraceState:
     """What an observation knows of its trace: the id, the sampling decision, trace fields."""
 
@@ -148,11 +165,7 @@ class Observation:
         """Set fields (`input`, `output`, `metadata`, `level`, `status_message`, `model`,
         `model_parameters`, `usage`, `cost`, `completion_start_time`, …) before it ends."""
         if self.end_ns is None:
-            unknown = fields.keys() - OBSERVATION_FIELDS
-            if unknown:
-                self.client.log_once(f"unknown observation fields ignored: {sorted(unknown)}")
-                fields = {k: v for k, v in fields.items() if k not in unknown}
-            merge_fields(self.fields, fields)
+            merge_fields(self.fields, checked(self.client, fields))
         return self
 
     def end(self, **fields: Any) -> None:
