@@ -254,8 +254,8 @@ def test_sampling_and_disabled_clients_send_nothing(live_server: LiveServer) -> 
             assert client.flush()
         finally:
             client.shutdown()
-        response = sdk_get(live_server, f"/api/v1/traces/{span.trace_id}")
-        assert response == 404
+        assert sdk_get(live_server, f"/api/v1/traces/{span.trace_id}") == 404
+        assert live_server.get("/api/v1/scores", trace_id=span.trace_id)["data"] == []
 
 
 def sdk_get(server: LiveServer, path: str) -> int:

@@ -226,6 +226,8 @@ class Tracehouse:
                     "score() outside a trace needs trace_id, observation_id or session_id"
                 )
                 return
+            if not observation.trace.sampled:
+                return
             trace_id = observation.trace_id
         body = {
             "id": id or format(random.getrandbits(128), "032x"),
@@ -256,6 +258,8 @@ class Tracehouse:
         if trace_id is None:
             if observation is None:
                 self.log_once("feedback() outside a trace needs trace_id")
+                return
+            if not observation.trace.sampled:
                 return
             trace_id = observation.trace_id
         body = {"id": format(random.getrandbits(128), "032x"), "value": value}
