@@ -52,11 +52,15 @@ def enter(observation: Observation) -> Entered:
 
 
 def leave(entered: Entered) -> None:
-    """Undo `enter` (in the same context)."""
+    """Undo `enter`. Left in another context (a `with` block split across asyncio tasks), the
+    tokens do not apply there; that is ignored rather than raised into the app."""
     token, otel_token = entered
     if otel_token is not None:
         _otel[0].detach(otel_token)
-    current.reset(token)
+    try:  # noqa: SIM105 (hot path: try is free, contextlib.suppress is not)
+        current.reset(token)
+    except ValueError:
+        pass
 
 
 def otel_parent() -> tuple[int, int, bool] | None:
