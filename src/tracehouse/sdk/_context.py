@@ -41,14 +41,17 @@ def enter(observation: Observation) -> Entered:
     if otel is None:
         return token, None
     context, trace, flags = otel
-    span_context = trace.SpanContext(
-        observation.trace.id_int,
-        observation.id_int,
-        is_remote=False,
-        trace_flags=flags[observation.trace.sampled],
-    )
-    span = trace.NonRecordingSpan(span_context)
-    return token, context.attach(trace.set_span_in_context(span))
+    try:
+        span_context = trace.SpanContext(
+            observation.trace.id_int,
+            observation.id_int,
+            is_remote=False,
+            trace_flags=flags[observation.trace.sampled],
+        )
+        span = trace.NonRecordingSpan(span_context)
+        return token, context.attach(trace.set_span_in_context(span))
+    except Exception:  # an odd OpenTelemetry setup must not break the app
+        return token, None
 
 
 def leave(entered: Entered) -> None:

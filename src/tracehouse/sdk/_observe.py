@@ -33,10 +33,8 @@ class _Site:
         cin: bool | None,
         cout: bool | None,
     ) -> None:
-        params = inspect.signature(fn).parameters.values()
-        positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-        self.names = tuple(p.name for p in params if p.kind in positional)
-        self.name = name or fn.__name__
+        self.names = _positional_names(fn)
+        self.name = name or getattr(fn, "__name__", type(fn).__name__)
         self.as_type = as_type if as_type in OBSERVATION_TYPES else "span"
         self.capture_input = cin
         self.capture_output = cout
@@ -57,17 +55,33 @@ class _Site:
             return None
 
     def finish(self, observation: Observation, output: Any) -> None:
-        capture = self.capture_output
-        if capture is None:
-            capture = observation.client.config.capture
-        if capture and "output" not in observation.fields:
-            observation.fields["output"] = output
-        observation.end()
+        try:
+            capture = self.capture_output
+            if capture is None:
+                capture = observation.client.config.capture
+            if capture and "output" not in observation.fields:
+                observation.fields["output"] = output
+            observation.end()
+        except Exception:
+            logger.exception("tracehouse: could not end an observation (ignored)")
+
+
+def _positional_names(fn: Callable[..., Any]) -> tuple[str, ...]:
+    """Names for positional arguments in the captured input (none if there is no signature)."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return ()
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return tuple(p.name for p in params if p.kind in positional)
 
 
 def _failed(observation: Observation, error: BaseException) -> None:
-    observation.fail(error)
-    observation.end()
+    try:
+        observation.fail(error)
+        observation.end()
+    except Exception:
+        logger.exception("tracehouse: could not record an error (ignored)")
 
 
 def _sync(fn: Callable[..., Any], site: _Site) -> Callable[..., Any]:
