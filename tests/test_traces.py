@@ -233,3 +233,20 @@ async def test_error_level_marks_trace_failed(th: Harness) -> None:
     assert trace["status"] == "error"
     assert trace["error_count"] == 1
     assert trace["observations"][0]["level"] == "ERROR"
+
+
+async def test_a_batch_of_traces_is_written_in_one_request(th: Harness) -> None:
+    body = [
+        {"id": "batch-a", "name": "a", "observations": [{"id": "batch-a-1", "name": "step"}]},
+        {"id": "batch-b", "name": "b", "user_id": "alice"},
+    ]
+    response = await th.client.post("/api/v1/traces/batch", json=body, headers=th.auth)
+    assert response.status_code == 201, response.text
+    assert response.json() == {"ids": ["batch-a", "batch-b"]}
+    a = (await th.client.get("/api/v1/traces/batch-a", headers=th.auth)).json()
+    b = (await th.client.get("/api/v1/traces/batch-b", headers=th.auth)).json()
+    assert [o["id"] for o in a["observations"]] == ["batch-a-1"]
+    assert (a["name"], b["name"], b["user_id"]) == ("a", "b", "alice")
+    bad = await th.client.post("/api/v1/traces/batch", json=[{"tags": "x"}], headers=th.auth)
+    assert bad.status_code == 422
+    assert [d["field"] for d in bad.json()["error"]["details"]] == ["0.tags"]

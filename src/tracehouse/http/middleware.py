@@ -1,4 +1,5 @@
-"""ASGI middleware: request ids, the body-size limit, and rate-limit headers on every response."""
+"""ASGI middleware: request ids, the body-size limit, gzip/deflate request bodies on the native
+API, and rate-limit headers on every response."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from tracehouse.errors import PayloadTooLarge
+from tracehouse.errors import PayloadTooLarge, TracehouseError
 from tracehouse.http.responses import error_response
+from tracehouse.otlp.decode import decompress
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
+_INFLATED_PATHS = "/api/v1/"  # OTLP routes undo Content-Encoding themselves
 
 
 class RequestContext:
@@ -45,7 +48,25 @@ class RequestContext:
             )
             await response(scope, receive, send)
             return
-        await self.app(scope, self._capped(receive), self._with_headers(scope, send))
+        receive = self._capped(receive)
+        encoding = _header(scope, b"content-encoding")
+        if encoding is not None and scope.get("path", "").startswith(_INFLATED_PATHS):
+            try:
+                body = decompress(await _read(receive), encoding, self.max_body_bytes)
+            except TracehouseError as error:
+                response = error_response(
+                    error.status,
+                    error.code,
+                    error.message,
+                    error.details,
+                    request_id,
+                    headers={"X-Request-ID": request_id},
+                )
+                await response(scope, receive, send)
+                return
+            receive = _replay(body, receive)
+            scope = {**scope, "headers": _without(scope, {b"content-encoding", b"content-length"})}
+        await self.app(scope, receive, self._with_headers(scope, send))
 
     def _capped(self, receive: Receive) -> Receive:
         seen = 0
@@ -90,11 +111,44 @@ def _request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
-def _content_length(scope: Scope) -> int | None:
+async def _read(receive: Receive) -> bytes:
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        chunks.append(message.get("body", b""))
+        if message["type"] != "http.request" or not message.get("more_body"):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    """A `receive` that hands on `body` (already read), then waits like the real one."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+def _header(scope: Scope, wanted: bytes) -> str | None:
     for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
+        if name == wanted:
+            found: str = value.decode("latin-1")
+            return found
     return None
+
+
+def _without(scope: Scope, names: set[bytes]) -> list[tuple[bytes, bytes]]:
+    return [(name, value) for name, value in scope.get("headers", []) if name not in names]
+
+
+def _content_length(scope: Scope) -> int | None:
+    value = _header(scope, b"content-length")
+    try:
+        return None if value is None else int(value)
+    except ValueError:
+        return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Body, Query, Response
 
 from tracehouse.errors import (
     Forbidden,
@@ -48,6 +48,20 @@ async def create_trace(body: TraceIn, scope: ProjectScopeDep, rt: RuntimeDep) ->
     trace, observations = body.records()
     await ingest(rt, scope, Batch(traces=[trace], observations=observations))
     return {"id": trace.id, "observation_ids": [o.id for o in observations]}
+
+
+@router.post("/batch", status_code=201, responses=_WRITE, summary="Create or update traces")
+async def create_traces(
+    body: Annotated[list[TraceIn], Body(max_length=1000)], scope: ProjectScopeDep, rt: RuntimeDep
+) -> dict[str, Any]:
+    """Up to 1,000 traces (each as in `POST /traces`) committed together: what SDKs send."""
+    batch = Batch()
+    for item in body:
+        trace, observations = item.records()
+        batch.traces.append(trace)
+        batch.observations.extend(observations)
+    await ingest(rt, scope, batch)
+    return {"ids": [t.id for t in batch.traces]}
 
 
 @router.get("", responses=_READ, summary="List traces")

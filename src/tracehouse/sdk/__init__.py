@@ -1,0 +1,99 @@
+"""The Tracehouse Python SDK: trace LLM apps and agents into a Tracehouse server.
+
+    from tracehouse import sdk as tracehouse
+
+    @tracehouse.observe
+    def answer(question: str) -> str: ...
+
+Configuration comes from `TRACEHOUSE_HOST`, `TRACEHOUSE_API_KEY` and `TRACEHOUSE_PROJECT`, or
+`tracehouse.configure(...)`. See docs/sdk.md.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracehouse.sdk._client import Tracehouse, configure, get_client
+from tracehouse.sdk._context import current as _current
+from tracehouse.sdk._exceptions import ConfigurationError, TracehouseError
+from tracehouse.sdk._observation import Observation
+from tracehouse.sdk._observe import observe
+from tracehouse.sdk._openai import wrap_openai
+
+__all__ = [
+    "ConfigurationError",
+    "Observation",
+    "Tracehouse",
+    "TracehouseError",
+    "configure",
+    "current_observation",
+    "feedback",
+    "flush",
+    "generation",
+    "get_client",
+    "observe",
+    "score",
+    "shutdown",
+    "span",
+    "start_observation",
+    "tool",
+    "update_current_observation",
+    "update_current_trace",
+    "wrap_openai",
+]
+
+
+def current_observation() -> Observation | None:
+    """The observation the code runs in (its `.id`, `.trace_id`), or None."""
+    return _current.get()
+
+
+def start_observation(name: str, as_type: str = "span", **fields: Any) -> Observation:
+    """Start an observation with the default client (see `Tracehouse.start_observation`)."""
+    return get_client().start_observation(name, as_type, **fields)
+
+
+def span(name: str, **fields: Any) -> Observation:
+    """`with tracehouse.span("retrieve") as span: ...`, or call `span.end()` yourself."""
+    return get_client().span(name, **fields)
+
+
+def generation(name: str, **fields: Any) -> Observation:
+    """An LLM call: `model`, `model_parameters`, `input`; then `output`, `usage` at the end."""
+    return get_client().generation(name, **fields)
+
+
+def tool(name: str, **fields: Any) -> Observation:
+    """A tool call."""
+    return get_client().tool(name, **fields)
+
+
+def update_current_observation(**fields: Any) -> None:
+    """Update the current observation; fields as `Observation.update`."""
+    get_client().update_current_observation(**fields)
+
+
+def update_current_trace(**fields: Any) -> None:
+    """Set `user_id`, `session_id`, `tags`, `metadata`, `input`, `output`, `status`, … of the
+    current trace."""
+    get_client().update_current_trace(**fields)
+
+
+def score(name: str, value: float | str | bool, **fields: Any) -> None:
+    """Score the current trace, or the `trace_id` / `observation_id` / `session_id` given."""
+    get_client().score(name, value, **fields)
+
+
+def feedback(value: int, **fields: Any) -> None:
+    """A user's thumbs up (`1`) or down (`-1`) on the current trace (or `trace_id=`)."""
+    get_client().feedback(value, **fields)
+
+
+def flush(timeout: float | None = 10.0) -> bool:
+    """Send everything recorded so far; `False` if the server did not take it in time."""
+    return get_client().flush(timeout)
+
+
+def shutdown(timeout: float | None = 5.0) -> bool:
+    """Flush and stop the default client's delivery thread (done at exit for you)."""
+    return get_client().shutdown(timeout)

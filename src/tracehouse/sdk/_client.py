@@ -1,0 +1,311 @@
+"""`Tracehouse`, the client: settings, the delivery thread, and the calls that create
+observations, update the current trace, and send scores and feedback. Plus the default client
+that the module-level functions use."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import random
+import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+
+from tracehouse.sdk._config import Mask, resolve
+from tracehouse.sdk._context import current, otel_parent
+from tracehouse.sdk._delivery import Delivery
+from tracehouse.sdk._observation import (
+    TRACE_FIELDS,
+    Observation,
+    TraceState,
+    checked,
+    merge_fields,
+)
+
+if TYPE_CHECKING:
+    import httpx
+
+logger = logging.getLogger("tracehouse.sdk")
+P = ParamSpec("P")
+R = TypeVar("R")
+
+OBSERVATION_TYPES = frozenset(
+    {
+        "span",
+        "generation",
+        "event",
+        "agent",
+        "tool",
+        "chain",
+        "retriever",
+        "embedding",
+        "reranker",
+        "guardrail",
+        "evaluator",
+    }
+)
+
+
+def _never_raises(default: Any = None) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Tracing must not break the app: a bug or bad argument here is logged, not raised."""
+
+    def decorate(method: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(method)
+        def safe(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return method(*args, **kwargs)
+            except Exception:
+                logger.exception("tracehouse: %s failed (ignored)", method.__name__)
+                return default  # type: ignore[no-any-return]
+
+        return safe
+
+    return decorate
+
+
+class Tracehouse:
+    """A connection to one Tracehouse server and project.
+
+    Every argument falls back to an environment variable, then a default:
+
+    - `host` (`TRACEHOUSE_HOST`, default `http://127.0.0.1:8000`), `api_key`
+      (`TRACEHOUSE_API_KEY`), `project` (`TRACEHOUSE_PROJECT`: sent as `X-Project-Name`, for
+      organization keys).
+    - `enabled` (`TRACEHOUSE_ENABLED`): `False` records nothing and sends nothing. Without an
+      API key the client is disabled too (with one warning).
+    - `sample_rate` (`TRACEHOUSE_SAMPLE_RATE`, 0 to 1): the share of traces kept, decided per trace.
+    - `capture`: record arguments and return values of `@observe`d functions; `mask` is called
+      with every input, output and metadata value before it is sent (return a redacted copy).
+    - `environment`, `release` (`TRACEHOUSE_ENVIRONMENT`, `TRACEHOUSE_RELEASE`): trace fields.
+    - Delivery: `batch_size` items per send, `flush_interval` seconds between sends,
+      `max_queue` items buffered (beyond that new items are dropped, with one warning),
+      `timeout` per request, `max_retry_delay` cap of the exponential backoff, `gzip` bodies,
+      `transport` (an `httpx.BaseTransport`) to replace the network.
+    """
+
+    def __init__(
+        self,
+        host: str | None = None,
+        api_key: str | None = None,
+        *,
+        project: str | None = None,
+        enabled: bool | None = None,
+        sample_rate: float | None = None,
+        capture: bool = True,
+        mask: Mask | None = None,
+        environment: str | None = None,
+        release: str | None = None,
+        batch_size: int = 100,
+        flush_interval: float = 1.0,
+        max_queue: int = 10_000,
+        timeout: float = 10.0,
+        max_retry_delay: float = 10.0,
+        gzip: bool = True,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.config = resolve(
+            host,
+            api_key,
+            project,
+            enabled,
+            sample_rate,
+            capture=capture,
+            mask=mask,
+            environment=environment,
+            release=release,
+            batch_size=batch_size,
+            flush_interval=flush_interval,
+            max_queue=max_queue,
+            timeout=timeout,
+            max_retry_delay=max_retry_delay,
+            gzip=gzip,
+        )
+        self.enabled = self.config.enabled
+        if self.enabled and not self.config.api_key:
+            logger.warning("tracehouse: no API key (TRACEHOUSE_API_KEY); tracing is disabled")
+            self.enabled = False
+        self._logged: set[str] = set()
+        self.delivery = Delivery(self.config, transport, start=self.enabled)
+
+    def log_once(self, message: str) -> None:
+        if message not in self._logged:
+            self._logged.add(message)
+            logger.warning("tracehouse: %s", message)
+
+    def _sampled(self) -> bool:
+        rate = self.config.sample_rate
+        return self.enabled and (rate >= 1.0 or random.random() < rate)
+
+    def start_observation(
+        self, name: str, as_type: str = "span", *, parent: Observation | None = None, **fields: Any
+    ) -> Observation:
+        """Start an observation under `parent` (default: the current one). Use it in a `with`
+        block, or call `.end()`. `as_type`: span, generation, tool, agent, chain, retriever,
+        embedding, reranker, guardrail, evaluator or event."""
+        if as_type not in OBSERVATION_TYPES:
+            self.log_once(f"unknown observation type {as_type!r}; recorded as a span")
+            as_type = "span"
+        fields = checked(self, fields)
+        fields["name"] = name
+        return self.start_fast(as_type, fields, parent)
+
+    def start_fast(
+        self, as_type: str, fields: dict[str, Any], parent: Observation | None = None
+    ) -> Observation:
+        """`start_observation` without argument checks (for `@observe` and integrations)."""
+        parent = parent if parent is not None else current.get()
+        if parent is not None:
+            return Observation(
+                self, parent.trace, random.getrandbits(64), parent.id_int, as_type, fields, False
+            )
+        in_otel = otel_parent()
+        if in_otel is None:
+            trace = TraceState(random.getrandbits(128), self._sampled())
+            return Observation(self, trace, random.getrandbits(64), None, as_type, fields, True)
+        trace = TraceState(in_otel[0], self._sampled())
+        return Observation(self, trace, random.getrandbits(64), in_otel[1], as_type, fields, True)
+
+    def span(self, name: str, **fields: Any) -> Observation:
+        """Start a span: `with client.span("retrieve") as span: ...`."""
+        return self.start_observation(name, "span", **fields)
+
+    def generation(self, name: str, **fields: Any) -> Observation:
+        """Start an LLM call: `model`, `model_parameters`, `input`, then `output`, `usage`."""
+        return self.start_observation(name, "generation", **fields)
+
+    def tool(self, name: str, **fields: Any) -> Observation:
+        """Start a tool call."""
+        return self.start_observation(name, "tool", **fields)
+
+    @_never_raises()
+    def update_current_observation(self, **fields: Any) -> None:
+        """Update the current observation (no-op outside one); fields as `Observation.update`."""
+        observation = current.get()
+        if observation is not None:
+            observation.update(**fields)
+
+    @_never_raises()
+    def update_current_trace(self, **fields: Any) -> None:
+        """Set fields of the current trace: `name`, `user_id`, `session_id`, `tags`, `metadata`,
+        `input`, `output`, `status` (ok/warning/error), `status_message`, `environment`,
+        `release`, `version`, `public`. No-op outside an observation."""
+        observation = current.get()
+        if observation is None:
+            return
+        unknown = fields.keys() - TRACE_FIELDS
+        if unknown:
+            self.log_once(f"unknown trace fields ignored: {sorted(unknown)}")
+            fields = {k: v for k, v in fields.items() if k not in unknown}
+        trace = observation.trace
+        if not trace.root_sent:
+            merge_fields(trace.fields, fields)
+        elif trace.sampled:
+            self.delivery.put(("trace", trace, fields))
+
+    @_never_raises()
+    def score(
+        self,
+        name: str,
+        value: float | str | bool,
+        *,
+        trace_id: str | None = None,
+        observation_id: str | None = None,
+        session_id: str | None = None,
+        comment: str | None = None,
+        data_type: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        id: str | None = None,
+    ) -> None:
+        """Score a trace (default: the current one), an observation or a session."""
+        if not self.enabled:
+            return
+        if not (trace_id or observation_id or session_id):
+            observation = current.get()
+            if observation is None:
+                self.log_once(
+                    "score() outside a trace needs trace_id, observation_id or session_id"
+                )
+                return
+            if not observation.trace.sampled:
+                return
+            trace_id = observation.trace_id
+        body = {
+            "id": id or format(random.getrandbits(128), "032x"),
+            "name": name,
+            "value": value,
+            "trace_id": trace_id,
+            "observation_id": observation_id,
+            "session_id": session_id,
+            "comment": comment,
+            "data_type": data_type,
+            "metadata": metadata,
+        }
+        self.delivery.put(("score", {k: v for k, v in body.items() if v is not None}))
+
+    @_never_raises()
+    def feedback(
+        self,
+        value: int,
+        *,
+        trace_id: str | None = None,
+        comment: str | None = None,
+        user_id: str | None = None,
+    ) -> None:
+        """A user's thumbs up (`1`) or down (`-1`) on a trace (default: the current one)."""
+        if not self.enabled:
+            return
+        observation = current.get()
+        if trace_id is None:
+            if observation is None:
+                self.log_once("feedback() outside a trace needs trace_id")
+                return
+            if not observation.trace.sampled:
+                return
+            trace_id = observation.trace_id
+        body = {"id": format(random.getrandbits(128), "032x"), "value": value}
+        body.update({k: v for k, v in (("comment", comment), ("user_id", user_id)) if v})
+        item = ("feedback", trace_id, body)
+        trace = observation.trace if observation is not None else None
+        if trace is not None and trace.id == trace_id and not trace.root_sent:
+            trace.after_root.append(item)  # the server needs the trace first
+        else:
+            self.delivery.put(item)
+
+    def flush(self, timeout: float | None = 10.0) -> bool:
+        """Send everything recorded so far; `True` once the server has it, `False` on timeout."""
+        return self.delivery.flush(timeout)
+
+    def shutdown(self, timeout: float | None = 5.0) -> bool:
+        """Flush, then stop the delivery thread (done at exit for you)."""
+        return self.delivery.shutdown(timeout)
+
+
+_default: Tracehouse | None = None
+_default_lock = threading.Lock()
+
+
+def get_client() -> Tracehouse:
+    """The default client (built from the environment on first use unless `configure`d)."""
+    client = _default
+    if client is None:
+        with _default_lock:
+            client = _default if _default is not None else _set_default(Tracehouse())
+    return client
+
+
+def _set_default(client: Tracehouse) -> Tracehouse:
+    global _default
+    _default = client
+    return client
+
+
+def configure(**settings: Any) -> Tracehouse:
+    """Replace the default client (the old one is flushed and shut down); arguments as
+    `Tracehouse`."""
+    client = Tracehouse(**settings)
+    with _default_lock:
+        old = _default
+        _set_default(client)
+    if old is not None:
+        old.shutdown()
+    return client

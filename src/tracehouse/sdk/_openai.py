@@ -1,0 +1,260 @@
+"""`wrap_openai`: record every `chat.completions.create` of an OpenAI client (sync or async,
+streaming or not) as a generation: model, parameters, messages, output, usage, time to first
+token, errors. The client is otherwise untouched and `openai` is never imported here."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import time
+from typing import Any, TypeVar
+
+from tracehouse.sdk import _client
+from tracehouse.sdk._observation import Observation
+
+logger = logging.getLogger("tracehouse.sdk")
+C = TypeVar("C")
+_PARAMETERS = (
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "max_completion_tokens",
+    "frequency_penalty",
+    "presence_penalty",
+    "seed",
+    "n",
+    "stop",
+    "response_format",
+    "tool_choice",
+    "reasoning_effort",
+    "stream",
+)
+
+
+def wrap_openai(client: C, *, name: str = "ChatCompletion") -> C:
+    """Trace `client.chat.completions.create` (an `openai.OpenAI` or `AsyncOpenAI`); returns
+    the same client. Streams are recorded when consumed; ask for
+    `stream_options={"include_usage": True}` to get their token usage."""
+    completions: Any = client.chat.completions  # type: ignore[attr-defined]
+    original = completions.create
+    if getattr(original, "__tracehouse__", False):
+        return client
+    is_async = inspect.iscoroutinefunction(inspect.unwrap(original))  # openai wraps `create`
+    completions.create = (_async_create if is_async else _sync_create)(original, name)
+    completions.create.__tracehouse__ = True
+    return client
+
+
+def _start(name: str, kwargs: dict[str, Any]) -> Observation | None:
+    try:
+        client = _client.get_client()
+        if not client.enabled:
+            return None
+        messages = kwargs.get("messages")
+        tools = kwargs.get("tools")
+        fields: dict[str, Any] = {
+            "name": name,
+            "model": kwargs.get("model"),
+            "provider": "openai",
+            "model_parameters": {k: kwargs[k] for k in _PARAMETERS if k in kwargs},
+            "input": {"messages": messages, "tools": tools} if tools else messages,
+        }
+        return client.start_fast("generation", fields)
+    except Exception:
+        logger.exception("tracehouse: could not start an OpenAI generation (ignored)")
+        return None
+
+
+def _usage(usage: Any) -> dict[str, Any] | None:
+    """OpenAI's usage object to Tracehouse's token counts."""
+    if usage is None:
+        return None
+    out = {
+        "input_tokens": getattr(usage, "prompt_tokens", None),
+        "output_tokens": getattr(usage, "completion_tokens", None),
+        "total_tokens": getattr(usage, "total_tokens", None),
+    }
+    cached = getattr(getattr(usage, "prompt_tokens_details", None), "cached_tokens", None)
+    reasoning = getattr(getattr(usage, "completion_tokens_details", None), "reasoning_tokens", None)
+    if cached:
+        out["cache_read_tokens"] = cached
+    if reasoning:
+        out["reasoning_tokens"] = reasoning
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def _finish(observation: Observation, response: Any) -> None:
+    try:
+        choices = getattr(response, "choices", None) or []
+        output = choices[0].message if len(choices) == 1 else [c.message for c in choices]
+        observation.end(
+            output=output, usage=_usage(getattr(response, "usage", None)), model=response.model
+        )
+    except Exception:
+        logger.exception("tracehouse: could not read an OpenAI response (ignored)")
+        observation.end()
+
+
+def _failed(observation: Observation, error: BaseException) -> None:
+    observation.fail(error)
+    observation.end()
+
+
+def _sync_create(original: Any, name: str) -> Any:
+    @functools.wraps(original)
+    def create(*args: Any, **kwargs: Any) -> Any:
+        observation = _start(name, kwargs)
+        if observation is None:
+            return original(*args, **kwargs)
+        try:
+            response = original(*args, **kwargs)
+        except BaseException as error:
+            _failed(observation, error)
+            raise
+        if kwargs.get("stream"):
+            return _Stream(response, observation)
+        _finish(observation, response)
+        return response
+
+    return create
+
+
+def _async_create(original: Any, name: str) -> Any:
+    @functools.wraps(original)
+    async def create(*args: Any, **kwargs: Any) -> Any:
+        observation = _start(name, kwargs)
+        if observation is None:
+            return await original(*args, **kwargs)
+        try:
+            response = await original(*args, **kwargs)
+        except BaseException as error:
+            _failed(observation, error)
+            raise
+        if kwargs.get("stream"):
+            return _AsyncStream(response, observation)
+        _finish(observation, response)
+        return response
+
+    return create
+
+
+class _Chunks:
+    """What a stream produced so far: text, tool calls, usage, the first token's time."""
+
+    def __init__(self, observation: Observation) -> None:
+        self.observation = observation
+        self.text: list[str] = []
+        self.tool_calls: dict[int, dict[str, Any]] = {}
+        self.first_token_ns: int | None = None
+        self.usage: Any = None
+        self.model: str | None = None
+
+    def see(self, chunk: Any) -> None:
+        try:
+            self.model = getattr(chunk, "model", None) or self.model
+            self.usage = getattr(chunk, "usage", None) or self.usage
+            for choice in getattr(chunk, "choices", None) or []:
+                self._delta(choice.delta)
+        except Exception:
+            logger.exception("tracehouse: could not read a stream chunk (ignored)")
+
+    def _delta(self, delta: Any) -> None:
+        if delta is None:
+            return
+        if (delta.content or delta.tool_calls) and self.first_token_ns is None:
+            self.first_token_ns = time.time_ns()
+        if delta.content:
+            self.text.append(delta.content)
+        for call in delta.tool_calls or []:
+            slot = self.tool_calls.setdefault(call.index, {"id": None, "name": "", "arguments": ""})
+            slot["id"] = call.id or slot["id"]
+            if call.function is not None:
+                slot["name"] += call.function.name or ""
+                slot["arguments"] += call.function.arguments or ""
+
+    def done(self) -> None:
+        output: dict[str, Any] = {"role": "assistant", "content": "".join(self.text) or None}
+        if self.tool_calls:
+            output["tool_calls"] = [self.tool_calls[i] for i in sorted(self.tool_calls)]
+        self.observation.end(
+            output=output,
+            usage=_usage(self.usage),
+            model=self.model,
+            completion_start_time=self.first_token_ns,
+        )
+
+    def failed(self, error: BaseException) -> None:
+        _failed(self.observation, error)
+
+
+class _Stream:
+    """A sync `openai.Stream` that records the generation when consumed or closed."""
+
+    def __init__(self, stream: Any, observation: Observation) -> None:
+        self._stream = stream
+        self._chunks = _Chunks(observation)
+
+    def __iter__(self) -> _Stream:
+        return self
+
+    def __next__(self) -> Any:
+        try:
+            chunk = next(self._stream)
+        except StopIteration:
+            self._chunks.done()
+            raise
+        except BaseException as error:
+            self._chunks.failed(error)
+            raise
+        self._chunks.see(chunk)
+        return chunk
+
+    def __enter__(self) -> _Stream:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stream.close()
+        self._chunks.done()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+class _AsyncStream:
+    """An `openai.AsyncStream` that records the generation when consumed or closed."""
+
+    def __init__(self, stream: Any, observation: Observation) -> None:
+        self._stream = stream
+        self._chunks = _Chunks(observation)
+
+    def __aiter__(self) -> _AsyncStream:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            chunk = await self._stream.__anext__()
+        except StopAsyncIteration:
+            self._chunks.done()
+            raise
+        except BaseException as error:
+            self._chunks.failed(error)
+            raise
+        self._chunks.see(chunk)
+        return chunk
+
+    async def __aenter__(self) -> _AsyncStream:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        await self._stream.close()
+        self._chunks.done()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
