@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Requests per minute and burst size for each plan tier (seed 001).
@@ -70,6 +70,15 @@ class Settings(BaseSettings):
     init_public_key: str | None = Field(None, description="First start: the live public key.")
     init_secret_key: str | None = Field(None, description="First start: the live secret key.")
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Server secret that encryption keys (stored provider API keys) derive from; "
+        "when unset, one is generated on first use and kept in the data directory (SQLite) or "
+        "the server_settings table (PostgreSQL).",
+    )
+    evaluation_interval_seconds: float = Field(
+        5.0, description="How often queued evaluation runs and monitors are served; 0 disables."
+    )
 
     @field_validator("default_plan")
     @classmethod

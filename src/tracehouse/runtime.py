@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from fastapi import Request
@@ -20,6 +21,8 @@ class Runtime:
     limiter: Limiter
     #: key rowid -> when its `last_used_at` was last written (epoch µs), to write it rarely.
     key_touches: dict[int, int] = field(default_factory=dict)
+    #: Set when an evaluation run is queued, so the worker starts it without waiting.
+    evaluation_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def runtime(request: Request) -> Runtime:
