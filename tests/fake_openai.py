@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +20,30 @@ PROMPT_TOKENS = 21
 COMPLETION_TOKENS = 7
 CACHED_TOKENS = 5
 ANSWER = "Paris is the capital of France."
+
+
+class Script:
+    """Scripted behaviour for the next requests (LLM-judge tests): each step is one request's
+    answer: `("reply", text)`, `("status", code)` or `("delay", seconds)` (then the default
+    answer). Every request body is kept in `requests`."""
+
+    def __init__(self) -> None:
+        self.steps: deque[tuple[str, Any]] = deque()
+        self.requests: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+
+    def reset(self, *steps: tuple[str, Any]) -> None:
+        with self.lock:
+            self.steps = deque(steps)
+            self.requests = []
+
+    def next(self, request: dict[str, Any]) -> tuple[str, Any] | None:
+        with self.lock:
+            self.requests.append(request)
+            return self.steps.popleft() if self.steps else None
+
+
+SCRIPT = Script()
 
 
 def _reply(request: dict[str, Any]) -> dict[str, Any]:
@@ -54,7 +80,15 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.path.endswith("/chat/completions"):
             self._json(404, {"error": {"message": f"no route {self.path}"}})
             return
+        step = SCRIPT.next(request)
+        if step is not None and step[0] == "status":
+            self._json(step[1], {"error": {"message": f"scripted {step[1]}"}})
+            return
+        if step is not None and step[0] == "delay":
+            time.sleep(step[1])
         message = _reply(request)
+        if step is not None and step[0] == "reply":
+            message = {"role": "assistant", "content": step[1]}
         finish = "tool_calls" if message.get("tool_calls") else "stop"
         model = request.get("model", "gpt-4o-mini")
         if request.get("stream"):

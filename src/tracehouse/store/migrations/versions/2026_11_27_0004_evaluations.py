@@ -76,7 +76,7 @@ def upgrade() -> None:
         sa.Column("summary", sa.Text(), nullable=True),
         sa.Column("attempts", sa.Integer(), server_default="0", nullable=False),
         sa.Column("claimed_by", sa.String(length=100), nullable=True),
-        sa.Column("is_test", sa.Boolean(), server_default=sa.text("0"), nullable=False),
+        sa.Column("is_test", sa.Boolean(), server_default=sa.false(), nullable=False),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
         sa.Column("started_at", sa.BigInteger(), nullable=True),
         sa.Column("finished_at", sa.BigInteger(), nullable=True),
