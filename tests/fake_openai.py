@@ -1,4 +1,5 @@
-"""A local OpenAI-compatible server for tests: chat completions, streaming and tool calls.
+"""A local OpenAI-compatible server for tests: chat completions, streaming and tool calls; also
+Azure OpenAI's deployment paths and Anthropic's `/v1/messages` (non-streaming).
 
 The answer is scripted from the request: when tools are offered and no tool result is in the
 messages yet, the model "calls" the first tool; otherwise it answers with text. Usage is always
@@ -30,16 +31,22 @@ class Script:
     def __init__(self) -> None:
         self.steps: deque[tuple[str, Any]] = deque()
         self.requests: list[dict[str, Any]] = []
+        #: (path, headers) of each request, in order.
+        self.calls: list[tuple[str, dict[str, str]]] = []
         self.lock = threading.Lock()
 
     def reset(self, *steps: tuple[str, Any]) -> None:
         with self.lock:
             self.steps = deque(steps)
             self.requests = []
+            self.calls = []
 
-    def next(self, request: dict[str, Any]) -> tuple[str, Any] | None:
+    def next(
+        self, request: dict[str, Any], path: str = "", headers: dict[str, str] | None = None
+    ) -> tuple[str, Any] | None:
         with self.lock:
             self.requests.append(request)
+            self.calls.append((path, dict(headers or {})))
             return self.steps.popleft() if self.steps else None
 
 
@@ -77,15 +84,19 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         request = json.loads(self.rfile.read(length) or b"{}")
-        if not self.path.endswith("/chat/completions"):
+        route = self.path.split("?")[0]
+        if not route.endswith(("/chat/completions", "/v1/messages")):
             self._json(404, {"error": {"message": f"no route {self.path}"}})
             return
-        step = SCRIPT.next(request)
+        step = SCRIPT.next(request, self.path, {k.lower(): v for k, v in self.headers.items()})
         if step is not None and step[0] == "status":
             self._json(step[1], {"error": {"message": f"scripted {step[1]}"}})
             return
         if step is not None and step[0] == "delay":
             time.sleep(step[1])
+        if route.endswith("/v1/messages"):
+            self._anthropic(request, step[1] if step and step[0] == "reply" else ANSWER)
+            return
         message = _reply(request)
         if step is not None and step[0] == "reply":
             message = {"role": "assistant", "content": step[1]}
@@ -110,6 +121,18 @@ class _Handler(BaseHTTPRequestHandler):
                 "usage": _usage(),
             },
         )
+
+    def _anthropic(self, request: dict[str, Any], text: str) -> None:
+        body = {
+            "id": "msg_test",
+            "type": "message",
+            "role": "assistant",
+            "model": request.get("model", "claude-3-5-haiku-latest"),
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn",
+            "usage": {"input_tokens": PROMPT_TOKENS, "output_tokens": COMPLETION_TOKENS},
+        }
+        self._json(200, body)
 
     def _json(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
