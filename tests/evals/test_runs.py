@@ -9,6 +9,9 @@ import pytest
 from tests.conftest import Harness
 from tests.evals.conftest import trace, wait_run
 
+from tracehouse.clock import now_us
+from tracehouse.evaluations import runs, store
+
 pytestmark = pytest.mark.anyio
 
 
@@ -221,3 +224,21 @@ async def test_per_endpoint_rate_limit(ev: Harness) -> None:
     assert int(response.headers["Retry-After"]) >= 1
     other = await ev.client.get("/api/v1/evaluations/runs", headers=ev.auth)
     assert other.status_code == 200
+
+
+async def test_abandoned_runs_are_claimed_again(ev: Harness) -> None:
+    """A run left `running` by a process that died is taken over once it is stale."""
+    await rule(ev, "json", rule="json_valid")
+    await trace(ev, "ab", output="{}")
+    rt = ev.app.state.runtime
+    with rt.db.reader.connect() as conn:
+        main = conn.exec_driver_sql("SELECT project_rowid FROM projects WHERE name = 'main'")
+        scope = runs.scope_of(rt, {"project_rowid": main.scalar_one(), "is_test": False})
+    row = runs.create_run(rt, scope, "trace", ["ab"], ["json"], status="running")
+    with rt.db.writer.begin() as conn:
+        assert store.claim_next(conn, "other", now_us()) is None  # still fresh: left alone
+        stale = now_us() + store.STALE_US + 1
+        claimed = store.claim_next(conn, "other", stale)
+    assert claimed["id"] == row["id"] and claimed["attempts"] == 2
+    await runs.process(rt, claimed)
+    assert (await wait_run(ev, row["id"]))["status"] == "succeeded"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
 
 from tracehouse.store.tables import evaluation_results, evaluation_runs, evaluations
 
@@ -22,14 +22,27 @@ def find_run(conn: Connection, run_id: str, project_rowid: int | None = None) ->
     return conn.execute(query).mappings().first()
 
 
+#: A run still `running` this long after its claim lost its process; it is claimed again.
+STALE_US = 15 * 60 * 1_000_000
+MAX_ATTEMPTS = 3
+
+
 def claim_next(conn: Connection, worker: str, now: int) -> Any:
-    """Mark the oldest queued run as running for `worker` and return it (None when none).
+    """Mark the oldest queued (or abandoned) run as running for `worker` and return it.
 
     PostgreSQL: `FOR UPDATE SKIP LOCKED` so concurrent processes claim different runs;
     SQLite has one writer, so the plain UPDATE is already exclusive."""
+    claimable = or_(
+        _R.status == "queued",
+        and_(
+            _R.status == "running",
+            _R.started_at < now - STALE_US,
+            _R.attempts < MAX_ATTEMPTS,
+        ),
+    )
     oldest = (
         select(_R.run_rowid)
-        .where(_R.status == "queued")
+        .where(claimable)
         .order_by(_R.created_at, _R.run_rowid)
         .limit(1)
         .with_for_update(skip_locked=True)
@@ -37,7 +50,7 @@ def claim_next(conn: Connection, worker: str, now: int) -> Any:
     )
     claimed = conn.execute(
         update(evaluation_runs)
-        .where(_R.run_rowid == oldest, _R.status == "queued")
+        .where(_R.run_rowid == oldest, claimable)
         .values(status="running", claimed_by=worker, started_at=now, attempts=_R.attempts + 1)
         .returning(*evaluation_runs.c)
     )
