@@ -1,9 +1,10 @@
 """A local OpenAI-compatible server for tests: chat completions, streaming and tool calls; also
 Azure OpenAI's deployment paths and Anthropic's `/v1/messages` (non-streaming).
 
-The answer is scripted from the request: when tools are offered and no tool result is in the
-messages yet, the model "calls" the first tool; otherwise it answers with text. Usage is always
-reported (in the last chunk when streaming, if `stream_options.include_usage`).
+The answer is scripted from the request: an LLM judge (Tracehouse's judge instructions in the
+system message) gets a JSON verdict of the type asked for; when tools are offered and no tool
+result is in the messages yet, the model "calls" the first tool; otherwise it answers with text.
+Usage is always reported (in the last chunk when streaming, if `stream_options.include_usage`).
 """
 
 from __future__ import annotations
@@ -53,7 +54,24 @@ class Script:
 SCRIPT = Script()
 
 
+def _verdict(system: str) -> str:
+    """A judge's default answer, of the type the instructions ask for."""
+    if "true or false" in system:
+        score: Any = False
+    elif "one of " in system:
+        score = json.loads(system.split("one of ", 1)[1].split(",")[0].split("}")[0].strip())
+    else:
+        score = 1
+    return json.dumps({"reasoning": "The answer is supported and on topic.", "score": score})
+
+
 def _reply(request: dict[str, Any]) -> dict[str, Any]:
+    messages = request.get("messages", [])
+    system = request.get("system") or next(
+        (m.get("content") or "" for m in messages if m.get("role") == "system"), ""
+    )
+    if str(system).startswith("You are an impartial evaluator"):
+        return {"role": "assistant", "content": _verdict(str(system))}
     tools = request.get("tools") or []
     answered = any(m.get("role") == "tool" for m in request.get("messages", []))
     if tools and not answered:
@@ -95,7 +113,8 @@ class _Handler(BaseHTTPRequestHandler):
         if step is not None and step[0] == "delay":
             time.sleep(step[1])
         if route.endswith("/v1/messages"):
-            self._anthropic(request, step[1] if step and step[0] == "reply" else ANSWER)
+            default = _reply(request)["content"] or ANSWER
+            self._anthropic(request, step[1] if step and step[0] == "reply" else default)
             return
         message = _reply(request)
         if step is not None and step[0] == "reply":
