@@ -128,6 +128,7 @@ async def test_errors_show_in_the_run(
     script.reset(("status", 400))
     refused = await execute(ev, "correct", traceId="t4")
     assert "refused" in refused["error"] and len(script.requests) == 1  # 400 is not retried
+    assert "sk-fake-judge-key" not in str(refused)
     script.reset(("reply", "I think it is fine."))
     unreadable = await execute(ev, "correct", traceId="t4")
     assert unreadable["status"] == "failed" and "unreadable verdict" in unreadable["error"]

@@ -138,7 +138,9 @@ async def chat(
                     attempt,
                 )
                 return completion
-            last = f"HTTP {status}: {response.text[:300]}"
+            # some providers echo what they were sent; never let the key into a message
+            body_text = response.text[:300].replace(provider.api_key, "…")
+            last = f"HTTP {status}: {body_text}"
             if status not in _RETRY_STATUSES:
                 raise ProviderError(f"provider refused the call ({last})", attempt, status)
     raise ProviderError(f"provider failed after {attempt} attempts ({last})", attempt, status)
