@@ -108,7 +108,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         step = SCRIPT.next(request, self.path, {k.lower(): v for k, v in self.headers.items()})
         if step is not None and step[0] == "status":
-            self._json(step[1], {"error": {"message": f"scripted {step[1]}"}})
+            sent = self.headers.get("authorization") or self.headers.get("x-api-key") or ""
+            # like real providers' "Incorrect API key provided: …", the error echoes the key
+            message = f"scripted {step[1]}; key sent: {sent.removeprefix('Bearer ')}"
+            self._json(step[1], {"error": {"message": message}})
             return
         if step is not None and step[0] == "delay":
             time.sleep(step[1])
