@@ -1,14 +1,18 @@
-"""A local OpenAI-compatible server for tests: chat completions, streaming and tool calls.
+"""A local OpenAI-compatible server for tests: chat completions, streaming and tool calls; also
+Azure OpenAI's deployment paths and Anthropic's `/v1/messages` (non-streaming).
 
-The answer is scripted from the request: when tools are offered and no tool result is in the
-messages yet, the model "calls" the first tool; otherwise it answers with text. Usage is always
-reported (in the last chunk when streaming, if `stream_options.include_usage`).
+The answer is scripted from the request: an LLM judge (Tracehouse's judge instructions in the
+system message) gets a JSON verdict of the type asked for; when tools are offered and no tool
+result is in the messages yet, the model "calls" the first tool; otherwise it answers with text.
+Usage is always reported (in the last chunk when streaming, if `stream_options.include_usage`).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,7 +24,54 @@ CACHED_TOKENS = 5
 ANSWER = "Paris is the capital of France."
 
 
+class Script:
+    """Scripted behaviour for the next requests (LLM-judge tests): each step is one request's
+    answer: `("reply", text)`, `("status", code)` or `("delay", seconds)` (then the default
+    answer). Every request body is kept in `requests`."""
+
+    def __init__(self) -> None:
+        self.steps: deque[tuple[str, Any]] = deque()
+        self.requests: list[dict[str, Any]] = []
+        #: (path, headers) of each request, in order.
+        self.calls: list[tuple[str, dict[str, str]]] = []
+        self.lock = threading.Lock()
+
+    def reset(self, *steps: tuple[str, Any]) -> None:
+        with self.lock:
+            self.steps = deque(steps)
+            self.requests = []
+            self.calls = []
+
+    def next(
+        self, request: dict[str, Any], path: str = "", headers: dict[str, str] | None = None
+    ) -> tuple[str, Any] | None:
+        with self.lock:
+            self.requests.append(request)
+            self.calls.append((path, dict(headers or {})))
+            return self.steps.popleft() if self.steps else None
+
+
+SCRIPT = Script()
+
+
+def _verdict(system: str) -> str:
+    """A judge's default answer, of the type the instructions ask for."""
+    if "true or false" in system:
+        score: Any = False
+    elif "one of " in system:
+        score = json.loads(system.split("one of ", 1)[1].split(",")[0].split("}")[0].strip())
+    else:
+        score = 1
+    return json.dumps({"reasoning": "The answer is supported and on topic.", "score": score})
+
+
 def _reply(request: dict[str, Any]) -> dict[str, Any]:
+    messages = request.get("messages", [])
+    system = request.get("system") or next(
+        (m.get("content") or "" for m in messages if m.get("role") == "system"), ""
+    )
+    if str(system).startswith("You are an impartial evaluator"):
+        return {"role": "assistant", "content": _verdict(str(system))}
     tools = request.get("tools") or []
     answered = any(m.get("role") == "tool" for m in request.get("messages", []))
     if tools and not answered:
@@ -51,10 +102,26 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         length = int(self.headers.get("content-length") or 0)
         request = json.loads(self.rfile.read(length) or b"{}")
-        if not self.path.endswith("/chat/completions"):
+        route = self.path.split("?")[0]
+        if not route.endswith(("/chat/completions", "/v1/messages")):
             self._json(404, {"error": {"message": f"no route {self.path}"}})
             return
+        step = SCRIPT.next(request, self.path, {k.lower(): v for k, v in self.headers.items()})
+        if step is not None and step[0] == "status":
+            sent = self.headers.get("authorization") or self.headers.get("x-api-key") or ""
+            # like real providers' "Incorrect API key provided: …", the error echoes the key
+            message = f"scripted {step[1]}; key sent: {sent.removeprefix('Bearer ')}"
+            self._json(step[1], {"error": {"message": message}})
+            return
+        if step is not None and step[0] == "delay":
+            time.sleep(step[1])
+        if route.endswith("/v1/messages"):
+            default = _reply(request)["content"] or ANSWER
+            self._anthropic(request, step[1] if step and step[0] == "reply" else default)
+            return
         message = _reply(request)
+        if step is not None and step[0] == "reply":
+            message = {"role": "assistant", "content": step[1]}
         finish = "tool_calls" if message.get("tool_calls") else "stop"
         model = request.get("model", "gpt-4o-mini")
         if request.get("stream"):
@@ -76,6 +143,18 @@ class _Handler(BaseHTTPRequestHandler):
                 "usage": _usage(),
             },
         )
+
+    def _anthropic(self, request: dict[str, Any], text: str) -> None:
+        body = {
+            "id": "msg_test",
+            "type": "message",
+            "role": "assistant",
+            "model": request.get("model", "claude-3-5-haiku-latest"),
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn",
+            "usage": {"input_tokens": PROMPT_TOKENS, "output_tokens": COMPLETION_TOKENS},
+        }
+        self._json(200, body)
 
     def _json(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()

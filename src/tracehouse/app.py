@@ -11,8 +11,12 @@ from fastapi import FastAPI
 
 from tracehouse import __version__
 from tracehouse.analytics.routes import router as analytics_router
+from tracehouse.annotations.routes import router as annotations_router
 from tracehouse.config import Settings
 from tracehouse.datasets.routes import router as datasets_router
+from tracehouse.evaluations import worker as evaluation_worker
+from tracehouse.evaluations.routes import router as evaluations_router
+from tracehouse.evaluators.routes import router as evaluators_router
 from tracehouse.health import router as health_router
 from tracehouse.http import errors
 from tracehouse.http.middleware import RequestContext
@@ -32,6 +36,7 @@ from tracehouse.pricing.catalog import find_card
 from tracehouse.pricing.routes import router as models_router
 from tracehouse.projects.routes import router as management_router
 from tracehouse.prompts.routes import router as prompts_router
+from tracehouse.providers.routes import router as providers_router
 from tracehouse.runtime import Runtime
 from tracehouse.scores.routes import router as scores_router
 from tracehouse.sessions.routes import router as sessions_router
@@ -49,6 +54,10 @@ ROUTERS = (
     models_router,
     prompts_router,
     datasets_router,
+    providers_router,
+    evaluators_router,
+    evaluations_router,
+    annotations_router,
     management_router,
     otlp_router,
     langfuse_router,
@@ -89,6 +98,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if db.is_sqlite:
             jobs.append(asyncio.create_task(statistics.run_forever(db)))
         jobs.append(asyncio.create_task(usage_counter.run_forever(app.state.runtime)))
+        if settings.evaluation_interval_seconds > 0:
+            worker = evaluation_worker.run_forever(
+                app.state.runtime, interval=settings.evaluation_interval_seconds
+            )
+            jobs.append(asyncio.create_task(worker))
         try:
             yield
         finally:

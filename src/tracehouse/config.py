@@ -80,8 +80,9 @@ class Settings(BaseSettings):
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
     secret_key: SecretStr | None = Field(
         None,
-        description="Server secret; encrypts stored credentials (LLM providers). Required to "
-        "store one; keep it stable across restarts and the same on every server process.",
+        description="Server secret that encryption keys (stored provider API keys) derive from; "
+        "when unset, one is generated on first use and kept in the data directory (SQLite) or "
+        "the server_settings table (PostgreSQL).",
     )
     usage_cache_seconds: float = Field(
         10.0, description="How long ingestion trusts a project's last quota check."
@@ -90,6 +91,9 @@ class Settings(BaseSettings):
         default_factory=lambda: {k: dict(v) for k, v in DEFAULT_PLAN_LIMITS.items()},
         description="Per plan: monthly hard limits (traces, observations, api_requests); "
         "null = unlimited. Over a limit, ingestion answers 402 quota_exceeded.",
+    )
+    evaluation_interval_seconds: float = Field(
+        5.0, description="How often queued evaluation runs and monitors are served; 0 disables."
     )
 
     @field_validator("default_plan")

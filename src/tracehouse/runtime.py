@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ class Runtime:
     usage_lock: threading.Lock = field(default_factory=threading.Lock)
     #: project rowid -> (monotonic expiry, quota violation message or None).
     quota_cache: dict[int, tuple[float, str | None]] = field(default_factory=dict)
+    #: Set when an evaluation run is queued, so the worker starts it without waiting.
+    evaluation_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 def runtime(request: Request) -> Runtime:

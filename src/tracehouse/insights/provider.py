@@ -1,10 +1,9 @@
 """A project's OpenAI-compatible LLM provider for root-cause analysis: the API key is stored
-encrypted (Fernet, key derived from TRACEHOUSE_SECRET_KEY), never returned or logged."""
+encrypted (Fernet, keyed by the server secret of `providers.secrets`), never returned or
+logged."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from typing import Any
 
 import httpx
@@ -12,10 +11,10 @@ import orjson
 from cryptography.fernet import Fernet, InvalidToken
 
 from tracehouse.clock import iso, now_us
-from tracehouse.config import Settings
 from tracehouse.errors import InvalidRequest, NotFound, Unavailable
 from tracehouse.http.auth import ProjectScope
 from tracehouse.insights import store
+from tracehouse.providers import secrets
 from tracehouse.runtime import Runtime
 
 TIMEOUT_SECONDS = 30.0
@@ -26,14 +25,9 @@ SYSTEM_PROMPT = (
 )
 
 
-def _fernet(settings: Settings) -> Fernet:
-    if settings.secret_key is None:
-        raise InvalidRequest(
-            "Storing provider credentials needs a server secret: set TRACEHOUSE_SECRET_KEY."
-        )
-    secret = settings.secret_key.get_secret_value().encode()
-    digest = hashlib.sha256(b"tracehouse/llm-provider/" + secret).digest()
-    return Fernet(base64.urlsafe_b64encode(digest))
+def _fernet(rt: Runtime) -> Fernet:
+    # The one server secret of `providers.secrets` (configured, else generated once).
+    return secrets.fernet(secrets.server_secret(rt.settings, rt.db.writer))
 
 
 def _hint(api_key: str) -> str:
@@ -42,7 +36,7 @@ def _hint(api_key: str) -> str:
 
 def put(rt: Runtime, scope: ProjectScope, base_url: str, model: str, api_key: str) -> None:
     scope.require_write()
-    token = _fernet(rt.settings).encrypt(api_key.encode()).decode()
+    token = _fernet(rt).encrypt(api_key.encode()).decode()
     row = {
         "project_rowid": scope.project_rowid,
         "base_url": base_url.rstrip("/"),
@@ -82,7 +76,7 @@ def configured(rt: Runtime, project_rowid: int) -> tuple[str, str, str] | None:
     if row is None:
         return None
     try:
-        key = _fernet(rt.settings).decrypt(row["api_key_encrypted"].encode()).decode()
+        key = _fernet(rt).decrypt(row["api_key_encrypted"].encode()).decode()
     except (InvalidToken, InvalidRequest) as exc:
         raise Unavailable(
             "The stored provider key cannot be decrypted (TRACEHOUSE_SECRET_KEY changed?)."

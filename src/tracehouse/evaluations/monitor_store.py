@@ -1,0 +1,101 @@
+"""SQL for monitors: definitions, and the scan that claims each new matching trace once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from tracehouse.store.tables import monitor_claims, monitors, traces
+from tracehouse.traces import filters as trace_filters
+
+_M, _T = monitors.c, traces.c
+
+
+def find(conn: Connection, project_rowid: int, ref: str, *, lock: bool = False) -> Any:
+    query = select(monitors).where(
+        _M.project_rowid == project_rowid, (_M.id == ref) | (_M.name == ref)
+    )
+    if lock:
+        query = query.with_for_update()
+    return conn.execute(query).mappings().first()
+
+
+def insert_monitor(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(insert(monitors).values(**values))
+
+
+def update_monitor(conn: Connection, monitor_rowid: int, values: dict[str, Any]) -> None:
+    conn.execute(update(monitors).where(_M.monitor_rowid == monitor_rowid).values(**values))
+
+
+def delete_monitor(conn: Connection, monitor_rowid: int) -> None:
+    conn.execute(delete(monitors).where(_M.monitor_rowid == monitor_rowid))
+
+
+def list_monitors(conn: Connection, project_rowid: int) -> list[Any]:
+    query = select(monitors).where(_M.project_rowid == project_rowid)
+    return list(
+        conn.execute(query.order_by(_M.created_at.desc(), _M.monitor_rowid.desc())).mappings()
+    )
+
+
+def enabled(conn: Connection) -> list[Any]:
+    query = select(_M.project_rowid, _M.id).where(_M.enabled.is_(True)).order_by(_M.monitor_rowid)
+    return list(conn.execute(query).mappings())
+
+
+def new_traces(
+    conn: Connection,
+    monitor: Any,
+    filters: trace_filters.TraceFilters,
+    created_before: int,
+    exclude_environment: str,
+    limit: int,
+) -> list[Any]:
+    """Matching traces past the watermark, oldest first: never test data or judge traces."""
+    query = trace_filters.apply(
+        select(_T.trace_rowid, _T.id), monitor["project_rowid"], filters
+    ).where(
+        _T.trace_rowid > monitor["watermark"],
+        _T.is_test.is_(False),
+        (_T.environment.is_(None)) | (_T.environment != exclude_environment),
+        _T.created_at <= created_before,
+    )
+    return list(conn.execute(query.order_by(_T.trace_rowid).limit(limit)).mappings())
+
+
+def claim(
+    conn: Connection, monitor_rowid: int, trace_ids: list[str], run_id: str, now: int
+) -> list[str]:
+    """Insert claims; returns the trace ids this call claimed (not claimed before)."""
+    if not trace_ids:
+        return []
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    rows = [
+        {"monitor_rowid": monitor_rowid, "trace_id": t, "run_id": run_id, "created_at": now}
+        for t in trace_ids
+    ]
+    result = conn.execute(
+        dialect_insert(monitor_claims)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .returning(monitor_claims.c.trace_id)
+    )
+    return [row[0] for row in result]
+
+
+def claimed_count(conn: Connection, monitor_rowid: int) -> int:
+    query = (
+        select(func.count())
+        .select_from(monitor_claims)
+        .where(monitor_claims.c.monitor_rowid == monitor_rowid)
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def max_trace_rowid(conn: Connection, project_rowid: int) -> int:
+    query = select(func.max(_T.trace_rowid)).where(_T.project_rowid == project_rowid)
+    return int(conn.execute(query).scalar() or 0)

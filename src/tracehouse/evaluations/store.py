@@ -1,0 +1,117 @@
+"""SQL for evaluation runs and their results, and for evaluations (criteria)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+
+from tracehouse.store.tables import evaluation_results, evaluation_runs, evaluations
+
+_R, _X, _V = evaluation_runs.c, evaluation_results.c, evaluations.c
+
+
+def insert_run(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(insert(evaluation_runs).values(**values))
+
+
+def find_run(conn: Connection, run_id: str, project_rowid: int | None = None) -> Any:
+    query = select(evaluation_runs).where(_R.id == run_id)
+    if project_rowid is not None:
+        query = query.where(_R.project_rowid == project_rowid)
+    return conn.execute(query).mappings().first()
+
+
+#: A run still `running` this long after its claim lost its process; it is claimed again.
+STALE_US = 15 * 60 * 1_000_000
+MAX_ATTEMPTS = 3
+
+
+def claim_next(conn: Connection, worker: str, now: int) -> Any:
+    """Mark the oldest queued (or abandoned) run as running for `worker` and return it.
+
+    PostgreSQL: `FOR UPDATE SKIP LOCKED` so concurrent processes claim different runs;
+    SQLite has one writer, so the plain UPDATE is already exclusive."""
+    claimable = or_(
+        _R.status == "queued",
+        and_(
+            _R.status == "running",
+            _R.started_at < now - STALE_US,
+            _R.attempts < MAX_ATTEMPTS,
+        ),
+    )
+    oldest = (
+        select(_R.run_rowid)
+        .where(claimable)
+        .order_by(_R.created_at, _R.run_rowid)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    claimed = conn.execute(
+        update(evaluation_runs)
+        .where(_R.run_rowid == oldest, claimable)
+        .values(status="running", claimed_by=worker, started_at=now, attempts=_R.attempts + 1)
+        .returning(*evaluation_runs.c)
+    )
+    return claimed.mappings().first()
+
+
+def finish_run(conn: Connection, run_rowid: int, values: dict[str, Any]) -> None:
+    conn.execute(update(evaluation_runs).where(_R.run_rowid == run_rowid).values(**values))
+
+
+def insert_results(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(evaluation_results), rows)
+
+
+def results(conn: Connection, run_rowid: int) -> list[Any]:
+    query = select(evaluation_results).where(_X.run_rowid == run_rowid).order_by(_X.result_rowid)
+    return list(conn.execute(query).mappings())
+
+
+def list_runs(
+    conn: Connection, project_rowid: int, limit: int, offset: int, **equal: str | None
+) -> tuple[list[Any], int]:
+    where = [_R.project_rowid == project_rowid]
+    where += [_R[k] == v for k, v in equal.items() if v is not None]
+    query = (
+        select(evaluation_runs)
+        .where(*where)
+        .order_by(_R.created_at.desc(), _R.run_rowid.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    total = conn.execute(select(func.count()).select_from(evaluation_runs).where(*where))
+    return list(conn.execute(query).mappings()), int(total.scalar_one())
+
+
+def find_evaluation(conn: Connection, project_rowid: int, ref: str) -> Any:
+    query = select(evaluations).where(
+        _V.project_rowid == project_rowid, (_V.id == ref) | (_V.name == ref)
+    )
+    return conn.execute(query).mappings().first()
+
+
+def insert_evaluation(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(insert(evaluations).values(**values))
+
+
+def delete_evaluation(conn: Connection, evaluation_rowid: int) -> None:
+    conn.execute(delete(evaluations).where(_V.evaluation_rowid == evaluation_rowid))
+
+
+def list_evaluations(
+    conn: Connection, project_rowid: int, limit: int, offset: int
+) -> tuple[list[Any], int]:
+    where = _V.project_rowid == project_rowid
+    query = (
+        select(evaluations)
+        .where(where)
+        .order_by(_V.created_at.desc(), _V.evaluation_rowid.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    total = conn.execute(select(func.count()).select_from(evaluations).where(where))
+    return list(conn.execute(query).mappings()), int(total.scalar_one())

@@ -1,0 +1,146 @@
+"""One chat client for every provider kind: OpenAI-compatible (OpenAI, vLLM, Ollama, LiteLLM
+proxies), Azure OpenAI and Anthropic. Timeouts and retries (429, 5xx, network errors) with
+backoff; returns the text, the token usage and the timing, so callers can trace and price it."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from tracehouse.clock import now_us
+
+KINDS = ("openai", "azure", "anthropic")
+DEFAULT_URLS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
+ANTHROPIC_VERSION = "2023-06-01"
+_RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class Provider:
+    """Everything needed to call a provider (the API key in clear: keep it in memory only)."""
+
+    kind: str
+    api_key: str
+    base_url: str | None = None
+    api_version: str | None = None
+    timeout_seconds: float = 30.0
+    max_retries: int = 2
+    #: Tests shorten the backoff; production waits 0.5 s, 1 s, 2 s, ...
+    backoff_seconds: float = 0.5
+
+    def __repr__(self) -> str:  # never print the key
+        return f"Provider(kind={self.kind!r}, base_url={self.base_url!r})"
+
+
+@dataclass
+class Completion:
+    text: str
+    model: str
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    start_us: int = 0
+    end_us: int = 0
+    attempts: int = 1
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class ProviderError(Exception):
+    """The provider failed after every retry (or refused in a way retrying cannot fix)."""
+
+    def __init__(self, message: str, attempts: int, status: int | None = None):
+        super().__init__(message)
+        self.attempts = attempts
+        self.status = status
+
+
+def _request(
+    provider: Provider, model: str, messages: list[dict[str, str]], temperature: float
+) -> tuple[str, dict[str, str], dict[str, Any], dict[str, str]]:
+    """(url, headers, body, query) for one chat call."""
+    base = (provider.base_url or DEFAULT_URLS.get(provider.kind, "")).rstrip("/")
+    if provider.kind == "anthropic":
+        system = "\n".join(m["content"] for m in messages if m["role"] == "system")
+        body: dict[str, Any] = {
+            "model": model,
+            "max_tokens": 1024,
+            "temperature": temperature,
+            "messages": [m for m in messages if m["role"] != "system"],
+        }
+        if system:
+            body["system"] = system
+        headers = {"x-api-key": provider.api_key, "anthropic-version": ANTHROPIC_VERSION}
+        return f"{base}/v1/messages", headers, body, {}
+    body = {"model": model, "messages": messages, "temperature": temperature}
+    if provider.kind == "azure":  # base_url: https://<resource>.openai.azure.com/openai
+        query = {"api-version": provider.api_version or "2024-06-01"}
+        url = f"{base}/deployments/{model}/chat/completions"
+        return url, {"api-key": provider.api_key}, body, query
+    headers = {"Authorization": f"Bearer {provider.api_key}"}
+    return f"{base}/chat/completions", headers, body, {}
+
+
+def _parse(kind: str, data: dict[str, Any], model: str) -> Completion:
+    if kind == "anthropic":
+        text = "".join(b.get("text", "") for b in data.get("content") or [])
+        usage = data.get("usage") or {}
+        return Completion(
+            text=text,
+            model=data.get("model") or model,
+            input_tokens=usage.get("input_tokens"),
+            output_tokens=usage.get("output_tokens"),
+            raw=data,
+        )
+    choices = data.get("choices") or [{}]
+    usage = data.get("usage") or {}
+    return Completion(
+        text=(choices[0].get("message") or {}).get("content") or "",
+        model=data.get("model") or model,
+        input_tokens=usage.get("prompt_tokens"),
+        output_tokens=usage.get("completion_tokens"),
+        raw=data,
+    )
+
+
+async def chat(
+    provider: Provider,
+    model: str,
+    messages: list[dict[str, str]],
+    *,
+    temperature: float = 0.0,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Completion:
+    """One chat completion, retried on transient failures; raises `ProviderError`."""
+    url, headers, body, query = _request(provider, model, messages, temperature)
+    start = now_us()
+    last = "no attempt made"
+    status: int | None = None
+    async with httpx.AsyncClient(timeout=provider.timeout_seconds, transport=transport) as client:
+        for attempt in range(1, provider.max_retries + 2):
+            if attempt > 1:
+                await asyncio.sleep(provider.backoff_seconds * 2 ** (attempt - 2))
+            try:
+                response = await client.post(url, json=body, headers=headers, params=query)
+            except httpx.TimeoutException:
+                last, status = f"timed out after {provider.timeout_seconds} s", None
+                continue
+            except httpx.HTTPError as exc:
+                last, status = f"{type(exc).__name__}: {exc}", None
+                continue
+            status = response.status_code
+            if response.is_success:
+                completion = _parse(provider.kind, response.json(), model)
+                completion.start_us, completion.end_us, completion.attempts = (
+                    start,
+                    now_us(),
+                    attempt,
+                )
+                return completion
+            # some providers echo what they were sent; never let the key into a message
+            body_text = response.text[:300].replace(provider.api_key, "…")
+            last = f"HTTP {status}: {body_text}"
+            if status not in _RETRY_STATUSES:
+                raise ProviderError(f"provider refused the call ({last})", attempt, status)
+    raise ProviderError(f"provider failed after {attempt} attempts ({last})", attempt, status)

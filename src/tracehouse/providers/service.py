@@ -1,0 +1,113 @@
+"""Provider credentials: stored with the API key encrypted, shown with a hint only, and turned
+into a `Provider` for the chat client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from tracehouse.clock import iso, now_us
+from tracehouse.errors import Conflict, NotFound
+from tracehouse.http.auth import ProjectScope
+from tracehouse.ids import new_id
+from tracehouse.providers import secrets, store
+from tracehouse.providers.client import Provider
+from tracehouse.providers.schemas import CredentialIn, CredentialPatch
+from tracehouse.runtime import Runtime
+
+
+def render(row: Any) -> dict[str, Any]:
+    """The public view: never the key, only its hint."""
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "kind": row["kind"],
+        "base_url": row["base_url"],
+        "api_version": row["api_version"],
+        "default_model": row["default_model"],
+        "api_key_hint": row["api_key_hint"],
+        "timeout_seconds": row["timeout_seconds"],
+        "max_retries": row["max_retries"],
+        "created_at": iso(row["created_at"]),
+        "updated_at": iso(row["updated_at"]),
+    }
+
+
+def _secret(rt: Runtime) -> str:
+    return secrets.server_secret(rt.settings, rt.db.writer)
+
+
+def require(rt: Runtime, project_rowid: int, ref: str) -> Any:
+    with rt.db.reader.connect() as conn:
+        row = store.find(conn, project_rowid, ref)
+    if row is None:
+        raise NotFound(f"No provider credential {ref!r}.")
+    return row
+
+
+def create(rt: Runtime, scope: ProjectScope, body: CredentialIn) -> dict[str, Any]:
+    scope.require_write()
+    now = now_us()
+    values = body.model_dump(exclude={"api_key"})
+    values.update(
+        id=new_id(),
+        project_rowid=scope.project_rowid,
+        api_key_encrypted=secrets.encrypt(_secret(rt), body.api_key),
+        api_key_hint=secrets.hint(body.api_key),
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with rt.db.writer.begin() as conn:
+            store.insert_credential(conn, values)
+    except IntegrityError as exc:
+        raise Conflict(f"A provider credential named {body.name!r} exists.") from exc
+    return render(require(rt, scope.project_rowid, values["id"]))
+
+
+def update(rt: Runtime, scope: ProjectScope, ref: str, body: CredentialPatch) -> dict[str, Any]:
+    scope.require_write()
+    row = require(rt, scope.project_rowid, ref)
+    values = body.model_dump(exclude_unset=True, exclude={"api_key"})
+    if body.api_key is not None:
+        values["api_key_encrypted"] = secrets.encrypt(_secret(rt), body.api_key)
+        values["api_key_hint"] = secrets.hint(body.api_key)
+    values["updated_at"] = now_us()
+    with rt.db.writer.begin() as conn:
+        store.update_credential(conn, row["credential_rowid"], values)
+    return render(require(rt, scope.project_rowid, row["id"]))
+
+
+def delete(rt: Runtime, scope: ProjectScope, ref: str) -> None:
+    scope.require_write()
+    row = require(rt, scope.project_rowid, ref)
+    with rt.db.writer.begin() as conn:
+        store.delete_credential(conn, row["credential_rowid"])
+
+
+def list_credentials(rt: Runtime, scope: ProjectScope, limit: int, offset: int) -> dict[str, Any]:
+    with rt.db.reader.connect() as conn:
+        rows, total = store.list_credentials(conn, scope.project_rowid, limit, offset)
+    more = offset + len(rows) < total
+    return {
+        "data": [render(r) for r in rows],
+        "meta": {"total_count": total, "has_more": more, "next_cursor": None},
+    }
+
+
+def provider(rt: Runtime, project_rowid: int, ref: str) -> tuple[Provider, str | None]:
+    """The callable provider for a stored credential, and its default model."""
+    row = require(rt, project_rowid, ref)
+    api_key = secrets.decrypt(_secret(rt), row["api_key_encrypted"])
+    return (
+        Provider(
+            kind=row["kind"],
+            api_key=api_key,
+            base_url=row["base_url"],
+            api_version=row["api_version"],
+            timeout_seconds=row["timeout_seconds"],
+            max_retries=row["max_retries"],
+        ),
+        row["default_model"],
+    )
