@@ -23,7 +23,7 @@ class Series:
     title: str
     values: list[float]
     total: str
-    kind: str = "bars"
+    kind: str = "count"
 
     @property
     def peak(self) -> float:

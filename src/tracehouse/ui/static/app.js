@@ -80,7 +80,10 @@ function setupLive() {
     const known = new Set($$("tr[data-id]", body).map((r) => r.dataset.id));
     body.innerHTML = await response.text();
     $$("tr[data-id]", body).forEach((r) => { if (!known.has(r.dataset.id)) r.classList.add("fresh"); });
-    if ($$("tr[data-id]", body).length) $(".onboarding")?.remove();
+    if ($$("tr[data-id]", body).length) {
+      $(".onboarding")?.remove();
+      table.classList.remove("is-empty");
+    }
     const count = $("#trace-count");
     if (count && response.headers.get("X-Total-Count")) count.textContent = Number(response.headers.get("X-Total-Count")).toLocaleString();
   };
