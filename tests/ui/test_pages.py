@@ -238,3 +238,36 @@ async def test_a_user_cannot_see_another_organizations_project(th: Harness) -> N
         f"/ui/p/{project_id}/settings/keys", data={"name": "x", "csrf_token": csrf_of(own.text)}
     )
     assert denied.status_code == 403  # members see the project but do not manage keys
+
+
+async def test_a_trace_of_a_thousand_observations_renders_every_node_once(th: Harness) -> None:
+    observations = [
+        {
+            "id": f"big-{i}",
+            "parent_id": None if i == 0 else f"big-{(i - 1) // 10}",
+            "name": f"step {i}",
+            "start_time": f"2026-01-01T00:00:{i // 100:02d}.{i % 100:02d}0Z",
+            "end_time": f"2026-01-01T00:00:{i // 100:02d}.{i % 100:02d}5Z",
+        }
+        for i in range(1000)
+    ]
+    for first in range(0, 1000, 250):
+        body = {"id": "big", "name": "big", "observations": observations[first : first + 250]}
+        response = await th.client.post("/api/v1/traces", json=body, headers=th.auth)
+        assert response.status_code == 201, response.text
+    await log_in(th.client)
+    project_id = await _project_id(th)
+    page = await th.client.get(f"/ui/p/{project_id}/traces/big")
+    assert page.status_code == 200
+    ids = re.findall(r'data-id="(big-\d+)" data-depth="(\d+)"', page.text)
+    assert len(ids) == 1000
+    assert len({i for i, _ in ids}) == 1000
+    depth = dict(ids)
+    assert (depth["big-0"], depth["big-5"], depth["big-55"], depth["big-555"]) == (
+        "0",
+        "1",
+        "2",
+        "3",
+    )
+    # Inputs and outputs are not in the page: the detail pane loads one observation at a time.
+    assert len(page.content) < 1_500_000
