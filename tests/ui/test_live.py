@@ -127,6 +127,8 @@ def test_a_login_session_subscribes_with_its_cookie(live_server: LiveServer) -> 
         project_id = client.get("/ui/").headers["location"].split("/")[3]
     cookie = {"Cookie": f"th_session={session}"}
     assert _close_code(_ws_url(live_server.url, project_id="nope"), cookie) in (4404, 403)
+    foreign = {**cookie, "Origin": "http://evil.example"}
+    assert _close_code(_ws_url(live_server.url, project_id=project_id), foreign) in (4401, 403)
     trace_id = f"ws-cookie-{uuid.uuid4().hex}"
     with _open(_ws_url(live_server.url, project_id=project_id), cookie) as ws:
         _send_trace(live_server.url, live_server.auth, trace_id)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -61,6 +62,8 @@ def resolve(rt: Runtime, ws: WebSocket) -> ProjectScope:
     cred = Credential(query_key) if query_key else credential(ws)  # type: ignore[arg-type]
     if cred is not None:
         return _key_scope(rt, cred, project_id)
+    if not _same_origin(ws):
+        raise Unauthorized("A login session subscribes only from the UI's own pages.")
     who = find_viewer(rt, ws)
     if who is None:
         raise Unauthorized("Send an API key or log in.")
@@ -68,6 +71,12 @@ def resolve(rt: Runtime, ws: WebSocket) -> ProjectScope:
         return _scope(who.project(project_id or ""), Principal(user=who.user))
     except TracehouseError as exc:
         raise LookupError(project_id) from exc
+
+
+def _same_origin(ws: WebSocket) -> bool:
+    """Browsers send cookies with cross-site WebSocket handshakes too: check the Origin."""
+    origin = ws.headers.get("origin")
+    return origin is None or urlsplit(origin).netloc == ws.headers.get("host")
 
 
 @router.websocket("/ws")

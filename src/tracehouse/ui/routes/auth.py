@@ -62,7 +62,7 @@ async def login(request: Request, rt: RuntimeDep) -> Response:
         max_age=rt.settings.login_token_hours * 3600,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https",
+        secure=request.url.scheme == "https" or (rt.settings.public_url or "").startswith("https:"),
         path="/",
     )
     return response
