@@ -128,6 +128,15 @@ async def test_trace_page_shows_tree_waterfall_and_observation_detail(th: Harnes
     assert "gpt-4o" in detail.text
     assert "tool call" in detail.text
     assert "lookup" in detail.text
+    token = csrf_of(page.text)
+    voted = await th.client.post(
+        f"/ui/p/{project_id}/traces/ui-trace-1/feedback",
+        data={"value": "-1", "comment": "wrong tool", "csrf_token": token},
+    )
+    assert voted.status_code == 303
+    feedback = await th.client.get("/api/v1/traces/ui-trace-1/feedback", headers=th.auth)
+    assert [(f["value"], f["comment"]) for f in feedback.json()["data"]] == [(-1, "wrong tool")]
+    assert "wrong tool" in (await th.client.get(f"/ui/p/{project_id}/traces/ui-trace-1")).text
     missing = await th.client.get(f"/ui/p/{project_id}/traces/nope")
     assert missing.status_code == 404
     assert "<html" in missing.text

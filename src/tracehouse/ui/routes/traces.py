@@ -4,20 +4,23 @@ trace as tree + waterfall, with an observation partial for the detail pane."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from tracehouse.http.auth import RuntimeDep
 from tracehouse.http.pagination import PageParams
 from tracehouse.keys import service as keys
 from tracehouse.observations import service as observation_service
+from tracehouse.scores import service as scores
+from tracehouse.scores.schemas import FeedbackIn
 from tracehouse.traces import service
 from tracehouse.traces.filters import TraceListParams
 from tracehouse.ui import content, layout
 from tracehouse.ui import store as ui_store
-from tracehouse.ui.session import ViewerDep
+from tracehouse.ui.session import FormDep, ViewerDep
 from tracehouse.ui.templating import page
 
 router = APIRouter(prefix="/ui/p/{project_id}", include_in_schema=False)
@@ -101,6 +104,23 @@ def observation_detail(
         input=content.view(o["input"]),
         output=content.view(o["output"]),
     )
+
+
+@router.post("/traces/{trace_id:path}/feedback")
+async def feedback(
+    project_id: str, trace_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep
+) -> Response:
+    """Thumbs up or down from the person looking at the trace, stored as a `feedback` score."""
+    body = FeedbackIn.model_validate(
+        {
+            "value": 1 if fields.get("value") == "1" else -1,
+            "comment": fields.get("comment") or None,
+            "user_id": who.user["email"],
+        }
+    )
+    await scores.add_feedback(rt, who.scope(project_id), trace_id, body)
+    target = f"/ui/p/{project_id}/traces/{quote(trace_id, safe='')}"
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/traces/{trace_id:path}", response_class=HTMLResponse)
