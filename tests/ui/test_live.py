@@ -106,7 +106,7 @@ def test_a_subscriber_sees_only_its_own_project(live_server: LiveServer) -> None
     assert created.status_code == 201, created.text
     other_key = {"Authorization": f"Bearer {created.json()['api_key']['secret_key']}"}
     mine, theirs = f"ws-mine-{uuid.uuid4().hex}", f"ws-theirs-{uuid.uuid4().hex}"
-    with _open(_ws_url(live_server.url), live_server.auth) as ws:
+    with _open(_ws_url(live_server.url, key=live_server.secret_key)) as ws:  # key in the query
         _send_trace(live_server.url, other_key, theirs)
         _send_trace(live_server.url, live_server.auth, mine)
         event = _next_event(ws)
