@@ -23,7 +23,11 @@ def _safe_next(value: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str | None = None, error: str | None = None) -> Response:
+def login_form(
+    request: Request, rt: RuntimeDep, next: str | None = None, error: str | None = None
+) -> Response:
+    if error is None and session.find_viewer(rt, request) is not None:
+        return RedirectResponse(_safe_next(next), status_code=303)
     token = request.cookies.get(session.LOGIN_CSRF_COOKIE) or session.new_login_csrf()
     response = page(request, "login.html", csrf=token, next=_safe_next(next), error=error)
     response.set_cookie(
