@@ -150,6 +150,23 @@ async def test_sessions_and_dashboard(th: Harness) -> None:
     assert "conv-1" in sessions.text
     one = await th.client.get(f"/ui/p/{project_id}/sessions/conv-1")
     assert one.text.index("answer 0") < one.text.index("answer 2")
+    history = [
+        {"role": "user", "content": "first question"},
+        {"role": "assistant", "content": "first answer"},
+        {"role": "user", "content": "follow-up question"},
+    ]
+    turns = [
+        {"id": "ui-turn-1", "session_id": "conv-2", "input": history[:1], "output": "first answer"},
+        {"id": "ui-turn-2", "session_id": "conv-2", "input": history, "output": "second"},
+    ]
+    for body in turns:
+        assert (
+            await th.client.post("/api/v1/traces", json=body, headers=th.auth)
+        ).status_code == 201
+    turn = await th.client.get(f"/ui/p/{project_id}/sessions/conv-2")
+    assert "follow-up question" in turn.text
+    assert turn.text.count("first question") == 1  # the second turn does not repeat it
+    assert "2 earlier messages" in turn.text
     board = await th.client.get(f"/ui/p/{project_id}/dashboard", params={"range": "1h"})
     assert board.status_code == 200
     assert "<svg" in board.text

@@ -88,3 +88,15 @@ def view(value: Any) -> dict[str, Any]:
         return {"kind": "text", "text": value}
     text = pretty(value)
     return {"kind": "json", "text": text, "folded": text.count("\n") > FOLD_LINES}
+
+
+def latest_turn(shown: dict[str, Any]) -> dict[str, Any]:
+    """A chat input cut to what is new in this turn: the messages after the last assistant
+    message (earlier ones repeat the conversation so far), with how many were left out."""
+    if shown["kind"] != "chat":
+        return shown
+    messages = shown["messages"]
+    last = max((i for i, m in enumerate(messages) if m["role"] == "assistant"), default=-1)
+    if last < 0 or last == len(messages) - 1:
+        return shown
+    return {"kind": "chat", "messages": messages[last + 1 :], "earlier": last + 1}

@@ -41,8 +41,14 @@ def session_page(
     scope = who.scope(project_id)
     body = service.get_session(rt, scope, session_id)
     turns = [
-        {"trace": t, "input": content.view(t["input"]), "output": content.view(t["output"])}
-        for t in body["traces"]
+        {
+            "trace": t,
+            # Later turns' inputs repeat the conversation so far: show what is new.
+            "input": content.latest_turn(shown) if i else shown,
+            "output": content.view(t["output"]),
+        }
+        for i, t in enumerate(body["traces"])
+        for shown in [content.view(t["input"])]
     ]
     return page(
         request,
