@@ -41,8 +41,7 @@ def test_the_documented_messages_are_what_the_server_sends(live_server: LiveServ
         seen[pong["type"]] = set(pong)
         _send_trace(live_server.url, live_server.auth, trace_id)
         _send_trace(live_server.url, live_server.auth, trace_id, output="done")
-        while len(seen) < 4:
-            event = _next_event(ws)
-            if event["trace_id"] == trace_id:
-                seen[str(event["type"])] = set(event)
+        for _ in range(2):
+            event = _next_event(ws, trace_id)
+            seen[str(event["type"])] = set(event)
     assert seen == documented
