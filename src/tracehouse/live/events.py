@@ -27,11 +27,13 @@ def encode(written: list[Written]) -> Iterator[str]:
     for item in written:
         for kind, ids in (("c", item.created), ("u", item.updated)):
             for trace_id in ids:
-                if size + len(trace_id) + 16 > MAX_PAYLOAD and parts:
+                entry = [item.project_rowid, kind, trace_id]
+                cost = len(orjson.dumps(entry)) + 1  # bytes, escapes included, and a comma
+                if size + cost > MAX_PAYLOAD and parts:
                     yield orjson.dumps(parts).decode()
                     parts, size = [], 0
-                parts.append([item.project_rowid, kind, trace_id])
-                size += len(trace_id) + 16
+                parts.append(entry)
+                size += cost
     if parts:
         yield orjson.dumps(parts).decode()
 
