@@ -132,7 +132,7 @@ class PostgresBroker(Broker):
             conn.execute(f"LISTEN {CHANNEL}")
             self.listening.set()
             while not self._stopping.is_set():
-                for notify in conn.notifies(timeout=0.5):
+                for notify in conn.notifies(timeout=0.2):  # how soon stop() is noticed
                     self._hand_over(decode(notify.payload))
 
     def _hand_over(self, written: list[Written]) -> None:
