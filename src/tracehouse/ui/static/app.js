@@ -120,16 +120,23 @@ function setupTree() {
   const detail = $("#detail");
   const traceDetail = detail.innerHTML;
   const nodes = () => $$("#tree .node:not(.hidden)");
+  let latest = 0;
   const select = async (node) => {
     $$("#tree .node.selected").forEach((n) => n.classList.remove("selected"));
     node.classList.add("selected");
     node.focus({ preventScroll: true });
     node.scrollIntoView({ block: "nearest" });
     history.replaceState(null, "", node.dataset.id ? `#${encodeURIComponent(node.dataset.id)}` : location.pathname + location.search);
-    if (!node.dataset.id) { detail.innerHTML = traceDetail; return; }
+    if (!node.dataset.id) { latest++; detail.innerHTML = traceDetail; return; }
+    const ticket = ++latest;  // only the last selection's answer is shown
     detail.setAttribute("aria-busy", "true");
-    const response = await fetch(view.dataset.base + encodeURIComponent(node.dataset.id));
-    detail.innerHTML = response.ok ? await response.text() : "<p class='alert'>Could not load this observation.</p>";
+    let html = "<p class='alert'>Could not load this observation.</p>";
+    try {
+      const response = await fetch(view.dataset.base + encodeURIComponent(node.dataset.id));
+      if (response.ok) html = await response.text();
+    } catch (error) { /* keep the message */ }
+    if (ticket !== latest) return;
+    detail.innerHTML = html;
     detail.removeAttribute("aria-busy");
   };
   const fold = (node, open) => {
