@@ -29,6 +29,7 @@ format: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/ensure-postgres.sh
+	bash scripts/ensure-chromium.sh
 	$(MAKE) --no-print-directory check
 	$(BIN)/pytest
 

@@ -29,6 +29,8 @@ from tracehouse.langfuse.datasets import router as langfuse_datasets_router
 from tracehouse.langfuse.experiments import router as langfuse_experiments_router
 from tracehouse.langfuse.prompts import router as langfuse_prompts_router
 from tracehouse.langfuse.routes import router as langfuse_router
+from tracehouse.live.broker import live_broker
+from tracehouse.live.routes import router as live_router
 from tracehouse.observations.routes import router as observations_router
 from tracehouse.otlp import offload
 from tracehouse.otlp.routes import router as otlp_router
@@ -42,6 +44,7 @@ from tracehouse.scores.routes import router as scores_router
 from tracehouse.sessions.routes import router as sessions_router
 from tracehouse.store.engine import open_database
 from tracehouse.traces.routes import router as traces_router
+from tracehouse.ui import site as ui
 from tracehouse.usage import counter as usage_counter
 from tracehouse.usage.routes import router as usage_router
 
@@ -67,6 +70,7 @@ ROUTERS = (
     analytics_router,
     insights_router,
     usage_router,
+    live_router,
 )
 
 
@@ -78,13 +82,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         db = open_database(settings)
         limiter = MemoryLimiter() if db.is_sqlite else PostgresLimiter(db.writer)
+        broker = live_broker(db)
+        await broker.start()
         writer = Writer(
-            db.writer, max_pending=settings.write_queue_size, max_group=settings.write_batch_size
+            db.writer,
+            max_pending=settings.write_queue_size,
+            max_group=settings.write_batch_size,
+            broker=broker,
         )
         await writer.start()
         offload.start(settings.otlp_workers)
         find_card("gpt-4o", None, None)  # load the price table before the first generation
-        app.state.runtime = Runtime(settings=settings, db=db, writer=writer, limiter=limiter)
+        app.state.runtime = Runtime(
+            settings=settings, db=db, writer=writer, limiter=limiter, broker=broker
+        )
         job = None
         if settings.retention_interval_seconds > 0:
             job = asyncio.create_task(
@@ -112,6 +123,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     await task
             usage_counter.flush_quietly(app.state.runtime)
             await writer.stop()
+            await broker.stop()
             db.dispose()
 
     app = FastAPI(
@@ -124,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    ui.install(app)
     anonymous = _AnonymousHeaders(settings)
     app.add_middleware(
         RequestContext, max_body_bytes=settings.max_body_bytes, anonymous_headers=anonymous

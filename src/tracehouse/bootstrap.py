@@ -29,7 +29,7 @@ class Created:
     keys: list[tuple[str, str, str]] = field(default_factory=list)
 
     def report(self, base_url: str) -> str:
-        lines = [f"Tracehouse is running at {base_url}"]
+        lines = [f"Tracehouse is running at {base_url}", f"  web UI: {base_url}/ui/"]
         if self.email:
             shown = self.password if self.password else "(from TRACEHOUSE_INIT_USER_PASSWORD)"
             lines.append(f"  admin login: {self.email} / {shown}")

@@ -1,4 +1,4 @@
-"""The objects one running server shares: settings, database, writer, rate limiter."""
+"""The objects one running server shares: settings, database, writer, rate limiter, events."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fastapi import Request
 from tracehouse.config import Settings
 from tracehouse.http.ratelimit import Limiter
 from tracehouse.ingest.writer import Writer
+from tracehouse.live.broker import Broker
 from tracehouse.store.engine import Database
 
 
@@ -21,6 +22,8 @@ class Runtime:
     db: Database
     writer: Writer
     limiter: Limiter
+    #: Live trace events of this process (fed by the writer, or by LISTEN on PostgreSQL).
+    broker: Broker = field(default_factory=Broker)
     #: key rowid -> when its `last_used_at` was last written (epoch µs), to write it rarely.
     key_touches: dict[int, int] = field(default_factory=dict)
     #: (project rowid, UTC day) -> data-plane requests not yet added to `usage_counters`.

@@ -83,7 +83,9 @@ def serve(
     if created is not None:
         click.echo(created.report(settings.base_url))
     else:
-        click.echo(f"Tracehouse is running at {settings.base_url}")
+        click.echo(
+            f"Tracehouse is running at {settings.base_url} (web UI: {settings.base_url}/ui/)"
+        )
     _export(settings)
     uvicorn.run(
         "tracehouse.cli.main:app_from_env",

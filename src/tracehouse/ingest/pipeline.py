@@ -47,8 +47,10 @@ def apply_batch(
     is_test: bool,
     pricer: merge.Pricer,
     now: int,
-) -> None:
-    """Write one batch inside the caller's transaction: merge, price, upsert, roll up."""
+) -> tuple[list[str], list[str]]:
+    """Write one batch inside the caller's transaction: merge, price, upsert, roll up.
+
+    Returns the ids of the traces it created and of those it updated (for live events)."""
     derived = batch.derived if isinstance(batch, Shipment) else None
     if isinstance(batch, Shipment):
         changes = batch.changes
@@ -88,6 +90,8 @@ def apply_batch(
         # The analytics roll-ups of the days these traces were and are in are now stale.
         starts += [known["start_time"] for known in stored_traces.values()]
         rollup_store.mark_dirty(conn, project_rowid, starts)
+    created = [trace_id for trace_id in trace_changes if trace_id not in stored_traces]
+    return created, [trace_id for trace_id in trace_changes if trace_id in stored_traces]
 
 
 def _trace_models(

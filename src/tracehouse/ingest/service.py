@@ -13,6 +13,7 @@ from tracehouse.ingest.merge import Changes
 from tracehouse.ingest.pipeline import apply_batch, make_pricer
 from tracehouse.ingest.shipping import Shipment
 from tracehouse.ingest.writer import Job
+from tracehouse.live.events import Written
 from tracehouse.pricing.service import custom_prices
 from tracehouse.records import Batch
 from tracehouse.runtime import Runtime
@@ -21,7 +22,10 @@ from tracehouse.usage.service import check_quota
 
 def _apply(conn: Connection, job: Job, now: int) -> None:
     pricer = make_pricer(custom_prices(conn, job.project_rowid))
-    apply_batch(conn, job.project_rowid, job.batch, is_test=job.is_test, pricer=pricer, now=now)
+    created, updated = apply_batch(
+        conn, job.project_rowid, job.batch, is_test=job.is_test, pricer=pricer, now=now
+    )
+    job.written = Written(job.project_rowid, created, updated)
     link_spans(conn, job.project_rowid, _span_attributes(job.batch), now)
 
 

@@ -20,6 +20,8 @@ from tracehouse.clock import now_us
 from tracehouse.errors import Unavailable
 from tracehouse.ingest.merge import Changes
 from tracehouse.ingest.shipping import Shipment
+from tracehouse.live.broker import Broker
+from tracehouse.live.events import Written
 from tracehouse.records import Batch
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ class Job:
     is_test: bool
     apply: Apply
     size: int = 0
+    #: The trace ids the batch wrote, set by `apply`: published once the group commits.
+    written: Written | None = None
     future: asyncio.Future[None] = field(
         default_factory=lambda: asyncio.get_running_loop().create_future()
     )
@@ -45,8 +49,11 @@ class Job:
 class Writer:
     """The single writer of a server process."""
 
-    def __init__(self, engine: Engine, *, max_pending: int, max_group: int):
+    def __init__(
+        self, engine: Engine, *, max_pending: int, max_group: int, broker: Broker | None = None
+    ):
         self._engine = engine
+        self._broker = broker or Broker()
         self._max_pending = max_pending
         self._max_group = max_group
         self._queue: asyncio.Queue[Job] = asyncio.Queue()
@@ -87,7 +94,9 @@ class Writer:
                 job = self._queue.get_nowait()
                 group.append(job)
                 size += job.size
-            errors = await loop.run_in_executor(self._executor, self._commit, group)
+            errors, written = await loop.run_in_executor(self._executor, self._commit, group)
+            if written:
+                self._broker.committed(written)
             for job, error in zip(group, errors, strict=True):
                 self._pending -= job.size
                 if not job.future.done():
@@ -97,17 +106,24 @@ class Writer:
                         job.future.set_exception(error)
                 self._queue.task_done()
 
-    def _commit(self, group: list[Job]) -> list[BaseException | None]:
+    def _commit(self, group: list[Job]) -> tuple[list[BaseException | None], list[Written]]:
         errors: list[BaseException | None] = []
         now = now_us()
         try:
             with self._engine.begin() as conn:
                 for job in group:
                     errors.append(self._apply_one(conn, job, now))
+                written = [
+                    job.written
+                    for job, error in zip(group, errors, strict=True)
+                    if error is None and job.written is not None
+                ]
+                if written:
+                    self._broker.stage(conn, written)
         except Exception as exc:  # the commit itself failed: nothing in the group is durable
             log.exception("commit of %d batches failed", len(group))
-            return [exc] * len(group)
-        return errors
+            return [exc] * len(group), []
+        return errors, written
 
     @staticmethod
     def _apply_one(conn: Connection, job: Job, now: int) -> BaseException | None:

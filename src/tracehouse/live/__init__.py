@@ -1,0 +1,1 @@
+"""Live events: trace.created / trace.updated fanned out to WebSocket subscribers."""

@@ -1,0 +1,36 @@
+"""Members of an organization: list, and add a person (a new user, or an existing one by e-mail)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection
+
+from tracehouse.errors import Conflict, InvalidRequest
+from tracehouse.projects import store as project_store
+from tracehouse.ui import store as ui_store
+from tracehouse.users import service as users
+from tracehouse.users import store as user_store
+
+ROLES = ("owner", "admin", "member")
+
+
+def list_members(conn: Connection, org_rowid: int) -> list[Any]:
+    return ui_store.members(conn, org_rowid)
+
+
+def add_member(conn: Connection, org_rowid: int, email: str, password: str, role: str) -> None:
+    """Add a person to the org; a new e-mail creates the user with the given password."""
+    if role not in ROLES:
+        raise InvalidRequest(f"role must be one of {', '.join(ROLES)}.")
+    email = email.strip().lower()
+    if "@" not in email:
+        raise InvalidRequest("Give the person's e-mail address.")
+    user = user_store.find_user(conn, email)
+    if user is None:
+        if len(password) < 8:
+            raise InvalidRequest("A new user needs a password of at least 8 characters.")
+        user = users.create_user(conn, email, password)
+    if project_store.member_role(conn, org_rowid, user["user_rowid"]) is not None:
+        raise Conflict(f"{email} is already a member.")
+    project_store.add_member(conn, org_rowid, user["user_rowid"], role)

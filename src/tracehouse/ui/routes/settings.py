@@ -1,0 +1,138 @@
+"""Settings of a project: API keys (secret shown once, revoke), retention, model prices, members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from tracehouse.errors import Forbidden, InvalidRequest
+from tracehouse.http.auth import RuntimeDep
+from tracehouse.keys import service as keys
+from tracehouse.pricing import service as pricing
+from tracehouse.projects import service as projects
+from tracehouse.projects import store as project_store
+from tracehouse.ui import members
+from tracehouse.ui.session import FormDep, Viewer, ViewerDep
+from tracehouse.ui.templating import page
+
+router = APIRouter(prefix="/ui/p/{project_id}/settings", include_in_schema=False)
+
+
+def _require_admin(rt: RuntimeDep, who: Viewer, org_rowid: int) -> None:
+    if who.user["is_admin"]:
+        return
+    with rt.db.reader.connect() as conn:
+        role = project_store.member_role(conn, org_rowid, who.user["user_rowid"])
+    if role not in projects.ADMIN_ROLES:
+        raise Forbidden("Only owners and admins of the organization change its settings.")
+
+
+def _render(
+    request: Request, rt: RuntimeDep, who: Viewer, project_id: str, **extra: Any
+) -> Response:
+    scope = who.scope(project_id)
+    with rt.db.reader.connect() as conn:
+        key_rows = keys.list_keys(
+            conn, org_rowid=scope.org_rowid, project_rowid=scope.project_rowid
+        )
+        prices = pricing.list_prices(conn, scope.project_rowid)
+        people = members.list_members(conn, scope.org_rowid)
+    return page(
+        request,
+        "settings.html",
+        nav="settings",
+        who=who,
+        project=who.project(project_id),
+        keys=[k for k in key_rows if k["project_rowid"] == scope.project_rowid],
+        prices=prices,
+        members=people,
+        base_url=str(request.base_url).rstrip("/"),
+        **extra,
+    )
+
+
+@router.get("", response_class=HTMLResponse)
+def settings_page(request: Request, project_id: str, who: ViewerDep, rt: RuntimeDep) -> Response:
+    return _render(request, rt, who, project_id)
+
+
+@router.post("/keys", response_class=HTMLResponse)
+def create_key(
+    request: Request, project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep
+) -> Response:
+    scope = who.scope(project_id)
+    _require_admin(rt, who, scope.org_rowid)
+    with rt.db.writer.begin() as conn:
+        row, secret = keys.create_key(
+            conn,
+            org_rowid=scope.org_rowid,
+            project_rowid=scope.project_rowid,
+            environment=fields.get("environment") or "live",
+            access=fields.get("access") or "write",
+            name=fields.get("name") or None,
+        )
+    # The secret is rendered in this response only, never stored in clear or shown again.
+    return _render(request, rt, who, project_id, new_key=row, new_secret=secret)
+
+
+@router.post("/keys/{key_id}/revoke")
+def revoke_key(
+    project_id: str, key_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep
+) -> Response:
+    scope = who.scope(project_id)
+    _require_admin(rt, who, scope.org_rowid)
+    with rt.db.writer.begin() as conn:
+        key = keys.get_key(conn, key_id, scope.org_rowid)
+        if key["project_rowid"] != scope.project_rowid:
+            raise InvalidRequest("That key belongs to another project.")
+        keys.revoke_key(conn, key_id, scope.org_rowid)
+    return RedirectResponse(f"/ui/p/{project_id}/settings#keys", status_code=303)
+
+
+@router.post("/retention")
+def set_retention(project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep) -> Response:
+    scope = who.scope(project_id)
+    _require_admin(rt, who, scope.org_rowid)
+    raw = fields.get("retention_days", "").strip()
+    try:
+        days = int(raw) if raw else None
+    except ValueError as exc:
+        raise InvalidRequest("retention_days must be a whole number of days.") from exc
+    with rt.db.writer.begin() as conn:
+        project = projects.get_project(conn, project_id)
+        projects.update_project(conn, project, {"retention_days": days})
+    return RedirectResponse(f"/ui/p/{project_id}/settings#retention", status_code=303)
+
+
+@router.post("/prices")
+def add_price(project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep) -> Response:
+    scope = who.scope(project_id)
+    _require_admin(rt, who, scope.org_rowid)
+    try:
+        values = {
+            "model_name": fields["model_name"].strip(),
+            "input_price": float(fields.get("input_price") or 0) / 1_000_000,
+            "output_price": float(fields.get("output_price") or 0) / 1_000_000,
+        }
+    except (KeyError, ValueError) as exc:
+        raise InvalidRequest("A model name and prices per million tokens are needed.") from exc
+    with rt.db.writer.begin() as conn:
+        pricing.create_price(conn, scope.project_rowid, values)
+    return RedirectResponse(f"/ui/p/{project_id}/settings#prices", status_code=303)
+
+
+@router.post("/members")
+def add_member(project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep) -> Response:
+    scope = who.scope(project_id)
+    _require_admin(rt, who, scope.org_rowid)
+    with rt.db.writer.begin() as conn:
+        members.add_member(
+            conn,
+            scope.org_rowid,
+            fields.get("email", ""),
+            fields.get("password", ""),
+            fields.get("role") or "member",
+        )
+    return RedirectResponse(f"/ui/p/{project_id}/settings#members", status_code=303)

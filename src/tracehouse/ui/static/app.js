@@ -1,0 +1,186 @@
+// Tracehouse web UI: small, dependency-free behaviour on top of server-rendered pages.
+"use strict";
+
+const $ = (sel, root = document) => root.querySelector(sel);
+const $$ = (sel, root = document) => Array.from(root.querySelectorAll(sel));
+
+function setupTheme() {
+  const button = $("#theme-toggle");
+  if (!button) return;
+  button.addEventListener("click", () => {
+    const next = document.documentElement.dataset.theme === "dark" ? "light" : "dark";
+    document.documentElement.dataset.theme = next;
+    localStorage.setItem("th-theme", next);
+  });
+}
+
+function setupChrome() {
+  const picker = $("#project-picker");
+  if (picker) {
+    picker.addEventListener("change", () => {
+      const section = location.pathname.split("/")[4] || "traces";
+      location.href = `/ui/p/${encodeURIComponent(picker.value)}/${section}`;
+    });
+  }
+  document.addEventListener("click", (event) => {
+    const copy = event.target.closest("[data-copy]");
+    if (copy) {
+      navigator.clipboard?.writeText(copy.dataset.copy);
+      const label = copy.textContent;
+      copy.textContent = "Copied ✓";
+      setTimeout(() => { copy.textContent = label; }, 1500);
+    }
+  });
+  $$("form[data-confirm]").forEach((form) => form.addEventListener("submit", (event) => {
+    if (!confirm(form.dataset.confirm)) event.preventDefault();
+  }));
+}
+
+// Lists: click a row to open it; j/k (or arrows) move, Enter opens, / focuses the search.
+function setupLists() {
+  const table = $("table.list tbody tr[data-href]")?.closest("table");
+  document.addEventListener("click", (event) => {
+    const row = event.target.closest("tr[data-href]");
+    if (row && !event.target.closest("a, button, input")) location.href = row.dataset.href;
+  });
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest("input, select, textarea");
+    if (event.key === "/" && !typing && $("#search")) { event.preventDefault(); $("#search").focus(); return; }
+    if (typing || !table || event.metaKey || event.ctrlKey || event.altKey) return;
+    const rows = $$("tbody tr[data-href]", table);
+    if (!rows.length) return;
+    let index = rows.findIndex((r) => r.classList.contains("cursor"));
+    if (event.key === "j" || event.key === "ArrowDown") index = Math.min(index + 1, rows.length - 1);
+    else if (event.key === "k" || event.key === "ArrowUp") index = Math.max(index - 1, 0);
+    else if (event.key === "Enter" && index >= 0) { location.href = rows[index].dataset.href; return; }
+    else return;
+    event.preventDefault();
+    rows.forEach((r) => r.classList.remove("cursor"));
+    rows[index].classList.add("cursor");
+    rows[index].focus({ preventScroll: true });
+    rows[index].scrollIntoView({ block: "nearest" });
+  });
+}
+
+// The trace list follows /ws: on any event it re-renders the first page with the same filters.
+function setupLive() {
+  const table = $("#trace-table");
+  const project = document.body.dataset.project;
+  if (!table || !project || table.dataset.live !== "on") return;
+  const status = $("#live-status");
+  let pending = null;
+  let backoff = 1000;
+  const refresh = async () => {
+    pending = null;
+    const params = new URLSearchParams(location.search);
+    params.set("_partial", "rows");
+    const response = await fetch(`${location.pathname}?${params}`, { credentials: "same-origin" });
+    if (!response.ok) return;
+    const body = $("#trace-rows");
+    const known = new Set($$("tr[data-id]", body).map((r) => r.dataset.id));
+    body.innerHTML = await response.text();
+    $$("tr[data-id]", body).forEach((r) => { if (!known.has(r.dataset.id)) r.classList.add("fresh"); });
+    if ($$("tr[data-id]", body).length) {
+      $(".onboarding")?.remove();
+      table.classList.remove("is-empty");
+    }
+    const count = $("#trace-count");
+    if (count && response.headers.get("X-Total-Count")) count.textContent = Number(response.headers.get("X-Total-Count")).toLocaleString();
+  };
+  const connect = () => {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${location.host}/ws?project_id=${encodeURIComponent(project)}`);
+    let ping = null;
+    ws.onopen = () => {
+      backoff = 1000;
+      status?.classList.add("on");
+      ping = setInterval(() => ws.send(JSON.stringify({ type: "ping" })), 25000);
+    };
+    ws.onmessage = (message) => {
+      const event = JSON.parse(message.data);
+      if (event.type === "ready") document.body.dataset.live = "ready";
+      if (event.type === "trace.created" || event.type === "trace.updated") {
+        if (!pending) pending = setTimeout(refresh, 250);  // one refresh per burst
+      }
+    };
+    ws.onclose = () => {
+      status?.classList.remove("on");
+      clearInterval(ping);
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 30000);
+    };
+  };
+  connect();
+}
+
+// The trace page: select a node to load its detail; fold subtrees; arrows move, ←/→ fold.
+function setupTree() {
+  const view = $("#trace-view");
+  if (!view) return;
+  const detail = $("#detail");
+  const traceDetail = detail.innerHTML;
+  const nodes = () => $$("#tree .node:not(.hidden)");
+  let latest = 0;
+  const select = async (node) => {
+    $$("#tree .node.selected").forEach((n) => n.classList.remove("selected"));
+    node.classList.add("selected");
+    node.focus({ preventScroll: true });
+    node.scrollIntoView({ block: "nearest" });
+    history.replaceState(null, "", node.dataset.id ? `#${encodeURIComponent(node.dataset.id)}` : location.pathname + location.search);
+    if (!node.dataset.id) { latest++; detail.innerHTML = traceDetail; return; }
+    const ticket = ++latest;  // only the last selection's answer is shown
+    detail.setAttribute("aria-busy", "true");
+    let html = "<p class='alert'>Could not load this observation.</p>";
+    try {
+      const response = await fetch(view.dataset.base + encodeURIComponent(node.dataset.id));
+      if (response.ok) html = await response.text();
+    } catch (error) { /* keep the message */ }
+    if (ticket !== latest) return;
+    detail.innerHTML = html;
+    detail.removeAttribute("aria-busy");
+  };
+  const fold = (node, open) => {
+    if (!node.dataset.parent) return;
+    node.setAttribute("aria-expanded", open ? "true" : "false");
+    const depth = Number(node.dataset.depth);
+    let next = node.nextElementSibling;
+    let hiddenBelow = null;
+    while (next && Number(next.dataset.depth) > depth) {
+      const d = Number(next.dataset.depth);
+      if (hiddenBelow !== null && d > hiddenBelow) { next = next.nextElementSibling; continue; }
+      hiddenBelow = null;
+      next.classList.toggle("hidden", !open);
+      if (open && next.getAttribute("aria-expanded") === "false") hiddenBelow = d;
+      next = next.nextElementSibling;
+    }
+  };
+  $("#tree").addEventListener("click", (event) => {
+    const node = event.target.closest(".node");
+    if (!node) return;
+    if (event.target.closest(".fold")) { fold(node, node.getAttribute("aria-expanded") === "false"); return; }
+    select(node);
+  });
+  $("#tree").addEventListener("keydown", (event) => {
+    const node = event.target.closest(".node");
+    if (!node) return;
+    const list = nodes();
+    const index = list.indexOf(node);
+    if (event.key === "ArrowDown" || event.key === "j") select(list[Math.min(index + 1, list.length - 1)]);
+    else if (event.key === "ArrowUp" || event.key === "k") select(list[Math.max(index - 1, 0)]);
+    else if (event.key === "ArrowLeft") fold(node, false);
+    else if (event.key === "ArrowRight") fold(node, true);
+    else return;
+    event.preventDefault();
+  });
+  const wanted = decodeURIComponent(location.hash.slice(1));
+  const start = wanted && $$("#tree .node").find((n) => n.dataset.id === wanted);
+  if (start) select(start);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setupTheme();
+  setupChrome();
+  setupLists();
+  setupLive();
+  setupTree();
+});

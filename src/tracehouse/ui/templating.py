@@ -1,0 +1,101 @@
+"""The Jinja2 environment of the UI and the filters that format numbers, times and durations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from tracehouse import __version__
+from tracehouse.clock import iso
+from tracehouse.ui.content import pretty
+
+HERE = Path(__file__).parent
+DASH = "\u2013"  # an en dash for "no value"
+
+
+def duration(ms: float | None) -> str:
+    if ms is None:
+        return DASH
+    if ms < 1:
+        return f"{ms:.2f} ms"
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    if ms < 60_000:
+        return f"{ms / 1000:.2f} s"
+    return f"{ms / 60_000:.1f} min"
+
+
+def tokens(value: int | None) -> str:
+    if not value:
+        return DASH
+    return f"{value / 1000:.1f}k" if value >= 10_000 else f"{value:,}"
+
+
+def cost(value: float | None) -> str:
+    if value is None:
+        return DASH
+    if value == 0:
+        return "$0"
+    return f"${value:.4f}" if value < 1 else f"${value:,.2f}"
+
+
+def when(value: str | None) -> str:
+    """An RFC 3339 time as `YYYY-MM-DD HH:MM:SS` (UTC)."""
+    if not value:
+        return DASH
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+    return parsed.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def score_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return str(value)
+
+
+def us_when(value: int | None) -> str:
+    return when(iso(value))
+
+
+def pager(query: Any, cursor: str | None) -> str:
+    """The current query string with another cursor (None: the first page), without `_partial`."""
+    items = [(k, v) for k, v in query.multi_items() if k not in ("cursor", "_partial")]
+    if cursor:
+        items.append(("cursor", cursor))
+    return urlencode(items)
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        duration=duration,
+        tokens=tokens,
+        cost=cost,
+        when=when,
+        score=score_value,
+        pretty=pretty,
+        us_when=us_when,
+        pager=pager,
+    )
+    env.globals["version"] = __version__
+    return env
+
+
+ENV = _environment()
+
+
+def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render a template to an HTML response (no caching: pages show live data)."""
+    html = ENV.get_template(name).render(request=request, **context)
+    return HTMLResponse(html, status_code, headers={"Cache-Control": "no-store"})
