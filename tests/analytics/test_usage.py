@@ -79,3 +79,11 @@ async def test_quota_exceeded(th_limits: Harness) -> None:
     assert (await th.client.get("/api/v1/analytics", headers=free)).status_code == 200
     ok = await th.client.post("/api/v1/traces", json={"id": "fine", "name": "x"}, headers=th.auth)
     assert ok.status_code == 201
+    # OTLP is refused before its body is decoded: even an undecodable body gets the 402.
+    otlp = await th.client.post(
+        "/v1/traces",
+        content=b"\x0a\xff",
+        headers={**free, "Content-Type": "application/x-protobuf"},
+    )
+    assert otlp.status_code == 402
+    assert otlp.json()["error"]["code"] == "quota_exceeded"

@@ -21,6 +21,7 @@ from tracehouse.errors import (
     Forbidden,
     InvalidRequest,
     PayloadTooLarge,
+    QuotaExceeded,
     RateLimited,
     Unauthorized,
     Unavailable,
@@ -31,11 +32,13 @@ from tracehouse.http.errors import error_responses
 from tracehouse.ingest.service import ingest
 from tracehouse.otlp import decode, offload
 from tracehouse.otlp.decode import Decoded
+from tracehouse.usage.service import check_quota
 
 router = APIRouter(tags=["otlp"])
 _ERRORS = error_responses(
     InvalidRequest,
     Unauthorized,
+    QuotaExceeded,
     Forbidden,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -87,6 +90,7 @@ async def export_traces(request: Request, scope: ProjectScopeDep, rt: RuntimeDep
     """Receive an OTLP `ExportTraceServiceRequest`; answers once the spans are committed."""
     scope.require_write()
     media = decode.media_type(request.headers.get("content-type"))
+    await check_quota(rt, scope)  # before the decoding work, not only before the write
     changes, rejected, message = await offload.prepare(
         media,
         request.headers.get("content-encoding"),
