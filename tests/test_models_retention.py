@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import insert, select
 from tests.conftest import Harness
 
 from tracehouse.clock import now_us
 from tracehouse.jobs.retention import purge
 from tracehouse.store.engine import open_database
+from tracehouse.store.tables import evaluation_runs
 
 pytestmark = pytest.mark.anyio
 
@@ -98,6 +100,20 @@ async def test_retention_job(th: Harness) -> None:
     )
 
     db = open_database(th.settings)
+    with db.writer.begin() as conn:  # an evaluation run made with the test key, one live
+        for run_id, is_test in (("run-test", True), ("run-live", False)):
+            conn.execute(
+                insert(evaluation_runs).values(
+                    project_rowid=1,
+                    id=run_id,
+                    target_type="trace",
+                    target_ids="[]",
+                    evaluator_ids="[]",
+                    status="succeeded",
+                    is_test=is_test,
+                    created_at=now_us(),
+                )
+            )
     try:
         # four days on: the test-key data stays; no retention set yet
         nothing = purge(db.writer, test_data_days=5, now=now_us() + 4 * DAY_US)
@@ -105,6 +121,9 @@ async def test_retention_job(th: Harness) -> None:
         # six days on: the test-key trace and its observation are gone
         purged = purge(db.writer, test_data_days=5, now=now_us() + 6 * DAY_US)
         assert (purged.traces, purged.observations) == (1, 1)
+        with db.reader.connect() as conn:
+            runs = conn.execute(select(evaluation_runs.c.id)).scalars().all()
+        assert runs == ["run-live"]  # evaluation runs of test data go with it
         await th.client.patch(
             f"/api/v1/projects/{main['id']}", json={"retentionDays": 30}, headers=token
         )

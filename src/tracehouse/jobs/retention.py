@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, delete, select, text
 
 from tracehouse.analytics import rollup_store
 from tracehouse.clock import now_us
-from tracehouse.store.tables import observations, projects, scores, traces
+from tracehouse.store.tables import evaluation_runs, observations, projects, scores, traces
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +52,8 @@ def purge(engine: Engine, *, test_data_days: int, now: int | None = None) -> Pur
 
 def _purge_test_data(conn: Connection, cutoff: int) -> Purged:
     _mark_days(conn, traces.c.is_test.is_(True), traces.c.created_at < cutoff)
+    runs = evaluation_runs.c  # their results go with them (ON DELETE CASCADE)
+    conn.execute(delete(evaluation_runs).where(runs.is_test.is_(True), runs.created_at < cutoff))
     return Purged(
         *(
             int(
@@ -66,6 +68,10 @@ def _purge_test_data(conn: Connection, cutoff: int) -> Purged:
 
 def _purge_project(conn: Connection, project_rowid: int, cutoff: int) -> Purged:
     _mark_days(conn, traces.c.project_rowid == project_rowid, traces.c.start_time < cutoff)
+    runs = evaluation_runs.c
+    conn.execute(
+        delete(evaluation_runs).where(runs.project_rowid == project_rowid, runs.created_at < cutoff)
+    )
     counts = []
     for table, column in (
         (traces, "start_time"),
