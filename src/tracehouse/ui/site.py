@@ -10,11 +10,18 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from tracehouse.errors import TracehouseError
-from tracehouse.ui.routes import auth, dashboard, sessions, settings, traces
+from tracehouse.ui.routes import auth, dashboard, prompts, sessions, settings, traces
 from tracehouse.ui.session import LoginRequired, find_viewer
 from tracehouse.ui.templating import HERE, page
 
-ROUTERS = (auth.router, traces.router, sessions.router, dashboard.router, settings.router)
+ROUTERS = (
+    auth.router,
+    traces.router,
+    sessions.router,
+    prompts.router,
+    dashboard.router,
+    settings.router,
+)
 
 
 async def _login_redirect(request: Request, exc: Exception) -> Response:

@@ -1,0 +1,95 @@
+"""Prompts: the list, and one prompt with its versions, two of them side by side with a diff,
+label moves and per-version metrics. Everything goes through the prompts service."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from tracehouse.errors import InvalidRequest
+from tracehouse.http.auth import RuntimeDep
+from tracehouse.http.pagination import PageParams
+from tracehouse.prompts import render, service
+from tracehouse.ui import prompt_diff
+from tracehouse.ui.session import FormDep, ViewerDep
+from tracehouse.ui.templating import page
+
+router = APIRouter(prefix="/ui/p/{project_id}/prompts", include_in_schema=False)
+
+
+def _number(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() else None
+
+
+@router.get("", response_class=HTMLResponse)
+def prompt_list(request: Request, project_id: str, who: ViewerDep, rt: RuntimeDep) -> Response:
+    scope = who.scope(project_id)
+    cursor = request.query_params.get("cursor") or None
+    params = PageParams(limit=200, cursor=cursor)
+    filters: dict[str, str | None] = {"name": None, "label": None, "tag": None}
+    items, total = service.list_prompts(rt, scope, filters, params)
+    return page(
+        request,
+        "prompts.html",
+        nav="prompts",
+        who=who,
+        project=who.project(project_id),
+        prompts=[render.summary(item) for item in items],
+        total=total,
+        base_url=str(request.base_url).rstrip("/"),
+    )
+
+
+def _pick(versions: list[dict[str, Any]], wanted: int | None, default: int) -> dict[str, Any]:
+    by_number = {v["version"]: v for v in versions}
+    return by_number.get(wanted or default) or versions[min(default, len(versions) - 1)]
+
+
+def _compared(versions: list[dict[str, Any]], query: Any) -> dict[str, Any]:
+    """The shown version (default: production, else the newest) and the one it is compared
+    with (default: the version before it)."""
+    production = next((v for v in versions if service.PRODUCTION in v["labels"]), versions[0])
+    shown = _pick(versions, _number(query.get("version")), production["version"])
+    older = [v for v in versions if v["version"] < shown["version"]]
+    base = _pick(versions, _number(query.get("compare")), (older or [shown])[0]["version"])
+    old = prompt_diff.lines(base["prompt"], base["config"])
+    new = prompt_diff.lines(shown["prompt"], shown["config"])
+    rows = prompt_diff.side_by_side(old, new)
+    return {"shown": shown, "base": base, "rows": rows, "changed": prompt_diff.changed(rows)}
+
+
+@router.get("/{name:path}", response_class=HTMLResponse)
+def prompt_page(
+    request: Request, project_id: str, name: str, who: ViewerDep, rt: RuntimeDep
+) -> Response:
+    scope = who.scope(project_id)
+    versions = [render.version(v) for v in service.list_versions(rt, scope, name)]
+    return page(
+        request,
+        "prompt.html",
+        nav="prompts",
+        who=who,
+        project=who.project(project_id),
+        prompt_name=name,
+        versions=versions,
+        metrics=[m for m in service.metrics(rt, scope, name) if m["generations"]],
+        **_compared(versions, request.query_params),
+    )
+
+
+@router.post("/{name:path}/labels")
+def move_label(
+    project_id: str, name: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep
+) -> Response:
+    """Put a label on a version: the API's rules (write access, `latest` reserved)."""
+    scope = who.scope(project_id)
+    version = _number(fields.get("version"))
+    label = fields.get("label", "").strip()
+    if version is None or not label:
+        raise InvalidRequest("A label and a version number are needed.")
+    service.set_labels(rt, scope, name, version, [label])
+    target = f"/ui/p/{project_id}/prompts/{quote(name)}?version={version}"
+    return RedirectResponse(target, status_code=303)
