@@ -213,3 +213,76 @@ def test_a_person_uses_the_web_ui(browser_page: Any, server: ServerProcess) -> N
     expect(page.locator("#new-secret-value")).to_have_count(0)
     assert httpx.get(f"{server.url}/api/v1/traces", headers=headers).status_code == 401
     _shot(page, "10-settings")
+
+
+def _prompt_versions(base: str) -> None:
+    """Two versions of a chat prompt (production on the first), and a generation of each."""
+    system = "You are a travel agent. Answer in {{language}}."
+    for i, (extra, labels) in enumerate(
+        ((" Be brief.", ["production"]), (" Quote prices in EUR.\nAsk before booking.", []))
+    ):
+        body = {
+            "name": "travel/agent",
+            "type": "chat",
+            "prompt": [
+                {"role": "system", "content": system + extra},
+                {"type": "placeholder", "name": "history"},
+                {"role": "user", "content": "{{question}}"},
+            ],
+            "config": {"model": "gpt-4o-mini", "temperature": (0.2, 0.3)[i]},
+            "labels": labels,
+            "commit_message": ("First version", "Prices in euros; confirm bookings")[i],
+            "author": "ada@example.com",
+        }
+        assert httpx.post(f"{base}/api/v1/prompts", json=body, headers=AUTH).status_code == 201
+        trace = {
+            "id": f"prompted-{uuid.uuid4().hex[:8]}",
+            "name": "agent",
+            "observations": [
+                {
+                    "id": f"gen-{uuid.uuid4().hex[:8]}",
+                    "type": "generation",
+                    "model": "gpt-4o-mini",
+                    "promptName": "travel/agent",
+                    "promptVersion": i + 1,
+                    "start_time": _at(0),
+                    "end_time": _at(0.8 + i),
+                    "usage": {"input_tokens": 120, "output_tokens": 40},
+                }
+            ],
+        }
+        assert httpx.post(f"{base}/api/v1/traces", json=trace, headers=AUTH).status_code == 201
+
+
+def test_a_person_compares_prompt_versions_and_moves_a_label(
+    browser_page: Any, server: ServerProcess
+) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_page
+    _prompt_versions(server.url)
+    page.goto("/ui/")
+    if page.get_by_role("button", name="Log in").count():
+        page.get_by_label("E-mail").fill(ADMIN_EMAIL)
+        page.get_by_label("Password").fill(ADMIN_PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Prompts").click()
+    expect(page.locator("#prompt-list")).to_contain_text("travel/agent")
+    _shot(page, "11-prompts")
+    page.get_by_role("link", name="travel/agent").click()
+    expect(page.locator("#version h2")).to_contain_text("Version 1")
+    page.get_by_role("link", name="v2", exact=True).click()
+    expect(page.locator("#diff td.d-added").first).to_contain_text("Quote prices in EUR.")
+    expect(page.locator("#diff td.d-removed").first).to_contain_text("Be brief.")
+    expect(page.locator("#metrics tbody tr")).to_have_count(2)
+    page.locator("#move-label").get_by_role("button").click()
+    expect(page.locator('tr[data-version="2"]')).to_contain_text("production")
+    expect(page.locator('tr[data-version="1"]')).not_to_contain_text("production")
+    page.set_viewport_size({"width": 1360, "height": 1500})
+    _shot(page, "12-prompt")
+    page.locator("#theme-toggle").click()
+    _shot(page, "13-prompt-dark")
+    page.locator("#theme-toggle").click()
+    page.set_viewport_size({"width": 1360, "height": 860})
+    served = httpx.get(f"{server.url}/api/v1/prompts/travel/agent", headers=AUTH).json()
+    assert served["version"] == 2
