@@ -78,6 +78,11 @@ async def test_the_list_and_a_prompt_with_its_versions_and_diff(th: Harness) -> 
     default = await th.client.get(f"/ui/p/{project_id}/prompts/team/greeting")
     assert "Version 1" in default.text
     assert "one version only" in default.text
+    unknown = await th.client.get(f"/ui/p/{project_id}/prompts/team/greeting?version=9&compare=x")
+    assert unknown.status_code == 200
+    assert "Version 1" in unknown.text
+    missing = await th.client.get(f"/ui/p/{project_id}/prompts/nope")
+    assert missing.status_code == 404
 
 
 async def test_a_chat_prompt_shows_its_messages_by_role(th: Harness) -> None:

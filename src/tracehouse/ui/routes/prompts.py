@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tracehouse.errors import InvalidRequest
 from tracehouse.http.auth import RuntimeDep
-from tracehouse.http.pagination import PageParams
+from tracehouse.http.pagination import PageParams, page_body
 from tracehouse.prompts import render, service
 from tracehouse.ui import prompt_diff
 from tracehouse.ui.session import FormDep, ViewerDep
@@ -28,24 +28,32 @@ def _number(raw: str | None) -> int | None:
 def prompt_list(request: Request, project_id: str, who: ViewerDep, rt: RuntimeDep) -> Response:
     scope = who.scope(project_id)
     cursor = request.query_params.get("cursor") or None
-    params = PageParams(limit=200, cursor=cursor)
+    params = PageParams(limit=50, cursor=cursor)
     filters: dict[str, str | None] = {"name": None, "label": None, "tag": None}
     items, total = service.list_prompts(rt, scope, filters, params)
+    body = page_body(
+        items,
+        params,
+        total,
+        render.summary,
+        lambda item: (item.prompt["updated_at"], item.prompt["prompt_rowid"]),
+    )
     return page(
         request,
         "prompts.html",
         nav="prompts",
         who=who,
         project=who.project(project_id),
-        prompts=[render.summary(item) for item in items],
-        total=total,
+        prompts=body["data"],
+        meta=body["meta"],
         base_url=str(request.base_url).rstrip("/"),
     )
 
 
 def _pick(versions: list[dict[str, Any]], wanted: int | None, default: int) -> dict[str, Any]:
+    """Version `wanted`; when there is no such version, `default`."""
     by_number = {v["version"]: v for v in versions}
-    return by_number.get(wanted or default) or versions[min(default, len(versions) - 1)]
+    return by_number.get(wanted or default) or by_number[default]
 
 
 def _compared(versions: list[dict[str, Any]], query: Any) -> dict[str, Any]:
