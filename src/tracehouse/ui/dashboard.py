@@ -1,5 +1,5 @@
 """The dashboard's figures for a time range, read from the analytics service (the same code path
-as `GET /api/v1/analytics` and `/analytics/costs`), and their SVG geometry (no chart library)."""
+as `GET /api/v1/analytics`), and their SVG geometry (no chart library)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tracehouse.analytics import costs, service
+from tracehouse.analytics import service
 from tracehouse.errors import InvalidRequest
 from tracehouse.http.auth import ProjectScope
 from tracehouse.runtime import Runtime
@@ -76,11 +76,12 @@ def time_filters(range_name: str, start: str | None, end: str | None, now: int) 
 
 
 def build(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
+    """One call of the analytics service (its model figures are the costly part of a range
+    read from the traces, so `/analytics/costs`, which repeats them, is not called too)."""
     body = service.analytics(rt, scope, filters)
-    spend = costs.costs(rt, scope, filters)
     summary = body["summary"]
     points = body["charts"]
-    models = spend["by_model"][:TOP]
+    models = sorted(body["model_breakdown"], key=lambda m: (-m["cost"], m["key"]))[:TOP]
     users = body["user_breakdown"][:TOP]
     return {
         "from": body["from"],
