@@ -9,6 +9,7 @@ installs (scripts/ensure-chromium.sh). Under CI=true a missing Chromium fails th
 from __future__ import annotations
 
 import os
+import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -197,7 +198,15 @@ def test_a_person_uses_the_web_ui(browser_page: Any, server: ServerProcess) -> N
     page.get_by_role("link", name="30d").click()
     expect(page.locator(".chart svg").first).to_be_visible()
     expect(page.locator(".bars")).to_contain_text(["gpt-4o"])
+    expect(page.locator('[data-metric="success_rate"]')).to_be_visible()
     _shot(page, "08-dashboard")
+    minute = "%Y-%m-%dT%H:%M"
+    page.get_by_label("From (UTC)").fill((START - timedelta(hours=1)).strftime(minute))
+    page.get_by_label("To (UTC)").fill((datetime.now(UTC) + timedelta(hours=1)).strftime(minute))
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"dashboard\?from="))
+    expect(page.locator("#range")).to_contain_text("buckets of 5 min")
+    expect(page.locator(".bars")).to_contain_text(["gpt-4o"])
 
     page.get_by_role("link", name="Settings").click()
     page.get_by_label("Key name").fill("ci-runner")

@@ -260,6 +260,9 @@ async def test_a_user_cannot_see_another_organizations_project(th: Harness) -> N
     for path in ("traces", "sessions", "dashboard", "settings"):
         response = await th.client.get(f"/ui/p/{other_id}/{path}")
         assert response.status_code == 404, path
+    custom = {"from": "2026-01-01T00:00", "to": "2026-01-02T00:00"}
+    hidden = await th.client.get(f"/ui/p/{other_id}/dashboard", params=custom)
+    assert hidden.status_code == 404
     denied = await th.client.post(
         f"/ui/p/{project_id}/settings/keys", data={"name": "x", "csrf_token": csrf_of(own.text)}
     )

@@ -1,19 +1,31 @@
-"""The dashboard's numbers for a time range, and their SVG geometry (no chart library)."""
+"""The dashboard's figures for a time range, read from the analytics service (the same code path
+as `GET /api/v1/analytics`), and their SVG geometry (no chart library)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection
-
-from tracehouse.clock import from_us
-from tracehouse.ui import store
+from tracehouse.analytics import service
+from tracehouse.errors import InvalidRequest
+from tracehouse.http.auth import ProjectScope
+from tracehouse.runtime import Runtime
+from tracehouse.traces.filters import TraceFilters
 
 RANGES = {"1h": 3_600, "24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
-BUCKETS = 48
+DEFAULT_RANGE = "24h"
+TOP = 10
 WIDTH, HEIGHT = 560, 140
+DOCS = "docs/analytics.md#definitions"
+
+#: The summary figures shown as cards, with their definitions in docs/analytics.md.
+TERMS: tuple[tuple[str, str, str], ...] = (
+    ("success_rate", "Success rate", "(total - failed) / total x 100; warnings count as successes"),
+    ("failed_traces", "Failed", "traces with status error"),
+    ("slow_requests", "Slow", "traces slower than the slow threshold (project setting, else p95)"),
+    ("retries", "Retries", "traces that repeat a failed observation (same parent and name)"),
+)
 
 
 @dataclass
@@ -44,42 +56,67 @@ class Series:
         ]
 
 
-def percentile(values: list[float], p: float) -> float | None:
-    if not values:
+def parse_time(value: str | None, field: str) -> datetime | None:
+    """A `from`/`to` input: RFC 3339 or a `datetime-local` value (read as UTC)."""
+    if not value:
         return None
-    rank = max(math.ceil(p / 100 * len(values)) - 1, 0)
-    return values[rank]
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidRequest(f"`{field}` is not a date and time.", {"field": field}) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def build(conn: Connection, project_rowid: int, now: int, range_name: str) -> dict[str, Any]:
-    seconds = RANGES.get(range_name, RANGES["24h"])
-    start = now - seconds * 1_000_000
-    step = max(seconds * 1_000_000 // BUCKETS, 1)
-    series = {k: [0.0] * BUCKETS for k in ("traces", "errors", "tokens", "cost")}
-    for row in store.buckets(conn, project_rowid, start, now, step):
-        index = min(int(row["bucket"]), BUCKETS - 1)
-        for key in series:
-            series[key][index] += float(row[key] or 0)
-    lat = store.latencies(conn, project_rowid, start, now)
-    charts = [
-        Series("Traces", series["traces"], f"{int(sum(series['traces'])):,}"),
-        Series("Errors", series["errors"], f"{int(sum(series['errors'])):,}", kind="errors"),
-        Series("Tokens", series["tokens"], f"{int(sum(series['tokens'])):,}"),
-        Series("Cost", series["cost"], f"${sum(series['cost']):.4f}"),
-    ]
-    models = store.by_model(conn, project_rowid, start, now)
-    users = store.top_users(conn, project_rowid, start, now)
+def time_filters(range_name: str, start: str | None, end: str | None, now: int) -> TraceFilters:
+    """The analytics filters: a custom `from`/`to` when given, else the preset before now."""
+    to_time = parse_time(end, "to") or datetime.fromtimestamp(now / 1_000_000, tz=UTC)
+    seconds = RANGES.get(range_name, RANGES[DEFAULT_RANGE])
+    from_time = parse_time(start, "from") or to_time - timedelta(seconds=seconds)
+    return TraceFilters(from_time=from_time, to_time=to_time)
+
+
+def build(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
+    """One call of the analytics service (its model figures are the costly part of a range
+    read from the traces, so `/analytics/costs`, which repeats them, is not called too)."""
+    body = service.analytics(rt, scope, filters)
+    summary = body["summary"]
+    points = body["charts"]
+    models = sorted(body["model_breakdown"], key=lambda m: (-m["cost"], m["key"]))[:TOP]
+    users = body["user_breakdown"][:TOP]
     return {
-        "range": range_name if range_name in RANGES else "24h",
-        "ranges": list(RANGES),
-        "start": from_us(start),
-        "charts": charts,
-        "latency": {p: percentile(lat, p) for p in (50, 95, 99)},
-        "latency_count": len(lat),
+        "from": body["from"],
+        "to": body["to"],
+        "bucket": bucket_label(body["bucket_seconds"]),
+        "summary": summary,
+        "terms": TERMS,
+        "docs": DOCS,
+        "slow_threshold": body["slow_threshold"],
+        "charts": _charts(points, summary),
+        "latency": {p: summary[f"p{p}_latency"] for p in (50, 95, 99)},
+        "latency_kind": body["percentiles"],
         "models": models,
         "model_peak": max((float(m["cost"]) for m in models), default=0.0) or 1.0,
         "users": users,
-        "user_peak": max((int(u["traces"]) for u in users), default=0) or 1,
+        "user_peak": max((int(u["count"]) for u in users), default=0) or 1,
         "width": WIDTH,
         "height": HEIGHT,
     }
+
+
+def bucket_label(seconds: int) -> str:
+    for unit, size in (("week", 604_800), ("day", 86_400), ("hour", 3_600), ("min", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} s"
+
+
+def _charts(points: list[dict[str, Any]], summary: dict[str, Any]) -> list[Series]:
+    def column(key: str) -> list[float]:
+        return [float(p[key] or 0) for p in points]
+
+    return [
+        Series("Traces", column("traces"), f"{summary['total_traces']:,}"),
+        Series("Errors", column("failed"), f"{summary['failed_traces']:,}", kind="errors"),
+        Series("Tokens", column("tokens"), f"{summary['total_tokens']:,}"),
+        Series("Cost", column("cost"), f"${summary['total_cost']:.4f}"),
+    ]

@@ -45,14 +45,15 @@ class Viewer:
                 return project
         raise NotFound(f"No project {project_id!r}.")
 
-    def scope(self, project_id: str) -> ProjectScope:
-        """The services' project scope, for this person acting on one of their projects."""
+    def scope(self, project_id: str, access: str = "write") -> ProjectScope:
+        """The services' project scope, for this person acting on one of their projects
+        (`access="read"` for pages that only read, like the dashboard)."""
         project = self.project(project_id)
         return ProjectScope(
             project_rowid=project["project_rowid"],
             project_id=project["id"],
             org_rowid=project["org_rowid"],
-            access="write",
+            access=access,
             is_test=False,
             principal=Principal(user=self.user),
         )

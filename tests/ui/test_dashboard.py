@@ -1,0 +1,104 @@
+"""The dashboard page shows the analytics API's figures for the same range (one data path)."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from tests.conftest import Harness
+from tests.ui.conftest import log_in
+from tests.ui.test_pages import _project_id
+
+from tracehouse.ui.templating import cost, duration
+
+pytestmark = pytest.mark.anyio
+
+FROM, TO = "2026-01-01T00:00", "2026-01-02T00:00"
+API_RANGE = {"from": f"{FROM}:00Z", "to": f"{TO}:00Z"}
+
+
+async def _seed(th: Harness) -> None:
+    for i in range(6):
+        day = "02" if i == 5 else "01"  # the last one is outside the custom range
+        body = {
+            "id": f"dash-{i}",
+            "name": "chat",
+            "user_id": f"dash-user-{i % 3}",
+            "start_time": f"2026-01-{day}T0{i}:00:00Z",
+            "end_time": f"2026-01-{day}T0{i}:00:0{i + 1}Z",
+            "observations": [
+                {
+                    "id": f"dash-obs-{i}",
+                    "type": "generation",
+                    "name": "llm",
+                    "model": "gpt-4o" if i % 2 else "gpt-4o-mini",
+                    "start_time": f"2026-01-{day}T0{i}:00:00Z",
+                    "end_time": f"2026-01-{day}T0{i}:00:0{i + 1}Z",
+                    "usage": {"input_tokens": 100 * (i + 1), "output_tokens": 10},
+                    "level": "ERROR" if i == 1 else "DEFAULT",
+                }
+            ],
+        }
+        response = await th.client.post("/api/v1/traces", json=body, headers=th.auth)
+        assert response.status_code == 201, response.text
+
+
+def _card(page: str, metric: str) -> str:
+    match = re.search(rf'data-metric="{metric}"[^>]*>.*?<strong>([^<]*)</strong>', page, re.S)
+    assert match, metric
+    return html.unescape(match.group(1))
+
+
+async def test_the_dashboard_shows_the_analytics_apis_figures_for_a_custom_range(
+    th: Harness,
+) -> None:
+    await _seed(th)
+    await log_in(th.client)
+    project_id = await _project_id(th)
+    board = await th.client.get(f"/ui/p/{project_id}/dashboard", params={"from": FROM, "to": TO})
+    assert board.status_code == 200, board.text
+    page = board.text
+    api = (await th.client.get("/api/v1/analytics", params=API_RANGE, headers=th.auth)).json()
+    spend = await th.client.get("/api/v1/analytics/costs", params=API_RANGE, headers=th.auth)
+    assert spend.json()["total_cost"] == pytest.approx(api["summary"]["total_cost"])
+    summary = api["summary"]
+    assert summary["total_traces"] == 5
+    assert _card(page, "traces") == f"{summary['total_traces']:,}"
+    assert _card(page, "errors") == f"{summary['failed_traces']:,}"
+    assert _card(page, "tokens") == f"{summary['total_tokens']:,}"
+    assert _card(page, "cost") == f"${summary['total_cost']:.4f}"
+    for p in (50, 95, 99):
+        assert _card(page, f"p{p}") == duration(summary[f"p{p}_latency"])
+    assert _card(page, "success_rate") == f"{summary['success_rate']:.1f}%"
+    for key in ("failed_traces", "slow_requests", "retries"):
+        assert _card(page, key) == f"{summary[key]:,}"
+    # The traces chart has the API's buckets (hourly for one day) and their counts.
+    traces_svg = page.split('aria-label="Traces per time bucket"', 1)[1].split("</svg>", 1)[0]
+    bars = re.findall(r"<title>([^<]*)</title>", traces_svg)
+    assert [float(b) for b in bars] == [float(p["traces"]) for p in api["charts"]]
+    assert len(bars) == 24
+    models = re.findall(r'data-model="([^"]+)"', page)
+    assert models == [m["model"] for m in spend.json()["by_model"]]  # most cost first
+    for m in api["model_breakdown"]:
+        assert cost(m["cost"]) in page
+        assert f"{m['calls']:,} calls" in page
+    users = re.findall(r'data-user="([^"]+)"', page)
+    assert users == [u["key"] for u in api["user_breakdown"]]
+    assert 'value="2026-01-01T00:00"' in page and 'value="2026-01-02T00:00"' in page
+    assert "docs/analytics.md#definitions" in page
+
+
+async def test_presets_and_a_bad_custom_range(th: Harness) -> None:
+    await log_in(th.client)
+    project_id = await _project_id(th)
+    for preset in ("1h", "24h", "7d", "30d"):
+        board = await th.client.get(f"/ui/p/{project_id}/dashboard", params={"range": preset})
+        assert board.status_code == 200
+        assert f'href="?range={preset}" aria-current="true"' in board.text
+    backwards = await th.client.get(
+        f"/ui/p/{project_id}/dashboard", params={"from": TO, "to": FROM}
+    )
+    assert backwards.status_code == 400
+    garbled = await th.client.get(f"/ui/p/{project_id}/dashboard", params={"from": "yesterday"})
+    assert garbled.status_code == 400
