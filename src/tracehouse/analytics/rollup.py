@@ -45,12 +45,25 @@ def day_filters(day: int) -> TraceFilters:
 
 
 def rebuild_day(conn: Connection, project_rowid: int, day: int) -> None:
+    """The day's rows: over every trace (`trace_model` NULL), then over the traces using each
+    model called that day (what the `model` filter reads)."""
     filters = day_filters(day)
+    rows = _day_rows(conn, project_rowid, day, filters, None)
+    for model in sorted({m["model"] for m in rows[analytics_daily_models]}):
+        only = filters.model_copy(update={"model": model})
+        for table, more in _day_rows(conn, project_rowid, day, only, model).items():
+            rows[table].extend(more)
+    rollup_store.replace_day(conn, project_rowid, day, rows)
+
+
+def _day_rows(
+    conn: Connection, project_rowid: int, day: int, filters: TraceFilters, model: str | None
+) -> dict[Table, list[dict[str, Any]]]:
     latencies: dict[tuple[Any, ...], list[float]] = defaultdict(list)
     for row in store.latency_rows(conn, project_rowid, filters):
         latencies[(row.environment, row.name, row.status)].append(float(row.latency_ms))
-    base = {"project_rowid": project_rowid, "day": day}
-    rows: dict[Table, list[dict[str, Any]]] = {
+    base = {"project_rowid": project_rowid, "day": day, "trace_model": model}
+    return {
         analytics_daily: [
             {
                 **base,
@@ -83,4 +96,3 @@ def rebuild_day(conn: Connection, project_rowid: int, day: int) -> None:
             {**base, **u._asdict()} for u in store.user_groups(conn, project_rowid, filters)
         ],
     }
-    rollup_store.replace_day(conn, project_rowid, day, rows)
