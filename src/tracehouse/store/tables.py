@@ -228,6 +228,15 @@ observations = Table(
         sqlite_where=text("model IS NOT NULL"),
         postgresql_where=text("model IS NOT NULL"),
     ),
+    # The models of a trace: the `model` trace filter's EXISTS, answered from the index alone.
+    Index(
+        "ix_observations_trace_models",
+        "project_rowid",
+        "trace_id",
+        "model",
+        sqlite_where=text("model IS NOT NULL"),
+        postgresql_where=text("model IS NOT NULL"),
+    ),
     # Failed steps: error clusters, retries, root cause.
     Index(
         "ix_observations_errors",

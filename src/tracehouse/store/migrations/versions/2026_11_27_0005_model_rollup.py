@@ -1,4 +1,5 @@
-"""model roll-up: `trace_model` on the daily roll-ups (figures of the traces using a model)
+"""model roll-up: `trace_model` on the daily roll-ups (figures of the traces using a model),
+an index of the models of each trace
 
 Revision ID: 0005m
 Revises: 0004e
@@ -19,6 +20,13 @@ ROLLUPS = ("analytics_daily", "analytics_daily_models", "analytics_daily_users")
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_observations_trace_models",
+        "observations",
+        ["project_rowid", "trace_id", "model"],
+        sqlite_where=sa.text("model IS NOT NULL"),
+        postgresql_where=sa.text("model IS NOT NULL"),
+    )
     for name in ROLLUPS:
         op.add_column(name, sa.Column("trace_model", sa.String(length=200), nullable=True))
     # The days already rolled up have no per-model rows yet: the next read rebuilds them.
@@ -31,6 +39,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_observations_trace_models", table_name="observations")
     for name in ROLLUPS:
         op.execute(f"DELETE FROM {name} WHERE trace_model IS NOT NULL")
         with op.batch_alter_table(name) as batch:
