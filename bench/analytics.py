@@ -195,6 +195,14 @@ def endpoints(end: int) -> list[tuple[str, str, dict[str, Any]]]:
         ("GET", "/api/v1/insights/anomalies", {"window_hours": 6}),
         ("GET", "/api/v1/insights/failures", month),
         ("POST", "/api/v1/insights/root-cause", {"trace_id": "?"}),
+        # The `model` filter (traces with a call of the model) on every endpoint taking filters.
+        ("GET", "/api/v1/failures", {**month, "model": "gpt-4o"}),
+        ("GET", "/api/v1/analytics/costs", {**month, "model": "gpt-4o"}),
+        ("GET", "/api/v1/analytics/cost-intelligence", {**month, "model": "gpt-4o"}),
+        ("GET", "/api/v1/insights/drift", {"model": "gpt-4o"}),
+        ("GET", "/api/v1/insights/anomalies", {"window_hours": 6, "model": "gpt-4o"}),
+        ("GET", "/api/v1/insights/failures", {**month, "model": "gpt-4o"}),
+        ("GET", "/api/v1/analytics", {**day, "model": "gpt-4o"}),
     ]
 
 

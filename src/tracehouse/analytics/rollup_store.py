@@ -74,8 +74,16 @@ def _range(table: Table, project_rowid: int, first: int, end: int) -> list[Colum
     return [table.c.project_rowid == project_rowid, table.c.day >= first, table.c.day < end]
 
 
+def _model(table: Table, model: str | None) -> ColumnElement[bool]:
+    """The rows over every trace (None), or over the traces with a call of `model`."""
+    column = table.c.trace_model
+    return column.is_(None) if model is None else column == model
+
+
 def _dims(table: Table, dims: dict[str, Any]) -> list[ColumnElement[bool]]:
-    out = [table.c[k] == v for k, v in dims.items() if k != "has_error" and v is not None]
+    out = [_model(table, dims.get("model"))]
+    plain = (k for k, v in dims.items() if k not in ("has_error", "model") and v is not None)
+    out += [table.c[k] == dims[k] for k in plain]
     if dims.get("has_error") is not None:
         out.append(table.c.status == "error" if dims["has_error"] else table.c.status != "error")
     return out
@@ -115,7 +123,9 @@ def model_totals(
     return list(conn.execute(query))
 
 
-def user_totals(conn: Connection, project_rowid: int, first: int, end: int) -> list[Any]:
+def user_totals(
+    conn: Connection, project_rowid: int, first: int, end: int, model: str | None = None
+) -> list[Any]:
     u = analytics_daily_users
     sums = [
         func.sum(u.c[name]).label(name)
@@ -123,7 +133,7 @@ def user_totals(conn: Connection, project_rowid: int, first: int, end: int) -> l
     ]
     query = (
         select(u.c.user_id, *sums)
-        .where(*_range(u, project_rowid, first, end))
+        .where(*_range(u, project_rowid, first, end), _model(u, model))
         .group_by(u.c.user_id)
     )
     return list(conn.execute(query))

@@ -1,6 +1,7 @@
 """A range's figures, merged from its segments: whole UTC days inside the range come from the
 daily roll-ups (when the filters are among their dimensions and the chart buckets are at least
-a day), the partial days at either end from the base tables."""
+a day), the partial days at either end from the base tables. The `model` filter is a
+dimension too: the roll-ups keep the figures of the traces using each model (`trace_model`)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from tracehouse.runtime import Runtime
 from tracehouse.traces.filters import TraceFilters
 
 DAY_US = rollup_store.DAY_US
-DIMENSIONS = ("environment", "name", "status", "has_error")
+DIMENSIONS = ("environment", "name", "status", "has_error", "model")
 BREAKDOWNS = ("status", "environment", "name")
 
 
@@ -41,6 +42,7 @@ class Plan:
 def plan(project_rowid: int, filters: TraceFilters, span: window.Window, width: int) -> Plan:
     extra = filters.model_dump(exclude={"from_time", "to_time", *DIMENSIONS}, exclude_defaults=True)
     dims = {k: getattr(filters, k) for k in DIMENSIONS}
+    dims["model"] = filters.model or None  # "" is no filter, as in the trace list
     first = -(-span.start // DAY_US) * DAY_US
     end = span.end - span.end % DAY_US
     usable = width >= DAY_US and not extra and first < end
@@ -106,11 +108,11 @@ def model_figures(conn: Connection, p: Plan) -> dict[str, ModelAgg]:
 
 def user_figures(conn: Connection, p: Plan) -> dict[Any, UserAgg]:
     out: dict[Any, UserAgg] = defaultdict(UserAgg)
-    dims_free = all(v is None for v in p.dims.values())
+    dims_free = all(v is None for k, v in p.dims.items() if k != "model")
     parts = p.base_parts() if p.days is None or dims_free else [p.filters]
     rows = [r for part in parts for r in store.user_groups(conn, p.project_rowid, part)]
     if p.days is not None and dims_free:
-        rows += rollup_store.user_totals(conn, p.project_rowid, *p.days)
+        rows += rollup_store.user_totals(conn, p.project_rowid, *p.days, p.dims["model"])
     for row in rows:
         out[row.user_id].add(row)
     return out

@@ -53,6 +53,29 @@ def _traces(project_rowid: int, filters: TraceFilters, *columns: Any) -> Select[
     return trace_filters.apply(select(*columns).select_from(traces), project_rowid, filters)
 
 
+def _per_model(
+    query: Select[Any], project_rowid: int, filters: TraceFilters, on: bool
+) -> tuple[Select[Any], list[Any]]:
+    """With `on`, the query over the traces once per model each trace called (its rows grouped
+    by that model too, as `trace_model`): what the roll-ups keep for the `model` filter."""
+    if not on:
+        return query, []
+    o = observations.alias("used")
+    used = trace_filters.apply(
+        select(o.c.trace_id, o.c.model)
+        .distinct()
+        .select_from(
+            traces.join(o, and_(o.c.project_rowid == t.project_rowid, o.c.trace_id == t.id))
+        )
+        .where(o.c.model.is_not(None)),
+        project_rowid,
+        filters,
+    ).subquery("trace_models")
+    model = used.c.model.label("trace_model")
+    query = query.join(used, used.c.trace_id == t.id).add_columns(model)
+    return query, [used.c.model]
+
+
 def _count_if(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -187,7 +210,13 @@ def error_messages(
 
 
 def trace_groups(
-    conn: Connection, project_rowid: int, filters: TraceFilters, width: int, offset: int
+    conn: Connection,
+    project_rowid: int,
+    filters: TraceFilters,
+    width: int,
+    offset: int,
+    *,
+    per_model: bool = False,
 ) -> list[Any]:
     """Per chart bucket (`width` µs, aligned at `offset`), environment, name and status:
     traces, retried traces, latency count and sum, tokens, cost."""
@@ -204,20 +233,28 @@ def trace_groups(
         func.coalesce(func.sum(t.latency_ms), 0.0).label("latency_sum"),
         func.coalesce(func.sum(t.total_tokens), 0).label("tokens"),
         func.coalesce(func.sum(t.cost), 0.0).label("cost"),
-    ).group_by(*dims)
-    return list(conn.execute(query))
+    )
+    query, more = _per_model(query, project_rowid, filters, per_model)
+    return list(conn.execute(query.group_by(*dims, *more)))
 
 
-def latency_rows(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[Any]:
+def latency_rows(
+    conn: Connection, project_rowid: int, filters: TraceFilters, *, per_model: bool = False
+) -> list[Any]:
     """(environment, name, status, latency) of every trace with a known latency."""
     query = _traces(project_rowid, filters, t.environment, t.name, t.status, t.latency_ms).where(
         t.latency_ms.is_not(None)
     )
-    return list(conn.execute(query))
+    return list(conn.execute(_per_model(query, project_rowid, filters, per_model)[0]))
 
 
 def model_groups(
-    conn: Connection, project_rowid: int, filters: TraceFilters, *, by_dims: bool = False
+    conn: Connection,
+    project_rowid: int,
+    filters: TraceFilters,
+    *,
+    by_dims: bool = False,
+    per_model: bool = False,
 ) -> list[Any]:
     """Per model (and environment, name, status of the trace when `by_dims`): traces, calls,
     failed calls, tokens, cost and call durations of the model calls (observations with a
@@ -251,12 +288,14 @@ def model_groups(
         )
         .where(t.project_rowid == project_rowid, o.model.is_not(None))
         .where(*trace_filters.conditions(filters))
-        .group_by(*dims)
     )
-    return list(conn.execute(query))
+    query, more = _per_model(query, project_rowid, filters, per_model)
+    return list(conn.execute(query.group_by(*dims, *more)))
 
 
-def user_groups(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[Any]:
+def user_groups(
+    conn: Connection, project_rowid: int, filters: TraceFilters, *, per_model: bool = False
+) -> list[Any]:
     """Per user: traces, failed traces, latency count and sum, tokens, cost."""
     query = _traces(
         project_rowid,
@@ -268,5 +307,6 @@ def user_groups(conn: Connection, project_rowid: int, filters: TraceFilters) -> 
         func.coalesce(func.sum(t.latency_ms), 0.0).label("latency_sum"),
         func.coalesce(func.sum(t.total_tokens), 0).label("tokens"),
         func.coalesce(func.sum(t.cost), 0.0).label("cost"),
-    ).group_by(t.user_id)
-    return list(conn.execute(query))
+    )
+    query, more = _per_model(query, project_rowid, filters, per_model)
+    return list(conn.execute(query.group_by(t.user_id, *more)))

@@ -228,6 +228,15 @@ observations = Table(
         sqlite_where=text("model IS NOT NULL"),
         postgresql_where=text("model IS NOT NULL"),
     ),
+    # The models of a trace: the `model` trace filter's EXISTS, answered from the index alone.
+    Index(
+        "ix_observations_trace_models",
+        "project_rowid",
+        "trace_id",
+        "model",
+        sqlite_where=text("model IS NOT NULL"),
+        postgresql_where=text("model IS NOT NULL"),
+    ),
     # Failed steps: error clusters, retries, root cause.
     Index(
         "ix_observations_errors",
@@ -465,6 +474,8 @@ usage_counters = Table(
 # Daily roll-ups of traces for analytics over long ranges; rebuilt from the base tables for
 # every day marked in `analytics_dirty_days` (writes mark the days they touch) before a read
 # uses it. NULL dimensions are kept as NULL, so the rows have no unique key.
+# `trace_model` NULL: every trace of the day; a model: only the traces with a call of that
+# model (the `model` trace filter), so a trace is counted once per model it used.
 analytics_daily = Table(
     "analytics_daily",
     metadata,
@@ -475,6 +486,7 @@ analytics_daily = Table(
     Column("environment", String(100)),
     Column("name", String(500)),
     Column("status", String(10), nullable=False),
+    Column("trace_model", String(200)),
     Column("traces", BigInteger, nullable=False),
     Column("observations", BigInteger, nullable=False),
     Column("retried", BigInteger, nullable=False),
@@ -498,6 +510,7 @@ analytics_daily_models = Table(
     Column("name", String(500)),
     Column("status", String(10), nullable=False),
     Column("model", String(200), nullable=False),
+    Column("trace_model", String(200)),
     Column("traces", BigInteger, nullable=False),
     Column("calls", BigInteger, nullable=False),
     Column("failed_calls", BigInteger, nullable=False),
@@ -518,6 +531,7 @@ analytics_daily_users = Table(
     ),
     Column("day", BigInteger, nullable=False),
     Column("user_id", String(200)),
+    Column("trace_model", String(200)),
     Column("traces", BigInteger, nullable=False),
     Column("failed", BigInteger, nullable=False),
     Column("latency_count", BigInteger, nullable=False),
