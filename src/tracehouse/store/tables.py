@@ -208,7 +208,6 @@ observations = Table(
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
     UniqueConstraint("project_rowid", "id"),
-    Index(None, "project_rowid", "trace_id"),
     Index(None, "project_rowid", "start_time"),
     Index(None, "project_rowid", "model", "start_time"),
     Index(None, "created_at"),
@@ -228,15 +227,9 @@ observations = Table(
         sqlite_where=text("model IS NOT NULL"),
         postgresql_where=text("model IS NOT NULL"),
     ),
-    # The models of a trace: the `model` trace filter's EXISTS, answered from the index alone.
-    Index(
-        "ix_observations_trace_models",
-        "project_rowid",
-        "trace_id",
-        "model",
-        sqlite_where=text("model IS NOT NULL"),
-        postgresql_where=text("model IS NOT NULL"),
-    ),
+    # A trace's observations (trace reads, roll-ups) and its models (the `model` trace
+    # filter's EXISTS, answered from the index alone): one index serves both.
+    Index("ix_observations_trace_models", "project_rowid", "trace_id", "model"),
     # Failed steps: error clusters, retries, root cause.
     Index(
         "ix_observations_errors",

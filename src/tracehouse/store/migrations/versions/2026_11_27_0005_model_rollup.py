@@ -20,13 +20,11 @@ ROLLUPS = ("analytics_daily", "analytics_daily_models", "analytics_daily_users")
 
 
 def upgrade() -> None:
+    # One index for a trace's observations and its models replaces (project_rowid, trace_id).
     op.create_index(
-        "ix_observations_trace_models",
-        "observations",
-        ["project_rowid", "trace_id", "model"],
-        sqlite_where=sa.text("model IS NOT NULL"),
-        postgresql_where=sa.text("model IS NOT NULL"),
+        "ix_observations_trace_models", "observations", ["project_rowid", "trace_id", "model"]
     )
+    op.drop_index("ix_observations_project_rowid_trace_id", table_name="observations")
     for name in ROLLUPS:
         op.add_column(name, sa.Column("trace_model", sa.String(length=200), nullable=True))
     # The days already rolled up have no per-model rows yet: the next read rebuilds them.
@@ -39,6 +37,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.create_index(
+        "ix_observations_project_rowid_trace_id", "observations", ["project_rowid", "trace_id"]
+    )
     op.drop_index("ix_observations_trace_models", table_name="observations")
     for name in ROLLUPS:
         op.execute(f"DELETE FROM {name} WHERE trace_model IS NOT NULL")
