@@ -56,6 +56,7 @@ def apply_batch(
     observation_changes = changes.observations
     for values in observation_changes.values():
         trace_changes.setdefault(values["trace_id"], {})
+    ingest_store.lock_traces(conn, project_rowid, trace_changes)
     stored_traces = ingest_store.fetch_stored(conn, traces, project_rowid, trace_changes)
     trace_rows = [
         merge.trace_row(trace_id, values, stored_traces.get(trace_id), now)

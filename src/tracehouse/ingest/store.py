@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -16,6 +17,7 @@ from sqlalchemy import (
     case,
     func,
     select,
+    text,
     update,
 )
 
@@ -51,6 +53,28 @@ _OBSERVATION_STORED = (
 def chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
+
+
+_LOCK_TRACES = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
+
+
+def lock_traces(conn: Connection, project_rowid: int, trace_ids: Iterable[str]) -> None:
+    """On PostgreSQL, hold a transaction-scoped lock on each trace before reading it.
+
+    Several server processes can write at once there; without this, a writer that read a trace
+    before another one's commit would overwrite that commit's tags, metadata and models with
+    its own merge. Locks are taken in one global order, so writers never deadlock on them.
+    SQLite's write lock already makes whole transactions take turns."""
+    if conn.dialect.name != "postgresql":
+        return
+    keys = sorted({_lock_key(project_rowid, trace_id) for trace_id in trace_ids})
+    if keys:
+        conn.execute(_LOCK_TRACES, {"keys": keys})
+
+
+def _lock_key(project_rowid: int, trace_id: str) -> int:
+    digest = hashlib.blake2b(f"{project_rowid}/{trace_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def fetch_stored(
