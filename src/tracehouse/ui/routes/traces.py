@@ -128,7 +128,7 @@ def trace_page(
     request: Request, project_id: str, trace_id: str, who: ViewerDep, rt: RuntimeDep
 ) -> Response:
     scope = who.scope(project_id)
-    trace = service.get_trace(rt, scope, trace_id)
+    trace = service.get_trace(rt, scope, trace_id, tree_depth=None)  # the page nests any depth
     rows, span_ms = layout.rows(trace)
     return page(
         request,
