@@ -86,7 +86,11 @@ def _first_key(rt: RuntimeDep, who: ViewerDep, project_id: str) -> Any:
     return next((k for k in rows if k["revoked_at"] is None), None)
 
 
-@router.get("/traces/{trace_id:path}/observations/{observation_id}", response_class=HTMLResponse)
+# Both ids may hold `/`. The path splits at its last "/observations/" (the trace id is not used:
+# observations are found by id), so only an observation id containing that text is unreachable.
+@router.get(
+    "/traces/{trace_id:path}/observations/{observation_id:path}", response_class=HTMLResponse
+)
 def observation_detail(
     request: Request,
     project_id: str,
