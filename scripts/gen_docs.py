@@ -42,6 +42,17 @@ def configuration_page() -> str:
         '"enterprise": [6000, 1000]}\'` (requests per minute, burst). An invalid value stops the',
         "server at start with a message naming the variable.",
         "",
+        "## Listen address and server URL",
+        "",
+        "The server listens on `TRACEHOUSE_LISTEN_HOST` (`serve --host`) and `TRACEHOUSE_PORT`.",
+        "Clients — the SDK ([sdk.md](sdk.md)) and the CLI's data commands",
+        "([cli-guide.md](cli-guide.md)) — send to `TRACEHOUSE_BASE_URL`, else `TRACEHOUSE_HOST`,",
+        "a URL such as `https://traces.example.com`; the server never binds to it, so one shell",
+        "can run a server and its clients. `TRACEHOUSE_HOST` used to be the listen address too:",
+        "a bare interface there (`0.0.0.0`, `::`, `10.0.0.5` — no `://`, no port) is",
+        "still used as the listen address when `TRACEHOUSE_LISTEN_HOST` is unset, with a warning",
+        "at start; move it to `TRACEHOUSE_LISTEN_HOST`.",
+        "",
     ]
     return "\n".join(lines)
 

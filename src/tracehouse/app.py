@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import FastAPI
@@ -77,60 +78,11 @@ ROUTERS = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. The database must already be migrated (`tracehouse migrate` or `serve`)."""
     settings = settings or Settings()
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        db = open_database(settings)
-        limiter = MemoryLimiter() if db.is_sqlite else PostgresLimiter(db.writer)
-        broker = live_broker(db)
-        await broker.start()
-        writer = Writer(
-            db.writer,
-            max_pending=settings.write_queue_size,
-            max_group=settings.write_batch_size,
-            broker=broker,
-        )
-        await writer.start()
-        offload.start(settings.otlp_workers)
-        find_card("gpt-4o", None, None)  # load the price table before the first generation
-        app.state.runtime = Runtime(
-            settings=settings, db=db, writer=writer, limiter=limiter, broker=broker
-        )
-        job = None
-        if settings.retention_interval_seconds > 0:
-            job = asyncio.create_task(
-                retention.run_forever(
-                    db.writer,
-                    interval=settings.retention_interval_seconds,
-                    test_data_days=settings.test_data_days,
-                )
-            )
-        jobs = [job] if job is not None else []
-        if db.is_sqlite:
-            jobs.append(asyncio.create_task(statistics.run_forever(db)))
-        jobs.append(asyncio.create_task(usage_counter.run_forever(app.state.runtime)))
-        if settings.evaluation_interval_seconds > 0:
-            worker = evaluation_worker.run_forever(
-                app.state.runtime, interval=settings.evaluation_interval_seconds
-            )
-            jobs.append(asyncio.create_task(worker))
-        try:
-            yield
-        finally:
-            for task in jobs:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            usage_counter.flush_quietly(app.state.runtime)
-            await writer.stop()
-            await broker.stop()
-            db.dispose()
-
     app = FastAPI(
         title="Tracehouse",
         version=__version__,
         description="Observability for LLM applications and AI agents: traces, costs, scores.",
-        lifespan=lifespan,
+        lifespan=_lifespan(settings),
         default_response_class=JSONResponse,
     )
     errors.install(app)
@@ -142,6 +94,73 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestContext, max_body_bytes=settings.max_body_bytes, anonymous_headers=anonymous
     )
     return app
+
+
+def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the runtime and background jobs with the app; stop them in reverse when it ends."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = await _start_runtime(settings)
+        app.state.runtime = runtime
+        jobs = _start_jobs(runtime)
+        try:
+            yield
+        finally:
+            await _stop(runtime, jobs)
+
+    return lifespan
+
+
+async def _start_runtime(settings: Settings) -> Runtime:
+    """Database, rate limiter, live broker, writer and OTLP workers, ready to serve."""
+    db = open_database(settings)
+    limiter = MemoryLimiter() if db.is_sqlite else PostgresLimiter(db.writer)
+    broker = live_broker(db)
+    await broker.start()
+    writer = Writer(
+        db.writer,
+        max_pending=settings.write_queue_size,
+        max_group=settings.write_batch_size,
+        broker=broker,
+    )
+    await writer.start()
+    offload.start(settings.otlp_workers)
+    find_card("gpt-4o", None, None)  # load the price table before the first generation
+    return Runtime(settings=settings, db=db, writer=writer, limiter=limiter, broker=broker)
+
+
+def _start_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
+    """The background jobs the settings enable: retention, statistics, usage, evaluations."""
+    settings, db = runtime.settings, runtime.db
+    jobs: list[Coroutine[Any, Any, None]] = []
+    if settings.retention_interval_seconds > 0:
+        jobs.append(
+            retention.run_forever(
+                db.writer,
+                interval=settings.retention_interval_seconds,
+                test_data_days=settings.test_data_days,
+            )
+        )
+    if db.is_sqlite:
+        jobs.append(statistics.run_forever(db))
+    jobs.append(usage_counter.run_forever(runtime))
+    if settings.evaluation_interval_seconds > 0:
+        jobs.append(
+            evaluation_worker.run_forever(runtime, interval=settings.evaluation_interval_seconds)
+        )
+    return [asyncio.create_task(job) for job in jobs]
+
+
+async def _stop(runtime: Runtime, jobs: list[asyncio.Task[None]]) -> None:
+    for task in jobs:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    usage_counter.flush_quietly(runtime)
+    await runtime.writer.stop()
+    await runtime.broker.stop()
+    runtime.db.dispose()
 
 
 class _AnonymousHeaders:

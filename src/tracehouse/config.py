@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Requests per minute and burst size for each plan tier (seed 001).
@@ -23,12 +24,30 @@ DEFAULT_PLAN_LIMITS: dict[str, dict[str, int | None]] = {
 }
 
 
+log = logging.getLogger(__name__)
+
+
+def is_interface(value: str | None) -> bool:
+    """A bare listen address (`0.0.0.0`, `::`, `10.0.0.5`), not a URL nor `host:port`."""
+    if not value or "://" in value:
+        return False
+    return "]:" not in value if value.startswith("[") else value.count(":") != 1
+
+
 class Settings(BaseSettings):
     """Server configuration. Every field is read from `TRACEHOUSE_<FIELD>`."""
 
     model_config = SettingsConfigDict(env_prefix="TRACEHOUSE_", extra="ignore")
 
-    host: str = Field("127.0.0.1", description="Interface the server listens on.")
+    listen_host: str = Field(
+        "127.0.0.1", description="Interface the server listens on (`serve --host`); 0.0.0.0: all."
+    )
+    host: str | None = Field(
+        None,
+        description="Not read by the server: the server URL for the SDK and the CLI "
+        "(`TRACEHOUSE_BASE_URL` wins over it). Deprecated for the server: a bare interface here "
+        "(no `://`, no port) is still the listen address when `TRACEHOUSE_LISTEN_HOST` is unset.",
+    )
     port: int = Field(8000, description="Port the server listens on.")
     data_dir: Path = Field(
         Path("data"), description="Directory for the SQLite database and other local state."
@@ -38,7 +57,7 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; `postgresql://…` for PostgreSQL. Default: SQLite in data_dir.",
     )
     public_url: str | None = Field(
-        None, description="URL printed and shown to users; default http://host:port."
+        None, description="URL printed and shown to users; default http://listen_host:port."
     )
     max_body_bytes: int = Field(
         20 * 1024 * 1024, description="Largest accepted request body (after decompression)."
@@ -96,6 +115,19 @@ class Settings(BaseSettings):
         5.0, description="How often queued evaluation runs and monitors are served; 0 disables."
     )
 
+    @model_validator(mode="after")
+    def _legacy_listen_host(self) -> Settings:
+        # Before TRACEHOUSE_LISTEN_HOST, TRACEHOUSE_HOST was the listen address: keep such
+        # setups (e.g. 0.0.0.0 in a container) listening where they did.
+        if "listen_host" not in self.model_fields_set and is_interface(self.host):
+            log.warning(
+                "TRACEHOUSE_HOST=%s read as the listen address; set TRACEHOUSE_LISTEN_HOST "
+                "instead (TRACEHOUSE_HOST is the SDK's and CLI's server URL)",
+                self.host,
+            )
+            self.listen_host = str(self.host)
+        return self
+
     @field_validator("default_plan")
     @classmethod
     def _known_plan(cls, value: str) -> str:
@@ -128,4 +160,4 @@ class Settings(BaseSettings):
 
     @property
     def base_url(self) -> str:
-        return self.public_url or f"http://{self.host}:{self.port}"
+        return self.public_url or f"http://{self.listen_host}:{self.port}"

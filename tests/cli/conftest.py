@@ -40,7 +40,7 @@ def run_process(
 
 
 def server_env(url: str, secret_key: str) -> dict[str, str]:
-    return {"TRACEHOUSE_HOST": url, "TRACEHOUSE_API_KEY": secret_key}
+    return {"TRACEHOUSE_BASE_URL": url, "TRACEHOUSE_API_KEY": secret_key}
 
 
 def unique(prefix: str) -> str:

@@ -38,7 +38,7 @@ def shell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shell]:
     env = {
         **base,
         "PATH": f"{BIN}{os.pathsep}{base.get('PATH', '')}",
-        "TRACEHOUSE_HOST": server.url,
+        "TRACEHOUSE_BASE_URL": server.url,
         "TRACEHOUSE_API_KEY": SECRET_KEY,
         "TRACEHOUSE_DATA_DIR": str(data),
     }

@@ -145,7 +145,7 @@ def test_errors_are_messages_with_a_non_zero_exit(
     assert "from" in bad_time.stderr
 
     down = f"http://127.0.0.1:{free_port()}"
-    unreachable = tracehouse("traces", "list", env={**env, "TRACEHOUSE_HOST": down})
+    unreachable = tracehouse("traces", "list", env={**env, "TRACEHOUSE_BASE_URL": down})
     assert unreachable.exit_code == 1
     assert f"cannot reach the Tracehouse server at {down}" in unreachable.stderr
     assert "Traceback" not in unreachable.output
@@ -153,7 +153,9 @@ def test_errors_are_messages_with_a_non_zero_exit(
 
 def test_host_may_be_host_and_port(live_server: LiveServer, env: dict[str, str]) -> None:
     host_port = live_server.url.removeprefix("http://")
-    result = tracehouse("traces", "list", "--limit", "1", env={**env, "TRACEHOUSE_HOST": host_port})
+    result = tracehouse(
+        "traces", "list", "--limit", "1", env={**env, "TRACEHOUSE_BASE_URL": host_port}
+    )
     assert result.exit_code == 0, result.output
     port = host_port.rsplit(":", 1)[1]
     result = tracehouse(
@@ -166,6 +168,26 @@ def test_host_may_be_host_and_port(live_server: LiveServer, env: dict[str, str])
         env={**env, "TRACEHOUSE_PORT": port},
     )
     assert result.exit_code == 0, result.output
+
+
+def test_the_server_url_variables_in_order(live_server: LiveServer, env: dict[str, str]) -> None:
+    """TRACEHOUSE_BASE_URL, else TRACEHOUSE_HOST (older name), else TRACEHOUSE_LISTEN_HOST."""
+    down = f"http://127.0.0.1:{free_port()}"
+    key = {"TRACEHOUSE_API_KEY": env["TRACEHOUSE_API_KEY"]}
+    for variables in (
+        {"TRACEHOUSE_BASE_URL": live_server.url, "TRACEHOUSE_HOST": down},
+        {"TRACEHOUSE_HOST": live_server.url, "TRACEHOUSE_LISTEN_HOST": down},
+        {
+            "TRACEHOUSE_LISTEN_HOST": "0.0.0.0",
+            "TRACEHOUSE_PORT": live_server.url.rsplit(":", 1)[1],
+        },
+    ):
+        result = tracehouse("traces", "list", "--limit", "1", env={**key, **variables})
+        assert result.exit_code == 0, (variables, result.output)
+    flag = tracehouse(
+        "traces", "list", "--url", live_server.url, env={**env, "TRACEHOUSE_BASE_URL": down}
+    )
+    assert flag.exit_code == 0, flag.output
 
 
 def test_tail_follows_new_traces_as_a_real_process(

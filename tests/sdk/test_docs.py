@@ -90,7 +90,7 @@ def test_snippet_sends_its_trace(
     script.write_text(code)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "TRACEHOUSE_"))},
-        "TRACEHOUSE_HOST": live_server.url,
+        "TRACEHOUSE_BASE_URL": live_server.url,
         "TRACEHOUSE_API_KEY": live_server.secret_key,
         "OPENAI_BASE_URL": openai_url,
         "OPENAI_API_KEY": "sk-test",

@@ -83,6 +83,14 @@ async def test_the_dashboard_shows_the_analytics_apis_figures_for_a_custom_range
     for m in api["model_breakdown"]:
         assert cost(m["cost"]) in page
         assert f"{m['calls']:,} calls" in page
+    tokens = dict(re.findall(r'data-model="([^"]+)".*?data-tokens="([^"]+)"', page))
+    assert tokens == {
+        m["model"]: f"{m['input_tokens']},{m['output_tokens']},{m['total_tokens']}"
+        for m in spend.json()["by_model"]
+    }
+    # gpt-4o-mini: traces 0, 2, 4 in range: 100 + 300 + 500 input, 3 x 10 output tokens.
+    assert tokens["gpt-4o-mini"] == "900,30,930"
+    assert "900 in · 30 out · 930 tokens" in page
     users = re.findall(r'data-user="([^"]+)"', page)
     assert users == [u["key"] for u in api["user_breakdown"]]
     assert 'value="2026-01-01T00:00"' in page and 'value="2026-01-02T00:00"' in page

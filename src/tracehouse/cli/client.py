@@ -27,7 +27,8 @@ class Unreachable(ServerError):
 
 
 def server_url(host: str | None) -> str:
-    """A base URL from `--host`/`TRACEHOUSE_HOST`: a full URL, or a host with an optional port
+    """A base URL from `--host` (or `TRACEHOUSE_BASE_URL`, `TRACEHOUSE_HOST`,
+    `TRACEHOUSE_LISTEN_HOST`): a full URL, or a host with an optional port
     (default `TRACEHOUSE_PORT`, else 8000), so a shell set up for `serve` finds its server."""
     host = (host or "127.0.0.1").strip().rstrip("/")
     if "://" in host:
@@ -117,7 +118,7 @@ class ApiClient:
         except httpx.HTTPError as exc:
             raise Unreachable(
                 f"cannot reach the Tracehouse server at {self.url} ({exc or type(exc).__name__})."
-                " Is it running? Set --host or TRACEHOUSE_HOST."
+                " Is it running? Set --host or TRACEHOUSE_BASE_URL."
             ) from exc
 
 

@@ -43,7 +43,9 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", help="Interface to listen on [env TRACEHOUSE_HOST, default 127.0.0.1].")
+@click.option(
+    "--host", help="Interface to listen on [env TRACEHOUSE_LISTEN_HOST, default 127.0.0.1]."
+)
 @click.option("--port", type=int, help="Port [env TRACEHOUSE_PORT, default 8000].")
 @click.option(
     "--data-dir",
@@ -68,7 +70,9 @@ def serve(
     from tracehouse.store.engine import open_database
     from tracehouse.store.migrate import upgrade
 
-    settings = load_settings(host=host, port=port, data_dir=data_dir, database_url=database_url)
+    settings = load_settings(
+        listen_host=host, port=port, data_dir=data_dir, database_url=database_url
+    )
     if workers > 1 and settings.is_sqlite:
         raise click.UsageError("--workers > 1 needs PostgreSQL (SQLite has a single writer).")
     logging.basicConfig(
@@ -90,7 +94,7 @@ def serve(
     uvicorn.run(
         "tracehouse.cli.main:app_from_env",
         factory=True,
-        host=settings.host,
+        host=settings.listen_host,
         port=settings.port,
         workers=workers,
         log_level=settings.log_level,
@@ -100,7 +104,7 @@ def serve(
 
 def _export(settings: Settings) -> None:
     # Worker processes build their Settings from the environment: hand the flags down.
-    os.environ["TRACEHOUSE_HOST"] = settings.host
+    os.environ["TRACEHOUSE_LISTEN_HOST"] = settings.listen_host
     os.environ["TRACEHOUSE_PORT"] = str(settings.port)
     os.environ["TRACEHOUSE_DATA_DIR"] = str(settings.data_dir)
     if settings.database_url:

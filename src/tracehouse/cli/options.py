@@ -31,9 +31,12 @@ def server_options(func: Command) -> Command:
     options = [
         click.option(
             "--host",
-            envvar="TRACEHOUSE_HOST",
+            "--url",
+            "host",
+            envvar=["TRACEHOUSE_BASE_URL", "TRACEHOUSE_HOST", "TRACEHOUSE_LISTEN_HOST"],
             show_envvar=True,
-            help="Server URL, or host[:port] (port default TRACEHOUSE_PORT, else 8000).  "
+            help="Server URL, or host[:port] (port default TRACEHOUSE_PORT, else 8000); the "
+            "first of the variables set wins, so a shell set up for `serve` finds its server.  "
             "[default: 127.0.0.1]",
         ),
         click.option(

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, Connection, Select, and_, delete, func, insert, select, update
 
 from tracehouse.store.tables import (
     dataset_items,
@@ -187,6 +188,23 @@ def _experiment_stats() -> Any:
     )
 
 
+def _narrowed(
+    query: Select[Any],
+    start: ColumnElement[Any],
+    window: tuple[int, int | None],
+    filters: dict[str, str | None],
+    columns: Mapping[str, ColumnElement[Any]],
+) -> Select[Any]:
+    """`start` within the window (open-ended when its end is None) and each given filter."""
+    query = query.where(start >= window[0])
+    if window[1] is not None:
+        query = query.where(start < window[1])
+    for key, column in columns.items():
+        if filters.get(key):
+            query = query.where(column == filters[key])
+    return query
+
+
 def experiments(
     conn: Connection,
     project_rowid: int,
@@ -209,15 +227,49 @@ def experiments(
         )
         .join(datasets, d.dataset_rowid == r.dataset_rowid)
         .outerjoin(stats, stats.c.run_rowid == r.run_rowid)
-        .where(r.project_rowid == project_rowid, start >= window[0])
+        .where(r.project_rowid == project_rowid)
     )
-    if window[1] is not None:
-        query = query.where(start < window[1])
-    for key, column in (("id", r.id), ("name", r.name), ("dataset_id", d.id)):
-        if filters.get(key):
-            query = query.where(column == filters[key])
+    columns = {"id": r.id, "name": r.name, "dataset_id": d.id}
+    query = _narrowed(query, start, window, filters, columns)
     query = query.order_by(start.desc(), r.run_rowid.desc()).limit(limit).offset(offset)
     return list(conn.execute(query).mappings())
+
+
+def _last_item_version() -> Any:
+    """The row of a run item's dataset item: its current version, or its last one if deleted."""
+    ri, r = dataset_run_items.c, dataset_runs.c
+    versions = dataset_items.alias("versions")
+    return (
+        select(func.max(versions.c.item_rowid))
+        .where(versions.c.dataset_rowid == r.dataset_rowid, versions.c.id == ri.dataset_item_id)
+        .scalar_subquery()
+    )
+
+
+def _experiment_item_columns(start: ColumnElement[Any]) -> list[Any]:
+    ri, r, d, t, i = dataset_run_items.c, dataset_runs.c, datasets.c, traces.c, dataset_items.c
+    return [
+        ri.id.label("run_item_id"),
+        ri.trace_id,
+        ri.observation_id,
+        ri.dataset_item_id,
+        r.id.label("run_id"),
+        r.name.label("run_name"),
+        r.description.label("run_description"),
+        r.metadata.label("run_metadata"),
+        d.id.label("dataset_id"),
+        start.label("start_time"),
+        t.end_time,
+        t.status,
+        t.environment,
+        t.input,
+        t.output,
+        t.metadata,
+        i.input.label("item_input"),
+        i.expected_output,
+        i.metadata.label("item_metadata"),
+        i.valid_from.label("item_version"),
+    ]
 
 
 def experiment_items(
@@ -229,60 +281,23 @@ def experiment_items(
     offset: int,
 ) -> list[Any]:
     """Run items with their run, dataset item (current or last version) and trace."""
-    ri, r, d, t, i = (
-        dataset_run_items.c,
-        dataset_runs.c,
-        datasets.c,
-        traces.c,
-        dataset_items.c,
-    )
-    versions = dataset_items.alias("versions")
-    last_version = (
-        select(func.max(versions.c.item_rowid))
-        .where(versions.c.dataset_rowid == r.dataset_rowid, versions.c.id == ri.dataset_item_id)
-        .scalar_subquery()
-    )
+    ri, r, d, t, i = dataset_run_items.c, dataset_runs.c, datasets.c, traces.c, dataset_items.c
     start = func.coalesce(t.start_time, ri.created_at)
     query = (
-        select(
-            ri.id.label("run_item_id"),
-            ri.trace_id,
-            ri.observation_id,
-            ri.dataset_item_id,
-            r.id.label("run_id"),
-            r.name.label("run_name"),
-            r.description.label("run_description"),
-            r.metadata.label("run_metadata"),
-            d.id.label("dataset_id"),
-            start.label("start_time"),
-            t.end_time,
-            t.status,
-            t.environment,
-            t.input,
-            t.output,
-            t.metadata,
-            i.input.label("item_input"),
-            i.expected_output,
-            i.metadata.label("item_metadata"),
-            i.valid_from.label("item_version"),
-        )
+        select(*_experiment_item_columns(start))
         .select_from(dataset_run_items)
         .join(dataset_runs, r.run_rowid == ri.run_rowid)
         .join(datasets, d.dataset_rowid == r.dataset_rowid)
         .outerjoin(traces, and_(t.project_rowid == project_rowid, t.id == ri.trace_id))
-        .outerjoin(dataset_items, i.item_rowid == last_version)
-        .where(r.project_rowid == project_rowid, start >= window[0])
+        .outerjoin(dataset_items, i.item_rowid == _last_item_version())
+        .where(r.project_rowid == project_rowid)
     )
-    if window[1] is not None:
-        query = query.where(start < window[1])
     columns = {
         "experiment_id": r.id,
         "experiment_name": r.name,
         "experiment_item_id": ri.dataset_item_id,
         "dataset_id": d.id,
     }
-    for key, column in columns.items():
-        if filters.get(key):
-            query = query.where(column == filters[key])
+    query = _narrowed(query, start, window, filters, columns)
     query = query.order_by(start.desc(), ri.run_item_rowid.desc()).limit(limit).offset(offset)
     return list(conn.execute(query).mappings())

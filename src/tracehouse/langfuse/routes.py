@@ -102,12 +102,12 @@ def list_traces(
     return reads.list_traces(rt, scope, query)
 
 
-@router.get("/traces/{trace_id}", responses=_READ, summary="Get a trace (Langfuse)")
+@router.get("/traces/{trace_id:path}", responses=_READ, summary="Get a trace (Langfuse)")
 def get_trace(trace_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     return reads.get_trace(rt, scope, trace_id)
 
 
-@router.delete("/traces/{trace_id}", responses=_READ, summary="Delete a trace (Langfuse)")
+@router.delete("/traces/{trace_id:path}", responses=_READ, summary="Delete a trace (Langfuse)")
 def delete_trace(trace_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     if not reads.delete_traces(rt, scope, [trace_id]):
         raise NotFound(f"Trace {trace_id} not found within authorized project")

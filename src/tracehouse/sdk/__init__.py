@@ -5,7 +5,8 @@
     @tracehouse.observe
     def answer(question: str) -> str: ...
 
-Configuration comes from `TRACEHOUSE_HOST`, `TRACEHOUSE_API_KEY` and `TRACEHOUSE_PROJECT`, or
+Configuration comes from `TRACEHOUSE_BASE_URL` (or `TRACEHOUSE_HOST`), `TRACEHOUSE_API_KEY` and
+`TRACEHOUSE_PROJECT`, or
 `tracehouse.configure(...)`. See docs/sdk.md.
 """
 

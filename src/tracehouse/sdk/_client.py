@@ -68,7 +68,8 @@ class Tracehouse:
 
     Every argument falls back to an environment variable, then a default:
 
-    - `host` (`TRACEHOUSE_HOST`, default `http://127.0.0.1:8000`), `api_key`
+    - `host`: the server URL (`TRACEHOUSE_BASE_URL`, else `TRACEHOUSE_HOST`, default
+      `http://127.0.0.1:8000`), `api_key`
       (`TRACEHOUSE_API_KEY`), `project` (`TRACEHOUSE_PROJECT`: sent as `X-Project-Name`, for
       organization keys).
     - `enabled` (`TRACEHOUSE_ENABLED`): `False` records nothing and sends nothing. Without an

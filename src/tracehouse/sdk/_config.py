@@ -52,9 +52,12 @@ def headers(api_key: str | None, project: str | None) -> dict[str, str]:
 def connection(
     host: str | None, api_key: str | None, project: str | None
 ) -> tuple[str, str | None, str | None]:
-    """Host, API key and project from the arguments, else the environment."""
+    """Host, API key and project from the arguments, else the environment. The server URL is
+    `TRACEHOUSE_BASE_URL`, else `TRACEHOUSE_HOST` (the server itself listens on
+    `TRACEHOUSE_LISTEN_HOST`)."""
+    url = host or env("TRACEHOUSE_BASE_URL") or env("TRACEHOUSE_HOST") or DEFAULT_HOST
     return (
-        normalise_host(host or env("TRACEHOUSE_HOST") or DEFAULT_HOST),
+        normalise_host(url),
         api_key or env("TRACEHOUSE_API_KEY"),
         project or env("TRACEHOUSE_PROJECT"),
     )

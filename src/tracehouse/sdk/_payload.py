@@ -11,6 +11,7 @@ import logging
 import math
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 from tracehouse.sdk._config import Config
 from tracehouse.sdk._observation import Observation, TraceState
@@ -165,7 +166,7 @@ def build_requests(items: Iterable[Any], config: Config) -> list[Request]:
         elif item[0] == "score":
             scores.append(_fields(item[1], config))
         elif item[0] == "feedback":
-            feedback.append((f"/api/v1/traces/{item[1]}/feedback", item[2]))
+            feedback.append((f"/api/v1/traces/{quote(item[1], safe='')}/feedback", item[2]))
     requests: list[Request] = [("/api/v1/traces/batch", list(traces.values()))] if traces else []
     if scores:
         requests.append(("/api/v1/scores", scores))

@@ -44,9 +44,9 @@ def _exporter(host: str | None, api_key: str | None, project: str | None) -> Spa
 class TracehouseSpanProcessor(SpanProcessor):
     """Forwards GenAI spans (or all spans, with `export_all=True`) to Tracehouse.
 
-    `host`, `api_key`, `project` fall back to `TRACEHOUSE_HOST`, `TRACEHOUSE_API_KEY`,
-    `TRACEHOUSE_PROJECT`. `prefixes` replaces the attribute prefixes that select spans;
-    `exporter` replaces the OTLP exporter; spans go through a `BatchSpanProcessor`.
+    `host`, `api_key`, `project` fall back to `TRACEHOUSE_BASE_URL` (else `TRACEHOUSE_HOST`),
+    `TRACEHOUSE_API_KEY`, `TRACEHOUSE_PROJECT`. `prefixes` replaces the attribute prefixes that
+    select spans; `exporter` replaces the OTLP exporter; spans go through a `BatchSpanProcessor`.
     """
 
     def __init__(

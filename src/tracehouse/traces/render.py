@@ -127,8 +127,19 @@ def preferred_cost(row: Any) -> dict[str, float | None]:
     }
 
 
-def tree(observations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Nest observation ids under their parents; orphans (parent not stored yet) become roots."""
+#: How many levels `tree` nests. JSON encoders and parsers stop near 255-1,000 levels (orjson,
+#: pydantic, Python's `json`); each observation level costs two, so deeper trees are cut here.
+TREE_DEPTH = 100
+
+
+def tree(
+    observations: list[dict[str, Any]], max_depth: int | None = TREE_DEPTH
+) -> list[dict[str, Any]]:
+    """Nest observation ids under their parents; orphans (parent not stored yet) become roots.
+
+    A node at level `max_depth` (roots are level 1) lists all its descendants flat instead, in
+    depth-first order, each with its `parent_id`, and is marked `"flattened": true`: no
+    observation is lost, only the nesting below the cap. `None` nests without a cap."""
     nodes = {o["id"]: {"id": o["id"], "children": []} for o in observations}
     roots: list[dict[str, Any]] = []
     for o in observations:
@@ -136,4 +147,28 @@ def tree(observations: list[dict[str, Any]]) -> list[dict[str, Any]]:
         (parent["children"] if parent is not None and o["parent_id"] != o["id"] else roots).append(
             nodes[o["id"]]
         )
+    if max_depth is not None:
+        _cap(roots, max_depth)
     return roots
+
+
+def _cap(roots: list[dict[str, Any]], max_depth: int) -> None:
+    stack = [(node, 1) for node in roots]
+    while stack:
+        node, level = stack.pop()
+        if level < max_depth:
+            stack.extend((child, level + 1) for child in node["children"])
+        elif node["children"]:
+            node["children"] = _descendants(node)
+            node["flattened"] = True
+
+
+def _descendants(node: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every node below `node`, depth-first, as `{"id", "parent_id", "children": []}`."""
+    out: list[dict[str, Any]] = []
+    stack = [(child, node["id"]) for child in reversed(node["children"])]
+    while stack:
+        child, parent_id = stack.pop()
+        out.append({"id": child["id"], "parent_id": parent_id, "children": []})
+        stack.extend((grandchild, child["id"]) for grandchild in reversed(child["children"]))
+    return out

@@ -75,19 +75,9 @@ def list_traces(
     return service.list_traces(rt, scope, params, page)
 
 
-@router.get("/{trace_id}", responses=_READ, summary="Get a trace with its observation tree")
-def get_trace(trace_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
-    return service.get_trace(rt, scope, trace_id)
-
-
-@router.delete("/{trace_id}", status_code=204, responses=_WRITE, summary="Delete a trace")
-def delete_trace(trace_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> Response:
-    """Delete the trace with its observations and scores."""
-    service.delete_trace(rt, scope, trace_id)
-    return Response(status_code=204)
-
-
-@router.post("/{trace_id}/feedback", status_code=201, responses=_WRITE, summary="Add feedback")
+# Trace ids are any string (OTel and Langfuse allow `/`), hence `:path`. The `/feedback` routes
+# come first so they win: an id that itself ends in `/feedback` cannot be read by GET here.
+@router.post("/{trace_id:path}/feedback", status_code=201, responses=_WRITE, summary="Add feedback")
 async def add_feedback(
     trace_id: str, body: FeedbackIn, scope: ProjectScopeDep, rt: RuntimeDep
 ) -> dict[str, Any]:
@@ -95,6 +85,19 @@ async def add_feedback(
     return await scores.add_feedback(rt, scope, trace_id, body)
 
 
-@router.get("/{trace_id}/feedback", responses=_READ, summary="List feedback")
+@router.get("/{trace_id:path}/feedback", responses=_READ, summary="List feedback")
 def list_feedback(trace_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     return scores.list_feedback(rt, scope, trace_id)
+
+
+@router.get("/{trace_id:path}", responses=_READ, summary="Get a trace with its observation tree")
+def get_trace(trace_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+    """The id may contain `/`, spaces or any Unicode (percent-encode what a URL needs)."""
+    return service.get_trace(rt, scope, trace_id)
+
+
+@router.delete("/{trace_id:path}", status_code=204, responses=_WRITE, summary="Delete a trace")
+def delete_trace(trace_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> Response:
+    """Delete the trace with its observations and scores."""
+    service.delete_trace(rt, scope, trace_id)
+    return Response(status_code=204)

@@ -20,8 +20,11 @@ def list_traces(
     return page_body(rows, page, total, render.trace, lambda r: (r["sort_value"], r["trace_rowid"]))
 
 
-def get_trace(rt: Runtime, scope: ProjectScope, trace_id: str) -> dict[str, Any]:
-    """The trace with its totals, its observations (flat, by start time, and as a tree), scores."""
+def get_trace(
+    rt: Runtime, scope: ProjectScope, trace_id: str, tree_depth: int | None = render.TREE_DEPTH
+) -> dict[str, Any]:
+    """The trace with its totals, its observations (flat, by start time, and as a tree nested at
+    most `tree_depth` levels, see `render.tree`), scores."""
     with rt.db.reader.connect() as conn:
         row = store.get_trace(conn, scope.project_rowid, trace_id)
         if row is None:
@@ -33,7 +36,7 @@ def get_trace(rt: Runtime, scope: ProjectScope, trace_id: str) -> dict[str, Any]
         scores = [render.score(s) for s in store.trace_scores(conn, scope.project_rowid, trace_id)]
     body = render.trace(row)
     body["observations"] = observations
-    body["tree"] = render.tree(observations)
+    body["tree"] = render.tree(observations, tree_depth)
     body["scores"] = scores
     return body
 

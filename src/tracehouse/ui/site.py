@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 from tracehouse.errors import TracehouseError
 from tracehouse.ui.routes import auth, dashboard, prompts, sessions, settings, traces
@@ -24,6 +27,19 @@ ROUTERS = (
 )
 
 
+@dataclass
+class _PageError:
+    """What the error page shows for a Starlette HTTP error (unknown page, wrong method)."""
+
+    status: int
+    code: str
+    message: str
+
+
+def _is_page(request: Request) -> bool:
+    return request.url.path.startswith("/ui/")
+
+
 async def _login_redirect(request: Request, exc: Exception) -> Response:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return RedirectResponse(f"/ui/login?next={quote(target)}", status_code=303)
@@ -35,12 +51,31 @@ def install(app: FastAPI) -> None:
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="ui-static")
     app.add_exception_handler(LoginRequired, _login_redirect)
     json_handler: Any = app.exception_handlers[TracehouseError]
+    json_http_handler: Any = app.exception_handlers[HTTPException]
 
     async def errors(request: Request, exc: Exception) -> Response:
         """Pages answer errors with a page; everything else keeps the one JSON envelope."""
-        if not request.url.path.startswith("/ui/") or not isinstance(exc, TracehouseError):
+        if not _is_page(request) or not isinstance(exc, TracehouseError):
             return await json_handler(request, exc)  # type: ignore[no-any-return]
-        who = find_viewer(request.app.state.runtime, request)
-        return page(request, "error.html", exc.status, who=who, error=exc)
+        return _error_page(request, exc)
+
+    async def http_errors(request: Request, exc: Exception) -> Response:
+        """Unknown pages (and wrong methods) under /ui/ get the error page in the UI's layout."""
+        if not _is_page(request) or not isinstance(exc, HTTPException):
+            return await json_http_handler(request, exc)  # type: ignore[no-any-return]
+        status = HTTPStatus(exc.status_code)
+        message = "There is no page at this address." if status == 404 else status.description
+        error = _PageError(status.value, status.phrase.lower(), message)
+        return _error_page(request, error, dict(exc.headers or {}))
 
     app.add_exception_handler(TracehouseError, errors)
+    app.add_exception_handler(HTTPException, http_errors)
+
+
+def _error_page(
+    request: Request, error: TracehouseError | _PageError, headers: dict[str, str] | None = None
+) -> Response:
+    who = find_viewer(request.app.state.runtime, request)
+    response = page(request, "error.html", error.status, who=who, error=error)
+    response.headers.update(headers or {})
+    return response

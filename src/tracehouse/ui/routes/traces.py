@@ -86,7 +86,11 @@ def _first_key(rt: RuntimeDep, who: ViewerDep, project_id: str) -> Any:
     return next((k for k in rows if k["revoked_at"] is None), None)
 
 
-@router.get("/traces/{trace_id:path}/observations/{observation_id}", response_class=HTMLResponse)
+# Both ids may hold `/`. The path splits at its last "/observations/" (the trace id is not used:
+# observations are found by id), so only an observation id containing that text is unreachable.
+@router.get(
+    "/traces/{trace_id:path}/observations/{observation_id:path}", response_class=HTMLResponse
+)
 def observation_detail(
     request: Request,
     project_id: str,
@@ -128,7 +132,7 @@ def trace_page(
     request: Request, project_id: str, trace_id: str, who: ViewerDep, rt: RuntimeDep
 ) -> Response:
     scope = who.scope(project_id)
-    trace = service.get_trace(rt, scope, trace_id)
+    trace = service.get_trace(rt, scope, trace_id, tree_depth=None)  # the page nests any depth
     rows, span_ms = layout.rows(trace)
     return page(
         request,
