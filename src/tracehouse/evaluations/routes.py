@@ -1,5 +1,5 @@
-"""`/api/v1/evaluations`: trace-runs and session-runs (202), runs, monitors and evaluations
-with criteria. Fixed paths are declared before `/{ref}`."""
+"""`/api/v1/evaluations`: trace-runs, session-runs and dataset-runs (202), runs, monitors and
+evaluations with criteria. Fixed paths are declared before `/{ref}`."""
 
 from __future__ import annotations
 
@@ -17,8 +17,14 @@ from tracehouse.errors import (
     ValidationFailed,
 )
 from tracehouse.evaluations import monitors, runs, service
-from tracehouse.evaluations.limits import SessionRunsScope, TraceRunsScope, TriggerScope
+from tracehouse.evaluations.limits import (
+    DatasetRunsScope,
+    SessionRunsScope,
+    TraceRunsScope,
+    TriggerScope,
+)
 from tracehouse.evaluations.schemas import (
+    DatasetRunIn,
     EvaluationIn,
     EvaluationRunIn,
     MonitorIn,
@@ -50,6 +56,15 @@ def session_runs(body: SessionRunIn, scope: SessionRunsScope, rt: RuntimeDep) ->
     """Queues a run over whole sessions (their traces in order). 50/min."""
     return service.queue_run(
         rt, scope, "session", body.session_ids, body.evaluator_ids, body.evaluation_id
+    )
+
+
+@router.post("/dataset-runs", status_code=202, responses=_WRITE, summary="Evaluate dataset runs")
+def dataset_runs(body: DatasetRunIn, scope: DatasetRunsScope, rt: RuntimeDep) -> dict[str, Any]:
+    """Queues a run over dataset runs: each item's trace, with the item's `expected_output`;
+    results name the traces. 50/min."""
+    return service.queue_run(
+        rt, scope, "dataset_run", body.dataset_run_ids, body.evaluator_ids, body.evaluation_id
     )
 
 

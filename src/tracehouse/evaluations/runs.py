@@ -180,15 +180,32 @@ def get_run(rt: Runtime, scope: ProjectScope, run_id: str) -> dict[str, Any]:
         return render(row, store.results(conn, row["run_rowid"]))
 
 
+#: Targets too big to evaluate during a request (a dataset run has many items, each maybe an
+#: LLM call): `execute` queues them for the worker instead.
+QUEUED_KINDS = frozenset({"dataset_run"})
+
+
 async def execute_now(
     rt: Runtime, scope: ProjectScope, evaluator_ref: str, target_type: str, target_id: str
 ) -> dict[str, Any]:
-    """`POST /evaluators/{id}/execute`: a run processed during the request."""
+    """`POST /evaluators/{id}/execute`: a run processed during the request, or, for a dataset
+    run, queued (status `queued`: read it later at `/evaluations/runs/{id}`)."""
     scope.require_write()
     with rt.db.reader.connect() as conn:  # 404 before any run is stored
         resolve(conn, scope.project_rowid, target_type, target_id)
-    run = create_run(rt, scope, target_type, [target_id], [evaluator_ref], status="running")
-    await process(rt, run)
+    queued = target_type in QUEUED_KINDS
+    run = create_run(
+        rt,
+        scope,
+        target_type,
+        [target_id],
+        [evaluator_ref],
+        status="queued" if queued else "running",
+    )
+    if queued:
+        rt.evaluation_wakeup.set()
+    else:
+        await process(rt, run)
     return get_run(rt, scope, run["id"])
 
 

@@ -1,5 +1,5 @@
 """Evaluations with criteria (a named set of evaluators) and the runs that make their history;
-trace-runs and session-runs queue work for the worker (202)."""
+trace-runs, session-runs and dataset-runs queue work for the worker (202)."""
 
 from __future__ import annotations
 
@@ -107,9 +107,6 @@ def queue_run(
 def run_evaluation(
     rt: Runtime, scope: ProjectScope, ref: str, body: EvaluationRunIn
 ) -> dict[str, Any]:
-    """`POST /evaluations/{id}/run`: its criteria on traces (or sessions)."""
-    trace_ids = body.trace_ids + ([body.trace_id] if body.trace_id else [])
-    if bool(trace_ids) == bool(body.session_ids):
-        raise InvalidRequest("Give trace_id / trace_ids or session_ids (one kind).")
-    kind, ids = ("trace", trace_ids) if trace_ids else ("session", body.session_ids)
+    """`POST /evaluations/{id}/run`: its criteria on traces, sessions or dataset runs."""
+    kind, ids = body.targets()
     return queue_run(rt, scope, kind, ids, [], ref)

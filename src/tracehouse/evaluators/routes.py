@@ -68,11 +68,19 @@ def delete(ref: str, scope: ProjectScopeDep, rt: RuntimeDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{ref}/execute", responses=_WRITE, summary="Execute an evaluator now")
+@router.post(
+    "/{ref}/execute",
+    responses={**_WRITE, 202: {"description": "A dataset run: queued for the worker."}},
+    summary="Execute an evaluator now",
+)
 async def execute(
-    ref: str, body: TargetIn, scope: ProjectScopeDep, rt: RuntimeDep
+    ref: str, body: TargetIn, scope: ProjectScopeDep, rt: RuntimeDep, response: Response
 ) -> dict[str, Any]:
     """Runs during the request and returns the run with its results (scores with
-    `source = eval`; for LLM judges, `judge_trace_id` is the judge's own trace)."""
+    `source = eval`; for LLM judges, `judge_trace_id` is the judge's own trace). A dataset run
+    is queued instead: 202 with the run (`queued`); poll `GET /evaluations/runs/{id}`."""
     kind, target_id = body.kind_and_id()
-    return await runs.execute_now(rt, scope, ref, kind, target_id)
+    run = await runs.execute_now(rt, scope, ref, kind, target_id)
+    if run["status"] == "queued":
+        response.status_code = 202
+    return run
