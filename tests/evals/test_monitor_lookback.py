@@ -93,7 +93,7 @@ async def test_passes_that_read_the_same_traces_evaluate_each_once(ev: Harness) 
     await trace(ev, "p2", name="qa")
     rt = ev.app.state.runtime
     with rt.db.reader.connect() as conn:  # pass A reads ...
-        row = monitor_store.find(conn, _project(ev), monitor["id"])
+        row = monitor_store.MONITORS.find(conn, _project(ev), monitor["id"])
         seen = monitor_store.candidates(
             conn, row, monitors._filters({"name": "qa"}), (0, now_us()), JUDGE_ENVIRONMENT, 50
         )

@@ -5,42 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from tracehouse.store.named import NamedTable
 from tracehouse.store.tables import monitor_claims, monitors, traces
 from tracehouse.traces import filters as trace_filters
 
 _M, _T = monitors.c, traces.c
 
 
-def find(conn: Connection, project_rowid: int, ref: str, *, lock: bool = False) -> Any:
-    query = select(monitors).where(
-        _M.project_rowid == project_rowid, (_M.id == ref) | (_M.name == ref)
-    )
-    if lock:
-        query = query.with_for_update()
-    return conn.execute(query).mappings().first()
-
-
-def insert_monitor(conn: Connection, values: dict[str, Any]) -> None:
-    conn.execute(insert(monitors).values(**values))
-
-
-def update_monitor(conn: Connection, monitor_rowid: int, values: dict[str, Any]) -> None:
-    conn.execute(update(monitors).where(_M.monitor_rowid == monitor_rowid).values(**values))
-
-
-def delete_monitor(conn: Connection, monitor_rowid: int) -> None:
-    conn.execute(delete(monitors).where(_M.monitor_rowid == monitor_rowid))
-
-
-def list_monitors(conn: Connection, project_rowid: int) -> list[Any]:
-    query = select(monitors).where(_M.project_rowid == project_rowid)
-    return list(
-        conn.execute(query.order_by(_M.created_at.desc(), _M.monitor_rowid.desc())).mappings()
-    )
+MONITORS = NamedTable(monitors, "monitor_rowid")
 
 
 def enabled(conn: Connection) -> list[Any]:

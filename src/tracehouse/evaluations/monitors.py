@@ -16,17 +16,17 @@ import hashlib
 from typing import Any
 
 import pydantic
-from sqlalchemy.exc import IntegrityError
 
 from tracehouse import jsontext
 from tracehouse.clock import iso, now_us
-from tracehouse.errors import Conflict, NotFound, ValidationFailed
+from tracehouse.errors import NotFound, ValidationFailed
 from tracehouse.evaluations import monitor_store as store
 from tracehouse.evaluations import store as run_store
 from tracehouse.evaluations.schemas import MonitorIn, MonitorPatch
 from tracehouse.evaluators import service as evaluators
 from tracehouse.evaluators.judge import JUDGE_ENVIRONMENT
 from tracehouse.http.auth import ProjectScope
+from tracehouse.http.crud import Resource
 from tracehouse.ids import new_id
 from tracehouse.runtime import Runtime
 from tracehouse.traces.filters import TraceFilters
@@ -67,12 +67,11 @@ def render(row: Any, claimed: int | None = None) -> dict[str, Any]:
     return body
 
 
+RESOURCE = Resource("monitor", store.MONITORS, render)
+
+
 def require(rt: Runtime, project_rowid: int, ref: str) -> Any:
-    with rt.db.reader.connect() as conn:
-        row = store.find(conn, project_rowid, ref)
-    if row is None:
-        raise NotFound(f"No monitor {ref!r}.")
-    return row
+    return RESOURCE.require(rt, project_rowid, ref)
 
 
 def get(rt: Runtime, scope: ProjectScope, ref: str) -> dict[str, Any]:
@@ -100,10 +99,7 @@ def create(rt: Runtime, scope: ProjectScope, body: MonitorIn) -> dict[str, Any]:
     with rt.db.writer.begin() as conn:
         # start past the traces already stored: a monitor watches what arrives from now on
         values["watermark"] = store.max_trace_rowid(conn, scope.project_rowid)
-        try:
-            store.insert_monitor(conn, values)
-        except IntegrityError as exc:
-            raise Conflict(f"A monitor named {body.name!r} exists.") from exc
+        RESOURCE.insert(conn, values)
     return get(rt, scope, values["id"])
 
 
@@ -112,23 +108,17 @@ def update(rt: Runtime, scope: ProjectScope, ref: str, body: MonitorPatch) -> di
     row = require(rt, scope.project_rowid, ref)
     values = _checked(rt, scope, body.model_dump(exclude_unset=True))
     values["updated_at"] = now_us()
-    with rt.db.writer.begin() as conn:
-        store.update_monitor(conn, row["monitor_rowid"], values)
+    RESOURCE.update(rt, row, values)
     return get(rt, scope, row["id"])
 
 
 def delete(rt: Runtime, scope: ProjectScope, ref: str) -> None:
     scope.require_write()
-    row = require(rt, scope.project_rowid, ref)
-    with rt.db.writer.begin() as conn:
-        store.delete_monitor(conn, row["monitor_rowid"])
+    RESOURCE.delete(rt, require(rt, scope.project_rowid, ref))
 
 
 def list_monitors(rt: Runtime, scope: ProjectScope) -> dict[str, Any]:
-    with rt.db.reader.connect() as conn:
-        rows = store.list_monitors(conn, scope.project_rowid)
-    meta = {"total_count": len(rows), "has_more": False, "next_cursor": None}
-    return {"data": [render(r) for r in rows], "meta": meta}
+    return RESOURCE.page(rt, scope.project_rowid)
 
 
 def _queue_run(conn: Any, monitor: Any, run_id: str, trace_ids: list[str], now: int) -> None:
@@ -155,7 +145,7 @@ def scan(rt: Runtime, project_rowid: int, ref: str, *, manual: bool = False) -> 
     turns instead of racing for the same claims."""
     now = now_us()
     with rt.db.writer.begin() as conn:
-        monitor = store.find(conn, project_rowid, ref, lock=True)
+        monitor = store.MONITORS.find(conn, project_rowid, ref, lock=True)
         if monitor is None:
             raise NotFound(f"No monitor {ref!r}.")
         until = now - (0 if manual else int(monitor["delay_seconds"] * 1_000_000))
@@ -175,7 +165,7 @@ def scan(rt: Runtime, project_rowid: int, ref: str, *, manual: bool = False) -> 
         skipped = [r["id"] for r in rows if r["id"] not in picks]
         store.claim(conn, monitor["monitor_rowid"], skipped, None, now)
         watermark = max([monitor["watermark"], *(r["trace_rowid"] for r in rows)])
-        store.update_monitor(
+        store.MONITORS.update(
             conn, monitor["monitor_rowid"], {"watermark": watermark, "last_run_at": now}
         )
         if claimed:

@@ -12,8 +12,8 @@ from tracehouse.clock import iso, now_us
 from tracehouse.errors import NotFound
 from tracehouse.evaluations import store
 from tracehouse.evaluators import service as evaluators
-from tracehouse.evaluators import store as evaluator_store
 from tracehouse.evaluators.engine import Result, evaluate
+from tracehouse.evaluators.store import EVALUATORS
 from tracehouse.evaluators.targets import resolve
 from tracehouse.http.auth import Principal, ProjectScope
 from tracehouse.ids import new_id
@@ -109,7 +109,7 @@ async def process(rt: Runtime, run: Any) -> None:
             found = [
                 r
                 for ref in jsontext.loads(run["evaluator_ids"])
-                if (r := evaluator_store.find(conn, scope.project_rowid, ref)) is not None
+                if (r := EVALUATORS.find(conn, scope.project_rowid, ref)) is not None
             ]
         results: list[Result] = []
         for target_id in jsontext.loads(run["target_ids"]):

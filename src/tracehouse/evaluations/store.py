@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
+from tracehouse.store.named import NamedTable
 from tracehouse.store.tables import evaluation_results, evaluation_runs, evaluations
 
-_R, _X, _V = evaluation_runs.c, evaluation_results.c, evaluations.c
+_R, _X = evaluation_runs.c, evaluation_results.c
 
 
 def insert_run(conn: Connection, values: dict[str, Any]) -> None:
@@ -87,31 +88,4 @@ def list_runs(
     return list(conn.execute(query).mappings()), int(total.scalar_one())
 
 
-def find_evaluation(conn: Connection, project_rowid: int, ref: str) -> Any:
-    query = select(evaluations).where(
-        _V.project_rowid == project_rowid, (_V.id == ref) | (_V.name == ref)
-    )
-    return conn.execute(query).mappings().first()
-
-
-def insert_evaluation(conn: Connection, values: dict[str, Any]) -> None:
-    conn.execute(insert(evaluations).values(**values))
-
-
-def delete_evaluation(conn: Connection, evaluation_rowid: int) -> None:
-    conn.execute(delete(evaluations).where(_V.evaluation_rowid == evaluation_rowid))
-
-
-def list_evaluations(
-    conn: Connection, project_rowid: int, limit: int, offset: int
-) -> tuple[list[Any], int]:
-    where = _V.project_rowid == project_rowid
-    query = (
-        select(evaluations)
-        .where(where)
-        .order_by(_V.created_at.desc(), _V.evaluation_rowid.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    total = conn.execute(select(func.count()).select_from(evaluations).where(where))
-    return list(conn.execute(query).mappings()), int(total.scalar_one())
+EVALUATIONS = NamedTable(evaluations, "evaluation_rowid")
