@@ -71,8 +71,7 @@ def list_runs(
     return runs.list_runs(
         rt,
         scope,
-        page.limit,
-        page.offset,
+        page,
         status=status,
         monitor_id=monitor_id,
         evaluation_id=evaluation_id,
@@ -136,7 +135,7 @@ def create(body: EvaluationIn, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[s
 
 @router.get("", responses=READ_ERRORS, summary="List evaluations")
 def list_evaluations(page: PageQuery, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
-    return service.list_evaluations(rt, scope, page.limit, page.offset)
+    return service.list_evaluations(rt, scope, page)
 
 
 @router.get("/{ref}", responses=READ_ERRORS, summary="Get an evaluation with its run history")

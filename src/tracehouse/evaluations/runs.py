@@ -16,6 +16,7 @@ from tracehouse.evaluators.engine import Result, evaluate
 from tracehouse.evaluators.store import EVALUATORS
 from tracehouse.evaluators.targets import resolve
 from tracehouse.http.auth import Principal, ProjectScope
+from tracehouse.http.pagination import PageParams, page_body
 from tracehouse.ids import new_id
 from tracehouse.projects import store as project_store
 from tracehouse.runtime import Runtime
@@ -210,12 +211,8 @@ async def execute_now(
 
 
 def list_runs(
-    rt: Runtime, scope: ProjectScope, limit: int, offset: int, **equal: str | None
+    rt: Runtime, scope: ProjectScope, page: PageParams, **equal: str | None
 ) -> dict[str, Any]:
     with rt.db.reader.connect() as conn:
-        rows, total = store.list_runs(conn, scope.project_rowid, limit, offset, **equal)
-    more = offset + len(rows) < total
-    return {
-        "data": [render(r) for r in rows],
-        "meta": {"total_count": total, "has_more": more, "next_cursor": None},
-    }
+        rows, total = store.list_runs(conn, scope.project_rowid, page, **equal)
+    return page_body(rows, page, total, render, lambda r: (r["created_at"], r["run_rowid"]))

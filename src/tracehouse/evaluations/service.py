@@ -13,6 +13,7 @@ from tracehouse.evaluations.schemas import EvaluationIn, EvaluationRunIn
 from tracehouse.evaluators import service as evaluators
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.crud import Resource
+from tracehouse.http.pagination import PageParams
 from tracehouse.ids import new_id
 from tracehouse.runtime import Runtime
 
@@ -55,7 +56,7 @@ def create(rt: Runtime, scope: ProjectScope, body: EvaluationIn) -> dict[str, An
 def get(rt: Runtime, scope: ProjectScope, ref: str, limit: int = 50) -> dict[str, Any]:
     """The evaluation with its run history (newest first)."""
     row = require(rt, scope.project_rowid, ref)
-    history = runs.list_runs(rt, scope, limit, 0, evaluation_id=row["id"])
+    history = runs.list_runs(rt, scope, PageParams(limit=limit), evaluation_id=row["id"])
     return {**render(row), "runs": history["data"], "run_count": history["meta"]["total_count"]}
 
 
@@ -64,8 +65,8 @@ def delete(rt: Runtime, scope: ProjectScope, ref: str) -> None:
     RESOURCE.delete(rt, require(rt, scope.project_rowid, ref))
 
 
-def list_evaluations(rt: Runtime, scope: ProjectScope, limit: int, offset: int) -> dict[str, Any]:
-    return RESOURCE.page(rt, scope.project_rowid, limit, offset)
+def list_evaluations(rt: Runtime, scope: ProjectScope, page: PageParams) -> dict[str, Any]:
+    return RESOURCE.page(rt, scope.project_rowid, page)
 
 
 def queue_run(

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
+from tracehouse.http.pagination import PageParams, paginate
 from tracehouse.store.named import NamedTable
 from tracehouse.store.tables import evaluation_results, evaluation_runs, evaluations
 
@@ -73,17 +74,12 @@ def results(conn: Connection, run_rowid: int) -> list[Any]:
 
 
 def list_runs(
-    conn: Connection, project_rowid: int, limit: int, offset: int, **equal: str | None
+    conn: Connection, project_rowid: int, page: PageParams, **equal: str | None
 ) -> tuple[list[Any], int]:
+    """One page of runs, newest first (one row more than the page: more follow)."""
     where = [_R.project_rowid == project_rowid]
     where += [_R[k] == v for k, v in equal.items() if v is not None]
-    query = (
-        select(evaluation_runs)
-        .where(*where)
-        .order_by(_R.created_at.desc(), _R.run_rowid.desc())
-        .limit(limit)
-        .offset(offset)
-    )
+    query = paginate(select(evaluation_runs).where(*where), [_R.created_at, _R.run_rowid], page)
     total = conn.execute(select(func.count()).select_from(evaluation_runs).where(*where))
     return list(conn.execute(query).mappings()), int(total.scalar_one())
 

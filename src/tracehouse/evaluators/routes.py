@@ -34,7 +34,7 @@ def create(body: EvaluatorIn, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[st
 
 @router.get("", responses=READ_ERRORS, summary="List evaluators")
 def list_all(page: PageQuery, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
-    return service.list_evaluators(rt, scope, page.limit, page.offset)
+    return service.list_evaluators(rt, scope, page)
 
 
 @router.get("/{ref}", responses=READ_ERRORS, summary="Get an evaluator (by id or name)")

@@ -10,6 +10,7 @@ from tracehouse.evaluators import store
 from tracehouse.evaluators.schemas import EvaluatorIn, EvaluatorPatch
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.crud import Resource
+from tracehouse.http.pagination import PageParams
 from tracehouse.ids import new_id
 from tracehouse.runtime import Runtime
 
@@ -72,5 +73,5 @@ def delete(rt: Runtime, scope: ProjectScope, ref: str) -> None:
     RESOURCE.delete(rt, require(rt, scope.project_rowid, ref))
 
 
-def list_evaluators(rt: Runtime, scope: ProjectScope, limit: int, offset: int) -> dict[str, Any]:
-    return RESOURCE.page(rt, scope.project_rowid, limit, offset)
+def list_evaluators(rt: Runtime, scope: ProjectScope, page: PageParams) -> dict[str, Any]:
+    return RESOURCE.page(rt, scope.project_rowid, page)

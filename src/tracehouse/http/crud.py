@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from tracehouse import errors
 from tracehouse.http.errors import error_responses
+from tracehouse.http.pagination import PageParams, page_body
 from tracehouse.runtime import Runtime
 from tracehouse.store.named import NamedTable
 
@@ -77,13 +78,14 @@ class Resource:
             self.table.delete(conn, row[self.table.rowid])
 
     def page(
-        self, rt: Runtime, project_rowid: int, limit: int | None = None, offset: int = 0
+        self, rt: Runtime, project_rowid: int, page: PageParams | None = None
     ) -> dict[str, Any]:
-        """The list envelope, newest first; every row when `limit` is None."""
+        """The list envelope, newest first: one page (keyset `next_cursor`, or `offset`), or
+        every row when `page` is None."""
         with rt.db.reader.connect() as conn:
-            rows, total = self.table.page(conn, project_rowid, limit, offset)
-        more = offset + len(rows) < total
-        return {
-            "data": [self.render(r) for r in rows],
-            "meta": {"total_count": total, "has_more": more, "next_cursor": None},
-        }
+            rows, total = self.table.page(conn, project_rowid, page)
+        if page is None:
+            meta = {"total_count": total, "has_more": False, "next_cursor": None}
+            return {"data": [self.render(r) for r in rows], "meta": meta}
+        rowid = self.table.rowid
+        return page_body(rows, page, total, self.render, lambda r: (r["created_at"], r[rowid]))

@@ -23,7 +23,7 @@ def create(body: CredentialIn, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[s
 
 @router.get("", responses=READ_ERRORS, summary="List provider credentials")
 def list_all(page: PageQuery, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
-    return service.list_credentials(rt, scope, page.limit, page.offset)
+    return service.list_credentials(rt, scope, page)
 
 
 @router.get("/{ref}", responses=READ_ERRORS, summary="Get a provider credential (by id or name)")

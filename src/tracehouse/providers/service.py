@@ -8,6 +8,7 @@ from typing import Any
 from tracehouse.clock import iso, now_us
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.crud import Resource
+from tracehouse.http.pagination import PageParams
 from tracehouse.ids import new_id
 from tracehouse.providers import secrets, store
 from tracehouse.providers.client import Provider
@@ -74,8 +75,8 @@ def delete(rt: Runtime, scope: ProjectScope, ref: str) -> None:
     RESOURCE.delete(rt, require(rt, scope.project_rowid, ref))
 
 
-def list_credentials(rt: Runtime, scope: ProjectScope, limit: int, offset: int) -> dict[str, Any]:
-    return RESOURCE.page(rt, scope.project_rowid, limit, offset)
+def list_credentials(rt: Runtime, scope: ProjectScope, page: PageParams) -> dict[str, Any]:
+    return RESOURCE.page(rt, scope.project_rowid, page)
 
 
 def provider(rt: Runtime, project_rowid: int, ref: str) -> tuple[Provider, str | None]:

@@ -1,6 +1,6 @@
 """SQL for project-scoped rows addressed by public id or by name (evaluators, provider
 credentials, evaluations, monitors, annotation queues): find, insert, update, delete, and a
-page, newest first."""
+page, newest first (keyset cursor or offset)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Column, Connection, Table, delete, func, insert, select, update
+
+from tracehouse.http.pagination import PageParams, paginate
 
 
 @dataclass(frozen=True)
@@ -41,19 +43,16 @@ class NamedTable:
         conn.execute(delete(self.table).where(self.key == rowid))
 
     def page(
-        self, conn: Connection, project_rowid: int, limit: int | None = None, offset: int = 0
+        self, conn: Connection, project_rowid: int, page: PageParams | None = None
     ) -> tuple[list[Any], int]:
-        """(rows newest first, total count); every row when `limit` is None."""
+        """(rows newest first, total count): one page (fetched with one row more, which tells
+        whether more follow) by cursor or offset, or every row when `page` is None."""
         where = self.table.c.project_rowid == project_rowid
-        query = (
-            select(self.table)
-            .where(where)
-            .order_by(self.table.c.created_at.desc(), self.key.desc())
-            .limit(limit)
-            .offset(offset)
-        )
-        rows = list(conn.execute(query).mappings())
-        if limit is None:
+        query = select(self.table).where(where)
+        keys = [self.table.c.created_at, self.key]
+        if page is None:
+            rows = list(conn.execute(query.order_by(*(k.desc() for k in keys))).mappings())
             return rows, len(rows)
+        rows = list(conn.execute(paginate(query, keys, page)).mappings())
         total = conn.execute(select(func.count()).select_from(self.table).where(where))
         return rows, int(total.scalar_one())
