@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     evaluation_interval_seconds: float = Field(
         5.0, description="How often queued evaluation runs and monitors are served; 0 disables."
     )
+    monitor_lookback_seconds: float = Field(
+        300.0,
+        ge=0,
+        description="How far back (beyond their delay) monitors look again for traces that "
+        "became visible late (a PostgreSQL transaction that committed after later ones).",
+    )
 
     @model_validator(mode="after")
     def _legacy_listen_host(self) -> Settings:

@@ -13,6 +13,7 @@ from tests.conftest import Harness, make_settings, start
 
 from tracehouse.clock import now_us
 from tracehouse.evaluations import runs, store
+from tracehouse.http.pagination import PageParams
 
 pytestmark = pytest.mark.anyio
 
@@ -60,8 +61,7 @@ async def test_each_run_is_claimed_once(idle: Harness) -> None:
     body = runs.list_runs(
         rt,
         runs.scope_of(rt, {"project_rowid": _main(rt), "is_test": False}),
-        200,
-        0,
+        PageParams(limit=200),
         status="queued",
     )
     assert body["meta"]["total_count"] == 0

@@ -29,7 +29,8 @@ async def setup(ev: Harness, **monitor: Any) -> dict[str, Any]:
     return dict(response.json())
 
 
-async def test_key(ev: Harness) -> dict[str, str]:
+async def new_test_key(ev: Harness) -> dict[str, str]:
+    """The auth header of a new test key of the main project."""
     token = await ev.admin_token()
     projects = (await ev.client.get("/api/v1/projects", headers=token)).json()["data"]
     main = next(p for p in projects if p["name"] == "main")
@@ -71,7 +72,7 @@ async def test_monitor_picks_each_new_matching_trace_once(ev: Harness) -> None:
     await trace(ev, "m1", name="qa", output='{"a": 1}')
     await trace(ev, "m2", name="qa", output="plain")
     await trace(ev, "other", name="chat")
-    await trace(ev, "from-test-key", name="qa", auth=await test_key(ev))
+    await trace(ev, "from-test-key", name="qa", auth=await new_test_key(ev))
     runs = await settled(ev, 2)
     assert all(r["status"] == "succeeded" for r in runs)
     assert [s["value"] for s in await eval_scores(ev, "m1")] == [1.0]

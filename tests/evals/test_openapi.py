@@ -18,6 +18,7 @@ PATHS = {
     "/api/v1/evaluations/{ref}/run": {"post"},
     "/api/v1/evaluations/trace-runs": {"post"},
     "/api/v1/evaluations/session-runs": {"post"},
+    "/api/v1/evaluations/dataset-runs": {"post"},
     "/api/v1/evaluations/runs/{run_id}": {"get"},
     "/api/v1/evaluations/monitors": {"get", "post"},
     "/api/v1/evaluations/monitors/{ref}/trigger": {"post"},
@@ -29,5 +30,7 @@ async def test_endpoints_are_documented(ev: Harness) -> None:
     spec = (await ev.client.get("/openapi.json")).json()
     for path, methods in PATHS.items():
         assert methods <= set(spec["paths"][path]), path
-    assert "202" in spec["paths"]["/api/v1/evaluations/trace-runs"]["post"]["responses"]
+    for path in ("trace-runs", "session-runs", "dataset-runs"):
+        assert "202" in spec["paths"][f"/api/v1/evaluations/{path}"]["post"]["responses"]
+    assert "202" in spec["paths"]["/api/v1/evaluators/{ref}/execute"]["post"]["responses"]
     assert "429" in spec["paths"]["/api/v1/evaluations/monitors/{ref}/trigger"]["post"]["responses"]

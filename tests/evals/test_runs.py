@@ -108,11 +108,13 @@ async def test_observation_session_and_dataset_run_targets(ev: Harness) -> None:
     )
     assert linked.status_code in (200, 201), linked.text
     await rule(ev, "expected", rule="contains", value="Par", field="expected_output")
-    done = await ev.client.post(
+    queued = await ev.client.post(
         "/api/v1/evaluators/expected/execute", json={"datasetRunId": run_id}, headers=ev.auth
     )
-    assert done.json()["results"][0]["target_id"] == "s2"
-    assert done.json()["results"][0]["value"] == 1.0
+    assert queued.status_code == 202 and queued.json()["status"] == "queued"  # served later
+    done = await wait_run(ev, queued.json()["id"])
+    assert done["results"][0]["target_id"] == "s2"
+    assert done["results"][0]["value"] == 1.0
 
 
 async def test_human_annotation_queue(ev: Harness) -> None:

@@ -11,7 +11,10 @@ from tracehouse import sdk
 
 PUBLIC = {
     "ConfigurationError",
+    "DatasetItem",
+    "ExperimentResult",
     "Observation",
+    "Prompt",
     "Tracehouse",
     "TracehouseError",
     "configure",
@@ -20,7 +23,9 @@ PUBLIC = {
     "flush",
     "generation",
     "get_client",
+    "get_prompt",
     "observe",
+    "run_experiment",
     "score",
     "shutdown",
     "span",

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from tracehouse import jsontext
 from tracehouse.annotations import store
 from tracehouse.annotations.schemas import AnnotationIn, QueueIn, QueueItemIn
 from tracehouse.clock import iso, now_us
 from tracehouse.errors import Conflict, InvalidRequest, NotFound
 from tracehouse.http.auth import ProjectScope
+from tracehouse.http.crud import Resource
 from tracehouse.ids import new_id
 from tracehouse.ingest.service import ingest
 from tracehouse.records import Batch, ScoreRecord
@@ -42,39 +41,32 @@ def render_item(row: Any) -> dict[str, Any]:
     }
 
 
+QUEUES = Resource("annotation queue", store.QUEUES, render_queue)
+
+
 def require_queue(rt: Runtime, project_rowid: int, ref: str) -> Any:
-    with rt.db.reader.connect() as conn:
-        row = store.find_queue(conn, project_rowid, ref)
-    if row is None:
-        raise NotFound(f"No annotation queue {ref!r}.")
-    return row
+    return QUEUES.require(rt, project_rowid, ref)
 
 
 def create_queue(rt: Runtime, scope: ProjectScope, body: QueueIn) -> dict[str, Any]:
     scope.require_write()
     now = now_us()
-    values: dict[str, Any] = {
-        "id": new_id(),
-        "project_rowid": scope.project_rowid,
-        "name": body.name,
-        "description": body.description,
-        "score_config": jsontext.dumps(body.score_config.model_dump()),
-        "created_at": now,
-        "updated_at": now,
-    }
-    try:
-        with rt.db.writer.begin() as conn:
-            store.insert_queue(conn, values)
-    except IntegrityError as exc:
-        raise Conflict(f"An annotation queue named {body.name!r} exists.") from exc
-    return render_queue(require_queue(rt, scope.project_rowid, values["id"]))
+    return QUEUES.create(
+        rt,
+        {
+            "id": new_id(),
+            "project_rowid": scope.project_rowid,
+            "name": body.name,
+            "description": body.description,
+            "score_config": jsontext.dumps(body.score_config.model_dump()),
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
 
 
 def list_queues(rt: Runtime, scope: ProjectScope) -> dict[str, Any]:
-    with rt.db.reader.connect() as conn:
-        rows = store.list_queues(conn, scope.project_rowid)
-    meta = {"total_count": len(rows), "has_more": False, "next_cursor": None}
-    return {"data": [render_queue(r) for r in rows], "meta": meta}
+    return QUEUES.page(rt, scope.project_rowid)
 
 
 def enqueue(

@@ -6,29 +6,13 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from tracehouse.store.named import NamedTable
 from tracehouse.store.tables import annotation_items, annotation_queues
 
-_Q, _I = annotation_queues.c, annotation_items.c
+_I = annotation_items.c
 
 
-def find_queue(conn: Connection, project_rowid: int, ref: str) -> Any:
-    query = select(annotation_queues).where(
-        _Q.project_rowid == project_rowid, (_Q.id == ref) | (_Q.name == ref)
-    )
-    return conn.execute(query).mappings().first()
-
-
-def insert_queue(conn: Connection, values: dict[str, Any]) -> None:
-    conn.execute(insert(annotation_queues).values(**values))
-
-
-def list_queues(conn: Connection, project_rowid: int) -> list[Any]:
-    query = (
-        select(annotation_queues)
-        .where(_Q.project_rowid == project_rowid)
-        .order_by(_Q.created_at.desc(), _Q.queue_rowid.desc())
-    )
-    return list(conn.execute(query).mappings())
+QUEUES = NamedTable(annotation_queues, "queue_rowid")
 
 
 def find_item(conn: Connection, queue_rowid: int, trace_id: str) -> Any:

@@ -1,45 +1,22 @@
-"""SQL for monitors: definitions, and the scan that claims each new matching trace once."""
+"""SQL for monitors: definitions, the scan for traces a monitor has not decided on, and the
+claims (one per monitor and trace) that make each decision happen once."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from tracehouse.store.named import NamedTable
 from tracehouse.store.tables import monitor_claims, monitors, traces
 from tracehouse.traces import filters as trace_filters
 
 _M, _T = monitors.c, traces.c
 
 
-def find(conn: Connection, project_rowid: int, ref: str, *, lock: bool = False) -> Any:
-    query = select(monitors).where(
-        _M.project_rowid == project_rowid, (_M.id == ref) | (_M.name == ref)
-    )
-    if lock:
-        query = query.with_for_update()
-    return conn.execute(query).mappings().first()
-
-
-def insert_monitor(conn: Connection, values: dict[str, Any]) -> None:
-    conn.execute(insert(monitors).values(**values))
-
-
-def update_monitor(conn: Connection, monitor_rowid: int, values: dict[str, Any]) -> None:
-    conn.execute(update(monitors).where(_M.monitor_rowid == monitor_rowid).values(**values))
-
-
-def delete_monitor(conn: Connection, monitor_rowid: int) -> None:
-    conn.execute(delete(monitors).where(_M.monitor_rowid == monitor_rowid))
-
-
-def list_monitors(conn: Connection, project_rowid: int) -> list[Any]:
-    query = select(monitors).where(_M.project_rowid == project_rowid)
-    return list(
-        conn.execute(query.order_by(_M.created_at.desc(), _M.monitor_rowid.desc())).mappings()
-    )
+MONITORS = NamedTable(monitors, "monitor_rowid")
 
 
 def enabled(conn: Connection) -> list[Any]:
@@ -47,35 +24,60 @@ def enabled(conn: Connection) -> list[Any]:
     return list(conn.execute(query).mappings())
 
 
-def new_traces(
+def candidates(
     conn: Connection,
     monitor: Any,
     filters: trace_filters.TraceFilters,
-    created_before: int,
+    window: tuple[int, int],
     exclude_environment: str,
     limit: int,
 ) -> list[Any]:
-    """Matching traces past the watermark, oldest first: never test data or judge traces."""
+    """Matching traces the monitor has not decided on, oldest first: those past the watermark,
+    and those below it that arrived within `window` (from, to: arrival times, the lookback).
+    Only traces that arrived after the monitor was created and before `window[1]` (its delay);
+    never test data or judge traces."""
+    decided = (
+        select(monitor_claims.c.trace_id)
+        .where(
+            monitor_claims.c.monitor_rowid == monitor["monitor_rowid"],
+            monitor_claims.c.trace_id == _T.id,
+        )
+        .exists()
+    )
+    since, until = window
     query = trace_filters.apply(
         select(_T.trace_rowid, _T.id), monitor["project_rowid"], filters
     ).where(
-        _T.trace_rowid > monitor["watermark"],
+        (_T.trace_rowid > monitor["watermark"]) | (_T.created_at >= since),
+        _T.created_at >= monitor["created_at"],
+        _T.created_at <= until,
+        ~decided,
         _T.is_test.is_(False),
         (_T.environment.is_(None)) | (_T.environment != exclude_environment),
-        _T.created_at <= created_before,
     )
     return list(conn.execute(query.order_by(_T.trace_rowid).limit(limit)).mappings())
 
 
 def claim(
-    conn: Connection, monitor_rowid: int, trace_ids: list[str], run_id: str, now: int
+    conn: Connection,
+    monitor_rowid: int,
+    trace_ids: list[str],
+    run_id: str | None,
+    now: int,
 ) -> list[str]:
-    """Insert claims; returns the trace ids this call claimed (not claimed before)."""
+    """Record decisions (with `run_id`: picked for that run; None: sampled out); returns the
+    trace ids this call decided on, leaving out any another pass decided on first."""
     if not trace_ids:
         return []
     dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
     rows = [
-        {"monitor_rowid": monitor_rowid, "trace_id": t, "run_id": run_id, "created_at": now}
+        {
+            "monitor_rowid": monitor_rowid,
+            "trace_id": t,
+            "run_id": run_id,
+            "picked": run_id is not None,
+            "created_at": now,
+        }
         for t in trace_ids
     ]
     result = conn.execute(
@@ -88,10 +90,11 @@ def claim(
 
 
 def claimed_count(conn: Connection, monitor_rowid: int) -> int:
+    """How many traces the monitor picked (sampled-out decisions are not counted)."""
     query = (
         select(func.count())
         .select_from(monitor_claims)
-        .where(monitor_claims.c.monitor_rowid == monitor_rowid)
+        .where(monitor_claims.c.monitor_rowid == monitor_rowid, monitor_claims.c.picked.is_(True))
     )
     return int(conn.execute(query).scalar_one())
 

@@ -1,7 +1,14 @@
-"""Monitors: online evaluators. Each pass takes the traces that arrived since the monitor's
-watermark and match its filter, samples them at its rate (by a hash of the trace id, so every
-process decides alike), claims the sampled ones (a primary key makes each claim happen once)
-and queues one run for them. Test-key traces and judge traces are never picked."""
+"""Monitors: online evaluators. Each pass takes the matching traces the monitor has not
+decided on yet, samples them at its rate (by a hash of the trace id, so every process decides
+alike), records a claim for each (picked or sampled out; the primary key (monitor, trace)
+makes each decision happen once) and queues one run for the picked ones. Test-key traces and
+judge traces are never picked.
+
+Which traces a pass reads: those past the watermark (the highest trace_rowid read so far), and
+those below it that arrived within the lookback (`monitor_lookback_seconds` before the delay).
+The watermark alone would miss a trace whose transaction committed after later ones had been
+read (PostgreSQL hands out rowids at insert, not at commit); the lookback reads it again, and
+the claims keep it, and every other trace, to one evaluation."""
 
 from __future__ import annotations
 
@@ -9,17 +16,17 @@ import hashlib
 from typing import Any
 
 import pydantic
-from sqlalchemy.exc import IntegrityError
 
 from tracehouse import jsontext
 from tracehouse.clock import iso, now_us
-from tracehouse.errors import Conflict, NotFound, ValidationFailed
+from tracehouse.errors import NotFound, ValidationFailed
 from tracehouse.evaluations import monitor_store as store
 from tracehouse.evaluations import store as run_store
 from tracehouse.evaluations.schemas import MonitorIn, MonitorPatch
 from tracehouse.evaluators import service as evaluators
 from tracehouse.evaluators.judge import JUDGE_ENVIRONMENT
 from tracehouse.http.auth import ProjectScope
+from tracehouse.http.crud import Resource
 from tracehouse.ids import new_id
 from tracehouse.runtime import Runtime
 from tracehouse.traces.filters import TraceFilters
@@ -60,12 +67,11 @@ def render(row: Any, claimed: int | None = None) -> dict[str, Any]:
     return body
 
 
+RESOURCE = Resource("monitor", store.MONITORS, render)
+
+
 def require(rt: Runtime, project_rowid: int, ref: str) -> Any:
-    with rt.db.reader.connect() as conn:
-        row = store.find(conn, project_rowid, ref)
-    if row is None:
-        raise NotFound(f"No monitor {ref!r}.")
-    return row
+    return RESOURCE.require(rt, project_rowid, ref)
 
 
 def get(rt: Runtime, scope: ProjectScope, ref: str) -> dict[str, Any]:
@@ -93,10 +99,7 @@ def create(rt: Runtime, scope: ProjectScope, body: MonitorIn) -> dict[str, Any]:
     with rt.db.writer.begin() as conn:
         # start past the traces already stored: a monitor watches what arrives from now on
         values["watermark"] = store.max_trace_rowid(conn, scope.project_rowid)
-        try:
-            store.insert_monitor(conn, values)
-        except IntegrityError as exc:
-            raise Conflict(f"A monitor named {body.name!r} exists.") from exc
+        RESOURCE.insert(conn, values)
     return get(rt, scope, values["id"])
 
 
@@ -105,65 +108,68 @@ def update(rt: Runtime, scope: ProjectScope, ref: str, body: MonitorPatch) -> di
     row = require(rt, scope.project_rowid, ref)
     values = _checked(rt, scope, body.model_dump(exclude_unset=True))
     values["updated_at"] = now_us()
-    with rt.db.writer.begin() as conn:
-        store.update_monitor(conn, row["monitor_rowid"], values)
+    RESOURCE.update(rt, row, values)
     return get(rt, scope, row["id"])
 
 
 def delete(rt: Runtime, scope: ProjectScope, ref: str) -> None:
     scope.require_write()
-    row = require(rt, scope.project_rowid, ref)
-    with rt.db.writer.begin() as conn:
-        store.delete_monitor(conn, row["monitor_rowid"])
+    RESOURCE.delete(rt, require(rt, scope.project_rowid, ref))
 
 
 def list_monitors(rt: Runtime, scope: ProjectScope) -> dict[str, Any]:
-    with rt.db.reader.connect() as conn:
-        rows = store.list_monitors(conn, scope.project_rowid)
-    meta = {"total_count": len(rows), "has_more": False, "next_cursor": None}
-    return {"data": [render(r) for r in rows], "meta": meta}
+    return RESOURCE.page(rt, scope.project_rowid)
+
+
+def _queue_run(conn: Any, monitor: Any, run_id: str, trace_ids: list[str], now: int) -> None:
+    run_store.insert_run(
+        conn,
+        {
+            "id": run_id,
+            "project_rowid": monitor["project_rowid"],
+            "monitor_id": monitor["id"],
+            "target_type": "trace",
+            "target_ids": jsontext.dumps(trace_ids),
+            "evaluator_ids": monitor["evaluator_ids"],
+            "status": "queued",
+            "created_at": now,
+        },
+    )
 
 
 def scan(rt: Runtime, project_rowid: int, ref: str, *, manual: bool = False) -> dict[str, Any]:
     """One pass of a monitor; returns the queued run id (or None) and what was claimed.
 
-    The monitor row is locked for the pass (PostgreSQL), so concurrent passes of one monitor
-    take turns; the claims' primary key would stop a double pick even without the lock."""
+    The claims decide: a trace is evaluated only by the pass whose claim inserted its row.
+    The monitor row is also locked for the pass (PostgreSQL), so passes of one monitor take
+    turns instead of racing for the same claims."""
     now = now_us()
     with rt.db.writer.begin() as conn:
-        monitor = store.find(conn, project_rowid, ref, lock=True)
+        monitor = store.MONITORS.find(conn, project_rowid, ref, lock=True)
         if monitor is None:
             raise NotFound(f"No monitor {ref!r}.")
-        delay = 0 if manual else int(monitor["delay_seconds"] * 1_000_000)
-        rows = store.new_traces(
+        until = now - (0 if manual else int(monitor["delay_seconds"] * 1_000_000))
+        since = until - int(rt.settings.monitor_lookback_seconds * 1_000_000)
+        rows = store.candidates(
             conn,
             monitor,
             _filters(jsontext.loads(monitor["filter"])),
-            now - delay,
+            (since, until),
             JUDGE_ENVIRONMENT,
             SCAN_LIMIT,
         )
-        picks = [r["id"] for r in rows if sampled(monitor["id"], r["id"], monitor["sampling_rate"])]
+        rate = monitor["sampling_rate"]
+        picks = [r["id"] for r in rows if sampled(monitor["id"], r["id"], rate)]
         run_id = new_id()
         claimed = store.claim(conn, monitor["monitor_rowid"], picks, run_id, now)
-        watermark = rows[-1]["trace_rowid"] if rows else monitor["watermark"]
-        store.update_monitor(
+        skipped = [r["id"] for r in rows if r["id"] not in picks]
+        store.claim(conn, monitor["monitor_rowid"], skipped, None, now)
+        watermark = max([monitor["watermark"], *(r["trace_rowid"] for r in rows)])
+        store.MONITORS.update(
             conn, monitor["monitor_rowid"], {"watermark": watermark, "last_run_at": now}
         )
         if claimed:
-            run_store.insert_run(
-                conn,
-                {
-                    "id": run_id,
-                    "project_rowid": project_rowid,
-                    "monitor_id": monitor["id"],
-                    "target_type": "trace",
-                    "target_ids": jsontext.dumps(claimed),
-                    "evaluator_ids": monitor["evaluator_ids"],
-                    "status": "queued",
-                    "created_at": now,
-                },
-            )
+            _queue_run(conn, monitor, run_id, claimed, now)
     return {
         "run_id": run_id if claimed else None,
         "traces_considered": len(rows),

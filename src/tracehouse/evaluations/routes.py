@@ -1,5 +1,5 @@
-"""`/api/v1/evaluations`: trace-runs and session-runs (202), runs, monitors and evaluations
-with criteria. Fixed paths are declared before `/{ref}`."""
+"""`/api/v1/evaluations`: trace-runs, session-runs and dataset-runs (202), runs, monitors and
+evaluations with criteria. Fixed paths are declared before `/{ref}`."""
 
 from __future__ import annotations
 
@@ -7,18 +7,15 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from tracehouse.errors import (
-    Conflict,
-    Forbidden,
-    InvalidRequest,
-    NotFound,
-    RateLimited,
-    Unauthorized,
-    ValidationFailed,
-)
 from tracehouse.evaluations import monitors, runs, service
-from tracehouse.evaluations.limits import SessionRunsScope, TraceRunsScope, TriggerScope
+from tracehouse.evaluations.limits import (
+    DatasetRunsScope,
+    SessionRunsScope,
+    TraceRunsScope,
+    TriggerScope,
+)
 from tracehouse.evaluations.schemas import (
+    DatasetRunIn,
     EvaluationIn,
     EvaluationRunIn,
     MonitorIn,
@@ -27,17 +24,13 @@ from tracehouse.evaluations.schemas import (
     TraceRunIn,
 )
 from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
-from tracehouse.http.errors import error_responses
+from tracehouse.http.crud import READ_ERRORS, WRITE_ERRORS
 from tracehouse.http.pagination import PageQuery
 
 router = APIRouter(prefix="/api/v1/evaluations", tags=["evaluations"])
-_READ = error_responses(InvalidRequest, Unauthorized, NotFound, ValidationFailed, RateLimited)
-_WRITE = error_responses(
-    InvalidRequest, Unauthorized, Forbidden, NotFound, Conflict, ValidationFailed, RateLimited
-)
 
 
-@router.post("/trace-runs", status_code=202, responses=_WRITE, summary="Evaluate traces")
+@router.post("/trace-runs", status_code=202, responses=WRITE_ERRORS, summary="Evaluate traces")
 def trace_runs(body: TraceRunIn, scope: TraceRunsScope, rt: RuntimeDep) -> dict[str, Any]:
     """Queues a run; poll `GET /evaluations/runs/{id}` for its status and results. 50/min."""
     return service.queue_run(
@@ -45,7 +38,7 @@ def trace_runs(body: TraceRunIn, scope: TraceRunsScope, rt: RuntimeDep) -> dict[
     )
 
 
-@router.post("/session-runs", status_code=202, responses=_WRITE, summary="Evaluate sessions")
+@router.post("/session-runs", status_code=202, responses=WRITE_ERRORS, summary="Evaluate sessions")
 def session_runs(body: SessionRunIn, scope: SessionRunsScope, rt: RuntimeDep) -> dict[str, Any]:
     """Queues a run over whole sessions (their traces in order). 50/min."""
     return service.queue_run(
@@ -53,7 +46,18 @@ def session_runs(body: SessionRunIn, scope: SessionRunsScope, rt: RuntimeDep) ->
     )
 
 
-@router.get("/runs", responses=_READ, summary="List evaluation runs")
+@router.post(
+    "/dataset-runs", status_code=202, responses=WRITE_ERRORS, summary="Evaluate dataset runs"
+)
+def dataset_runs(body: DatasetRunIn, scope: DatasetRunsScope, rt: RuntimeDep) -> dict[str, Any]:
+    """Queues a run over dataset runs: each item's trace, with the item's `expected_output`;
+    results name the traces. 50/min."""
+    return service.queue_run(
+        rt, scope, "dataset_run", body.dataset_run_ids, body.evaluator_ids, body.evaluation_id
+    )
+
+
+@router.get("/runs", responses=READ_ERRORS, summary="List evaluation runs")
 def list_runs(
     page: PageQuery,
     scope: ProjectScopeDep,
@@ -67,50 +71,51 @@ def list_runs(
     return runs.list_runs(
         rt,
         scope,
-        page.limit,
-        page.offset,
+        page,
         status=status,
         monitor_id=monitor_id,
         evaluation_id=evaluation_id,
     )
 
 
-@router.get("/runs/{run_id}", responses=_READ, summary="Get a run: status and results")
+@router.get("/runs/{run_id}", responses=READ_ERRORS, summary="Get a run: status and results")
 def get_run(run_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     return runs.get_run(rt, scope, run_id)
 
 
-@router.post("/monitors", status_code=201, responses=_WRITE, summary="Create a monitor")
+@router.post("/monitors", status_code=201, responses=WRITE_ERRORS, summary="Create a monitor")
 def create_monitor(body: MonitorIn, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     """An online evaluator over traces arriving from now on (test-key traces are skipped)."""
     return monitors.create(rt, scope, body)
 
 
-@router.get("/monitors", responses=_READ, summary="List monitors")
+@router.get("/monitors", responses=READ_ERRORS, summary="List monitors")
 def list_monitors(scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     return monitors.list_monitors(rt, scope)
 
 
-@router.get("/monitors/{ref}", responses=_READ, summary="Get a monitor")
+@router.get("/monitors/{ref}", responses=READ_ERRORS, summary="Get a monitor")
 def get_monitor(ref: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     return monitors.get(rt, scope, ref)
 
 
-@router.patch("/monitors/{ref}", responses=_WRITE, summary="Change a monitor")
+@router.patch("/monitors/{ref}", responses=WRITE_ERRORS, summary="Change a monitor")
 def update_monitor(
     ref: str, body: MonitorPatch, scope: ProjectScopeDep, rt: RuntimeDep
 ) -> dict[str, Any]:
     return monitors.update(rt, scope, ref, body)
 
 
-@router.delete("/monitors/{ref}", status_code=204, responses=_WRITE, summary="Delete a monitor")
+@router.delete(
+    "/monitors/{ref}", status_code=204, responses=WRITE_ERRORS, summary="Delete a monitor"
+)
 def delete_monitor(ref: str, scope: ProjectScopeDep, rt: RuntimeDep) -> Response:
     monitors.delete(rt, scope, ref)
     return Response(status_code=204)
 
 
 @router.post(
-    "/monitors/{ref}/trigger", status_code=202, responses=_WRITE, summary="Trigger a monitor"
+    "/monitors/{ref}/trigger", status_code=202, responses=WRITE_ERRORS, summary="Trigger a monitor"
 )
 def trigger_monitor(ref: str, scope: TriggerScope, rt: RuntimeDep) -> dict[str, Any]:
     """One pass now, without the arrival delay; 202 with the queued run id (null when no new
@@ -123,27 +128,27 @@ def trigger_monitor(ref: str, scope: TriggerScope, rt: RuntimeDep) -> dict[str, 
     return result
 
 
-@router.post("", status_code=201, responses=_WRITE, summary="Create an evaluation")
+@router.post("", status_code=201, responses=WRITE_ERRORS, summary="Create an evaluation")
 def create(body: EvaluationIn, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     return service.create(rt, scope, body)
 
 
-@router.get("", responses=_READ, summary="List evaluations")
+@router.get("", responses=READ_ERRORS, summary="List evaluations")
 def list_evaluations(page: PageQuery, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
-    return service.list_evaluations(rt, scope, page.limit, page.offset)
+    return service.list_evaluations(rt, scope, page)
 
 
-@router.get("/{ref}", responses=_READ, summary="Get an evaluation with its run history")
+@router.get("/{ref}", responses=READ_ERRORS, summary="Get an evaluation with its run history")
 def get(ref: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     return service.get(rt, scope, ref)
 
 
-@router.post("/{ref}/run", status_code=202, responses=_WRITE, summary="Run an evaluation")
+@router.post("/{ref}/run", status_code=202, responses=WRITE_ERRORS, summary="Run an evaluation")
 def run(ref: str, body: EvaluationRunIn, scope: TraceRunsScope, rt: RuntimeDep) -> dict[str, Any]:
     return service.run_evaluation(rt, scope, ref, body)
 
 
-@router.delete("/{ref}", status_code=204, responses=_WRITE, summary="Delete an evaluation")
+@router.delete("/{ref}", status_code=204, responses=WRITE_ERRORS, summary="Delete an evaluation")
 def delete(ref: str, scope: ProjectScopeDep, rt: RuntimeDep) -> Response:
     service.delete(rt, scope, ref)
     return Response(status_code=204)

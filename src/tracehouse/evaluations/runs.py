@@ -12,10 +12,11 @@ from tracehouse.clock import iso, now_us
 from tracehouse.errors import NotFound
 from tracehouse.evaluations import store
 from tracehouse.evaluators import service as evaluators
-from tracehouse.evaluators import store as evaluator_store
 from tracehouse.evaluators.engine import Result, evaluate
+from tracehouse.evaluators.store import EVALUATORS
 from tracehouse.evaluators.targets import resolve
 from tracehouse.http.auth import Principal, ProjectScope
+from tracehouse.http.pagination import PageParams, page_body
 from tracehouse.ids import new_id
 from tracehouse.projects import store as project_store
 from tracehouse.runtime import Runtime
@@ -109,7 +110,7 @@ async def process(rt: Runtime, run: Any) -> None:
             found = [
                 r
                 for ref in jsontext.loads(run["evaluator_ids"])
-                if (r := evaluator_store.find(conn, scope.project_rowid, ref)) is not None
+                if (r := EVALUATORS.find(conn, scope.project_rowid, ref)) is not None
             ]
         results: list[Result] = []
         for target_id in jsontext.loads(run["target_ids"]):
@@ -180,25 +181,38 @@ def get_run(rt: Runtime, scope: ProjectScope, run_id: str) -> dict[str, Any]:
         return render(row, store.results(conn, row["run_rowid"]))
 
 
+#: Targets too big to evaluate during a request (a dataset run has many items, each maybe an
+#: LLM call): `execute` queues them for the worker instead.
+QUEUED_KINDS = frozenset({"dataset_run"})
+
+
 async def execute_now(
     rt: Runtime, scope: ProjectScope, evaluator_ref: str, target_type: str, target_id: str
 ) -> dict[str, Any]:
-    """`POST /evaluators/{id}/execute`: a run processed during the request."""
+    """`POST /evaluators/{id}/execute`: a run processed during the request, or, for a dataset
+    run, queued (status `queued`: read it later at `/evaluations/runs/{id}`)."""
     scope.require_write()
     with rt.db.reader.connect() as conn:  # 404 before any run is stored
         resolve(conn, scope.project_rowid, target_type, target_id)
-    run = create_run(rt, scope, target_type, [target_id], [evaluator_ref], status="running")
-    await process(rt, run)
+    queued = target_type in QUEUED_KINDS
+    run = create_run(
+        rt,
+        scope,
+        target_type,
+        [target_id],
+        [evaluator_ref],
+        status="queued" if queued else "running",
+    )
+    if queued:
+        rt.evaluation_wakeup.set()
+    else:
+        await process(rt, run)
     return get_run(rt, scope, run["id"])
 
 
 def list_runs(
-    rt: Runtime, scope: ProjectScope, limit: int, offset: int, **equal: str | None
+    rt: Runtime, scope: ProjectScope, page: PageParams, **equal: str | None
 ) -> dict[str, Any]:
     with rt.db.reader.connect() as conn:
-        rows, total = store.list_runs(conn, scope.project_rowid, limit, offset, **equal)
-    more = offset + len(rows) < total
-    return {
-        "data": [render(r) for r in rows],
-        "meta": {"total_count": total, "has_more": more, "next_cursor": None},
-    }
+        rows, total = store.list_runs(conn, scope.project_rowid, page, **equal)
+    return page_body(rows, page, total, render, lambda r: (r["created_at"], r["run_rowid"]))

@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import Field
 
+from tracehouse.errors import InvalidRequest
 from tracehouse.http.schemas import RequestModel
 from tracehouse.traces.filters import TraceFilters
 
@@ -24,6 +25,14 @@ class SessionRunIn(RequestModel):
     evaluation_id: str | None = None
 
 
+class DatasetRunIn(RequestModel):
+    """Evaluate dataset runs: each item's trace, with the item's expected output."""
+
+    dataset_run_ids: list[str] = Field(min_length=1, max_length=100)
+    evaluator_ids: list[str] = Field(default_factory=list, max_length=50)
+    evaluation_id: str | None = None
+
+
 class EvaluationIn(RequestModel):
     """An evaluation: criteria are evaluators (ids or names) applied together."""
 
@@ -36,6 +45,25 @@ class EvaluationRunIn(RequestModel):
     trace_id: str | None = None
     trace_ids: list[str] = Field(default_factory=list, max_length=1000)
     session_ids: list[str] = Field(default_factory=list, max_length=1000)
+    dataset_run_ids: list[str] = Field(default_factory=list, max_length=100)
+
+    def targets(self) -> tuple[str, list[str]]:
+        """(target type, ids): exactly one kind of target."""
+        trace_ids = self.trace_ids + ([self.trace_id] if self.trace_id else [])
+        given = [
+            (kind, ids)
+            for kind, ids in (
+                ("trace", trace_ids),
+                ("session", self.session_ids),
+                ("dataset_run", self.dataset_run_ids),
+            )
+            if ids
+        ]
+        if len(given) != 1:
+            raise InvalidRequest(
+                "Give trace_id / trace_ids, session_ids or dataset_run_ids (one kind)."
+            )
+        return given[0]
 
 
 class MonitorIn(RequestModel):

@@ -1,19 +1,19 @@
 """Evaluations with criteria (a named set of evaluators) and the runs that make their history;
-trace-runs and session-runs queue work for the worker (202)."""
+trace-runs, session-runs and dataset-runs queue work for the worker (202)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from tracehouse import jsontext
 from tracehouse.clock import iso, now_us
-from tracehouse.errors import Conflict, InvalidRequest, NotFound
+from tracehouse.errors import InvalidRequest
 from tracehouse.evaluations import runs, store
 from tracehouse.evaluations.schemas import EvaluationIn, EvaluationRunIn
 from tracehouse.evaluators import service as evaluators
 from tracehouse.http.auth import ProjectScope
+from tracehouse.http.crud import Resource
+from tracehouse.http.pagination import PageParams
 from tracehouse.ids import new_id
 from tracehouse.runtime import Runtime
 
@@ -28,57 +28,45 @@ def render(row: Any) -> dict[str, Any]:
     }
 
 
+RESOURCE = Resource("evaluation", store.EVALUATIONS, render)
+
+
 def require(rt: Runtime, project_rowid: int, ref: str) -> Any:
-    with rt.db.reader.connect() as conn:
-        row = store.find_evaluation(conn, project_rowid, ref)
-    if row is None:
-        raise NotFound(f"No evaluation {ref!r}.")
-    return row
+    return RESOURCE.require(rt, project_rowid, ref)
 
 
 def create(rt: Runtime, scope: ProjectScope, body: EvaluationIn) -> dict[str, Any]:
     scope.require_write()
     found = evaluators.require_all(rt, scope.project_rowid, body.criteria)
     now = now_us()
-    values: dict[str, Any] = {
-        "id": new_id(),
-        "project_rowid": scope.project_rowid,
-        "name": body.name,
-        "description": body.description,
-        "criteria": jsontext.dumps([e["id"] for e in found]),
-        "created_at": now,
-        "updated_at": now,
-    }
-    try:
-        with rt.db.writer.begin() as conn:
-            store.insert_evaluation(conn, values)
-    except IntegrityError as exc:
-        raise Conflict(f"An evaluation named {body.name!r} exists.") from exc
-    return render(require(rt, scope.project_rowid, values["id"]))
+    return RESOURCE.create(
+        rt,
+        {
+            "id": new_id(),
+            "project_rowid": scope.project_rowid,
+            "name": body.name,
+            "description": body.description,
+            "criteria": jsontext.dumps([e["id"] for e in found]),
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
 
 
 def get(rt: Runtime, scope: ProjectScope, ref: str, limit: int = 50) -> dict[str, Any]:
     """The evaluation with its run history (newest first)."""
     row = require(rt, scope.project_rowid, ref)
-    history = runs.list_runs(rt, scope, limit, 0, evaluation_id=row["id"])
+    history = runs.list_runs(rt, scope, PageParams(limit=limit), evaluation_id=row["id"])
     return {**render(row), "runs": history["data"], "run_count": history["meta"]["total_count"]}
 
 
 def delete(rt: Runtime, scope: ProjectScope, ref: str) -> None:
     scope.require_write()
-    row = require(rt, scope.project_rowid, ref)
-    with rt.db.writer.begin() as conn:
-        store.delete_evaluation(conn, row["evaluation_rowid"])
+    RESOURCE.delete(rt, require(rt, scope.project_rowid, ref))
 
 
-def list_evaluations(rt: Runtime, scope: ProjectScope, limit: int, offset: int) -> dict[str, Any]:
-    with rt.db.reader.connect() as conn:
-        rows, total = store.list_evaluations(conn, scope.project_rowid, limit, offset)
-    more = offset + len(rows) < total
-    return {
-        "data": [render(r) for r in rows],
-        "meta": {"total_count": total, "has_more": more, "next_cursor": None},
-    }
+def list_evaluations(rt: Runtime, scope: ProjectScope, page: PageParams) -> dict[str, Any]:
+    return RESOURCE.page(rt, scope.project_rowid, page)
 
 
 def queue_run(
@@ -107,9 +95,6 @@ def queue_run(
 def run_evaluation(
     rt: Runtime, scope: ProjectScope, ref: str, body: EvaluationRunIn
 ) -> dict[str, Any]:
-    """`POST /evaluations/{id}/run`: its criteria on traces (or sessions)."""
-    trace_ids = body.trace_ids + ([body.trace_id] if body.trace_id else [])
-    if bool(trace_ids) == bool(body.session_ids):
-        raise InvalidRequest("Give trace_id / trace_ids or session_ids (one kind).")
-    kind, ids = ("trace", trace_ids) if trace_ids else ("session", body.session_ids)
+    """`POST /evaluations/{id}/run`: its criteria on traces, sessions or dataset runs."""
+    kind, ids = body.targets()
     return queue_run(rt, scope, kind, ids, [], ref)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
+from tracehouse.http.pagination import PageParams, paginate
+from tracehouse.store.named import NamedTable
 from tracehouse.store.tables import evaluation_results, evaluation_runs, evaluations
 
-_R, _X, _V = evaluation_runs.c, evaluation_results.c, evaluations.c
+_R, _X = evaluation_runs.c, evaluation_results.c
 
 
 def insert_run(conn: Connection, values: dict[str, Any]) -> None:
@@ -72,46 +74,14 @@ def results(conn: Connection, run_rowid: int) -> list[Any]:
 
 
 def list_runs(
-    conn: Connection, project_rowid: int, limit: int, offset: int, **equal: str | None
+    conn: Connection, project_rowid: int, page: PageParams, **equal: str | None
 ) -> tuple[list[Any], int]:
+    """One page of runs, newest first (one row more than the page: more follow)."""
     where = [_R.project_rowid == project_rowid]
     where += [_R[k] == v for k, v in equal.items() if v is not None]
-    query = (
-        select(evaluation_runs)
-        .where(*where)
-        .order_by(_R.created_at.desc(), _R.run_rowid.desc())
-        .limit(limit)
-        .offset(offset)
-    )
+    query = paginate(select(evaluation_runs).where(*where), [_R.created_at, _R.run_rowid], page)
     total = conn.execute(select(func.count()).select_from(evaluation_runs).where(*where))
     return list(conn.execute(query).mappings()), int(total.scalar_one())
 
 
-def find_evaluation(conn: Connection, project_rowid: int, ref: str) -> Any:
-    query = select(evaluations).where(
-        _V.project_rowid == project_rowid, (_V.id == ref) | (_V.name == ref)
-    )
-    return conn.execute(query).mappings().first()
-
-
-def insert_evaluation(conn: Connection, values: dict[str, Any]) -> None:
-    conn.execute(insert(evaluations).values(**values))
-
-
-def delete_evaluation(conn: Connection, evaluation_rowid: int) -> None:
-    conn.execute(delete(evaluations).where(_V.evaluation_rowid == evaluation_rowid))
-
-
-def list_evaluations(
-    conn: Connection, project_rowid: int, limit: int, offset: int
-) -> tuple[list[Any], int]:
-    where = _V.project_rowid == project_rowid
-    query = (
-        select(evaluations)
-        .where(where)
-        .order_by(_V.created_at.desc(), _V.evaluation_rowid.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    total = conn.execute(select(func.count()).select_from(evaluations).where(where))
-    return list(conn.execute(query).mappings()), int(total.scalar_one())
+EVALUATIONS = NamedTable(evaluations, "evaluation_rowid")

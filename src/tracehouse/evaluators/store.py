@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, and_, select
 
+from tracehouse.store.named import NamedTable
 from tracehouse.store.tables import (
     dataset_items,
     dataset_run_items,
@@ -16,42 +17,7 @@ from tracehouse.store.tables import (
     traces,
 )
 
-_E = evaluators.c
-
-
-def find(conn: Connection, project_rowid: int, ref: str) -> Any:
-    """An evaluator by id or name."""
-    query = select(evaluators).where(
-        _E.project_rowid == project_rowid, (_E.id == ref) | (_E.name == ref)
-    )
-    return conn.execute(query).mappings().first()
-
-
-def insert_evaluator(conn: Connection, values: dict[str, Any]) -> None:
-    conn.execute(insert(evaluators).values(**values))
-
-
-def update_evaluator(conn: Connection, evaluator_rowid: int, values: dict[str, Any]) -> None:
-    conn.execute(update(evaluators).where(_E.evaluator_rowid == evaluator_rowid).values(**values))
-
-
-def delete_evaluator(conn: Connection, evaluator_rowid: int) -> None:
-    conn.execute(delete(evaluators).where(_E.evaluator_rowid == evaluator_rowid))
-
-
-def list_evaluators(
-    conn: Connection, project_rowid: int, limit: int, offset: int
-) -> tuple[list[Any], int]:
-    where = _E.project_rowid == project_rowid
-    query = (
-        select(evaluators)
-        .where(where)
-        .order_by(_E.created_at.desc(), _E.evaluator_rowid.desc())
-        .limit(limit)
-        .offset(offset)
-    )
-    total = conn.execute(select(func.count()).select_from(evaluators).where(where)).scalar_one()
-    return list(conn.execute(query).mappings()), int(total)
+EVALUATORS = NamedTable(evaluators, "evaluator_rowid")
 
 
 def trace(conn: Connection, project_rowid: int, trace_id: str) -> Any:

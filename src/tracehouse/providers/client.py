@@ -15,7 +15,8 @@ from tracehouse.clock import now_us
 KINDS = ("openai", "azure", "anthropic")
 DEFAULT_URLS = {"openai": "https://api.openai.com/v1", "anthropic": "https://api.anthropic.com"}
 ANTHROPIC_VERSION = "2023-06-01"
-_RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504})
+#: Transient answers worth another try; 529 is Anthropic's "overloaded".
+_RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 
 
 @dataclass(frozen=True)

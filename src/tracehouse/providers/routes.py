@@ -6,52 +6,41 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from tracehouse.errors import (
-    Conflict,
-    Forbidden,
-    InvalidRequest,
-    NotFound,
-    RateLimited,
-    Unauthorized,
-    ValidationFailed,
-)
 from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
-from tracehouse.http.errors import error_responses
+from tracehouse.http.crud import READ_ERRORS, WRITE_ERRORS
 from tracehouse.http.pagination import PageQuery
 from tracehouse.providers import service
 from tracehouse.providers.schemas import CredentialIn, CredentialPatch
 
 router = APIRouter(prefix="/api/v1/providers", tags=["providers"])
-_READ = error_responses(InvalidRequest, Unauthorized, NotFound, ValidationFailed, RateLimited)
-_WRITE = error_responses(
-    InvalidRequest, Unauthorized, Forbidden, NotFound, Conflict, ValidationFailed, RateLimited
-)
 
 
-@router.post("", status_code=201, responses=_WRITE, summary="Store a provider credential")
+@router.post("", status_code=201, responses=WRITE_ERRORS, summary="Store a provider credential")
 def create(body: CredentialIn, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     """The API key is encrypted at rest and never returned; responses show `api_key_hint`."""
     return service.create(rt, scope, body)
 
 
-@router.get("", responses=_READ, summary="List provider credentials")
+@router.get("", responses=READ_ERRORS, summary="List provider credentials")
 def list_all(page: PageQuery, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
-    return service.list_credentials(rt, scope, page.limit, page.offset)
+    return service.list_credentials(rt, scope, page)
 
 
-@router.get("/{ref}", responses=_READ, summary="Get a provider credential (by id or name)")
+@router.get("/{ref}", responses=READ_ERRORS, summary="Get a provider credential (by id or name)")
 def get(ref: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     return service.render(service.require(rt, scope.project_rowid, ref))
 
 
-@router.patch("/{ref}", responses=_WRITE, summary="Update a provider credential")
+@router.patch("/{ref}", responses=WRITE_ERRORS, summary="Update a provider credential")
 def update(
     ref: str, body: CredentialPatch, scope: ProjectScopeDep, rt: RuntimeDep
 ) -> dict[str, Any]:
     return service.update(rt, scope, ref, body)
 
 
-@router.delete("/{ref}", status_code=204, responses=_WRITE, summary="Delete a provider credential")
+@router.delete(
+    "/{ref}", status_code=204, responses=WRITE_ERRORS, summary="Delete a provider credential"
+)
 def delete(ref: str, scope: ProjectScopeDep, rt: RuntimeDep) -> Response:
     service.delete(rt, scope, ref)
     return Response(status_code=204)

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-
 from tracehouse.clock import iso, now_us
-from tracehouse.errors import Conflict, NotFound
 from tracehouse.http.auth import ProjectScope
+from tracehouse.http.crud import Resource
+from tracehouse.http.pagination import PageParams
 from tracehouse.ids import new_id
 from tracehouse.providers import secrets, store
 from tracehouse.providers.client import Provider
@@ -38,12 +37,11 @@ def _secret(rt: Runtime) -> str:
     return secrets.server_secret(rt.settings, rt.db.writer)
 
 
+RESOURCE = Resource("provider credential", store.CREDENTIALS, render)
+
+
 def require(rt: Runtime, project_rowid: int, ref: str) -> Any:
-    with rt.db.reader.connect() as conn:
-        row = store.find(conn, project_rowid, ref)
-    if row is None:
-        raise NotFound(f"No provider credential {ref!r}.")
-    return row
+    return RESOURCE.require(rt, project_rowid, ref)
 
 
 def create(rt: Runtime, scope: ProjectScope, body: CredentialIn) -> dict[str, Any]:
@@ -58,12 +56,7 @@ def create(rt: Runtime, scope: ProjectScope, body: CredentialIn) -> dict[str, An
         created_at=now,
         updated_at=now,
     )
-    try:
-        with rt.db.writer.begin() as conn:
-            store.insert_credential(conn, values)
-    except IntegrityError as exc:
-        raise Conflict(f"A provider credential named {body.name!r} exists.") from exc
-    return render(require(rt, scope.project_rowid, values["id"]))
+    return RESOURCE.create(rt, values)
 
 
 def update(rt: Runtime, scope: ProjectScope, ref: str, body: CredentialPatch) -> dict[str, Any]:
@@ -74,26 +67,16 @@ def update(rt: Runtime, scope: ProjectScope, ref: str, body: CredentialPatch) ->
         values["api_key_encrypted"] = secrets.encrypt(_secret(rt), body.api_key)
         values["api_key_hint"] = secrets.hint(body.api_key)
     values["updated_at"] = now_us()
-    with rt.db.writer.begin() as conn:
-        store.update_credential(conn, row["credential_rowid"], values)
-    return render(require(rt, scope.project_rowid, row["id"]))
+    return RESOURCE.update(rt, row, values)
 
 
 def delete(rt: Runtime, scope: ProjectScope, ref: str) -> None:
     scope.require_write()
-    row = require(rt, scope.project_rowid, ref)
-    with rt.db.writer.begin() as conn:
-        store.delete_credential(conn, row["credential_rowid"])
+    RESOURCE.delete(rt, require(rt, scope.project_rowid, ref))
 
 
-def list_credentials(rt: Runtime, scope: ProjectScope, limit: int, offset: int) -> dict[str, Any]:
-    with rt.db.reader.connect() as conn:
-        rows, total = store.list_credentials(conn, scope.project_rowid, limit, offset)
-    more = offset + len(rows) < total
-    return {
-        "data": [render(r) for r in rows],
-        "meta": {"total_count": total, "has_more": more, "next_cursor": None},
-    }
+def list_credentials(rt: Runtime, scope: ProjectScope, page: PageParams) -> dict[str, Any]:
+    return RESOURCE.page(rt, scope.project_rowid, page)
 
 
 def provider(rt: Runtime, project_rowid: int, ref: str) -> tuple[Provider, str | None]:

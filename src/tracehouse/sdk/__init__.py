@@ -17,13 +17,18 @@ from typing import Any
 from tracehouse.sdk._client import Tracehouse, configure, get_client
 from tracehouse.sdk._context import current as _current
 from tracehouse.sdk._exceptions import ConfigurationError, TracehouseError
+from tracehouse.sdk._experiment import DatasetItem, ExperimentResult
 from tracehouse.sdk._observation import Observation
 from tracehouse.sdk._observe import observe
 from tracehouse.sdk._openai import wrap_openai
+from tracehouse.sdk._prompts import Prompt
 
 __all__ = [
     "ConfigurationError",
+    "DatasetItem",
+    "ExperimentResult",
     "Observation",
+    "Prompt",
     "Tracehouse",
     "TracehouseError",
     "configure",
@@ -32,7 +37,9 @@ __all__ = [
     "flush",
     "generation",
     "get_client",
+    "get_prompt",
     "observe",
+    "run_experiment",
     "score",
     "shutdown",
     "span",
@@ -88,6 +95,18 @@ def score(name: str, value: float | str | bool, **fields: Any) -> None:
 def feedback(value: int, **fields: Any) -> None:
     """A user's thumbs up (`1`) or down (`-1`) on the current trace (or `trace_id=`)."""
     get_client().feedback(value, **fields)
+
+
+def get_prompt(name: str, **options: Any) -> Prompt:
+    """A prompt version from the server, cached (see `Tracehouse.get_prompt`)."""
+    return get_client().get_prompt(name, **options)
+
+
+def run_experiment(
+    dataset: str, task: Any, evaluators: Any = (), **options: Any
+) -> ExperimentResult:
+    """Run `task` over a dataset's items, traced and scored (see `Tracehouse.run_experiment`)."""
+    return get_client().run_experiment(dataset, task, evaluators, **options)
 
 
 def flush(timeout: float | None = 10.0) -> bool:

@@ -8,12 +8,13 @@ import functools
 import logging
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from tracehouse.sdk._config import Mask, resolve
 from tracehouse.sdk._context import current, otel_parent
 from tracehouse.sdk._delivery import Delivery
+from tracehouse.sdk._experiment import DatasetItem, ExperimentResult, run_experiment
 from tracehouse.sdk._observation import (
     TRACE_FIELDS,
     Observation,
@@ -21,6 +22,7 @@ from tracehouse.sdk._observation import (
     checked,
     merge_fields,
 )
+from tracehouse.sdk._prompts import Prompt, PromptCache
 
 if TYPE_CHECKING:
     import httpx
@@ -127,6 +129,8 @@ class Tracehouse:
             self.enabled = False
         self._logged: set[str] = set()
         self.delivery = Delivery(self.config, transport, start=self.enabled)
+        self.transport = transport
+        self.prompts = PromptCache(self.config, transport)
 
     def log_once(self, message: str) -> None:
         if message not in self._logged:
@@ -271,6 +275,52 @@ class Tracehouse:
             trace.after_root.append(item)  # the server needs the trace first
         else:
             self.delivery.put(item)
+
+    def get_prompt(
+        self,
+        name: str,
+        *,
+        label: str | None = None,
+        version: int | None = None,
+        cache_ttl: float = 60.0,
+        fallback: str | list[dict[str, Any]] | None = None,
+    ) -> Prompt:
+        """A prompt version (by `label` or `version`; default: the `production` label), kept
+        `cache_ttl` seconds. When the server cannot be reached, the stale cached copy is
+        served, else `fallback` (`is_fallback` set), else `TracehouseError` is raised."""
+        return self.prompts.get(
+            name, label=label, version=version, cache_ttl=cache_ttl, fallback=fallback
+        )
+
+    def run_experiment(
+        self,
+        dataset: str,
+        task: Callable[[DatasetItem], Any],
+        evaluators: Sequence[Callable[..., Any]] = (),
+        *,
+        run_name: str | None = None,
+        description: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        concurrency: int = 4,
+        progress: bool = True,
+    ) -> ExperimentResult:
+        """Run `task(item)` over every item of `dataset`, `concurrency` at a time, each in its
+        own trace; score each output with every evaluator (called with `input`, `output`,
+        `expected_output`, `metadata`; returning a value, or a dict with `value`, `name`,
+        `comment`); link the traces to the dataset run `run_name`; show a progress bar and
+        print a summary (`progress=False`: neither). Returns the results."""
+        return run_experiment(
+            self,
+            dataset,
+            task,
+            evaluators,
+            run_name=run_name,
+            description=description,
+            metadata=metadata,
+            concurrency=concurrency,
+            progress=progress,
+            transport=self.transport,
+        )
 
     def flush(self, timeout: float | None = 10.0) -> bool:
         """Send everything recorded so far; `True` once the server has it, `False` on timeout."""

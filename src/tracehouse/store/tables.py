@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     text,
+    true,
 )
 
 metadata = MetaData(
@@ -637,7 +638,8 @@ monitors = Table(
     Column("enabled", Boolean, nullable=False),
     # Traces younger than this are left for the next pass (their spans may still arrive).
     Column("delay_seconds", Float, nullable=False, server_default="30"),
-    # Traces with trace_rowid <= watermark have been considered (claimed or sampled out).
+    # The highest trace_rowid a pass has read; passes read past it, and look back over recent
+    # traces below it (see evaluations/monitors.py): claims, not this, decide what is new.
     Column("watermark", BigInteger, nullable=False, server_default="0"),
     Column("last_run_at", BigInteger),
     Column("created_at", BigInteger, nullable=False),
@@ -645,7 +647,8 @@ monitors = Table(
     UniqueConstraint("project_rowid", "name"),
 )
 
-# One row per (monitor, trace) it picked: the primary key makes the pick exactly-once.
+# One row per (monitor, trace) it decided on: the primary key makes each decision, and so each
+# evaluation, happen exactly once. `picked` false: sampled out (no run).
 monitor_claims = Table(
     "monitor_claims",
     metadata,
@@ -653,7 +656,8 @@ monitor_claims = Table(
         "monitor_rowid", ForeignKey("monitors.monitor_rowid", ondelete="CASCADE"), primary_key=True
     ),
     Column("trace_id", String(64), primary_key=True),
-    Column("run_id", String(64), nullable=False),
+    Column("run_id", String(64)),
+    Column("picked", Boolean, nullable=False, server_default=true()),
     Column("created_at", BigInteger, nullable=False),
 )
 
