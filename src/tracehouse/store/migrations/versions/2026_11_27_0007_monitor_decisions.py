@@ -2,8 +2,8 @@
 (`picked`, with the run that evaluates it) or sampled out (`picked` false, no run), so the
 claims, not the watermark, say what a monitor has already seen
 
-Revision ID: 0006c
-Revises: 0005m
+Revision ID: 0007c
+Revises: 0006t
 Create Date: 2026-11-27 07:30:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006c"
-down_revision: str | None = "0005m"
+revision: str = "0007c"
+down_revision: str | None = "0006t"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
