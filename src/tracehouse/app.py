@@ -24,7 +24,7 @@ from tracehouse.http.ratelimit import MemoryLimiter, PostgresLimiter
 from tracehouse.http.responses import JSONResponse
 from tracehouse.ingest.writer import Writer
 from tracehouse.insights.routes import router as insights_router
-from tracehouse.jobs import retention, statistics
+from tracehouse.jobs import retention, rollups, statistics
 from tracehouse.langfuse.datasets import router as langfuse_datasets_router
 from tracehouse.langfuse.experiments import router as langfuse_experiments_router
 from tracehouse.langfuse.prompts import router as langfuse_prompts_router
@@ -109,6 +109,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if db.is_sqlite:
             jobs.append(asyncio.create_task(statistics.run_forever(db)))
         jobs.append(asyncio.create_task(usage_counter.run_forever(app.state.runtime)))
+        if settings.analytics_refresh_seconds > 0:
+            refresher = rollups.run_forever(
+                db,
+                interval=settings.analytics_refresh_seconds,
+                budget=settings.analytics_refresh_budget_seconds,
+            )
+            jobs.append(asyncio.create_task(refresher))
         if settings.evaluation_interval_seconds > 0:
             worker = evaluation_worker.run_forever(
                 app.state.runtime, interval=settings.evaluation_interval_seconds
