@@ -3,9 +3,9 @@ has touched a day for a whole interval, a bounded amount of work per pass.
 
 Quiet is seen, not guessed: a day is rebuilt when its mark carries the same version in two
 passes in a row (every write gives the mark a new version). During sustained ingestion the days
-being written keep changing version and wait; older days are rebuilt one at a time, each pass stopping once it has
-spent `budget` seconds (after at least one day), so the job takes about
-budget / (budget + interval) of one core at most. Reads never rebuild (see `analytics/segments.py`).
+being written keep changing version and wait; older days are rebuilt one at a time, each pass
+stopping once it has spent `budget` seconds (after at least one day), so the job takes about
+budget / (budget + interval) of one core at most. Reads never rebuild (`analytics/segments.py`).
 """
 
 from __future__ import annotations
