@@ -15,7 +15,9 @@ from tests import fake_openai
 from tests.analytics import dataset
 from tests.conftest import Harness, make_settings, start
 
+from tracehouse.analytics.aggregate import TraceAgg
 from tracehouse.insights import stats
+from tracehouse.insights.anomalies import detect
 from tracehouse.store.engine import open_database
 from tracehouse.store.tables import llm_providers
 
@@ -370,3 +372,26 @@ async def test_root_cause_llm_structured_and_malformed(th_secret: Harness) -> No
                 f"LLM provider failed: {reason}" if reason else "LLM answer had none of the fields"
             )
     fake_openai.SCRIPT.reset()
+
+
+@pytest.mark.parametrize(
+    ("recent", "expected"),
+    [
+        (60, None),
+        (31, None),
+        (30, "low"),
+        (15, "medium"),
+        (6, "high"),
+        (1, "high"),
+        (0, "critical"),
+    ],
+)
+def test_volume_drop_severities(recent: int, expected: str | None) -> None:
+    """A baseline of 10 traces an hour (1,680 in 7 days) against `recent` traces in 6 hours:
+    falls of 50, 75, 90 and 100% are low, medium, high and critical (seed 002's levels)."""
+    before = TraceAgg(traces=1680, latency_count=1680, latency_sum=1680.0, cost=1.68)
+    after = TraceAgg(traces=recent, latency_count=recent, latency_sum=float(recent))
+    found = [a for a in detect(before, after, 6, 168) if a["type"] == "volume_drop"]
+    assert [a["severity"] for a in found] == ([expected] if expected else [])
+    if found:
+        assert found[0]["change_percent"] == pytest.approx((recent / 6 - 10) / 10 * 100)
