@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tracehouse.analytics import rollup
 from tracehouse.app import create_app
 from tracehouse.bootstrap import bootstrap
 from tracehouse.clock import iso
@@ -84,6 +85,7 @@ def fill(settings: Settings, total: int, per_trace: int) -> float:
                 apply_batch(conn, 1, trace(n, per_trace), is_test=False, pricer=pricer, now=NOW_US)
         if first % 20_000 == 0:
             print(f"  {first * per_trace:,} observations", file=sys.stderr)
+    rollup.refresh(db)  # what the server's refresher does once writes go quiet
     db.dispose()
     return time.perf_counter() - began
 
