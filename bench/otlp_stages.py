@@ -28,7 +28,7 @@ from tracehouse.bootstrap import bootstrap  # noqa: E402
 from tracehouse.config import Settings  # noqa: E402
 from tracehouse.ingest.pipeline import apply_batch, make_pricer  # noqa: E402
 from tracehouse.otlp.decode import PROTOBUF  # noqa: E402
-from tracehouse.otlp.offload import _prepare_shipped  # noqa: E402
+from tracehouse.otlp.offload import _prepare_shipped, _spill, _take  # noqa: E402
 from tracehouse.store.engine import open_database  # noqa: E402
 from tracehouse.store.migrate import upgrade  # noqa: E402
 
@@ -65,6 +65,12 @@ def _timed(label: str, count: int, fn: Any, profile: bool, repeat: int = 1) -> A
     return result
 
 
+def _worker(body: bytes) -> bytes:
+    """One request's work in an OTLP worker: the body in, the pickled shipment out."""
+    path, _, _ = _prepare_shipped(PROTOBUF, None, _spill(body), 1 << 30)
+    return _take(path)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--spans", type=int, default=20_000)
@@ -82,7 +88,7 @@ def main() -> None:
         shipped = _timed(
             "worker",
             count,
-            lambda: [pickle.dumps(_prepare_shipped(PROTOBUF, None, b, 1 << 30)) for b, _ in bodies],
+            lambda: [_worker(b) for b, _ in bodies],
             args.profile == "worker",
             args.repeat,
         )
@@ -90,7 +96,7 @@ def main() -> None:
         def write() -> None:
             pricer = make_pricer([])
             for blob in shipped:
-                shipment, _, _ = pickle.loads(blob)
+                shipment = pickle.loads(blob)
                 with db.writer.begin() as conn:
                     apply_batch(conn, 1, shipment, is_test=False, pricer=pricer, now=0)
 

@@ -11,10 +11,12 @@ from typing import Any
 
 import orjson
 
+_JSON_STARTS = ("{", "[", '"')
+
 
 def parse_json(value: Any) -> Any:
     """A JSON-encoded string decoded, anything else (or undecodable text) unchanged."""
-    if isinstance(value, str) and value[:1] in ("{", "[", '"'):
+    if isinstance(value, str) and value.startswith(_JSON_STARTS):
         try:
             return orjson.loads(value)
         except orjson.JSONDecodeError:
@@ -38,12 +40,11 @@ def unflatten(flat: dict[str, Any]) -> Any:
 
 
 def _lists(node: Any) -> Any:
-    if not isinstance(node, dict):
+    if type(node) is not dict:
         return node
-    converted = {key: _lists(value) for key, value in node.items()}
-    if converted and all(key.isdigit() for key in converted):
-        return [converted[key] for key in sorted(converted, key=int)]
-    return converted
+    if node and all(key.isdigit() for key in node):
+        return [_lists(node[key]) for key in sorted(node, key=int)]
+    return {key: _lists(value) for key, value in node.items()}
 
 
 def from_openinference(items: Any) -> list[dict[str, Any]] | None:

@@ -13,7 +13,7 @@ from tracehouse.ingest import merge, shipping
 from tracehouse.ingest import store as ingest_store
 from tracehouse.ingest.shipping import Shipment
 from tracehouse.pricing.catalog import CustomPrice, compute_cost
-from tracehouse.records import Batch, Usage
+from tracehouse.records import Usage
 from tracehouse.store.tables import observations, scores, traces
 
 
@@ -42,7 +42,7 @@ def make_pricer(custom: Sequence[CustomPrice]) -> merge.Pricer:
 def apply_batch(
     conn: Connection,
     project_rowid: int,
-    batch: Batch | merge.Changes | Shipment,
+    shipment: Shipment,
     *,
     is_test: bool,
     pricer: merge.Pricer,
@@ -51,11 +51,7 @@ def apply_batch(
     """Write one batch inside the caller's transaction: merge, price, upsert, roll up.
 
     Returns the ids of the traces it created and of those it updated (for live events)."""
-    derived = batch.derived if isinstance(batch, Shipment) else None
-    if isinstance(batch, Shipment):
-        changes = batch.changes
-    else:
-        changes = batch if isinstance(batch, merge.Changes) else merge.changes_of(batch)
+    changes, derived = shipment.changes, shipment.derived
     trace_changes = changes.traces
     observation_changes = changes.observations
     for values in observation_changes.values():
@@ -70,14 +66,8 @@ def apply_batch(
         stored = ingest_store.fetch_stored(conn, observations, project_rowid, observation_changes)
         observation_rows = [
             shipping.new_observation_row(oid, values, derived[oid], pricer)
-            if derived is not None and oid not in stored
-            else merge.observation_row(
-                oid,
-                values if derived is None else shipping.decoded(values),
-                stored.get(oid),
-                now,
-                pricer,
-            )
+            if oid not in stored
+            else merge.observation_row(oid, shipping.decoded(values), stored[oid], now, pricer)
             for oid, values in observation_changes.items()
         ]
         ingest_store.write_rows(conn, observations, observation_rows, project_rowid, is_test, now)

@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from tracehouse.clock import now_us
 from tracehouse.datasets.experiments import link_spans, marked
 from tracehouse.http.auth import ProjectScope
 from tracehouse.ingest.merge import Changes
 from tracehouse.ingest.pipeline import apply_batch, make_pricer
-from tracehouse.ingest.shipping import Shipment
+from tracehouse.ingest.shipping import Shipment, shipment_of
 from tracehouse.ingest.writer import Job
 from tracehouse.live.events import Written
 from tracehouse.pricing.service import custom_prices
@@ -29,17 +30,10 @@ def _apply(conn: Connection, job: Job, now: int) -> None:
     link_spans(conn, job.project_rowid, _span_attributes(job.batch), now)
 
 
-def _span_attributes(
-    batch: Batch | Changes | Shipment,
-) -> Iterator[tuple[str, dict[str, Any] | None]]:
-    """(trace id, raw attributes) of every observation, whatever form the batch has."""
-    if isinstance(batch, Batch):
-        yield from ((o.trace_id, o.attributes) for o in batch.observations)
-    elif isinstance(batch, Changes):
-        yield from ((v["trace_id"], v.get("attributes")) for v in batch.observations.values())
-    else:  # a Shipment: attributes are JSON text
-        for values in batch.changes.observations.values():
-            yield values["trace_id"], marked(values.get("attributes"))
+def _span_attributes(shipment: Shipment) -> Iterator[tuple[str, dict[str, Any] | None]]:
+    """Every observation's trace id, with its attributes when they mark an experiment span."""
+    for values in shipment.changes.observations.values():
+        yield values["trace_id"], marked(values.get("attributes"))
 
 
 async def ingest(rt: Runtime, scope: ProjectScope, batch: Batch | Changes | Shipment) -> None:
@@ -48,4 +42,5 @@ async def ingest(rt: Runtime, scope: ProjectScope, batch: Batch | Changes | Ship
     if not len(batch):
         return
     await check_quota(rt, scope)
-    await rt.writer.submit(Job(scope.project_rowid, batch, scope.is_test, _apply))
+    shipment = shipment_of(batch, now_us())
+    await rt.writer.submit(Job(scope.project_rowid, shipment, scope.is_test, _apply))

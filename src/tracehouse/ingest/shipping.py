@@ -1,4 +1,5 @@
-"""Batches prepared in another process (the OTLP workers) and how the writer uses them.
+"""The one form the writer takes: a `Shipment`, prepared in another process (the OTLP workers)
+or in the request's own (`shipment_of`).
 
 A worker takes a batch as far as it can without the database: it folds it into changes,
 computes the columns `merge.observation_row` derives for a *new* observation (type, level and
@@ -19,6 +20,7 @@ import orjson
 
 from tracehouse import jsontext
 from tracehouse.ingest import merge
+from tracehouse.records import Batch
 
 _JSON_COLUMNS = ("metadata", "attributes", "model_parameters", "input", "output")
 
@@ -44,6 +46,13 @@ def ship(changes: merge.Changes, now: int) -> Shipment:
             if column in values:
                 values[column] = jsontext.dumps(values[column])
     return Shipment(changes, derived)
+
+
+def shipment_of(batch: Batch | merge.Changes | Shipment, now: int) -> Shipment:
+    """Any batch as a shipment: records folded into changes, then shipped."""
+    if isinstance(batch, Shipment):
+        return batch
+    return ship(batch if isinstance(batch, merge.Changes) else merge.changes_of(batch), now)
 
 
 def new_observation_row(

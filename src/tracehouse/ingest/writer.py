@@ -18,11 +18,9 @@ from sqlalchemy import Connection, Engine
 
 from tracehouse.clock import now_us
 from tracehouse.errors import Unavailable
-from tracehouse.ingest.merge import Changes
 from tracehouse.ingest.shipping import Shipment
 from tracehouse.live.broker import Broker
 from tracehouse.live.events import Written
-from tracehouse.records import Batch
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +33,7 @@ class Job:
     """One request's batch, for one project."""
 
     project_rowid: int
-    batch: Batch | Changes | Shipment
+    batch: Shipment
     is_test: bool
     apply: Apply
     size: int = 0

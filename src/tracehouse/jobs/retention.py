@@ -7,7 +7,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Connection, Engine, delete, select, text
+from sqlalchemy import ColumnElement, Connection, Engine, Table, delete, select, text, true
 
 from tracehouse.analytics import rollup_store
 from tracehouse.clock import now_us
@@ -51,19 +51,24 @@ def purge(engine: Engine, *, test_data_days: int, now: int | None = None) -> Pur
 
 
 def _purge_test_data(conn: Connection, cutoff: int) -> Purged:
-    _mark_days(conn, traces.c.is_test.is_(True), traces.c.created_at < cutoff)
+    _mark_days(conn, _is_test(traces), traces.c.created_at < cutoff)
     runs = evaluation_runs.c  # their results go with them (ON DELETE CASCADE)
     conn.execute(delete(evaluation_runs).where(runs.is_test.is_(True), runs.created_at < cutoff))
     return Purged(
         *(
             int(
                 conn.execute(
-                    delete(table).where(table.c.is_test.is_(True), table.c.created_at < cutoff)
+                    delete(table).where(_is_test(table), table.c.created_at < cutoff)
                 ).rowcount
             )
             for table in (traces, observations, scores)
         )
     )
+
+
+def _is_test(table: Table) -> ColumnElement[bool]:
+    """`is_test = true`, spelled as the partial test-data indexes' condition so they serve."""
+    return table.c.is_test == true()
 
 
 def _purge_project(conn: Connection, project_rowid: int, cutoff: int) -> Purged:

@@ -114,6 +114,7 @@ def spans_from_protobuf(body: bytes) -> Decoded[SpanData]:
                     out.reject(problem)
                     continue
                 parent = span.parent_span_id.hex()
+                status = span.status
                 out.items.append(
                     SpanData(
                         trace_id=trace_id,
@@ -123,8 +124,8 @@ def spans_from_protobuf(body: bytes) -> Decoded[SpanData]:
                         kind=span.kind,
                         start_time=_ns_to_us(span.start_time_unix_nano),
                         end_time=_ns_to_us(span.end_time_unix_nano),
-                        status_code=span.status.code,
-                        status_message=span.status.message or None,
+                        status_code=status.code,
+                        status_message=status.message or None,
                         attributes=_pb_attributes(span.attributes),
                         events=[
                             SpanEvent(
@@ -176,8 +177,12 @@ def _pb_attributes(pairs: Iterable[KeyValue]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for kv in pairs:
         value = kv.value
+        # Most attributes are non-empty strings: one field read tells, with no WhichOneof.
+        text = value.string_value
+        if text:
+            out[kv.key] = text
+            continue
         kind = value.WhichOneof("value")
-        # Most attributes are scalars: read the set field by name without another call.
         out[kv.key] = getattr(value, kind) if kind in _SCALARS else _pb_value(value)
     return out
 
@@ -187,7 +192,9 @@ def _pb_value(value: AnyValue) -> Any:
     if kind in _SCALARS:
         return getattr(value, kind)
     if kind == "array_value":
-        return [_pb_value(v) for v in value.array_value.values]
+        values = value.array_value.values
+        # Arrays are mostly of non-empty strings (finish reasons, tags): read those directly.
+        return [v.string_value or _pb_value(v) for v in values]
     if kind == "kvlist_value":
         return _pb_attributes(value.kvlist_value.values)
     if kind == "bytes_value":

@@ -106,6 +106,17 @@ api_keys = Table(
     Column("revoked_at", BigInteger),
 )
 
+
+def _test_data_index(table: str) -> Index:
+    """Test data by age, for its purge: partial, so ordinary writes never maintain it."""
+    return Index(
+        f"ix_{table}_test_created_at",
+        "created_at",
+        sqlite_where=text("is_test = 1"),
+        postgresql_where=text("is_test"),
+    )
+
+
 traces = Table(
     "traces",
     metadata,
@@ -147,7 +158,7 @@ traces = Table(
     Index(None, "project_rowid", "start_time"),
     Index(None, "project_rowid", "session_id"),
     Index(None, "project_rowid", "user_id"),
-    Index(None, "created_at"),
+    _test_data_index("traces"),
     # Covers the analytics aggregates (summary, charts, breakdowns) without reading rows.
     Index(
         "ix_traces_analytics",
@@ -210,7 +221,7 @@ observations = Table(
     UniqueConstraint("project_rowid", "id"),
     Index(None, "project_rowid", "start_time"),
     Index(None, "project_rowid", "model", "start_time"),
-    Index(None, "created_at"),
+    _test_data_index("observations"),
     # Covers per-model cost and efficiency over a time range (model calls only).
     Index(
         "ix_observations_model_usage",
@@ -269,7 +280,7 @@ scores = Table(
     Index(None, "project_rowid", "trace_id"),
     Index(None, "project_rowid", "session_id"),
     Index(None, "project_rowid", "timestamp"),
-    Index(None, "created_at"),
+    _test_data_index("scores"),
 )
 
 model_prices = Table(
