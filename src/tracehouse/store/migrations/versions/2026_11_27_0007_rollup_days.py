@@ -1,7 +1,7 @@
 """rollup days: when each day's analytics roll-up was last built (the freshness of stale days)
 
-Revision ID: 0006r
-Revises: 0005m
+Revision ID: 0007r
+Revises: 0006t
 Create Date: 2026-11-27 08:00:00
 """
 
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006r"
-down_revision: str | None = "0005m"
+revision: str = "0007r"
+down_revision: str | None = "0006t"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
