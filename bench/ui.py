@@ -30,6 +30,7 @@ from tracehouse.clock import iso
 from tracehouse.config import Settings
 from tracehouse.ingest.decoders.native import TraceIn
 from tracehouse.ingest.pipeline import apply_batch, make_pricer
+from tracehouse.ingest.shipping import shipment_of
 from tracehouse.records import Batch
 from tracehouse.store.engine import open_database
 from tracehouse.store.migrate import upgrade
@@ -82,7 +83,8 @@ def fill(settings: Settings, total: int, per_trace: int) -> float:
     for first in range(0, traces, 500):
         with db.writer.begin() as conn:
             for n in range(first, min(first + 500, traces)):
-                apply_batch(conn, 1, trace(n, per_trace), is_test=False, pricer=pricer, now=NOW_US)
+                shipment = shipment_of(trace(n, per_trace), NOW_US)
+                apply_batch(conn, 1, shipment, is_test=False, pricer=pricer, now=NOW_US)
         if first % 20_000 == 0:
             print(f"  {first * per_trace:,} observations", file=sys.stderr)
     rollup.refresh(db)  # what the server's refresher does once writes go quiet

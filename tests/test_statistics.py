@@ -11,6 +11,7 @@ from tests.conftest import make_settings
 
 from tracehouse.bootstrap import bootstrap
 from tracehouse.ingest.pipeline import apply_batch, make_pricer
+from tracehouse.ingest.shipping import shipment_of
 from tracehouse.jobs.statistics import analyze
 from tracehouse.records import Batch, ObservationRecord
 from tracehouse.store.engine import open_database
@@ -32,7 +33,7 @@ def test_analyze_makes_one_trace_reads_use_the_trace_index(
         ]
     )
     with db.writer.begin() as conn:
-        apply_batch(conn, 1, batch, is_test=False, pricer=make_pricer([]), now=1)
+        apply_batch(conn, 1, shipment_of(batch, 1), is_test=False, pricer=make_pricer([]), now=1)
     query = (
         select(observations)
         .where(observations.c.project_rowid == 1, observations.c.trace_id == "t7")
