@@ -5,6 +5,7 @@ rows as the ingestion roll-up writes them), starts a real `tracehouse serve` on 
 each analytics endpoint over HTTP (warm-up, then the median and worst of --repeat calls).
 
     .venv/bin/python bench/analytics.py --traces 100000 --per-trace 10
+    .venv/bin/python bench/analytics.py --data-dir DIR --filters   # uncovered filters
 """
 
 from __future__ import annotations
@@ -206,13 +207,43 @@ def endpoints(end: int) -> list[tuple[str, str, dict[str, Any]]]:
     ]
 
 
-def time_calls(url: str, repeat: int) -> list[dict[str, Any]]:
+#: Filters the roll-ups do not cover: every query reads the traces (and observations).
+UNCOVERED: tuple[dict[str, Any], ...] = (
+    {"tags": "bench"},  # every trace
+    {"q": "summar"},  # a sixth of the traces, by name
+    {"session_id": "s-7000"},  # 5 traces
+    {"user_id": "user-7", "model": "gpt-4o"},
+    {"min_cost": 0.02},
+)
+FILTERED = (
+    "/api/v1/analytics",
+    "/api/v1/failures",
+    "/api/v1/analytics/costs",
+    "/api/v1/analytics/cost-intelligence",
+    "/api/v1/insights/drift",
+    "/api/v1/insights/anomalies",
+    "/api/v1/insights/failures",
+)
+
+
+def filtered_endpoints(end: int) -> list[tuple[str, str, dict[str, Any]]]:
+    month = {"from": iso(end - 30 * DAY_US), "to": iso(end)}
+    out = []
+    for extra in UNCOVERED:
+        for path in FILTERED:
+            ranged = path not in ("/api/v1/insights/drift", "/api/v1/insights/anomalies")
+            out.append(("GET", path, {**(month if ranged else {}), **extra}))
+    return out
+
+
+def time_calls(url: str, repeat: int, filtered: bool = False) -> list[dict[str, Any]]:
     auth = {"Authorization": f"Bearer {SECRET}"}
     results = []
     with httpx.Client(base_url=url, headers=auth, timeout=120) as client:
         failed = client.get("/api/v1/failures", params={"limit": 1, "kind": "failed"}).json()
         failed_id = failed["failed_traces"]["data"][0]["id"]
-        for method, path, params in endpoints(now_us()):
+        calls = filtered_endpoints(now_us()) if filtered else endpoints(now_us())
+        for method, path, params in calls:
             call = (
                 (lambda p=path: client.post(p, json={"trace_id": failed_id}))
                 if method == "POST"
@@ -231,7 +262,7 @@ def time_calls(url: str, repeat: int) -> list[dict[str, Any]]:
                 times.append((time.perf_counter() - began) * 1000)
                 assert response.status_code == 200
             label = path + (
-                " " + ",".join(f"{k}" for k in params if k not in ("from", "to"))
+                "?" + "&".join(f"{k}=…" for k in params if k not in ("from", "to"))
                 if method == "GET" and params
                 else ""
             )
@@ -240,11 +271,30 @@ def time_calls(url: str, repeat: int) -> list[dict[str, Any]]:
                 {
                     "endpoint": f"{method} {label}{span}",
                     "first_ms": first_ms,
+                    "first_stale_days": len(
+                        first.json().get("freshness", {}).get("stale_days", [])
+                        if method == "GET"
+                        else []
+                    ),
                     "median_ms": statistics.median(times),
                     "max_ms": max(times),
                 }
             )
     return results
+
+
+def wait_current(url: str, started: float, limit: float = 600) -> float | None:
+    """Seconds from the server's start until `GET /analytics` (30 d) says it is current."""
+    auth = {"Authorization": f"Bearer {SECRET}"}
+    end = now_us()
+    month = {"from": iso(end - 30 * DAY_US), "to": iso(end)}
+    with httpx.Client(base_url=url, headers=auth, timeout=120) as client:
+        while time.monotonic() - started < limit:
+            body = client.get("/api/v1/analytics", params=month).json()
+            if body["freshness"]["current"]:
+                return time.monotonic() - started
+            time.sleep(1)
+    return None
 
 
 def _days(params: dict[str, Any]) -> int:
@@ -259,6 +309,14 @@ def main() -> None:
     parser.add_argument("--per-trace", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--data-dir", type=Path, help="reuse (or create) this data directory")
+    parser.add_argument(
+        "--filters", action="store_true", help="time the filters the roll-ups do not cover"
+    )
+    parser.add_argument(
+        "--wait-current",
+        action="store_true",
+        help="then wait until the refresher has rebuilt every stale day; print how long",
+    )
     args = parser.parse_args()
     data = args.data_dir or Path(tempfile.mkdtemp(prefix="th-bench-analytics-")) / "data"
     settings = Settings(
@@ -274,16 +332,20 @@ def main() -> None:
         seconds, n_obs = generate(settings, args.traces, args.per_trace)
         print(f"generated {args.traces} traces / {n_obs} observations in {seconds:.0f} s")
     size = (data / "tracehouse.db").stat().st_size / 1e6
+    started = time.monotonic()
     server = start_server(data, env={"TRACEHOUSE_RATE_LIMIT_ENABLED": "false"})
     try:
-        results = time_calls(server.url, args.repeat)
+        results = time_calls(server.url, args.repeat, args.filters)
+        current = wait_current(server.url, started) if args.wait_current else None
     finally:
         server.stop()
     print(f"database {size:.0f} MB")
-    print("| endpoint | first call ms | median ms | worst ms |\n|---|---|---|---|")
+    if args.wait_current:
+        print(f"roll-ups current {current:.0f} s after the server started" if current else "")
+    print("| endpoint | first call ms (stale days) | median ms | worst ms |\n|---|---|---|---|")
     for r in results:
-        times = f"{r['first_ms']:.0f} | {r['median_ms']:.0f} | {r['max_ms']:.0f}"
-        print(f"| `{r['endpoint']}` | {times} |")
+        first = f"{r['first_ms']:.0f} ({r['first_stale_days']})"
+        print(f"| `{r['endpoint']}` | {first} | {r['median_ms']:.0f} | {r['max_ms']:.0f} |")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tracehouse.analytics import rollup
 from tracehouse.app import create_app
 from tracehouse.bootstrap import bootstrap
 from tracehouse.clock import iso
@@ -82,16 +83,11 @@ def fill(settings: Settings, total: int, per_trace: int) -> float:
     for first in range(0, traces, 500):
         with db.writer.begin() as conn:
             for n in range(first, min(first + 500, traces)):
-                apply_batch(
-                    conn,
-                    1,
-                    shipment_of(trace(n, per_trace), NOW_US),
-                    is_test=False,
-                    pricer=pricer,
-                    now=NOW_US,
-                )
+                shipment = shipment_of(trace(n, per_trace), NOW_US)
+                apply_batch(conn, 1, shipment, is_test=False, pricer=pricer, now=NOW_US)
         if first % 20_000 == 0:
             print(f"  {first * per_trace:,} observations", file=sys.stderr)
+    rollup.refresh(db)  # what the server's refresher does once writes go quiet
     db.dispose()
     return time.perf_counter() - began
 

@@ -77,6 +77,7 @@ def make_settings(
         "init_public_key": PUBLIC_KEY,
         "init_secret_key": SECRET_KEY,
         "retention_interval_seconds": 0,
+        "analytics_refresh_seconds": 0,  # tests refresh roll-ups explicitly (or enable it)
     }
     if kind == "postgres":
         url = request.getfixturevalue("postgres_url")

@@ -25,7 +25,7 @@ from tracehouse.http.ratelimit import MemoryLimiter, PostgresLimiter
 from tracehouse.http.responses import JSONResponse
 from tracehouse.ingest.writer import Writer
 from tracehouse.insights.routes import router as insights_router
-from tracehouse.jobs import retention, statistics
+from tracehouse.jobs import retention, rollups, statistics
 from tracehouse.langfuse.datasets import router as langfuse_datasets_router
 from tracehouse.langfuse.experiments import router as langfuse_experiments_router
 from tracehouse.langfuse.prompts import router as langfuse_prompts_router
@@ -131,7 +131,8 @@ async def _start_runtime(settings: Settings) -> Runtime:
 
 
 def _start_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
-    """The background jobs the settings enable: retention, statistics, usage, evaluations."""
+    """The background jobs the settings enable: retention, statistics, usage, the analytics
+    roll-up refresher, evaluations."""
     settings, db = runtime.settings, runtime.db
     jobs: list[Coroutine[Any, Any, None]] = []
     if settings.retention_interval_seconds > 0:
@@ -145,6 +146,14 @@ def _start_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
     if db.is_sqlite:
         jobs.append(statistics.run_forever(db))
     jobs.append(usage_counter.run_forever(runtime))
+    if settings.analytics_refresh_seconds > 0:
+        jobs.append(
+            rollups.run_forever(
+                db,
+                interval=settings.analytics_refresh_seconds,
+                budget=settings.analytics_refresh_budget_seconds,
+            )
+        )
     if settings.evaluation_interval_seconds > 0:
         jobs.append(
             evaluation_worker.run_forever(runtime, interval=settings.evaluation_interval_seconds)

@@ -120,6 +120,24 @@ class Settings(BaseSettings):
         description="How far back (beyond their delay) monitors look again for traces that "
         "became visible late (a PostgreSQL transaction that committed after later ones).",
     )
+    analytics_refresh_seconds: float = Field(
+        5.0,
+        description="How often the analytics roll-up refresher looks for stale days; a day is "
+        "rebuilt once no write has touched it for one whole interval. 0 disables it.",
+    )
+    analytics_refresh_budget_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="At most this long rebuilding days per refresher pass (one day at a time), "
+        "so the refresher never takes more than a fraction of a core.",
+    )
+    analytics_live_traces: int = Field(
+        5000,
+        ge=0,
+        description="An analytics read computes stale days of its range from the traces while "
+        "they hold at most this many traces in all; past that it serves their last roll-up and "
+        "says so (`freshness`).",
+    )
 
     @model_validator(mode="after")
     def _legacy_listen_host(self) -> Settings:

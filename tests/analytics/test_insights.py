@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import statistics
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -13,7 +15,9 @@ from tests import fake_openai
 from tests.analytics import dataset
 from tests.conftest import Harness, make_settings, start
 
+from tracehouse.analytics.aggregate import TraceAgg
 from tracehouse.insights import stats
+from tracehouse.insights.anomalies import detect
 from tracehouse.store.engine import open_database
 from tracehouse.store.tables import llm_providers
 
@@ -285,3 +289,109 @@ async def test_root_cause_llm(th_secret: Harness, caplog: pytest.LogCaptureFixtu
     deleted = await th.client.delete("/api/v1/insights/provider", headers=th.auth)
     assert deleted.status_code == 204
     assert (await th.client.get("/api/v1/insights/provider", headers=th.auth)).status_code == 404
+
+
+STRUCTURED = {
+    "root_cause": "search_web timed out calling api-7, so the agent had no results.",
+    "failed_step": "tool: search_web",
+    "contributing_factors": ["no retry on the tool", "30 s timeout too short"],
+    "suggested_fix": "Retry search_web with backoff and raise its timeout.",
+    "confidence": 0.85,
+}
+
+
+async def _root_cause(th: Harness, trace_id: str) -> dict[str, Any]:
+    response = await th.client.post(
+        "/api/v1/insights/root-cause", json={"trace_id": trace_id}, headers=th.auth
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_root_cause_llm_structured_and_malformed(th_secret: Harness) -> None:
+    th = th_secret
+    traces = dataset.make()
+    await dataset.load(th.client, th.auth, traces)
+    target = traces[7]  # fails at search_web
+    rules = (await _root_cause(th, target.id))["analysis"]  # no provider yet
+    with fake_openai.fake_openai() as base_url:
+        put = await th.client.put(
+            "/api/v1/insights/provider",
+            json={"base_url": base_url, "model": "gpt-4o-mini", "api_key": "sk-provider-0001"},
+            headers=th.auth,
+        )
+        assert put.status_code == 200, put.text
+
+        # The structured answer: every field arrives as the model gave it.
+        fake_openai.SCRIPT.reset(("reply", json.dumps(STRUCTURED)))
+        body = await _root_cause(th, target.id)
+        assert body["source"] == "llm" and body["model"] == "gpt-4o-mini"
+        assert body["llm_fields"] == list(STRUCTURED)
+        assert "fallback_reason" not in body
+        a = body["analysis"]
+        assert {k: a[k] for k in STRUCTURED} == STRUCTURED
+        # The rules' facts stay beside them.
+        assert a["failed_observation_id"] == f"{target.id}-tool"
+        assert a["error"] == target.steps[1].message
+        [sent] = fake_openai.SCRIPT.requests
+        assert sent["model"] == "gpt-4o-mini"
+        assert sent["response_format"] == {"type": "json_object"}
+        facts = json.loads(sent["messages"][1]["content"])
+        assert facts["first_failing_step"] == "tool: search_web"
+        assert any(s["level"] == "ERROR" for s in facts["steps"])
+
+        # In a ```json fence, with a lone factor and a confidence out of range: normalised.
+        fenced = {**STRUCTURED, "contributing_factors": "no retry", "confidence": 3}
+        fake_openai.SCRIPT.reset(("reply", f"```json\n{json.dumps(fenced)}\n```"))
+        a = (await _root_cause(th, target.id))["analysis"]
+        assert a["contributing_factors"] == ["no retry"]
+        assert a["confidence"] == 1.0
+        assert a["root_cause"] == STRUCTURED["root_cause"]
+
+        # Fields of the wrong type are left to the rules.
+        partial = {"root_cause": "The tool timed out.", "confidence": "high", "failed_step": 3}
+        fake_openai.SCRIPT.reset(("reply", json.dumps(partial)))
+        body = await _root_cause(th, target.id)
+        assert body["source"] == "llm" and body["llm_fields"] == ["root_cause"]
+        assert body["analysis"] == {**rules, "root_cause": "The tool timed out."}
+
+        # Malformed JSON (cut short), a JSON array, an empty answer, no usable field: the
+        # rules' analysis, saying why.
+        for answer, reason in (
+            (json.dumps(STRUCTURED)[:60], "answer is not valid JSON"),
+            ('["search_web"]', "answer is not a JSON object"),
+            ("   ", "empty answer"),
+            ('{"cause": "?"}', None),
+        ):
+            fake_openai.SCRIPT.reset(("reply", answer))
+            body = await _root_cause(th, target.id)
+            assert body["source"] == "rules", answer
+            assert body["analysis"] == rules
+            assert body["fallback_reason"] == (
+                f"LLM provider failed: {reason}" if reason else "LLM answer had none of the fields"
+            )
+    fake_openai.SCRIPT.reset()
+
+
+@pytest.mark.parametrize(
+    ("recent", "expected"),
+    [
+        (60, None),
+        (31, None),
+        (30, "low"),
+        (15, "medium"),
+        (6, "high"),
+        (1, "high"),
+        (0, "critical"),
+    ],
+)
+def test_volume_drop_severities(recent: int, expected: str | None) -> None:
+    """A baseline of 10 traces an hour (1,680 in 7 days) against `recent` traces in 6 hours:
+    falls of 50, 75, 90 and 100% are low, medium, high and critical (seed 002's levels)."""
+    before = TraceAgg(traces=1680, latency_count=1680, latency_sum=1680.0, cost=1.68)
+    after = TraceAgg(traces=recent, latency_count=recent, latency_sum=float(recent))
+    found = [a for a in detect(before, after, 6, 168) if a["type"] == "volume_drop"]
+    assert [a["severity"] for a in found] == ([expected] if expected else [])
+    if found:
+        assert found[0]["change_percent"] == pytest.approx((recent / 6 - 10) / 10 * 100)

@@ -6,15 +6,28 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.analytics import dataset
+from tests.analytics import dataset, rollups
 from tests.analytics.test_rollup import RANGE, everything
 from tests.conftest import Harness
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def th(
+    db_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Harness]:
+    """Reads from the roll-ups, rebuilt before each read (see tests/analytics/rollups.py)."""
+    async for harness in rollups.harness(db_kind, tmp_path, request):
+        yield harness
+
+
 DAYS = ("2026-11-19", "2026-11-20", "2026-11-21", "2026-11-22")
 
 

@@ -5,16 +5,29 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
-from tests.analytics import dataset
+from tests.analytics import dataset, rollups
 from tests.conftest import Harness
 
 from tracehouse.jobs.retention import purge
 from tracehouse.store.engine import open_database
 
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def th(
+    db_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Harness]:
+    """Reads from the roll-ups, rebuilt before each read (see tests/analytics/rollups.py)."""
+    async for harness in rollups.harness(db_kind, tmp_path, request):
+        yield harness
+
+
 DAY = timedelta(days=1)
 # From 12 hours before T0 to 60 hours after: two whole days (roll-ups) and two half days.
 RANGE = dataset.window(dataset.T0 - 12 * dataset.HOUR, hours=72)

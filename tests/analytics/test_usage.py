@@ -53,6 +53,13 @@ async def test_usage_this_month_and_daily(th_limits: Harness) -> None:
     for t in traces:
         assert by_day.get(t.start.date().isoformat(), 0) >= 1
     assert sum(d["traces"] for d in daily if d["date"] >= traces[0].start.date().isoformat()) == 4
+    # Each day's figures, computed here from the traces of that day (by start time).
+    for d in daily:
+        that_day = [t for t in traces if t.start.date().isoformat() == d["date"]]
+        assert d["traces"] == len(that_day)
+        assert d["observations"] == sum(len(t.steps) for t in that_day)
+        assert d["tokens"] == sum(t.tokens for t in that_day)
+        assert d["cost"] == pytest.approx(sum(t.cost for t in that_day))
 
 
 async def test_quota_exceeded(th_limits: Harness) -> None:
@@ -87,3 +94,13 @@ async def test_quota_exceeded(th_limits: Harness) -> None:
     )
     assert otlp.status_code == 402
     assert otlp.json()["error"]["code"] == "quota_exceeded"
+    # The Langfuse ingestion API too.
+    event = {
+        "id": "e-1",
+        "type": "trace-create",
+        "timestamp": datetime.now(UTC).isoformat(),
+        "body": {"id": "lf-one-more", "name": "x"},
+    }
+    langfuse = await th.client.post("/api/public/ingestion", json={"batch": [event]}, headers=free)
+    assert langfuse.status_code == 402
+    assert langfuse.json()["error"]["code"] == "quota_exceeded"

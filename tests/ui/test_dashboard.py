@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 
 import pytest
-from tests.conftest import Harness
+from tests.conftest import Harness, make_settings, start
 from tests.ui.conftest import log_in
 from tests.ui.test_pages import _project_id
 
+from tracehouse.analytics import rollup
 from tracehouse.ui.templating import cost, duration
 
 pytestmark = pytest.mark.anyio
@@ -110,3 +112,26 @@ async def test_presets_and_a_bad_custom_range(th: Harness) -> None:
     assert backwards.status_code == 400
     garbled = await th.client.get(f"/ui/p/{project_id}/dashboard", params={"from": "yesterday"})
     assert garbled.status_code == 400
+
+
+@pytest.fixture
+async def th_stale(db_kind: str, tmp_path: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Stale days are never read live: they come from their last roll-up."""
+    async for harness in start(make_settings(db_kind, tmp_path, request, analytics_live_traces=0)):
+        yield harness
+
+
+async def test_the_dashboard_says_when_days_are_being_refreshed(th_stale: Harness) -> None:
+    th = th_stale
+    await _seed(th)
+    await log_in(th.client)
+    project_id = await _project_id(th)
+    week = {"from": "2025-12-29T00:00", "to": "2026-01-05T00:00"}  # whole days: roll-ups
+    board = await th.client.get(f"/ui/p/{project_id}/dashboard", params=week)
+    assert board.status_code == 200, board.text
+    assert 'id="freshness"' in board.text
+    assert "2026-01-01, 2026-01-02" in board.text
+    rollup.refresh(th.app.state.runtime.db)
+    board = await th.client.get(f"/ui/p/{project_id}/dashboard", params=week)
+    assert 'id="freshness"' not in board.text
+    assert _card(board.text, "traces") == "6"

@@ -22,7 +22,7 @@ def _prepare(
 ) -> tuple[segments.Plan, window.Window]:
     filters, span = window.resolve(filters, default_us=30 * DAY_US)
     plan = segments.plan(scope.project_rowid, filters, span, DAY_US)
-    segments.prepare(rt, plan)
+    plan = segments.prepare(rt, plan)
     return plan, span
 
 
@@ -37,6 +37,7 @@ def costs(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, 
         "from": iso(span.start),
         "to": iso(span.end),
         "currency": "USD",
+        "freshness": figures.freshness,
         "total_cost": figures.total.cost,
         "total_tokens": figures.total.tokens,
         "total_traces": figures.total.traces,
@@ -85,6 +86,7 @@ def cost_intelligence(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -
         "from": iso(span.start),
         "to": iso(span.end),
         "days": span.days,
+        "freshness": figures.freshness,
         "by_feature": features,
         "model_efficiency": models,
         "recommendations": recommend.recommendations(

@@ -1,4 +1,5 @@
-"""The daily roll-ups: rebuild the dirty days a read is about to use, from the base tables."""
+"""The daily roll-ups: rebuild dirty days from the base tables (the refresher job does it
+when writes go quiet; tests and tools call `refresh`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from sqlalchemy import Connection, Table
 from tracehouse.analytics import rollup_store, store
 from tracehouse.analytics.sketch import Sketch
 from tracehouse.clock import from_us
-from tracehouse.runtime import Runtime
+from tracehouse.store.engine import Database
 from tracehouse.store.tables import analytics_daily, analytics_daily_models, analytics_daily_users
 from tracehouse.traces.filters import TraceFilters
 
@@ -29,30 +30,42 @@ _MODEL_FIELDS = (
 _USER_FIELDS = ("user_id", "traces", "failed", "latency_count", "latency_sum", "tokens", "cost")
 
 
-def refresh(rt: Runtime, project_rowid: int, first: int, end: int) -> None:
-    """Rebuild every dirty day in [first, end) (a no-op read when none is)."""
-    with rt.db.reader.connect() as conn:
-        if not rollup_store.dirty_days(conn, project_rowid, first, end):
-            return
-    with rt.db.writer.begin() as conn:
+def refresh(db: Database, project_rowid: int | None = None) -> int:
+    """Rebuild every dirty day now (of one project, or of all); returns how many were rebuilt.
+    A day written to meanwhile stays dirty."""
+    with db.reader.connect() as conn:
+        marks = rollup_store.all_dirty(conn, project_rowid)
+    return sum(rebuild(db, m.project_rowid, m.day, m.version) for m in marks)
+
+
+def rebuild(db: Database, project_rowid: int, day: int, version: int) -> bool:
+    """Rebuild one day marked dirty with `version`: its rows are computed on a reader, so the
+    writer (and ingestion) waits only for the swap, which happens only if no write has marked
+    the day again since `version` was read (every write marks in its own transaction, so the
+    rows then reflect every write up to the mark)."""
+    with db.reader.connect() as conn:
+        rows = day_rows(conn, project_rowid, day)
+    with db.writer.begin() as conn:
         rollup_store.lock(conn, project_rowid)
-        for mark in rollup_store.dirty_days(conn, project_rowid, first, end):
-            rebuild_day(conn, project_rowid, mark.day)
-            rollup_store.clear_dirty(conn, project_rowid, mark.day, mark.version)
+        if rollup_store.dirty_version(conn, project_rowid, day) != version:
+            return False
+        rollup_store.replace_day(conn, project_rowid, day, rows)
+        rollup_store.clear_dirty(conn, project_rowid, day, version)
+    return True
 
 
 def day_filters(day: int) -> TraceFilters:
     return TraceFilters.model_validate({"from": from_us(day), "to": from_us(day + DAY_US)})
 
 
-def rebuild_day(conn: Connection, project_rowid: int, day: int) -> None:
+def day_rows(conn: Connection, project_rowid: int, day: int) -> dict[Table, list[dict[str, Any]]]:
     """The day's rows: over every trace (`trace_model` NULL), and over the traces using each
     model (a trace once per model it called: what the `model` filter reads)."""
     filters = day_filters(day)
     rows = _day_rows(conn, project_rowid, day, filters, per_model=False)
     for table, more in _day_rows(conn, project_rowid, day, filters, per_model=True).items():
         rows[table].extend(more)
-    rollup_store.replace_day(conn, project_rowid, day, rows)
+    return rows
 
 
 def _day_rows(

@@ -1,5 +1,5 @@
-"""SQL of the daily roll-ups: mark days dirty (in the writer's transaction), rebuild a day,
-read a range of days."""
+"""SQL of the daily roll-ups: mark days dirty (in the writer's transaction), find and rebuild
+dirty days, read a range of days."""
 
 from __future__ import annotations
 
@@ -9,12 +9,15 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select
 
+from tracehouse.clock import now_us
 from tracehouse.store.locks import transaction_lock
 from tracehouse.store.tables import (
     analytics_daily,
     analytics_daily_models,
     analytics_daily_users,
     analytics_dirty_days,
+    analytics_rollup_days,
+    traces,
 )
 from tracehouse.store.upsert import upsert
 
@@ -45,6 +48,38 @@ def dirty_days(conn: Connection, project_rowid: int, first: int, end: int) -> li
     return list(conn.execute(query.order_by(d.day)))
 
 
+def all_dirty(conn: Connection, project_rowid: int | None = None) -> list[Any]:
+    """Every dirty day (project_rowid, day, version), newest day first."""
+    d = analytics_dirty_days.c
+    query = select(d.project_rowid, d.day, d.version).order_by(d.day.desc(), d.project_rowid)
+    if project_rowid is not None:
+        query = query.where(d.project_rowid == project_rowid)
+    return list(conn.execute(query))
+
+
+def dirty_version(conn: Connection, project_rowid: int, day: int) -> int | None:
+    d = analytics_dirty_days.c
+    query = select(d.version).where(d.project_rowid == project_rowid, d.day == day)
+    value = conn.execute(query).scalar()
+    return None if value is None else int(value)
+
+
+def day_traces(conn: Connection, project_rowid: int, day: int) -> int:
+    """How many traces start on the day (through the index on project and start time)."""
+    t = traces.c
+    query = select(func.count()).where(
+        t.project_rowid == project_rowid, t.start_time >= day, t.start_time < day + DAY_US
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def built_at(conn: Connection, project_rowid: int, days: Sequence[int]) -> dict[int, int]:
+    """{day: when its roll-up was last built} of those days ever built."""
+    r = analytics_rollup_days.c
+    query = select(r.day, r.built_at).where(r.project_rowid == project_rowid, r.day.in_(days))
+    return {int(day): int(at) for day, at in conn.execute(query)}
+
+
 def lock(conn: Connection, project_rowid: int) -> None:
     """One rebuilder per project at a time."""
     transaction_lock(conn, _LOCK_BASE + project_rowid)
@@ -59,6 +94,8 @@ def replace_day(
         )
         if rows.get(table):
             conn.execute(insert(table), list(rows[table]))
+    built = {"project_rowid": project_rowid, "day": day, "built_at": now_us()}
+    upsert(conn, analytics_rollup_days, [built], ("project_rowid", "day"), replace=("built_at",))
 
 
 def clear_dirty(conn: Connection, project_rowid: int, day: int, version: int) -> None:
@@ -70,8 +107,12 @@ def clear_dirty(conn: Connection, project_rowid: int, day: int, version: int) ->
     )
 
 
-def _range(table: Table, project_rowid: int, first: int, end: int) -> list[ColumnElement[bool]]:
-    return [table.c.project_rowid == project_rowid, table.c.day >= first, table.c.day < end]
+def _range(
+    table: Table, project_rowid: int, first: int, end: int, skip: Sequence[int]
+) -> list[ColumnElement[bool]]:
+    """The days in [first, end) but those in `skip` (read from the base tables instead)."""
+    out = [table.c.project_rowid == project_rowid, table.c.day >= first, table.c.day < end]
+    return [*out, table.c.day.not_in(skip)] if skip else out
 
 
 def _model(table: Table, model: str | None) -> ColumnElement[bool]:
@@ -90,15 +131,25 @@ def _dims(table: Table, dims: dict[str, Any]) -> list[ColumnElement[bool]]:
 
 
 def trace_days(
-    conn: Connection, project_rowid: int, first: int, end: int, dims: dict[str, Any]
+    conn: Connection,
+    project_rowid: int,
+    first: int,
+    end: int,
+    dims: dict[str, Any],
+    skip: Sequence[int] = (),
 ) -> list[Any]:
     a = analytics_daily
-    query = select(a).where(*_range(a, project_rowid, first, end), *_dims(a, dims))
+    query = select(a).where(*_range(a, project_rowid, first, end, skip), *_dims(a, dims))
     return list(conn.execute(query))
 
 
 def model_totals(
-    conn: Connection, project_rowid: int, first: int, end: int, dims: dict[str, Any]
+    conn: Connection,
+    project_rowid: int,
+    first: int,
+    end: int,
+    dims: dict[str, Any],
+    skip: Sequence[int] = (),
 ) -> list[Any]:
     m = analytics_daily_models
     sums = [
@@ -117,14 +168,19 @@ def model_totals(
     ]
     query = (
         select(m.c.model, *sums)
-        .where(*_range(m, project_rowid, first, end), *_dims(m, dims))
+        .where(*_range(m, project_rowid, first, end, skip), *_dims(m, dims))
         .group_by(m.c.model)
     )
     return list(conn.execute(query))
 
 
 def user_totals(
-    conn: Connection, project_rowid: int, first: int, end: int, model: str | None = None
+    conn: Connection,
+    project_rowid: int,
+    first: int,
+    end: int,
+    model: str | None = None,
+    skip: Sequence[int] = (),
 ) -> list[Any]:
     u = analytics_daily_users
     sums = [
@@ -133,7 +189,7 @@ def user_totals(
     ]
     query = (
         select(u.c.user_id, *sums)
-        .where(*_range(u, project_rowid, first, end), _model(u, model))
+        .where(*_range(u, project_rowid, first, end, skip), _model(u, model))
         .group_by(u.c.user_id)
     )
     return list(conn.execute(query))

@@ -1,12 +1,15 @@
 """A range's figures, merged from its segments: whole UTC days inside the range come from the
 daily roll-ups (when the filters are among their dimensions and the chart buckets are at least
 a day), the partial days at either end from the base tables. The `model` filter is a
-dimension too: the roll-ups keep the figures of the traces using each model (`trace_model`)."""
+dimension too: the roll-ups keep the figures of the traces using each model (`trace_model`).
+Days changed since their last roll-up are read from the base tables when small, else from that
+roll-up, and the answer says so (`freshness`): the refresher job (`jobs/rollups.py`) rebuilds
+them, never a request."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection
@@ -14,6 +17,7 @@ from sqlalchemy import Connection
 from tracehouse.analytics import rollup_store, store, window
 from tracehouse.analytics.aggregate import ModelAgg, TraceAgg, UserAgg
 from tracehouse.analytics.sketch import Sketch
+from tracehouse.clock import iso
 from tracehouse.runtime import Runtime
 from tracehouse.traces.filters import TraceFilters
 
@@ -24,19 +28,34 @@ BREAKDOWNS = ("status", "environment", "name")
 
 @dataclass(frozen=True, slots=True)
 class Plan:
-    """Where each part of a range comes from: `days` (first, end) from roll-ups, or None."""
+    """Where each part of a range comes from: `days` (first, end) from roll-ups, or None;
+    of those days, `live` ones (dirty, small) from the base tables, `stale` ones (dirty,
+    {day: when last built, None if never}) from their last roll-up."""
 
     project_rowid: int
     filters: TraceFilters
     span: window.Window
     days: tuple[int, int] | None
     dims: dict[str, Any]
+    live: tuple[int, ...] = ()
+    stale: tuple[tuple[int, int | None], ...] = ()
 
     def base_parts(self) -> list[TraceFilters]:
         if self.days is None:
             return [self.filters]
         parts = [(self.span.start, self.days[0]), (self.days[1], self.span.end)]
+        parts += [(day, day + DAY_US) for day in self.live]
         return [window.shifted(self.filters, window.Window(a, b)) for a, b in parts if a < b]
+
+    def freshness(self) -> dict[str, Any]:
+        """Whether every figure reflects every write; else which days come from an older
+        roll-up, and when that was built (None: never, the day counts as empty)."""
+        return {
+            "current": not self.stale,
+            "stale_days": [
+                {"date": str(iso(day))[:10], "rolled_up_at": iso(at)} for day, at in self.stale
+            ],
+        }
 
 
 def plan(project_rowid: int, filters: TraceFilters, span: window.Window, width: int) -> Plan:
@@ -49,12 +68,28 @@ def plan(project_rowid: int, filters: TraceFilters, span: window.Window, width: 
     return Plan(project_rowid, filters, span, (first, end) if usable else None, dims)
 
 
-def prepare(rt: Runtime, p: Plan) -> None:
-    """Bring the roll-ups the plan reads up to date (outside any read transaction)."""
-    if p.days is not None:
-        from tracehouse.analytics import rollup
-
-        rollup.refresh(rt, p.project_rowid, *p.days)
+def prepare(rt: Runtime, p: Plan) -> Plan:
+    """Decide how to read the dirty days among the plan's roll-up days, without rebuilding
+    them in the request: from the base tables while they hold at most
+    `analytics_live_traces` traces in all (smallest first), else from their last roll-up
+    (the refresher job rebuilds them once writes go quiet)."""
+    if p.days is None:
+        return p
+    with rt.db.reader.connect() as conn:
+        dirty = [m.day for m in rollup_store.dirty_days(conn, p.project_rowid, *p.days)]
+        if not dirty:
+            return p
+        sizes = sorted((rollup_store.day_traces(conn, p.project_rowid, d), d) for d in dirty)
+        budget, live = rt.settings.analytics_live_traces, []
+        for size, day in sizes:
+            if size > budget:
+                break
+            budget -= size
+            live.append(day)
+        rest = sorted(set(dirty) - set(live))
+        built = rollup_store.built_at(conn, p.project_rowid, rest) if rest else {}
+    stale = tuple((day, built.get(day)) for day in rest)
+    return replace(p, live=tuple(sorted(live)), stale=stale)
 
 
 @dataclass
@@ -66,6 +101,7 @@ class Figures:
     )
     sketch: Sketch = field(default_factory=Sketch)
     exact: list[float] | None = None
+    freshness: dict[str, Any] = field(default_factory=dict)
 
     def add(self, row: Any, bucket: int) -> None:
         self.total.add(row)
@@ -80,7 +116,7 @@ class Figures:
 
 
 def trace_figures(conn: Connection, p: Plan, width: int, offset: int) -> Figures:
-    out = Figures()
+    out = Figures(freshness=p.freshness())
     for part in p.base_parts():
         for row in store.trace_groups(conn, p.project_rowid, part, width, offset):
             out.add(row, int(row.bucket))
@@ -90,7 +126,7 @@ def trace_figures(conn: Connection, p: Plan, width: int, offset: int) -> Figures
         else:
             out.sketch.merge(Sketch.of(ordered))
     if p.days is not None:
-        for row in rollup_store.trace_days(conn, p.project_rowid, *p.days, p.dims):
+        for row in rollup_store.trace_days(conn, p.project_rowid, *p.days, p.dims, p.live):
             out.add(row, (row.day - offset) // width * width + offset)
             out.sketch.merge(Sketch.loads(row.latency_hist))
     return out
@@ -100,7 +136,7 @@ def model_figures(conn: Connection, p: Plan) -> dict[str, ModelAgg]:
     out: dict[str, ModelAgg] = defaultdict(ModelAgg)
     rows = [r for part in p.base_parts() for r in store.model_groups(conn, p.project_rowid, part)]
     if p.days is not None:
-        rows += rollup_store.model_totals(conn, p.project_rowid, *p.days, p.dims)
+        rows += rollup_store.model_totals(conn, p.project_rowid, *p.days, p.dims, p.live)
     for row in rows:
         out[row.model].add(row)
     return out
@@ -112,7 +148,13 @@ def user_figures(conn: Connection, p: Plan) -> dict[Any, UserAgg]:
     parts = p.base_parts() if p.days is None or dims_free else [p.filters]
     rows = [r for part in parts for r in store.user_groups(conn, p.project_rowid, part)]
     if p.days is not None and dims_free:
-        rows += rollup_store.user_totals(conn, p.project_rowid, *p.days, p.dims["model"])
+        rows += rollup_store.user_totals(conn, p.project_rowid, *p.days, p.dims["model"], p.live)
     for row in rows:
         out[row.user_id].add(row)
     return out
+
+
+def merged_freshness(*figures: Figures) -> dict[str, Any]:
+    """The freshness of an answer drawn from several ranges' figures."""
+    days = [day for f in figures for day in f.freshness["stale_days"]]
+    return {"current": not days, "stale_days": sorted(days, key=lambda d: d["date"])}

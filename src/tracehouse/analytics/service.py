@@ -26,7 +26,7 @@ def analytics(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[s
     project = scope.project_rowid
     width, offset = span.bucket_us, span.bucket_offset
     plan = segments.plan(project, filters, span, width)
-    segments.prepare(rt, plan)
+    plan = segments.prepare(rt, plan)
     with rt.db.reader.connect() as conn:
         figures = segments.trace_figures(conn, plan, width, offset)
         threshold = slow_threshold(conn, project, figures.percentile(95))
@@ -37,6 +37,7 @@ def analytics(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[s
             "slow_threshold": threshold,
             "bucket_seconds": width // 1_000_000,
             "percentiles": "exact" if figures.exact is not None else "sketch",
+            "freshness": figures.freshness,
             "charts": charts(figures, span, width, offset),
             "status_breakdown": _ranked(figures.by["status"]),
             "model_breakdown": _models(conn, plan),
@@ -127,7 +128,7 @@ def failures(
     project = scope.project_rowid
     width, offset = span.bucket_us, span.bucket_offset
     plan = segments.plan(project, filters, span, width)
-    segments.prepare(rt, plan)
+    plan = segments.prepare(rt, plan)
     with rt.db.reader.connect() as conn:
         # The same figures as GET /analytics, so both agree on the threshold and the totals.
         figures = segments.trace_figures(conn, plan, width, offset)
@@ -151,6 +152,7 @@ def failures(
                 listed["data"] = _items(conn, project, listed["data"])
                 body[name] = listed
     body["totals"] = totals
+    body["freshness"] = figures.freshness
     body["slow_threshold"] = threshold
     return body
 

@@ -28,11 +28,13 @@ def severity(change: float, scale: tuple[tuple[float, str], ...]) -> str | None:
     return None
 
 
-def _totals(rt: Runtime, scope: ProjectScope, filters: TraceFilters, w: window.Window) -> TraceAgg:
+def _figures(
+    rt: Runtime, scope: ProjectScope, filters: TraceFilters, w: window.Window
+) -> segments.Figures:
     plan = segments.plan(scope.project_rowid, window.shifted(filters, w), w, window.DAY_US)
-    segments.prepare(rt, plan)
+    plan = segments.prepare(rt, plan)
     with rt.db.reader.connect() as conn:
-        return segments.trace_figures(conn, plan, window.DAY_US, 0).total
+        return segments.trace_figures(conn, plan, window.DAY_US, 0)
 
 
 def anomalies(
@@ -41,8 +43,8 @@ def anomalies(
     end = to_us(filters.to_time) or now_us()
     recent = window.Window(end - window.hours(window_hours), end)
     baseline = window.Window(recent.start - window.hours(BASELINE_HOURS), recent.start)
-    before = _totals(rt, scope, filters, baseline)
-    after = _totals(rt, scope, filters, recent)
+    old, new = _figures(rt, scope, filters, baseline), _figures(rt, scope, filters, recent)
+    before, after = old.total, new.total
     found = detect(before, after, window_hours, BASELINE_HOURS)
     return {
         "anomalies": found,
@@ -52,6 +54,7 @@ def anomalies(
         "to": iso(recent.end),
         "baseline_traces": before.traces,
         "recent_traces": after.traces,
+        "freshness": segments.merged_freshness(old, new),
     }
 
 

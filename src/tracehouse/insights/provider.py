@@ -87,7 +87,8 @@ def configured(rt: Runtime, project_rowid: int) -> tuple[str, str, str] | None:
 def complete(base_url: str, model: str, api_key: str, prompt: str) -> dict[str, Any]:
     """Ask the provider; returns the JSON object it answered, or {"root_cause": its text}.
 
-    Raises httpx.HTTPError on transport or HTTP errors (the key is in no message)."""
+    Raises httpx.HTTPError on transport or HTTP errors (the key is in no message),
+    MalformedAnswer when the answer is unusable."""
     response = httpx.post(
         f"{base_url}/chat/completions",
         json={
@@ -103,9 +104,28 @@ def complete(base_url: str, model: str, api_key: str, prompt: str) -> dict[str, 
         timeout=TIMEOUT_SECONDS,
     )
     response.raise_for_status()
-    content = response.json()["choices"][0]["message"]["content"] or ""
+    return parse_answer(response.json()["choices"][0]["message"]["content"] or "")
+
+
+def parse_answer(content: str) -> dict[str, Any]:
+    """The JSON object answered (also inside a ```json fence), or {"root_cause": the text} for
+    prose. Raises MalformedAnswer for an answer that starts as JSON but does not parse, or
+    for an empty one: a broken object is no explanation."""
+    text = content.strip()
+    if text.startswith("```"):
+        text = text.strip("`").removeprefix("json").strip()
+    if not text:
+        raise MalformedAnswer("empty answer")
     try:
-        parsed = orjson.loads(content)
-    except orjson.JSONDecodeError:
-        return {"root_cause": content.strip()}
-    return parsed if isinstance(parsed, dict) else {"root_cause": content.strip()}
+        parsed = orjson.loads(text)
+    except orjson.JSONDecodeError as exc:
+        if text.startswith(("{", "[")):
+            raise MalformedAnswer("answer is not valid JSON") from exc
+        return {"root_cause": text}
+    if not isinstance(parsed, dict):
+        raise MalformedAnswer("answer is not a JSON object")
+    return parsed
+
+
+class MalformedAnswer(ValueError):
+    """The provider answered, but nothing usable."""

@@ -34,14 +34,50 @@ def root_cause(rt: Runtime, scope: ProjectScope, trace_id: str) -> dict[str, Any
     base_url, model, key = llm
     try:
         answer = provider.complete(base_url, model, key, prompt(trace, observations, analysis))
-    except (httpx.HTTPError, KeyError, IndexError, ValueError) as exc:
-        reason = f"LLM provider failed: {type(exc).__name__}"
-        if isinstance(exc, httpx.HTTPStatusError):
-            reason += f" (HTTP {exc.response.status_code})"
+    except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError) as exc:
+        reason = _reason(exc)
         log.warning("root-cause LLM call failed for project %s: %s", scope.project_id, reason)
         return {**body, "source": "rules", "fallback_reason": reason, "analysis": analysis}
-    merged = {**analysis, **{k: answer[k] for k in FIELDS if answer.get(k) is not None}}
-    return {**body, "source": "llm", "model": model, "analysis": merged}
+    fields = usable(answer)
+    if not fields:
+        reason = "LLM answer had none of the fields"
+        return {**body, "source": "rules", "fallback_reason": reason, "analysis": analysis}
+    merged = {**analysis, **fields}
+    return {
+        **body,
+        "source": "llm",
+        "model": model,
+        "llm_fields": [k for k in FIELDS if k in fields],
+        "analysis": merged,
+    }
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, provider.MalformedAnswer):
+        return f"LLM provider failed: {exc}"
+    reason = f"LLM provider failed: {type(exc).__name__}"
+    if isinstance(exc, httpx.HTTPStatusError):
+        reason += f" (HTTP {exc.response.status_code})"
+    return reason
+
+
+def usable(answer: dict[str, Any]) -> dict[str, Any]:
+    """The answer's fields of the expected types (a lone factor becomes a list, a confidence is
+    clamped to 0-1); the others are left to the rules."""
+    out: dict[str, Any] = {
+        k: answer[k].strip()
+        for k in ("root_cause", "failed_step", "suggested_fix")
+        if isinstance(answer.get(k), str) and answer[k].strip()
+    }
+    factors = answer.get("contributing_factors")
+    if isinstance(factors, str):
+        factors = [factors]
+    if isinstance(factors, list) and all(isinstance(f, str) for f in factors):
+        out["contributing_factors"] = factors
+    confidence = answer.get("confidence")
+    if isinstance(confidence, int | float) and not isinstance(confidence, bool):
+        out["confidence"] = min(max(float(confidence), 0.0), 1.0)
+    return out
 
 
 def prompt(trace: Any, observations: list[Any], analysis: dict[str, Any]) -> str:

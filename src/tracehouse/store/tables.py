@@ -557,6 +557,18 @@ analytics_dirty_days = Table(
     Column("version", BigInteger, nullable=False),
 )
 
+# When each day's roll-up rows were last built (a day with no rows may be built and empty):
+# what a read serving a stale day reports as its freshness.
+analytics_rollup_days = Table(
+    "analytics_rollup_days",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("day", BigInteger, primary_key=True),
+    Column("built_at", BigInteger, nullable=False),
+)
+
 # Settings the server keeps for itself (e.g. the generated secret when none is configured).
 server_settings = Table(
     "server_settings",

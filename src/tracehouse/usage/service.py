@@ -30,16 +30,19 @@ def month_start(now: int) -> int:
 def _figures(rt: Runtime, project: int, span: window.Window) -> segments.Figures:
     filters = window.shifted(TraceFilters(), span)
     plan = segments.plan(project, filters, span, DAY_US)
-    segments.prepare(rt, plan)
+    plan = segments.prepare(rt, plan)
     with rt.db.reader.connect() as conn:
         return segments.trace_figures(conn, plan, DAY_US, 0)
 
 
-def month_usage(rt: Runtime, project: int) -> tuple[window.Window, dict[str, Any], str]:
+def month_usage(
+    rt: Runtime, project: int
+) -> tuple[window.Window, dict[str, Any], str, dict[str, Any]]:
     counter.flush(rt)
     now = now_us()
     span = window.Window(month_start(now), now + 1)
-    total = _figures(rt, project, span).total
+    figures = _figures(rt, project, span)
+    total = figures.total
     with rt.db.reader.connect() as conn:
         requests = store.requests_total(conn, project, span.start, span.end)
         plan = store.project_plan(conn, project)
@@ -50,11 +53,11 @@ def month_usage(rt: Runtime, project: int) -> tuple[window.Window, dict[str, Any
         "cost": total.cost,
         "api_requests": requests,
     }
-    return span, used, plan
+    return span, used, plan, figures.freshness
 
 
 def usage(rt: Runtime, scope: ProjectScope) -> dict[str, Any]:
-    span, used, plan = month_usage(rt, scope.project_rowid)
+    span, used, plan, freshness = month_usage(rt, scope.project_rowid)
     limits = rt.settings.plan_limits.get(plan, {})
     metrics = [_metric(name, used[name], limits.get(name)) for name in LIMITED]
     return {
@@ -64,6 +67,7 @@ def usage(rt: Runtime, scope: ProjectScope) -> dict[str, Any]:
         "limits": {name: limits.get(name) for name in LIMITED},
         "metrics": metrics,
         "over_limit": any(m["over_limit"] for m in metrics),
+        "freshness": freshness,
     }
 
 
@@ -99,7 +103,12 @@ def daily(rt: Runtime, scope: ProjectScope, days: int = 30) -> dict[str, Any]:
                 "api_requests": requests.get(day, 0),
             }
         )
-    return {"from": iso(span.start), "to": iso(span.end), "data": rows}
+    return {
+        "from": iso(span.start),
+        "to": iso(span.end),
+        "data": rows,
+        "freshness": figures.freshness,
+    }
 
 
 async def check_quota(rt: Runtime, scope: ProjectScope) -> None:
@@ -122,7 +131,7 @@ def _violation(rt: Runtime, scope: ProjectScope) -> str | None:
     limits = rt.settings.plan_limits.get(plan, {})
     if all(limits.get(name) is None for name in LIMITED):
         return None
-    _, used, _ = month_usage(rt, scope.project_rowid)
+    _, used, _, _ = month_usage(rt, scope.project_rowid)
     for name in LIMITED:
         limit = limits.get(name)
         if limit is not None and used[name] >= limit:
