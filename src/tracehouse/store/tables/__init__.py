@@ -1,0 +1,98 @@
+"""The one schema (SQLAlchemy Core) for SQLite and PostgreSQL, one module per area.
+
+Times are BIGINT epoch microseconds; JSON values are TEXT written with orjson, so both
+dialects store and compare them the same way. Integer keys end in `_rowid`, public ids in `id`.
+"""
+
+from __future__ import annotations
+
+from tracehouse.store.tables.accounts import (
+    api_keys,
+    login_tokens,
+    memberships,
+    organizations,
+    projects,
+    rate_limit_buckets,
+    server_settings,
+    usage_counters,
+    users,
+)
+from tracehouse.store.tables.analytics import (
+    analytics_daily,
+    analytics_daily_models,
+    analytics_daily_users,
+    analytics_dirty_days,
+    analytics_rollup_days,
+    analytics_settings,
+    llm_providers,
+)
+from tracehouse.store.tables.base import RowId, metadata
+from tracehouse.store.tables.datasets import (
+    dataset_items,
+    dataset_run_items,
+    dataset_runs,
+    datasets,
+)
+from tracehouse.store.tables.evaluation import (
+    annotation_items,
+    annotation_queues,
+    evaluation_results,
+    evaluation_runs,
+    evaluations,
+    evaluators,
+    monitor_claims,
+    monitors,
+    provider_credentials,
+)
+from tracehouse.store.tables.prompts import (
+    prompt_labels,
+    prompt_versions,
+    prompts,
+)
+from tracehouse.store.tables.tracing import (
+    model_prices,
+    observations,
+    scores,
+    traces,
+)
+
+__all__ = [
+    "RowId",
+    "analytics_daily",
+    "analytics_daily_models",
+    "analytics_daily_users",
+    "analytics_dirty_days",
+    "analytics_rollup_days",
+    "analytics_settings",
+    "annotation_items",
+    "annotation_queues",
+    "api_keys",
+    "dataset_items",
+    "dataset_run_items",
+    "dataset_runs",
+    "datasets",
+    "evaluation_results",
+    "evaluation_runs",
+    "evaluations",
+    "evaluators",
+    "llm_providers",
+    "login_tokens",
+    "memberships",
+    "metadata",
+    "model_prices",
+    "monitor_claims",
+    "monitors",
+    "observations",
+    "organizations",
+    "projects",
+    "prompt_labels",
+    "prompt_versions",
+    "prompts",
+    "provider_credentials",
+    "rate_limit_buckets",
+    "scores",
+    "server_settings",
+    "traces",
+    "usage_counters",
+    "users",
+]

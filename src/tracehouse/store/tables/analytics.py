@@ -1,0 +1,135 @@
+"""Analytics: per-project settings, the insights LLM provider, and the daily roll-ups with
+the marks of their stale days."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+)
+
+from tracehouse.store.tables.base import metadata
+
+analytics_settings = Table(
+    "analytics_settings",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), primary_key=True
+    ),
+    # NULL: a trace is slow above the p95 latency of the range asked about.
+    Column("slow_threshold_ms", Float),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+llm_providers = Table(
+    "llm_providers",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("base_url", String(500), nullable=False),
+    Column("model", String(200), nullable=False),
+    # Fernet token (key derived from TRACEHOUSE_SECRET_KEY); never the plain key.
+    Column("api_key_encrypted", Text, nullable=False),
+    Column("api_key_hint", String(20), nullable=False),
+    Column("updated_at", BigInteger, nullable=False),
+)
+
+# Daily roll-ups of traces for analytics over long ranges; rebuilt from the base tables for
+# every day marked in `analytics_dirty_days` (writes mark the days they touch) before a read
+# uses it. NULL dimensions are kept as NULL, so the rows have no unique key.
+# `trace_model` NULL: every trace of the day; a model: only the traces with a call of that
+# model (the `model` trace filter), so a trace is counted once per model it used.
+analytics_daily = Table(
+    "analytics_daily",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("day", BigInteger, nullable=False),
+    Column("environment", String(100)),
+    Column("name", String(500)),
+    Column("status", String(10), nullable=False),
+    Column("trace_model", String(200)),
+    Column("traces", BigInteger, nullable=False),
+    Column("observations", BigInteger, nullable=False),
+    Column("retried", BigInteger, nullable=False),
+    Column("latency_count", BigInteger, nullable=False),
+    Column("latency_sum", Float, nullable=False),
+    # Log-bucketed latency counts (JSON {bucket: count}), mergeable across days.
+    Column("latency_hist", Text, nullable=False),
+    Column("tokens", BigInteger, nullable=False),
+    Column("cost", Float, nullable=False),
+    Index(None, "project_rowid", "day"),
+)
+
+analytics_daily_models = Table(
+    "analytics_daily_models",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("day", BigInteger, nullable=False),
+    Column("environment", String(100)),
+    Column("name", String(500)),
+    Column("status", String(10), nullable=False),
+    Column("model", String(200), nullable=False),
+    Column("trace_model", String(200)),
+    Column("traces", BigInteger, nullable=False),
+    Column("calls", BigInteger, nullable=False),
+    Column("failed_calls", BigInteger, nullable=False),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("total_tokens", BigInteger, nullable=False),
+    Column("cost", Float, nullable=False),
+    Column("duration_sum", Float, nullable=False),
+    Column("duration_count", BigInteger, nullable=False),
+    Index(None, "project_rowid", "day"),
+)
+
+analytics_daily_users = Table(
+    "analytics_daily_users",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("day", BigInteger, nullable=False),
+    Column("user_id", String(200)),
+    Column("trace_model", String(200)),
+    Column("traces", BigInteger, nullable=False),
+    Column("failed", BigInteger, nullable=False),
+    Column("latency_count", BigInteger, nullable=False),
+    Column("latency_sum", Float, nullable=False),
+    Column("tokens", BigInteger, nullable=False),
+    Column("cost", Float, nullable=False),
+    Index(None, "project_rowid", "day"),
+)
+
+analytics_dirty_days = Table(
+    "analytics_dirty_days",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("day", BigInteger, primary_key=True),
+    # Changes on every mark, so a rebuild clears only the marks it has seen.
+    Column("version", BigInteger, nullable=False),
+)
+
+# When each day's roll-up rows were last built (a day with no rows may be built and empty):
+# what a read serving a stale day reports as its freshness.
+analytics_rollup_days = Table(
+    "analytics_rollup_days",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), primary_key=True
+    ),
+    Column("day", BigInteger, primary_key=True),
+    Column("built_at", BigInteger, nullable=False),
+)
