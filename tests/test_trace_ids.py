@@ -93,3 +93,36 @@ async def test_the_ui_links_to_reads_and_takes_feedback_on_any_id(th: Harness) -
             f"/api/v1/traces/{_url(trace_id, False)}/feedback", headers=th.auth
         )
         assert len(feedback.json()["data"]) == 1, (trace_id, action, feedback.text)
+
+
+@pytest.mark.parametrize("slash", [True, False], ids=["slash", "encoded"])
+async def test_observation_and_session_ids_with_slashes(th: Harness, slash: bool) -> None:
+    """Observation and session ids are free text too: read (and patch) them by URL."""
+    for n, trace_id in enumerate(IDS):
+        session_id = f"tenant/{n} é"
+        body = {
+            "id": trace_id,
+            "session_id": session_id,
+            "observations": [{"id": f"{trace_id}#o", "name": "o"}],
+        }
+        created = await th.client.post("/api/v1/traces", json=body, headers=th.auth)
+        assert created.status_code == 201, created.text
+        observation = _url(f"{trace_id}#o", slash)
+        read = await th.client.get(f"/api/v1/observations/{observation}", headers=th.auth)
+        assert read.status_code == 200, (trace_id, read.text)
+        assert read.json()["id"] == f"{trace_id}#o"
+        patched = await th.client.patch(
+            f"/api/v1/observations/{observation}", json={"name": "renamed"}, headers=th.auth
+        )
+        assert patched.status_code == 200, patched.text
+        langfuse = await th.client.get(f"/api/public/observations/{observation}", headers=th.auth)
+        assert langfuse.status_code == 200, langfuse.text
+        assert (langfuse.json()["id"], langfuse.json()["name"]) == (f"{trace_id}#o", "renamed")
+        session = _url(session_id, slash)
+        native = await th.client.get(f"/api/v1/sessions/{session}", headers=th.auth)
+        assert native.status_code == 200, native.text
+        assert native.json()["id"] == session_id
+        assert [t["id"] for t in native.json()["traces"]] == [trace_id]
+        public = await th.client.get(f"/api/public/sessions/{session}", headers=th.auth)
+        assert public.status_code == 200, public.text
+        assert [t["id"] for t in public.json()["traces"]] == [trace_id]

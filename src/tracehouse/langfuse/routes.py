@@ -134,7 +134,7 @@ def list_observations(
     return reads.list_observations(rt, scope, query)
 
 
-@router.get("/observations/{observation_id}", responses=_READ, summary="Get an observation")
+@router.get("/observations/{observation_id:path}", responses=_READ, summary="Get an observation")
 def get_observation(observation_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     return reads.get_observation(rt, scope, observation_id)
 
@@ -155,7 +155,7 @@ def list_sessions(
     return reads.list_sessions(rt, scope, query)
 
 
-@router.get("/sessions/{session_id}", responses=_READ, summary="Get a session (Langfuse)")
+@router.get("/sessions/{session_id:path}", responses=_READ, summary="Get a session (Langfuse)")
 def get_session(session_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     return reads.get_session(rt, scope, session_id)
 

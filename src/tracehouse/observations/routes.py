@@ -38,7 +38,7 @@ async def create_observation(
     return {"id": observation_id, "trace_id": body.trace_id}
 
 
-@router.patch("/{observation_id}", responses=_WRITE, summary="Update or end an observation")
+@router.patch("/{observation_id:path}", responses=_WRITE, summary="Update or end an observation")
 async def patch_observation(
     observation_id: str, body: ObservationPatch, scope: ProjectScopeDep, rt: RuntimeDep
 ) -> dict[str, Any]:
@@ -58,6 +58,6 @@ def list_observations(
     return service.list_observations(rt, scope, filters, page)
 
 
-@router.get("/{observation_id}", responses=_READ, summary="Get an observation")
+@router.get("/{observation_id:path}", responses=_READ, summary="Get an observation")
 def get_observation(observation_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     return service.get_observation(rt, scope, observation_id)

@@ -27,6 +27,6 @@ def list_sessions(
     return service.list_sessions(rt, scope, filters, page)
 
 
-@router.get("/{session_id}", responses=_READ, summary="Get a session with its traces")
+@router.get("/{session_id:path}", responses=_READ, summary="Get a session with its traces")
 def get_session(session_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     return service.get_session(rt, scope, session_id)
