@@ -30,11 +30,11 @@ _MODEL_FIELDS = (
 _USER_FIELDS = ("user_id", "traces", "failed", "latency_count", "latency_sum", "tokens", "cost")
 
 
-def refresh(db: Database, project_rowid: int | None = None) -> int:
-    """Rebuild every dirty day now (of one project, or of all); returns how many were rebuilt.
-    A day written to meanwhile stays dirty."""
+def refresh(db: Database) -> int:
+    """Rebuild every dirty day now; returns how many were rebuilt. A day written to meanwhile
+    stays dirty."""
     with db.reader.connect() as conn:
-        marks = rollup_store.all_dirty(conn, project_rowid)
+        marks = rollup_store.all_dirty(conn)
     return sum(rebuild(db, m.project_rowid, m.day, m.version) for m in marks)
 
 

@@ -48,12 +48,10 @@ def dirty_days(conn: Connection, project_rowid: int, first: int, end: int) -> li
     return list(conn.execute(query.order_by(d.day)))
 
 
-def all_dirty(conn: Connection, project_rowid: int | None = None) -> list[Any]:
+def all_dirty(conn: Connection) -> list[Any]:
     """Every dirty day (project_rowid, day, version), newest day first."""
     d = analytics_dirty_days.c
     query = select(d.project_rowid, d.day, d.version).order_by(d.day.desc(), d.project_rowid)
-    if project_rowid is not None:
-        query = query.where(d.project_rowid == project_rowid)
     return list(conn.execute(query))
 
 

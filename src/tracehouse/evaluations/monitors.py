@@ -159,10 +159,12 @@ def scan(rt: Runtime, project_rowid: int, ref: str, *, manual: bool = False) -> 
             SCAN_LIMIT,
         )
         rate = monitor["sampling_rate"]
-        picks = [r["id"] for r in rows if sampled(monitor["id"], r["id"], rate)]
+        picks: list[str] = []
+        skipped: list[str] = []
+        for row in rows:
+            (picks if sampled(monitor["id"], row["id"], rate) else skipped).append(row["id"])
         run_id = new_id()
         claimed = store.claim(conn, monitor["monitor_rowid"], picks, run_id, now)
-        skipped = [r["id"] for r in rows if r["id"] not in picks]
         store.claim(conn, monitor["monitor_rowid"], skipped, None, now)
         watermark = max([monitor["watermark"], *(r["trace_rowid"] for r in rows)])
         store.MONITORS.update(

@@ -156,17 +156,17 @@ def trace_row(
 def observation_row(
     observation_id: str,
     changes: dict[str, Any],
-    stored: dict[str, Any] | None,
+    stored: dict[str, Any],
     now: int,
     pricer: Pricer,
 ) -> dict[str, Any]:
-    """The row to upsert for an observation, with token total and computed cost."""
+    """The row to upsert for a stored observation, with token total and computed cost (a new
+    one's row is `shipping.new_observation_row`)."""
     row = dict.fromkeys(OBSERVATION_COLUMNS)
     row.update(changes)  # changes name only these columns
     row["id"] = observation_id
     _merge_stored_dicts(row, changes, stored, OBSERVATION_DICT_COLUMNS)
-    merged = dict(stored or {})
-    merged.update(changes)
+    merged = {**stored, **changes}
     row.update(derived(changes, merged, now))
     if merged.get("model"):
         costs = pricer(merged)

@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from tracehouse.clock import now_us
 from tracehouse.datasets.experiments import link_spans, marked
 from tracehouse.http.auth import ProjectScope
 from tracehouse.ingest.merge import Changes
@@ -22,12 +21,15 @@ from tracehouse.usage.service import check_quota
 
 
 def _apply(conn: Connection, job: Job, now: int) -> None:
+    # Shipped here, on the writer's thread and after the queue admitted the job (an OTLP
+    # worker's shipment passes through as it is).
+    shipment = shipment_of(job.batch, now)
     pricer = make_pricer(custom_prices(conn, job.project_rowid))
     created, updated = apply_batch(
-        conn, job.project_rowid, job.batch, is_test=job.is_test, pricer=pricer, now=now
+        conn, job.project_rowid, shipment, is_test=job.is_test, pricer=pricer, now=now
     )
     job.written = Written(job.project_rowid, created, updated)
-    link_spans(conn, job.project_rowid, _span_attributes(job.batch), now)
+    link_spans(conn, job.project_rowid, _span_attributes(shipment), now)
 
 
 def _span_attributes(shipment: Shipment) -> Iterator[tuple[str, dict[str, Any] | None]]:
@@ -42,5 +44,4 @@ async def ingest(rt: Runtime, scope: ProjectScope, batch: Batch | Changes | Ship
     if not len(batch):
         return
     await check_quota(rt, scope)
-    shipment = shipment_of(batch, now_us())
-    await rt.writer.submit(Job(scope.project_rowid, shipment, scope.is_test, _apply))
+    await rt.writer.submit(Job(scope.project_rowid, batch, scope.is_test, _apply))

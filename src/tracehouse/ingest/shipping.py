@@ -1,5 +1,5 @@
 """The one form the writer takes: a `Shipment`, prepared in another process (the OTLP workers)
-or in the request's own (`shipment_of`).
+or by the writer from any other batch (`shipment_of`).
 
 A worker takes a batch as far as it can without the database: it folds it into changes,
 computes the columns `merge.observation_row` derives for a *new* observation (type, level and

@@ -17,11 +17,11 @@ from sqlalchemy import (
     case,
     func,
     select,
-    text,
     update,
 )
 
 from tracehouse import jsontext
+from tracehouse.store.locks import transaction_locks
 from tracehouse.store.tables import observations, scores, traces
 from tracehouse.store.upsert import upsert
 
@@ -55,21 +55,13 @@ def chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]
         yield values[start : start + size]
 
 
-_LOCK_TRACES = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
-
-
 def lock_traces(conn: Connection, project_rowid: int, trace_ids: Iterable[str]) -> None:
     """On PostgreSQL, hold a transaction-scoped lock on each trace before reading it.
 
     Several server processes can write at once there; without this, a writer that read a trace
     before another one's commit would overwrite that commit's tags, metadata and models with
-    its own merge. Locks are taken in one global order, so writers never deadlock on them.
-    SQLite's write lock already makes whole transactions take turns."""
-    if conn.dialect.name != "postgresql":
-        return
-    keys = sorted({_lock_key(project_rowid, trace_id) for trace_id in trace_ids})
-    if keys:
-        conn.execute(_LOCK_TRACES, {"keys": keys})
+    its own merge. SQLite's write lock already makes whole transactions take turns."""
+    transaction_locks(conn, (_lock_key(project_rowid, trace_id) for trace_id in trace_ids))
 
 
 def _lock_key(project_rowid: int, trace_id: str) -> int:

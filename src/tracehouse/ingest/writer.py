@@ -18,9 +18,11 @@ from sqlalchemy import Connection, Engine
 
 from tracehouse.clock import now_us
 from tracehouse.errors import Unavailable
+from tracehouse.ingest.merge import Changes
 from tracehouse.ingest.shipping import Shipment
 from tracehouse.live.broker import Broker
 from tracehouse.live.events import Written
+from tracehouse.records import Batch
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,7 @@ class Job:
     """One request's batch, for one project."""
 
     project_rowid: int
-    batch: Shipment
+    batch: Batch | Changes | Shipment
     is_test: bool
     apply: Apply
     size: int = 0

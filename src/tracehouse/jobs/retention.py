@@ -53,7 +53,7 @@ def purge(engine: Engine, *, test_data_days: int, now: int | None = None) -> Pur
 def _purge_test_data(conn: Connection, cutoff: int) -> Purged:
     _mark_days(conn, _is_test(traces), traces.c.created_at < cutoff)
     runs = evaluation_runs.c  # their results go with them (ON DELETE CASCADE)
-    conn.execute(delete(evaluation_runs).where(runs.is_test.is_(True), runs.created_at < cutoff))
+    conn.execute(delete(evaluation_runs).where(_is_test(evaluation_runs), runs.created_at < cutoff))
     return Purged(
         *(
             int(

@@ -3,15 +3,9 @@ depth and its bar on the shared time axis (the waterfall), durations to scale.""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-
-def _us(value: str | None) -> int | None:
-    if value is None:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return int(parsed.timestamp() * 1_000_000)
+from tracehouse.clock import to_us
 
 
 def _order(tree: list[dict[str, Any]]) -> list[tuple[str, int, bool]]:
@@ -28,16 +22,16 @@ def _order(tree: list[dict[str, Any]]) -> list[tuple[str, int, bool]]:
 def rows(trace: dict[str, Any]) -> tuple[list[dict[str, Any]], float]:
     """Display rows for the observations of a trace, and the trace's span in ms."""
     by_id = {o["id"]: o for o in trace["observations"]}
-    starts = [_us(o["start_time"]) for o in trace["observations"]]
-    ends = [_us(o["end_time"]) or _us(o["start_time"]) for o in trace["observations"]]
-    t0 = min([s for s in starts if s is not None] + [_us(trace["start_time"]) or 0])
-    t1 = max([e for e in ends if e is not None] + [_us(trace["end_time"]) or t0, t0 + 1])
+    starts = [to_us(o["start_time"]) for o in trace["observations"]]
+    ends = [to_us(o["end_time"]) or to_us(o["start_time"]) for o in trace["observations"]]
+    t0 = min([s for s in starts if s is not None] + [to_us(trace["start_time"]) or 0])
+    t1 = max([e for e in ends if e is not None] + [to_us(trace["end_time"]) or t0, t0 + 1])
     total = t1 - t0
     out = []
     for oid, depth, has_children in _order(trace["tree"]):
         o = by_id[oid]
-        start = _us(o["start_time"]) or t0
-        end = _us(o["end_time"])
+        start = to_us(o["start_time"]) or t0
+        end = to_us(o["end_time"])
         width = ((end - start) / total * 100) if end is not None else 0.0
         out.append(
             {

@@ -8,11 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tracehouse.errors import Forbidden, InvalidRequest
-from tracehouse.http.auth import RuntimeDep
+from tracehouse.http.auth import Manager, Principal, RuntimeDep
 from tracehouse.keys import service as keys
 from tracehouse.pricing import service as pricing
 from tracehouse.projects import service as projects
-from tracehouse.projects import store as project_store
 from tracehouse.ui import members
 from tracehouse.ui.session import FormDep, Viewer, ViewerDep
 from tracehouse.ui.templating import page
@@ -21,11 +20,7 @@ router = APIRouter(prefix="/ui/p/{project_id}/settings", include_in_schema=False
 
 
 def _require_admin(rt: RuntimeDep, who: Viewer, org_rowid: int) -> None:
-    if who.user["is_admin"]:
-        return
-    with rt.db.reader.connect() as conn:
-        role = project_store.member_role(conn, org_rowid, who.user["user_rowid"])
-    if role not in projects.ADMIN_ROLES:
+    if not Manager(Principal(user=who.user)).can_manage(rt, org_rowid):
         raise Forbidden("Only owners and admins of the organization change its settings.")
 
 
