@@ -178,25 +178,37 @@ def run_experiment(
 ) -> ExperimentResult:
     """See `Tracehouse.run_experiment`."""
     api = _Api(client, transport)
-    name = quote(dataset, safe="")
-    run_name = run_name or f"{dataset} {datetime.now(UTC).isoformat(timespec='seconds')}"
-    items = list(api.items(name))
-    run = api.call(
-        "POST",
-        f"/datasets/{name}/runs",
-        json={"name": run_name, "description": description, "metadata": metadata},
-    )
-    bar = _Progress(len(items), sys.stderr if progress else None)
+    try:
+        name = quote(dataset, safe="")
+        run_name = run_name or f"{dataset} {datetime.now(UTC).isoformat(timespec='seconds')}"
+        items = list(api.items(name))
+        run = api.call(
+            "POST",
+            f"/datasets/{name}/runs",
+            json={"name": run_name, "description": description, "metadata": metadata},
+        )
+        bar = _Progress(len(items), sys.stderr if progress else None)
 
-    def one(item: DatasetItem) -> ItemResult:
-        try:
-            return _run_item(client, dataset, run_name, task, evaluators, item)
-        finally:
-            bar.step()
+        def one(item: DatasetItem) -> ItemResult:
+            try:
+                return _run_item(client, dataset, run_name, task, evaluators, item)
+            finally:
+                bar.step()
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        results = list(pool.map(one, items))
-    client.flush()
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            results = list(pool.map(one, items))
+        client.flush()
+        _link(api, name, run_name, results)
+    finally:
+        api.http.close()  # also when the dataset, the run or a link call fails
+    done = ExperimentResult(dataset, run_name, run["id"], results)
+    if progress:
+        print(done.format())
+    return done
+
+
+def _link(api: _Api, name: str, run_name: str, results: list[ItemResult]) -> None:
+    """Link each traced item to its trace in the run."""
     for result in results:
         if result.trace_id is not None:
             api.call(
@@ -204,8 +216,3 @@ def run_experiment(
                 f"/datasets/{name}/runs/{quote(run_name, safe='')}/items",
                 json={"dataset_item_id": result.item.id, "trace_id": result.trace_id},
             )
-    api.http.close()
-    done = ExperimentResult(dataset, run_name, run["id"], results)
-    if progress:
-        print(done.format())
-    return done
