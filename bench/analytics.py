@@ -1,7 +1,7 @@
 """Analytics endpoints over a large project: 100,000 traces / 1,000,000 observations in 30 days.
 
 Generates the data straight into a fresh SQLite database through the store layer (the tables'
-rows as the ingestion roll-up writes them), starts a real `tracehouse serve` on it, and times
+rows, and the daily roll-ups, as ingestion leaves them), starts a real `tracehouse serve` on it, and times
 each analytics endpoint over HTTP (warm-up, then the median and worst of --repeat calls).
 
     .venv/bin/python bench/analytics.py --traces 100000 --per-trace 10
@@ -27,7 +27,7 @@ from sqlalchemy import insert, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.server import start_server
 
-from tracehouse.analytics import rollup_store
+from tracehouse.analytics import rollup, rollup_store
 from tracehouse.bootstrap import bootstrap
 from tracehouse.clock import iso, now_us
 from tracehouse.config import Settings
@@ -155,8 +155,11 @@ def generate(settings: Settings, count: int, per_trace: int) -> tuple[float, int
             n_obs += _flush(db, batch_t, batch_o)
     n_obs += _flush(db, batch_t, batch_o)
     with db.writer.begin() as conn:
-        # What ingestion does: mark the days written as stale; the first read rebuilds them.
         rollup_store.mark_dirty(conn, project, range(end - 31 * DAY_US, end + DAY_US, DAY_US))
+    # The roll-ups as ingestion leaves them (it appends each batch's changes): built here from
+    # the rows written, every day summed to one row per group.
+    rollup.refresh(db)
+    with db.writer.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
     db.dispose()
     return time.monotonic() - began, n_obs

@@ -122,21 +122,22 @@ class Settings(BaseSettings):
     )
     analytics_refresh_seconds: float = Field(
         5.0,
-        description="How often the analytics roll-up refresher looks for stale days; a day is "
-        "rebuilt once no write has touched it for one whole interval. 0 disables it.",
+        description="How often the analytics roll-up refresher compacts the rows ingestion "
+        "appended and looks for days a retention purge left stale; such a day is rebuilt once "
+        "no write has touched it for one whole interval. 0 disables it.",
     )
     analytics_refresh_budget_seconds: float = Field(
         1.0,
         ge=0,
-        description="At most this long rebuilding days per refresher pass (one day at a time), "
-        "so the refresher never takes more than a fraction of a core.",
+        description="At most this long compacting or rebuilding days per refresher pass (one "
+        "day at a time), so the refresher never takes more than a fraction of a core.",
     )
     analytics_live_traces: int = Field(
         5000,
         ge=0,
-        description="An analytics read computes stale days of its range from the traces while "
-        "they hold at most this many traces in all; past that it serves their last roll-up and "
-        "says so (`freshness`).",
+        description="An analytics read computes the days a retention purge left stale from the "
+        "traces while they hold at most this many traces in all; past that it serves their "
+        "roll-up as of the purge and says so (`freshness`).",
     )
 
     @model_validator(mode="after")

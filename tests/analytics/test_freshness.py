@@ -1,12 +1,15 @@
-"""Reads never rebuild roll-ups: a stale day is read from the traces while small, else served
-from its last roll-up with the answer saying so; the refresher job rebuilds quiet days, one at
-a time and within its budget."""
+"""Ingestion keeps the roll-ups current (tests/analytics/test_rollup_deltas.py); retention's
+bulk deletions mark their days dirty instead. Reads never rebuild: a dirty day is read from the
+traces while small, else served from its roll-up as of its first mark, the answer saying so.
+The refresher job rebuilds quiet dirty days, one at a time and within its budget, and compacts
+the days that appends have grown."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,23 +19,44 @@ from tests.analytics.test_rollup import RANGE, everything, expected
 from tests.conftest import Harness, make_settings, start
 
 from tracehouse.analytics import rollup_store
-from tracehouse.jobs.rollups import refresh_pass
+from tracehouse.jobs.retention import purge
+from tracehouse.jobs.rollups import COMPACT_SLACK, Seen, refresh_pass
 
 pytestmark = pytest.mark.anyio
 CURRENT = {"current": True, "stale_days": []}
+DAY = timedelta(days=1)
 
 
 @pytest.fixture
 async def th_stale(
     db_kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[Harness]:
-    """No stale day is read live: each comes from its last roll-up (or counts as empty)."""
+    """No dirty day is read live: each comes from its roll-up."""
     async for harness in start(make_settings(db_kind, tmp_path, request, analytics_live_traces=0)):
         yield harness
 
 
-async def costs(th: Harness) -> dict[str, Any]:
-    response = await th.client.get("/api/v1/analytics/costs", params=RANGE, headers=th.auth)
+async def kept_project(th: Harness) -> tuple[dict[str, str], list[dataset.Trace]]:
+    """A project keeping its data one day, loaded with `everything()`; returns its key."""
+    _, key = await th.new_project("kept", retention_days=1)
+    traces = everything()
+    await dataset.load(th.client, key, traces)
+    return key, traces
+
+
+def expire(th: Harness, hours_after_t0: float, traces: list[dataset.Trace]) -> list[dataset.Trace]:
+    """Run retention as if a day after T0 + `hours_after_t0`: the traces that started before
+    then go. Returns those left."""
+    cutoff = dataset.T0 + timedelta(hours=hours_after_t0)
+    now = int((cutoff + DAY).timestamp() * 1_000_000)
+    purged = purge(th.app.state.runtime.db.writer, test_data_days=30, now=now)
+    left = [t for t in traces if t.start >= cutoff]
+    assert purged.traces == len(traces) - len(left)
+    return left
+
+
+async def costs(th: Harness, key: dict[str, str]) -> dict[str, Any]:
+    response = await th.client.get("/api/v1/analytics/costs", params=RANGE, headers=key)
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
@@ -42,90 +66,86 @@ def totals(body: dict[str, Any]) -> dict[str, float]:
     return {"total": body["total_cost"], **{m["model"]: m["cost"] for m in body["by_model"]}}
 
 
-def dirty(th: Harness) -> list[int]:
+def dirty(th: Harness) -> list[str]:
+    """The dates of the dirty days, newest first."""
     with th.app.state.runtime.db.reader.connect() as conn:
-        return [m.day for m in rollup_store.all_dirty(conn)]
+        marks = rollup_store.all_dirty(conn)
+    return [datetime.fromtimestamp(m.day / 1e6, UTC).date().isoformat() for m in marks]
 
 
-async def test_small_stale_days_are_read_from_the_traces(th: Harness) -> None:
-    traces = everything()
-    await dataset.load(th.client, th.auth, traces)
-    body = await costs(th)
+async def test_small_dirty_days_are_read_from_the_traces(th: Harness) -> None:
+    key, traces = await kept_project(th)
+    left = expire(th, 12, traces)  # the early traces and the first half of T0's day
+    assert dirty(th) == ["2026-11-20", "2026-11-19"]
+    body = await costs(th, key)
     assert body["freshness"] == CURRENT
-    assert totals(body) == pytest.approx(expected(traces))
-    summary = (await th.client.get("/api/v1/analytics", params=RANGE, headers=th.auth)).json()
+    assert totals(body) == pytest.approx(expected(left))
+    summary = (await th.client.get("/api/v1/analytics", params=RANGE, headers=key)).json()
     assert summary["freshness"] == CURRENT
-    assert summary["summary"]["total_traces"] == len(traces)
-    assert len(dirty(th)) == 4  # the read rebuilt nothing
+    assert summary["summary"]["total_traces"] == len(left)
+    assert len(dirty(th)) == 2  # the reads rebuilt nothing
 
 
-async def test_stale_days_come_from_their_last_rollup(th_stale: Harness) -> None:
+async def test_dirty_days_come_from_their_rollup_as_of_the_mark(th_stale: Harness) -> None:
     th = th_stale
-    traces = everything()
-    await dataset.load(th.client, th.auth, traces)
-    # Never rolled up: the whole days count as empty, and the answer says so.
-    body = await costs(th)
-    assert body["freshness"] == {
-        "current": False,
-        "stale_days": [
-            {"date": "2026-11-20", "rolled_up_at": None},
-            {"date": "2026-11-21", "rolled_up_at": None},
-        ],
-    }
-    edges = [t for t in traces if t.id[0] in "el"]  # the early and late traces
-    assert body["total_cost"] == pytest.approx(sum(t.cost for t in edges))
-    assert rollups.refresh(th) == 4
-    body = await costs(th)
-    assert body["freshness"] == CURRENT
-    assert totals(body) == pytest.approx(expected(traces))
-
-    # A late change to a rolled-up day: its old figures, marked stale, until the next refresh.
-    before = totals(body)
-    patched = await th.client.patch(
-        f"/api/v1/observations/{traces[3].steps[0].id}",
-        json={"cost": {"total": 1.25}},
-        headers=th.auth,
-    )
-    assert patched.status_code == 200, patched.text
-    traces[3].steps[0].cost = 1.25
-    body = await costs(th)
-    assert totals(body) == pytest.approx(before)
-    assert body["freshness"]["current"] is False
+    key, traces = await kept_project(th)
+    assert (await costs(th, key))["freshness"] == CURRENT  # appended at ingestion
+    before = time.time()
+    left = expire(th, 12, traces)
+    body = await costs(th, key)
+    # T0's day still counts its expired traces until rebuilt; the partial day is read live.
     [stale] = body["freshness"]["stale_days"]
-    assert stale["date"] == "2026-11-20" and stale["rolled_up_at"] is not None
-    analytics = (await th.client.get("/api/v1/analytics", params=RANGE, headers=th.auth)).json()
+    assert body["freshness"]["current"] is False and stale["date"] == "2026-11-20"
+    assert datetime.fromisoformat(stale["rolled_up_at"]).timestamp() >= before - 1
+    early = [t for t in traces if t.id.startswith("early")]
+    assert body["total_cost"] == pytest.approx(
+        sum(t.cost for t in traces) - sum(t.cost for t in early)
+    )
+    analytics = (await th.client.get("/api/v1/analytics", params=RANGE, headers=key)).json()
     assert analytics["freshness"] == body["freshness"]
-    assert rollups.refresh(th) == 1
-    body = await costs(th)
+    assert rollups.refresh(th) == 2
+    body = await costs(th, key)
     assert body["freshness"] == CURRENT
-    assert totals(body) == pytest.approx(expected(traces))
+    assert totals(body) == pytest.approx(expected(left))
 
 
 async def test_refresh_pass_waits_for_quiet_days_and_is_bounded(th_stale: Harness) -> None:
     th = th_stale
-    traces = everything()
-    await dataset.load(th.client, th.auth, traces)
+    key, traces = await kept_project(th)
     db = th.app.state.runtime.db
-    days = dirty(th)
-    assert len(days) == 4
-    seen = refresh_pass(db, {}, budget=60)  # first sight of every mark: nothing is quiet yet
-    assert len(seen) == 4 and dirty(th) == days
+    left = expire(th, 12, traces)
+    assert dirty(th) == ["2026-11-20", "2026-11-19"]
+    seen = refresh_pass(db, Seen(), budget=60)  # first sight of every mark: nothing is quiet
+    assert len(seen.marks) == 2 and dirty(th) == ["2026-11-20", "2026-11-19"]
     seen = refresh_pass(db, seen, budget=0)  # quiet; no budget: one day, the newest
-    assert dirty(th) == days[1:]
-    # A write re-marks a day: it waits one more pass, the other quiet days are rebuilt.
-    patched = await th.client.patch(
-        f"/api/v1/observations/{traces[3].steps[0].id}",
-        json={"cost": {"total": 1.25}},
-        headers=th.auth,
-    )
-    assert patched.status_code == 200, patched.text
-    traces[3].steps[0].cost = 1.25
+    assert dirty(th) == ["2026-11-19"]
+    # Another purge re-marks T0's day: it waits one more pass, the quiet day is rebuilt.
+    left = expire(th, 13, left)
     seen = refresh_pass(db, seen, budget=60)
-    assert dirty(th) == [rollup_store.day_of(int(dataset.T0.timestamp() * 1_000_000))]
-    assert refresh_pass(db, seen, budget=60) == {}
-    body = await costs(th)
+    assert dirty(th) == ["2026-11-20"]
+    assert refresh_pass(db, seen, budget=60).marks == {}
+    body = await costs(th, key)
     assert body["freshness"] == CURRENT
-    assert totals(body) == pytest.approx(expected(traces))
+    assert totals(body) == pytest.approx(expected(left))
+
+
+async def test_refresh_pass_compacts_grown_days(th: Harness) -> None:
+    traces = [*everything(), *dataset.make("more", 40, dataset.T0 + 30 * dataset.HOUR)]
+    await dataset.load(th.client, th.auth, traces)  # one batch a trace: rows appended per trace
+    db = th.app.state.runtime.db
+    with db.reader.connect() as conn:
+        grown = rollup_store.day_sizes(conn)
+    assert max(grown.values()) > COMPACT_SLACK
+    before = await costs(th, th.auth)
+    seen = refresh_pass(db, Seen(), budget=60)
+    with db.reader.connect() as conn:
+        compacted = rollup_store.day_sizes(conn)
+    assert seen.compacted == {m: n for m, n in compacted.items() if grown[m] > COMPACT_SLACK}
+    assert all(compacted[m] < n for m, n in grown.items() if n > COMPACT_SLACK)
+    after = await costs(th, th.auth)
+    assert totals(before) == pytest.approx(expected(traces))
+    assert totals(after) == pytest.approx(expected(traces))
+    assert refresh_pass(db, seen, budget=60).compacted == seen.compacted  # nothing grew since
 
 
 async def test_refresher_job_rebuilds_once_writes_go_quiet(
@@ -135,12 +155,12 @@ async def test_refresher_job_rebuilds_once_writes_go_quiet(
         db_kind, tmp_path, request, analytics_live_traces=0, analytics_refresh_seconds=0.05
     )
     async for th in start(settings):
-        traces = everything()
-        await dataset.load(th.client, th.auth, traces)
+        key, traces = await kept_project(th)
+        left = expire(th, 12, traces)
         deadline = time.monotonic() + 30
         while dirty(th) and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
         assert dirty(th) == []
-        body = await costs(th)
+        body = await costs(th, key)
         assert body["freshness"] == CURRENT
-        assert totals(body) == pytest.approx(expected(traces))
+        assert totals(body) == pytest.approx(expected(left))

@@ -1,5 +1,7 @@
-"""The daily roll-ups: rebuild dirty days from the base tables (the refresher job does it
-when writes go quiet; tests and tools call `refresh`)."""
+"""The daily roll-ups, kept current by ingestion (`contrib`), which appends each batch's
+changes: here, rebuild a day from the base tables after deletions marked it dirty, and compact
+a day's appended rows into one per group. The refresher job does both in the background; tests
+and tools call `refresh`."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table
 
-from tracehouse.analytics import rollup_store, store
+from tracehouse.analytics import contrib, rollup_store, store
 from tracehouse.analytics.sketch import Sketch
 from tracehouse.clock import from_us
 from tracehouse.store.engine import Database
@@ -31,27 +33,46 @@ _USER_FIELDS = ("user_id", "traces", "failed", "latency_count", "latency_sum", "
 
 
 def refresh(db: Database) -> int:
-    """Rebuild every dirty day now; returns how many were rebuilt. A day written to meanwhile
-    stays dirty."""
+    """Rebuild every dirty day and compact every day now; returns how many days were
+    rebuilt. A day written to meanwhile stays dirty."""
     with db.reader.connect() as conn:
         marks = rollup_store.all_dirty(conn)
+        days = rollup_store.day_sizes(conn)
+    for project_rowid, day in days:
+        compact(db, project_rowid, day)
     return sum(rebuild(db, m.project_rowid, m.day, m.version) for m in marks)
 
 
 def rebuild(db: Database, project_rowid: int, day: int, version: int) -> bool:
-    """Rebuild one day marked dirty with `version`: its rows are computed on a reader, so the
-    writer (and ingestion) waits only for the swap, which happens only if no write has marked
-    the day again since `version` was read (every write marks in its own transaction, so the
-    rows then reflect every write up to the mark)."""
-    with db.reader.connect() as conn:
-        rows = day_rows(conn, project_rowid, day)
+    """Rebuild one day marked dirty with `version`, unless a write has marked it again since.
+
+    The day is read and replaced in one writer transaction holding the project's roll-ups
+    (`rollup_store.lock`), so no batch appends to it in between."""
     with db.writer.begin() as conn:
         rollup_store.lock(conn, project_rowid)
         if rollup_store.dirty_version(conn, project_rowid, day) != version:
             return False
-        rollup_store.replace_day(conn, project_rowid, day, rows)
+        rollup_store.replace_day(conn, project_rowid, day, day_rows(conn, project_rowid, day))
         rollup_store.clear_dirty(conn, project_rowid, day, version)
     return True
+
+
+def compact(db: Database, project_rowid: int, day: int) -> int:
+    """Sum the day's rows (each batch appended its own) into one per group; returns how many
+    it keeps in `analytics_daily` (what `rollup_store.day_sizes` counts)."""
+    with db.writer.begin() as conn:
+        rollup_store.lock(conn, project_rowid)
+        rows = {
+            table: [
+                {**row, "project_rowid": project_rowid}
+                for row in contrib.consolidate(
+                    table, rollup_store.day_of_table(conn, table, project_rowid, day)
+                )
+            ]
+            for table in rollup_store.ROLLUPS
+        }
+        rollup_store.replace_day(conn, project_rowid, day, rows, built=False)
+    return len(rows[analytics_daily])
 
 
 def day_filters(day: int) -> TraceFilters:

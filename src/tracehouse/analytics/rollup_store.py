@@ -31,13 +31,27 @@ def day_of(time_us: int) -> int:
 
 
 def mark_dirty(conn: Connection, project_rowid: int, times: Iterable[int | None]) -> None:
-    """Mark the days of these trace start times for a rebuild (each mark gets a new version)."""
+    """Mark the days of these trace start times for a rebuild (each mark gets a new version):
+    for changes the appended deltas do not carry (retention's bulk deletions). A day's roll-up
+    is then as of its first mark (`built_at`) until rebuilt."""
     days = sorted({day_of(v) for v in times if v is not None})
+    if not days:
+        return
     rows = [
         {"project_rowid": project_rowid, "day": day, "version": random.getrandbits(62)}
         for day in days
     ]
+    d = analytics_dirty_days.c
+    query = select(d.day).where(d.project_rowid == project_rowid, d.day.in_(days))
+    already = set(conn.execute(query).scalars())
     upsert(conn, analytics_dirty_days, rows, ("project_rowid", "day"), replace=("version",))
+    now = now_us()
+    marks = [
+        {"project_rowid": project_rowid, "day": day, "built_at": now}
+        for day in days
+        if day not in already
+    ]
+    upsert(conn, analytics_rollup_days, marks, ("project_rowid", "day"), replace=("built_at",))
 
 
 def dirty_days(conn: Connection, project_rowid: int, first: int, end: int) -> list[Any]:
@@ -79,21 +93,59 @@ def built_at(conn: Connection, project_rowid: int, days: Sequence[int]) -> dict[
 
 
 def lock(conn: Connection, project_rowid: int) -> None:
-    """One rebuilder per project at a time."""
+    """Hold the project's roll-ups alone until the transaction ends: a day is rebuilt or
+    compacted from a state no writer changes meanwhile (see `append`)."""
     transaction_lock(conn, _LOCK_BASE + project_rowid)
 
 
-def replace_day(
-    conn: Connection, project_rowid: int, day: int, rows: Mapping[Table, Sequence[dict[str, Any]]]
+def append(
+    conn: Connection, project_rowid: int, rows: Mapping[Table, Sequence[dict[str, Any]]]
 ) -> None:
+    """Append a batch's changes to the roll-ups (`contrib.Deltas.rows`), in its transaction.
+
+    On PostgreSQL several writers append at once (a shared lock), but not while a day is
+    rebuilt or compacted (`lock`): those read and replace a day's rows as of a state that no
+    uncommitted batch can add to behind them. SQLite's single writer needs no lock."""
+    if not any(rows.values()):
+        return
+    transaction_lock(conn, _LOCK_BASE + project_rowid, shared=True)
+    for table, more in rows.items():
+        if more:
+            conn.execute(insert(table), list(more))
+
+
+def replace_day(
+    conn: Connection,
+    project_rowid: int,
+    day: int,
+    rows: Mapping[Table, Sequence[dict[str, Any]]],
+    *,
+    built: bool = True,
+) -> None:
+    """Replace the day's rows; `built`: they were built from the base tables (their time is
+    what a read of the day, once dirty, reports as its freshness)."""
     for table in ROLLUPS:
         conn.execute(
             delete(table).where(table.c.project_rowid == project_rowid, table.c.day == day)
         )
         if rows.get(table):
             conn.execute(insert(table), list(rows[table]))
-    built = {"project_rowid": project_rowid, "day": day, "built_at": now_us()}
-    upsert(conn, analytics_rollup_days, [built], ("project_rowid", "day"), replace=("built_at",))
+    if built:
+        mark = {"project_rowid": project_rowid, "day": day, "built_at": now_us()}
+        upsert(conn, analytics_rollup_days, [mark], ("project_rowid", "day"), replace=("built_at",))
+
+
+def day_of_table(conn: Connection, table: Table, project_rowid: int, day: int) -> list[Any]:
+    """Every stored row of one table's day."""
+    query = select(table).where(table.c.project_rowid == project_rowid, table.c.day == day)
+    return list(conn.execute(query))
+
+
+def day_sizes(conn: Connection) -> dict[tuple[int, int], int]:
+    """{(project rowid, day): its rows in `analytics_daily`}: how far appends have grown it."""
+    a = analytics_daily.c
+    query = select(a.project_rowid, a.day, func.count()).group_by(a.project_rowid, a.day)
+    return {(int(p), int(d)): int(n) for p, d, n in conn.execute(query)}
 
 
 def clear_dirty(conn: Connection, project_rowid: int, day: int, version: int) -> None:
@@ -168,6 +220,7 @@ def model_totals(
         select(m.c.model, *sums)
         .where(*_range(m, project_rowid, first, end, skip), *_dims(m, dims))
         .group_by(m.c.model)
+        .having(func.sum(m.c.traces) != 0)  # a model no trace calls any more
     )
     return list(conn.execute(query))
 
@@ -189,5 +242,6 @@ def user_totals(
         select(u.c.user_id, *sums)
         .where(*_range(u, project_rowid, first, end, skip), _model(u, model))
         .group_by(u.c.user_id)
+        .having(func.sum(u.c.traces) != 0)  # a user no trace names any more
     )
     return list(conn.execute(query))

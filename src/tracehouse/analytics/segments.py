@@ -2,23 +2,25 @@
 daily roll-ups (when the filters are among their dimensions and the chart buckets are at least
 a day), the partial days at either end from the base tables. The `model` filter is a
 dimension too: the roll-ups keep the figures of the traces using each model (`trace_model`).
-Days changed since their last roll-up are read from the base tables when small, else from that
-roll-up, and the answer says so (`freshness`): the refresher job (`jobs/rollups.py`) rebuilds
-them, never a request."""
+Ingestion keeps the roll-ups current (`contrib`); the days a retention purge marked dirty are
+read from the base tables when small, else from their roll-up as of the purge, and the answer
+says so (`freshness`): the refresher job (`jobs/rollups.py`) rebuilds them, never a request."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection
 
-from tracehouse.analytics import rollup_store, store, window
+from tracehouse.analytics import contrib, rollup_store, store, window
 from tracehouse.analytics.aggregate import ModelAgg, TraceAgg, UserAgg
 from tracehouse.analytics.sketch import Sketch
 from tracehouse.clock import iso
 from tracehouse.runtime import Runtime
+from tracehouse.store.tables import analytics_daily
 from tracehouse.traces.filters import TraceFilters
 
 DAY_US = rollup_store.DAY_US
@@ -30,7 +32,7 @@ BREAKDOWNS = ("status", "environment", "name")
 class Plan:
     """Where each part of a range comes from: `days` (first, end) from roll-ups, or None;
     of those days, `live` ones (dirty, small) from the base tables, `stale` ones (dirty,
-    {day: when last built, None if never}) from their last roll-up."""
+    {day: when last built or first marked}) from their roll-up."""
 
     project_rowid: int
     filters: TraceFilters
@@ -48,8 +50,8 @@ class Plan:
         return [window.shifted(self.filters, window.Window(a, b)) for a, b in parts if a < b]
 
     def freshness(self) -> dict[str, Any]:
-        """Whether every figure reflects every write; else which days come from an older
-        roll-up, and when that was built (None: never, the day counts as empty)."""
+        """Whether every figure reflects every write; else which days come from a roll-up
+        missing some (a purge's), and as of when."""
         return {
             "current": not self.stale,
             "stale_days": [
@@ -126,7 +128,9 @@ def trace_figures(conn: Connection, p: Plan, width: int, offset: int) -> Figures
         else:
             out.sketch.merge(Sketch.of(ordered))
     if p.days is not None:
-        for row in rollup_store.trace_days(conn, p.project_rowid, *p.days, p.dims, p.live):
+        stored = rollup_store.trace_days(conn, p.project_rowid, *p.days, p.dims, p.live)
+        for values in contrib.consolidate(analytics_daily, stored):
+            row = SimpleNamespace(**values)
             out.add(row, (row.day - offset) // width * width + offset)
             out.sketch.merge(Sketch.loads(row.latency_hist))
     return out

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from tracehouse import jsontext
 from tracehouse.analytics import rollup_store
+from tracehouse.analytics.contrib import Deltas, TraceState
 from tracehouse.ingest import merge, shipping
 from tracehouse.ingest import store as ingest_store
 from tracehouse.ingest.shipping import Shipment
@@ -58,6 +58,7 @@ def apply_batch(
         trace_changes.setdefault(values["trace_id"], {})
     ingest_store.lock_traces(conn, project_rowid, trace_changes)
     stored_traces = ingest_store.fetch_stored(conn, traces, project_rowid, trace_changes)
+    before = ingest_store.trace_states(conn, project_rowid, stored_traces)
     trace_rows = [
         merge.trace_row(trace_id, values, stored_traces.get(trace_id), now)
         for trace_id, values in trace_changes.items()
@@ -75,29 +76,16 @@ def apply_batch(
     score_rows = [merge.score_row(s, now) for s in changes.scores]
     ingest_store.write_rows(conn, scores, score_rows, project_rowid, is_test, now)
     if trace_changes:
-        starts = ingest_store.roll_up(
-            conn, project_rowid, _trace_models(stored_traces, trace_changes, observation_changes)
-        )
-        # The analytics roll-ups of the days these traces were and are in are now stale.
-        starts += [known["start_time"] for known in stored_traces.values()]
-        rollup_store.mark_dirty(conn, project_rowid, starts)
+        after = ingest_store.roll_up(conn, project_rowid, trace_changes)
+        rollup_store.append(conn, project_rowid, changed_rollups(before, after).rows(project_rowid))
     created = [trace_id for trace_id in trace_changes if trace_id not in stored_traces]
     return created, [trace_id for trace_id in trace_changes if trace_id in stored_traces]
 
 
-def _trace_models(
-    stored: dict[str, dict[str, Any]],
-    trace_changes: dict[str, dict[str, Any]],
-    observation_changes: dict[str, dict[str, Any]],
-) -> dict[str, list[str]]:
-    """Each trace's models: those stored plus those this batch's observations name."""
-    models: dict[str, set[str]] = {
-        trace_id: set(jsontext.loads(stored[trace_id]["models"]) or [])
-        if trace_id in stored
-        else set()
-        for trace_id in trace_changes
-    }
-    for changes in observation_changes.values():
-        if changes.get("model"):
-            models[changes["trace_id"]].add(changes["model"])
-    return {trace_id: sorted(names) for trace_id, names in models.items()}
+def changed_rollups(before: dict[str, TraceState], after: dict[str, TraceState]) -> Deltas:
+    """What the analytics roll-ups gain and lose as traces go from `before` to `after`."""
+    deltas = Deltas()
+    for trace_id, state in after.items():
+        deltas.add(before.get(trace_id), -1)
+        deltas.add(state, 1)
+    return deltas

@@ -21,12 +21,32 @@ from sqlalchemy import (
 )
 
 from tracehouse import jsontext
+from tracehouse.analytics import store as analytics_store
+from tracehouse.analytics.contrib import MODEL_FIGURES, TraceState
 from tracehouse.store.locks import transaction_locks
 from tracehouse.store.tables import observations, scores, traces
 from tracehouse.store.upsert import upsert
 
 _CHUNK = 500
-_TRACE_STORED = ("id", "tags", "metadata", "models", "start_time", "public", "bookmarked")
+_TRACE_STORED = (
+    "id",
+    "tags",
+    "metadata",
+    "models",
+    "start_time",
+    "public",
+    "bookmarked",
+    # what the trace counts for in the analytics roll-ups (`contrib.TraceState`)
+    "environment",
+    "name",
+    "status",
+    "user_id",
+    "latency_ms",
+    "observation_count",
+    "error_count",
+    "total_tokens",
+    "cost",
+)
 _OBSERVATION_STORED = (
     "id",
     "trace_id",
@@ -142,29 +162,74 @@ def write_rows(
     )
 
 
-def roll_up(conn: Connection, project_rowid: int, models: dict[str, list[str]]) -> list[int]:
-    """Recompute the totals, time span and status of the given traces from their observations;
-    returns their start times (before and after).
+def trace_states(
+    conn: Connection, project_rowid: int, rows: dict[str, dict[str, Any]]
+) -> dict[str, TraceState]:
+    """The roll-up view of stored traces (`rows`: their `_TRACE_STORED` columns), with the
+    totals of their model calls as stored now."""
+    calls = {
+        trace_id: _model_calls(groups) for trace_id, groups in _totals(conn, project_rowid, rows)
+    }
+    again = retried(conn, project_rowid, [i for i, row in rows.items() if row["error_count"]])
+    return {
+        trace_id: TraceState.of(row, calls.get(trace_id, {}), trace_id in again)
+        for trace_id, row in rows.items()
+    }
 
-    `models` maps every trace to roll up to the models of its observations (kept by the caller,
-    which knows the stored ones and the batch's, so no query is needed for them).
-    """
-    starts: list[int] = []
-    for part in chunks(sorted(models)):
-        totals = {row.trace_id: row for row in _select_in(conn, _TOTALS, project_rowid, part)}
-        current = _select_in(conn, _CURRENT, project_rowid, part).all()
-        rows = [_rolled_up(t, totals.get(t.id), models[t.id]) for t in current]
-        starts.extend(t.start_time for t in current)
-        starts.extend(row["start_time"] for row in rows)
-        if rows:
-            conn.execute(_ROLLUP_UPDATE, [{**p, "p_project": project_rowid} for p in rows])
-    return starts
+
+def retried(conn: Connection, project_rowid: int, trace_ids: Sequence[str]) -> set[str]:
+    """Those of the traces (with failed steps) that retried a step (`analytics.store.retried`)."""
+    found: set[str] = set()
+    for part in chunks(sorted(trace_ids)):
+        found.update(_select_in(conn, _RETRIED, project_rowid, part).scalars())
+    return found
+
+
+def _totals(
+    conn: Connection, project_rowid: int, trace_ids: Iterable[str]
+) -> Iterator[tuple[str, list[Any]]]:
+    """(trace id, its observation totals per model, the model None included) of the traces
+    that have observations."""
+    for part in chunks(sorted(trace_ids)):
+        groups: dict[str, list[Any]] = {}
+        for row in _select_in(conn, _TOTALS, project_rowid, part):
+            groups.setdefault(row.trace_id, []).append(row)
+        yield from groups.items()
+
+
+def _model_calls(groups: list[Any]) -> dict[str, tuple[float, ...]]:
+    return {
+        g.model: tuple(float(getattr(g, name)) for name in MODEL_FIGURES)
+        for g in groups
+        if g.model is not None
+    }
+
+
+def roll_up(
+    conn: Connection, project_rowid: int, trace_ids: Iterable[str]
+) -> dict[str, TraceState]:
+    """Recompute the totals, time span, status and models of the given traces from their
+    observations; returns what each now counts for in the analytics roll-ups."""
+    states: dict[str, TraceState] = {}
+    for part in chunks(sorted(trace_ids)):
+        totals = dict(_totals(conn, project_rowid, part))
+        current = _select_in(conn, _CURRENT, project_rowid, part).mappings().all()
+        rows = [_rolled_up(t, totals.get(t["id"], [])) for t in current]
+        if not rows:
+            continue
+        conn.execute(_ROLLUP_UPDATE, [{**p, "p_project": project_rowid} for p in rows])
+        again = retried(conn, project_rowid, [row["p_id"] for row in rows if row["error_count"]])
+        for trace, row in zip(current, rows, strict=True):
+            calls = _model_calls(totals.get(trace["id"], []))
+            states[trace["id"]] = TraceState.of({**trace, **row}, calls, trace["id"] in again)
+    return states
 
 
 _o = observations
 _TOTALS = (
     select(
         _o.c.trace_id,
+        _o.c.model,
         func.count().label("n"),
         func.sum(case((_o.c.level == "ERROR", 1), else_=0)).label("errors"),
         func.sum(case((_o.c.level == "WARNING", 1), else_=0)).label("warnings"),
@@ -176,45 +241,66 @@ _TOTALS = (
         func.coalesce(
             func.sum(func.coalesce(_o.c.reported_total_cost, _o.c.computed_total_cost)), 0.0
         ).label("cost"),
+        # the figures of model calls (`contrib.MODEL_FIGURES`), as `analytics.store` sums them
+        func.count().label("calls"),
+        func.sum(case((_o.c.level == "ERROR", 1), else_=0)).label("failed_calls"),
+        func.coalesce(func.sum((_o.c.end_time - _o.c.start_time) / 1000.0), 0.0).label(
+            "duration_sum"
+        ),
+        func.count(_o.c.end_time).label("duration_count"),
     )
     .where(
         _o.c.project_rowid == bindparam("project"),
         _o.c.trace_id.in_(bindparam("ids", expanding=True)),
     )
-    .group_by(_o.c.trace_id)
+    .group_by(_o.c.trace_id, _o.c.model)
 )
 _CURRENT = select(
-    traces.c.id, traces.c.start_time, traces.c.end_time, traces.c.reported_status
+    traces.c.id,
+    traces.c.start_time,
+    traces.c.end_time,
+    traces.c.reported_status,
+    traces.c.environment,
+    traces.c.name,
+    traces.c.user_id,
 ).where(
     traces.c.project_rowid == bindparam("project"),
     traces.c.id.in_(bindparam("ids", expanding=True)),
 )
+_RETRIED = select(traces.c.id).where(
+    traces.c.project_rowid == bindparam("project"),
+    traces.c.id.in_(bindparam("ids", expanding=True)),
+    analytics_store.retried(),
+)
 
 
-def _rolled_up(trace: Any, total: Any, models: list[str]) -> dict[str, Any]:
-    start = trace.start_time if total is None else min(trace.start_time, total.first)
-    ends = [value for value in (trace.end_time, total.last if total else None) if value is not None]
+def _rolled_up(trace: Any, groups: list[Any]) -> dict[str, Any]:
+    first = min((g.first for g in groups), default=None)
+    lasts = [g.last for g in groups if g.last is not None]
+    start = trace["start_time"] if first is None else min(trace["start_time"], first)
+    ends = [value for value in (trace["end_time"], max(lasts, default=None)) if value is not None]
     end = max(ends) if ends else None
-    errors = total.errors if total else 0
-    warnings = total.warnings if total else 0
-    if trace.reported_status == "error" or errors:
+    errors = sum(int(g.errors) for g in groups)
+    warnings = sum(int(g.warnings) for g in groups)
+    if trace["reported_status"] == "error" or errors:
         status = "error"
-    elif trace.reported_status == "warning" or warnings:
+    elif trace["reported_status"] == "warning" or warnings:
         status = "warning"
     else:
         status = "ok"
+    models = sorted(g.model for g in groups if g.model is not None)
     return {
-        "p_id": trace.id,
+        "p_id": trace["id"],
         "start_time": start,
         "end_time": end,
         "latency_ms": (end - start) / 1000.0 if end is not None else None,
-        "observation_count": total.n if total else 0,
+        "observation_count": sum(int(g.n) for g in groups),
         "error_count": errors,
-        "input_tokens": total.input_tokens if total else 0,
-        "output_tokens": total.output_tokens if total else 0,
-        "total_tokens": total.total_tokens if total else 0,
-        "cost": float(total.cost) if total else 0.0,
-        "models": jsontext.dumps(sorted(models)) if models else None,
+        "input_tokens": sum(int(g.input_tokens) for g in groups),
+        "output_tokens": sum(int(g.output_tokens) for g in groups),
+        "total_tokens": sum(int(g.total_tokens) for g in groups),
+        "cost": float(sum(float(g.cost) for g in groups)),
+        "models": jsontext.dumps(models) if models else None,
         "status": status,
     }
 

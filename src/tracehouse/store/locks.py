@@ -7,10 +7,16 @@ from collections.abc import Iterable
 from sqlalchemy import Connection, text
 
 _LOCK_ALL = text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k")
+_LOCK_SHARED = text("SELECT pg_advisory_xact_lock_shared(:key)")
 
 
-def transaction_lock(conn: Connection, key: int) -> None:
-    """Hold lock `key` until the transaction ends (blocks while another transaction holds it)."""
+def transaction_lock(conn: Connection, key: int, *, shared: bool = False) -> None:
+    """Hold lock `key` until the transaction ends (blocks while another transaction holds it;
+    a `shared` hold blocks only exclusive ones, and waits only for them)."""
+    if shared:
+        if conn.dialect.name == "postgresql":
+            conn.execute(_LOCK_SHARED, {"key": key})
+        return
     transaction_locks(conn, [key])
 
 

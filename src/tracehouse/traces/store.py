@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select
 
 from tracehouse.analytics import rollup_store
+from tracehouse.analytics.contrib import Deltas
 from tracehouse.http.pagination import PageParams, paginate
+from tracehouse.ingest import store as ingest_store
 from tracehouse.store.tables import observations, scores, traces
 from tracehouse.traces import filters as trace_filters
 
@@ -70,10 +72,13 @@ def trace_scores(conn: Connection, project_rowid: int, trace_id: str) -> list[An
 
 
 def delete_trace(conn: Connection, project_rowid: int, trace_id: str) -> int:
-    start = select(traces.c.start_time).where(
-        traces.c.project_rowid == project_rowid, traces.c.id == trace_id
-    )
-    rollup_store.mark_dirty(conn, project_rowid, conn.execute(start).scalars())
+    """Delete a trace with its observations and scores, and count it out of the roll-ups."""
+    ingest_store.lock_traces(conn, project_rowid, [trace_id])
+    stored = ingest_store.fetch_stored(conn, traces, project_rowid, [trace_id])
+    gone = Deltas()
+    for state in ingest_store.trace_states(conn, project_rowid, stored).values():
+        gone.add(state, -1)
+    rollup_store.append(conn, project_rowid, gone.rows(project_rowid))
     for table in (observations, scores):
         conn.execute(
             delete(table).where(

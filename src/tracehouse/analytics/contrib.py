@@ -1,0 +1,178 @@
+"""What one trace adds to the daily roll-ups (`analytics_daily*`): rows of figures keyed by
+their dimensions. The writer appends, for every trace a batch touches, its new contribution
+minus its old one (`Deltas`), in the batch's transaction, so the roll-ups are current at every
+commit. A day rebuilt from the base tables (`rollup.day_rows`) holds the same sums."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Table
+
+from tracehouse.analytics import sketch
+from tracehouse.analytics.rollup_store import day_of
+from tracehouse.store.tables import analytics_daily, analytics_daily_models, analytics_daily_users
+
+#: The figures of one model's calls in a trace, in this order.
+MODEL_FIGURES = (
+    "calls",
+    "failed_calls",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cost",
+    "duration_sum",
+    "duration_count",
+)
+#: The dimension and figure columns of each roll-up table, in key and value order.
+DIMENSIONS: dict[Table, tuple[str, ...]] = {
+    analytics_daily: ("day", "environment", "name", "status", "trace_model"),
+    analytics_daily_models: ("day", "environment", "name", "status", "model", "trace_model"),
+    analytics_daily_users: ("day", "user_id", "trace_model"),
+}
+FIGURES: dict[Table, tuple[str, ...]] = {
+    analytics_daily: (
+        "traces",
+        "observations",
+        "retried",
+        "latency_count",
+        "latency_sum",
+        "tokens",
+        "cost",
+    ),
+    analytics_daily_models: ("traces", *MODEL_FIGURES),
+    analytics_daily_users: ("traces", "failed", "latency_count", "latency_sum", "tokens", "cost"),
+}
+_REAL = {"latency_sum", "cost", "duration_sum"}  # the figures that are not counts
+
+
+@dataclass(frozen=True, slots=True)
+class TraceState:
+    """A trace as the roll-ups see it: its stored totals and the totals of its model calls
+    ({model: figures in MODEL_FIGURES order} over its observations that name a model)."""
+
+    start_time: int
+    environment: str | None
+    name: str | None
+    status: str
+    user_id: str | None
+    latency_ms: float | None
+    observations: int
+    tokens: int
+    cost: float
+    retried: bool
+    models: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def of(
+        cls, row: Mapping[str, Any], models: Mapping[str, tuple[float, ...]], retried: bool
+    ) -> TraceState:
+        """From a trace row's columns (as stored in `traces`)."""
+        latency = row["latency_ms"]
+        return cls(
+            start_time=int(row["start_time"]),
+            environment=row["environment"],
+            name=row["name"],
+            status=row["status"],
+            user_id=row["user_id"],
+            latency_ms=None if latency is None else float(latency),
+            observations=int(row["observation_count"]),
+            tokens=int(row["total_tokens"]),
+            cost=float(row["cost"]),
+            retried=retried,
+            models=models,
+        )
+
+
+def contributions(state: TraceState) -> Iterator[tuple[Table, tuple[Any, ...], tuple[float, ...]]]:
+    """(table, dimensions, figures) of every roll-up row the trace counts in: once over all
+    traces (`trace_model` None) and once per model it called (the `model` filter's rows)."""
+    day = day_of(state.start_time)
+    latency = state.latency_ms
+    timed = (0, 0.0) if latency is None else (1, latency)
+    failed = 1 if state.status == "error" else 0
+    trace = (1, state.observations, int(state.retried), *timed, state.tokens, state.cost)
+    user = (1, failed, *timed, state.tokens, state.cost)
+    where = (state.environment, state.name, state.status)
+    for trace_model in (None, *state.models):
+        yield analytics_daily, (day, *where, trace_model), trace
+        yield analytics_daily_users, (day, state.user_id, trace_model), user
+        for model, calls in state.models.items():
+            yield analytics_daily_models, (day, *where, model, trace_model), (1, *calls)
+
+
+@dataclass
+class Deltas:
+    """The changes a batch makes to the roll-ups, summed per row key."""
+
+    sums: dict[tuple[Table, tuple[Any, ...]], list[float]] = field(default_factory=dict)
+    latencies: dict[tuple[Any, ...], Counter[int]] = field(default_factory=dict)
+
+    def add(self, state: TraceState | None, sign: int) -> None:
+        """Count a trace's contribution in (sign 1) or out (sign -1)."""
+        if state is None:
+            return
+        for table, key, figures in contributions(state):
+            current = self.sums.get((table, key))
+            if current is None:
+                self.sums[(table, key)] = [sign * value for value in figures]
+            else:
+                for i, value in enumerate(figures):
+                    current[i] += sign * value
+            if table is analytics_daily and state.latency_ms is not None:
+                hist = self.latencies.setdefault(key, Counter())
+                hist[sketch.bucket(state.latency_ms)] += sign
+
+    def rows(self, project_rowid: int) -> dict[Table, list[dict[str, Any]]]:
+        """The rows to append: those whose figures changed (a trace counted out and in again
+        unchanged leaves nothing)."""
+        out: dict[Table, list[dict[str, Any]]] = {table: [] for table in DIMENSIONS}
+        for (table, key), values in self.sums.items():
+            hist = {}
+            if table is analytics_daily:
+                hist = {b: n for b, n in self.latencies.get(key, Counter()).items() if n}
+            if not any(values) and not hist:
+                continue
+            row = dict(zip(DIMENSIONS[table], key, strict=True))
+            row.update(_figures(table, values))
+            row["project_rowid"] = project_rowid
+            if table is analytics_daily:
+                row["latency_hist"] = sketch.Sketch(Counter(hist)).dumps()
+            out[table].append(row)
+        return out
+
+
+def _figures(table: Table, values: list[float]) -> dict[str, float]:
+    return {
+        name: value if name in _REAL else int(value)
+        for name, value in zip(FIGURES[table], values, strict=True)
+    }
+
+
+def consolidate(table: Table, rows: Iterable[Any]) -> list[dict[str, Any]]:
+    """Rows of `table` (stored, deltas included) summed per dimensions; the groups no trace
+    counts in any more are left out."""
+    dims, figures = DIMENSIONS[table], FIGURES[table]
+    sums: dict[tuple[Any, ...], list[float]] = {}
+    hists: dict[tuple[Any, ...], sketch.Sketch] = {}
+    for row in rows:
+        key = tuple(getattr(row, name) for name in dims)
+        values = [float(getattr(row, name) or 0) for name in figures]
+        current = sums.setdefault(key, [0.0] * len(figures))
+        for i, value in enumerate(values):
+            current[i] += value
+        if table is analytics_daily:
+            hists.setdefault(key, sketch.Sketch()).merge(sketch.Sketch.loads(row.latency_hist))
+    out = []
+    for key, values in sums.items():
+        row = dict(zip(dims, key, strict=True))
+        row.update(_figures(table, values))
+        if row["traces"] == 0:
+            continue
+        if table is analytics_daily:
+            row["latency_hist"] = sketch.Sketch(+hists[key].counts).dumps()
+        out.append(row)
+    return out
