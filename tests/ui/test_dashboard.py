@@ -12,6 +12,8 @@ from tests.ui.conftest import log_in
 from tests.ui.test_pages import _project_id
 
 from tracehouse.analytics import rollup
+from tracehouse.clock import to_us
+from tracehouse.jobs.retention import purge
 from tracehouse.ui.templating import cost, duration
 
 pytestmark = pytest.mark.anyio
@@ -126,12 +128,23 @@ async def test_the_dashboard_says_when_days_are_being_refreshed(th_stale: Harnes
     await _seed(th)
     await log_in(th.client)
     project_id = await _project_id(th)
+    # Retention (a day) run as of 2026-01-02T03:00: the first three traces of 2026-01-01 go,
+    # and the purge marks their day for a rebuild.
+    kept = await th.client.patch(
+        f"/api/v1/projects/{project_id}", json={"retentionDays": 1}, headers=await th.admin_token()
+    )
+    assert kept.status_code == 200, kept.text
+    purged = purge(
+        th.app.state.runtime.db.writer, test_data_days=30, now=to_us("2026-01-02T03:00:00Z")
+    )
+    assert purged.traces == 3
     week = {"from": "2025-12-29T00:00", "to": "2026-01-05T00:00"}  # whole days: roll-ups
     board = await th.client.get(f"/ui/p/{project_id}/dashboard", params=week)
     assert board.status_code == 200, board.text
     assert 'id="freshness"' in board.text
-    assert "2026-01-01, 2026-01-02" in board.text
+    assert "2026-01-01" in board.text
+    assert _card(board.text, "traces") == "6"  # the day's roll-up as of the purge
     rollup.refresh(th.app.state.runtime.db)
     board = await th.client.get(f"/ui/p/{project_id}/dashboard", params=week)
     assert 'id="freshness"' not in board.text
-    assert _card(board.text, "traces") == "6"
+    assert _card(board.text, "traces") == "3"
