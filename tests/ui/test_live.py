@@ -3,6 +3,7 @@ from one PostgreSQL server process to subscribers on another (LISTEN/NOTIFY)."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import uuid
 from collections.abc import Iterator
@@ -96,6 +97,33 @@ def test_the_socket_refuses_missing_wrong_and_foreign_credentials(live_server: L
     assert _close_code(_ws_url(live_server.url, project_id="x"), cookie) in (4401, 403)
 
 
+def _basic(public_key: str, secret_key: str) -> dict[str, str]:
+    return {
+        "Authorization": "Basic " + base64.b64encode(f"{public_key}:{secret_key}".encode()).decode()
+    }
+
+
+def _project_of_key(base: str) -> str:
+    """The id of the live key's project, as its `ready` message names it."""
+    with connect(_ws_url(base, key=SECRET_KEY), open_timeout=10) as ws:
+        return str(orjson.loads(ws.recv(timeout=10))["project_id"])
+
+
+def test_basic_credentials_with_another_public_key_are_refused_as_on_http(
+    live_server: LiveServer,
+) -> None:
+    mismatched = _basic("pk-th-someone-else", live_server.secret_key)
+    traces = httpx.get(f"{live_server.url}/api/v1/traces", headers=mismatched, timeout=10)
+    assert traces.status_code == 401
+    assert _close_code(_ws_url(live_server.url), mismatched) in (4401, 403)
+    trace_id = f"ws-basic-{uuid.uuid4().hex}"
+    with _open(
+        _ws_url(live_server.url), _basic(live_server.public_key, live_server.secret_key)
+    ) as ws:
+        _send_trace(live_server.url, live_server.auth, trace_id)
+        assert _next_event(ws, trace_id)["type"] == "trace.created"
+
+
 def test_a_subscriber_sees_only_its_own_project(live_server: LiveServer) -> None:
     admin = _admin_headers(live_server.url)
     created = httpx.post(
@@ -135,6 +163,23 @@ def test_a_login_session_subscribes_with_its_cookie(live_server: LiveServer) -> 
         _send_trace(live_server.url, live_server.auth, trace_id)
         event = _next_event(ws, trace_id)
         assert event["project_id"] == project_id
+
+
+def test_a_login_token_http_accepts_as_bearer_subscribes_too(live_server: LiveServer) -> None:
+    token = _admin_headers(live_server.url)
+    project_id = _project_of_key(live_server.url)
+    listed = httpx.get(
+        f"{live_server.url}/api/v1/traces",
+        headers={**token, "X-Project-ID": project_id},
+        timeout=10,
+    )
+    assert listed.status_code == 200, listed.text
+    assert _close_code(_ws_url(live_server.url, project_id="nope"), token) in (4404, 403)
+    trace_id = f"ws-token-{uuid.uuid4().hex}"
+    with _open(_ws_url(live_server.url, project_id=project_id), token) as ws:
+        _send_trace(live_server.url, live_server.auth, trace_id)
+        event = _next_event(ws, trace_id)
+        assert (event["type"], event["project_id"]) == ("trace.created", project_id)
 
 
 def _admin_headers(base: str) -> dict[str, str]:
