@@ -1,4 +1,8 @@
-"""What one commit group wrote, as trace events, and their wire form between processes."""
+"""What one commit group wrote, as trace events, and their wire form between processes.
+
+A NOTIFY payload is a JSON array: a flag, 1 when more payloads of the same group follow (they
+arrive together: one transaction's notifications are delivered in order, none between them)
+and 0 on the group's last, then `[project_rowid, "c" or "u", trace_id]` entries."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ import orjson
 
 #: PostgreSQL refuses NOTIFY payloads of 8,000 bytes or more.
 MAX_PAYLOAD = 7_000
+_MORE, _LAST = b"[1,", b"[0,"
 
 
 @dataclass
@@ -42,20 +47,22 @@ class _Entries:
         self.costs += [size + extra for size in map(len, run)]
 
     def payload(self, start: int, stop: int) -> str:
-        """Entries start..stop exactly as `orjson.dumps` writes them."""
+        """Entries start..stop exactly as `orjson.dumps` writes them, after the flag."""
         bounds = [*self.firsts, len(self.quoted)]
         segments = [
             head + (b"]," + head).join(self.quoted[max(first, start) : min(end, stop)]) + b"]"
             for head, first, end in zip(self.heads, bounds, bounds[1:], strict=False)
             if max(first, start) < min(end, stop)
         ]
-        return (b"[" + b",".join(segments) + b"]").decode()
+        flag = _MORE if stop < len(self.quoted) else _LAST
+        return (flag + b",".join(segments) + b"]").decode()
 
 
 def encode(written: list[Written]) -> Iterator[str]:
     """NOTIFY payloads for a commit group: one, unless the ids overflow the size limit (a
-    payload ends before the entry that would take it past). This runs inside the writer's
-    transaction: the ids are serialised once per project and kind, not one by one."""
+    payload ends before the entry that would take it past; all but the last are flagged as
+    continued). This runs inside the writer's transaction: the ids are serialised once per
+    project and kind, not one by one."""
     entries = _Entries()
     for item in written:
         for kind, ids in (("c", item.created), ("u", item.updated)):
@@ -65,7 +72,7 @@ def encode(written: list[Written]) -> Iterator[str]:
     start = 0
     while start < len(ends):
         before = ends[start - 1] if start else 0
-        stop = max(bisect_right(ends, before + MAX_PAYLOAD), start + 1)
+        stop = max(bisect_right(ends, before + MAX_PAYLOAD - len(_MORE) + 1), start + 1)
         yield entries.payload(start, stop)
         start = stop
 
@@ -78,10 +85,16 @@ def quoted_ids(ids: list[str]) -> list[bytes]:
     return orjson.dumps(ids, option=orjson.OPT_INDENT_2)[4:-2].split(b",\n  ")
 
 
+def continues(payload: str) -> bool:
+    """Whether more payloads of the same group follow this one."""
+    return payload.startswith(_MORE.decode())
+
+
 def decode(payload: str) -> list[Written]:
     """The inverse of `encode` for one payload."""
     by_project: dict[int, Written] = {}
-    for project_rowid, kind, trace_id in orjson.loads(payload):
+    _flag, *entries = orjson.loads(payload)
+    for project_rowid, kind, trace_id in entries:
         item = by_project.setdefault(project_rowid, Written(project_rowid))
         (item.created if kind == "c" else item.updated).append(trace_id)
     return list(by_project.values())

@@ -26,7 +26,7 @@ from tracehouse.http.auth import (
     resolve_project,
     scope_of,
 )
-from tracehouse.live.broker import Broker
+from tracehouse.live.broker import Broker, Subscription
 from tracehouse.runtime import Runtime
 from tracehouse.ui.session import find_viewer
 
@@ -72,31 +72,33 @@ async def stream(ws: WebSocket) -> None:
         return
     await ws.accept()
     broker: Broker = rt.broker
-    queue = broker.subscribe(scope.project_rowid)
+    subscription = broker.subscribe(scope.project_rowid)
     try:
         await _send(ws, {"type": "ready", "project_id": scope.project_id})
-        await _pump(ws, queue, scope.project_id)
+        await _pump(ws, subscription, scope.project_id)
     except WebSocketDisconnect:
         pass
     finally:
-        broker.unsubscribe(scope.project_rowid, queue)
+        broker.unsubscribe(scope.project_rowid, subscription)
 
 
-async def _pump(ws: WebSocket, queue: asyncio.Queue[dict[str, Any] | None], project: str) -> None:
+async def _pump(ws: WebSocket, subscription: Subscription, project: str) -> None:
     """Forward events and answer pings until either side ends."""
     receiving = asyncio.create_task(_answer_pings(ws))
     try:
         while True:
-            getting = asyncio.create_task(queue.get())
+            getting = asyncio.create_task(subscription.get())
             done, _ = await asyncio.wait({getting, receiving}, return_when=asyncio.FIRST_COMPLETED)
             if receiving in done:
                 getting.cancel()
                 return
-            event = getting.result()
-            if event is None:  # the server is stopping, or this client fell too far behind
+            events = getting.result()
+            if events is None:  # the server is stopping, or this client fell too far behind
                 await ws.close(code=1012)
                 return
-            await _send(ws, {**event, "project_id": project})
+            for event in events:
+                await _send(ws, {**event, "project_id": project})
+                subscription.sent()
     finally:
         receiving.cancel()
         with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):
