@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.conftest import Harness, make_settings, start
@@ -83,11 +84,12 @@ async def test_the_dashboard_shows_the_analytics_apis_figures_for_a_custom_range
     assert [float(b) for b in bars] == [float(p["traces"]) for p in api["charts"]]
     assert len(bars) == 24
     models = re.findall(r'data-model="([^"]+)"', page)
-    assert models == [m["model"] for m in spend.json()["by_model"]]  # most cost first
+    assert models == [m["key"] for m in api["model_breakdown"]]  # most traces first
     for m in api["model_breakdown"]:
         assert cost(m["cost"]) in page
         assert f"{m['calls']:,} calls" in page
-    tokens = dict(re.findall(r'data-model="([^"]+)".*?data-tokens="([^"]+)"', page))
+    tokens = _model_tokens(page)
+    assert tokens == _api_model_tokens(api)
     assert tokens == {
         m["model"]: f"{m['input_tokens']},{m['output_tokens']},{m['total_tokens']}"
         for m in spend.json()["by_model"]
@@ -99,6 +101,37 @@ async def test_the_dashboard_shows_the_analytics_apis_figures_for_a_custom_range
     assert users == [u["key"] for u in api["user_breakdown"]]
     assert 'value="2026-01-01T00:00"' in page and 'value="2026-01-02T00:00"' in page
     assert "docs/analytics.md#definitions" in page
+
+
+def _model_tokens(page: str) -> dict[str, str]:
+    """The model table's tokens: model -> "input,output,total"."""
+    return dict(re.findall(r'data-model="([^"]+)".*?data-tokens="([^"]+)"', page))
+
+
+def _api_model_tokens(body: dict[str, Any]) -> dict[str, str]:
+    return {
+        m["key"]: f"{m['input_tokens']},{m['output_tokens']},{m['total_tokens']}"
+        for m in body["model_breakdown"]
+    }
+
+
+async def test_the_model_table_agrees_with_the_api_while_days_await_their_roll_up(
+    th: Harness,
+) -> None:
+    """Whole days come from roll-ups; days written since their last one are read live (within
+    the budget). The model table follows the same plan as the cards above it."""
+    await _seed(th)
+    await log_in(th.client)
+    project_id = await _project_id(th)
+    week = {"from": "2025-12-29T00:00", "to": "2026-01-05T00:00"}
+    board = await th.client.get(f"/ui/p/{project_id}/dashboard", params=week)
+    assert board.status_code == 200, board.text
+    api_week = {key: f"{value}:00Z" for key, value in week.items()}
+    api = (await th.client.get("/api/v1/analytics", params=api_week, headers=th.auth)).json()
+    assert _card(board.text, "tokens") == f"{api['summary']['total_tokens']:,}" == "2,160"
+    # gpt-4o-mini: traces 0, 2, 4; gpt-4o: traces 1, 3, 5 (200 + 400 + 600 input tokens).
+    assert _model_tokens(board.text) == {"gpt-4o-mini": "900,30,930", "gpt-4o": "1200,30,1230"}
+    assert _model_tokens(board.text) == _api_model_tokens(api)
 
 
 async def test_presets_and_a_bad_custom_range(th: Harness) -> None:

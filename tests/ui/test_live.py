@@ -3,6 +3,7 @@ from one PostgreSQL server process to subscribers on another (LISTEN/NOTIFY)."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import uuid
 from collections.abc import Iterator
@@ -96,6 +97,33 @@ def test_the_socket_refuses_missing_wrong_and_foreign_credentials(live_server: L
     assert _close_code(_ws_url(live_server.url, project_id="x"), cookie) in (4401, 403)
 
 
+def _basic(public_key: str, secret_key: str) -> dict[str, str]:
+    return {
+        "Authorization": "Basic " + base64.b64encode(f"{public_key}:{secret_key}".encode()).decode()
+    }
+
+
+def _project_of_key(base: str) -> str:
+    """The id of the live key's project, as its `ready` message names it."""
+    with connect(_ws_url(base, key=SECRET_KEY), open_timeout=10) as ws:
+        return str(orjson.loads(ws.recv(timeout=10))["project_id"])
+
+
+def test_basic_credentials_with_another_public_key_are_refused_as_on_http(
+    live_server: LiveServer,
+) -> None:
+    mismatched = _basic("pk-th-someone-else", live_server.secret_key)
+    traces = httpx.get(f"{live_server.url}/api/v1/traces", headers=mismatched, timeout=10)
+    assert traces.status_code == 401
+    assert _close_code(_ws_url(live_server.url), mismatched) in (4401, 403)
+    trace_id = f"ws-basic-{uuid.uuid4().hex}"
+    with _open(
+        _ws_url(live_server.url), _basic(live_server.public_key, live_server.secret_key)
+    ) as ws:
+        _send_trace(live_server.url, live_server.auth, trace_id)
+        assert _next_event(ws, trace_id)["type"] == "trace.created"
+
+
 def test_a_subscriber_sees_only_its_own_project(live_server: LiveServer) -> None:
     admin = _admin_headers(live_server.url)
     created = httpx.post(
@@ -135,6 +163,72 @@ def test_a_login_session_subscribes_with_its_cookie(live_server: LiveServer) -> 
         _send_trace(live_server.url, live_server.auth, trace_id)
         event = _next_event(ws, trace_id)
         assert event["project_id"] == project_id
+
+
+def test_a_login_token_http_accepts_as_bearer_subscribes_too(live_server: LiveServer) -> None:
+    token = _admin_headers(live_server.url)
+    project_id = _project_of_key(live_server.url)
+    listed = httpx.get(
+        f"{live_server.url}/api/v1/traces",
+        headers={**token, "X-Project-ID": project_id},
+        timeout=10,
+    )
+    assert listed.status_code == 200, listed.text
+    assert _close_code(_ws_url(live_server.url, project_id="nope"), token) in (4404, 403)
+    trace_id = f"ws-token-{uuid.uuid4().hex}"
+    with _open(_ws_url(live_server.url, project_id=project_id), token) as ws:
+        _send_trace(live_server.url, live_server.auth, trace_id)
+        event = _next_event(ws, trace_id)
+        assert (event["type"], event["project_id"]) == ("trace.created", project_id)
+
+
+BIG_BATCH = 1_500  # more traces than a subscriber may have waiting (MAX_BEHIND)
+
+
+def _send_many_traces(base: str, headers: dict[str, str], trace_ids: list[str]) -> None:
+    """One Langfuse ingestion request: one batch, one commit group."""
+    batch = [
+        {
+            "id": f"event-{trace_id}",
+            "type": "trace-create",
+            "timestamp": "2026-01-01T00:00:00Z",
+            "body": {"id": trace_id, "name": "bulk"},
+        }
+        for trace_id in trace_ids
+    ]
+    response = httpx.post(
+        f"{base}/api/public/ingestion", json={"batch": batch}, headers=headers, timeout=60
+    )
+    assert response.status_code == 207, response.text
+    assert not response.json()["errors"]
+
+
+def _created_ids(ws: ClientConnection, wanted: set[str]) -> set[str]:
+    """Read events until every wanted trace was announced as created (or the socket closes)."""
+    seen: set[str] = set()
+    while not wanted <= seen:
+        message = orjson.loads(ws.recv(timeout=30))
+        if message["type"] == "trace.created" and message["trace_id"] in wanted:
+            seen.add(message["trace_id"])
+    return seen
+
+
+def test_one_batch_of_more_traces_than_the_queue_holds_reaches_a_subscriber(
+    live_server: LiveServer,
+) -> None:
+    trace_ids = [f"ws-bulk-{uuid.uuid4().hex}-{i}" for i in range(BIG_BATCH)]
+    with _open(_ws_url(live_server.url), live_server.auth) as ws:
+        _send_many_traces(live_server.url, live_server.auth, trace_ids)
+        assert _created_ids(ws, set(trace_ids)) == set(trace_ids)
+        ws.send(orjson.dumps({"type": "ping", "id": "still-there"}).decode())
+        assert _next_pong(ws) == "still-there"
+
+
+def _next_pong(ws: ClientConnection) -> object:
+    while True:
+        message = orjson.loads(ws.recv(timeout=10))
+        if message["type"] == "pong":
+            return message["id"]
 
 
 def _admin_headers(base: str) -> dict[str, str]:
@@ -178,3 +272,18 @@ def test_an_event_written_by_one_process_reaches_subscribers_of_both(
         for ws in (on_a, on_b):
             event = _next_event(ws)
             assert (event["type"], event["trace_id"]) == ("trace.updated", trace_id)
+
+
+@pytest.mark.postgres
+def test_one_batch_of_many_traces_reaches_subscribers_of_every_process(
+    two_postgres_servers: list[ServerProcess],
+) -> None:
+    a, b = two_postgres_servers
+    auth = {"Authorization": f"Bearer {SECRET_KEY}"}
+    trace_ids = [f"ws-pg-bulk-{uuid.uuid4().hex}-{i}" for i in range(BIG_BATCH)]
+    with _open(_ws_url(a.url), auth) as on_a, _open(_ws_url(b.url), auth) as on_b:
+        _send_many_traces(a.url, auth, trace_ids)  # many NOTIFY payloads, one group
+        for ws in (on_a, on_b):
+            assert _created_ids(ws, set(trace_ids)) == set(trace_ids)
+            ws.send(orjson.dumps({"type": "ping", "id": 1}).decode())
+            assert _next_pong(ws) == 1

@@ -103,10 +103,19 @@ def _ranked(groups: dict[Any, TraceAgg]) -> list[dict[str, Any]]:
 
 
 def _models(conn: Connection, plan: segments.Plan) -> list[dict[str, Any]]:
-    """Traces that called each model (a trace counts once per model) and its calls."""
+    """Traces that called each model (a trace counts once per model), its calls, their cost
+    and tokens."""
     models = segments.model_figures(conn, plan)
     return [
-        {"key": model, "count": agg.traces, "calls": agg.calls, "cost": agg.cost}
+        {
+            "key": model,
+            "count": agg.traces,
+            "calls": agg.calls,
+            "cost": agg.cost,
+            "input_tokens": agg.input_tokens,
+            "output_tokens": agg.output_tokens,
+            "total_tokens": agg.total_tokens,
+        }
         for model, agg in _top(models)
     ]
 

@@ -1,5 +1,6 @@
 """The one auth dependency: API keys (Bearer, X-API-Key, Basic) and login tokens, resolved to a
-project scope or a manager, with the per-key rate limit applied."""
+project scope or a manager, with the per-key rate limit applied. HTTP routes and the `/ws`
+WebSocket authenticate through the same functions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from starlette.requests import HTTPConnection
 
 from tracehouse.clock import now_us
 from tracehouse.errors import Forbidden, NotFound, RateLimited, Unauthorized
@@ -58,12 +60,17 @@ class ProjectScope:
             raise Forbidden("This API key is read-only.")
 
 
-def credential(request: Request) -> Credential | None:
-    """Extract the credential; X-API-Key wins over Authorization."""
-    api_key = request.headers.get("x-api-key")
+def credential(connection: HTTPConnection) -> Credential | None:
+    """Extract the credential; X-API-Key wins over Authorization. A WebSocket may send it as
+    `?key=` instead, which wins (browsers cannot set headers on one); HTTP requests may not,
+    which keeps secrets out of request logs."""
+    query_key = connection.query_params.get("key")
+    if query_key and connection.scope["type"] == "websocket":
+        return Credential(query_key.strip())
+    api_key = connection.headers.get("x-api-key")
     if api_key:
         return Credential(api_key.strip())
-    header = request.headers.get("authorization", "")
+    header = connection.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     value = value.strip()
     if scheme.lower() == "bearer" and value:
@@ -78,9 +85,9 @@ def credential(request: Request) -> Credential | None:
     return None
 
 
-def authenticate(rt: Runtime, request: Request) -> Principal:
-    """Who is calling; 401 when nobody valid is."""
-    cred = credential(request)
+def authenticate(rt: Runtime, connection: HTTPConnection) -> Principal:
+    """Who is calling (a request or a WebSocket); 401 when nobody valid is."""
+    cred = credential(connection)
     if cred is None:
         raise Unauthorized(
             "Missing API key: send Authorization: Bearer <secret key>, X-API-Key, or Basic auth."
@@ -125,9 +132,16 @@ def _limit(rt: Runtime, request: Request, principal: Principal, plan: str) -> No
 def project_scope(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> ProjectScope:
     """Data-plane dependency: the caller's project (from the key, or the project headers)."""
     principal = authenticate(rt, request)
-    project = _resolve_project(rt, request, principal)
+    project = resolve_project(
+        rt, principal, request.headers.get("x-project-id"), request.headers.get("x-project-name")
+    )
     _limit(rt, request, principal, project["plan"])
     usage_counter.count(rt, project["project_rowid"])
+    return scope_of(project, principal)
+
+
+def scope_of(project: Any, principal: Principal) -> ProjectScope:
+    """The scope of a principal acting on a project it may use."""
     key = principal.key
     return ProjectScope(
         project_rowid=project["project_rowid"],
@@ -139,10 +153,12 @@ def project_scope(request: Request, rt: Annotated[Runtime, Depends(runtime)]) ->
     )
 
 
-def _resolve_project(rt: Runtime, request: Request, principal: Principal) -> Any:
+def resolve_project(
+    rt: Runtime, principal: Principal, project_id: str | None, project_name: str | None
+) -> Any:
+    """The project of a project key, else the one named by id (404 when not the principal's)
+    or, for an organization key, by name (created when new); 401 when none is named."""
     key = principal.key
-    project_id = request.headers.get("x-project-id")
-    project_name = request.headers.get("x-project-name")
     if key is not None and key["project_rowid"] is not None:
         with rt.db.reader.connect() as conn:
             return project_store.find_project(conn, project_rowid=key["project_rowid"])

@@ -1,56 +1,89 @@
 """Fan-out of trace events to subscribers: in-process for SQLite, LISTEN/NOTIFY on PostgreSQL.
 
 On PostgreSQL the writer sends one NOTIFY inside the commit of each group (delivered only if it
-commits); every server process LISTENs and hands the events to its own subscribers, so an event
-from any process reaches subscribers on every process. SQLite has one process: the writer hands
-the events over directly after commit.
+commits; several when the ids overflow a payload); every server process LISTENs and hands each
+group's events to its own subscribers, so an event from any process reaches subscribers on every
+process. SQLite has one process: the writer hands the events over directly after commit. Either
+way a subscriber gets a group's events as one entry of its queue.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import threading
 from typing import Any
 
 from sqlalchemy import Connection, text
 
-from tracehouse.live.events import Written, decode, encode
+from tracehouse.live.events import Written, continues, decode, encode
 from tracehouse.store.engine import Database
 
 log = logging.getLogger(__name__)
 CHANNEL = "tracehouse_events"
-#: Events a slow subscriber may have waiting before it is dropped (it reconnects).
-QUEUE_SIZE = 1_000
+#: Events a subscriber may have waiting when the next group arrives; past it the subscriber is
+#: dropped (it reconnects). A group of any size reaches a subscriber that has kept up.
+MAX_BEHIND = 1_000
+Events = list[dict[str, Any]]
+
+
+class Subscription:
+    """One subscriber's events, queued a committed group at a time, and how many wait."""
+
+    def __init__(self) -> None:
+        self._queue: asyncio.Queue[Events | None] = asyncio.Queue()
+        self.behind = 0
+
+    async def get(self) -> Events | None:
+        """The next group's events; None once the stream has ended."""
+        return await self._queue.get()
+
+    def sent(self) -> None:
+        """One event went out."""
+        self.behind -= 1
+
+    def offer(self, events: Events) -> bool:
+        """Queue a group's events, unless this subscriber is already too far behind: then end
+        its stream rather than buffer without bound, and say so (False)."""
+        if self.behind > MAX_BEHIND:
+            self.end()
+            return False
+        self._queue.put_nowait(events)
+        self.behind += len(events)
+        return True
+
+    def end(self) -> None:
+        """Drop what waits and end the stream."""
+        while not self._queue.empty():
+            self._queue.get_nowait()
+        self._queue.put_nowait(None)
 
 
 class Broker:
     """Subscribers per project, fed from the event loop of this process."""
 
     def __init__(self) -> None:
-        self._subscribers: dict[int, set[asyncio.Queue[dict[str, Any] | None]]] = {}
+        self._subscribers: dict[int, set[Subscription]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
 
     async def stop(self) -> None:
-        for queues in self._subscribers.values():
-            for queue in queues:
-                with contextlib.suppress(asyncio.QueueFull):
-                    queue.put_nowait(None)
+        for subscriptions in self._subscribers.values():
+            for subscription in subscriptions:
+                subscription.end()
 
-    def subscribe(self, project_rowid: int) -> asyncio.Queue[dict[str, Any] | None]:
-        queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(QUEUE_SIZE)
-        self._subscribers.setdefault(project_rowid, set()).add(queue)
-        return queue
+    def subscribe(self, project_rowid: int) -> Subscription:
+        subscription = Subscription()
+        self._subscribers.setdefault(project_rowid, set()).add(subscription)
+        return subscription
 
-    def unsubscribe(self, project_rowid: int, queue: asyncio.Queue[dict[str, Any] | None]) -> None:
-        queues = self._subscribers.get(project_rowid)
-        if queues is not None:
-            queues.discard(queue)
-            if not queues:
+    def unsubscribe(self, project_rowid: int, subscription: Subscription) -> None:
+        subscriptions = self._subscribers.get(project_rowid)
+        if subscriptions is not None:
+            subscriptions.discard(subscription)
+            if not subscriptions:
                 del self._subscribers[project_rowid]
 
     def stage(self, conn: Connection, written: list[Written]) -> None:
@@ -61,25 +94,23 @@ class Broker:
         self.deliver(written)
 
     def deliver(self, written: list[Written]) -> None:
-        """Hand events to this process's subscribers (on the event loop)."""
-        for item in written:
-            queues = self._subscribers.get(item.project_rowid)
-            if not queues:
-                continue
-            for kind, ids in (("trace.created", item.created), ("trace.updated", item.updated)):
-                for trace_id in ids:
-                    self._offer(queues, {"type": kind, "trace_id": trace_id})
+        """Hand a committed group's events to this process's subscribers (on the event loop):
+        one queue entry per project, however many traces the group wrote."""
+        listened = [item for item in written if item.project_rowid in self._subscribers]
+        for project_rowid, events in _events(listened).items():
+            subscriptions = self._subscribers.get(project_rowid, set())
+            for subscription in list(subscriptions):
+                if not subscription.offer(events):
+                    subscriptions.discard(subscription)
 
-    @staticmethod
-    def _offer(queues: set[asyncio.Queue[dict[str, Any] | None]], event: dict[str, Any]) -> None:
-        for queue in list(queues):
-            try:
-                queue.put_nowait(event)
-            except asyncio.QueueFull:  # too slow: end its stream rather than buffer forever
-                queues.discard(queue)
-                with contextlib.suppress(asyncio.QueueEmpty):
-                    queue.get_nowait()
-                queue.put_nowait(None)
+
+def _events(written: list[Written]) -> dict[int, Events]:
+    by_project: dict[int, Events] = {}
+    for item in written:
+        events = by_project.setdefault(item.project_rowid, [])
+        for kind, ids in (("trace.created", item.created), ("trace.updated", item.updated)):
+            events += [{"type": kind, "trace_id": trace_id} for trace_id in ids]
+    return by_project
 
 
 class PostgresBroker(Broker):
@@ -131,9 +162,13 @@ class PostgresBroker(Broker):
         with psycopg.connect(self._dsn, autocommit=True) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
             self.listening.set()
+            group: list[Written] = []  # a group split over several payloads is handed over whole
             while not self._stopping.is_set():
                 for notify in conn.notifies(timeout=0.2):  # how soon stop() is noticed
-                    self._hand_over(decode(notify.payload))
+                    group += decode(notify.payload)
+                    if not continues(notify.payload):
+                        self._hand_over(group)
+                        group = []
 
     def _hand_over(self, written: list[Written]) -> None:
         if self._loop is not None and not self._loop.is_closed():

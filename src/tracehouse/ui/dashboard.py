@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tracehouse.analytics import costs, segments, service, window
+from tracehouse.analytics import service
 from tracehouse.errors import InvalidRequest
 from tracehouse.http.auth import ProjectScope
 from tracehouse.runtime import Runtime
@@ -76,11 +76,11 @@ def time_filters(range_name: str, start: str | None, end: str | None, now: int) 
 
 
 def build(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
-    """One call of the analytics service, and one read of its model figures for the tokens."""
+    """One call of the analytics service: every figure on the page is from its answer."""
     body = service.analytics(rt, scope, filters)
     summary = body["summary"]
     points = body["charts"]
-    models = model_rows(rt, scope, filters)[:TOP]
+    models = body["model_breakdown"][:TOP]
     users = body["user_breakdown"][:TOP]
     return {
         "from": body["from"],
@@ -101,17 +101,6 @@ def build(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, 
         "width": WIDTH,
         "height": HEIGHT,
     }
-
-
-def model_rows(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> list[dict[str, Any]]:
-    """Cost, calls and tokens (input, output, total) per model, most cost first: the rows of
-    `/analytics/costs`, over the range and plan `service.analytics` just used (and whose
-    roll-ups it brought up to date). Its `model_breakdown` has no tokens, hence this second
-    read of the model figures (the costly part of a range read from the traces)."""
-    resolved, span = window.resolve(filters)
-    plan = segments.plan(scope.project_rowid, resolved, span, span.bucket_us)
-    with rt.db.reader.connect() as conn:
-        return costs.model_rows(segments.model_figures(conn, plan))
 
 
 def bucket_label(seconds: int) -> str:
