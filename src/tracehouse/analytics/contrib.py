@@ -5,6 +5,7 @@ commit. A day rebuilt from the base tables (`rollup.day_rows`) holds the same su
 
 from __future__ import annotations
 
+import operator
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -87,7 +88,9 @@ class TraceState:
         )
 
 
-def contributions(state: TraceState) -> Iterator[tuple[Table, tuple[Any, ...], tuple[float, ...]]]:
+def contributions(
+    state: TraceState,
+) -> Iterator[tuple[Table, tuple[Any, ...], tuple[float, ...]]]:
     """(table, dimensions, figures) of every roll-up row the trace counts in: once over all
     traces (`trace_model` None) and once per model it called (the `model` filter's rows)."""
     day = day_of(state.start_time)
@@ -96,12 +99,13 @@ def contributions(state: TraceState) -> Iterator[tuple[Table, tuple[Any, ...], t
     failed = 1 if state.status == "error" else 0
     trace = (1, state.observations, int(state.retried), *timed, state.tokens, state.cost)
     user = (1, failed, *timed, state.tokens, state.cost)
-    where = (state.environment, state.name, state.status)
+    where = (day, state.environment, state.name, state.status)
+    calls = [(model, (1, *figures)) for model, figures in state.models.items()]
     for trace_model in (None, *state.models):
-        yield analytics_daily, (day, *where, trace_model), trace
+        yield analytics_daily, (*where, trace_model), trace
         yield analytics_daily_users, (day, state.user_id, trace_model), user
-        for model, calls in state.models.items():
-            yield analytics_daily_models, (day, *where, model, trace_model), (1, *calls)
+        for model, figures in calls:
+            yield analytics_daily_models, (*where, model, trace_model), figures
 
 
 @dataclass
@@ -115,16 +119,15 @@ class Deltas:
         """Count a trace's contribution in (sign 1) or out (sign -1)."""
         if state is None:
             return
+        sums, combine = self.sums, operator.add if sign > 0 else operator.sub
+        bucket = None if state.latency_ms is None else sketch.bucket(state.latency_ms)
         for table, key, figures in contributions(state):
-            current = self.sums.get((table, key))
+            current = sums.get((table, key))
             if current is None:
-                self.sums[(table, key)] = [sign * value for value in figures]
-            else:
-                for i, value in enumerate(figures):
-                    current[i] += sign * value
-            if table is analytics_daily and state.latency_ms is not None:
-                hist = self.latencies.setdefault(key, Counter())
-                hist[sketch.bucket(state.latency_ms)] += sign
+                current = sums[(table, key)] = [0] * len(figures)
+            current[:] = map(combine, current, figures)
+            if bucket is not None and table is analytics_daily:
+                self.latencies.setdefault(key, Counter())[bucket] += sign
 
     def rows(self, project_rowid: int) -> dict[Table, list[dict[str, Any]]]:
         """The rows to append: those whose figures changed (a trace counted out and in again
@@ -133,23 +136,32 @@ class Deltas:
         for (table, key), values in self.sums.items():
             hist = {}
             if table is analytics_daily:
-                hist = {b: n for b, n in self.latencies.get(key, Counter()).items() if n}
-            if not any(values) and not hist:
+                hist = {b: n for b, n in self.latencies.get(key, {}).items() if n}
+            if not (any(values) or hist):
                 continue
-            row = dict(zip(DIMENSIONS[table], key, strict=True))
-            row.update(_figures(table, values))
-            row["project_rowid"] = project_rowid
-            if table is analytics_daily:
-                row["latency_hist"] = sketch.Sketch(Counter(hist)).dumps()
-            out[table].append(row)
+            extra = (_dumps(hist),) if table is analytics_daily else ()
+            row = (project_rowid, *key, *values, *extra)
+            out[table].append(dict(zip(_APPENDED[table], row, strict=True)))
         return out
 
 
-def _figures(table: Table, values: list[float]) -> dict[str, float]:
-    return {
-        name: value if name in _REAL else int(value)
-        for name, value in zip(FIGURES[table], values, strict=True)
-    }
+def _dumps(hist: dict[int, int]) -> str:
+    return sketch.Sketch(Counter(hist)).dumps()
+
+
+def _row(table: Table, key: tuple[Any, ...], values: list[float]) -> dict[str, Any]:
+    """A row of `table`: its dimensions, then its figures (counts as integers)."""
+    figures = [kind(value) for kind, value in zip(_KINDS[table], values, strict=True)]
+    return dict(zip(_COLUMNS[table], (*key, *figures), strict=True))
+
+
+_KINDS = {t: tuple(float if n in _REAL else int for n in names) for t, names in FIGURES.items()}
+_COLUMNS = {table: (*DIMENSIONS[table], *FIGURES[table]) for table in FIGURES}
+#: The columns of an appended row, in `Deltas.rows` order.
+_APPENDED = {
+    table: ("project_rowid", *columns, *(("latency_hist",) if table is analytics_daily else ()))
+    for table, columns in _COLUMNS.items()
+}
 
 
 def consolidate(table: Table, rows: Iterable[Any]) -> list[dict[str, Any]]:
@@ -168,8 +180,7 @@ def consolidate(table: Table, rows: Iterable[Any]) -> list[dict[str, Any]]:
             hists.setdefault(key, sketch.Sketch()).merge(sketch.Sketch.loads(row.latency_hist))
     out = []
     for key, values in sums.items():
-        row = dict(zip(dims, key, strict=True))
-        row.update(_figures(table, values))
+        row = _row(table, key, values)
         if row["traces"] == 0:
             continue
         if table is analytics_daily:

@@ -7,7 +7,7 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, delete, func, insert, select
+from sqlalchemy import ColumnElement, Connection, Table, delete, func, select
 
 from tracehouse.clock import now_us
 from tracehouse.store.locks import transaction_lock
@@ -19,7 +19,7 @@ from tracehouse.store.tables import (
     analytics_rollup_days,
     traces,
 )
-from tracehouse.store.upsert import upsert
+from tracehouse.store.upsert import insert_many, upsert
 
 DAY_US = 86_400_000_000
 ROLLUPS = (analytics_daily, analytics_daily_models, analytics_daily_users)
@@ -110,8 +110,7 @@ def append(
         return
     transaction_lock(conn, _LOCK_BASE + project_rowid, shared=True)
     for table, more in rows.items():
-        if more:
-            conn.execute(insert(table), list(more))
+        insert_many(conn, table, more)
 
 
 def replace_day(
@@ -128,8 +127,7 @@ def replace_day(
         conn.execute(
             delete(table).where(table.c.project_rowid == project_rowid, table.c.day == day)
         )
-        if rows.get(table):
-            conn.execute(insert(table), list(rows[table]))
+        insert_many(conn, table, rows.get(table, ()))
     if built:
         mark = {"project_rowid": project_rowid, "day": day, "built_at": now_us()}
         upsert(conn, analytics_rollup_days, [mark], ("project_rowid", "day"), replace=("built_at",))

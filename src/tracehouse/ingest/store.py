@@ -197,12 +197,12 @@ def _totals(
         yield from groups.items()
 
 
+_FIGURES = slice(5, 5 + len(MODEL_FIGURES))  # of a `_TOTALS` row
+_SUMMED = slice(5, 11)  # calls, failed calls, input, output and total tokens, cost
+
+
 def _model_calls(groups: list[Any]) -> dict[str, tuple[float, ...]]:
-    return {
-        g.model: tuple(float(getattr(g, name)) for name in MODEL_FIGURES)
-        for g in groups
-        if g.model is not None
-    }
+    return {g.model: tuple(map(float, g[_FIGURES])) for g in groups if g.model is not None}
 
 
 def roll_up(
@@ -230,20 +230,19 @@ _TOTALS = (
     select(
         _o.c.trace_id,
         _o.c.model,
-        func.count().label("n"),
-        func.sum(case((_o.c.level == "ERROR", 1), else_=0)).label("errors"),
         func.sum(case((_o.c.level == "WARNING", 1), else_=0)).label("warnings"),
         func.min(_o.c.start_time).label("first"),
         func.max(func.coalesce(_o.c.end_time, _o.c.start_time)).label("last"),
+        # from here on (`_FIGURES`): the figures of model calls (`contrib.MODEL_FIGURES`), as
+        # `analytics.store` sums them; the first six are the trace's totals too (`_SUMMED`)
+        func.count().label("calls"),
+        func.sum(case((_o.c.level == "ERROR", 1), else_=0)).label("failed_calls"),
         func.coalesce(func.sum(_o.c.input_tokens), 0).label("input_tokens"),
         func.coalesce(func.sum(_o.c.output_tokens), 0).label("output_tokens"),
         func.coalesce(func.sum(_o.c.total_tokens), 0).label("total_tokens"),
         func.coalesce(
             func.sum(func.coalesce(_o.c.reported_total_cost, _o.c.computed_total_cost)), 0.0
         ).label("cost"),
-        # the figures of model calls (`contrib.MODEL_FIGURES`), as `analytics.store` sums them
-        func.count().label("calls"),
-        func.sum(case((_o.c.level == "ERROR", 1), else_=0)).label("failed_calls"),
         func.coalesce(func.sum((_o.c.end_time - _o.c.start_time) / 1000.0), 0.0).label(
             "duration_sum"
         ),
@@ -275,16 +274,15 @@ _RETRIED = select(traces.c.id).where(
 
 
 def _rolled_up(trace: Any, groups: list[Any]) -> dict[str, Any]:
-    first = min((g.first for g in groups), default=None)
-    lasts = [g.last for g in groups if g.last is not None]
-    start = trace["start_time"] if first is None else min(trace["start_time"], first)
-    ends = [value for value in (trace["end_time"], max(lasts, default=None)) if value is not None]
-    end = max(ends) if ends else None
-    errors = sum(int(g.errors) for g in groups)
-    warnings = sum(int(g.warnings) for g in groups)
+    summed = [sum(column) for column in zip(*(g[_SUMMED] for g in groups), strict=True)]
+    n, errors, input_tokens, output_tokens, total_tokens, cost = summed or (0,) * 6
+    start, end = trace["start_time"], trace["end_time"]
+    if groups:
+        start = min(start, *(g.first for g in groups))
+        end = max(v for v in (end, *(g.last for g in groups)) if v is not None)
     if trace["reported_status"] == "error" or errors:
         status = "error"
-    elif trace["reported_status"] == "warning" or warnings:
+    elif trace["reported_status"] == "warning" or any(g.warnings for g in groups):
         status = "warning"
     else:
         status = "ok"
@@ -294,12 +292,12 @@ def _rolled_up(trace: Any, groups: list[Any]) -> dict[str, Any]:
         "start_time": start,
         "end_time": end,
         "latency_ms": (end - start) / 1000.0 if end is not None else None,
-        "observation_count": sum(int(g.n) for g in groups),
-        "error_count": errors,
-        "input_tokens": sum(int(g.input_tokens) for g in groups),
-        "output_tokens": sum(int(g.output_tokens) for g in groups),
-        "total_tokens": sum(int(g.total_tokens) for g in groups),
-        "cost": float(sum(float(g.cost) for g in groups)),
+        "observation_count": int(n),
+        "error_count": int(errors),
+        "input_tokens": int(input_tokens),
+        "output_tokens": int(output_tokens),
+        "total_tokens": int(total_tokens),
+        "cost": float(cost),
         "models": jsontext.dumps(models) if models else None,
         "status": status,
     }

@@ -1,4 +1,5 @@
-"""Dialect-specific multi-row upsert: insert, or merge into the row with the same key.
+"""Dialect-specific multi-row upsert (insert, or merge into the row with the same key), and
+plain multi-row insert.
 
 The statement is compiled once per table and column set, then run as one driver-level
 `executemany`: on the ingestion hot path this skips SQLAlchemy's per-row parameter handling.
@@ -52,6 +53,23 @@ def upsert(
     if compiled is None:
         compiled = _compile(conn, table, columns, keys, set(keep_existing), set(replace), set(add))
         _compiled[signature] = compiled
+    _run(conn, compiled, rows)
+
+
+def insert_many(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert `rows` (all with the same columns) through the same compiled-once path."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    signature = (conn.dialect.name, table.name, columns, "insert")
+    compiled = _compiled.get(signature)
+    if compiled is None:
+        stmt = table.insert().values({column: bindparam(column) for column in columns})
+        compiled = _compiled[signature] = _rendered(conn, stmt)
+    _run(conn, compiled, rows)
+
+
+def _run(conn: Connection, compiled: _Compiled, rows: Sequence[dict[str, Any]]) -> None:
     sql, order = compiled
     if order is None:
         params: list[Any] = list(rows)
@@ -82,7 +100,10 @@ def _compile(
             updates[column] = table.c[column] + new
         else:
             updates[column] = new if column in replace else func.coalesce(new, table.c[column])
-    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
+    return _rendered(conn, stmt.on_conflict_do_update(index_elements=list(keys), set_=updates))
+
+
+def _rendered(conn: Connection, stmt: Any) -> _Compiled:
     compiled = stmt.compile(dialect=conn.dialect)
     order = tuple(compiled.positiontup) if compiled.positional and compiled.positiontup else None
     return compiled.string, order
