@@ -20,7 +20,14 @@ from tests.conftest import Harness, make_settings, start
 
 from tracehouse.analytics import rollup_store
 from tracehouse.jobs.retention import purge
-from tracehouse.jobs.rollups import COMPACT_SLACK, Seen, refresh_pass
+from tracehouse.jobs.rollups import (
+    COMPACT_GROWTH,
+    COMPACT_RUNAWAY,
+    COMPACT_SLACK,
+    Seen,
+    _due,
+    refresh_pass,
+)
 
 pytestmark = pytest.mark.anyio
 CURRENT = {"current": True, "stale_days": []}
@@ -129,7 +136,7 @@ async def test_refresh_pass_waits_for_quiet_days_and_is_bounded(th_stale: Harnes
     assert totals(body) == pytest.approx(expected(left))
 
 
-async def test_refresh_pass_compacts_grown_days(th: Harness) -> None:
+async def test_refresh_pass_compacts_days_once_appends_stop(th: Harness) -> None:
     traces = [*everything(), *dataset.make("more", 40, dataset.T0 + 30 * dataset.HOUR)]
     await dataset.load(th.client, th.auth, traces)  # one batch a trace: rows appended per trace
     db = th.app.state.runtime.db
@@ -137,7 +144,9 @@ async def test_refresh_pass_compacts_grown_days(th: Harness) -> None:
         grown = rollup_store.day_sizes(conn)
     assert max(grown.values()) > COMPACT_SLACK
     before = await costs(th, th.auth)
-    seen = refresh_pass(db, Seen(), budget=60)
+    seen = refresh_pass(db, Seen(), budget=60)  # first sight: appends may still be going on
+    assert seen.compacted == {} and seen.sizes == grown
+    seen = refresh_pass(db, seen, budget=60)  # no change since: compact the grown days
     with db.reader.connect() as conn:
         compacted = rollup_store.day_sizes(conn)
     assert seen.compacted == {m: n for m, n in compacted.items() if grown[m] > COMPACT_SLACK}
@@ -146,6 +155,16 @@ async def test_refresh_pass_compacts_grown_days(th: Harness) -> None:
     assert totals(before) == pytest.approx(expected(traces))
     assert totals(after) == pytest.approx(expected(traces))
     assert refresh_pass(db, seen, budget=60).compacted == seen.compacted  # nothing grew since
+
+
+def test_compaction_waits_for_appends_to_stop_unless_a_day_runs_away() -> None:
+    day = (1, 0)
+    busy = Seen(compacted={day: 100}, sizes={day: 500})
+    assert not _due(day, {day: 600}, busy)  # still growing
+    assert _due(day, {day: 500}, busy)  # quiet since the last pass
+    assert not _due(day, {day: 100 + COMPACT_SLACK}, Seen({}, {day: 100}, {day: 164}))  # small
+    runaway = COMPACT_GROWTH * 100 + COMPACT_RUNAWAY + 1
+    assert _due(day, {day: runaway}, busy)  # growing, but manyfold
 
 
 async def test_refresher_job_rebuilds_once_writes_go_quiet(

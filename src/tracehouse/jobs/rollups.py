@@ -3,7 +3,9 @@ days that bulk deletions marked dirty once no write has touched them for a whole
 bounded amount of work per pass.
 
 Compaction: each batch appends its own rows to the days it touches (`analytics/contrib.py`);
-a day whose rows have doubled since it was last compacted is summed into one row per group.
+a day is summed into one row per group once appends to it stop, or during sustained writes
+once its rows have grown manyfold (`COMPACT_GROWTH`), so compaction does not compete with
+ingestion for the writer.
 Quiet is seen, not guessed: a dirty day is rebuilt when its mark carries the same version in
 two passes in a row (every mark gives it a new version). Each pass stops once it has spent
 `budget` seconds (after at least one day), so the job takes about budget / (budget + interval)
@@ -23,8 +25,12 @@ from tracehouse.store.engine import Database
 log = logging.getLogger(__name__)
 
 Mark = tuple[int, int]  # (project rowid, day)
-#: A day is compacted once it holds more than twice its rows after its last compaction, plus this.
+#: A day is compacted once appends to it have stopped (it holds more rows than after its last
+#: compaction, plus COMPACT_SLACK, and the same number as at the last pass), or, during
+#: sustained writes, once it holds COMPACT_GROWTH times those rows plus COMPACT_RUNAWAY.
 COMPACT_SLACK = 64
+COMPACT_GROWTH = 8
+COMPACT_RUNAWAY = 4096
 
 
 @dataclass
@@ -34,30 +40,37 @@ class Seen:
 
     marks: dict[Mark, int] = field(default_factory=dict)
     compacted: dict[Mark, int] = field(default_factory=dict)
+    sizes: dict[Mark, int] = field(default_factory=dict)
 
 
 def refresh_pass(db: Database, seen: Seen, budget: float) -> Seen:
-    """Compact the grown days, then rebuild the quiet dirty days (newest first), until
-    `budget` seconds are spent; returns what to compare with at the next pass."""
+    """Rebuild the quiet dirty days, then compact the days due (newest first), until `budget`
+    seconds are spent (after at least one day); returns what to compare with at the next pass."""
     with db.reader.connect() as conn:
         marks = {(m.project_rowid, m.day): int(m.version) for m in rollup_store.all_dirty(conn)}
         sizes = rollup_store.day_sizes(conn)
     began = time.monotonic()
     compacted = dict(seen.compacted)
-    grown = [m for m, n in sizes.items() if n > 2 * compacted.get(m, 0) + COMPACT_SLACK]
-    for mark in sorted(grown, key=lambda m: -m[1]):
+    quiet = [(mark, version) for mark, version in marks.items() if seen.marks.get(mark) == version]
+    for mark, version in quiet:
+        if rollup.rebuild(db, *mark, version):
+            del marks[mark]
+            compacted.pop(mark, None)  # rebuilt: one row per group
+        if time.monotonic() - began >= budget:
+            return Seen(marks, compacted, sizes)
+    due = [m for m in sizes if m not in marks and _due(m, sizes, seen)]
+    for mark in sorted(due, key=lambda m: -m[1]):
         compacted[mark] = rollup.compact(db, *mark)
         if time.monotonic() - began >= budget:
-            return Seen(marks, compacted)
-    for (project_rowid, day), version in list(marks.items()):
-        if seen.marks.get((project_rowid, day)) != version:
-            continue
-        if rollup.rebuild(db, project_rowid, day, version):
-            del marks[(project_rowid, day)]
-            compacted.pop((project_rowid, day), None)
-        if time.monotonic() - began >= budget:
-            break  # at least one day per pass
-    return Seen(marks, compacted)
+            break
+    return Seen(marks, compacted, sizes)
+
+
+def _due(mark: Mark, sizes: dict[Mark, int], seen: Seen) -> bool:
+    """Whether a day's appended rows are worth compacting now (see COMPACT_SLACK)."""
+    rows, after = sizes[mark], seen.compacted.get(mark, 0)
+    quiet = rows == seen.sizes.get(mark) and rows > after + COMPACT_SLACK
+    return quiet or rows > COMPACT_GROWTH * after + COMPACT_RUNAWAY
 
 
 async def run_forever(db: Database, *, interval: float, budget: float) -> None:
