@@ -37,11 +37,14 @@ def main() -> None:
     )
     parser.add_argument("--yardstick", type=Path, default=DEFAULT_YARDSTICK)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="use (and keep) this data directory, new or empty"
+    )
     args = parser.parse_args()
     if not args.yardstick.exists():
         sys.exit(f"yardstick not found at {args.yardstick}; pass --yardstick")
     with tempfile.TemporaryDirectory(prefix="tracehouse-otlp-bench-") as tmp:
-        data = Path(tmp) / "data"
+        data = args.keep or Path(tmp) / "data"
         env = {
             "TRACEHOUSE_INIT_PUBLIC_KEY": "pk-th-bench",
             "TRACEHOUSE_INIT_SECRET_KEY": SECRET,
