@@ -4,7 +4,7 @@ dirty days, read a range of days."""
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, delete, func, select
@@ -185,10 +185,12 @@ def trace_days(
     end: int,
     dims: dict[str, Any],
     skip: Sequence[int] = (),
-) -> list[Any]:
+) -> Iterator[Any]:
+    """The stored rows (appended changes included) of the days, streamed: a day not compacted
+    yet holds many."""
     a = analytics_daily
     query = select(a).where(*_range(a, project_rowid, first, end, skip), *_dims(a, dims))
-    return list(conn.execute(query))
+    return iter(conn.execute(query))
 
 
 def model_totals(

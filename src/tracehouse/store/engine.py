@@ -38,7 +38,7 @@ def open_database(settings: Settings) -> Database:
     # Page caches: the writer keeps the hot index pages; each of the 8 readers a smaller share,
     # so the process stays within a few hundred MB however many queries run at once.
     writer = _sqlite_engine(
-        url, settings.sqlite_synchronous, pool_size=1, immediate=True, cache_mb=32
+        url, settings.sqlite_synchronous, pool_size=1, immediate=True, cache_mb=16
     )
     reader = _sqlite_engine(
         url, settings.sqlite_synchronous, pool_size=8, immediate=False, cache_mb=8
