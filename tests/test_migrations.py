@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 
 import pytest
@@ -10,6 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 from tests.conftest import PG_ADMIN_URL
 
+from tracehouse.bootstrap import bootstrap
 from tracehouse.config import Settings
 from tracehouse.store.migrate import downgrade, upgrade
 from tracehouse.store.tables import metadata
@@ -45,3 +47,86 @@ def test_up_down_up_matches_models(fresh_settings: Settings) -> None:
     with engine.connect() as conn:
         assert "traces" in inspect(conn).get_table_names()
     engine.dispose()
+
+
+def test_trace_model_calls_are_filled_from_stored_observations(fresh_settings: Settings) -> None:
+    """0009c rolls up `retried` and `model_calls` of the traces stored before it."""
+    settings = fresh_settings.model_copy(
+        update={"init_org_name": "Acme", "init_project_name": "main", "init_secret_key": "sk-m"}
+    )
+    upgrade(settings, "0008r")
+    engine = create_engine(settings.resolved_database_url)
+    bootstrap(engine, settings)
+    trace = (
+        "INSERT INTO traces (project_rowid, id, status, start_time, observation_count, "
+        "error_count, created_at, updated_at) VALUES (:p, :id, :status, 0, :n, :errors, 0, 0)"
+    )
+    step = (
+        "INSERT INTO observations (project_rowid, id, trace_id, type, name, level, start_time, "
+        "end_time, model, input_tokens, output_tokens, total_tokens, computed_total_cost, "
+        "created_at, updated_at) VALUES (:p, :id, :trace, 'generation', :name, :level, :start, "
+        ":end, :model, :i, :o, :t, :cost, 0, 0)"
+    )
+    with engine.begin() as conn:
+        p = conn.execute(text("SELECT project_rowid FROM projects")).scalar_one()
+        conn.execute(
+            text(trace),
+            [
+                {"p": p, "id": "a", "status": "error", "n": 3, "errors": 1},
+                {"p": p, "id": "b", "status": "ok", "n": 0, "errors": 0},
+            ],
+        )
+        conn.execute(
+            text(step),
+            [
+                {
+                    "p": p,
+                    "id": "a1",
+                    "trace": "a",
+                    "name": "llm",
+                    "level": "ERROR",
+                    "start": 10,
+                    "end": 2010,
+                    "model": "gpt-4o",
+                    "i": 10,
+                    "o": 5,
+                    "t": 15,
+                    "cost": 0.5,
+                },
+                {
+                    "p": p,
+                    "id": "a2",
+                    "trace": "a",
+                    "name": "llm",
+                    "level": "DEFAULT",
+                    "start": 20,
+                    "end": 1020,
+                    "model": "gpt-4o",
+                    "i": 20,
+                    "o": 5,
+                    "t": 25,
+                    "cost": 0.25,
+                },
+                {
+                    "p": p,
+                    "id": "a3",
+                    "trace": "a",
+                    "name": "tool",
+                    "level": "DEFAULT",
+                    "start": 30,
+                    "end": None,
+                    "model": None,
+                    "i": None,
+                    "o": None,
+                    "t": None,
+                    "cost": None,
+                },
+            ],
+        )
+    upgrade(settings)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, retried, model_calls FROM traces ORDER BY id")).all()
+    engine.dispose()
+    assert [(r.id, bool(r.retried)) for r in rows] == [("a", True), ("b", False)]
+    assert json.loads(rows[0].model_calls) == {"gpt-4o": [2, 1, 30, 10, 40, 0.75, 3.0, 2]}
+    assert rows[1].model_calls is None

@@ -20,7 +20,7 @@ from tests.conftest import Harness, make_settings, start
 
 from tracehouse.analytics import contrib, rollup, rollup_store
 from tracehouse.store.engine import Database
-from tracehouse.store.tables import analytics_daily, traces
+from tracehouse.store.tables import analytics_daily, observations, traces
 
 pytestmark = pytest.mark.anyio
 MODELS = ("gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet", None)
@@ -129,9 +129,54 @@ def normal(table: Any, rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]
     return out
 
 
+def expected_calls(steps: list[Any]) -> tuple[bool, dict[str, list[float]]]:
+    """A trace's retry flag and model calls, computed here from its observation rows (a step
+    without a name repeats nothing, as in SQL)."""
+    failed = [s for s in steps if s.level == "ERROR" and s.name is not None]
+    retried = any(
+        o.id != f.id
+        and o.name == f.name
+        and o.parent_id == f.parent_id
+        and o.start_time >= f.start_time
+        for f in failed
+        for o in steps
+    )
+    calls: dict[str, list[float]] = {}
+    for o in steps:
+        if o.model is None:
+            continue
+        figures = calls.setdefault(o.model, [0.0] * 8)
+        cost = o.reported_total_cost if o.reported_total_cost is not None else o.computed_total_cost
+        timed = o.end_time is not None
+        duration = (o.end_time - o.start_time) / 1000.0 if timed else 0.0
+        add = [1, o.level == "ERROR", o.input_tokens or 0, o.output_tokens or 0]
+        add += [o.total_tokens or 0, cost or 0.0, duration, timed]
+        figures[:] = [a + float(b) for a, b in zip(figures, add, strict=True)]
+    return retried, calls
+
+
+def assert_rolled_up(db: Database) -> None:
+    """Every trace's stored retry flag and model calls agree with its observations."""
+    with db.reader.connect() as conn:
+        stored = conn.execute(select(traces.c.id, traces.c.retried, traces.c.model_calls)).all()
+        rows = conn.execute(select(observations)).all()
+    steps: dict[str, list[Any]] = {}
+    for row in rows:
+        steps.setdefault(row.trace_id, []).append(row)
+    assert stored
+    for trace_id, retried, text in stored:
+        want_retried, want_calls = expected_calls(steps.get(trace_id, []))
+        assert bool(retried) == want_retried, trace_id
+        calls = orjson.loads(text or "{}")
+        assert calls.keys() == want_calls.keys(), trace_id
+        for model, figures in want_calls.items():
+            assert calls[model] == pytest.approx(figures, rel=1e-9, abs=1e-9), (trace_id, model)
+
+
 def assert_current(db: Database) -> int:
-    """Every day's appended rows sum to its rebuild from the base tables; returns the number
-    of days checked."""
+    """Every trace's rolled-up columns agree with its observations, and every day's appended
+    rows sum to its rebuild from those columns; returns the number of days checked."""
+    assert_rolled_up(db)
     with db.reader.connect() as conn:
         project = conn.exec_driver_sql("SELECT project_rowid FROM projects").scalar_one()
         sizes = rollup_store.day_sizes(conn)

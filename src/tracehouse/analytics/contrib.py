@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from sqlalchemy import Table
 
 from tracehouse.analytics import sketch
@@ -69,9 +70,10 @@ class TraceState:
 
     @classmethod
     def of(
-        cls, row: Mapping[str, Any], models: Mapping[str, tuple[float, ...]], retried: bool
+        cls, row: Mapping[Any, Any], models: Mapping[str, tuple[float, ...]] | None = None
     ) -> TraceState:
-        """From a trace row's columns (as stored in `traces`)."""
+        """From a trace row's columns (as stored in `traces`); `models` when the caller has
+        them already, else parsed from `model_calls`."""
         latency = row["latency_ms"]
         return cls(
             start_time=int(row["start_time"]),
@@ -83,9 +85,21 @@ class TraceState:
             observations=int(row["observation_count"]),
             tokens=int(row["total_tokens"]),
             cost=float(row["cost"]),
-            retried=retried,
-            models=models,
+            retried=bool(row["retried"]),
+            models=_parsed(row["model_calls"]) if models is None else models,
         )
+
+
+def _parsed(text: str | None) -> dict[str, tuple[float, ...]]:
+    return {model: tuple(figures) for model, figures in orjson.loads(text or "{}").items()}
+
+
+def model_calls(figures: Iterable[Any]) -> tuple[float, ...]:
+    """One model's call figures (MODEL_FIGURES order) as stored: counts as integers."""
+    return tuple(kind(v) for kind, v in zip(_CALL_KINDS, figures, strict=True))
+
+
+_CALL_KINDS = tuple(float if name in ("cost", "duration_sum") else int for name in MODEL_FIGURES)
 
 
 def contributions(

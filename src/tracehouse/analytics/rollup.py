@@ -5,31 +5,15 @@ and tools call `refresh`."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, select
 
-from tracehouse.analytics import contrib, rollup_store, store
-from tracehouse.analytics.sketch import Sketch
-from tracehouse.clock import from_us
+from tracehouse.analytics import contrib, rollup_store
 from tracehouse.store.engine import Database
-from tracehouse.store.tables import analytics_daily, analytics_daily_models, analytics_daily_users
-from tracehouse.traces.filters import TraceFilters
+from tracehouse.store.tables import analytics_daily, traces
 
 DAY_US = rollup_store.DAY_US
-_MODEL_FIELDS = (
-    "traces",
-    "calls",
-    "failed_calls",
-    "input_tokens",
-    "output_tokens",
-    "total_tokens",
-    "cost",
-    "duration_sum",
-    "duration_count",
-)
-_USER_FIELDS = ("user_id", "traces", "failed", "latency_count", "latency_sum", "tokens", "cost")
 
 
 def refresh(db: Database) -> int:
@@ -75,73 +59,29 @@ def compact(db: Database, project_rowid: int, day: int) -> int:
     return len(rows[analytics_daily])
 
 
-def day_filters(day: int) -> TraceFilters:
-    return TraceFilters.model_validate({"from": from_us(day), "to": from_us(day + DAY_US)})
-
-
 def day_rows(conn: Connection, project_rowid: int, day: int) -> dict[Table, list[dict[str, Any]]]:
-    """The day's rows: over every trace (`trace_model` NULL), and over the traces using each
-    model (a trace once per model it called: what the `model` filter reads)."""
-    filters = day_filters(day)
-    rows = _day_rows(conn, project_rowid, day, filters, per_model=False)
-    for table, more in _day_rows(conn, project_rowid, day, filters, per_model=True).items():
-        rows[table].extend(more)
-    return rows
+    """The day's rows: the sum of what each trace starting on the day contributes, from its
+    rolled-up columns alone (`contrib`; read through the covering index)."""
+    t = traces.c
+    query = select(*(t[name] for name in _STATE)).where(
+        t.project_rowid == project_rowid, t.start_time >= day, t.start_time < day + DAY_US
+    )
+    rows = contrib.Deltas()
+    for row in conn.execute(query).mappings():
+        rows.add(contrib.TraceState.of(row), 1)
+    return rows.rows(project_rowid)
 
 
-def _day_rows(
-    conn: Connection, project_rowid: int, day: int, filters: TraceFilters, *, per_model: bool
-) -> dict[Table, list[dict[str, Any]]]:
-    def model(row: Any) -> Any:
-        return row.trace_model if per_model else None
-
-    latencies: dict[tuple[Any, ...], list[float]] = defaultdict(list)
-    for row in store.latency_rows(conn, project_rowid, filters, per_model=per_model):
-        key = (model(row), row.environment, row.name, row.status)
-        latencies[key].append(float(row.latency_ms))
-    base = {"project_rowid": project_rowid, "day": day}
-    groups = store.trace_groups(conn, project_rowid, filters, DAY_US, 0, per_model=per_model)
-    calls = store.model_groups(conn, project_rowid, filters, by_dims=True, per_model=per_model)
-    users = store.user_groups(conn, project_rowid, filters, per_model=per_model)
-    return {
-        analytics_daily: [
-            {
-                **base,
-                "trace_model": model(g),
-                "environment": g.environment,
-                "name": g.name,
-                "status": g.status,
-                "traces": g.traces,
-                "observations": g.observations,
-                "retried": g.retried,
-                "latency_count": g.latency_count,
-                "latency_sum": float(g.latency_sum),
-                "latency_hist": Sketch.of(
-                    latencies[(model(g), g.environment, g.name, g.status)]
-                ).dumps(),
-                "tokens": g.tokens,
-                "cost": float(g.cost),
-            }
-            for g in groups
-        ],
-        analytics_daily_models: [
-            {
-                **base,
-                "trace_model": model(m),
-                "environment": m.environment,
-                "name": m.name,
-                "status": m.status,
-                "model": m.model,
-                **{k: getattr(m, k) for k in _MODEL_FIELDS},
-            }
-            for m in calls
-        ],
-        analytics_daily_users: [
-            {
-                **base,
-                "trace_model": model(u),
-                **{k: getattr(u, k) for k in _USER_FIELDS},
-            }
-            for u in users
-        ],
-    }
+_STATE = (  # the columns of `contrib.TraceState.of`
+    "start_time",
+    "environment",
+    "name",
+    "status",
+    "user_id",
+    "latency_ms",
+    "observation_count",
+    "total_tokens",
+    "cost",
+    "retried",
+    "model_calls",
+)

@@ -138,11 +138,12 @@ def trace_figures(conn: Connection, p: Plan, width: int, offset: int) -> Figures
 
 def model_figures(conn: Connection, p: Plan) -> dict[str, ModelAgg]:
     out: dict[str, ModelAgg] = defaultdict(ModelAgg)
-    rows = [r for part in p.base_parts() for r in store.model_groups(conn, p.project_rowid, part)]
+    for part in p.base_parts():
+        for model, agg in store.model_groups(conn, p.project_rowid, part).items():
+            out[model].add(agg)
     if p.days is not None:
-        rows += rollup_store.model_totals(conn, p.project_rowid, *p.days, p.dims, p.live)
-    for row in rows:
-        out[row.model].add(row)
+        for row in rollup_store.model_totals(conn, p.project_rowid, *p.days, p.dims, p.live):
+            out[row.model].add(row)
     return out
 
 

@@ -1,24 +1,27 @@
 """SQL of the analytics reads: aggregates over traces (the covering index
-`ix_traces_analytics`), model calls over observations, failed steps, the slow threshold."""
+`ix_traces_analytics`, which holds each trace's rolled-up model calls too), failed steps, the
+slow threshold."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
     and_,
     case,
-    exists,
     func,
     literal_column,
-    or_,
     select,
+    true,
 )
 
+from tracehouse.analytics.aggregate import ModelAgg
 from tracehouse.http.pagination import PageParams, paginate
 from tracehouse.store.tables import analytics_settings, observations, traces
 from tracehouse.store.upsert import upsert
@@ -53,29 +56,6 @@ def _traces(project_rowid: int, filters: TraceFilters, *columns: Any) -> Select[
     return trace_filters.apply(select(*columns).select_from(traces), project_rowid, filters)
 
 
-def _per_model(
-    query: Select[Any], project_rowid: int, filters: TraceFilters, on: bool
-) -> tuple[Select[Any], list[Any]]:
-    """With `on`, the query over the traces once per model each trace called (its rows grouped
-    by that model too, as `trace_model`): what the roll-ups keep for the `model` filter."""
-    if not on:
-        return query, []
-    o = observations.alias("used")
-    used = trace_filters.apply(
-        select(o.c.trace_id, o.c.model)
-        .distinct()
-        .select_from(
-            traces.join(o, and_(o.c.project_rowid == t.project_rowid, o.c.trace_id == t.id))
-        )
-        .where(o.c.model.is_not(None)),
-        project_rowid,
-        filters,
-    ).subquery("trace_models")
-    model = used.c.model.label("trace_model")
-    query = query.join(used, used.c.trace_id == t.id).add_columns(model)
-    return query, [used.c.model]
-
-
 def _count_if(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -98,31 +78,10 @@ def count_over(
 
 
 def retried() -> ColumnElement[bool]:
-    """The trace has a retry: a step repeated (same parent and name) at or after a failed one."""
-    failed, again = observations.alias("failed"), observations.alias("again")
-    same_step = and_(
-        again.c.project_rowid == failed.c.project_rowid,
-        again.c.trace_id == failed.c.trace_id,
-        again.c.name == failed.c.name,
-        again.c.id != failed.c.id,
-        again.c.start_time >= failed.c.start_time,
-        or_(
-            again.c.parent_id == failed.c.parent_id,
-            and_(again.c.parent_id.is_(None), failed.c.parent_id.is_(None)),
-        ),
-    )
-    return and_(
-        t.error_count > 0,
-        exists(
-            select(1)
-            .select_from(failed.join(again, same_step))
-            .where(
-                failed.c.project_rowid == t.project_rowid,
-                failed.c.trace_id == t.id,
-                failed.c.level == _ERROR,
-            )
-        ),
-    )
+    """The trace has a retry: a step repeated (same parent and name) at or after a failed one
+    (rolled up at ingestion into `traces.retried`)."""
+    condition: ColumnElement[bool] = t.retried == true()
+    return condition
 
 
 def count_where(
@@ -210,13 +169,7 @@ def error_messages(
 
 
 def trace_groups(
-    conn: Connection,
-    project_rowid: int,
-    filters: TraceFilters,
-    width: int,
-    offset: int,
-    *,
-    per_model: bool = False,
+    conn: Connection, project_rowid: int, filters: TraceFilters, width: int, offset: int
 ) -> list[Any]:
     """Per chart bucket (`width` µs, aligned at `offset`), environment, name and status:
     traces, retried traces, latency count and sum, tokens, cost."""
@@ -234,68 +187,23 @@ def trace_groups(
         func.coalesce(func.sum(t.total_tokens), 0).label("tokens"),
         func.coalesce(func.sum(t.cost), 0.0).label("cost"),
     )
-    query, more = _per_model(query, project_rowid, filters, per_model)
-    return list(conn.execute(query.group_by(*dims, *more)))
-
-
-def latency_rows(
-    conn: Connection, project_rowid: int, filters: TraceFilters, *, per_model: bool = False
-) -> list[Any]:
-    """(environment, name, status, latency) of every trace with a known latency."""
-    query = _traces(project_rowid, filters, t.environment, t.name, t.status, t.latency_ms).where(
-        t.latency_ms.is_not(None)
-    )
-    return list(conn.execute(_per_model(query, project_rowid, filters, per_model)[0]))
+    return list(conn.execute(query.group_by(*dims)))
 
 
 def model_groups(
-    conn: Connection,
-    project_rowid: int,
-    filters: TraceFilters,
-    *,
-    by_dims: bool = False,
-    per_model: bool = False,
-) -> list[Any]:
-    """Per model (and environment, name, status of the trace when `by_dims`): traces, calls,
-    failed calls, tokens, cost and call durations of the model calls (observations with a
-    model) of the traces meeting the filters (by the trace's start time)."""
-    # An alias: the `model` trace filter's own EXISTS over observations must not correlate here.
-    calls = observations.alias("calls")
-    o = calls.c
-    dims = [o.model, *((t.environment, t.name, t.status) if by_dims else ())]
-    query = (
-        select(
-            *dims,
-            func.count(func.distinct(t.id)).label("traces"),
-            func.count().label("calls"),
-            _count_if(o.level == _ERROR).label("failed_calls"),
-            func.coalesce(func.sum(o.input_tokens), 0).label("input_tokens"),
-            func.coalesce(func.sum(o.output_tokens), 0).label("output_tokens"),
-            func.coalesce(func.sum(o.total_tokens), 0).label("total_tokens"),
-            func.coalesce(
-                func.sum(func.coalesce(o.reported_total_cost, o.computed_total_cost)), 0.0
-            ).label("cost"),
-            func.coalesce(func.sum((o.end_time - o.start_time) / 1000.0), 0.0).label(
-                "duration_sum"
-            ),
-            func.count(o.end_time).label("duration_count"),
-        )
-        .select_from(
-            traces.join(
-                calls,
-                and_(o.project_rowid == t.project_rowid, o.trace_id == t.id),
-            )
-        )
-        .where(t.project_rowid == project_rowid, o.model.is_not(None))
-        .where(*trace_filters.conditions(filters))
-    )
-    query, more = _per_model(query, project_rowid, filters, per_model)
-    return list(conn.execute(query.group_by(*dims, *more)))
+    conn: Connection, project_rowid: int, filters: TraceFilters
+) -> dict[str, ModelAgg]:
+    """Per model: the traces meeting the filters that called it and the figures of those
+    calls, from each trace's rolled-up `model_calls` (read through the covering index)."""
+    query = _traces(project_rowid, filters, t.model_calls).where(t.model_calls.is_not(None))
+    out: dict[str, ModelAgg] = defaultdict(ModelAgg)
+    for (text,) in conn.execute(query):
+        for model, figures in orjson.loads(text).items():
+            out[model].add_calls(figures)
+    return out
 
 
-def user_groups(
-    conn: Connection, project_rowid: int, filters: TraceFilters, *, per_model: bool = False
-) -> list[Any]:
+def user_groups(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[Any]:
     """Per user: traces, failed traces, latency count and sum, tokens, cost."""
     query = _traces(
         project_rowid,
@@ -308,5 +216,4 @@ def user_groups(
         func.coalesce(func.sum(t.total_tokens), 0).label("tokens"),
         func.coalesce(func.sum(t.cost), 0.0).label("cost"),
     )
-    query, more = _per_model(query, project_rowid, filters, per_model)
-    return list(conn.execute(query.group_by(t.user_id, *more)))
+    return list(conn.execute(query.group_by(t.user_id)))

@@ -58,7 +58,7 @@ def apply_batch(
         trace_changes.setdefault(values["trace_id"], {})
     ingest_store.lock_traces(conn, project_rowid, trace_changes)
     stored_traces = ingest_store.fetch_stored(conn, traces, project_rowid, trace_changes)
-    before = ingest_store.trace_states(conn, project_rowid, stored_traces)
+    before = {trace_id: TraceState.of(row) for trace_id, row in stored_traces.items()}
     trace_rows = [
         merge.trace_row(trace_id, values, stored_traces.get(trace_id), now)
         for trace_id, values in trace_changes.items()

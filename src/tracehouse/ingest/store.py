@@ -21,8 +21,7 @@ from sqlalchemy import (
 )
 
 from tracehouse import jsontext
-from tracehouse.analytics import store as analytics_store
-from tracehouse.analytics.contrib import MODEL_FIGURES, TraceState
+from tracehouse.analytics.contrib import MODEL_FIGURES, TraceState, model_calls
 from tracehouse.store.locks import transaction_locks
 from tracehouse.store.tables import observations, scores, traces
 from tracehouse.store.upsert import upsert
@@ -46,6 +45,8 @@ _TRACE_STORED = (
     "error_count",
     "total_tokens",
     "cost",
+    "retried",
+    "model_calls",
 )
 _OBSERVATION_STORED = (
     "id",
@@ -162,27 +163,29 @@ def write_rows(
     )
 
 
-def trace_states(
-    conn: Connection, project_rowid: int, rows: dict[str, dict[str, Any]]
-) -> dict[str, TraceState]:
-    """The roll-up view of stored traces (`rows`: their `_TRACE_STORED` columns), with the
-    totals of their model calls as stored now."""
-    calls = {
-        trace_id: _model_calls(groups) for trace_id, groups in _totals(conn, project_rowid, rows)
-    }
-    again = retried(conn, project_rowid, [i for i, row in rows.items() if row["error_count"]])
-    return {
-        trace_id: TraceState.of(row, calls.get(trace_id, {}), trace_id in again)
-        for trace_id, row in rows.items()
-    }
-
-
 def retried(conn: Connection, project_rowid: int, trace_ids: Sequence[str]) -> set[str]:
-    """Those of the traces (with failed steps) that retried a step (`analytics.store.retried`)."""
-    found: set[str] = set()
+    """Those of the traces that repeated a failed step: a step with the same parent and name
+    at or after it (what `traces.retried` holds). Decided here from each trace's steps, read
+    through its index, rather than by a self-join the planner could take by time."""
+    steps: dict[str, list[Any]] = {}
     for part in chunks(sorted(trace_ids)):
-        found.update(_select_in(conn, _RETRIED, project_rowid, part).scalars())
-    return found
+        for row in _select_in(conn, _STEPS, project_rowid, part):
+            steps.setdefault(row.trace_id, []).append(row)
+    return {trace_id for trace_id, rows in steps.items() if repeats_a_failure(rows)}
+
+
+def repeats_a_failure(steps: Sequence[Any]) -> bool:
+    """Whether a named failed step (level ERROR) is followed by another with its name and
+    parent (each step: id, name, parent_id, start_time, level)."""
+    failed = [s for s in steps if s.level == "ERROR" and s.name is not None]
+    return any(
+        other.id != step.id
+        and other.name == step.name
+        and other.parent_id == step.parent_id
+        and other.start_time >= step.start_time
+        for step in failed
+        for other in steps
+    )
 
 
 def _totals(
@@ -202,26 +205,27 @@ _SUMMED = slice(5, 11)  # calls, failed calls, input, output and total tokens, c
 
 
 def _model_calls(groups: list[Any]) -> dict[str, tuple[float, ...]]:
-    return {g.model: tuple(map(float, g[_FIGURES])) for g in groups if g.model is not None}
+    return {g.model: model_calls(g[_FIGURES]) for g in groups if g.model is not None}
 
 
 def roll_up(
     conn: Connection, project_rowid: int, trace_ids: Iterable[str]
 ) -> dict[str, TraceState]:
-    """Recompute the totals, time span, status and models of the given traces from their
-    observations; returns what each now counts for in the analytics roll-ups."""
+    """Recompute the totals, time span, status, retry and model calls of the given traces from
+    their observations; returns what each now counts for in the analytics roll-ups."""
     states: dict[str, TraceState] = {}
     for part in chunks(sorted(trace_ids)):
         totals = dict(_totals(conn, project_rowid, part))
+        failed = [t for t, groups in totals.items() if any(g.failed_calls for g in groups)]
+        again = retried(conn, project_rowid, failed)
         current = _select_in(conn, _CURRENT, project_rowid, part).mappings().all()
-        rows = [_rolled_up(t, totals.get(t["id"], [])) for t in current]
+        rows = [_rolled_up(t, totals.get(t["id"], []), t["id"] in again) for t in current]
         if not rows:
             continue
         conn.execute(_ROLLUP_UPDATE, [{**p, "p_project": project_rowid} for p in rows])
-        again = retried(conn, project_rowid, [row["p_id"] for row in rows if row["error_count"]])
         for trace, row in zip(current, rows, strict=True):
             calls = _model_calls(totals.get(trace["id"], []))
-            states[trace["id"]] = TraceState.of({**trace, **row}, calls, trace["id"] in again)
+            states[trace["id"]] = TraceState.of({**trace, **row}, models=calls)
     return states
 
 
@@ -266,14 +270,15 @@ _CURRENT = select(
     traces.c.project_rowid == bindparam("project"),
     traces.c.id.in_(bindparam("ids", expanding=True)),
 )
-_RETRIED = select(traces.c.id).where(
-    traces.c.project_rowid == bindparam("project"),
-    traces.c.id.in_(bindparam("ids", expanding=True)),
-    analytics_store.retried(),
+_STEPS = select(
+    _o.c.trace_id, _o.c.id, _o.c.name, _o.c.parent_id, _o.c.start_time, _o.c.level
+).where(
+    _o.c.project_rowid == bindparam("project"),
+    _o.c.trace_id.in_(bindparam("ids", expanding=True)),
 )
 
 
-def _rolled_up(trace: Any, groups: list[Any]) -> dict[str, Any]:
+def _rolled_up(trace: Any, groups: list[Any], retried: bool) -> dict[str, Any]:
     summed = [sum(column) for column in zip(*(g[_SUMMED] for g in groups), strict=True)]
     n, errors, input_tokens, output_tokens, total_tokens, cost = summed or (0,) * 6
     start, end = trace["start_time"], trace["end_time"]
@@ -300,6 +305,8 @@ def _rolled_up(trace: Any, groups: list[Any]) -> dict[str, Any]:
         "cost": float(cost),
         "models": jsontext.dumps(models) if models else None,
         "status": status,
+        "retried": retried,
+        "model_calls": jsontext.dumps(_model_calls(groups)) if models else None,
     }
 
 
@@ -326,6 +333,8 @@ _ROLLUP_UPDATE = (
                 "cost",
                 "models",
                 "status",
+                "retried",
+                "model_calls",
             )
         }
     )

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select
 
 from tracehouse.analytics import rollup_store
-from tracehouse.analytics.contrib import Deltas
+from tracehouse.analytics.contrib import Deltas, TraceState
 from tracehouse.http.pagination import PageParams, paginate
 from tracehouse.ingest import store as ingest_store
 from tracehouse.store.tables import observations, scores, traces
@@ -76,8 +76,8 @@ def delete_trace(conn: Connection, project_rowid: int, trace_id: str) -> int:
     ingest_store.lock_traces(conn, project_rowid, [trace_id])
     stored = ingest_store.fetch_stored(conn, traces, project_rowid, [trace_id])
     gone = Deltas()
-    for state in ingest_store.trace_states(conn, project_rowid, stored).values():
-        gone.add(state, -1)
+    for row in stored.values():
+        gone.add(TraceState.of(row), -1)
     rollup_store.append(conn, project_rowid, gone.rows(project_rowid))
     for table in (observations, scores):
         conn.execute(

@@ -68,6 +68,11 @@ traces = Table(
     Column("is_test", Boolean, nullable=False, server_default=false()),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    # Rolled up with the totals: a failed step was repeated (`analytics.store.retried`), and
+    # the figures of the trace's model calls, JSON {model: [calls, failed calls, input, output
+    # and total tokens, cost, duration sum, durations]} (`analytics.contrib.MODEL_FIGURES`).
+    Column("retried", Boolean, nullable=False, server_default=false()),
+    Column("model_calls", Text),
     UniqueConstraint("project_rowid", "id"),
     Index(None, "project_rowid", "start_time"),
     Index(None, "project_rowid", "session_id"),
@@ -86,6 +91,8 @@ traces = Table(
         "user_id",
         "name",
         "observation_count",
+        "retried",
+        "model_calls",
     ),
 )
 
