@@ -1,8 +1,9 @@
 """Analytics endpoints over a large project: 100,000 traces / 1,000,000 observations in 30 days.
 
 Generates the data straight into a fresh SQLite database through the store layer (the tables'
-rows, and the daily roll-ups, as ingestion leaves them), starts a real `tracehouse serve` on it, and times
-each analytics endpoint over HTTP (warm-up, then the median and worst of --repeat calls).
+rows, and the daily roll-ups, as ingestion leaves them), starts a real `tracehouse serve` on
+it, and times each analytics endpoint over HTTP (warm-up, then the median and worst of
+--repeat calls).
 
     .venv/bin/python bench/analytics.py --traces 100000 --per-trace 10
     .venv/bin/python bench/analytics.py --data-dir DIR --filters   # uncovered filters
@@ -18,6 +19,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -31,6 +33,7 @@ from tracehouse.analytics import rollup, rollup_store
 from tracehouse.bootstrap import bootstrap
 from tracehouse.clock import iso, now_us
 from tracehouse.config import Settings
+from tracehouse.ingest.store import repeats_a_failure
 from tracehouse.store.engine import open_database
 from tracehouse.store.migrate import upgrade
 from tracehouse.store.tables import observations, traces
@@ -85,9 +88,24 @@ def trace_rows(project: int, count: int, per_trace: int, end: int) -> Iterator[t
             "models": orjson.dumps(models).decode(),
             "created_at": begin,
             "updated_at": begin,
+            "retried": repeats_a_failure([SimpleNamespace(**o) for o in obs]),
+            "model_calls": _model_calls(obs),
             **total,
         }
         yield trace, obs
+
+
+def _model_calls(obs: list[dict[str, Any]]) -> str | None:
+    """The trace's `model_calls` column, as ingestion rolls it up."""
+    calls: dict[str, list[float]] = {}
+    for o in obs:
+        if o["model"]:
+            figures = calls.setdefault(o["model"], [0, 0, 0, 0, 0, 0.0, 0.0, 0])
+            duration = (o["end_time"] - o["start_time"]) / 1000.0
+            add = (1, o["level"] == "ERROR", o["input_tokens"], o["output_tokens"])
+            add += (o["total_tokens"], o["computed_total_cost"], duration, 1)
+            figures[:] = [a + b for a, b in zip(figures, add, strict=True)]
+    return orjson.dumps(calls).decode() if calls else None
 
 
 def _observations(

@@ -61,7 +61,7 @@ def compact(db: Database, project_rowid: int, day: int) -> int:
 
 def day_rows(conn: Connection, project_rowid: int, day: int) -> dict[Table, list[dict[str, Any]]]:
     """The day's rows: the sum of what each trace starting on the day contributes, from its
-    rolled-up columns alone (`contrib`; read through the covering index)."""
+    rolled-up columns alone (`contrib`)."""
     t = traces.c
     query = select(*(t[name] for name in _STATE)).where(
         t.project_rowid == project_rowid, t.start_time >= day, t.start_time < day + DAY_US

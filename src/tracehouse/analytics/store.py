@@ -1,5 +1,5 @@
 """SQL of the analytics reads: aggregates over traces (the covering index
-`ix_traces_analytics`, which holds each trace's rolled-up model calls too), failed steps, the
+`ix_traces_analytics`; by model from each trace's rolled-up model calls), failed steps, the
 slow threshold."""
 
 from __future__ import annotations
@@ -194,7 +194,7 @@ def model_groups(
     conn: Connection, project_rowid: int, filters: TraceFilters
 ) -> dict[str, ModelAgg]:
     """Per model: the traces meeting the filters that called it and the figures of those
-    calls, from each trace's rolled-up `model_calls` (read through the covering index)."""
+    calls, from each trace's rolled-up `model_calls`."""
     query = _traces(project_rowid, filters, t.model_calls).where(t.model_calls.is_not(None))
     out: dict[str, ModelAgg] = defaultdict(ModelAgg)
     for (text,) in conn.execute(query):

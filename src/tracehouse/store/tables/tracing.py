@@ -92,7 +92,6 @@ traces = Table(
         "name",
         "observation_count",
         "retried",
-        "model_calls",
     ),
 )
 
@@ -143,22 +142,6 @@ observations = Table(
     Index(None, "project_rowid", "start_time"),
     Index(None, "project_rowid", "model", "start_time"),
     _test_data_index("observations"),
-    # Covers per-model cost and efficiency over a time range (model calls only).
-    Index(
-        "ix_observations_model_usage",
-        "project_rowid",
-        "start_time",
-        "model",
-        "input_tokens",
-        "output_tokens",
-        "total_tokens",
-        "reported_total_cost",
-        "computed_total_cost",
-        "end_time",
-        "level",
-        sqlite_where=text("model IS NOT NULL"),
-        postgresql_where=text("model IS NOT NULL"),
-    ),
     # A trace's observations (trace reads, roll-ups) and its models (the `model` trace
     # filter's EXISTS, answered from the index alone): one index serves both.
     Index("ix_observations_trace_models", "project_rowid", "trace_id", "model"),

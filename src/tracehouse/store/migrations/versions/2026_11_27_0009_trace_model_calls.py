@@ -1,5 +1,6 @@
 """trace model calls: `traces.retried` and `traces.model_calls` (the figures of each model's
-calls), rolled up at ingestion, and both in the covering analytics index
+calls), rolled up at ingestion, `retried` in the covering analytics index; the observations'
+covering model-usage index goes
 
 Revision ID: 0009c
 Revises: 0008r
@@ -29,6 +30,18 @@ ANALYTICS = [
     "name",
     "observation_count",
 ]
+MODEL_USAGE = [
+    "project_rowid",
+    "start_time",
+    "model",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "reported_total_cost",
+    "computed_total_cost",
+    "end_time",
+    "level",
+]
 # The steps of the traces with a failed one, trace by trace.
 STEPS = """
 SELECT o.project_rowid, o.trace_id, o.id, o.name, o.parent_id, o.start_time, o.level
@@ -56,7 +69,11 @@ def upgrade() -> None:
     _fill_retried(op.get_bind())
     _fill_model_calls(op.get_bind())
     op.drop_index("ix_traces_analytics", table_name="traces")
-    op.create_index("ix_traces_analytics", "traces", [*ANALYTICS, "retried", "model_calls"])
+    # `model_calls` stays out: its JSON grows with the models a trace calls, and PostgreSQL
+    # refuses index rows over ~2.7 KB.
+    op.create_index("ix_traces_analytics", "traces", [*ANALYTICS, "retried"])
+    # Analytics no longer read model calls from the observations: one index fewer per call.
+    op.drop_index("ix_observations_model_usage", table_name="observations")
 
 
 def _fill_retried(conn: sa.Connection) -> None:
@@ -105,6 +122,13 @@ def _row(key: tuple[int, str], calls: dict[str, list[int | float]]) -> dict[str,
 
 
 def downgrade() -> None:
+    op.create_index(
+        "ix_observations_model_usage",
+        "observations",
+        MODEL_USAGE,
+        sqlite_where=sa.text("model IS NOT NULL"),
+        postgresql_where=sa.text("model IS NOT NULL"),
+    )
     op.drop_index("ix_traces_analytics", table_name="traces")
     op.create_index("ix_traces_analytics", "traces", ANALYTICS)
     with op.batch_alter_table("traces") as batch:
