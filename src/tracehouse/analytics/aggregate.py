@@ -63,18 +63,22 @@ class ModelAgg:
     def add(self, row: Any) -> None:
         _add_fields(self, row)
 
-    def add_calls(self, figures: list[float]) -> None:
-        """Count one trace's calls of the model (`contrib.MODEL_FIGURES` order)."""
-        self.traces += 1
-        (calls, failed, input_tokens, output_tokens, total_tokens, cost, duration, timed) = figures
-        self.calls += int(calls)
-        self.failed_calls += int(failed)
-        self.input_tokens += int(input_tokens)
-        self.output_tokens += int(output_tokens)
-        self.total_tokens += int(total_tokens)
-        self.cost += float(cost)
-        self.duration_sum += float(duration)
-        self.duration_count += int(timed)
+    @classmethod
+    def of(cls, values: list[float]) -> ModelAgg:
+        """From the summed figures of traces' model calls: the trace count, then
+        `contrib.MODEL_FIGURES` in order."""
+        traces, calls, failed, input_tokens, output_tokens, total, cost, duration, timed = values
+        return cls(
+            int(traces),
+            int(calls),
+            int(failed),
+            int(input_tokens),
+            int(output_tokens),
+            int(total),
+            float(cost),
+            float(duration),
+            int(timed),
+        )
 
 
 @dataclass

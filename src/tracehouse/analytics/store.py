@@ -4,7 +4,7 @@ slow threshold."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import operator
 from collections.abc import Iterable
 from typing import Any
 
@@ -196,11 +196,15 @@ def model_groups(
     """Per model: the traces meeting the filters that called it and the figures of those
     calls, from each trace's rolled-up `model_calls`."""
     query = _traces(project_rowid, filters, t.model_calls).where(t.model_calls.is_not(None))
-    out: dict[str, ModelAgg] = defaultdict(ModelAgg)
+    sums: dict[str, list[float]] = {}
     for (text,) in conn.execute(query):
         for model, figures in orjson.loads(text).items():
-            out[model].add_calls(figures)
-    return out
+            current = sums.get(model)
+            if current is None:
+                sums[model] = [1, *figures]
+            else:
+                current[:] = map(operator.add, current, (1, *figures))
+    return {model: ModelAgg.of(values) for model, values in sums.items()}
 
 
 def user_groups(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[Any]:
