@@ -15,10 +15,12 @@ from tests.evals.test_monitors import eval_scores, setup
 from tracehouse.clock import now_us
 from tracehouse.evaluations import monitor_store, monitors
 from tracehouse.evaluators.judge import JUDGE_ENVIRONMENT
+from tracehouse.jobs.retention import purge
+from tracehouse.store.tables import monitor_claims, traces
 from tracehouse.store.tables import monitors as monitors_table
-from tracehouse.store.tables import traces
 
 pytestmark = pytest.mark.anyio
+DAY_US = 86_400_000_000
 
 
 async def trigger(ev: Harness, claimed: int) -> dict[str, Any]:
@@ -124,3 +126,35 @@ def _project(ev: Harness) -> int:
     with ev.app.state.runtime.db.reader.connect() as conn:
         result = conn.exec_driver_sql("SELECT project_rowid FROM projects WHERE name = 'main'")
         return int(result.scalar_one())
+
+
+def claimed(ev: Harness) -> set[str]:
+    with ev.app.state.runtime.db.reader.connect() as conn:
+        return set(conn.execute(select(monitor_claims.c.trace_id)).scalars())
+
+
+async def test_decisions_go_with_their_traces(ev: Harness) -> None:
+    """A monitor's decision on a trace is dropped when the trace is deleted or purged by
+    retention (claims would otherwise grow forever); a trace stored again under the same id
+    is new data and is evaluated again."""
+    await setup(ev, filter={"name": "qa"}, enabled=False)
+    for trace_id in ("a", "b", "c"):
+        await trace(ev, trace_id, name="qa")
+    await trigger(ev, 3)
+    assert claimed(ev) == {"a", "b", "c"}
+    deleted = await ev.client.delete("/api/v1/traces/a", headers=ev.auth)
+    assert deleted.status_code in (200, 204), deleted.text
+    assert claimed(ev) == {"b", "c"}
+    await trace(ev, "a", name="qa")
+    await trigger(ev, 1)
+    assert claimed(ev) == {"a", "b", "c"}
+    # Retention keeping a day, run as of tomorrow: every trace goes, and so do the decisions.
+    admin = await ev.admin_token()
+    [project] = (await ev.client.get("/api/v1/projects", headers=admin)).json()["data"]
+    kept = await ev.client.patch(
+        f"/api/v1/projects/{project['id']}", json={"retentionDays": 1}, headers=admin
+    )
+    assert kept.status_code == 200, kept.text
+    purged = purge(ev.app.state.runtime.db.writer, test_data_days=30, now=now_us() + 2 * DAY_US)
+    assert purged.traces >= 3
+    assert claimed(ev) == set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import ColumnElement, Connection, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -102,3 +102,18 @@ def claimed_count(conn: Connection, monitor_rowid: int) -> int:
 def max_trace_rowid(conn: Connection, project_rowid: int) -> int:
     query = select(func.max(_T.trace_rowid)).where(_T.project_rowid == project_rowid)
     return int(conn.execute(query).scalar() or 0)
+
+
+def forget(conn: Connection, project_rowid: int, trace_ids: list[str] | None = None) -> int:
+    """Drop the project's monitor decisions on traces that are gone (those of `trace_ids`, just
+    deleted; else every trace that no longer exists): no pass can consider them again, and a
+    trace stored again under the same id is new data. Returns how many went."""
+    c = monitor_claims.c
+    mine = select(_M.monitor_rowid).where(_M.project_rowid == project_rowid)
+    gone: ColumnElement[bool]
+    if trace_ids is not None:
+        gone = c.trace_id.in_(trace_ids)
+    else:
+        stored = select(_T.id).where(_T.project_rowid == project_rowid, _T.id == c.trace_id)
+        gone = ~stored.exists()
+    return int(conn.execute(delete(monitor_claims).where(c.monitor_rowid.in_(mine), gone)).rowcount)

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Connection, Engine, Table, delete, select,
 
 from tracehouse.analytics import rollup_store
 from tracehouse.clock import now_us
+from tracehouse.evaluations import monitor_store
 from tracehouse.store.tables import evaluation_runs, observations, projects, scores, traces
 
 log = logging.getLogger(__name__)
@@ -87,6 +88,8 @@ def _purge_project(conn: Connection, project_rowid: int, cutoff: int) -> Purged:
             delete(table).where(table.c.project_rowid == project_rowid, table.c[column] < cutoff)
         )
         counts.append(int(result.rowcount))
+    if counts[0]:
+        monitor_store.forget(conn, project_rowid)  # the monitors' decisions on those traces
     return Purged(*counts)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, delete, func, select
 
 from tracehouse.analytics import rollup_store
 from tracehouse.analytics.contrib import Deltas, TraceState
+from tracehouse.evaluations import monitor_store
 from tracehouse.http.pagination import PageParams, paginate
 from tracehouse.ingest import store as ingest_store
 from tracehouse.store.tables import observations, scores, traces
@@ -88,4 +89,5 @@ def delete_trace(conn: Connection, project_rowid: int, trace_id: str) -> int:
     result = conn.execute(
         delete(traces).where(traces.c.project_rowid == project_rowid, traces.c.id == trace_id)
     )
+    monitor_store.forget(conn, project_rowid, [trace_id])
     return int(result.rowcount)
