@@ -66,7 +66,7 @@ class ModelAgg:
     @classmethod
     def of(cls, values: list[float]) -> ModelAgg:
         """From the summed figures of traces' model calls: the trace count, then
-        `contrib.MODEL_FIGURES` in order."""
+        `tables.analytics.MODEL_FIGURES` in order."""
         traces, calls, failed, input_tokens, output_tokens, total, cost, duration, timed = values
         return cls(
             int(traces),

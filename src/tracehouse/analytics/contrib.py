@@ -17,18 +17,13 @@ from sqlalchemy import Table
 from tracehouse.analytics import sketch
 from tracehouse.analytics.rollup_store import day_of
 from tracehouse.store.tables import analytics_daily, analytics_daily_models, analytics_daily_users
-
-#: The figures of one model's calls in a trace, in this order.
-MODEL_FIGURES = (
-    "calls",
-    "failed_calls",
-    "input_tokens",
-    "output_tokens",
-    "total_tokens",
-    "cost",
-    "duration_sum",
-    "duration_count",
+from tracehouse.store.tables.analytics import (
+    DAILY_FIGURES,
+    MODEL_DAILY_FIGURES,
+    MODEL_FIGURES,
+    USER_DAILY_FIGURES,
 )
+
 #: The dimension and figure columns of each roll-up table, in key and value order.
 DIMENSIONS: dict[Table, tuple[str, ...]] = {
     analytics_daily: ("day", "environment", "name", "status", "trace_model"),
@@ -36,17 +31,9 @@ DIMENSIONS: dict[Table, tuple[str, ...]] = {
     analytics_daily_users: ("day", "user_id", "trace_model"),
 }
 FIGURES: dict[Table, tuple[str, ...]] = {
-    analytics_daily: (
-        "traces",
-        "observations",
-        "retried",
-        "latency_count",
-        "latency_sum",
-        "tokens",
-        "cost",
-    ),
-    analytics_daily_models: ("traces", *MODEL_FIGURES),
-    analytics_daily_users: ("traces", "failed", "latency_count", "latency_sum", "tokens", "cost"),
+    analytics_daily: DAILY_FIGURES,
+    analytics_daily_models: MODEL_DAILY_FIGURES,
+    analytics_daily_users: USER_DAILY_FIGURES,
 }
 _REAL = {"latency_sum", "cost", "duration_sum"}  # the figures that are not counts
 

@@ -17,12 +17,12 @@ DAY_US = rollup_store.DAY_US
 
 
 def refresh(db: Database) -> int:
-    """Rebuild every dirty day and compact every day now; returns how many days were
+    """Rebuild every dirty day and compact every other day now; returns how many days were
     rebuilt. A day written to meanwhile stays dirty."""
     with db.reader.connect() as conn:
         marks = rollup_store.all_dirty(conn)
         days = rollup_store.day_sizes(conn)
-    for project_rowid, day in days:
+    for project_rowid, day in set(days) - {(m.project_rowid, m.day) for m in marks}:
         compact(db, project_rowid, day)
     return sum(rebuild(db, m.project_rowid, m.day, m.version) for m in marks)
 

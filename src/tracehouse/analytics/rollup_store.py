@@ -1,5 +1,5 @@
-"""SQL of the daily roll-ups: mark days dirty (in the writer's transaction), find and rebuild
-dirty days, read a range of days."""
+"""SQL of the daily roll-ups: append a batch's changes and mark days a purge left dirty (both
+in the writer's transaction), find, rebuild and compact days, read a range of days."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from tracehouse.store.tables import (
     analytics_rollup_days,
     traces,
 )
+from tracehouse.store.tables.analytics import MODEL_DAILY_FIGURES, USER_DAILY_FIGURES
 from tracehouse.store.upsert import insert_many, upsert
 
 DAY_US = 86_400_000_000
@@ -202,20 +203,7 @@ def model_totals(
     skip: Sequence[int] = (),
 ) -> list[Any]:
     m = analytics_daily_models
-    sums = [
-        func.sum(m.c[name]).label(name)
-        for name in (
-            "traces",
-            "calls",
-            "failed_calls",
-            "input_tokens",
-            "output_tokens",
-            "total_tokens",
-            "cost",
-            "duration_sum",
-            "duration_count",
-        )
-    ]
+    sums = [func.sum(m.c[name]).label(name) for name in MODEL_DAILY_FIGURES]
     query = (
         select(m.c.model, *sums)
         .where(*_range(m, project_rowid, first, end, skip), *_dims(m, dims))
@@ -234,10 +222,7 @@ def user_totals(
     skip: Sequence[int] = (),
 ) -> list[Any]:
     u = analytics_daily_users
-    sums = [
-        func.sum(u.c[name]).label(name)
-        for name in ("traces", "failed", "latency_count", "latency_sum", "tokens", "cost")
-    ]
+    sums = [func.sum(u.c[name]).label(name) for name in USER_DAILY_FIGURES]
     query = (
         select(u.c.user_id, *sums)
         .where(*_range(u, project_rowid, first, end, skip), _model(u, model))

@@ -21,9 +21,10 @@ from sqlalchemy import (
 )
 
 from tracehouse import jsontext
-from tracehouse.analytics.contrib import MODEL_FIGURES, TraceState, model_calls
+from tracehouse.analytics.contrib import TraceState, model_calls
 from tracehouse.store.locks import transaction_locks
 from tracehouse.store.tables import observations, scores, traces
+from tracehouse.store.tables.analytics import MODEL_FIGURES
 from tracehouse.store.upsert import upsert
 
 _CHUNK = 500
@@ -31,7 +32,6 @@ _TRACE_STORED = (
     "id",
     "tags",
     "metadata",
-    "models",
     "start_time",
     "public",
     "bookmarked",
@@ -42,7 +42,6 @@ _TRACE_STORED = (
     "user_id",
     "latency_ms",
     "observation_count",
-    "error_count",
     "total_tokens",
     "cost",
     "retried",
@@ -219,13 +218,16 @@ def roll_up(
         failed = [t for t, groups in totals.items() if any(g.failed_calls for g in groups)]
         again = retried(conn, project_rowid, failed)
         current = _select_in(conn, _CURRENT, project_rowid, part).mappings().all()
-        rows = [_rolled_up(t, totals.get(t["id"], []), t["id"] in again) for t in current]
+        calls = [_model_calls(totals.get(t["id"], [])) for t in current]
+        rows = [
+            _rolled_up(t, totals.get(t["id"], []), models, t["id"] in again)
+            for t, models in zip(current, calls, strict=True)
+        ]
         if not rows:
             continue
         conn.execute(_ROLLUP_UPDATE, [{**p, "p_project": project_rowid} for p in rows])
-        for trace, row in zip(current, rows, strict=True):
-            calls = _model_calls(totals.get(trace["id"], []))
-            states[trace["id"]] = TraceState.of({**trace, **row}, models=calls)
+        for trace, row, models in zip(current, rows, calls, strict=True):
+            states[trace["id"]] = TraceState.of({**trace, **row}, models=models)
     return states
 
 
@@ -237,7 +239,7 @@ _TOTALS = (
         func.sum(case((_o.c.level == "WARNING", 1), else_=0)).label("warnings"),
         func.min(_o.c.start_time).label("first"),
         func.max(func.coalesce(_o.c.end_time, _o.c.start_time)).label("last"),
-        # from here on (`_FIGURES`): the figures of model calls (`contrib.MODEL_FIGURES`), as
+        # from here on (`_FIGURES`): the figures of model calls (`MODEL_FIGURES`), as
         # `analytics.store` sums them; the first six are the trace's totals too (`_SUMMED`)
         func.count().label("calls"),
         func.sum(case((_o.c.level == "ERROR", 1), else_=0)).label("failed_calls"),
@@ -278,7 +280,9 @@ _STEPS = select(
 )
 
 
-def _rolled_up(trace: Any, groups: list[Any], retried: bool) -> dict[str, Any]:
+def _rolled_up(
+    trace: Any, groups: list[Any], calls: dict[str, tuple[float, ...]], retried: bool
+) -> dict[str, Any]:
     summed = [sum(column) for column in zip(*(g[_SUMMED] for g in groups), strict=True)]
     n, errors, input_tokens, output_tokens, total_tokens, cost = summed or (0,) * 6
     start, end = trace["start_time"], trace["end_time"]
@@ -291,7 +295,6 @@ def _rolled_up(trace: Any, groups: list[Any], retried: bool) -> dict[str, Any]:
         status = "warning"
     else:
         status = "ok"
-    models = sorted(g.model for g in groups if g.model is not None)
     return {
         "p_id": trace["id"],
         "start_time": start,
@@ -303,10 +306,10 @@ def _rolled_up(trace: Any, groups: list[Any], retried: bool) -> dict[str, Any]:
         "output_tokens": int(output_tokens),
         "total_tokens": int(total_tokens),
         "cost": float(cost),
-        "models": jsontext.dumps(models) if models else None,
+        "models": jsontext.dumps(sorted(calls)) if calls else None,
         "status": status,
         "retried": retried,
-        "model_calls": jsontext.dumps(_model_calls(groups)) if models else None,
+        "model_calls": jsontext.dumps(calls) if calls else None,
     }
 
 

@@ -41,11 +41,36 @@ llm_providers = Table(
     Column("updated_at", BigInteger, nullable=False),
 )
 
-# Daily roll-ups of traces for analytics over long ranges; rebuilt from the base tables for
-# every day marked in `analytics_dirty_days` (writes mark the days they touch) before a read
-# uses it. NULL dimensions are kept as NULL, so the rows have no unique key.
+# Daily roll-ups of traces for analytics over long ranges. Each ingestion batch appends its
+# changes (`analytics/contrib.py`), so a group may have several rows, which reads sum; the
+# refresher compacts them, and rebuilds the days a retention purge marked in
+# `analytics_dirty_days`. NULL dimensions are kept as NULL.
 # `trace_model` NULL: every trace of the day; a model: only the traces with a call of that
 # model (the `model` trace filter), so a trace is counted once per model it used.
+#: The figures of one model's calls in a trace, in this order (`traces.model_calls` too).
+MODEL_FIGURES = (
+    "calls",
+    "failed_calls",
+    "input_tokens",
+    "output_tokens",
+    "total_tokens",
+    "cost",
+    "duration_sum",
+    "duration_count",
+)
+#: The figures (summed columns) of each roll-up table below, in order.
+DAILY_FIGURES = (
+    "traces",
+    "observations",
+    "retried",
+    "latency_count",
+    "latency_sum",
+    "tokens",
+    "cost",
+)
+MODEL_DAILY_FIGURES = ("traces", *MODEL_FIGURES)
+USER_DAILY_FIGURES = ("traces", "failed", "latency_count", "latency_sum", "tokens", "cost")
+
 analytics_daily = Table(
     "analytics_daily",
     metadata,

@@ -70,7 +70,7 @@ traces = Table(
     Column("updated_at", BigInteger, nullable=False),
     # Rolled up with the totals: a failed step was repeated (`analytics.store.retried`), and
     # the figures of the trace's model calls, JSON {model: [calls, failed calls, input, output
-    # and total tokens, cost, duration sum, durations]} (`analytics.contrib.MODEL_FIGURES`).
+    # and total tokens, cost, duration sum, durations]} (`tables.analytics.MODEL_FIGURES`).
     Column("retried", Boolean, nullable=False, server_default=false()),
     Column("model_calls", Text),
     UniqueConstraint("project_rowid", "id"),
