@@ -40,6 +40,7 @@ class Trace:
     start: datetime
     latency_ms: float
     steps: list[Step] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -168,6 +169,8 @@ async def load(client: httpx.AsyncClient, auth: dict[str, str], traces: list[Tra
             "end_time": (trace.start + timedelta(milliseconds=trace.latency_ms)).isoformat(),
             "observations": [step_body(s) for s in trace.steps],
         }
+        if trace.tags:
+            body["tags"] = trace.tags
         response = await client.post("/api/v1/traces", json=body, headers=auth)
         assert response.status_code == 201, response.text
 

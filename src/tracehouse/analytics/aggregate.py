@@ -19,18 +19,19 @@ class TraceAgg:
     tokens: int = 0
     cost: float = 0.0
 
-    def add(self, row: Any) -> None:
-        """Add a group row (status, traces, retried, latency_count, latency_sum, tokens, cost)."""
-        n = int(row.traces)
+    def add(self, row: Any, sign: int = 1) -> None:
+        """Add a group row (status, traces, retried, latency_count, latency_sum, tokens, cost);
+        `sign` -1 takes it away."""
+        n = int(row.traces) * sign
         self.traces += n
-        self.observations += int(row.observations)
+        self.observations += int(row.observations) * sign
         self.failed += n if row.status == "error" else 0
         self.warnings += n if row.status == "warning" else 0
-        self.retried += int(row.retried)
-        self.latency_count += int(row.latency_count)
-        self.latency_sum += float(row.latency_sum or 0.0)
-        self.tokens += int(row.tokens)
-        self.cost += float(row.cost)
+        self.retried += int(row.retried) * sign
+        self.latency_count += int(row.latency_count) * sign
+        self.latency_sum += float(row.latency_sum or 0.0) * sign
+        self.tokens += int(row.tokens) * sign
+        self.cost += float(row.cost) * sign
 
     @property
     def avg_latency(self) -> float | None:
@@ -60,8 +61,8 @@ class ModelAgg:
     duration_sum: float = 0.0
     duration_count: int = 0
 
-    def add(self, row: Any) -> None:
-        _add_fields(self, row)
+    def add(self, row: Any, sign: int = 1) -> None:
+        _add_fields(self, row, sign)
 
     @classmethod
     def of(cls, values: list[float]) -> ModelAgg:
@@ -90,8 +91,8 @@ class UserAgg:
     tokens: int = 0
     cost: float = 0.0
 
-    def add(self, row: Any) -> None:
-        _add_fields(self, row)
+    def add(self, row: Any, sign: int = 1) -> None:
+        _add_fields(self, row, sign)
 
     def item(self, key: Any) -> dict[str, Any]:
         return {
@@ -105,8 +106,9 @@ class UserAgg:
         }
 
 
-def _add_fields(agg: Any, row: Any) -> None:
-    """Add each field of `row` (PostgreSQL sums may be Decimal) in the field's own type."""
+def _add_fields(agg: Any, row: Any, sign: int) -> None:
+    """Add (`sign` 1) or take away (-1) each field of `row` (PostgreSQL sums may be Decimal)
+    in the field's own type."""
     for f in fields(agg):
         current = getattr(agg, f.name)
-        setattr(agg, f.name, current + type(current)(getattr(row, f.name) or 0))
+        setattr(agg, f.name, current + type(current)(getattr(row, f.name) or 0) * sign)

@@ -165,10 +165,13 @@ _APPENDED = {
 }
 
 
-def consolidate(table: Table, rows: Iterable[Any]) -> list[dict[str, Any]]:
+def consolidate(
+    table: Table, rows: Iterable[Any], *, histograms: bool = True
+) -> list[dict[str, Any]]:
     """Rows of `table` (stored, deltas included) summed per dimensions; the groups no trace
-    counts in any more are left out."""
+    counts in any more are left out. `histograms` False: without `latency_hist`."""
     dims, figures = DIMENSIONS[table], FIGURES[table]
+    keep = histograms and table is analytics_daily
     sums: dict[tuple[Any, ...], list[float]] = {}
     hists: dict[tuple[Any, ...], sketch.Sketch] = {}
     for row in rows:
@@ -177,14 +180,14 @@ def consolidate(table: Table, rows: Iterable[Any]) -> list[dict[str, Any]]:
         current = sums.setdefault(key, [0.0] * len(figures))
         for i, value in enumerate(values):
             current[i] += value
-        if table is analytics_daily:
-            hists.setdefault(key, sketch.Sketch()).merge(sketch.Sketch.loads(row.latency_hist))
+        if keep:
+            hists.setdefault(key, sketch.Sketch()).merge_text(row.latency_hist)
     out = []
     for key, values in sums.items():
         row = _row(table, key, values)
         if row["traces"] == 0:
             continue
-        if table is analytics_daily:
+        if keep:
             row["latency_hist"] = sketch.Sketch(+hists[key].counts).dumps()
         out.append(row)
     return out

@@ -1,7 +1,12 @@
 """A range's figures, merged from its segments: whole UTC days inside the range come from the
-daily roll-ups (when the filters are among their dimensions and the chart buckets are at least
-a day), the partial days at either end from the base tables. The `model` filter is a
-dimension too: the roll-ups keep the figures of the traces using each model (`trace_model`).
+daily roll-ups (when the chart buckets are at least a day), the partial days at either end from
+the base tables. The roll-ups keep the filters `DIMENSIONS` apart (the `model` filter too: they
+keep the figures of the traces using each model, `trace_model`).
+
+Other filters (tags, text, cost, user, ...) are decided on the whole days' traces once, in
+`prepare`: when fewer traces meet them than not, the aggregates read those traces alone;
+otherwise they read the roll-ups and take away the figures of the traces left out.
+
 Ingestion keeps the roll-ups current (`contrib`); the days a retention purge marked dirty are
 read from the base tables when small, else from their roll-up as of the purge, and the answer
 says so (`freshness`): the refresher job (`jobs/rollups.py`) rebuilds them, never a request."""
@@ -9,6 +14,7 @@ says so (`freshness`): the refresher job (`jobs/rollups.py`) rebuilds them, neve
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
@@ -18,6 +24,7 @@ from sqlalchemy import Connection
 from tracehouse.analytics import contrib, rollup_store, store, window
 from tracehouse.analytics.aggregate import ModelAgg, TraceAgg, UserAgg
 from tracehouse.analytics.sketch import Sketch
+from tracehouse.analytics.stats import percentile
 from tracehouse.clock import iso
 from tracehouse.runtime import Runtime
 from tracehouse.store.tables import analytics_daily
@@ -26,13 +33,30 @@ from tracehouse.traces.filters import TraceFilters
 DAY_US = rollup_store.DAY_US
 DIMENSIONS = ("environment", "name", "status", "has_error", "model")
 BREAKDOWNS = ("status", "environment", "name")
+#: Trace rowids per query: SQLite and PostgreSQL limit the size of a statement.
+ROWID_CHUNK = 20_000
+#: Filters on columns of the covering index `ix_traces_analytics`: cheaper to apply again in
+#: each aggregate than to list the traces they choose.
+INDEXED = {"min_latency", "max_latency", "min_tokens", "max_tokens", "min_cost", "max_cost"}
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """The roll-up days' traces (within the dimensions) that the other filters decide on:
+    `sign` 1, those meeting them, read instead of the roll-ups; -1, those not (the fewer),
+    taken away from the roll-ups. `rowids`: those traces, listed; None: found again by
+    each aggregate (the filters are `INDEXED`)."""
+
+    sign: int
+    rowids: tuple[int, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
 class Plan:
     """Where each part of a range comes from: `days` (first, end) from roll-ups, or None;
     of those days, `live` ones (dirty, small) from the base tables, `stale` ones (dirty,
-    {day: when last built or first marked}) from their roll-up."""
+    {day: when last built or first marked}) from their roll-up. `extra`: the filters the
+    roll-ups do not keep apart, decided by `selection`."""
 
     project_rowid: int
     filters: TraceFilters
@@ -41,13 +65,50 @@ class Plan:
     dims: dict[str, Any]
     live: tuple[int, ...] = ()
     stale: tuple[tuple[int, int | None], ...] = ()
+    extra: TraceFilters | None = None
+    selection: Selection | None = None
 
-    def base_parts(self) -> list[TraceFilters]:
+    @property
+    def uses_rollups(self) -> bool:
+        return self.days is not None and (self.selection is None or self.selection.sign < 0)
+
+    def base_parts(self) -> list[store.Part]:
+        """What the aggregates read from the base tables (the roll-ups aside)."""
         if self.days is None:
-            return [self.filters]
+            return [store.Part(self.filters)]
         parts = [(self.span.start, self.days[0]), (self.days[1], self.span.end)]
         parts += [(day, day + DAY_US) for day in self.live]
-        return [window.shifted(self.filters, window.Window(a, b)) for a, b in parts if a < b]
+        out = [store.Part(self.shifted(a, b)) for a, b in parts if a < b]
+        return out + self._selected()
+
+    def _selected(self) -> list[store.Part]:
+        chosen = self.selection
+        if chosen is None:
+            return []
+        if chosen.rowids is None:
+            if chosen.sign > 0:
+                return [store.Part(self.shifted(w.start, w.end)) for w in self.rollup_windows()]
+            windows = self.rollup_windows()
+            return [store.Part(self.covered(w), None, -1, self.extra) for w in windows]
+        ids = chosen.rowids
+        step = range(0, len(ids), ROWID_CHUNK)
+        return [store.Part(self.filters, ids[i : i + ROWID_CHUNK], chosen.sign) for i in step]
+
+    def rollup_windows(self) -> list[window.Window]:
+        """The whole days but the live ones, as ranges."""
+        if self.days is None:
+            return []
+        edges = [self.days[0], *(e for d in self.live for e in (d, d + DAY_US)), self.days[1]]
+        pairs = zip(edges[::2], edges[1::2], strict=True)
+        return [window.Window(a, b) for a, b in pairs if a < b]
+
+    def covered(self, w: window.Window) -> TraceFilters:
+        """The filters the roll-ups keep apart, over `w`."""
+        dims = {k: self.dims[k] for k in DIMENSIONS}
+        return window.shifted(TraceFilters(**dims), w)
+
+    def shifted(self, start: int, end: int) -> TraceFilters:
+        return window.shifted(self.filters, window.Window(start, end))
 
     def freshness(self) -> dict[str, Any]:
         """Whether every figure reflects every write; else which days come from a roll-up
@@ -66,32 +127,61 @@ def plan(project_rowid: int, filters: TraceFilters, span: window.Window, width: 
     dims["model"] = filters.model or None  # "" is no filter, as in the trace list
     first = -(-span.start // DAY_US) * DAY_US
     end = span.end - span.end % DAY_US
-    usable = width >= DAY_US and not extra and first < end
-    return Plan(project_rowid, filters, span, (first, end) if usable else None, dims)
+    usable = width >= DAY_US and first < end
+    uncovered = TraceFilters(**extra) if extra else None
+    return Plan(
+        project_rowid, filters, span, (first, end) if usable else None, dims, extra=uncovered
+    )
 
 
 def prepare(rt: Runtime, p: Plan) -> Plan:
-    """Decide how to read the dirty days among the plan's roll-up days, without rebuilding
-    them in the request: from the base tables while they hold at most
-    `analytics_live_traces` traces in all (smallest first), else from their last roll-up
-    (the refresher job rebuilds them once writes go quiet)."""
+    """Decide how to read the roll-up days: the dirty ones (`_dirty`), and the traces the
+    filters beyond the roll-ups' dimensions take or leave (`_select`)."""
     if p.days is None:
         return p
     with rt.db.reader.connect() as conn:
-        dirty = [m.day for m in rollup_store.dirty_days(conn, p.project_rowid, *p.days)]
-        if not dirty:
-            return p
-        sizes = sorted((rollup_store.day_traces(conn, p.project_rowid, d), d) for d in dirty)
-        budget, live = rt.settings.analytics_live_traces, []
-        for size, day in sizes:
-            if size > budget:
-                break
-            budget -= size
-            live.append(day)
-        rest = sorted(set(dirty) - set(live))
-        built = rollup_store.built_at(conn, p.project_rowid, rest) if rest else {}
+        p = _dirty(conn, rt.settings.analytics_live_traces, p)
+        return p if p.extra is None else _select(conn, p, p.extra)
+
+
+def _dirty(conn: Connection, budget: int, p: Plan) -> Plan:
+    """Read the dirty days without rebuilding them in the request: from the base tables
+    while they hold at most `budget` (`analytics_live_traces`) traces in all (smallest
+    first), else from their last roll-up (the refresher job rebuilds them once writes go
+    quiet)."""
+    assert p.days is not None
+    dirty = [m.day for m in rollup_store.dirty_days(conn, p.project_rowid, *p.days)]
+    if not dirty:
+        return p
+    sizes = sorted((rollup_store.day_traces(conn, p.project_rowid, d), d) for d in dirty)
+    live = []
+    for size, day in sizes:
+        if size > budget:
+            break
+        budget -= size
+        live.append(day)
+    rest = sorted(set(dirty) - set(live))
+    built = rollup_store.built_at(conn, p.project_rowid, rest) if rest else {}
     stale = tuple((day, built.get(day)) for day in rest)
     return replace(p, live=tuple(sorted(live)), stale=stale)
+
+
+def _select(conn: Connection, p: Plan, extra: TraceFilters) -> Plan:
+    """Count the roll-up days' traces meeting `extra` in one pass, then list the fewer side:
+    those meeting it (read directly: no roll-up, so no stale day) or those not (taken away
+    from the roll-ups)."""
+    pid, windows = p.project_rowid, p.rollup_windows()
+    counts = [store.split(conn, pid, p.covered(w), extra) for w in windows]
+    meeting = sum(k for _, k in counts) * 2 <= sum(n for n, _ in counts)
+    sign = 1 if meeting else -1
+    if set(extra.model_fields_set) <= INDEXED:
+        return replace(p, selection=Selection(sign, None), stale=() if meeting else p.stale)
+    ids: list[int] = []
+    for w, (total, k) in zip(windows, counts, strict=True):
+        if (k if meeting else total - k) > 0:
+            ids += store.rowids(conn, pid, p.covered(w), extra, meeting)
+    chosen = Selection(sign, tuple(ids))
+    return replace(p, selection=chosen, stale=() if meeting else p.stale)
 
 
 @dataclass
@@ -104,59 +194,103 @@ class Figures:
     sketch: Sketch = field(default_factory=Sketch)
     exact: list[float] | None = None
     freshness: dict[str, Any] = field(default_factory=dict)
+    #: (sign, latencies) of each part read from the base tables, for `count_over`.
+    samples: list[tuple[int, list[float]]] = field(default_factory=list)
 
-    def add(self, row: Any, bucket: int) -> None:
-        self.total.add(row)
-        self.buckets[bucket].add(row)
+    def add(self, row: Any, bucket: int, sign: int = 1) -> None:
+        self.total.add(row, sign)
+        self.buckets[bucket].add(row, sign)
         for key in BREAKDOWNS:
-            self.by[key][getattr(row, key)].add(row)
+            self.by[key][getattr(row, key)].add(row, sign)
+
+    def prune(self) -> None:
+        """Once every part is in: drop the groups taking traces away left empty."""
+        for groups in (self.buckets, *self.by.values()):
+            for key in [k for k, agg in groups.items() if agg.traces <= 0]:
+                del groups[key]
+        if self.total.traces <= 0:
+            self.total = TraceAgg()
+        self.sketch.prune()
 
     def percentile(self, q: float) -> float | None:
-        from tracehouse.analytics.stats import percentile
-
         return percentile(self.exact, q) if self.exact is not None else self.sketch.quantile(q)
 
 
 def trace_figures(conn: Connection, p: Plan, width: int, offset: int) -> Figures:
     out = Figures(freshness=p.freshness())
+    exact: list[float] = []
     for part in p.base_parts():
         for row in store.trace_groups(conn, p.project_rowid, part, width, offset):
-            out.add(row, int(row.bucket))
-        ordered = store.latencies(conn, p.project_rowid, part)
-        if p.days is None:
-            out.exact = ordered
+            out.add(row, int(row.bucket), part.sign)
+        values = store.latencies(conn, p.project_rowid, part)
+        out.samples.append((part.sign, values))
+        if p.uses_rollups:
+            out.sketch.merge(Sketch.of(values), part.sign)
         else:
-            out.sketch.merge(Sketch.of(ordered))
-    if p.days is not None:
+            exact += values
+    if p.uses_rollups:
+        assert p.days is not None
         stored = rollup_store.trace_days(conn, p.project_rowid, *p.days, p.dims, p.live)
-        for values in contrib.consolidate(analytics_daily, stored):
-            row = SimpleNamespace(**values)
+        summed = contrib.consolidate(
+            analytics_daily, _hists_into(out.sketch, stored), histograms=False
+        )
+        for group in summed:
+            row = SimpleNamespace(**group)
             out.add(row, (row.day - offset) // width * width + offset)
-            out.sketch.merge(Sketch.loads(row.latency_hist))
+    else:
+        out.exact = sorted(exact)
+    out.prune()
     return out
+
+
+def _hists_into(sketch: Sketch, rows: Iterable[Any]) -> Iterator[Any]:
+    """The rows, each one's latency histogram added to `sketch` on the way."""
+    for row in rows:
+        sketch.merge_text(row.latency_hist)
+        yield row
 
 
 def model_figures(conn: Connection, p: Plan) -> dict[str, ModelAgg]:
     out: dict[str, ModelAgg] = defaultdict(ModelAgg)
     for part in p.base_parts():
         for model, agg in store.model_groups(conn, p.project_rowid, part).items():
-            out[model].add(agg)
-    if p.days is not None:
+            out[model].add(agg, part.sign)
+    if p.uses_rollups:
+        assert p.days is not None
         for row in rollup_store.model_totals(conn, p.project_rowid, *p.days, p.dims, p.live):
             out[row.model].add(row)
-    return out
+    return {model: agg for model, agg in out.items() if agg.traces > 0}
 
 
 def user_figures(conn: Connection, p: Plan) -> dict[Any, UserAgg]:
+    """Per user; the users' roll-ups keep only the `model` dimension apart, so with another
+    dimension filtered they are read from the base tables."""
     out: dict[Any, UserAgg] = defaultdict(UserAgg)
     dims_free = all(v is None for k, v in p.dims.items() if k != "model")
-    parts = p.base_parts() if p.days is None or dims_free else [p.filters]
-    rows = [r for part in parts for r in store.user_groups(conn, p.project_rowid, part)]
-    if p.days is not None and dims_free:
-        rows += rollup_store.user_totals(conn, p.project_rowid, *p.days, p.dims["model"], p.live)
-    for row in rows:
-        out[row.user_id].add(row)
-    return out
+    rolled = p.uses_rollups and dims_free
+    parts = p.base_parts() if rolled or not p.uses_rollups else [store.Part(p.filters)]
+    for part in parts:
+        for row in store.user_groups(conn, p.project_rowid, part):
+            out[row.user_id].add(row, part.sign)
+    if rolled:
+        assert p.days is not None
+        model = p.dims["model"]
+        for row in rollup_store.user_totals(conn, p.project_rowid, *p.days, model, p.live):
+            out[row.user_id].add(row)
+    return {user: agg for user, agg in out.items() if agg.traces > 0}
+
+
+def count_over(conn: Connection, p: Plan, f: Figures, threshold: float | None) -> int:
+    """Traces slower than `threshold` ms: of the parts read from the base tables, counted in
+    the latencies `trace_figures` fetched; of the roll-up days, in the base tables (latency
+    is in the covering index)."""
+    if threshold is None:
+        return 0
+    slow = sum(sign * sum(1 for v in values if v > threshold) for sign, values in f.samples)
+    if p.uses_rollups:
+        for w in p.rollup_windows():
+            slow += store.count_over(conn, p.project_rowid, store.Part(p.covered(w)), threshold)
+    return slow
 
 
 def merged_freshness(*figures: Figures) -> dict[str, Any]:

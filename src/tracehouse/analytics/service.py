@@ -80,7 +80,7 @@ def _summary(
         "failed_traces": failed,
         "warning_traces": total.warnings,
         "retries": total.retried,
-        "slow_requests": store.count_over(conn, plan.project_rowid, plan.filters, slow_ms),
+        "slow_requests": segments.count_over(conn, plan, f, slow_ms),
     }
 
 
@@ -146,7 +146,7 @@ def failures(
         totals = {
             "failed_traces": figures.total.failed,
             "retries": figures.total.retried,
-            "slow_requests": store.count_over(conn, project, filters, limit),
+            "slow_requests": segments.count_over(conn, plan, figures, limit),
         }
         conditions = {
             "failed_traces": traces.c.status == "error",

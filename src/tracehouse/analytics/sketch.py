@@ -43,8 +43,22 @@ class Sketch:
     def dumps(self) -> str:
         return orjson.dumps({str(k): v for k, v in self.counts.items()}).decode()
 
-    def merge(self, other: Sketch) -> None:
-        self.counts.update(other.counts)
+    def merge(self, other: Sketch, sign: int = 1) -> None:
+        """Add the other's counts (`sign` -1: take them away; `prune` once done)."""
+        if sign > 0:
+            self.counts.update(other.counts)
+        else:
+            self.counts.subtract(other.counts)
+
+    def merge_text(self, text: str) -> None:
+        """Add the counts of a stored histogram (`dumps`) without building a Sketch of it."""
+        counts = self.counts
+        for key, n in orjson.loads(text).items():
+            counts[int(key)] += n
+
+    def prune(self) -> None:
+        """Drop the buckets left empty (or below) by taking counts away."""
+        self.counts = +self.counts
 
     @property
     def count(self) -> int:

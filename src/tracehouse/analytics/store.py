@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -52,29 +53,79 @@ LIST_COLUMNS = (
 )
 
 
-def _traces(project_rowid: int, filters: TraceFilters, *columns: Any) -> Select[Any]:
-    return trace_filters.apply(select(*columns).select_from(traces), project_rowid, filters)
+@dataclass(frozen=True, slots=True)
+class Part:
+    """The traces one aggregate reads: those meeting `filters` but not `unless`, or else,
+    when `rowids` is given, those traces (already known to meet them). `sign` -1: traces a
+    roll-up counts but the request's filters leave out, whose figures are taken away."""
+
+    filters: TraceFilters
+    rowids: tuple[int, ...] | None = None
+    sign: int = 1
+    unless: TraceFilters | None = None
+
+
+def _traces(project_rowid: int, where: TraceFilters | Part, *columns: Any) -> Select[Any]:
+    query = select(*columns).select_from(traces)
+    if isinstance(where, Part):
+        if where.rowids is not None:
+            # Inline integers: binding thousands of parameters costs more than the query.
+            ids: ColumnElement[Any] = literal_column(
+                f"({','.join(str(int(i)) for i in where.rowids)})"
+            )
+            # `+ 0`: read each listed trace by its rowid, never scan an index of the project.
+            listed = t.trace_rowid.op("IN")(ids)
+            return query.where(t.project_rowid + 0 == project_rowid, listed)
+        if where.unless is not None:
+            query = query.where(_fails(where.unless))
+        where = where.filters
+    return trace_filters.apply(query, project_rowid, where)
 
 
 def _count_if(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def latencies(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[float]:
-    """Every known trace latency in the range, ascending."""
-    query = _traces(project_rowid, filters, t.latency_ms).where(t.latency_ms.is_not(None))
-    values: list[float] = list(conn.execute(query).scalars())
-    values.sort()
-    return values
+def latencies(conn: Connection, project_rowid: int, part: Part) -> list[float]:
+    """Every known trace latency of the part, in no order."""
+    query = _traces(project_rowid, part, t.latency_ms).where(t.latency_ms.is_not(None))
+    return list(conn.execute(query).scalars().all())
 
 
-def count_over(
-    conn: Connection, project_rowid: int, filters: TraceFilters, threshold: float | None
-) -> int:
-    if threshold is None:
-        return 0
-    query = _traces(project_rowid, filters, func.count()).where(t.latency_ms > threshold)
+def count_over(conn: Connection, project_rowid: int, part: Part, threshold: float) -> int:
+    query = _traces(project_rowid, part, func.count()).where(t.latency_ms > threshold)
     return int(conn.execute(query).scalar_one())
+
+
+def split(
+    conn: Connection, project_rowid: int, covered: TraceFilters, extra: TraceFilters
+) -> tuple[int, int]:
+    """(traces meeting `covered`, how many of them meet `extra` too): one pass."""
+    query = _traces(project_rowid, covered, func.count(), _count_if(_meets(extra)))
+    total, meeting = conn.execute(query).one()
+    return int(total), int(meeting)
+
+
+def rowids(
+    conn: Connection,
+    project_rowid: int,
+    covered: TraceFilters,
+    extra: TraceFilters,
+    meeting: bool,
+) -> list[int]:
+    """The traces meeting `covered` that meet `extra` (`meeting`), or that do not."""
+    side = _meets(extra) if meeting else _fails(extra)
+    query = _traces(project_rowid, covered, t.trace_rowid).where(side)
+    return list(conn.execute(query).scalars())
+
+
+def _meets(filters: TraceFilters) -> ColumnElement[bool]:
+    return and_(true(), *trace_filters.conditions(filters))
+
+
+def _fails(filters: TraceFilters) -> ColumnElement[bool]:
+    """The trace does not meet the filters (a NULL compared counts as not met)."""
+    return case((_meets(filters), 1), else_=0) == 0
 
 
 def retried() -> ColumnElement[bool]:
@@ -169,7 +220,7 @@ def error_messages(
 
 
 def trace_groups(
-    conn: Connection, project_rowid: int, filters: TraceFilters, width: int, offset: int
+    conn: Connection, project_rowid: int, part: Part, width: int, offset: int
 ) -> list[Any]:
     """Per chart bucket (`width` µs, aligned at `offset`), environment, name and status:
     traces, retried traces, latency count and sum, tokens, cost."""
@@ -177,7 +228,7 @@ def trace_groups(
     dims = (bucket, t.environment, t.name, t.status)
     query = _traces(
         project_rowid,
-        filters,
+        part,
         *dims,
         func.count().label("traces"),
         func.coalesce(func.sum(t.observation_count), 0).label("observations"),
@@ -190,14 +241,12 @@ def trace_groups(
     return list(conn.execute(query.group_by(*dims)))
 
 
-def model_groups(
-    conn: Connection, project_rowid: int, filters: TraceFilters
-) -> dict[str, ModelAgg]:
-    """Per model: the traces meeting the filters that called it and the figures of those
-    calls, from each trace's rolled-up `model_calls`."""
-    query = _traces(project_rowid, filters, t.model_calls).where(t.model_calls.is_not(None))
+def model_groups(conn: Connection, project_rowid: int, part: Part) -> dict[str, ModelAgg]:
+    """Per model: the part's traces that called it and the figures of those calls, from each
+    trace's rolled-up `model_calls`."""
+    query = _traces(project_rowid, part, t.model_calls).where(t.model_calls.is_not(None))
     sums: dict[str, list[float]] = {}
-    for (text,) in conn.execute(query):
+    for (text,) in conn.execute(query).all():
         for model, figures in orjson.loads(text).items():
             current = sums.get(model)
             if current is None:
@@ -207,11 +256,11 @@ def model_groups(
     return {model: ModelAgg.of(values) for model, values in sums.items()}
 
 
-def user_groups(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[Any]:
+def user_groups(conn: Connection, project_rowid: int, part: Part) -> list[Any]:
     """Per user: traces, failed traces, latency count and sum, tokens, cost."""
     query = _traces(
         project_rowid,
-        filters,
+        part,
         t.user_id,
         func.count().label("traces"),
         _count_if(t.status == "error").label("failed"),

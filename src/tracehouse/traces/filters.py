@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 
 from tracehouse.clock import to_us
 from tracehouse.store.tables import observations, traces
+from tracehouse.store.textmatch import ILike
 
 SORTS = {
     "time": traces.c.start_time,
@@ -103,7 +104,7 @@ def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
         )
     if filters.q:
         pattern = f"%{_like_escape(filters.q)}%"
-        out.append(or_(*(c.ilike(pattern, escape="\\") for c in (t.name, t.input, t.output))))
+        out.append(or_(*(ILike(c, pattern) for c in (t.name, t.input, t.output))))
     return out
 
 
