@@ -109,6 +109,12 @@ class UserAgg:
 def _add_fields(agg: Any, row: Any, sign: int) -> None:
     """Add (`sign` 1) or take away (-1) each field of `row` (PostgreSQL sums may be Decimal)
     in the field's own type."""
-    for f in fields(agg):
-        current = getattr(agg, f.name)
-        setattr(agg, f.name, current + type(current)(getattr(row, f.name) or 0) * sign)
+    kinds = _KINDS.get(type(agg))
+    if kinds is None:
+        kinds = _KINDS[type(agg)] = tuple((f.name, type(f.default)) for f in fields(agg))
+    for name, kind in kinds:
+        setattr(agg, name, getattr(agg, name) + kind(getattr(row, name) or 0) * sign)
+
+
+#: (name, type of its default) of each field, per aggregate class.
+_KINDS: dict[type, tuple[tuple[str, type], ...]] = {}

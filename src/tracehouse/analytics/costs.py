@@ -29,7 +29,7 @@ def _prepare(
 def costs(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
     plan, span = _prepare(rt, scope, filters)
     with rt.db.reader.connect() as conn:
-        figures = segments.trace_figures(conn, plan, DAY_US, 0)
+        figures = segments.trace_figures(conn, plan, DAY_US, 0, percentiles=False)
         models = model_rows(segments.model_figures(conn, plan))
         users = segments.user_figures(conn, plan)
     ranked = sorted(users.items(), key=lambda kv: (-kv[1].cost, str(kv[0])))[:USER_LIMIT]
@@ -77,7 +77,7 @@ def model_rows(models: dict[str, ModelAgg]) -> list[dict[str, Any]]:
 def cost_intelligence(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
     plan, span = _prepare(rt, scope, filters)
     with rt.db.reader.connect() as conn:
-        figures = segments.trace_figures(conn, plan, DAY_US, 0)
+        figures = segments.trace_figures(conn, plan, DAY_US, 0, percentiles=False)
         models = model_rows(segments.model_figures(conn, plan))
     names = sorted(figures.by["name"].items(), key=lambda kv: (-kv[1].cost, str(kv[0])))
     features = [_feature(name, agg) for name, agg in names[:FEATURE_LIMIT]]

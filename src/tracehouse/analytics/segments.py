@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, true
 
 from tracehouse.analytics import contrib, rollup_store, store, window
 from tracehouse.analytics.aggregate import ModelAgg, TraceAgg, UserAgg
@@ -33,8 +33,6 @@ from tracehouse.traces.filters import TraceFilters
 DAY_US = rollup_store.DAY_US
 DIMENSIONS = ("environment", "name", "status", "has_error", "model")
 BREAKDOWNS = ("status", "environment", "name")
-#: Trace rowids per query: SQLite and PostgreSQL limit the size of a statement.
-ROWID_CHUNK = 20_000
 #: Filters on columns of the covering index `ix_traces_analytics`: cheaper to apply again in
 #: each aggregate than to list the traces they choose.
 INDEXED = {"min_latency", "max_latency", "min_tokens", "max_tokens", "min_cost", "max_cost"}
@@ -44,11 +42,11 @@ INDEXED = {"min_latency", "max_latency", "min_tokens", "max_tokens", "min_cost",
 class Selection:
     """The roll-up days' traces (within the dimensions) that the other filters decide on:
     `sign` 1, those meeting them, read instead of the roll-ups; -1, those not (the fewer),
-    taken away from the roll-ups. `rowids`: those traces, listed; None: found again by
-    each aggregate (the filters are `INDEXED`)."""
+    taken away from the roll-ups. `rowids`: those traces, comma-separated; None: found
+    again by each aggregate (the filters are `INDEXED`)."""
 
     sign: int
-    rowids: tuple[int, ...] | None
+    rowids: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +88,7 @@ class Plan:
                 return [store.Part(self.shifted(w.start, w.end)) for w in self.rollup_windows()]
             windows = self.rollup_windows()
             return [store.Part(self.covered(w), None, -1, self.extra) for w in windows]
-        ids = chosen.rowids
-        step = range(0, len(ids), ROWID_CHUNK)
-        return [store.Part(self.filters, ids[i : i + ROWID_CHUNK], chosen.sign) for i in step]
+        return [store.Part(self.filters, chosen.rowids, chosen.sign)] if chosen.rowids else []
 
     def rollup_windows(self) -> list[window.Window]:
         """The whole days but the live ones, as ranges."""
@@ -167,21 +163,33 @@ def _dirty(conn: Connection, budget: int, p: Plan) -> Plan:
 
 
 def _select(conn: Connection, p: Plan, extra: TraceFilters) -> Plan:
-    """Count the roll-up days' traces meeting `extra` in one pass, then list the fewer side:
-    those meeting it (read directly: no roll-up, so no stale day) or those not (taken away
-    from the roll-ups)."""
+    """Decide which side of `extra` to read among the roll-up days' traces (within the
+    dimensions): those meeting it while they are at most half (read directly: no roll-up,
+    so no stale day), else those not (taken away from the roll-ups). `INDEXED` filters are
+    counted in one pass and applied again by each aggregate; the others are evaluated once,
+    listing the rowids of the traces meeting them up to half, or, past half, of the others."""
     pid, windows = p.project_rowid, p.rollup_windows()
-    counts = [store.split(conn, pid, p.covered(w), extra) for w in windows]
-    meeting = sum(k for _, k in counts) * 2 <= sum(n for n, _ in counts)
-    sign = 1 if meeting else -1
     if set(extra.model_fields_set) <= INDEXED:
-        return replace(p, selection=Selection(sign, None), stale=() if meeting else p.stale)
-    ids: list[int] = []
-    for w, (total, k) in zip(windows, counts, strict=True):
-        if (k if meeting else total - k) > 0:
-            ids += store.rowids(conn, pid, p.covered(w), extra, meeting)
-    chosen = Selection(sign, tuple(ids))
-    return replace(p, selection=chosen, stale=() if meeting else p.stale)
+        counts = [store.split(conn, pid, p.covered(w), extra) for w in windows]
+        meeting = sum(k for _, k in counts) * 2 <= sum(n for n, _ in counts)
+        return _chosen(p, Selection(1 if meeting else -1, None))
+    half = sum(store.count_where(conn, pid, p.covered(w), true()) for w in windows) // 2
+    found, listed = 0, list[str]()
+    for w in windows:
+        count, ids = store.rowids(conn, pid, p.covered(w), extra, True, half + 1 - found)
+        found, listed = found + count, [*listed, ids]
+        if found > half:
+            others = [store.rowids(conn, pid, p.covered(v), extra, False)[1] for v in windows]
+            return _chosen(p, Selection(-1, _joined(others)))
+    return _chosen(p, Selection(1, _joined(listed)))
+
+
+def _joined(lists: list[str]) -> str:
+    return ",".join(ids for ids in lists if ids)
+
+
+def _chosen(p: Plan, selection: Selection) -> Plan:
+    return replace(p, selection=selection, stale=() if selection.sign > 0 else p.stale)
 
 
 @dataclass
@@ -216,12 +224,18 @@ class Figures:
         return percentile(self.exact, q) if self.exact is not None else self.sketch.quantile(q)
 
 
-def trace_figures(conn: Connection, p: Plan, width: int, offset: int) -> Figures:
+def trace_figures(
+    conn: Connection, p: Plan, width: int, offset: int, *, percentiles: bool = True
+) -> Figures:
+    """The range's figures; `percentiles` False: without the latencies (and slow count)
+    that only percentiles need."""
     out = Figures(freshness=p.freshness())
     exact: list[float] = []
     for part in p.base_parts():
         for row in store.trace_groups(conn, p.project_rowid, part, width, offset):
             out.add(row, int(row.bucket), part.sign)
+        if not percentiles:
+            continue
         values = store.latencies(conn, p.project_rowid, part)
         out.samples.append((part.sign, values))
         if p.uses_rollups:
@@ -231,13 +245,11 @@ def trace_figures(conn: Connection, p: Plan, width: int, offset: int) -> Figures
     if p.uses_rollups:
         assert p.days is not None
         stored = rollup_store.trace_days(conn, p.project_rowid, *p.days, p.dims, p.live)
-        summed = contrib.consolidate(
-            analytics_daily, _hists_into(out.sketch, stored), histograms=False
-        )
-        for group in summed:
+        rows = _hists_into(out.sketch, stored) if percentiles else stored
+        for group in contrib.consolidate(analytics_daily, rows, histograms=False):
             row = SimpleNamespace(**group)
             out.add(row, (row.day - offset) // width * width + offset)
-    else:
+    elif percentiles:
         out.exact = sorted(exact)
     out.prune()
     return out

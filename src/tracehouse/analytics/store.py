@@ -5,6 +5,7 @@ slow threshold."""
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -14,8 +15,10 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Select,
+    String,
     and_,
     case,
+    cast,
     func,
     literal_column,
     select,
@@ -30,6 +33,7 @@ from tracehouse.traces import filters as trace_filters
 from tracehouse.traces.filters import TraceFilters
 
 t = traces.c
+_ROWIDS = re.compile(r"[0-9]+(,[0-9]+)*")
 _ERROR: ColumnElement[str] = literal_column(
     "'ERROR'"
 )  # inline, so the planner matches the partial index
@@ -60,7 +64,7 @@ class Part:
     roll-up counts but the request's filters leave out, whose figures are taken away."""
 
     filters: TraceFilters
-    rowids: tuple[int, ...] | None = None
+    rowids: str | None = None  # comma-separated, as `rowids` lists them
     sign: int = 1
     unless: TraceFilters | None = None
 
@@ -69,10 +73,10 @@ def _traces(project_rowid: int, where: TraceFilters | Part, *columns: Any) -> Se
     query = select(*columns).select_from(traces)
     if isinstance(where, Part):
         if where.rowids is not None:
-            # Inline integers: binding thousands of parameters costs more than the query.
-            ids: ColumnElement[Any] = literal_column(
-                f"({','.join(str(int(i)) for i in where.rowids)})"
-            )
+            # Inline: binding thousands of parameters costs more than the query.
+            if not _ROWIDS.fullmatch(where.rowids):
+                raise ValueError("rowids must be comma-separated integers")
+            ids: ColumnElement[Any] = literal_column(f"({where.rowids})")
             # `+ 0`: read each listed trace by its rowid, never scan an index of the project.
             listed = t.trace_rowid.op("IN")(ids)
             return query.where(t.project_rowid + 0 == project_rowid, listed)
@@ -112,11 +116,16 @@ def rowids(
     covered: TraceFilters,
     extra: TraceFilters,
     meeting: bool,
-) -> list[int]:
-    """The traces meeting `covered` that meet `extra` (`meeting`), or that do not."""
+    limit: int | None = None,
+) -> tuple[int, str]:
+    """The traces meeting `covered` that meet `extra` (`meeting`), or that do not, at most
+    `limit` of them: how many, and their rowids comma-separated (text, as they only go back
+    into SQL: some ten times cheaper than fetching them as rows)."""
     side = _meets(extra) if meeting else _fails(extra)
-    query = _traces(project_rowid, covered, t.trace_rowid).where(side)
-    return list(conn.execute(query).scalars())
+    chosen = _traces(project_rowid, covered, t.trace_rowid).where(side).limit(limit).subquery()
+    listed = func.aggregate_strings(cast(chosen.c.trace_rowid, String), ",")
+    count, text = conn.execute(select(func.count(), listed)).one()
+    return int(count), text or ""
 
 
 def _meets(filters: TraceFilters) -> ColumnElement[bool]:

@@ -34,7 +34,7 @@ def _figures(
     plan = segments.plan(scope.project_rowid, window.shifted(filters, w), w, window.DAY_US)
     plan = segments.prepare(rt, plan)
     with rt.db.reader.connect() as conn:
-        return segments.trace_figures(conn, plan, window.DAY_US, 0)
+        return segments.trace_figures(conn, plan, window.DAY_US, 0, percentiles=False)
 
 
 def anomalies(

@@ -32,7 +32,7 @@ def _figures(rt: Runtime, project: int, span: window.Window) -> segments.Figures
     plan = segments.plan(project, filters, span, DAY_US)
     plan = segments.prepare(rt, plan)
     with rt.db.reader.connect() as conn:
-        return segments.trace_figures(conn, plan, DAY_US, 0)
+        return segments.trace_figures(conn, plan, DAY_US, 0, percentiles=False)
 
 
 def month_usage(
