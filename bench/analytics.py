@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 import orjson
-from sqlalchemy import insert, text
+from sqlalchemy import insert, select, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.server import start_server
@@ -33,7 +33,7 @@ from tracehouse.analytics import rollup, rollup_store
 from tracehouse.bootstrap import bootstrap
 from tracehouse.clock import iso, now_us
 from tracehouse.config import Settings
-from tracehouse.ingest.store import repeats_a_failure
+from tracehouse.ingest.store import repeats_a_failure, replace_model_calls
 from tracehouse.store.engine import open_database
 from tracehouse.store.migrate import upgrade
 from tracehouse.store.tables import observations, traces
@@ -189,9 +189,22 @@ def _flush(db: Any, batch_t: list[dict[str, Any]], batch_o: list[dict[str, Any]]
         with db.writer.begin() as conn:
             conn.execute(insert(traces), _uniform(batch_t))
             conn.execute(insert(observations), _uniform(batch_o))
+            _model_call_rows(conn, batch_t)
     batch_t.clear()
     batch_o.clear()
     return n
+
+
+def _model_call_rows(conn: Any, batch_t: list[dict[str, Any]]) -> None:
+    """The batch's `trace_model_calls`, as ingestion writes them with the trace's roll-up."""
+    t = traces.c
+    ids = [row["id"] for row in batch_t]
+    query = select(t.trace_rowid, t.model_calls).where(
+        t.project_rowid == batch_t[0]["project_rowid"], t.id.in_(ids)
+    )
+    stored = conn.execute(query).all()
+    calls = [{m: tuple(f) for m, f in orjson.loads(c or "{}").items()} for _, c in stored]
+    replace_model_calls(conn, [rowid for rowid, _ in stored], calls)
 
 
 def _uniform(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -50,7 +50,8 @@ def test_up_down_up_matches_models(fresh_settings: Settings) -> None:
 
 
 def test_trace_model_calls_are_filled_from_stored_observations(fresh_settings: Settings) -> None:
-    """0009c rolls up `retried` and `model_calls` of the traces stored before it."""
+    """0009c rolls up `retried` and `model_calls` of the traces stored before it; 0010t
+    copies `model_calls` into `trace_model_calls`, a row per model."""
     settings = fresh_settings.model_copy(
         update={"init_org_name": "Acme", "init_project_name": "main", "init_secret_key": "sk-m"}
     )
@@ -124,9 +125,16 @@ def test_trace_model_calls_are_filled_from_stored_observations(fresh_settings: S
             ],
         )
     upgrade(settings)
+    copied = (
+        "SELECT t.id, c.model, c.calls, c.failed_calls, c.input_tokens, c.output_tokens, "
+        "c.total_tokens, c.cost, c.duration_sum, c.duration_count "
+        "FROM trace_model_calls c JOIN traces t ON t.trace_rowid = c.trace_rowid"
+    )
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT id, retried, model_calls FROM traces ORDER BY id")).all()
+        calls = [tuple(row) for row in conn.execute(text(copied))]
     engine.dispose()
     assert [(r.id, bool(r.retried)) for r in rows] == [("a", True), ("b", False)]
     assert json.loads(rows[0].model_calls) == {"gpt-4o": [2, 1, 30, 10, 40, 0.75, 3.0, 2]}
     assert rows[1].model_calls is None
+    assert calls == [("a", "gpt-4o", 2, 1, 30, 10, 40, 0.75, 3.0, 2)]

@@ -20,7 +20,7 @@ from tests.conftest import Harness, make_settings, start
 
 from tracehouse.analytics import contrib, rollup, rollup_store
 from tracehouse.store.engine import Database
-from tracehouse.store.tables import analytics_daily, observations, traces
+from tracehouse.store.tables import analytics_daily, observations, trace_model_calls, traces
 
 pytestmark = pytest.mark.anyio
 MODELS = ("gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet", None)
@@ -156,10 +156,17 @@ def expected_calls(steps: list[Any]) -> tuple[bool, dict[str, list[float]]]:
 
 
 def assert_rolled_up(db: Database) -> None:
-    """Every trace's stored retry flag and model calls agree with its observations."""
+    """Every trace's stored retry flag and model calls (its `model_calls` and its rows of
+    `trace_model_calls`) agree with its observations."""
+    c = trace_model_calls.c
+    joined = traces.join(trace_model_calls, c.trace_rowid == traces.c.trace_rowid)
     with db.reader.connect() as conn:
         stored = conn.execute(select(traces.c.id, traces.c.retried, traces.c.model_calls)).all()
         rows = conn.execute(select(observations)).all()
+        listed = conn.execute(select(traces.c.id, trace_model_calls).select_from(joined)).all()
+    as_rows: dict[str, dict[str, list[float]]] = {}
+    for trace_id, _rowid, model, *figures in listed:
+        as_rows.setdefault(trace_id, {})[model] = [float(v) for v in figures]
     steps: dict[str, list[Any]] = {}
     for row in rows:
         steps.setdefault(row.trace_id, []).append(row)
@@ -169,8 +176,10 @@ def assert_rolled_up(db: Database) -> None:
         assert bool(retried) == want_retried, trace_id
         calls = orjson.loads(text or "{}")
         assert calls.keys() == want_calls.keys(), trace_id
+        assert as_rows.get(trace_id, {}).keys() == want_calls.keys(), trace_id
         for model, figures in want_calls.items():
             assert calls[model] == pytest.approx(figures, rel=1e-9, abs=1e-9), (trace_id, model)
+            assert as_rows[trace_id][model] == pytest.approx(figures, rel=1e-9, abs=1e-9)
 
 
 def assert_current(db: Database) -> int:

@@ -4,13 +4,11 @@ slow threshold."""
 
 from __future__ import annotations
 
-import operator
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -27,7 +25,8 @@ from sqlalchemy import (
 
 from tracehouse.analytics.aggregate import ModelAgg
 from tracehouse.http.pagination import PageParams, paginate
-from tracehouse.store.tables import analytics_settings, observations, traces
+from tracehouse.store.tables import analytics_settings, observations, trace_model_calls, traces
+from tracehouse.store.tables.analytics import MODEL_FIGURES
 from tracehouse.store.upsert import upsert
 from tracehouse.traces import filters as trace_filters
 from tracehouse.traces.filters import TraceFilters
@@ -73,17 +72,21 @@ def _traces(project_rowid: int, where: TraceFilters | Part, *columns: Any) -> Se
     query = select(*columns).select_from(traces)
     if isinstance(where, Part):
         if where.rowids is not None:
-            # Inline: binding thousands of parameters costs more than the query.
-            if not _ROWIDS.fullmatch(where.rowids):
-                raise ValueError("rowids must be comma-separated integers")
-            ids: ColumnElement[Any] = literal_column(f"({where.rowids})")
             # `+ 0`: read each listed trace by its rowid, never scan an index of the project.
-            listed = t.trace_rowid.op("IN")(ids)
+            listed = t.trace_rowid.op("IN")(_listed(where.rowids))
             return query.where(t.project_rowid + 0 == project_rowid, listed)
         if where.unless is not None:
             query = query.where(_fails(where.unless))
         where = where.filters
     return trace_filters.apply(query, project_rowid, where)
+
+
+def _listed(rowids: str) -> ColumnElement[Any]:
+    """`(1,2,3)` of comma-separated rowids, inline: binding thousands of parameters costs
+    more than the query."""
+    if not _ROWIDS.fullmatch(rowids):
+        raise ValueError("rowids must be comma-separated integers")
+    return literal_column(f"({rowids})")
 
 
 def _count_if(condition: ColumnElement[bool]) -> Any:
@@ -251,18 +254,17 @@ def trace_groups(
 
 
 def model_groups(conn: Connection, project_rowid: int, part: Part) -> dict[str, ModelAgg]:
-    """Per model: the part's traces that called it and the figures of those calls, from each
-    trace's rolled-up `model_calls`."""
-    query = _traces(project_rowid, part, t.model_calls).where(t.model_calls.is_not(None))
-    sums: dict[str, list[float]] = {}
-    for (text,) in conn.execute(query).all():
-        for model, figures in orjson.loads(text).items():
-            current = sums.get(model)
-            if current is None:
-                sums[model] = [1, *figures]
-            else:
-                current[:] = map(operator.add, current, (1, *figures))
-    return {model: ModelAgg.of(values) for model, values in sums.items()}
+    """Per model: the part's traces that called it and the figures of those calls, summed
+    from `trace_model_calls` (by primary key, trace by trace)."""
+    m = trace_model_calls.c
+    sums = [func.count(), *(func.sum(m[name]) for name in MODEL_FIGURES)]
+    if part.rowids is not None:  # already the project's: no need to read the traces again
+        query = select(m.model, *sums).where(m.trace_rowid.op("IN")(_listed(part.rowids)))
+    else:
+        joined = traces.join(trace_model_calls, m.trace_rowid == t.trace_rowid)
+        query = _traces(project_rowid, part, m.model, *sums).select_from(joined)
+    rows = conn.execute(query.group_by(m.model)).all()
+    return {row[0]: ModelAgg.of(list(row[1:])) for row in rows}
 
 
 def user_groups(conn: Connection, project_rowid: int, part: Part) -> list[Any]:

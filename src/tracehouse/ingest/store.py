@@ -15,6 +15,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     case,
+    delete,
     func,
     select,
     update,
@@ -23,9 +24,9 @@ from sqlalchemy import (
 from tracehouse import jsontext
 from tracehouse.analytics.contrib import TraceState, model_calls
 from tracehouse.store.locks import transaction_locks
-from tracehouse.store.tables import observations, scores, traces
+from tracehouse.store.tables import observations, scores, trace_model_calls, traces
 from tracehouse.store.tables.analytics import MODEL_FIGURES
-from tracehouse.store.upsert import upsert
+from tracehouse.store.upsert import insert_many, upsert
 
 _CHUNK = 500
 _TRACE_STORED = (
@@ -226,9 +227,24 @@ def roll_up(
         if not rows:
             continue
         conn.execute(_ROLLUP_UPDATE, [{**p, "p_project": project_rowid} for p in rows])
+        replace_model_calls(conn, [t["trace_rowid"] for t in current], calls)
         for trace, row, models in zip(current, rows, calls, strict=True):
             states[trace["id"]] = TraceState.of({**trace, **row}, models=models)
     return states
+
+
+def replace_model_calls(
+    conn: Connection, rowids: list[int], calls: list[dict[str, tuple[float, ...]]]
+) -> None:
+    """The traces' rows of `trace_model_calls`: their model calls as just rolled up."""
+    c = trace_model_calls.c
+    conn.execute(delete(trace_model_calls).where(c.trace_rowid.in_(rowids)))
+    rows = [
+        {"trace_rowid": rowid, "model": model, **dict(zip(MODEL_FIGURES, figures, strict=True))}
+        for rowid, models in zip(rowids, calls, strict=True)
+        for model, figures in models.items()
+    ]
+    insert_many(conn, trace_model_calls, rows)
 
 
 _o = observations
@@ -261,6 +277,7 @@ _TOTALS = (
     .group_by(_o.c.trace_id, _o.c.model)
 )
 _CURRENT = select(
+    traces.c.trace_rowid,
     traces.c.id,
     traces.c.start_time,
     traces.c.end_time,

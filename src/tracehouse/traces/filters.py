@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 
 from tracehouse.clock import to_us
-from tracehouse.store.tables import observations, traces
+from tracehouse.store.tables import trace_model_calls, traces
 from tracehouse.store.textmatch import ILike
 
 SORTS = {
@@ -55,6 +55,9 @@ class TraceListParams(TraceFilters):
     order: Literal["asc", "desc"] = "desc"
 
 
+_CALLS = trace_model_calls.alias("model_filter")
+
+
 def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -90,18 +93,9 @@ def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
     if filters.has_error is not None:
         out.append(t.status == "error" if filters.has_error else t.status != "error")
     if filters.model:
-        o = observations.c
-        out.append(
-            exists(
-                select(1).where(
-                    and_(
-                        o.project_rowid == t.project_rowid,
-                        o.trace_id == t.id,
-                        o.model == filters.model,
-                    )
-                )
-            )
-        )
+        m = _CALLS.c  # an alias: a query over `trace_model_calls` may take this filter
+        calls = select(1).where(m.trace_rowid == t.trace_rowid, m.model == filters.model)
+        out.append(exists(calls))
     if filters.q:
         pattern = f"%{_like_escape(filters.q)}%"
         out.append(or_(*(ILike(c, pattern) for c in (t.name, t.input, t.output))))

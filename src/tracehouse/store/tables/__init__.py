@@ -53,6 +53,7 @@ from tracehouse.store.tables.tracing import (
     model_prices,
     observations,
     scores,
+    trace_model_calls,
     traces,
 )
 
@@ -92,6 +93,7 @@ __all__ = [
     "rate_limit_buckets",
     "scores",
     "server_settings",
+    "trace_model_calls",
     "traces",
     "usage_counters",
     "users",

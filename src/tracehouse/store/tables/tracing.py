@@ -95,6 +95,29 @@ traces = Table(
     ),
 )
 
+# The figures of each model's calls in a trace (its `model_calls`, one row per model), kept
+# with the trace's roll-up at ingestion: analytics sum them per model in SQL under any trace
+# filter, and the `model` filter probes them.
+trace_model_calls = Table(
+    "trace_model_calls",
+    metadata,
+    Column(
+        "trace_rowid",
+        ForeignKey("traces.trace_rowid", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("model", String(200), primary_key=True),
+    Column("calls", BigInteger, nullable=False),
+    Column("failed_calls", BigInteger, nullable=False),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("total_tokens", BigInteger, nullable=False),
+    Column("cost", Float, nullable=False),
+    Column("duration_sum", Float, nullable=False),
+    Column("duration_count", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 observations = Table(
     "observations",
     metadata,
