@@ -22,16 +22,20 @@ class TraceAgg:
     def add(self, row: Any, sign: int = 1) -> None:
         """Add a group row (status, traces, retried, latency_count, latency_sum, tokens, cost);
         `sign` -1 takes it away."""
-        n = int(row.traces) * sign
+        self.add_values(row.status, values_of(row, sign))
+
+    def add_values(self, status: str, values: tuple[int, int, int, int, float, int, float]) -> None:
+        """Add a row's figures as `values_of` reads them."""
+        n, observations, retried, latency_count, latency_sum, tokens, cost = values
         self.traces += n
-        self.observations += int(row.observations) * sign
-        self.failed += n if row.status == "error" else 0
-        self.warnings += n if row.status == "warning" else 0
-        self.retried += int(row.retried) * sign
-        self.latency_count += int(row.latency_count) * sign
-        self.latency_sum += float(row.latency_sum or 0.0) * sign
-        self.tokens += int(row.tokens) * sign
-        self.cost += float(row.cost) * sign
+        self.observations += observations
+        self.failed += n if status == "error" else 0
+        self.warnings += n if status == "warning" else 0
+        self.retried += retried
+        self.latency_count += latency_count
+        self.latency_sum += latency_sum
+        self.tokens += tokens
+        self.cost += cost
 
     @property
     def avg_latency(self) -> float | None:
@@ -47,6 +51,19 @@ class TraceAgg:
             "tokens": self.tokens,
             "cost": self.cost,
         }
+
+
+def values_of(row: Any, sign: int = 1) -> tuple[int, int, int, int, float, int, float]:
+    """A group row's figures (PostgreSQL sums may be Decimal), times `sign`."""
+    return (
+        int(row.traces) * sign,
+        int(row.observations) * sign,
+        int(row.retried) * sign,
+        int(row.latency_count) * sign,
+        float(row.latency_sum or 0.0) * sign,
+        int(row.tokens) * sign,
+        float(row.cost) * sign,
+    )
 
 
 @dataclass

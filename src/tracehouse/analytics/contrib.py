@@ -165,13 +165,11 @@ _APPENDED = {
 }
 
 
-def consolidate(
-    table: Table, rows: Iterable[Any], *, histograms: bool = True
-) -> list[dict[str, Any]]:
+def consolidate(table: Table, rows: Iterable[Any]) -> list[dict[str, Any]]:
     """Rows of `table` (stored, deltas included) summed per dimensions; the groups no trace
-    counts in any more are left out. `histograms` False: without `latency_hist`."""
+    counts in any more are left out."""
     dims, figures = DIMENSIONS[table], FIGURES[table]
-    keep = histograms and table is analytics_daily
+    keep = table is analytics_daily
     sums: dict[tuple[Any, ...], list[float]] = {}
     hists: dict[tuple[Any, ...], sketch.Sketch] = {}
     for row in rows:

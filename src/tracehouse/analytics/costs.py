@@ -28,10 +28,11 @@ def _prepare(
 
 def costs(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
     plan, span = _prepare(rt, scope, filters)
+    by_model = segments.beside(rt, lambda conn: segments.model_figures(conn, plan))
+    by_user = segments.beside(rt, lambda conn: segments.user_figures(conn, plan))
     with rt.db.reader.connect() as conn:
         figures = segments.trace_figures(conn, plan, DAY_US, 0, percentiles=False)
-        models = model_rows(segments.model_figures(conn, plan))
-        users = segments.user_figures(conn, plan)
+    models, users = model_rows(by_model.result()), by_user.result()
     ranked = sorted(users.items(), key=lambda kv: (-kv[1].cost, str(kv[0])))[:USER_LIMIT]
     return {
         "from": iso(span.start),
@@ -76,9 +77,10 @@ def model_rows(models: dict[str, ModelAgg]) -> list[dict[str, Any]]:
 
 def cost_intelligence(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
     plan, span = _prepare(rt, scope, filters)
+    by_model = segments.beside(rt, lambda conn: segments.model_figures(conn, plan))
     with rt.db.reader.connect() as conn:
         figures = segments.trace_figures(conn, plan, DAY_US, 0, percentiles=False)
-        models = model_rows(segments.model_figures(conn, plan))
+    models = model_rows(by_model.result())
     names = sorted(figures.by["name"].items(), key=lambda kv: (-kv[1].cost, str(kv[0])))
     features = [_feature(name, agg) for name, agg in names[:FEATURE_LIMIT]]
     failed = figures.by["status"].get("error", TraceAgg())

@@ -4,7 +4,7 @@ in the writer's transaction), find, rebuild and compact days, read a range of da
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, delete, func, select
@@ -19,7 +19,11 @@ from tracehouse.store.tables import (
     analytics_rollup_days,
     traces,
 )
-from tracehouse.store.tables.analytics import MODEL_DAILY_FIGURES, USER_DAILY_FIGURES
+from tracehouse.store.tables.analytics import (
+    DAILY_FIGURES,
+    MODEL_DAILY_FIGURES,
+    USER_DAILY_FIGURES,
+)
 from tracehouse.store.upsert import insert_many, upsert
 
 DAY_US = 86_400_000_000
@@ -179,19 +183,42 @@ def _dims(table: Table, dims: dict[str, Any]) -> list[ColumnElement[bool]]:
     return out
 
 
-def trace_days(
+def trace_totals(
     conn: Connection,
     project_rowid: int,
     first: int,
     end: int,
     dims: dict[str, Any],
     skip: Sequence[int] = (),
-) -> Iterator[Any]:
-    """The stored rows (appended changes included) of the days, streamed: a day not compacted
-    yet holds many."""
+) -> list[Any]:
+    """Per day, environment, name and status: the summed figures (appended changes
+    included) of the groups some trace still counts in."""
     a = analytics_daily
-    query = select(a).where(*_range(a, project_rowid, first, end, skip), *_dims(a, dims))
-    return iter(conn.execute(query))
+    keys = (a.c.day, a.c.environment, a.c.name, a.c.status)
+    sums = [func.sum(a.c[name]).label(name) for name in DAILY_FIGURES]
+    query = (
+        select(*keys, *sums)
+        .where(*_range(a, project_rowid, first, end, skip), *_dims(a, dims))
+        .group_by(*keys)
+        .having(func.sum(a.c.traces) != 0)
+    )
+    return list(conn.execute(query).all())
+
+
+def latency_hists(
+    conn: Connection,
+    project_rowid: int,
+    first: int,
+    end: int,
+    dims: dict[str, Any],
+    skip: Sequence[int] = (),
+) -> list[str]:
+    """Every stored latency histogram of the days (they add up, appended changes too)."""
+    a = analytics_daily
+    query = select(a.c.latency_hist).where(
+        *_range(a, project_rowid, first, end, skip), *_dims(a, dims)
+    )
+    return list(conn.execute(query).scalars().all())
 
 
 def model_totals(

@@ -14,22 +14,22 @@ says so (`freshness`): the refresher job (`jobs/rollups.py`) rebuilds them, neve
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, true
 
-from tracehouse.analytics import contrib, rollup_store, store, window
-from tracehouse.analytics.aggregate import ModelAgg, TraceAgg, UserAgg
+from tracehouse.analytics import rollup_store, store, window
+from tracehouse.analytics.aggregate import ModelAgg, TraceAgg, UserAgg, values_of
 from tracehouse.analytics.sketch import Sketch
 from tracehouse.analytics.stats import percentile
 from tracehouse.clock import iso
 from tracehouse.runtime import Runtime
-from tracehouse.store.tables import analytics_daily
 from tracehouse.traces.filters import TraceFilters
 
+T = TypeVar("T")
 DAY_US = rollup_store.DAY_US
 DIMENSIONS = ("environment", "name", "status", "has_error", "model")
 BREAKDOWNS = ("status", "environment", "name")
@@ -206,10 +206,11 @@ class Figures:
     samples: list[tuple[int, list[float]]] = field(default_factory=list)
 
     def add(self, row: Any, bucket: int, sign: int = 1) -> None:
-        self.total.add(row, sign)
-        self.buckets[bucket].add(row, sign)
+        values, status = values_of(row, sign), row.status
+        self.total.add_values(status, values)
+        self.buckets[bucket].add_values(status, values)
         for key in BREAKDOWNS:
-            self.by[key][getattr(row, key)].add(row, sign)
+            self.by[key][getattr(row, key)].add_values(status, values)
 
     def prune(self) -> None:
         """Once every part is in: drop the groups taking traces away left empty."""
@@ -244,22 +245,15 @@ def trace_figures(
             exact += values
     if p.uses_rollups:
         assert p.days is not None
-        stored = rollup_store.trace_days(conn, p.project_rowid, *p.days, p.dims, p.live)
-        rows = _hists_into(out.sketch, stored) if percentiles else stored
-        for group in contrib.consolidate(analytics_daily, rows, histograms=False):
-            row = SimpleNamespace(**group)
+        span = (p.project_rowid, *p.days, p.dims, p.live)
+        for row in rollup_store.trace_totals(conn, *span):
             out.add(row, (row.day - offset) // width * width + offset)
+        for text in rollup_store.latency_hists(conn, *span) if percentiles else ():
+            out.sketch.merge_text(text)
     elif percentiles:
         out.exact = sorted(exact)
     out.prune()
     return out
-
-
-def _hists_into(sketch: Sketch, rows: Iterable[Any]) -> Iterator[Any]:
-    """The rows, each one's latency histogram added to `sketch` on the way."""
-    for row in rows:
-        sketch.merge_text(row.latency_hist)
-        yield row
 
 
 def model_figures(conn: Connection, p: Plan) -> dict[str, ModelAgg]:
@@ -272,6 +266,24 @@ def model_figures(conn: Connection, p: Plan) -> dict[str, ModelAgg]:
         for row in rollup_store.model_totals(conn, p.project_rowid, *p.days, p.dims, p.live):
             out[row.model].add(row)
     return {model: agg for model, agg in out.items() if agg.traces > 0}
+
+
+#: Reads a request runs beside its own (`beside`).
+_BESIDE = ThreadPoolExecutor(max_workers=4, thread_name_prefix="analytics-read")
+
+
+def beside(rt: Runtime, read: Callable[[Connection], T]) -> Future[T]:
+    """Run `read` on a reader connection of its own while the caller reads the rest: the
+    databases work outside Python's lock, so two cores serve one request. Each read sees the
+    data as its connection does (a batch committed in between may show in one part only).
+    Wait for the result only once the caller's own connection is closed: a waiting request
+    then never holds a connection that a read beside it needs."""
+
+    def run() -> T:
+        with rt.db.reader.connect() as conn:
+            return read(conn)
+
+    return _BESIDE.submit(run)
 
 
 def user_figures(conn: Connection, p: Plan) -> dict[Any, UserAgg]:

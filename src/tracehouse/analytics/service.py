@@ -7,7 +7,7 @@ from typing import Any, Literal
 from sqlalchemy import Connection, false
 
 from tracehouse.analytics import render, segments, store, window
-from tracehouse.analytics.aggregate import TraceAgg
+from tracehouse.analytics.aggregate import ModelAgg, TraceAgg
 from tracehouse.clock import iso, now_us
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams, page_body
@@ -27,6 +27,8 @@ def analytics(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[s
     width, offset = span.bucket_us, span.bucket_offset
     plan = segments.plan(project, filters, span, width)
     plan = segments.prepare(rt, plan)
+    models = segments.beside(rt, lambda conn: segments.model_figures(conn, plan))
+    users = segments.beside(rt, lambda conn: segments.user_figures(conn, plan))
     with rt.db.reader.connect() as conn:
         figures = segments.trace_figures(conn, plan, width, offset)
         threshold = slow_threshold(conn, project, figures.percentile(95))
@@ -40,18 +42,18 @@ def analytics(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[s
             "freshness": figures.freshness,
             "charts": charts(figures, span, width, offset),
             "status_breakdown": _ranked(figures.by["status"]),
-            "model_breakdown": _models(conn, plan),
+            "model_breakdown": None,  # below, read beside
             "project_breakdown": [{"key": scope.project_id, "count": figures.total.traces}],
             "environment_breakdown": _ranked(figures.by["environment"]),
-            "user_breakdown": [
-                agg.item(key) for key, agg in _top(segments.user_figures(conn, plan))
-            ],
+            "user_breakdown": None,  # below, read beside
             "name_breakdown": _ranked(figures.by["name"]),
         }
         rows = store.list_where(
             conn, project, filters, traces.c.status == "error", PageParams(limit=RECENT_FAILURES)
         )
         body["recent_failures"] = _items(conn, project, rows[:RECENT_FAILURES])
+    body["model_breakdown"] = _models(models.result())
+    body["user_breakdown"] = [agg.item(key) for key, agg in _top(users.result())]
     return body
 
 
@@ -102,10 +104,9 @@ def _ranked(groups: dict[Any, TraceAgg]) -> list[dict[str, Any]]:
     return [agg.item(key) for key, agg in _top(groups)]
 
 
-def _models(conn: Connection, plan: segments.Plan) -> list[dict[str, Any]]:
+def _models(models: dict[str, ModelAgg]) -> list[dict[str, Any]]:
     """Traces that called each model (a trace counts once per model), its calls, their cost
     and tokens."""
-    models = segments.model_figures(conn, plan)
     return [
         {
             "key": model,
