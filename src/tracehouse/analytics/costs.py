@@ -28,11 +28,13 @@ def _prepare(
 
 def costs(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
     plan, span = _prepare(rt, scope, filters)
-    by_model = segments.beside(rt, lambda conn: segments.model_figures(conn, plan))
-    by_user = segments.beside(rt, lambda conn: segments.user_figures(conn, plan))
+    groups = segments.beside(
+        rt, lambda conn: (segments.model_figures(conn, plan), segments.user_figures(conn, plan))
+    )
     with rt.db.reader.connect() as conn:
         figures = segments.trace_figures(conn, plan, DAY_US, 0, percentiles=False)
-    models, users = model_rows(by_model.result()), by_user.result()
+    by_model, users = groups.result()
+    models = model_rows(by_model)
     ranked = sorted(users.items(), key=lambda kv: (-kv[1].cost, str(kv[0])))[:USER_LIMIT]
     return {
         "from": iso(span.start),

@@ -27,8 +27,9 @@ def analytics(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[s
     width, offset = span.bucket_us, span.bucket_offset
     plan = segments.plan(project, filters, span, width)
     plan = segments.prepare(rt, plan)
-    models = segments.beside(rt, lambda conn: segments.model_figures(conn, plan))
-    users = segments.beside(rt, lambda conn: segments.user_figures(conn, plan))
+    groups = segments.beside(
+        rt, lambda conn: (segments.model_figures(conn, plan), segments.user_figures(conn, plan))
+    )
     with rt.db.reader.connect() as conn:
         figures = segments.trace_figures(conn, plan, width, offset)
         threshold = slow_threshold(conn, project, figures.percentile(95))
@@ -52,8 +53,9 @@ def analytics(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[s
             conn, project, filters, traces.c.status == "error", PageParams(limit=RECENT_FAILURES)
         )
         body["recent_failures"] = _items(conn, project, rows[:RECENT_FAILURES])
-    body["model_breakdown"] = _models(models.result())
-    body["user_breakdown"] = [agg.item(key) for key, agg in _top(users.result())]
+    models, users = groups.result()
+    body["model_breakdown"] = _models(models)
+    body["user_breakdown"] = [agg.item(key) for key, agg in _top(users)]
     return body
 
 
