@@ -4,7 +4,6 @@ slow threshold."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +24,7 @@ from sqlalchemy import (
 
 from tracehouse.analytics.aggregate import ModelAgg
 from tracehouse.http.pagination import PageParams, paginate
+from tracehouse.store.listed import InListed
 from tracehouse.store.tables import analytics_settings, observations, trace_model_calls, traces
 from tracehouse.store.tables.analytics import MODEL_FIGURES
 from tracehouse.store.upsert import upsert
@@ -32,7 +32,6 @@ from tracehouse.traces import filters as trace_filters
 from tracehouse.traces.filters import TraceFilters
 
 t = traces.c
-_ROWIDS = re.compile(r"[0-9]+(,[0-9]+)*")
 _ERROR: ColumnElement[str] = literal_column(
     "'ERROR'"
 )  # inline, so the planner matches the partial index
@@ -73,20 +72,12 @@ def _traces(project_rowid: int, where: TraceFilters | Part, *columns: Any) -> Se
     if isinstance(where, Part):
         if where.rowids is not None:
             # `+ 0`: read each listed trace by its rowid, never scan an index of the project.
-            listed = t.trace_rowid.op("IN")(_listed(where.rowids))
+            listed = InListed(t.trace_rowid, where.rowids)
             return query.where(t.project_rowid + 0 == project_rowid, listed)
         if where.unless is not None:
             query = query.where(_fails(where.unless))
         where = where.filters
     return trace_filters.apply(query, project_rowid, where)
-
-
-def _listed(rowids: str) -> ColumnElement[Any]:
-    """`(1,2,3)` of comma-separated rowids, inline: binding thousands of parameters costs
-    more than the query."""
-    if not _ROWIDS.fullmatch(rowids):
-        raise ValueError("rowids must be comma-separated integers")
-    return literal_column(f"({rowids})")
 
 
 def _count_if(condition: ColumnElement[bool]) -> Any:
@@ -96,7 +87,11 @@ def _count_if(condition: ColumnElement[bool]) -> Any:
 def latencies(conn: Connection, project_rowid: int, part: Part) -> list[float]:
     """Every known trace latency of the part, in no order."""
     query = _traces(project_rowid, part, t.latency_ms).where(t.latency_ms.is_not(None))
-    return list(conn.execute(query).scalars().all())
+    result = conn.execute(query)
+    try:  # the driver's rows as they are: a float column needs no processing, and rows
+        return [row[0] for row in result.cursor.fetchall()]  # of 100,000 cost ~60 ms less
+    finally:
+        result.close()
 
 
 def count_over(conn: Connection, project_rowid: int, part: Part, threshold: float) -> int:
@@ -259,7 +254,7 @@ def model_groups(conn: Connection, project_rowid: int, part: Part) -> dict[str, 
     m = trace_model_calls.c
     sums = [func.count(), *(func.sum(m[name]) for name in MODEL_FIGURES)]
     if part.rowids is not None:  # already the project's: no need to read the traces again
-        query = select(m.model, *sums).where(m.trace_rowid.op("IN")(_listed(part.rowids)))
+        query = select(m.model, *sums).where(InListed(m.trace_rowid, part.rowids))
     else:
         joined = traces.join(trace_model_calls, m.trace_rowid == t.trace_rowid)
         query = _traces(project_rowid, part, m.model, *sums).select_from(joined)

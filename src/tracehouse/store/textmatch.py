@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Boolean, ColumnElement, literal
+from sqlalchemy import ColumnElement, literal
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 
@@ -15,7 +15,8 @@ class ILike(ColumnElement[bool]):
     """`column` matches the LIKE `pattern` (with `\\` as its escape), ignoring case."""
 
     inherit_cache = True
-    type = Boolean()
+    # No Boolean type: SQLAlchemy would write `(...) = 1` in a SQLite WHERE clause, which
+    # hides the condition from the planner.
     _traverse_internals = [  # noqa: RUF012 (SQLAlchemy's own declaration)
         ("column", InternalTraversal.dp_clauseelement),
         ("pattern", InternalTraversal.dp_clauseelement),
