@@ -18,7 +18,7 @@ from tests.analytics import dataset, rollups
 from tests.analytics.test_rollup import RANGE, everything, expected
 from tests.conftest import Harness, make_settings, start
 
-from tracehouse.analytics import rollup_store
+from tracehouse.analytics import rollup, rollup_store
 from tracehouse.jobs.retention import purge
 from tracehouse.jobs.rollups import (
     COMPACT_GROWTH,
@@ -136,25 +136,37 @@ async def test_refresh_pass_waits_for_quiet_days_and_is_bounded(th_stale: Harnes
     assert totals(body) == pytest.approx(expected(left))
 
 
-async def test_refresh_pass_compacts_days_once_appends_stop(th: Harness) -> None:
+async def test_refresh_pass_compacts_days_once_appends_stop(
+    th: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     traces = [*everything(), *dataset.make("more", 40, dataset.T0 + 30 * dataset.HOUR)]
     await dataset.load(th.client, th.auth, traces)  # one batch a trace: rows appended per trace
     db = th.app.state.runtime.db
     with db.reader.connect() as conn:
         grown = rollup_store.day_sizes(conn)
+        groups = rollup_store.day_groups(conn)
     assert max(grown.values()) > COMPACT_SLACK
+    already = {m: n for m, n in grown.items() if groups[m] == n}  # one row per group
+    assert already != grown
     before = await costs(th, th.auth)
     seen = refresh_pass(db, Seen(), budget=60)  # first sight: appends may still be going on
-    assert seen.compacted == {} and seen.sizes == grown
+    assert seen.compacted == already and seen.sizes == grown
     seen = refresh_pass(db, seen, budget=60)  # no change since: compact the grown days
     with db.reader.connect() as conn:
         compacted = rollup_store.day_sizes(conn)
-    assert seen.compacted == {m: n for m, n in compacted.items() if grown[m] > COMPACT_SLACK}
+    big = {m: n for m, n in compacted.items() if grown[m] > COMPACT_SLACK}
+    assert seen.compacted == {**already, **big}
     assert all(compacted[m] < n for m, n in grown.items() if n > COMPACT_SLACK)
     after = await costs(th, th.auth)
     assert totals(before) == pytest.approx(expected(traces))
     assert totals(after) == pytest.approx(expected(traces))
     assert refresh_pass(db, seen, budget=60).compacted == seen.compacted  # nothing grew since
+
+    # A restart: the days left compact are not compacted again.
+    calls: list[object] = []
+    monkeypatch.setattr(rollup, "compact", lambda *args: calls.append(args))
+    fresh = refresh_pass(db, refresh_pass(db, Seen(), budget=60), budget=60)
+    assert calls == [] and fresh.compacted == {**already, **big}
 
 
 def test_compaction_waits_for_appends_to_stop_unless_a_day_runs_away() -> None:

@@ -151,6 +151,18 @@ def day_sizes(conn: Connection) -> dict[tuple[int, int], int]:
     return {(int(p), int(d)): int(n) for p, d, n in conn.execute(query)}
 
 
+def day_groups(conn: Connection) -> dict[tuple[int, int], int]:
+    """{(project rowid, day): its groups in `analytics_daily`}: a day holding one row per
+    group is compact."""
+    a = analytics_daily.c
+    keys = (a.project_rowid, a.day, a.environment, a.name, a.status, a.trace_model)
+    groups = select(a.project_rowid, a.day).group_by(*keys).subquery()
+    query = select(groups.c.project_rowid, groups.c.day, func.count()).group_by(
+        groups.c.project_rowid, groups.c.day
+    )
+    return {(int(p), int(d)): int(n) for p, d, n in conn.execute(query)}
+
+
 def clear_dirty(conn: Connection, project_rowid: int, day: int, version: int) -> None:
     d = analytics_dirty_days.c
     conn.execute(

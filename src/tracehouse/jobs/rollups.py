@@ -36,7 +36,8 @@ COMPACT_RUNAWAY = 4096
 @dataclass
 class Seen:
     """What the last pass saw: the dirty marks' versions, and each day's rows after its last
-    compaction (a day not seen since the server started counts as compacted to nothing)."""
+    compaction (at the first pass since the server started: the days already holding one row
+    per group; the others count as compacted to nothing)."""
 
     marks: dict[Mark, int] = field(default_factory=dict)
     compacted: dict[Mark, int] = field(default_factory=dict)
@@ -49,6 +50,9 @@ def refresh_pass(db: Database, seen: Seen, budget: float) -> Seen:
     with db.reader.connect() as conn:
         marks = {(m.project_rowid, m.day): int(m.version) for m in rollup_store.all_dirty(conn)}
         sizes = rollup_store.day_sizes(conn)
+        if not seen.sizes:  # first pass: no need to compact again what a restart left compact
+            groups = rollup_store.day_groups(conn)
+            seen = Seen(seen.marks, {m: n for m, n in sizes.items() if groups.get(m) == n})
     began = time.monotonic()
     compacted = dict(seen.compacted)
     quiet = [(mark, version) for mark, version in marks.items() if seen.marks.get(mark) == version]
