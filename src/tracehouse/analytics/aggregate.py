@@ -19,13 +19,8 @@ class TraceAgg:
     tokens: int = 0
     cost: float = 0.0
 
-    def add(self, row: Any, sign: int = 1) -> None:
-        """Add a group row (status, traces, retried, latency_count, latency_sum, tokens, cost);
-        `sign` -1 takes it away."""
-        self.add_values(row.status, values_of(row, sign))
-
     def add_values(self, status: str, values: tuple[int, int, int, int, float, int, float]) -> None:
-        """Add a row's figures as `values_of` reads them."""
+        """Add a group row's figures as `values_of` reads them (taken away when negative)."""
         n, observations, retried, latency_count, latency_sum, tokens, cost = values
         self.traces += n
         self.observations += observations
@@ -54,7 +49,8 @@ class TraceAgg:
 
 
 def values_of(row: Any, sign: int = 1) -> tuple[int, int, int, int, float, int, float]:
-    """A group row's figures (PostgreSQL sums may be Decimal), times `sign`."""
+    """A group row's figures (traces, observations, retried, latency count and sum, tokens,
+    cost; PostgreSQL sums may be Decimal), times `sign`."""
     return (
         int(row.traces) * sign,
         int(row.observations) * sign,

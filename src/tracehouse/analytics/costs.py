@@ -28,9 +28,7 @@ def _prepare(
 
 def costs(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
     plan, span = _prepare(rt, scope, filters)
-    groups = segments.beside(
-        rt, lambda conn: (segments.model_figures(conn, plan), segments.user_figures(conn, plan))
-    )
+    groups = segments.groups_beside(rt, plan)
     with rt.db.reader.connect() as conn:
         figures = segments.trace_figures(conn, plan, DAY_US, 0, percentiles=False)
     by_model, users = groups.result()

@@ -174,10 +174,11 @@ def _select(conn: Connection, p: Plan, extra: TraceFilters) -> Plan:
         meeting = sum(k for _, k in counts) * 2 <= sum(n for n, _ in counts)
         return _chosen(p, Selection(1 if meeting else -1, None))
     half = sum(store.count_where(conn, pid, p.covered(w), true()) for w in windows) // 2
-    found, listed = 0, list[str]()
+    found, listed = 0, []
     for w in windows:
         count, ids = store.rowids(conn, pid, p.covered(w), extra, True, half + 1 - found)
-        found, listed = found + count, [*listed, ids]
+        found += count
+        listed.append(ids)
         if found > half:
             others = [store.rowids(conn, pid, p.covered(v), extra, False)[1] for v in windows]
             return _chosen(p, Selection(-1, _joined(others)))
@@ -284,6 +285,11 @@ def beside(rt: Runtime, read: Callable[[Connection], T]) -> Future[T]:
             return read(conn)
 
     return _BESIDE.submit(run)
+
+
+def groups_beside(rt: Runtime, p: Plan) -> Future[tuple[dict[str, ModelAgg], dict[Any, UserAgg]]]:
+    """The by-model and by-user figures, read `beside` the caller."""
+    return beside(rt, lambda conn: (model_figures(conn, p), user_figures(conn, p)))
 
 
 def user_figures(conn: Connection, p: Plan) -> dict[Any, UserAgg]:

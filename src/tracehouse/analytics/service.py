@@ -27,9 +27,7 @@ def analytics(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[s
     width, offset = span.bucket_us, span.bucket_offset
     plan = segments.plan(project, filters, span, width)
     plan = segments.prepare(rt, plan)
-    groups = segments.beside(
-        rt, lambda conn: (segments.model_figures(conn, plan), segments.user_figures(conn, plan))
-    )
+    groups = segments.groups_beside(rt, plan)
     with rt.db.reader.connect() as conn:
         figures = segments.trace_figures(conn, plan, width, offset)
         threshold = slow_threshold(conn, project, figures.percentile(95))

@@ -36,10 +36,6 @@ class Sketch:
     def of(cls, values: Iterable[float]) -> Sketch:
         return cls(Counter(bucket(v) for v in values))
 
-    @classmethod
-    def loads(cls, text: str) -> Sketch:
-        return cls(Counter({int(k): int(v) for k, v in orjson.loads(text).items()}))
-
     def dumps(self) -> str:
         return orjson.dumps({str(k): v for k, v in self.counts.items()}).decode()
 

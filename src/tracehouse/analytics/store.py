@@ -95,8 +95,7 @@ def latencies(conn: Connection, project_rowid: int, part: Part) -> list[float]:
 
 
 def count_over(conn: Connection, project_rowid: int, part: Part, threshold: float) -> int:
-    query = _traces(project_rowid, part, func.count()).where(t.latency_ms > threshold)
-    return int(conn.execute(query).scalar_one())
+    return count_where(conn, project_rowid, part, t.latency_ms > threshold)
 
 
 def split(
@@ -143,7 +142,10 @@ def retried() -> ColumnElement[bool]:
 
 
 def count_where(
-    conn: Connection, project_rowid: int, filters: TraceFilters, condition: ColumnElement[bool]
+    conn: Connection,
+    project_rowid: int,
+    filters: TraceFilters | Part,
+    condition: ColumnElement[bool],
 ) -> int:
     query = _traces(project_rowid, filters, func.count()).where(condition)
     return int(conn.execute(query).scalar_one())

@@ -76,7 +76,7 @@ def apply_batch(
     score_rows = [merge.score_row(s, now) for s in changes.scores]
     ingest_store.write_rows(conn, scores, score_rows, project_rowid, is_test, now)
     if trace_changes:
-        after = ingest_store.roll_up(conn, project_rowid, trace_changes)
+        after = ingest_store.roll_up(conn, project_rowid, trace_changes, before)
         rollup_store.append(conn, project_rowid, changed_rollups(before, after).rows(project_rowid))
     created = [trace_id for trace_id in trace_changes if trace_id not in stored_traces]
     return created, [trace_id for trace_id in trace_changes if trace_id in stored_traces]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -209,10 +209,15 @@ def _model_calls(groups: list[Any]) -> dict[str, tuple[float, ...]]:
 
 
 def roll_up(
-    conn: Connection, project_rowid: int, trace_ids: Iterable[str]
+    conn: Connection,
+    project_rowid: int,
+    trace_ids: Iterable[str],
+    before: Mapping[str, TraceState],
 ) -> dict[str, TraceState]:
     """Recompute the totals, time span, status, retry and model calls of the given traces from
-    their observations; returns what each now counts for in the analytics roll-ups."""
+    their observations; returns what each now counts for in the analytics roll-ups. `before`:
+    what the stored ones counted for (their `trace_model_calls` are rewritten only if their
+    model calls changed)."""
     states: dict[str, TraceState] = {}
     for part in chunks(sorted(trace_ids)):
         totals = dict(_totals(conn, project_rowid, part))
@@ -227,7 +232,12 @@ def roll_up(
         if not rows:
             continue
         conn.execute(_ROLLUP_UPDATE, [{**p, "p_project": project_rowid} for p in rows])
-        replace_model_calls(conn, [t["trace_rowid"] for t in current], calls)
+        changed = [
+            (t["trace_rowid"], models)
+            for t, models in zip(current, calls, strict=True)
+            if t["id"] not in before or before[t["id"]].models != models
+        ]
+        replace_model_calls(conn, [rowid for rowid, _ in changed], [m for _, m in changed])
         for trace, row, models in zip(current, rows, calls, strict=True):
             states[trace["id"]] = TraceState.of({**trace, **row}, models=models)
     return states
@@ -237,6 +247,8 @@ def replace_model_calls(
     conn: Connection, rowids: list[int], calls: list[dict[str, tuple[float, ...]]]
 ) -> None:
     """The traces' rows of `trace_model_calls`: their model calls as just rolled up."""
+    if not rowids:
+        return
     c = trace_model_calls.c
     conn.execute(delete(trace_model_calls).where(c.trace_rowid.in_(rowids)))
     rows = [
