@@ -138,3 +138,36 @@ def test_trace_model_calls_are_filled_from_stored_observations(fresh_settings: S
     assert json.loads(rows[0].model_calls) == {"gpt-4o": [2, 1, 30, 10, 40, 0.75, 3.0, 2]}
     assert rows[1].model_calls is None
     assert calls == [("a", "gpt-4o", 2, 1, 30, 10, 40, 0.75, 3.0, 2)]
+
+
+def test_stored_price_patterns_re2_refuses_match_their_model_literally(
+    fresh_settings: Settings,
+) -> None:
+    """0011a: patterns saved before RE2 (a backreference, a lookahead) now match their model
+    name literally; the others are kept as they were."""
+    settings = fresh_settings.model_copy(
+        update={"init_org_name": "Acme", "init_project_name": "main", "init_secret_key": "sk-m"}
+    )
+    upgrade(settings, "0010t")
+    engine = create_engine(settings.resolved_database_url)
+    bootstrap(engine, settings)
+    price = (
+        "INSERT INTO model_prices (project_rowid, id, model_name, match_pattern, created_at) "
+        "VALUES (:p, :id, :name, :pattern, 0)"
+    )
+    with engine.begin() as conn:
+        p = conn.execute(text("SELECT project_rowid FROM projects")).scalar_one()
+        conn.execute(
+            text(price),
+            [
+                {"p": p, "id": "kept", "name": "acme", "pattern": "acme(-.*)?"},
+                {"p": p, "id": "backref", "name": "gpt-4o", "pattern": r"(gpt)-\1"},
+                {"p": p, "id": "lookahead", "name": "m.1", "pattern": "m(?=.1).*"},
+            ],
+        )
+    upgrade(settings)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT id, match_pattern FROM model_prices ORDER BY id"))
+        patterns = dict(rows.all())
+    engine.dispose()
+    assert patterns == {"kept": "acme(-.*)?", "backref": r"gpt\-4o", "lookahead": r"m\.1"}

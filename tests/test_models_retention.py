@@ -75,7 +75,7 @@ async def test_custom_regex_price_for_private_model(th: Harness) -> None:
     bad = await th.client.post(
         "/api/v1/models", json={"modelName": "x", "matchPattern": "(unclosed"}, headers=th.auth
     )
-    assert bad.status_code == 400
+    assert bad.status_code == 422  # tests/test_price_patterns.py: patterns refused
 
 
 async def test_retention_job(th: Harness) -> None:

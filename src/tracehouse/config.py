@@ -140,6 +140,20 @@ class Settings(BaseSettings):
         "roll-up as of the purge and says so (`freshness`).",
     )
 
+    analytics_max_range_days: float = Field(
+        366.0,
+        gt=0,
+        description="Longest time range (`to` - `from`) an analytics, costs or failures read "
+        "accepts; a longer one answers 422.",
+    )
+    analytics_timeout_seconds: float = Field(
+        30.0,
+        ge=0,
+        description="Time limit of each user-driven analytic read (analytics, costs, failures, "
+        "insights, session lists, prompt metrics): past it the database stops its query and "
+        "the request answers 503 with `Retry-After`. 0: no limit.",
+    )
+
     @model_validator(mode="after")
     def _legacy_listen_host(self) -> Settings:
         # Before TRACEHOUSE_LISTEN_HOST, TRACEHOUSE_HOST was the listen address: keep such

@@ -10,6 +10,7 @@ from tracehouse.analytics.aggregate import ModelAgg, TraceAgg
 from tracehouse.clock import iso
 from tracehouse.http.auth import ProjectScope
 from tracehouse.runtime import Runtime
+from tracehouse.store import deadline
 from tracehouse.traces.filters import TraceFilters
 
 USER_LIMIT = 50
@@ -20,12 +21,15 @@ DAY_US = window.DAY_US
 def _prepare(
     rt: Runtime, scope: ProjectScope, filters: TraceFilters
 ) -> tuple[segments.Plan, window.Window]:
-    filters, span = window.resolve(filters, default_us=30 * DAY_US)
+    filters, span = window.resolve(
+        filters, rt.settings.analytics_max_range_days, default_us=30 * DAY_US
+    )
     plan = segments.plan(scope.project_rowid, filters, span, DAY_US)
     plan = segments.prepare(rt, plan)
     return plan, span
 
 
+@deadline.limited
 def costs(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
     plan, span = _prepare(rt, scope, filters)
     groups = segments.groups_beside(rt, plan)
@@ -75,6 +79,7 @@ def model_rows(models: dict[str, ModelAgg]) -> list[dict[str, Any]]:
     return out
 
 
+@deadline.limited
 def cost_intelligence(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
     plan, span = _prepare(rt, scope, filters)
     by_model = segments.beside(rt, lambda conn: segments.model_figures(conn, plan))

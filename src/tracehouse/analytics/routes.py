@@ -15,6 +15,7 @@ from tracehouse.errors import (
     NotFound,
     RateLimited,
     Unauthorized,
+    Unavailable,
     ValidationFailed,
 )
 from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
@@ -23,7 +24,10 @@ from tracehouse.http.pagination import PageQuery
 from tracehouse.traces.filters import TraceFilters
 
 router = APIRouter(tags=["analytics"])
-_READ = error_responses(InvalidRequest, Unauthorized, NotFound, ValidationFailed, RateLimited)
+#: Reads answer 422 past the longest range and 503 past the time limit (`store.deadline`).
+_READ = error_responses(
+    InvalidRequest, Unauthorized, NotFound, ValidationFailed, RateLimited, Unavailable
+)
 _WRITE = error_responses(InvalidRequest, Unauthorized, Forbidden, ValidationFailed, RateLimited)
 Filters = Annotated[TraceFilters, Query()]
 

@@ -13,6 +13,7 @@ says so (`freshness`): the refresher job (`jobs/rollups.py`) rebuilds them, neve
 
 from __future__ import annotations
 
+import contextvars
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -278,13 +279,14 @@ def beside(rt: Runtime, read: Callable[[Connection], T]) -> Future[T]:
     databases work outside Python's lock, so two cores serve one request. Each read sees the
     data as its connection does (a batch committed in between may show in one part only).
     Wait for the result only once the caller's own connection is closed: a waiting request
-    then never holds a connection that a read beside it needs."""
+    then never holds a connection that a read beside it needs. The read keeps the caller's
+    time limit (`store.deadline`)."""
 
     def run() -> T:
         with rt.db.reader.connect() as conn:
             return read(conn)
 
-    return _BESIDE.submit(run)
+    return _BESIDE.submit(contextvars.copy_context().run, run)
 
 
 def groups_beside(rt: Runtime, p: Plan) -> Future[tuple[dict[str, ModelAgg], dict[Any, UserAgg]]]:

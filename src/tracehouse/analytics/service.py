@@ -12,6 +12,7 @@ from tracehouse.clock import iso, now_us
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams, page_body
 from tracehouse.runtime import Runtime
+from tracehouse.store import deadline
 from tracehouse.store.tables import traces
 from tracehouse.traces.filters import TraceFilters
 
@@ -21,8 +22,9 @@ FailureKind = Literal["failed", "retries", "slow"]
 KINDS = {"failed": "failed_traces", "retries": "retries", "slow": "slow_requests"}
 
 
+@deadline.limited
 def analytics(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, Any]:
-    filters, span = window.resolve(filters)
+    filters, span = window.resolve(filters, rt.settings.analytics_max_range_days)
     project = scope.project_rowid
     width, offset = span.bucket_us, span.bucket_offset
     plan = segments.plan(project, filters, span, width)
@@ -126,6 +128,7 @@ def _items(conn: Connection, project: int, rows: list[Any]) -> list[dict[str, An
     return [render.trace_item(row, errors.get(row["id"])) for row in rows]
 
 
+@deadline.limited
 def failures(
     rt: Runtime,
     scope: ProjectScope,
@@ -134,7 +137,7 @@ def failures(
     kind: FailureKind | None,
 ) -> dict[str, Any]:
     """Failed traces, retried traces and slow traces, each a page with its total."""
-    filters, span = window.resolve(filters)
+    filters, span = window.resolve(filters, rt.settings.analytics_max_range_days)
     project = scope.project_rowid
     width, offset = span.bucket_us, span.bucket_offset
     plan = segments.plan(project, filters, span, width)

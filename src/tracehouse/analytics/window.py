@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from tracehouse.clock import from_us, now_us, to_us
-from tracehouse.errors import InvalidRequest
+from tracehouse.errors import InvalidRequest, ValidationFailed
 from tracehouse.traces.filters import TraceFilters
 
 HOUR_US = 3_600_000_000
@@ -55,13 +55,17 @@ def bucket_width(span_us: int) -> int:
 
 
 def resolve(
-    filters: TraceFilters, default_us: int = DEFAULT_RANGE_US
+    filters: TraceFilters, max_days: float, default_us: int = DEFAULT_RANGE_US
 ) -> tuple[TraceFilters, Window]:
-    """Fill in a missing `from`/`to` (default: the last 7 days) and check the range."""
+    """Fill in a missing `from`/`to` (default: the last 7 days) and check the range: `from`
+    before `to`, at most `max_days` (`analytics_max_range_days`) apart."""
     end = to_us(filters.to_time) or now_us()
     start = to_us(filters.from_time) or end - default_us
     if start >= end:
         raise InvalidRequest("`from` must be before `to`.", {"field": "from"})
+    if end - start > max_days * DAY_US:
+        message = f"The range is longer than {max_days:g} days (analytics_max_range_days)."
+        raise ValidationFailed(message, [{"field": "from", "message": message, "type": "range"}])
     resolved = filters.model_copy(update={"from_time": from_us(start), "to_time": from_us(end)})
     return resolved, Window(start, end)
 

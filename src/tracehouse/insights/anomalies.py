@@ -10,6 +10,7 @@ from tracehouse.analytics.aggregate import TraceAgg
 from tracehouse.clock import iso, now_us, to_us
 from tracehouse.http.auth import ProjectScope
 from tracehouse.runtime import Runtime
+from tracehouse.store import deadline
 from tracehouse.traces.filters import TraceFilters
 
 BASELINE_HOURS = 7 * 24
@@ -37,6 +38,7 @@ def _figures(
         return segments.trace_figures(conn, plan, window.DAY_US, 0, percentiles=False)
 
 
+@deadline.limited
 def anomalies(
     rt: Runtime, scope: ProjectScope, filters: TraceFilters, window_hours: float
 ) -> dict[str, Any]:

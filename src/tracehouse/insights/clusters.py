@@ -13,6 +13,7 @@ from tracehouse.analytics import window
 from tracehouse.clock import iso
 from tracehouse.http.auth import ProjectScope
 from tracehouse.runtime import Runtime
+from tracehouse.store import deadline
 from tracehouse.traces.filters import TraceFilters
 
 MAX_TRACES = 10_000  # newest failed traces read per request
@@ -69,8 +70,9 @@ class Cluster:
         }
 
 
+@deadline.limited
 def clusters(rt: Runtime, scope: ProjectScope, filters: TraceFilters, limit: int) -> dict[str, Any]:
-    filters, span = window.resolve(filters)
+    filters, span = window.resolve(filters, rt.settings.analytics_max_range_days)
     with rt.db.reader.connect() as conn:
         rows = analytics_store.error_messages(conn, scope.project_rowid, filters, MAX_TRACES)
     found: dict[str, Cluster] = {}

@@ -11,12 +11,14 @@ from tracehouse.clock import iso, now_us, to_us
 from tracehouse.http.auth import ProjectScope
 from tracehouse.insights import stats, store
 from tracehouse.runtime import Runtime
+from tracehouse.store import deadline
 from tracehouse.traces.filters import TraceFilters
 
 SIGNIFICANCE = 0.05
 METRICS = (("cost", 0), ("tokens", 1), ("duration_ms", 2))
 
 
+@deadline.limited
 def drift(
     rt: Runtime,
     scope: ProjectScope,

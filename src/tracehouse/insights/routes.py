@@ -22,7 +22,10 @@ from tracehouse.insights.schemas import ProviderIn, RootCauseIn
 from tracehouse.traces.filters import TraceFilters
 
 router = APIRouter(prefix="/api/v1/insights", tags=["insights"])
-_READ = error_responses(InvalidRequest, Unauthorized, NotFound, ValidationFailed, RateLimited)
+#: Reads answer 503 past the time limit of analytic reads (`store.deadline`).
+_READ = error_responses(
+    InvalidRequest, Unauthorized, NotFound, ValidationFailed, RateLimited, Unavailable
+)
 _WRITE = error_responses(InvalidRequest, Unauthorized, Forbidden, ValidationFailed, RateLimited)
 Filters = Annotated[TraceFilters, Query()]
 
@@ -63,7 +66,7 @@ def get_failure_clusters(
 
 @router.post(
     "/root-cause",
-    responses={**_READ, **error_responses(Unavailable)},
+    responses=_READ,
     summary="Explain a failed trace",
 )
 def post_root_cause(body: RootCauseIn, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:

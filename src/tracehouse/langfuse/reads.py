@@ -24,6 +24,7 @@ from tracehouse.langfuse.params import (
     TraceQuery,
 )
 from tracehouse.runtime import Runtime
+from tracehouse.store import deadline
 from tracehouse.store.tables import observations, scores, traces
 from tracehouse.traces import filters as trace_filters
 from tracehouse.traces import store as trace_store
@@ -307,6 +308,7 @@ def _session_columns() -> list[Any]:
     ]
 
 
+@deadline.limited
 def list_sessions(rt: Runtime, scope: ProjectScope, query: SessionQuery) -> dict[str, Any]:
     """`GET /sessions`: sessions (derived from traces), newest first."""
     t = traces.c

@@ -148,7 +148,11 @@ def list_observations_v2(
     return reads.list_observations_v2(rt, scope, query)
 
 
-@router.get("/sessions", responses=_READ, summary="List sessions (Langfuse)")
+@router.get(
+    "/sessions",
+    responses={**_READ, **error_responses(Unavailable)},
+    summary="List sessions (Langfuse)",
+)
 def list_sessions(
     query: Annotated[SessionQuery, Query()], scope: ProjectScopeDep, rt: RuntimeDep
 ) -> dict[str, Any]:

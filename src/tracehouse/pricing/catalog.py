@@ -20,7 +20,6 @@ operations. The rules are those of `genai-prices` (and the tests check them agai
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from typing import Any
 from genai_prices import data_snapshot
 from genai_prices.types import ModelInfo, ModelPrice, Provider, TieredPrices
 
+from tracehouse.pricing.patterns import compile_pattern
 from tracehouse.records import Cost, Usage
 
 #: A price in USD per million units: a flat rate, or a base rate with (start, rate) tiers.
@@ -88,9 +88,14 @@ class PriceCard:
         }
 
 
+#: Model names whose match a custom price remembers.
+_MATCHES_MAX = 1_000
+
+
 @dataclass(frozen=True, slots=True)
 class CustomPrice:
-    """A project's own price for models whose name fully matches `match_pattern` (any case).
+    """A project's own price for models whose name fully matches `match_pattern` (any case,
+    RE2 syntax: `patterns`).
 
     Prices are USD per million tokens. Unset cache prices fall back to the input price and an
     unset reasoning price to the output price. `start_time` (epoch µs) limits the price to
@@ -104,19 +109,27 @@ class CustomPrice:
     cache_write: float | None = None
     reasoning: float | None = None
     start_time: int | None = None
-    _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    _regex: Any = field(init=False, repr=False, compare=False)
+    #: model name -> whether the pattern matches it (model names repeat batch after batch).
+    _matches: dict[str, bool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
-            regex = re.compile(self.match_pattern, re.IGNORECASE)
-        except re.error as exc:
+            regex = compile_pattern(self.match_pattern)
+        except ValueError as exc:
             raise ValueError(f"invalid match_pattern {self.match_pattern!r}: {exc}") from exc
         object.__setattr__(self, "_regex", regex)
+        object.__setattr__(self, "_matches", {})
 
     def applies(self, model: str, at_us: int | None) -> bool:
         if self.start_time is not None and at_us is not None and at_us < self.start_time:
             return False
-        return self._regex.fullmatch(model) is not None
+        matched = self._matches.get(model)
+        if matched is None:
+            if len(self._matches) >= _MATCHES_MAX:  # model names come from clients
+                self._matches.clear()
+            matched = self._matches[model] = self._regex.fullmatch(model) is not None
+        return matched
 
     def card(self, model: str) -> PriceCard:
         return PriceCard(

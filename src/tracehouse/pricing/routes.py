@@ -20,7 +20,7 @@ from tracehouse.errors import (
 from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
 from tracehouse.http.errors import error_responses
 from tracehouse.http.schemas import RequestModel
-from tracehouse.pricing import service
+from tracehouse.pricing import patterns, service
 from tracehouse.pricing.catalog import find_card
 
 router = APIRouter(prefix="/api/v1/models", tags=["models"])
@@ -35,8 +35,9 @@ class ModelPriceIn(RequestModel):
     model_name: str = Field(min_length=1, max_length=200)
     match_pattern: str | None = Field(
         None,
-        max_length=500,
-        description="Regex matched (whole, case-insensitive) to model names; default: the name.",
+        max_length=patterns.MAX_LENGTH,
+        description="RE2 regular expression matched (whole, case-insensitive) to model names, "
+        "in time linear in the name; no backreferences nor lookarounds (422). Default: the name.",
     )
     input_price: float | None = Field(None, ge=0)
     output_price: float | None = Field(None, ge=0)

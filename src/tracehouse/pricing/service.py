@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import re
+import logging
 import threading
 import time
 from typing import Any
@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from tracehouse.clock import now_us
-from tracehouse.errors import InvalidRequest, NotFound
+from tracehouse.errors import NotFound, ValidationFailed
 from tracehouse.ids import new_id
+from tracehouse.pricing import patterns
 from tracehouse.pricing.catalog import CustomPrice
 from tracehouse.store.tables import model_prices
 
@@ -19,16 +20,19 @@ from tracehouse.store.tables import model_prices
 #: through this process apply at once; other processes (PostgreSQL) see them within this time.
 CACHE_SECONDS = 10.0
 
+log = logging.getLogger(__name__)
+
 _cache: dict[int, tuple[float, list[CustomPrice]]] = {}
 _lock = threading.Lock()
 
 
 def create_price(conn: Connection, project_rowid: int, fields: dict[str, Any]) -> Any:
-    pattern = fields.get("match_pattern") or re.escape(fields["model_name"])
+    pattern = fields.get("match_pattern") or patterns.literal(fields["model_name"])
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise InvalidRequest(f"match_pattern is not a valid regular expression: {exc}.") from exc
+        patterns.compile_pattern(pattern)
+    except ValueError as exc:
+        detail = {"field": "match_pattern", "message": str(exc), "type": "pattern"}
+        raise ValidationFailed(f"match_pattern is {exc}.", [detail]) from exc
     row = {
         **fields,
         "match_pattern": pattern,
@@ -74,8 +78,17 @@ def custom_prices(conn: Connection, project_rowid: int) -> list[CustomPrice]:
     if cached is not None and cached[0] > now:
         return cached[1]
     rows = list_prices(conn, project_rowid)
-    prices = [
-        CustomPrice(
+    prices = [price for row in reversed(rows) if (price := _usable(row)) is not None]
+    with _lock:
+        _cache[project_rowid] = (now + CACHE_SECONDS, prices)
+    return prices
+
+
+def _usable(row: Any) -> CustomPrice | None:
+    """The row as a price; None, logged, for a pattern that is refused now (the migration
+    rewrote those stored before; a server of an older version may still save one)."""
+    try:
+        return CustomPrice(
             match_pattern=row["match_pattern"],
             input=row["input_price"],
             output=row["output_price"],
@@ -84,11 +97,9 @@ def custom_prices(conn: Connection, project_rowid: int) -> list[CustomPrice]:
             reasoning=row["reasoning_price"],
             start_time=row["start_time"],
         )
-        for row in reversed(rows)
-    ]
-    with _lock:
-        _cache[project_rowid] = (now + CACHE_SECONDS, prices)
-    return prices
+    except ValueError as exc:
+        log.warning("model price %s is not applied: %s", row["id"], exc)
+        return None
 
 
 def invalidate(project_rowid: int) -> None:

@@ -17,6 +17,7 @@ from tracehouse.errors import (
     NotFound,
     RateLimited,
     Unauthorized,
+    Unavailable,
     ValidationFailed,
 )
 from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
@@ -125,7 +126,11 @@ def compile_prompt(
     }
 
 
-@router.get("/{name:path}/metrics", responses=_READ, summary="Per-version usage, cost and scores")
+@router.get(
+    "/{name:path}/metrics",
+    responses={**_READ, **error_responses(Unavailable)},
+    summary="Per-version usage, cost and scores",
+)
 def prompt_metrics(name: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     """Generations that named this prompt (SDK, Langfuse or OTel attributes), per version."""
     return {"name": name, "versions": service.metrics(rt, scope, name)}

@@ -20,6 +20,7 @@ from tracehouse.prompts import compile as compiler
 from tracehouse.prompts import compose, store
 from tracehouse.prompts.schemas import CompileIn, Selector, VersionIn
 from tracehouse.runtime import Runtime
+from tracehouse.store import deadline
 
 LATEST = "latest"
 PRODUCTION = "production"
@@ -309,6 +310,7 @@ def compile_prompt(
     return found, compiled
 
 
+@deadline.limited
 def metrics(rt: Runtime, scope: ProjectScope, name: str) -> list[dict[str, Any]]:
     """Per version: usage, latency, cost and scores of the generations that named it."""
     with rt.db.reader.connect() as conn:

@@ -6,7 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from tracehouse.errors import InvalidRequest, NotFound, RateLimited, Unauthorized, ValidationFailed
+from tracehouse.errors import (
+    InvalidRequest,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+    ValidationFailed,
+)
 from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
 from tracehouse.http.errors import error_responses
 from tracehouse.http.pagination import PageQuery
@@ -17,7 +24,7 @@ router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
 _READ = error_responses(InvalidRequest, Unauthorized, NotFound, ValidationFailed, RateLimited)
 
 
-@router.get("", responses=_READ, summary="List sessions")
+@router.get("", responses={**_READ, **error_responses(Unavailable)}, summary="List sessions")
 def list_sessions(
     filters: Annotated[SessionFilters, Query()],
     page: PageQuery,

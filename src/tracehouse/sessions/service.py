@@ -13,6 +13,7 @@ from tracehouse.errors import NotFound
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams, decode_cursor, page_body
 from tracehouse.runtime import Runtime
+from tracehouse.store import deadline
 from tracehouse.store.tables import scores, traces
 from tracehouse.traces import render
 
@@ -54,6 +55,7 @@ def _render(row: Any) -> dict[str, Any]:
     }
 
 
+@deadline.limited
 def list_sessions(
     rt: Runtime, scope: ProjectScope, filters: SessionFilters, page: PageParams
 ) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from tracehouse.config import Settings
+from tracehouse.store import deadline
 
 
 @dataclass
@@ -33,6 +34,7 @@ def open_database(settings: Settings) -> Database:
     url = settings.resolved_database_url
     if not settings.is_sqlite:
         engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        deadline.install(engine, is_sqlite=False)
         return Database(writer=engine, reader=engine, is_sqlite=False)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # Page caches: the writer keeps the hot index pages; each of the 8 readers a smaller share,
@@ -43,6 +45,7 @@ def open_database(settings: Settings) -> Database:
     reader = _sqlite_engine(
         url, settings.sqlite_synchronous, pool_size=8, immediate=False, cache_mb=8
     )
+    deadline.install(reader, is_sqlite=True)  # analytic reads are the readers'
     return Database(writer=writer, reader=reader, is_sqlite=True)
 
 
