@@ -22,6 +22,7 @@ from tracehouse.evaluators.routes import router as evaluators_router
 from tracehouse.health import router as health_router
 from tracehouse.http import errors
 from tracehouse.http.middleware import RequestContext
+from tracehouse.http.openapi import router as openapi_router
 from tracehouse.http.ratelimit import MemoryLimiter, PostgresLimiter
 from tracehouse.http.responses import JSONResponse
 from tracehouse.ingest.writer import Writer
@@ -49,6 +50,7 @@ from tracehouse.traces.routes import router as traces_router
 from tracehouse.ui import site as ui
 from tracehouse.usage import counter as usage_counter
 from tracehouse.usage.routes import router as usage_router
+from tracehouse.users.routes import router as users_router
 
 ROUTERS = (
     health_router,
@@ -73,6 +75,8 @@ ROUTERS = (
     insights_router,
     usage_router,
     live_router,
+    users_router,
+    openapi_router,
 )
 
 
