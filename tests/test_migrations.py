@@ -53,7 +53,11 @@ def test_trace_model_calls_are_filled_from_stored_observations(fresh_settings: S
     """0009c rolls up `retried` and `model_calls` of the traces stored before it; 0010t
     copies `model_calls` into `trace_model_calls`, a row per model."""
     settings = fresh_settings.model_copy(
-        update={"init_org_name": "Acme", "init_project_name": "main", "init_secret_key": "sk-m"}
+        update={
+            "init_org_name": "Acme",
+            "init_project_name": "main",
+            "init_secret_key": "sk-th-migrations-secret-of-32-chars",
+        }
     )
     upgrade(settings, "0008r")
     engine = create_engine(settings.resolved_database_url)

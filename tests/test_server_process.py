@@ -19,7 +19,7 @@ INIT = {
     "TRACEHOUSE_INIT_USER_EMAIL": "ops@example.com",
     "TRACEHOUSE_INIT_USER_PASSWORD": "s3cret-pass",
     "TRACEHOUSE_INIT_PUBLIC_KEY": "pk-th-known",
-    "TRACEHOUSE_INIT_SECRET_KEY": "sk-th-known-secret",
+    "TRACEHOUSE_INIT_SECRET_KEY": "sk-th-known-secret-of-32-characters",
 }
 
 
@@ -60,7 +60,10 @@ def test_first_start_prints_admin_and_keys_once(tmp_path: Path) -> None:
 def test_headless_init_credentials(tmp_path: Path) -> None:
     server = start_server(tmp_path / "data", env=INIT)
     try:
-        basic = httpx.get(f"{server.url}/api/v1/traces", auth=("pk-th-known", "sk-th-known-secret"))
+        basic = httpx.get(
+            f"{server.url}/api/v1/traces",
+            auth=("pk-th-known", "sk-th-known-secret-of-32-characters"),
+        )
         assert basic.status_code == 200
         login = httpx.post(
             f"{server.url}/api/v1/auth/login",
@@ -69,7 +72,7 @@ def test_headless_init_credentials(tmp_path: Path) -> None:
         token = {"Authorization": f"Bearer {login.json()['token']}"}
         projects = httpx.get(f"{server.url}/api/v1/projects", headers=token).json()["data"]
         assert [p["name"] for p in projects] == ["factory"]
-        assert "sk-th-known-secret" not in server.output()
+        assert "sk-th-known-secret-of-32-characters" not in server.output()
     finally:
         server.stop()
 
@@ -79,7 +82,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
     request got a 2xx is there after a restart."""
     data = tmp_path / "data"
     server = start_server(data, env=INIT)
-    auth = {"Authorization": "Bearer sk-th-known-secret"}
+    auth = {"Authorization": "Bearer sk-th-known-secret-of-32-characters"}
     acknowledged: list[list[str]] = [[] for _ in range(4)]
     stop = threading.Event()
 

@@ -21,6 +21,7 @@ from tracehouse.evaluations.routes import router as evaluations_router
 from tracehouse.evaluators.routes import router as evaluators_router
 from tracehouse.health import router as health_router
 from tracehouse.http import errors
+from tracehouse.http.logs import AccessLog
 from tracehouse.http.middleware import RequestContext
 from tracehouse.http.openapi import router as openapi_router
 from tracehouse.http.ratelimit import MemoryLimiter, PostgresLimiter
@@ -98,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestContext, max_body_bytes=settings.max_body_bytes, anonymous_headers=anonymous
     )
+    if settings.access_log:
+        app.add_middleware(AccessLog)  # outermost: times everything, even a 413
     return app
 
 
