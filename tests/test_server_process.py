@@ -134,3 +134,53 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
         assert not missing, f"{len(missing)} acknowledged observations lost"
     finally:
         restarted.stop()
+
+
+def test_first_start_report_comes_last_and_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+    """The once-only password and keys follow the migration and start-up logs; Ctrl-C (SIGINT
+    to the process group, OTLP workers included) ends the server with status 0, no traceback
+    and no leaked-semaphore warning."""
+    server = start_server(tmp_path / "data", own_group=True)
+    try:
+        deadline = time.monotonic() + 30
+        while "not shown again" not in server.output() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        out = server.output()
+        report = out.index("Tracehouse is running at")
+        for earlier in ("Running upgrade", "Application startup complete", "Uvicorn running"):
+            assert out.index(earlier) < report, earlier
+        after = out.split("they are not shown again.\n")[1].splitlines()
+        assert all(line.startswith("INFO tracehouse.access: GET /health") for line in after)
+        assert "beside the database" in out[:report]  # where the encryption key is, said first
+    finally:
+        code = server.interrupt()
+    out = server.output()
+    assert code == 0, out
+    for noise in ("Traceback", "KeyboardInterrupt", "leaked", "Aborted"):
+        assert noise not in out, out
+    assert "Finished server process" in out
+
+
+def test_logs_redact_credentials_and_record_requests(tmp_path: Path) -> None:
+    from websockets.sync.client import connect
+
+    server = start_server(tmp_path / "data", env=INIT)
+    secret = INIT["TRACEHOUSE_INIT_SECRET_KEY"]
+    try:
+        url = f"ws://127.0.0.1:{server.port}/ws?key={secret}"
+        with connect(url, open_timeout=10) as ws:
+            ws.recv(timeout=10)
+        sent = httpx.get(
+            f"{server.url}/api/v1/traces",
+            params={"limit": 1},
+            headers={"Authorization": f"Bearer {secret}", "X-Request-ID": "req-42"},
+        )
+        assert sent.status_code == 200
+        time.sleep(0.5)
+    finally:
+        server.stop()
+    out = server.output()
+    assert secret not in out
+    assert "/ws?key=[redacted]" in out
+    assert re.search(r"GET /api/v1/traces 200 [\d.]+ ms request_id=req-42", out), out
+    assert "limit=1" not in out  # the access log has no query strings

@@ -13,7 +13,12 @@ import click
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from tracehouse.bootstrap import bootstrap
 from tracehouse.http.logs import log_config
+from tracehouse.otlp import offload
+from tracehouse.providers.secrets import beside_database
+from tracehouse.store.engine import open_database
+from tracehouse.store.migrate import upgrade
 
 if TYPE_CHECKING:
     from tracehouse.config import Settings
@@ -47,19 +52,12 @@ def run(settings: Settings, workers: int) -> None:
     except KeyboardInterrupt:
         pass  # uvicorn re-raises the Ctrl-C it already served as a graceful stop
     finally:
-        from tracehouse.otlp import offload
-
         offload.stop()
 
 
 def prepare(settings: Settings) -> str:
     """Migrate, create the first admin and keys if needed, say where the encryption key is;
     returns the report to print once the server answers."""
-    from tracehouse.bootstrap import bootstrap
-    from tracehouse.providers.secrets import beside_database
-    from tracehouse.store.engine import open_database
-    from tracehouse.store.migrate import upgrade
-
     log.info("Bringing the database schema up to date")
     upgrade(settings)
     db = open_database(settings)
