@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from tests.server import start_server
+from tests.server import free_port, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -184,3 +188,35 @@ def test_logs_redact_credentials_and_record_requests(tmp_path: Path) -> None:
     assert "/ws?key=[redacted]" in out
     assert re.search(r"GET /api/v1/traces 200 [\d.]+ ms request_id=req-42", out), out
     assert "limit=1" not in out  # the access log has no query strings
+
+
+def test_make_serve_stops_on_ctrl_c_without_a_make_error(tmp_path: Path) -> None:
+    """`make serve` as a terminal runs it (make, its shell and the server in one process group);
+    Ctrl-C sends SIGINT to all of them."""
+    root = Path(__file__).resolve().parent.parent
+    stamp = tmp_path / "installed"
+    stamp.touch()  # newer than pyproject.toml: make installs nothing
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TRACEHOUSE_")},
+        "TRACEHOUSE_DATA_DIR": str(tmp_path / "data"),
+        "TRACEHOUSE_PORT": str(port),
+    }
+    log = (tmp_path / "make.log").open("w")
+    make = subprocess.Popen(
+        ["make", "--no-print-directory", "-C", str(root), "serve",
+         f"VENV={Path(sys.executable).parent.parent}", f"STAMP={stamp}"],
+        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while "not shown again" not in (tmp_path / "make.log").read_text():
+            assert make.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+    finally:
+        os.killpg(make.pid, signal.SIGINT)
+        code = make.wait(timeout=30)
+    out = (tmp_path / "make.log").read_text()
+    assert code in (0, -signal.SIGINT), out  # make ends itself by the signal it got
+    for noise in ("make: ***", "Error", "Traceback", "KeyboardInterrupt", "leaked"):
+        assert noise not in out, out
