@@ -7,16 +7,20 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 .PHONY: serve test check format bench install clean
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[server,dev]'
-	rm -f $(VENV)/.installed-*
-	touch $@
+	@echo "Installing Tracehouse and its dependencies into $(VENV) (a minute or two the first time)..."
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --upgrade pip
+	@$(BIN)/pip install --quiet -e '.[server,dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+	@echo "Installed."
 
 install: $(STAMP)
 
+# Ctrl-C reaches make and the server alike: the server stops in order, and the trap makes the
+# recipe end as a normal stop instead of an error of make's.
 serve: $(STAMP)
-	$(BIN)/tracehouse serve
+	@trap 'exit 0' INT; $(BIN)/tracehouse serve
 
 check: $(STAMP)
 	$(BIN)/ruff format --check src tests

@@ -38,7 +38,7 @@ from tracehouse.store.engine import open_database
 from tracehouse.store.migrate import upgrade
 from tracehouse.store.tables import observations, traces
 
-SECRET = "sk-th-bench-analytics"
+SECRET = "sk-th-bench-analytics-0123456789abcdef"
 DAY_US = 86_400_000_000
 MODELS = {  # USD per call, roughly
     "gpt-4o": 0.012,

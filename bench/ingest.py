@@ -25,7 +25,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.server import start_server
 
-SECRET = "sk-th-bench-secret"
+SECRET = "sk-th-bench-secret-0123456789abcdef"
 MODELS = ["gpt-4o", "gpt-4o-mini", "claude-sonnet-4-5", "gemini-2.0-flash"]
 
 

@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests.server import start_server
 
-SECRET = "sk-th-bench-secret"
+SECRET = "sk-th-bench-secret-0123456789abcdef"
 DEFAULT_YARDSTICK = ROOT.parent / "shared" / "bench" / "bench.py"
 
 

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from tests.server import start_server  # noqa: E402
 
-PUBLIC, SECRET = "pk-th-bench-public", "sk-th-bench-secret"
+PUBLIC, SECRET = "pk-th-bench-public", "sk-th-bench-secret-0123456789abcdef"
 
 
 def per_call_us(

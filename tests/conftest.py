@@ -25,7 +25,7 @@ PG_ADMIN_URL = os.environ.get(
     "TRACEHOUSE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )
 PUBLIC_KEY = "pk-th-test-public"
-SECRET_KEY = "sk-th-test-secret-0001"
+SECRET_KEY = "sk-th-test-secret-0001-for-the-tests"
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct horse battery"
 

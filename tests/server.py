@@ -38,6 +38,12 @@ class ServerProcess:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
 
+    def interrupt(self) -> int:
+        """Ctrl-C as a terminal sends it: SIGINT to the whole process group (the server and
+        its worker processes); returns the exit code."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        return self.process.wait(timeout=30)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -48,8 +54,12 @@ class ServerProcess:
 
 
 def start_server(
-    data_dir: Path, env: dict[str, str] | None = None, port: int | None = None
+    data_dir: Path,
+    env: dict[str, str] | None = None,
+    port: int | None = None,
+    own_group: bool = False,
 ) -> ServerProcess:
+    """`own_group`: in a process group of its own, as a terminal runs it (see `interrupt`)."""
     port = port or free_port()
     log_path = data_dir.parent / f"server-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -74,6 +84,7 @@ def start_server(
         stderr=subprocess.STDOUT,
         env=full_env,
         text=True,
+        start_new_session=own_group,
     )
     server = ServerProcess(process, port, log_path)
     deadline = time.monotonic() + 60

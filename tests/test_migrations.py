@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Engine, create_engine, inspect, text
 from tests.conftest import PG_ADMIN_URL
 
-from tracehouse.bootstrap import bootstrap
 from tracehouse.config import Settings
 from tracehouse.store.migrate import downgrade, upgrade
 from tracehouse.store.tables import metadata
@@ -52,12 +52,10 @@ def test_up_down_up_matches_models(fresh_settings: Settings) -> None:
 def test_trace_model_calls_are_filled_from_stored_observations(fresh_settings: Settings) -> None:
     """0009c rolls up `retried` and `model_calls` of the traces stored before it; 0010t
     copies `model_calls` into `trace_model_calls`, a row per model."""
-    settings = fresh_settings.model_copy(
-        update={"init_org_name": "Acme", "init_project_name": "main", "init_secret_key": "sk-m"}
-    )
+    settings = fresh_settings
     upgrade(settings, "0008r")
     engine = create_engine(settings.resolved_database_url)
-    bootstrap(engine, settings)
+    _org_and_project(engine)  # as the schema of 0008r holds them
     trace = (
         "INSERT INTO traces (project_rowid, id, status, start_time, observation_count, "
         "error_count, created_at, updated_at) VALUES (:p, :id, :status, 0, :n, :errors, 0, 0)"
@@ -145,12 +143,10 @@ def test_stored_price_patterns_re2_refuses_match_their_model_literally(
 ) -> None:
     """0011a: patterns saved before RE2 (a backreference, a lookahead) now match their model
     name literally; the others are kept as they were."""
-    settings = fresh_settings.model_copy(
-        update={"init_org_name": "Acme", "init_project_name": "main", "init_secret_key": "sk-m"}
-    )
+    settings = fresh_settings
     upgrade(settings, "0010t")
     engine = create_engine(settings.resolved_database_url)
-    bootstrap(engine, settings)
+    _org_and_project(engine)
     price = (
         "INSERT INTO model_prices (project_rowid, id, model_name, match_pattern, created_at) "
         "VALUES (:p, :id, :name, :pattern, 0)"
@@ -171,3 +167,42 @@ def test_stored_price_patterns_re2_refuses_match_their_model_literally(
         patterns = dict(rows.all())
     engine.dispose()
     assert patterns == {"kept": "acme(-.*)?", "backref": r"gpt\-4o", "lookahead": r"m\.1"}
+
+
+def _org_and_project(engine: Engine) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO organizations (id, name, created_at) VALUES ('o', 'Acme', 0)")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO projects (id, org_rowid, name, plan, created_at) "
+                "SELECT 'p', org_rowid, 'main', 'enterprise', 0 FROM organizations"
+            )
+        )
+
+
+def test_keys_whose_prefix_is_the_whole_secret_keep_a_quarter(fresh_settings: Settings) -> None:
+    """0011d: a short init secret was stored whole as the key's "prefix"."""
+    upgrade(fresh_settings, "0010t")
+    engine = create_engine(fresh_settings.resolved_database_url)
+    _org_and_project(engine)
+    key = (
+        "INSERT INTO api_keys (id, org_rowid, project_rowid, public_key, secret_hash, "
+        "secret_prefix, environment, access, created_at) SELECT :id, org_rowid, project_rowid, "
+        ":public, :hash, :prefix, 'live', 'write', 0 FROM projects"
+    )
+    generated = "sk-th-live-" + "a" * 43
+    with engine.begin() as conn:
+        for n, (secret, prefix) in enumerate(
+            [("sk-short", "sk-short"), (generated, generated[:12])]
+        ):
+            digest = hashlib.sha256(secret.encode()).hexdigest()
+            conn.execute(
+                text(key), {"id": f"k{n}", "public": f"pk{n}", "hash": digest, "prefix": prefix}
+            )
+    upgrade(fresh_settings)
+    with engine.connect() as conn:
+        prefixes = conn.execute(text("SELECT secret_prefix FROM api_keys ORDER BY id")).scalars()
+        assert list(prefixes) == ["sk", generated[:12]]
+    engine.dispose()

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from tests.server import start_server
+from tests.server import free_port, start_server
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +23,7 @@ INIT = {
     "TRACEHOUSE_INIT_USER_EMAIL": "ops@example.com",
     "TRACEHOUSE_INIT_USER_PASSWORD": "s3cret-pass",
     "TRACEHOUSE_INIT_PUBLIC_KEY": "pk-th-known",
-    "TRACEHOUSE_INIT_SECRET_KEY": "sk-th-known-secret",
+    "TRACEHOUSE_INIT_SECRET_KEY": "sk-th-known-secret-of-32-characters",
 }
 
 
@@ -60,7 +64,10 @@ def test_first_start_prints_admin_and_keys_once(tmp_path: Path) -> None:
 def test_headless_init_credentials(tmp_path: Path) -> None:
     server = start_server(tmp_path / "data", env=INIT)
     try:
-        basic = httpx.get(f"{server.url}/api/v1/traces", auth=("pk-th-known", "sk-th-known-secret"))
+        basic = httpx.get(
+            f"{server.url}/api/v1/traces",
+            auth=("pk-th-known", "sk-th-known-secret-of-32-characters"),
+        )
         assert basic.status_code == 200
         login = httpx.post(
             f"{server.url}/api/v1/auth/login",
@@ -69,7 +76,7 @@ def test_headless_init_credentials(tmp_path: Path) -> None:
         token = {"Authorization": f"Bearer {login.json()['token']}"}
         projects = httpx.get(f"{server.url}/api/v1/projects", headers=token).json()["data"]
         assert [p["name"] for p in projects] == ["factory"]
-        assert "sk-th-known-secret" not in server.output()
+        assert "sk-th-known-secret-of-32-characters" not in server.output()
     finally:
         server.stop()
 
@@ -79,7 +86,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
     request got a 2xx is there after a restart."""
     data = tmp_path / "data"
     server = start_server(data, env=INIT)
-    auth = {"Authorization": "Bearer sk-th-known-secret"}
+    auth = {"Authorization": "Bearer sk-th-known-secret-of-32-characters"}
     acknowledged: list[list[str]] = [[] for _ in range(4)]
     stop = threading.Event()
 
@@ -131,3 +138,85 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
         assert not missing, f"{len(missing)} acknowledged observations lost"
     finally:
         restarted.stop()
+
+
+def test_first_start_report_comes_last_and_ctrl_c_stops_cleanly(tmp_path: Path) -> None:
+    """The once-only password and keys follow the migration and start-up logs; Ctrl-C (SIGINT
+    to the process group, OTLP workers included) ends the server with status 0, no traceback
+    and no leaked-semaphore warning."""
+    server = start_server(tmp_path / "data", own_group=True)
+    try:
+        deadline = time.monotonic() + 30
+        while "not shown again" not in server.output() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        out = server.output()
+        report = out.index("Tracehouse is running at")
+        for earlier in ("Running upgrade", "Application startup complete", "Uvicorn running"):
+            assert out.index(earlier) < report, earlier
+        after = out.split("they are not shown again.\n")[1].splitlines()
+        assert all(line.startswith("INFO tracehouse.access: GET /health") for line in after)
+        assert "beside the database" in out[:report]  # where the encryption key is, said first
+    finally:
+        code = server.interrupt()
+    out = server.output()
+    assert code == 0, out
+    for noise in ("Traceback", "KeyboardInterrupt", "leaked", "Aborted"):
+        assert noise not in out, out
+    assert "Finished server process" in out
+
+
+def test_logs_redact_credentials_and_record_requests(tmp_path: Path) -> None:
+    from websockets.sync.client import connect
+
+    server = start_server(tmp_path / "data", env=INIT)
+    secret = INIT["TRACEHOUSE_INIT_SECRET_KEY"]
+    try:
+        url = f"ws://127.0.0.1:{server.port}/ws?key={secret}"
+        with connect(url, open_timeout=10) as ws:
+            ws.recv(timeout=10)
+        sent = httpx.get(
+            f"{server.url}/api/v1/traces",
+            params={"limit": 1},
+            headers={"Authorization": f"Bearer {secret}", "X-Request-ID": "req-42"},
+        )
+        assert sent.status_code == 200
+        time.sleep(0.5)
+    finally:
+        server.stop()
+    out = server.output()
+    assert secret not in out
+    assert "/ws?key=[redacted]" in out
+    assert re.search(r"GET /api/v1/traces 200 [\d.]+ ms request_id=req-42", out), out
+    assert "limit=1" not in out  # the access log has no query strings
+
+
+def test_make_serve_stops_on_ctrl_c_without_a_make_error(tmp_path: Path) -> None:
+    """`make serve` as a terminal runs it (make, its shell and the server in one process group);
+    Ctrl-C sends SIGINT to all of them."""
+    root = Path(__file__).resolve().parent.parent
+    stamp = tmp_path / "installed"
+    stamp.touch()  # newer than pyproject.toml: make installs nothing
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("TRACEHOUSE_")},
+        "TRACEHOUSE_DATA_DIR": str(tmp_path / "data"),
+        "TRACEHOUSE_PORT": str(port),
+    }
+    log = (tmp_path / "make.log").open("w")
+    make = subprocess.Popen(
+        ["make", "--no-print-directory", "-C", str(root), "serve",
+         f"VENV={Path(sys.executable).parent.parent}", f"STAMP={stamp}"],
+        stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while "not shown again" not in (tmp_path / "make.log").read_text():
+            assert make.poll() is None and time.monotonic() < deadline
+            time.sleep(0.2)
+    finally:
+        os.killpg(make.pid, signal.SIGINT)
+        code = make.wait(timeout=30)
+    out = (tmp_path / "make.log").read_text()
+    assert code in (0, -signal.SIGINT), out  # make ends itself by the signal it got
+    for noise in ("make: ***", "Error", "Traceback", "KeyboardInterrupt", "leaked"):
+        assert noise not in out, out

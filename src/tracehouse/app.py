@@ -21,7 +21,9 @@ from tracehouse.evaluations.routes import router as evaluations_router
 from tracehouse.evaluators.routes import router as evaluators_router
 from tracehouse.health import router as health_router
 from tracehouse.http import errors
+from tracehouse.http.logs import AccessLog
 from tracehouse.http.middleware import RequestContext
+from tracehouse.http.openapi import router as openapi_router
 from tracehouse.http.ratelimit import MemoryLimiter, PostgresLimiter
 from tracehouse.http.responses import JSONResponse
 from tracehouse.ingest.writer import Writer
@@ -49,6 +51,7 @@ from tracehouse.traces.routes import router as traces_router
 from tracehouse.ui import site as ui
 from tracehouse.usage import counter as usage_counter
 from tracehouse.usage.routes import router as usage_router
+from tracehouse.users.routes import router as users_router
 
 ROUTERS = (
     health_router,
@@ -73,6 +76,8 @@ ROUTERS = (
     insights_router,
     usage_router,
     live_router,
+    users_router,
+    openapi_router,
 )
 
 
@@ -94,6 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         RequestContext, max_body_bytes=settings.max_body_bytes, anonymous_headers=anonymous
     )
+    if settings.access_log:
+        app.add_middleware(AccessLog)  # outermost: times everything, even a 413
     return app
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from tracehouse.keys.secrets import MIN_SECRET_LENGTH
+
 #: Requests per minute and burst size for each plan tier (seed 001).
 DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
     "free": (60, 10),
@@ -95,13 +97,31 @@ class Settings(BaseSettings):
     init_user_email: str | None = Field(None, description="First start: admin e-mail.")
     init_user_password: str | None = Field(None, description="First start: admin password.")
     init_public_key: str | None = Field(None, description="First start: the live public key.")
-    init_secret_key: str | None = Field(None, description="First start: the live secret key.")
+    init_secret_key: str | None = Field(
+        None, description="First start: the live secret key (at least 32 characters)."
+    )
     log_level: str = Field("info", description="Log level: debug, info, warning, error.")
     secret_key: SecretStr | None = Field(
         None,
         description="Server secret that encryption keys (stored provider API keys) derive from; "
         "when unset, one is generated on first use and kept in the data directory (SQLite) or "
         "the server_settings table (PostgreSQL).",
+    )
+    secret_key_file: Path | None = Field(
+        None,
+        description="File holding that server secret, outside the data directory (created with "
+        "a random secret, mode 0600, when missing); `TRACEHOUSE_SECRET_KEY` wins over it.",
+    )
+    cookie_secure: bool = Field(
+        False,
+        description="Always set the `Secure` flag on the web UI's cookies (behind a TLS proxy "
+        "that does not send `X-Forwarded-Proto`); otherwise set on HTTPS requests and when "
+        "`public_url` is https.",
+    )
+    access_log: bool = Field(
+        True,
+        description="Log one line per HTTP request: method, path (never the query), status, "
+        "time and request id.",
     )
     usage_cache_seconds: float = Field(
         10.0, description="How long ingestion trusts a project's last quota check."
@@ -172,6 +192,13 @@ class Settings(BaseSettings):
     def _known_plan(cls, value: str) -> str:
         if value not in DEFAULT_RATE_LIMITS:
             raise ValueError(f"must be one of {', '.join(DEFAULT_RATE_LIMITS)}")
+        return value
+
+    @field_validator("init_secret_key")
+    @classmethod
+    def _long_secret(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < MIN_SECRET_LENGTH:
+            raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
         return value
 
     @field_validator("sqlite_synchronous")

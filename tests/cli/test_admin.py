@@ -152,3 +152,34 @@ def test_bootstrap_on_a_fresh_database(tmp_path: Path) -> None:
     assert tracehouse("projects", "create", "app", env=env).exit_code == 0
     keys = tracehouse("keys", "list", "--org", "Ops", "--json", env=env)
     assert [json.loads(line)["name"] for line in keys.stdout.splitlines()] == ["default"]
+
+
+async def test_users_reset_password_sets_it_and_ends_the_users_logins(th: Harness) -> None:
+    old_token = await th.admin_token()
+    me = "/api/v1/users/me"
+    assert (await th.client.get(me, headers=old_token)).status_code == 200
+    reset = tracehouse(
+        "users", "reset-password", ADMIN_EMAIL, env=db_env(th), input="brand-new-pw\nbrand-new-pw\n"
+    )
+    assert reset.exit_code == 0, reset.output
+    assert "brand-new-pw" not in reset.stdout
+    assert (await th.client.get(me, headers=old_token)).status_code == 401
+    login = await th.client.post(
+        "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": "brand-new-pw"}
+    )
+    assert login.status_code == 200, login.text
+    generated = tracehouse("users", "reset-password", ADMIN_EMAIL, "--generate", env=db_env(th))
+    assert generated.exit_code == 0, generated.output
+    password = generated.stdout.split("new password: ")[1].strip()
+    login = await th.client.post(
+        "/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": password}
+    )
+    assert login.status_code == 200
+    unknown = tracehouse(
+        "users", "reset-password", "nobody@example.com", "--password", "long-enough", env=db_env(th)
+    )
+    assert unknown.exit_code == 1 and "No user" in unknown.stderr
+    short = tracehouse(
+        "users", "reset-password", ADMIN_EMAIL, "--password", "short", env=db_env(th)
+    )
+    assert short.exit_code == 2

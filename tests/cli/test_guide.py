@@ -50,7 +50,8 @@ def shell(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shell]:
 
 def test_the_guide_has_runnable_examples_for_every_command() -> None:
     code = "\n".join(code for _, code in EXAMPLES)
-    for command in ("projects create", "projects list", "users create", "keys create",
+    for command in ("projects create", "projects list", "users create",
+                    "users reset-password", "keys create",
                     "keys list", "keys revoke", "traces list", "traces get", "traces tail",
                     "export", "import"):  # fmt: skip
         assert f"tracehouse {command}" in code, command

@@ -265,3 +265,23 @@ async def test_read_only_key_reads_but_cannot_write(th: Harness) -> None:
         kwargs = {"json": body} if body is not None else {}
         response = await th.client.request(method, path, headers=ro, **kwargs)
         assert response.status_code == 403, (path, response.text)
+
+
+async def test_a_run_is_found_by_its_id_as_well_as_its_name(th: Harness) -> None:
+    await call(th, "POST", "", 201, json={"name": "byid"})
+    await call(th, "POST", "", 201, json={"name": "other"})
+    await call(th, "POST", "/byid/items", 201, json=[{"id": "i1", "input": 1}])
+    run = await call(th, "POST", "/byid/runs", 201, json={"name": "nightly"})
+    await call(
+        th,
+        "POST",
+        f"/byid/runs/{run['id']}/items",
+        201,
+        json={"datasetItemId": "i1", "traceId": "t1"},
+    )
+    by_id = await call(th, "GET", f"/byid/runs/{run['id']}")
+    by_name = await call(th, "GET", "/byid/runs/nightly")
+    assert by_id == by_name and by_id["summary"]["item_count"] == 1
+    await call(th, "GET", f"/other/runs/{run['id']}", 404)  # another dataset's run
+    await call(th, "DELETE", f"/byid/runs/{run['id']}", 204)
+    await call(th, "GET", "/byid/runs/nightly", 404)

@@ -49,7 +49,7 @@ def print_table(columns: Sequence[str], rows: list[Sequence[Any]]) -> None:
 
 @click.group()
 def users() -> None:
-    """Create users (on the database)."""
+    """Create users and reset passwords (on the database)."""
 
 
 @users.command("create")
@@ -112,6 +112,34 @@ def _create_user(
     from tracehouse.users import service
 
     return service.create_user(conn, email, password, name=name, is_admin=is_admin)
+
+
+@users.command("reset-password")
+@click.argument("email")
+@click.option(
+    "--password",
+    help="The new password (at least 8 characters); asked for when neither it nor "
+    "--generate is given.",
+)
+@click.option("--generate", is_flag=True, help="Generate a password and print it once.")
+@database_options
+def reset_password(settings: Settings, email: str, password: str | None, generate: bool) -> None:
+    """Set a user's password (a lost admin password too) and end all of the user's logins."""
+    import secrets
+
+    from tracehouse.users import service
+
+    if generate:
+        password = secrets.token_urlsafe(12)
+    elif password is None:
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    if len(password) < 8:
+        raise click.BadParameter("use at least 8 characters.", param_hint="--password")
+    with transaction(settings) as conn:
+        user = service.reset_password(conn, email, password)
+    click.echo(f"password of {user['email']} reset; every login of theirs has ended")
+    if generate:
+        click.echo(f"  new password: {password}")
 
 
 # --- projects ---------------------------------------------------------------------------

@@ -6,8 +6,6 @@ the data commands (`traces`, `export`, `import`) need only click, rich and httpx
 
 from __future__ import annotations
 
-import logging
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,51 +62,14 @@ def serve(
     workers: int,
 ) -> None:
     """Migrate the database, create the first admin and keys if needed, and serve."""
-    import uvicorn
-
-    from tracehouse.bootstrap import bootstrap
-    from tracehouse.store.engine import open_database
-    from tracehouse.store.migrate import upgrade
+    from tracehouse.cli import serving
 
     settings = load_settings(
         listen_host=host, port=port, data_dir=data_dir, database_url=database_url
     )
     if workers > 1 and settings.is_sqlite:
         raise click.UsageError("--workers > 1 needs PostgreSQL (SQLite has a single writer).")
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s: %(message)s"
-    )
-    upgrade(settings)
-    db = open_database(settings)
-    try:
-        created = bootstrap(db.writer, settings)
-    finally:
-        db.dispose()
-    if created is not None:
-        click.echo(created.report(settings.base_url))
-    else:
-        click.echo(
-            f"Tracehouse is running at {settings.base_url} (web UI: {settings.base_url}/ui/)"
-        )
-    _export(settings)
-    uvicorn.run(
-        "tracehouse.cli.main:app_from_env",
-        factory=True,
-        host=settings.listen_host,
-        port=settings.port,
-        workers=workers,
-        log_level=settings.log_level,
-        access_log=False,
-    )
-
-
-def _export(settings: Settings) -> None:
-    # Worker processes build their Settings from the environment: hand the flags down.
-    os.environ["TRACEHOUSE_LISTEN_HOST"] = settings.listen_host
-    os.environ["TRACEHOUSE_PORT"] = str(settings.port)
-    os.environ["TRACEHOUSE_DATA_DIR"] = str(settings.data_dir)
-    if settings.database_url:
-        os.environ["TRACEHOUSE_DATABASE_URL"] = settings.database_url
+    serving.run(settings, workers)
 
 
 def app_from_env() -> Any:

@@ -114,10 +114,11 @@ def add_run_item(
 
 
 def _run(conn: Connection, scope: ProjectScope, dataset: Any, run_name: str) -> Any:
+    """The dataset's run of that name, else of that id (a name wins over another run's id)."""
     found = run_store.find_run(
         conn, scope.project_rowid, dataset_rowid=dataset["dataset_rowid"], name=run_name
-    )
-    if found is None:
+    ) or run_store.find_run(conn, scope.project_rowid, id=run_name)
+    if found is None or found["dataset_rowid"] != dataset["dataset_rowid"]:
         raise NotFound(f"Dataset run not found: {run_name!r}.")
     return found
 

@@ -207,6 +207,10 @@ class Manager:
             role = project_store.member_role(conn, org_rowid, user["user_rowid"])
         return role in projects.ADMIN_ROLES
 
+    def can_read(self, rt: Runtime, org_rowid: int) -> bool:
+        """The org's own key, an instance admin, or a member of the org (any role)."""
+        return _may_use_org(rt, self.principal, org_rowid)
+
     def require_org(self, rt: Runtime, org_rowid: int) -> None:
         """404 for an org the caller may not manage (its existence is not revealed)."""
         if not self.can_manage(rt, org_rowid):

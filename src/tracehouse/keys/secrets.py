@@ -17,6 +17,11 @@ def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+#: Shortest secret a key may be given (`TRACEHOUSE_INIT_SECRET_KEY`); generated ones are 54.
+MIN_SECRET_LENGTH = 32
+
+
 def display_prefix(secret: str) -> str:
-    """The first characters of a secret, shown in key lists to tell keys apart."""
-    return secret[:12]
+    """The first characters of a secret, shown in key lists to tell keys apart: at most 12 and
+    at most a quarter of it (of a generated key, `sk-th-live-` and one random character)."""
+    return secret[: min(12, len(secret) // 4)]

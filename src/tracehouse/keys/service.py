@@ -10,7 +10,12 @@ from tracehouse.clock import now_us
 from tracehouse.errors import Conflict, InvalidRequest, NotFound
 from tracehouse.ids import new_id
 from tracehouse.keys import store
-from tracehouse.keys.secrets import display_prefix, hash_secret, new_key_pair
+from tracehouse.keys.secrets import (
+    MIN_SECRET_LENGTH,
+    display_prefix,
+    hash_secret,
+    new_key_pair,
+)
 
 ENVIRONMENTS = ("live", "test")
 ACCESS_LEVELS = ("read", "write", "admin")
@@ -34,6 +39,8 @@ def create_key(
         raise InvalidRequest(f"access must be one of {', '.join(ACCESS_LEVELS)}.")
     if access == "admin" and project_rowid is not None:
         raise InvalidRequest("Admin keys are organization keys: create them without a project.")
+    if secret_key is not None and len(secret_key) < MIN_SECRET_LENGTH:
+        raise InvalidRequest(f"A secret key needs at least {MIN_SECRET_LENGTH} characters.")
     generated_public, generated_secret = new_key_pair(environment)
     public_key = public_key or generated_public
     secret = secret_key or generated_secret

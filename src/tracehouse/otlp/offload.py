@@ -22,10 +22,11 @@ import logging
 import multiprocessing
 import os
 import pickle
+import signal
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
@@ -138,11 +139,33 @@ def _pool(workers: int) -> ProcessPoolExecutor:
 
 
 def start(workers: int) -> None:
-    """Start the workers now (at server start) rather than on the first export."""
+    """Start the workers now (at server start) rather than on the first export. They are born
+    ignoring Ctrl-C, which the terminal sends them too: the server stops them in order."""
     if workers > 0:
         pool = _pool(workers)
-        for _ in range(workers):
-            pool.submit(warm_up)
+        with _sigint_ignored():
+            for _ in range(workers):
+                pool.submit(warm_up)
+
+
+def stop() -> None:
+    """Stop every pool's workers and wait for them (the server process is ending): their
+    queues' semaphores are released, not left for the resource tracker to report."""
+    while _pools:
+        _, pool = _pools.popitem()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextlib.contextmanager
+def _sigint_ignored() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may change signal handlers
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def warm_up() -> None:
@@ -151,8 +174,10 @@ def warm_up() -> None:
 
 
 def _watch_parent(parent: int) -> None:
-    """Runs in each worker: exit when the server process is gone. A server stopped by a
-    signal (uvicorn re-raises it after its shutdown) or killed never tells its workers."""
+    """Runs in each worker: ignore Ctrl-C (the server stops its workers), and exit when the
+    server process is gone (killed, it never tells its workers)."""
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while os.getppid() == parent:

@@ -15,6 +15,7 @@ def project(row: Any) -> dict[str, Any]:
     return {
         "id": row["id"],
         "name": row["name"],
+        "description": row["description"],
         "org_id": row["org_id"],
         "plan": row["plan"],
         "retention_days": row["retention_days"],

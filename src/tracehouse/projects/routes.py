@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Body, Header, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
 
 from tracehouse.errors import (
     Conflict,
@@ -36,6 +38,14 @@ router = APIRouter(prefix="/api/v1", tags=["management"])
 _ERRORS = error_responses(
     InvalidRequest, Unauthorized, Forbidden, NotFound, Conflict, ValidationFailed, RateLimited
 )
+#: Seed 003: the organization a management call acts on, when the body does not name one.
+OrgHeader = Annotated[
+    str | None,
+    Header(
+        alias="X-Organization-ID",
+        description="Organization to act on; default: your first (the body's org_id wins).",
+    ),
+]
 
 
 @router.post("/auth/login", responses=_ERRORS, summary="Log in; returns a Bearer token")
@@ -64,12 +74,15 @@ def logout(request: Request, _: ManagerDep, rt: RuntimeDep) -> Response:
 
 
 @router.post("/users", status_code=201, responses=_ERRORS, summary="Create a user")
-def create_user(body: UserIn, manager: ManagerDep, rt: RuntimeDep) -> dict[str, Any]:
+def create_user(
+    body: UserIn, manager: ManagerDep, rt: RuntimeDep, org_header: OrgHeader = None
+) -> dict[str, Any]:
     user = manager.principal.user
     if body.is_admin and not (user and user["is_admin"]):
         raise Forbidden("Only an admin can create admins.")
+    org_id = body.org_id or org_header
     with rt.db.writer.begin() as conn:
-        org = service.get_org(conn, body.org_id) if body.org_id else None
+        org = service.get_org(conn, org_id) if org_id else None
         if org is not None:
             manager.require_org(rt, org["org_rowid"])
         elif not (user and user["is_admin"]):
@@ -148,11 +161,23 @@ def _managed_project(conn: Any, manager: Any, rt: Any, project_id: str) -> Any:
     return project
 
 
+def _member_org(conn: Any, manager: Any, rt: Any, org_id: str) -> Any:
+    org = project_store.find_org(conn, org_id=org_id)
+    if org is None or not manager.can_read(rt, org["org_rowid"]):
+        raise NotFound(f"No organization {org_id!r}.")
+    return org
+
+
 @router.get("/projects", responses=_ERRORS, summary="List projects")
-def list_projects(manager: ManagerDep, rt: RuntimeDep) -> dict[str, Any]:
+def list_projects(
+    manager: ManagerDep, rt: RuntimeDep, org_header: OrgHeader = None
+) -> dict[str, Any]:
+    """Of every organization of yours, or of the one `X-Organization-ID` names."""
     key, user = manager.principal.key, manager.principal.user
     with rt.db.reader.connect() as conn:
-        if key is not None:
+        if org_header:
+            org_rowids = [_member_org(conn, manager, rt, org_header)["org_rowid"]]
+        elif key is not None:
             org_rowids = [key["org_rowid"]]
         else:
             orgs = project_store.orgs_of_user(
@@ -164,16 +189,29 @@ def list_projects(manager: ManagerDep, rt: RuntimeDep) -> dict[str, Any]:
 
 
 @router.post("/projects", status_code=201, responses=_ERRORS, summary="Create a project")
-def create_project(body: ProjectIn, manager: ManagerDep, rt: RuntimeDep) -> dict[str, Any]:
-    """Creates the project and its first API key; the secret is in this response only."""
+def create_project(
+    manager: ManagerDep,
+    rt: RuntimeDep,
+    org_header: OrgHeader = None,
+    body: Annotated[ProjectIn | None, Body()] = None,
+    name: Annotated[str | None, Query(description="Without a body: the name.")] = None,
+    environment: Annotated[str | None, Query(description="Without a body.")] = None,
+    description: Annotated[str | None, Query(description="Without a body.")] = None,
+) -> dict[str, Any]:
+    """Creates the project and its first API key; the secret is in this response only. The
+    fields come in a JSON body, or (seed 004's form) as `name`, `environment` and
+    `description` query parameters."""
+    if body is None:
+        body = _query_form(name=name, environment=environment, description=description)
     with rt.db.writer.begin() as conn:
-        org = _target_org(conn, manager, rt, body.org_id)
+        org = _target_org(conn, manager, rt, body.org_id or org_header)
         project = service.create_project(
             conn,
             org["org_rowid"],
             body.name,
             plan=body.plan or rt.settings.default_plan,
             retention_days=body.retention_days,
+            description=body.description,
         )
         row, secret = keys.create_key(
             conn,
@@ -186,6 +224,14 @@ def create_project(body: ProjectIn, manager: ManagerDep, rt: RuntimeDep) -> dict
         "project": render.project(project),
         "api_key": render.key({**row, "project_id": project["id"]}, secret),
     }
+
+
+def _query_form(**fields: str | None) -> ProjectIn:
+    try:
+        return ProjectIn.model_validate({k: v for k, v in fields.items() if v is not None})
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("query", *e["loc"])} for e in exc.errors()]
+        raise RequestValidationError(errors) from exc
 
 
 def _target_org(conn: Any, manager: Any, rt: Any, org_id: str | None) -> Any:
@@ -210,7 +256,7 @@ def get_project(project_id: str, manager: ManagerDep, rt: RuntimeDep) -> dict[st
 def update_project(
     project_id: str, body: ProjectPatch, manager: ManagerDep, rt: RuntimeDep
 ) -> dict[str, Any]:
-    """Change the name, plan or data retention (days; null keeps data forever)."""
+    """Change the name, description, plan or data retention (days; null keeps data forever)."""
     changes = body.model_dump(exclude_unset=True)
     with rt.db.writer.begin() as conn:
         project = _managed_project(conn, manager, rt, project_id)

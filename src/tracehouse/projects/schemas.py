@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from tracehouse.http.schemas import RequestModel
 
@@ -29,16 +29,25 @@ class OrgIn(RequestModel):
 
 class ProjectIn(RequestModel):
     name: str = Field(min_length=1, max_length=200)
-    org_id: str | None = Field(None, description="Default: the caller's first organization.")
+    description: str | None = Field(None, max_length=2000)
+    org_id: str | None = Field(
+        None, description="Default: `X-Organization-ID`, else the caller's first organization."
+    )
     plan: Literal["free", "pro", "enterprise"] | None = None
     retention_days: int | None = Field(None, ge=1, description="Days data is kept; null = forever.")
     environment: Literal["live", "test"] = Field(
-        "live", description="Environment of the first key."
+        "live", description="Environment of the first key (`production` is read as `live`)."
     )
+
+    @field_validator("environment", mode="before")
+    @classmethod
+    def _production_is_live(cls, value: Any) -> Any:
+        return "live" if value == "production" else value
 
 
 class ProjectPatch(RequestModel):
     name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=2000)
     plan: Literal["free", "pro", "enterprise"] | None = None
     retention_days: int | None = Field(None, ge=1)
 

@@ -38,6 +38,7 @@ def create_project(
     *,
     plan: str,
     retention_days: int | None = None,
+    description: str | None = None,
 ) -> Any:
     _check_settings(plan, retention_days)
     if store.find_project(conn, org_rowid=org_rowid, name=name) is not None:
@@ -50,6 +51,7 @@ def create_project(
             "name": name,
             "plan": plan,
             "retention_days": retention_days,
+            "description": description,
             "created_at": now_us(),
         },
     )

@@ -37,6 +37,17 @@ def orgs_of_user(conn: Connection, user_rowid: int | None) -> list[Any]:
     return list(conn.execute(query).mappings())
 
 
+def memberships_of(conn: Connection, user_rowid: int) -> list[Any]:
+    """The organizations of a user (id, name) with the user's role in each."""
+    query = (
+        select(organizations.c.id, organizations.c.name, memberships.c.role)
+        .join(memberships)
+        .where(memberships.c.user_rowid == user_rowid)
+        .order_by(organizations.c.org_rowid)
+    )
+    return list(conn.execute(query).mappings())
+
+
 def add_member(conn: Connection, org_rowid: int, user_rowid: int, role: str) -> None:
     conn.execute(insert(memberships).values(org_rowid=org_rowid, user_rowid=user_rowid, role=role))
 

@@ -1,6 +1,7 @@
-"""The server's encryption key: Fernet, derived from `TRACEHOUSE_SECRET_KEY` or, when that is
-unset, from a random secret generated once and kept in the data directory (SQLite) or in the
-`server_settings` table (PostgreSQL, shared by every server process)."""
+"""The server's encryption key: Fernet, derived from `TRACEHOUSE_SECRET_KEY`, else from the
+file `TRACEHOUSE_SECRET_KEY_FILE` names, else from a random secret generated once and kept in the
+data directory (SQLite) or in the `server_settings` table (PostgreSQL, shared by every server
+process)."""
 
 from __future__ import annotations
 
@@ -31,14 +32,16 @@ class UndecryptableKey(TracehouseError):
     status = 400
 
 
-def _file_secret(data_dir: Path) -> str:
-    path = data_dir / SECRET_FILE
+def _file_secret(path: Path) -> str:
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    value = path.read_text().strip()
+    if not value:
+        raise ValueError(f"{path} is empty: it should hold the server secret")
+    return value
 
 
 def _table_secret(engine: Engine) -> str:
@@ -57,12 +60,29 @@ def _table_secret(engine: Engine) -> str:
 
 
 def server_secret(settings: Settings, engine: Engine) -> str:
-    """The configured secret, else the generated one (created on first use)."""
+    """The configured secret (variable, else file), else the generated one kept beside the
+    database (created on first use)."""
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value()
+    if settings.secret_key_file is not None:
+        return _file_secret(settings.secret_key_file)
     if settings.is_sqlite:
-        return _file_secret(settings.data_dir)
+        return _file_secret(settings.data_dir / SECRET_FILE)
     return _table_secret(engine)
+
+
+def beside_database(settings: Settings) -> str | None:
+    """Where the secret is kept when a copy of the data directory or database holds it too
+    (None when it is kept apart)."""
+    if settings.secret_key is not None:
+        return None
+    if settings.secret_key_file is not None:
+        path, data_dir = settings.secret_key_file.resolve(), settings.data_dir.resolve()
+        inside = settings.is_sqlite and path.is_relative_to(data_dir)
+        return str(settings.secret_key_file) if inside else None
+    if settings.is_sqlite:
+        return str(settings.data_dir / SECRET_FILE)
+    return "the server_settings table of the database"
 
 
 def fernet(secret: str) -> Fernet:

@@ -13,6 +13,7 @@ from sqlalchemy.pool import QueuePool
 
 from tracehouse.config import Settings
 from tracehouse.store import deadline
+from tracehouse.store.files import prepare_sqlite
 
 
 @dataclass
@@ -30,13 +31,14 @@ class Database:
 
 
 def open_database(settings: Settings) -> Database:
-    """Create the engines for the configured database (creating the data directory for SQLite)."""
+    """Create the engines for the configured database (for SQLite, the private data directory
+    and database file first)."""
     url = settings.resolved_database_url
     if not settings.is_sqlite:
         engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
         deadline.install(engine, is_sqlite=False)
         return Database(writer=engine, reader=engine, is_sqlite=False)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_sqlite(settings)
     # Page caches: the writer keeps the hot index pages; each of the 8 readers a smaller share,
     # so the process stays within a few hundred MB however many queries run at once.
     writer = _sqlite_engine(

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from tracehouse.config import Settings
+from tracehouse.store.files import prepare_sqlite
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -24,7 +25,7 @@ def alembic_config(settings: Settings) -> Config:
 def upgrade(settings: Settings, revision: str = "head") -> None:
     """Bring the database to `revision` (default: the newest)."""
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_sqlite(settings)
     command.upgrade(alembic_config(settings), revision)
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from tracehouse.clock import now_us
-from tracehouse.errors import Conflict, Unauthorized
+from tracehouse.errors import Conflict, Forbidden, NotFound, Unauthorized
 from tracehouse.ids import new_id
 from tracehouse.users import store
 from tracehouse.users.passwords import hash_password, verify_password
@@ -35,6 +35,46 @@ def create_user(
     }
     values["user_rowid"] = store.insert_user(conn, values)
     return values
+
+
+def update_profile(
+    conn: Connection, user: Any, changes: dict[str, Any], token: str | None = None
+) -> Any:
+    """Change a user's name, e-mail or password (which needs the current one, and ends every
+    other login token of the user: the one in use, `token`, stays)."""
+    values: dict[str, Any] = {}
+    if "name" in changes:
+        values["name"] = changes["name"]
+    if changes.get("email"):
+        values["email"] = _free_email(conn, changes["email"], user["user_rowid"])
+    if changes.get("password"):
+        current = changes.get("current_password") or ""
+        if not verify_password(current, user["password_hash"]):
+            raise Forbidden("current_password is missing or wrong.")
+        values["password_hash"] = hash_password(changes["password"])
+        store.delete_tokens_of(conn, user["user_rowid"], token_hash(token) if token else None)
+    if values:
+        store.update_user(conn, user["user_rowid"], values)
+    return store.user_by_rowid(conn, user["user_rowid"])
+
+
+def _free_email(conn: Connection, email: str, user_rowid: int) -> str:
+    email = email.strip().lower()
+    other = store.find_user(conn, email)
+    if other is not None and other["user_rowid"] != user_rowid:
+        raise Conflict(f"A user with e-mail {email!r} already exists.")
+    return email
+
+
+def reset_password(conn: Connection, email: str, password: str) -> Any:
+    """Set a user's password without the old one (the `users reset-password` command) and end
+    all of the user's login tokens."""
+    user = store.find_user(conn, email.strip().lower())
+    if user is None:
+        raise NotFound(f"No user {email!r}.")
+    store.update_user(conn, user["user_rowid"], {"password_hash": hash_password(password)})
+    store.delete_tokens_of(conn, user["user_rowid"])
+    return user
 
 
 def login(conn: Connection, email: str, password: str, hours: int) -> tuple[str, int, Any]:

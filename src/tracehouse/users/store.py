@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from tracehouse.store.results import new_rowid
 from tracehouse.store.tables import login_tokens, users
@@ -16,6 +16,14 @@ def insert_user(conn: Connection, values: dict[str, Any]) -> int:
 
 def find_user(conn: Connection, email: str) -> Any:
     return conn.execute(select(users).where(users.c.email == email)).mappings().first()
+
+
+def user_by_rowid(conn: Connection, user_rowid: int) -> Any:
+    return conn.execute(select(users).where(users.c.user_rowid == user_rowid)).mappings().one()
+
+
+def update_user(conn: Connection, user_rowid: int, values: dict[str, Any]) -> None:
+    conn.execute(update(users).where(users.c.user_rowid == user_rowid).values(**values))
 
 
 def count_users(conn: Connection) -> int:
@@ -37,3 +45,11 @@ def user_by_token(conn: Connection, token_hash: str, now: int) -> Any:
 
 def delete_token(conn: Connection, token_hash: str) -> None:
     conn.execute(delete(login_tokens).where(login_tokens.c.token_hash == token_hash))
+
+
+def delete_tokens_of(conn: Connection, user_rowid: int, keep: str | None = None) -> None:
+    """End every login token of a user, but the one hashing to `keep`."""
+    query = delete(login_tokens).where(login_tokens.c.user_rowid == user_rowid)
+    if keep is not None:
+        query = query.where(login_tokens.c.token_hash != keep)
+    conn.execute(query)

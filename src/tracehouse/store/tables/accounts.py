@@ -69,6 +69,7 @@ projects = Table(
     Column("plan", String(20), nullable=False),
     Column("retention_days", Integer),
     Column("created_at", BigInteger, nullable=False),
+    Column("description", Text),
     UniqueConstraint("org_rowid", "name"),
 )
 

@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tracehouse.errors import Unauthorized
 from tracehouse.http.auth import RuntimeDep
+from tracehouse.runtime import Runtime
 from tracehouse.ui import session
 from tracehouse.ui.session import FormDep, ViewerDep
 from tracehouse.ui.templating import page
@@ -22,6 +23,14 @@ def _safe_next(value: str | None) -> str:
     return "/ui/"
 
 
+def _secure(request: Request, rt: Runtime) -> bool:
+    """Secure cookies when forced (`TRACEHOUSE_COOKIE_SECURE`), on HTTPS, or behind an https
+    public URL."""
+    settings = rt.settings
+    public_https = (settings.public_url or "").startswith("https:")
+    return settings.cookie_secure or request.url.scheme == "https" or public_https
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(
     request: Request, rt: RuntimeDep, next: str | None = None, error: str | None = None
@@ -31,7 +40,12 @@ def login_form(
     token = request.cookies.get(session.LOGIN_CSRF_COOKIE) or session.new_login_csrf()
     response = page(request, "login.html", csrf=token, next=_safe_next(next), error=error)
     response.set_cookie(
-        session.LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/ui/login"
+        session.LOGIN_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request, rt),
+        path="/ui/login",
     )
     return response
 
@@ -66,7 +80,7 @@ async def login(request: Request, rt: RuntimeDep) -> Response:
         max_age=rt.settings.login_token_hours * 3600,
         httponly=True,
         samesite="lax",
-        secure=request.url.scheme == "https" or (rt.settings.public_url or "").startswith("https:"),
+        secure=_secure(request, rt),
         path="/",
     )
     return response
