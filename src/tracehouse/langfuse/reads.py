@@ -422,6 +422,17 @@ def list_scores_v2(rt: Runtime, scope: ProjectScope, query: ScoreV2Query) -> dic
     return _page(data, query, total)
 
 
+def get_score(rt: Runtime, scope: ProjectScope, score_id: str) -> dict[str, Any]:
+    """`GET /v2/scores/{id}`: one score as `/v2/scores` lists it."""
+    s = scores.c
+    query = select(scores).where(s.project_rowid == scope.project_rowid, s.id == score_id)
+    with rt.db.reader.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFound(f"Score {score_id} not found within authorized project")
+    return render.score(row, scope.project_id)
+
+
 def list_scores_v3(rt: Runtime, scope: ProjectScope, query: ScoreV3Query) -> dict[str, Any]:
     """`GET /v3/scores`: cursor pages, values typed by data type."""
     s = scores.c
