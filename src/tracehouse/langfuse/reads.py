@@ -12,6 +12,7 @@ from tracehouse.clock import to_us
 from tracehouse.errors import InvalidRequest, NotFound
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams, page_body, paginate
+from tracehouse.langfuse import filters as json_filter
 from tracehouse.langfuse import render
 from tracehouse.langfuse.params import (
     ObservationQuery,
@@ -69,7 +70,7 @@ def _trace_conditions(scope: ProjectScope, query: TraceQuery) -> list[ColumnElem
     out = [traces.c.project_rowid == scope.project_rowid, *trace_filters.conditions(filters)]
     if query.environment:
         out.append(traces.c.environment.in_(query.environment))
-    return out
+    return [*out, *json_filter.parse(query.filter, json_filter.TRACE_COLUMNS)]
 
 
 def _trace_order(order_by: str | None) -> Any:
@@ -220,7 +221,7 @@ def _observation_conditions(
         out.append(o.start_time >= to_us(query.from_start_time))
     if query.to_start_time:
         out.append(o.start_time < to_us(query.to_start_time))
-    return out
+    return [*out, *json_filter.parse(query.filter, json_filter.OBSERVATION_COLUMNS)]
 
 
 def list_observations(rt: Runtime, scope: ProjectScope, query: ObservationQuery) -> dict[str, Any]:
@@ -395,7 +396,7 @@ def _score_conditions(scope: ProjectScope, query: ScoreFilterQuery) -> list[Colu
         out.append(s.value >= query.value_min)
     if query.value_max is not None:
         out.append(s.value <= query.value_max)
-    return out
+    return [*out, *json_filter.parse(query.filter, json_filter.SCORE_COLUMNS)]
 
 
 def list_scores_v2(rt: Runtime, scope: ProjectScope, query: ScoreV2Query) -> dict[str, Any]:
