@@ -13,6 +13,7 @@ from langfuse.api import GetMediaResponse, GetMediaUploadUrlResponse
 from langfuse.api.core.pydantic_utilities import parse_obj_as
 from tests.conftest import Harness
 from tests.langfuse_api.test_public_api import BASIC
+from tests.ui.conftest import log_in
 
 pytestmark = pytest.mark.anyio
 CONTENT = b"\x89PNG\r\n\x1a\n" + bytes(range(200))
@@ -117,3 +118,26 @@ async def test_bad_uploads_are_refused_and_not_stored(th: Harness) -> None:
         response = await th.client.post("/api/public/media", json=body, headers=BASIC)
         assert response.status_code == status, (body, response.text)
         assert response.json()["message"]
+
+
+async def test_trace_page_shows_referenced_images(th: Harness) -> None:
+    grant = await request_upload(th, ask())
+    assert grant.upload_url and (await put(th, grant.upload_url)).status_code == 200
+    reference = f"@@@langfuseMedia:type=image/png|id={grant.media_id}|source=bytes@@@"
+    trace = {"id": "t-media", "name": "vision", "input": {"q": "what?", "image": reference}}
+    created = await th.client.post("/api/v1/traces", json=trace, headers=th.auth)
+    assert created.status_code == 201, created.text
+    await log_in(th.client)
+    project_id = (await th.client.get("/api/public/projects", headers=BASIC)).json()["data"][0][
+        "id"
+    ]
+    src = f"/ui/p/{project_id}/media/{grant.media_id}"
+    page = await th.client.get(f"/ui/p/{project_id}/traces/t-media")
+    assert page.status_code == 200 and f'<img src="{src}"' in page.text
+    shown = await th.client.get(src)
+    assert shown.status_code == 200 and shown.content == CONTENT
+    assert shown.headers["content-disposition"] == "inline"
+    other_id, _ = await th.new_project("not-here")
+    assert (await th.client.get(f"/ui/p/{other_id}/media/{grant.media_id}")).status_code == 404
+    th.client.cookies.clear()
+    assert (await th.client.get(src)).status_code in (303, 401)

@@ -26,7 +26,7 @@ from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
 from tracehouse.http.errors import error_responses
 from tracehouse.http.schemas import RequestModel
 from tracehouse.media import service
-from tracehouse.media.content_types import INLINE_TYPES
+from tracehouse.media.download import file_response
 from tracehouse.runtime import Runtime
 
 router = APIRouter(prefix="/api/public/media", tags=["langfuse"])
@@ -126,12 +126,4 @@ def get_media(
 
 @router.get("/{media_id}/content", responses=_SIGNED, summary="Download media from a signed URL")
 def download(media_id: str, token: Token, rt: RuntimeDep) -> FileResponse:
-    found = service.content(rt, media_id, token)
-    inline = found.content_type in INLINE_TYPES
-    headers = {
-        "Content-Disposition": "inline" if inline else f'attachment; filename="{media_id}"',
-        "Content-Security-Policy": "sandbox; default-src 'none'",
-        "X-Content-Type-Options": "nosniff",
-        "Cache-Control": "private, max-age=300",
-    }
-    return FileResponse(found.path, media_type=found.content_type, headers=headers)
+    return file_response(service.content(rt, media_id, token), media_id)

@@ -172,10 +172,22 @@ def describe(rt: Runtime, scope: ProjectScope, media_id_: str, base_url: str) ->
 
 def content(rt: Runtime, media_id_: str, token: str) -> Content:
     """The file a signed download URL names."""
-    row = _signed_row(rt, "download", media_id_, token)
+    return _content(rt, _signed_row(rt, "download", media_id_, token))
+
+
+def project_content(rt: Runtime, scope: ProjectScope, media_id_: str) -> Content:
+    """A project's media file, for someone allowed to read the project (the web UI)."""
+    with rt.db.reader.connect() as conn:
+        row = store.find(conn, scope.project_rowid, media_id_)
+    if row is None:
+        raise NotFound(f"Media {media_id_} not found within authorized project")
+    return _content(rt, row)
+
+
+def _content(rt: Runtime, row: Any) -> Content:
     path = files(rt).path(_digest(row["sha256"]).hex())
     if row["uploaded_at"] is None or not path.is_file():
-        raise NotFound(f"Media {media_id_} has not been uploaded yet")
+        raise NotFound(f"Media {row['id']} has not been uploaded yet")
     return Content(path, row["content_type"])
 
 
