@@ -223,3 +223,43 @@ async def test_dataset_items_newest_first(th: Harness) -> None:
     page = await _get(th, "/dataset-items", datasetName="order")
     items = parse_obj_as(list[DatasetItem], page["data"])
     assert [i.id for i in items] == ["oi-2", "oi-1", "oi-0"]
+
+
+async def _post(th: Harness, path: str, body: dict[str, Any]) -> Any:
+    response = await th.client.post(f"/api/public{path}", json=body, headers=BASIC)
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+async def test_prompt_and_experiment_filters(th: Harness) -> None:
+    for name in ("tools/search", "tools/search", "tools/describe", "greet"):
+        await _post(th, "/v2/prompts", {"name": name, "prompt": f"{name} prompt"})
+    starts = {"type": "string", "column": "name", "operator": "starts with", "value": "tools/"}
+    listed = await _get(th, "/v2/prompts", filter=_filter(starts))
+    assert sorted(p["name"] for p in listed["data"]) == ["tools/describe", "tools/search"]
+    second = {"type": "number", "column": "version", "operator": ">=", "value": 2}
+    assert [p["name"] for p in (await _get(th, "/v2/prompts", filter=_filter(second)))["data"]] == [
+        "tools/search"
+    ]
+    await _get(th, "/v2/prompts", 400, filter=_filter({**second, "column": "nope"}))
+
+    await _post(th, "/v2/datasets", {"name": "exp-filter", "metadata": None})
+    for run in ("run-a", "run-b"):
+        await _post(
+            th, "/dataset-items", {"datasetName": "exp-filter", "id": f"i-{run}", "input": 1}
+        )
+        link = {"runName": run, "datasetItemId": f"i-{run}", "traceId": f"t-{run}"}
+        await _post(th, "/dataset-run-items", link)
+    since = {"fromStartTime": "2000-01-01T00:00:00Z"}
+    run_a = {"type": "string", "column": "name", "operator": "=", "value": "run-a"}
+    found = await _get(th, "/experiments", **since, filter=_filter(run_a))
+    assert [e["name"] for e in found["data"]] == ["run-a"]
+    by_run = {
+        "type": "stringOptions",
+        "column": "experimentName",
+        "operator": "any of",
+        "value": ["run-b"],
+    }
+    items = await _get(th, "/experiment-items", **since, filter=_filter(by_run))
+    assert [i["experimentItemId"] for i in items["data"]] == ["i-run-b"]
+    await _get(th, "/experiments", 400, **since, filter="[1]")

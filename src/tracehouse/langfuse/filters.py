@@ -20,7 +20,16 @@ from tracehouse.clock import to_us
 from tracehouse.errors import InvalidRequest
 from tracehouse.http.errors import field_errors
 from tracehouse.store.jsonkey import JsonKey
-from tracehouse.store.tables import observations, scores, traces
+from tracehouse.store.tables import (
+    dataset_run_items,
+    dataset_runs,
+    datasets,
+    observations,
+    prompt_versions,
+    prompts,
+    scores,
+    traces,
+)
 from tracehouse.store.textmatch import ILike
 from tracehouse.traces.filters import tag_condition
 
@@ -148,6 +157,34 @@ SCORE_COLUMNS: dict[str, Column] = {
 }
 
 
+_r, _d, _ri = dataset_runs.c, datasets.c, dataset_run_items.c
+EXPERIMENT_COLUMNS: dict[str, Column] = {
+    "id": Column(_r.id),
+    "name": Column(_r.name),
+    "datasetId": Column(_d.id),
+}
+EXPERIMENT_ITEM_COLUMNS: dict[str, Column] = {
+    "experimentId": Column(_r.id),
+    "experimentName": Column(_r.name),
+    "experimentItemId": Column(_ri.dataset_item_id),
+    "datasetId": Column(_d.id),
+}
+
+# Prompt filters match versions (inside an EXISTS over `prompt_versions`): a prompt is listed
+# when one of its versions matches every condition.
+_p, _pv = prompts.c, prompt_versions.c
+PROMPT_COLUMNS: dict[str, Column] = {
+    "id": Column(_pv.id),
+    "name": Column(_p.name),
+    "type": Column(_p.type, _lower),
+    "version": Column(_pv.version),
+    "createdAt": Column(_pv.created_at),
+    "updatedAt": Column(_p.updated_at),
+    "tags": Column(_p.tags),
+    "config": Column(_pv.config),
+}
+
+
 def parse(text: str | None, columns: dict[str, Column]) -> list[ColumnElement[bool]]:
     """SQL conditions for the JSON `filter` text (none when it is empty)."""
     if text is None or not text.strip():
@@ -216,8 +253,12 @@ def _text(sql: ColumnElement[Any], operator: str, value: Any) -> ColumnElement[b
     }
     if operator in {"=", "!=", "<>"}:
         return _compare(sql, operator, value)
+    if operator == "is not empty":
+        return and_(sql.is_not(None), sql != "")
     if operator not in patterns:
-        raise ValueError(f"operator {operator!r} is not one of =, {', '.join(patterns)}")
+        raise ValueError(
+            f"operator {operator!r} is not one of =, !=, {', '.join(patterns)}, is not empty"
+        )
     found = ILike(sql, patterns[operator])
     if operator == "does not contain":
         return or_(sql.is_(None), not_(found))

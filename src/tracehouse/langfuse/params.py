@@ -17,7 +17,9 @@ _FILTER_DOC = (
 )
 
 
-class _Filtered(_Query):
+class Filtered(_Query):
+    """A read that takes Langfuse's JSON `filter` (`langfuse.filters`)."""
+
     filter: str | None = Field(None, description=_FILTER_DOC)
 
 
@@ -32,7 +34,7 @@ class PageQuery(_Query):
         return (self.page - 1) * self.limit
 
 
-class TraceQuery(PageQuery, _Filtered):
+class TraceQuery(PageQuery, Filtered):
     user_id: str | None = Field(None, alias="userId")
     name: str | None = None
     session_id: str | None = Field(None, alias="sessionId")
@@ -50,7 +52,7 @@ class TraceQuery(PageQuery, _Filtered):
     )
 
 
-class ObservationQuery(PageQuery, _Filtered):
+class ObservationQuery(PageQuery, Filtered):
     name: str | None = None
     user_id: str | None = Field(None, alias="userId")
     type: str | None = None
@@ -63,7 +65,7 @@ class ObservationQuery(PageQuery, _Filtered):
     version: str | None = None
 
 
-class ObservationV2Query(_Filtered):
+class ObservationV2Query(Filtered):
     fields: str | None = Field(None, description="Field groups; default `core,basic`.")
     expand_metadata: bool = Field(False, alias="expandMetadata")
     limit: int = Field(50, ge=1, le=1000)
@@ -88,7 +90,7 @@ class SessionQuery(PageQuery):
     environment: list[str] = Field(default_factory=list)
 
 
-class ScoreFilterQuery(_Filtered):
+class ScoreFilterQuery(Filtered):
     """Filters shared by `/v2/scores` and `/v3/scores` (comma lists where Langfuse has them)."""
 
     name: str | None = None
