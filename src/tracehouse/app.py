@@ -31,6 +31,7 @@ from tracehouse.insights.routes import router as insights_router
 from tracehouse.jobs import retention, rollups, statistics
 from tracehouse.langfuse.datasets import router as langfuse_datasets_router
 from tracehouse.langfuse.experiments import router as langfuse_experiments_router
+from tracehouse.langfuse.media import router as langfuse_media_router
 from tracehouse.langfuse.prompts import router as langfuse_prompts_router
 from tracehouse.langfuse.routes import router as langfuse_router
 from tracehouse.live.broker import live_broker
@@ -72,6 +73,7 @@ ROUTERS = (
     langfuse_prompts_router,
     langfuse_datasets_router,
     langfuse_experiments_router,
+    langfuse_media_router,
     analytics_router,
     insights_router,
     usage_router,

@@ -54,6 +54,16 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         Path("data"), description="Directory for the SQLite database and other local state."
     )
+    media_dir: Path | None = Field(
+        None,
+        description="Directory for media files sent through Langfuse's media API (kept by "
+        "content hash); default data_dir/media. Several server processes must share it.",
+    )
+    media_url_seconds: int = Field(
+        3600,
+        ge=1,
+        description="Lifetime of the signed upload and download URLs the media API hands out.",
+    )
     database_url: str | None = Field(
         None,
         description="SQLAlchemy URL; `postgresql://…` for PostgreSQL. Default: SQLite in data_dir.",
@@ -219,6 +229,10 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return self.media_dir or self.data_dir / "media"
 
     @property
     def is_sqlite(self) -> bool:

@@ -17,9 +17,11 @@ from tracehouse import clock
 from tracehouse.conventions import content, messages
 from tracehouse.conventions.usage import (
     COST_KEYS,
+    GIVEN_USAGE_KEY,
     USAGE_KEYS,
     USAGE_OWNERS,
     cost_from_details,
+    given_usage,
     langfuse_usage,
     to_float,
     to_int,
@@ -255,7 +257,9 @@ _COST_KEY_SET = frozenset(key for keys in COST_KEYS.values() for key in keys)
 
 
 def _usage(attrs: dict[str, Any], obs: ObservationRecord) -> None:
-    details = messages.parse_json(attrs.pop("langfuse.observation.usage_details", None))
+    details = messages.parse_json(attrs.pop(GIVEN_USAGE_KEY, None))
+    if given_usage(details) is not None:
+        attrs[GIVEN_USAGE_KEY] = details  # kept raw: Langfuse's API answers the keys given
     if details is None and _USAGE_KEY_SET.isdisjoint(attrs):
         values: dict[str, int | None] = {}  # most spans carry no usage: skip the lookups
     else:

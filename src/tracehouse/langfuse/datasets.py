@@ -197,7 +197,9 @@ def list_items(
         )
     except ValidationError as exc:
         raise InvalidRequest(f"Invalid version timestamp {query.version!r}.") from exc
-    page = service.list_items(rt, scope, query.dataset_name, params, query.source_trace_id)
+    page = service.list_items(
+        rt, scope, query.dataset_name, params, query.source_trace_id, newest_first=True
+    )
     return {
         "data": [item(i) for i in page.items],
         "meta": page_meta(query.page, query.limit, page.total),

@@ -12,6 +12,7 @@ from tracehouse.clock import to_us
 from tracehouse.errors import InvalidRequest, NotFound
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams, page_body, paginate
+from tracehouse.langfuse import filters as json_filter
 from tracehouse.langfuse import render
 from tracehouse.langfuse.params import (
     ObservationQuery,
@@ -70,7 +71,7 @@ def _trace_conditions(scope: ProjectScope, query: TraceQuery) -> list[ColumnElem
     out = [traces.c.project_rowid == scope.project_rowid, *trace_filters.conditions(filters)]
     if query.environment:
         out.append(traces.c.environment.in_(query.environment))
-    return out
+    return [*out, *json_filter.parse(query.filter, json_filter.TRACE_COLUMNS)]
 
 
 def _trace_order(order_by: str | None) -> Any:
@@ -221,7 +222,7 @@ def _observation_conditions(
         out.append(o.start_time >= to_us(query.from_start_time))
     if query.to_start_time:
         out.append(o.start_time < to_us(query.to_start_time))
-    return out
+    return [*out, *json_filter.parse(query.filter, json_filter.OBSERVATION_COLUMNS)]
 
 
 def list_observations(rt: Runtime, scope: ProjectScope, query: ObservationQuery) -> dict[str, Any]:
@@ -397,7 +398,7 @@ def _score_conditions(scope: ProjectScope, query: ScoreFilterQuery) -> list[Colu
         out.append(s.value >= query.value_min)
     if query.value_max is not None:
         out.append(s.value <= query.value_max)
-    return out
+    return [*out, *json_filter.parse(query.filter, json_filter.SCORE_COLUMNS)]
 
 
 def list_scores_v2(rt: Runtime, scope: ProjectScope, query: ScoreV2Query) -> dict[str, Any]:
@@ -422,6 +423,17 @@ def list_scores_v2(rt: Runtime, scope: ProjectScope, query: ScoreV2Query) -> dic
         data = [render.score(r, scope.project_id) for r in rows]
         total = _count(conn, scores, conditions)
     return _page(data, query, total)
+
+
+def get_score(rt: Runtime, scope: ProjectScope, score_id: str) -> dict[str, Any]:
+    """`GET /v2/scores/{id}`: one score as `/v2/scores` lists it."""
+    s = scores.c
+    query = select(scores).where(s.project_rowid == scope.project_rowid, s.id == score_id)
+    with rt.db.reader.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFound(f"Score {score_id} not found within authorized project")
+    return render.score(row, scope.project_id)
 
 
 def list_scores_v3(rt: Runtime, scope: ProjectScope, query: ScoreV3Query) -> dict[str, Any]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection
 from sqlalchemy.exc import IntegrityError
 
 from tracehouse import jsontext
@@ -227,11 +228,16 @@ class PromptSummary:
 
 
 def list_prompts(
-    rt: Runtime, scope: ProjectScope, filters: dict[str, str | None], page: PageParams
+    rt: Runtime,
+    scope: ProjectScope,
+    filters: dict[str, str | None],
+    page: PageParams,
+    versions: Sequence[ColumnElement[bool]] = (),
 ) -> tuple[list[PromptSummary], int]:
-    """Prompts (most recently changed first), each with its versions and labels."""
+    """Prompts (most recently changed first), each with its versions and labels; with
+    `versions` conditions, only prompts having a version that meets them all."""
     with rt.db.reader.connect() as conn:
-        rows, total = store.list_prompts(conn, scope.project_rowid, filters, page)
+        rows, total = store.list_prompts(conn, scope.project_rowid, filters, page, versions)
         ids = [row["prompt_rowid"] for row in rows]
         numbers = store.version_numbers(conn, ids)
         labels = store.labels(conn, ids)

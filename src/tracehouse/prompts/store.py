@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from tracehouse.http.pagination import PageParams, paginate
 from tracehouse.store.tables import observations, prompt_labels, prompt_versions, prompts, scores
@@ -117,9 +129,13 @@ def list_prompts(
     project_rowid: int,
     filters: dict[str, str | None],
     page: PageParams,
+    versions: Sequence[ColumnElement[bool]] = (),
 ) -> tuple[list[Any], int]:
     p, l_ = prompts.c, prompt_labels.c
     conditions: list[Any] = [p.project_rowid == project_rowid]
+    if versions:
+        v = prompt_versions.c
+        conditions.append(exists().where(v.prompt_rowid == p.prompt_rowid, *versions))
     if filters.get("name"):
         conditions.append(p.name == filters["name"])
     if filters.get("tag"):

@@ -13,13 +13,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from tracehouse.errors import TracehouseError
-from tracehouse.ui.routes import auth, dashboard, prompts, sessions, settings, traces
+from tracehouse.ui.routes import auth, dashboard, media, prompts, sessions, settings, traces
 from tracehouse.ui.session import LoginRequired, find_viewer
 from tracehouse.ui.templating import HERE, page
 
 ROUTERS = (
     auth.router,
     traces.router,
+    media.router,
     sessions.router,
     prompts.router,
     dashboard.router,

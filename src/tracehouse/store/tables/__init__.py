@@ -44,6 +44,7 @@ from tracehouse.store.tables.evaluation import (
     monitors,
     provider_credentials,
 )
+from tracehouse.store.tables.media import media
 from tracehouse.store.tables.prompts import (
     prompt_labels,
     prompt_versions,
@@ -78,6 +79,7 @@ __all__ = [
     "evaluators",
     "llm_providers",
     "login_tokens",
+    "media",
     "memberships",
     "metadata",
     "model_prices",
