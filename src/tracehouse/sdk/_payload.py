@@ -1,29 +1,38 @@
-"""Queued items to HTTP requests, on the delivery thread: captured values made JSON-safe (after
-the user's mask), observations grouped by trace into one `POST /api/v1/traces/batch`, scores
-into one `POST /api/v1/scores`, feedback last (its trace must exist)."""
+"""Recorded items to JSON bytes, on the caller's thread as they are recorded: values masked (the
+user's hook), made JSON-safe within a per-item budget of work and size (cycles cut, depth, node
+and character limits, a failing `repr` replaced), then encoded once. An item is a
+`(path, bytes)` pair; the delivery thread only joins items into requests, so a bad value costs
+at most its own item and the buffer holds bytes, never the app's objects."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
 import enum
+import json
 import logging
 import math
-from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from tracehouse.sdk._config import Config
-from tracehouse.sdk._observation import Observation, TraceState
+
+if TYPE_CHECKING:
+    from tracehouse.sdk._observation import Observation, TraceState
 
 logger = logging.getLogger("tracehouse.sdk")
-Request = tuple[str, Any]  # (path, JSON body)
-_MAX_DEPTH = 12
+TRACES_PATH = "/api/v1/traces/batch"
+SCORES_PATH = "/api/v1/scores"
+LIST_PATHS = (TRACES_PATH, SCORES_PATH)  # bodies are JSON arrays of items
+Item = tuple[str, bytes]
+MAX_DEPTH = 12
+MAX_NODES = 10_000  # containers and objects walked per item: bounds the work on any graph
 _MASKED = ("input", "output", "metadata")
+_LONG_INT = 1 << 63
 
 
 class CapturedArgs:
-    """The arguments of an `@observe`d call, as references; named on the delivery thread."""
+    """The arguments of an `@observe`d call, as references until the observation ends."""
 
     __slots__ = ("args", "kwargs", "names")
 
@@ -46,48 +55,119 @@ class CapturedItems(list[Any]):
     """What an `@observe`d generator yielded; strings are joined into one output."""
 
 
-def jsonable(value: Any, depth: int = 0) -> Any:
-    """A JSON-safe copy: containers recursed, models dumped, the rest `repr`ed."""
-    if value is None or isinstance(value, bool | int | str):
+class Budget:
+    """What one item may still cost: characters of text and containers walked. The containers
+    on the current path are tracked, so a structure that contains itself is cut, not walked."""
+
+    __slots__ = ("chars", "nodes", "path")
+
+    def __init__(self, chars: int) -> None:
+        self.chars = chars
+        self.nodes = MAX_NODES
+        self.path: set[int] = set()
+
+
+def _text(value: str, budget: Budget) -> str:
+    size = len(value)
+    budget.chars -= size
+    if budget.chars >= 0:
         return value
-    if isinstance(value, float):
+    keep = max(0, size + budget.chars)
+    budget.chars = 0
+    return f"{value[:keep]}…<{size - keep} more characters>"
+
+
+def jsonable(value: Any, budget: Budget, depth: int = 0) -> Any:
+    """A JSON-safe copy within `budget`: containers recursed, models dumped, the rest `repr`ed."""
+    if value is None or value is True or value is False:
+        return value
+    kind = type(value)
+    if kind is str:
+        return _text(value, budget)
+    if kind is int:
+        return value if -_LONG_INT <= value < _LONG_INT else f"<int of {value.bit_length()} bits>"
+    if kind is float:
         return value if math.isfinite(value) else str(value)
-    if depth > _MAX_DEPTH:
+    budget.nodes -= 1
+    if budget.nodes < 0 or budget.chars <= 0:
+        return "<truncated>"
+    if depth > MAX_DEPTH:
         return "<max depth>"
+    key = id(value)
+    if key in budget.path:
+        return "<cycle>"
+    budget.path.add(key)
+    try:
+        return _walk(value, budget, depth + 1)
+    except Exception:
+        return _repr(value, budget)
+    finally:
+        budget.path.discard(key)
+
+
+def _walk(value: Any, budget: Budget, depth: int) -> Any:
     if isinstance(value, CapturedArgs):
         value = value.named()
-    if isinstance(value, CapturedItems):
-        return (
-            "".join(value)
-            if value and all(isinstance(v, str) for v in value)
-            else [jsonable(v, depth + 1) for v in value]
-        )
+    if isinstance(value, CapturedItems) and value and all(isinstance(v, str) for v in value):
+        return _text("".join(value), budget)
     if isinstance(value, dict):
-        return {str(k): jsonable(v, depth + 1) for k, v in value.items()}
+        out: dict[str, Any] = {}
+        for k, v in value.items():
+            if budget.nodes <= 0 or budget.chars <= 0:
+                out["…"] = f"<{len(value) - len(out)} more entries>"
+                break
+            out[_key(k, budget)] = jsonable(v, budget, depth)
+        return out
     if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(v, depth + 1) for v in value]
-    return _object(value, depth)
+        items: list[Any] = []
+        for v in value:
+            if budget.nodes <= 0 or budget.chars <= 0:
+                items.append(f"<{len(value) - len(items)} more items>")
+                break
+            items.append(jsonable(v, budget, depth))
+        return items
+    return _object(value, budget, depth)
 
 
-def _object(value: Any, depth: int) -> Any:
+def _key(key: Any, budget: Budget) -> str:
+    try:
+        text = key if type(key) is str else str(key)
+    except Exception:
+        text = f"<unrepresentable {type(key).__name__}>"
+    budget.chars -= len(text)
+    return text
+
+
+def _object(value: Any, budget: Budget, depth: int) -> Any:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, enum.Enum):
-        return jsonable(value.value, depth + 1)
-    if isinstance(value, bytes | bytearray):
+        return jsonable(value.value, budget, depth)
+    if isinstance(value, str):  # subclasses of the basic types
+        return _text(str.__str__(value), budget)
+    if isinstance(value, int | float):
+        return jsonable((int if isinstance(value, int) else float)(value), budget, depth)
+    if isinstance(value, bytes | bytearray | memoryview):
         return f"<{len(value)} bytes>"
     dump = getattr(value, "model_dump", None)  # pydantic models, openai responses
     if callable(dump):
-        try:
-            return jsonable(dump(), depth + 1)
-        except Exception:
-            return repr(value)
+        return jsonable(dump(), budget, depth)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return jsonable(dataclasses.asdict(value), depth + 1)
-    return repr(value)
+        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+        return jsonable(fields, budget, depth)
+    return _repr(value, budget)
 
 
-def _prepare(value: Any, config: Config) -> Any:
+def _repr(value: Any, budget: Budget) -> str:
+    """`repr(value)` within the budget; an object whose `repr` raises is named by its type."""
+    try:
+        text = repr(value)
+    except Exception:
+        return f"<unrepresentable {type(value).__name__}>"
+    return _text(text, budget) if isinstance(text, str) else "<unrepresentable>"
+
+
+def safe(value: Any, config: Config, budget: Budget) -> Any:
     """Mask (the user's hook), then make JSON-safe. A failing mask hides the value."""
     if isinstance(value, CapturedArgs):
         value = value.named()
@@ -97,28 +177,38 @@ def _prepare(value: Any, config: Config) -> Any:
         except Exception:
             logger.exception("tracehouse: the mask function failed; value withheld")
             return "<masking failed>"
-    return jsonable(value)
+    return jsonable(value, budget)
 
 
-def _time(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.isoformat()
-    return value
-
-
-def _fields(fields: dict[str, Any], config: Config) -> dict[str, Any]:
+def _fields(fields: dict[str, Any], config: Config, budget: Budget) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in fields.items():
         if key in _MASKED:
-            out[key] = _prepare(value, config)
-        elif key == "completion_start_time":
-            out[key] = _time(value)
+            out[key] = safe(value, config, budget)
+        elif key == "completion_start_time" and isinstance(value, dt.datetime):
+            out[key] = value.isoformat()
         else:
-            out[key] = jsonable(value)
+            out[key] = jsonable(value, budget)
     return out
 
 
-def observation_body(observation: Observation, config: Config) -> dict[str, Any]:
+def dumps(body: Any, config: Config) -> bytes:
+    """Compact JSON; a body over the item budget has its large values replaced by a note."""
+    data = json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    if len(data) <= 2 * config.max_item_bytes:  # the budget counts characters, not bytes
+        return data
+    for part in body.get("observations", [body]):
+        for key in _MASKED:
+            if key in part:
+                part[key] = f"<{len(data)} bytes: too large to send>"
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def observation_item(observation: Observation, config: Config) -> Item:
+    """An ended observation as one entry of `POST /api/v1/traces/batch` (with its trace's
+    fields when it is the root: a trace takes its name, input, output and times from it)."""
+    budget = Budget(config.max_item_bytes)
+    fields = _fields(observation.fields, config, budget)
     body: dict[str, Any] = {
         "id": observation.id,
         "type": observation.type,
@@ -129,45 +219,36 @@ def observation_body(observation: Observation, config: Config) -> dict[str, Any]
         body["parent_id"] = observation.parent_id
     if config.environment:
         body["environment"] = config.environment
-    body.update(_fields(observation.fields, config))
-    return body
+    body.update(fields)
+    trace: dict[str, Any] = {"id": observation.trace.id, "observations": [body]}
+    if observation.is_root:
+        trace.update(_root_fields(observation, fields, config, budget))
+    return TRACES_PATH, dumps(trace, config)
 
 
-def _root_fields(root: Observation, config: Config) -> dict[str, Any]:
-    """A root observation names and bounds its trace, and gives its input and output."""
-    fields: dict[str, Any] = {"start_time": root.start_ns, "end_time": root.end_ns}
-    for key in ("name", "input", "output"):
-        if key in root.fields:
-            fields[key] = root.fields[key]
+def _root_fields(
+    root: Observation, fields: dict[str, Any], config: Config, budget: Budget
+) -> dict[str, Any]:
+    out: dict[str, Any] = {"start_time": root.start_ns, "end_time": root.end_ns}
+    out.update({key: fields[key] for key in ("name", "input", "output") if key in fields})
     if config.environment:
-        fields["environment"] = config.environment
+        out["environment"] = config.environment
     if config.release:
-        fields["release"] = config.release
-    fields.update(root.trace.fields)
-    return _fields(fields, config)
+        out["release"] = config.release
+    out.update(_fields(root.trace.fields, config, budget))
+    return out
 
 
-def build_requests(items: Iterable[Any], config: Config) -> list[Request]:
-    traces: dict[str, dict[str, Any]] = {}
-    scores: list[dict[str, Any]] = []
-    feedback: list[Request] = []
+def trace_item(trace: TraceState, fields: dict[str, Any], config: Config) -> Item:
+    """Trace fields set after its root observation ended."""
+    body = {"id": trace.id, **_fields(fields, config, Budget(config.max_item_bytes))}
+    return TRACES_PATH, dumps(body, config)
 
-    def trace_body(trace: TraceState) -> dict[str, Any]:
-        return traces.setdefault(trace.id, {"id": trace.id, "observations": []})
 
-    for item in items:
-        if isinstance(item, Observation):
-            body = trace_body(item.trace)
-            body["observations"].append(observation_body(item, config))
-            if item.is_root:
-                body.update(_root_fields(item, config))
-        elif item[0] == "trace":
-            trace_body(item[1]).update(_fields(item[2], config))
-        elif item[0] == "score":
-            scores.append(_fields(item[1], config))
-        elif item[0] == "feedback":
-            feedback.append((f"/api/v1/traces/{quote(item[1], safe='')}/feedback", item[2]))
-    requests: list[Request] = [("/api/v1/traces/batch", list(traces.values()))] if traces else []
-    if scores:
-        requests.append(("/api/v1/scores", scores))
-    return requests + feedback
+def score_item(fields: dict[str, Any], config: Config) -> Item:
+    return SCORES_PATH, dumps(_fields(fields, config, Budget(config.max_item_bytes)), config)
+
+
+def feedback_item(trace_id: str, body: dict[str, Any], config: Config) -> Item:
+    path = f"/api/v1/traces/{quote(trace_id, safe='')}/feedback"
+    return path, dumps(_fields(body, config, Budget(config.max_item_bytes)), config)
