@@ -44,7 +44,7 @@ def _handler(faulty: Faulty) -> type[BaseHTTPRequestHandler]:
         def log_message(self, *args: Any) -> None:
             pass
 
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             body = gzip.decompress(raw) if self.headers.get("Content-Encoding") == "gzip" else raw
             seen = Seen(self.path, time.monotonic(), body)
@@ -59,7 +59,7 @@ def _handler(faulty: Faulty) -> type[BaseHTTPRequestHandler]:
             status, headers = answer if isinstance(answer, tuple) else (answer, {})
             self._reply(status, b'{"error":{"code":"x","message":"fault"}}', headers)
 
-        do_GET = do_POST  # noqa: N815
+        do_GET = do_POST
 
         def _forward(self, raw: bytes) -> None:
             assert faulty.upstream is not None

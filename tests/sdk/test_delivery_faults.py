@@ -70,7 +70,7 @@ def test_a_batch_the_server_finds_too_large_is_split(live_server: LiveServer) ->
         client = sdk.configure(host=proxy.url, api_key=SECRET_KEY, flush_interval=60)
         try:
             spans = []
-            for n in range(21):  # 20 × 20 KB fit; one 400 KB item does not, even alone
+            for n in range(21):  # 20 items of 20 KB fit; one 400 KB item does not, even alone
                 with sdk.span(f"split-{n}", input="y" * (400_000 if n == 7 else 20_000)) as span:
                     pass
                 spans.append(span)

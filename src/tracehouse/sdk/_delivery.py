@@ -71,6 +71,7 @@ class Delivery:
         self.config = config
         #: Items lost for any reason: buffer full, refused by the server, given up at exit.
         self.dropped = 0
+        self._reported = 0  # `dropped` when flush last told the caller
         self._transport = transport
         self._max = config.max_queue
         self._max_bytes = config.max_queue_bytes
@@ -101,6 +102,11 @@ class Delivery:
         self._interrupt = threading.Event()  # cuts a backoff sleep short at shutdown
         self._episode = 0  # items dropped since the buffer filled up (0: it is not full)
 
+    @property
+    def buffered_bytes(self) -> int:
+        """Bytes of encoded items waiting to be sent."""
+        return self._bytes
+
     def _start_thread(self) -> None:
         self._thread = threading.Thread(target=self._run, name="tracehouse", daemon=True)
         self._thread.start()
@@ -110,7 +116,7 @@ class Delivery:
         with an empty buffer (the parent sends what it had recorded)."""
         if not self._stopping:
             self._reset()
-            self.dropped = 0
+            self.dropped = self._reported = 0
             self._start_thread()
             _flush_after_multiprocessing_fork(self)
 
@@ -147,15 +153,20 @@ class Delivery:
 
     def flush(self, timeout: float | None) -> bool:
         """Wait until everything buffered now is handled: True if it was all delivered and
-        nothing was dropped meanwhile."""
-        dropped = self.dropped
+        nothing recorded since the last flush was dropped."""
         if self._thread is None or not self._thread.is_alive():
-            return not self._queue and self.dropped == dropped
+            return not self._queue and self._none_dropped()
         marker = _Flushed()
         with self._lock:
             self._queue.append(marker)
         self._wake.set()
-        return marker.wait(timeout) and self.dropped == dropped
+        return marker.wait(timeout) and self._none_dropped()
+
+    def _none_dropped(self) -> bool:
+        """Whether no item was dropped since the last time this was asked."""
+        dropped = self.dropped
+        none, self._reported = dropped == self._reported, dropped
+        return none
 
     def stop(self, timeout: float | None = 5.0) -> None:
         """Ask the thread to deliver what is buffered within `timeout`, then end; no waiting."""
@@ -171,12 +182,11 @@ class Delivery:
         thread = self._thread
         if thread is None:
             return not self._queue
-        dropped = self.dropped
         self.stop(timeout)
         deadline = self._deadline
         thread.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
         atexit.unregister(self.shutdown)
-        return not thread.is_alive() and not self._queue and self.dropped == dropped
+        return not thread.is_alive() and not self._queue and self._none_dropped()
 
     def _run(self) -> None:
         import httpx
