@@ -340,7 +340,8 @@ class Tracehouse:
         )
 
     def flush(self, timeout: float | None = 10.0) -> bool:
-        """Send everything recorded so far; `True` once the server has it, `False` on timeout."""
+        """Send everything recorded so far; `True` once the server has it all, `False` on
+        timeout or if anything recorded since the last flush was refused or dropped."""
         return self.delivery.flush(timeout)
 
     def shutdown(self, timeout: float | None = 5.0) -> bool:
