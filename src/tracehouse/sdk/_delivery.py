@@ -160,7 +160,8 @@ class Delivery:
         with self._lock:
             self._queue.append(marker)
         self._wake.set()
-        return marker.wait(timeout) and self._none_dropped()
+        delivered = marker.wait(timeout)
+        return self._none_dropped() and delivered
 
     def _none_dropped(self) -> bool:
         """Whether no item was dropped since the last time this was asked."""
