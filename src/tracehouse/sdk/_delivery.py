@@ -29,6 +29,7 @@ logger = logging.getLogger("tracehouse.sdk")
 _GZIP_FROM_BYTES = 1024
 _MAX_RETRY_AFTER = 300.0
 MAX_BATCH_BYTES = 4 * 1024 * 1024  # uncompressed; the server accepts 20 MiB by default
+MAX_BATCH_ITEMS = 1000  # the most traces `POST /api/v1/traces/batch` takes
 
 
 def _call(method: weakref.WeakMethod[Any]) -> None:
@@ -234,7 +235,7 @@ class Delivery:
 
     def _drain(self, client: httpx.Client) -> None:
         while self._queue:
-            items, markers = self._take(self._batch, MAX_BATCH_BYTES)
+            items, markers = self._take(min(self._batch, MAX_BATCH_ITEMS), MAX_BATCH_BYTES)
             try:
                 self._send_items(client, items)
             except Exception:
@@ -270,8 +271,8 @@ class Delivery:
                 self._post(client, [item])
 
     def _post(self, client: httpx.Client, items: list[Item]) -> None:
-        """Send `items` as one request. A body the server finds too large is split in halves;
-        a batch refused as invalid is resent item by item: a bad item costs only itself."""
+        """Send `items` as one request. A body the server finds too large (413) or invalid
+        (422) is split in halves until the parts pass: a bad item costs only itself."""
         if self._given_up():
             self.lose(len(items))
             return
@@ -280,13 +281,10 @@ class Delivery:
             if status is None:
                 self.lose(len(items))
             return
-        if len(items) > 1 and status == 413:
+        if len(items) > 1 and status in (413, 422):
             half = len(items) // 2
             self._post(client, items[:half])
             self._post(client, items[half:])
-        elif len(items) > 1 and status == 422:
-            for item in items:
-                self._post(client, [item])
         else:
             self.lose(len(items))
 
