@@ -154,3 +154,28 @@ def test_a_wrapped_stream_is_an_openai_stream_recorded_even_when_abandoned(
     for generation in recorded:
         assert generation["output"]["role"] == "assistant"
         assert generation["end_time"] is not None
+
+
+def test_an_abandoned_async_stream_is_recorded(
+    client: sdk.Tracehouse, live_server: LiveServer, openai_url: str
+) -> None:
+    import gc
+
+    llm = sdk.wrap_openai(openai.AsyncOpenAI(base_url=openai_url, api_key="sk-test"))
+
+    async def main() -> str:
+        with sdk.span("abandoning-async") as span:
+            stream = await llm.chat.completions.create(
+                model="gpt-4o-mini", messages=MESSAGES, stream=True
+            )
+            assert isinstance(stream, openai.AsyncStream)
+            await stream.__anext__()
+            del stream
+            gc.collect()
+            await asyncio.sleep(0.2)  # the loop finalises the abandoned generator
+        return span.trace_id
+
+    trace_id = asyncio.run(main())
+    assert client.flush()
+    (generation,) = generations(live_server, trace_id)
+    assert generation["output"]["role"] == "assistant"
