@@ -14,7 +14,8 @@
 #   3. starts the local OpenAI-compatible test server (tests/fake_openai.py) for the tests that
 #      call a provider, and a fresh `tracehouse serve` (data/, SQLite unless
 #      TRACEHOUSE_DATABASE_URL is set) with Langfuse's CI settings: keys pk-lf-1234567890 /
-#      sk-lf-1234567890 and project id 7a88fb47-b4e2-43b8-a06c-a5ce950dc53a;
+#      sk-lf-1234567890, project id 7a88fb47-b4e2-43b8-a06c-a5ce950dc53a, at
+#      http://localhost:3000 ($CONFORMANCE_PORT; the suite's trace-URL tests expect port 3000);
 #   4. runs tests/e2e as Langfuse's CI does (the parallel tests with $CONFORMANCE_WORKERS xdist
 #      workers, default 2, then the `serial_e2e` ones), then each failure again alone;
 #   5. prints per-file counts and the failures left (also written to summary.txt).
@@ -73,12 +74,17 @@ for dep in dev:
         print(dep.replace("^", ">="))
 EOF
 )
-    "$WORK/venv/bin/pip" install --quiet "langfuse==$VERSION" "${DEPS[@]}"
+    "$WORK/venv/bin/pip" install --quiet "langfuse==$VERSION" "${DEPS[@]}" >"$WORK/pip.log" 2>&1 \
+        || { tail -n 20 "$WORK/pip.log"; exit 1; }
     touch "$STAMP"
 fi
 
 echo "== servers"
-PORT="$("$TH_PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+PORT="${CONFORMANCE_PORT:-3000}"  # the suite's trace-URL tests expect http://localhost:3000
+if curl --silent --max-time 2 "http://localhost:$PORT/" >/dev/null; then
+    echo "port $PORT is taken: stop what listens there or set CONFORMANCE_PORT" >&2
+    exit 1
+fi
 rm -rf "$WORK/data" && mkdir -p "$WORK/data"
 PYTHONPATH="$ROOT" "$TH_PYTHON" -u -c '
 import time
@@ -95,7 +101,7 @@ TRACEHOUSE_INIT_PROJECT_NAME="SDK Test Project" TRACEHOUSE_INIT_USER_EMAIL="sdk-
 TRACEHOUSE_INIT_USER_PASSWORD="langfuse-ci-password" \
     "$TH" serve --host 127.0.0.1 --port "$PORT" --data-dir "$WORK/data" >"$WORK/server.log" 2>&1 &
 PIDS+=($!)
-BASE_URL="http://127.0.0.1:$PORT"
+BASE_URL="http://localhost:$PORT"
 for _ in $(seq 120); do
     curl --silent --fail "$BASE_URL/api/public/health" >/dev/null && [[ -s "$WORK/fake_openai.url" ]] && break
     sleep 0.5
