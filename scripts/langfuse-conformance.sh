@@ -126,7 +126,7 @@ echo "== tests/e2e, serial part"
 tail -n 3 "$WORK/serial.log"
 
 echo "== each failure alone"
-mapfile -t FAILED < <(grep -hE '^(FAILED|ERROR) ' "$WORK/parallel.log" "$WORK/serial.log" \
+mapfile -t FAILED < <(grep -hE '^(FAILED|ERROR) tests/' "$WORK/parallel.log" "$WORK/serial.log" \
     | sed -E 's/^(FAILED|ERROR) //; s/ - .*$//' | sort -u)
 : >"$WORK/alone.txt"
 for nodeid in "${FAILED[@]}"; do
@@ -134,7 +134,7 @@ for nodeid in "${FAILED[@]}"; do
     if "${PYTEST[@]}" "$nodeid" >"$log" 2>&1; then
         echo "passed $nodeid" | tee -a "$WORK/alone.txt"
     else
-        echo "failed $nodeid  ($(grep -m1 -E '^(FAILED|ERROR) ' "$log" | sed -E 's/^[A-Z]+ [^ ]+ - //' | cut -c1-150))" \
+        echo "failed $nodeid  ($(grep -m1 -E '^E ' "$log" | sed -E 's/^E +//' | cut -c1-150))" \
             | tee -a "$WORK/alone.txt"
     fi
 done

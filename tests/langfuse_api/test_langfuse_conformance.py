@@ -1,7 +1,8 @@
 """What the Langfuse SDK's own end-to-end suite checks, kept in our suite (SQLite and PostgreSQL):
 SDK 4.x's JSON-text metadata and string I/O read back decoded, a propagated trace name outlives
 the root span, the root's metadata is the trace's, prompt labels in Langfuse's order, observations
-linked to their prompt version (`promptId`), and a fixed first-start project id. Read back through
+linked to their prompt version (`promptId`), dataset items newest first, and a fixed first-start
+project id. Read back through
 the Langfuse API (parsed with the real `langfuse` package's models where 5.x still has them; the
 v1 trace and observation views it dropped are read as the JSON 4.x parses).
 
@@ -198,6 +199,18 @@ async def test_observations_carry_their_prompt_version_id(th: Harness) -> None:
     v2_list = await read(th, "/api/public/v2/observations?fields=core,basic,prompt")
     parsed = parse_obj_as(list[ObservationV2], v2_list["data"])
     assert {o.id: o.prompt_id for o in parsed} == {CHILD: v2["id"], ROOT: None}
+
+
+async def test_dataset_items_newest_first(th: Harness) -> None:
+    # The SDK's get_dataset lists the items; Langfuse answers the newest first.
+    response = await th.client.post("/api/public/v2/datasets", json={"name": "ds"}, headers=BASIC)
+    assert response.status_code == 200, response.text
+    for text in ("first", "second", "third"):
+        body = {"datasetName": "ds", "input": text}
+        made = await th.client.post("/api/public/dataset-items", json=body, headers=BASIC)
+        assert made.status_code == 200, made.text
+    items = await read(th, "/api/public/dataset-items?datasetName=ds&page=1&limit=50")
+    assert [i["input"] for i in items["data"]] == ["third", "second", "first"]
 
 
 async def test_first_start_takes_a_fixed_project_id(
