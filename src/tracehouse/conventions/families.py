@@ -367,7 +367,7 @@ def _observation_metadata(
 
 def _decoded(values: dict[str, Any], span: SpanData) -> dict[str, Any]:
     """Langfuse v5 JSON-encodes every metadata value; decode those (others stay raw)."""
-    if not _langfuse_major(span) >= 5:
+    if _langfuse_major(span) < 5:
         return values
     return {key: messages.parse_json(value) for key, value in values.items()}
 
