@@ -38,7 +38,7 @@ if [[ -n "${TRACEHOUSE:-}" ]]; then
 elif [[ -x "$ROOT/.venv/bin/tracehouse" ]]; then
     TH="$ROOT/.venv/bin/tracehouse"
 else
-    TH="$(command -v tracehouse)"
+    TH="$(command -v tracehouse)" || { echo "no tracehouse command: set TRACEHOUSE" >&2; exit 1; }
 fi
 TH_PYTHON="$(dirname "$TH")/python"
 mkdir -p "$WORK"
