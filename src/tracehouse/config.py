@@ -104,6 +104,11 @@ class Settings(BaseSettings):
     login_token_hours: int = Field(24 * 7, description="Lifetime of a login token.")
     init_org_name: str | None = Field(None, description="First start: organization name.")
     init_project_name: str | None = Field(None, description="First start: project name.")
+    init_project_id: str | None = Field(
+        None,
+        max_length=64,
+        description="First start: the project's id (e.g. Langfuse CI's fixed project id).",
+    )
     init_user_email: str | None = Field(None, description="First start: admin e-mail.")
     init_user_password: str | None = Field(None, description="First start: admin password.")
     init_public_key: str | None = Field(None, description="First start: the live public key.")

@@ -52,6 +52,9 @@ class TraceRecord:
     end_time: int | None = None
     public: bool | None = None
     bookmarked: bool | None = None
+    #: The root span's name: the trace's name only while no name is given or stored (a name
+    #: a child span set, e.g. Langfuse's `propagate_attributes(trace_name=…)`, outlives it).
+    default_name: str | None = None
 
 
 @dataclass(slots=True)

@@ -49,12 +49,13 @@ def map_span(span: SpanData) -> tuple[ObservationRecord, TraceRecord]:
     )
     trace = TraceRecord(id=span.trace_id)
     families.apply_span(span, obs, trace, attrs)
+    own_metadata = obs.metadata
     for key in _DROP:
         attrs.pop(key, None)
     obs.attributes = attrs or None
     _keep_origin(span, obs)
     if is_root:
-        _fill_trace_from_root(span, obs, trace)
+        _fill_trace_from_root(span, obs, trace, own_metadata)
     elif obs.environment and trace.environment is None:
         trace.environment = obs.environment
     return obs, trace
@@ -71,8 +72,14 @@ def _keep_origin(span: SpanData, obs: ObservationRecord) -> None:
         obs.metadata = {**(obs.metadata or {}), **origin}
 
 
-def _fill_trace_from_root(span: SpanData, obs: ObservationRecord, trace: TraceRecord) -> None:
-    trace.name = trace.name or obs.name
+def _fill_trace_from_root(
+    span: SpanData, obs: ObservationRecord, trace: TraceRecord, metadata: dict[str, Any] | None
+) -> None:
+    if trace.name is None:
+        trace.default_name = obs.name
+    if metadata:  # as Langfuse does: the root's metadata is the trace's, trace keys first
+        own = {k: v for k, v in metadata.items() if k != "aggregated_usage"}
+        trace.metadata = {**own, **(trace.metadata or {})} or None
     if trace.input is None:
         trace.input = obs.input
     if trace.output is None:

@@ -197,6 +197,8 @@ def apply_span(
     is left is kept on the observation as raw `attributes`.
     """
     flat = _split_flat(attrs)
+    if _langfuse_before_v5(span):
+        _decode_leniently(attrs, flat)
     obs.type = _observation_type(attrs, span)
     name = attrs.get("logfire.msg") or (
         attrs.get("gen_ai.tool.name") if obs.type == "tool" else None
@@ -369,16 +371,47 @@ def _observation_metadata(
 
 def _decoded(values: dict[str, Any], span: SpanData) -> dict[str, Any]:
     """Langfuse v5 JSON-encodes every metadata value; decode those (others stay raw)."""
-    if not _langfuse_v5(span):
+    if _langfuse_major(span) < 5:
         return values
     return {key: messages.parse_json(value) for key, value in values.items()}
 
 
-def _langfuse_v5(span: SpanData) -> bool:
+def _langfuse_major(span: SpanData) -> int:
+    """The Langfuse SDK's major version that sent the span, -1 for any other sender."""
     if span.scope_name != "langfuse-sdk":
-        return False
+        return -1
     major = (span.scope_version or "0").split(".", 1)[0]
-    return major.isdigit() and int(major) >= 5
+    return int(major) if major.isdigit() else 0
+
+
+def _langfuse_before_v5(span: SpanData) -> bool:
+    return 0 <= _langfuse_major(span) < 5
+
+
+#: Langfuse SDK < 5 sends these as JSON text unless they are strings, which go as they are;
+#: Langfuse reads back every value that parses as JSON (`'["yo"]'` a list, `"2"` the number 2).
+_LENIENT_KEYS = (
+    "langfuse.observation.input",
+    "langfuse.observation.output",
+    "langfuse.trace.input",
+    "langfuse.trace.output",
+)
+_LENIENT_PREFIXES = (
+    "langfuse.observation.metadata.",
+    "langfuse.metadata.",
+    "langfuse.trace.metadata.",
+)
+
+
+def _decode_leniently(attrs: dict[str, Any], flat: dict[str, dict[str, Any]]) -> None:
+    """Decode what a Langfuse SDK before v5 sent as Langfuse itself reads it back."""
+    for key in _LENIENT_KEYS:
+        if key in attrs:
+            attrs[key] = messages.parse_any_json(attrs[key])
+    for prefix in _LENIENT_PREFIXES:
+        values = flat.get(prefix)
+        if values:
+            flat[prefix] = {key: messages.parse_any_json(v) for key, v in values.items()}
 
 
 def _environment(attrs: dict[str, Any], span: SpanData) -> str | None:

@@ -211,7 +211,8 @@ def list_items(
     source_trace_id: str | None = None,
     newest_first: bool = False,
 ) -> ItemPage:
-    """Items of the dataset `name` (or of every dataset), now or as of `query.as_of`."""
+    """Items of the dataset `name` (or of every dataset), now or as of `query.as_of`; oldest
+    first, or newest first (Langfuse's order)."""
     statuses = ("ACTIVE", "ARCHIVED") if query.include_archived else ("ACTIVE",)
     with rt.db.reader.connect() as conn:
         if name is not None:

@@ -190,7 +190,7 @@ def create_item(body: LangfuseItemIn, scope: ProjectScopeDep, rt: RuntimeDep) ->
 def list_items(
     query: Annotated[ItemListQuery, Query()], scope: ProjectScopeDep, rt: RuntimeDep
 ) -> dict[str, Any]:
-    """`version` reads the items as they were at that time."""
+    """Newest first, as Langfuse lists them; `version` reads the items as they were then."""
     try:
         params = ItemQuery.model_validate(
             {"as_of": query.version, "limit": query.limit, "offset": query.offset}

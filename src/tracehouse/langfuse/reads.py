@@ -24,6 +24,7 @@ from tracehouse.langfuse.params import (
     SessionQuery,
     TraceQuery,
 )
+from tracehouse.prompts import store as prompt_store
 from tracehouse.runtime import Runtime
 from tracehouse.store import deadline
 from tracehouse.store.tables import observations, scores, traces
@@ -159,6 +160,7 @@ def get_trace(rt: Runtime, scope: ProjectScope, trace_id: str) -> dict[str, Any]
             render.observation(o)
             for o in trace_store.trace_observations(conn, scope.project_rowid, trace_id)
         ]
+        fill_prompt_ids(conn, scope, obs)
         score_rows = trace_store.trace_scores(conn, scope.project_rowid, trace_id)
         trace_scores = [render.score(s, scope.project_id) for s in score_rows]
     return render.trace(row, scope.project_id, obs, trace_scores)
@@ -238,6 +240,7 @@ def list_observations(rt: Runtime, scope: ProjectScope, query: ObservationQuery)
             .limit(query.limit)
         ).mappings()
         data = [render.observation(r) for r in rows]
+        fill_prompt_ids(conn, scope, data)
         total = int(
             conn.execute(
                 _observation_select().with_only_columns(func.count()).where(*conditions)
@@ -253,9 +256,24 @@ def get_observation(rt: Runtime, scope: ProjectScope, observation_id: str) -> di
     )
     with rt.db.reader.connect() as conn:
         row = conn.execute(query).mappings().first()
-    if row is None:
-        raise NotFound(f"Observation {observation_id} not found within authorized project")
-    return render.observation(row)
+        if row is None:
+            raise NotFound(f"Observation {observation_id} not found within authorized project")
+        found = render.observation(row)
+        fill_prompt_ids(conn, scope, [found])
+    return found
+
+
+def fill_prompt_ids(conn: Connection, scope: ProjectScope, items: list[dict[str, Any]]) -> None:
+    """Rendered observations get `promptId`: the id of the prompt version they name."""
+    pairs = {
+        (item["promptName"], item["promptVersion"])
+        for item in items
+        if item.get("promptName") and item.get("promptVersion") is not None
+    }
+    ids = prompt_store.version_ids(conn, scope.project_rowid, pairs)
+    for item in items:
+        if "promptId" in item and item.get("promptName") and item.get("promptVersion") is not None:
+            item["promptId"] = ids.get((item["promptName"], item["promptVersion"]))
 
 
 def list_observations_v2(
@@ -278,6 +296,9 @@ def list_observations_v2(
         query.cursor,
         lambda r: render.observation_v2(r, scope.project_id, groups, query.expand_metadata),
     )
+    if "prompt" in groups:
+        with rt.db.reader.connect() as conn:
+            fill_prompt_ids(conn, scope, data)
     return {"data": data, "meta": {"cursor": cursor} if cursor else {}}
 
 
