@@ -12,6 +12,7 @@ from tracehouse.analytics.contrib import Deltas, TraceState
 from tracehouse.ingest import merge, shipping
 from tracehouse.ingest import store as ingest_store
 from tracehouse.ingest.shipping import Shipment
+from tracehouse.ingest.timeless import place, timeless_ids
 from tracehouse.pricing.catalog import CustomPrice, compute_cost
 from tracehouse.records import Usage
 from tracehouse.store.tables import observations, scores, traces
@@ -72,6 +73,9 @@ def apply_batch(
             else merge.observation_row(oid, shipping.decoded(values), stored[oid], now, pricer)
             for oid, values in observation_changes.items()
         ]
+        timeless = timeless_ids(observation_changes, stored)
+        if timeless:
+            _place_timeless(conn, project_rowid, timeless, observation_rows, trace_changes, before)
         ingest_store.write_rows(conn, observations, observation_rows, project_rowid, is_test, now)
     score_rows = [merge.score_row(s, now) for s in changes.scores]
     ingest_store.write_rows(conn, scores, score_rows, project_rowid, is_test, now)
@@ -80,6 +84,26 @@ def apply_batch(
         rollup_store.append(conn, project_rowid, changed_rollups(before, after).rows(project_rowid))
     created = [trace_id for trace_id in trace_changes if trace_id not in stored_traces]
     return created, [trace_id for trace_id in trace_changes if trace_id in stored_traces]
+
+
+def _place_timeless(
+    conn: Connection,
+    project_rowid: int,
+    timeless: list[str],
+    rows: list[dict[str, Any]],
+    trace_changes: dict[str, dict[str, Any]],
+    before: dict[str, TraceState],
+) -> None:
+    def stored_start(ids: list[str]) -> dict[str, int]:
+        found = ingest_store.fetch_stored(conn, observations, project_rowid, ids)
+        return {oid: row["start_time"] for oid, row in found.items()}
+
+    starts = {
+        trace_id: values.get("start_time")
+        or (before[trace_id].start_time if trace_id in before else None)
+        for trace_id, values in trace_changes.items()
+    }
+    place(timeless, {row["id"]: row for row in rows}, stored_start, starts)
 
 
 def changed_rollups(before: dict[str, TraceState], after: dict[str, TraceState]) -> Deltas:
