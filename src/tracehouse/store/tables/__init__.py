@@ -44,6 +44,7 @@ from tracehouse.store.tables.evaluation import (
     monitors,
     provider_credentials,
 )
+from tracehouse.store.tables.metrics import metric_points
 from tracehouse.store.tables.prompts import (
     prompt_labels,
     prompt_versions,
@@ -80,6 +81,7 @@ __all__ = [
     "login_tokens",
     "memberships",
     "metadata",
+    "metric_points",
     "model_prices",
     "monitor_claims",
     "monitors",
