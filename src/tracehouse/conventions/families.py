@@ -197,9 +197,11 @@ def apply_span(
     is left is kept on the observation as raw `attributes`.
     """
     flat = _split_flat(attrs)
-    obs.type = _observation_type(attrs, span)
+    obs.type = "generation" if obs.streamed_response else _observation_type(attrs, span)
+    # The span's own name stays; the tool name (kept in `attributes`) is shown beside it and
+    # names the observation only when the span has no name.
     name = attrs.get("logfire.msg") or (
-        attrs.get("gen_ai.tool.name") if obs.type == "tool" else None
+        attrs.get("gen_ai.tool.name") if obs.type == "tool" and not obs.name else None
     )
     if isinstance(name, str) and name:
         obs.name = name

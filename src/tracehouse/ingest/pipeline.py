@@ -9,7 +9,7 @@ from sqlalchemy import Connection
 
 from tracehouse.analytics import rollup_store
 from tracehouse.analytics.contrib import Deltas, TraceState
-from tracehouse.ingest import merge, shipping
+from tracehouse.ingest import merge, shipping, streamed
 from tracehouse.ingest import store as ingest_store
 from tracehouse.ingest.shipping import Shipment
 from tracehouse.ingest.timeless import place, timeless_ids
@@ -58,6 +58,8 @@ def apply_batch(
     for values in observation_changes.values():
         trace_changes.setdefault(values["trace_id"], {})
     ingest_store.lock_traces(conn, project_rowid, trace_changes)
+    if any("streamed_response" in values for values in observation_changes.values()):
+        streamed.fold(observation_changes, derived, _stored_request(conn, project_rowid), now)
     stored_traces = ingest_store.fetch_stored(conn, traces, project_rowid, trace_changes)
     before = {trace_id: TraceState.of(row) for trace_id, row in stored_traces.items()}
     trace_rows = [
@@ -84,6 +86,13 @@ def apply_batch(
         rollup_store.append(conn, project_rowid, changed_rollups(before, after).rows(project_rowid))
     created = [trace_id for trace_id in trace_changes if trace_id not in stored_traces]
     return created, [trace_id for trace_id in trace_changes if trace_id in stored_traces]
+
+
+def _stored_request(conn: Connection, project_rowid: int) -> streamed.StoredRequest:
+    def find(trace_id: str, parent_id: str | None, before: int) -> str | None:
+        return ingest_store.open_generation(conn, project_rowid, trace_id, parent_id, before)
+
+    return find
 
 
 def _place_timeless(

@@ -371,3 +371,26 @@ _ROLLUP_UPDATE = (
         }
     )
 )
+
+
+def open_generation(
+    conn: Connection, project_rowid: int, trace_id: str, parent_id: str | None, before: int
+) -> str | None:
+    """The latest stored generation of a trace under `parent_id` that started at or before
+    `before` and has no output yet (the request of a streamed call, `ingest.streamed`)."""
+    o = observations.c
+    parent = o.parent_id.is_(None) if parent_id is None else o.parent_id == parent_id
+    found = conn.execute(
+        select(o.id)
+        .where(
+            o.project_rowid == project_rowid,
+            o.trace_id == trace_id,
+            parent,
+            o.type == "generation",
+            o.output.is_(None),
+            o.start_time <= before,
+        )
+        .order_by(o.start_time.desc())
+        .limit(1)
+    ).scalar()
+    return None if found is None else str(found)

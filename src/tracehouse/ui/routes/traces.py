@@ -105,6 +105,7 @@ def observation_detail(
         request,
         "_observation.html",
         o=o,
+        tool=layout.tool_name(o),
         input=content.view(o["input"]),
         output=content.view(o["output"]),
     )
