@@ -1,10 +1,15 @@
-"""metric points: OTLP metric data points (the GenAI client metrics) beside the traces
+"""metric points: OTLP metric data points (the GenAI client metrics) beside the traces; run
+status: a trace is `error` only when the run failed (it says so, or a top-level observation is
+at ERROR), errors below the top level make it `warning` — stored traces recomputed, the
+roll-up days of those that change marked for a rebuild
 
 Revision ID: 0011e
 Revises: 0010t
 Create Date: 2026-12-06 18:00:00
 """
 
+import random
+import time
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -73,6 +78,66 @@ def upgrade() -> None:
         postgresql_where=sa.text("is_test"),
     )
 
+    _recompute_status(op.get_bind())
+
+
+_DAY_US = 86_400_000_000
+#: Failed by the old rule (an ERROR anywhere) but not by the new one.
+_ONLY_STEP_ERRORS = """
+    FROM traces t
+    WHERE t.status = 'error'
+      AND (t.reported_status IS NULL OR t.reported_status <> 'error')
+      AND NOT EXISTS (
+          SELECT 1 FROM observations o
+          WHERE o.project_rowid = t.project_rowid AND o.trace_id = t.id
+            AND o.parent_id IS NULL AND o.level = 'ERROR')
+"""
+
+
+def _recompute_status(conn: sa.Connection) -> None:
+    """Traces failed only by errors in their steps become `warning`; the analytics roll-ups of
+    their days are marked dirty (`analytics_dirty_days`), so the refresher rebuilds them."""
+    days = conn.execute(
+        sa.text(
+            f"SELECT DISTINCT t.project_rowid, t.start_time - t.start_time % {_DAY_US} "
+            + _ONLY_STEP_ERRORS
+        )
+    ).fetchall()
+    if not days:
+        return
+    conn.execute(
+        sa.text(
+            "UPDATE traces SET status = 'warning' WHERE trace_rowid IN (SELECT t.trace_rowid "
+            + _ONLY_STEP_ERRORS
+            + ")"
+        )
+    )
+    now = int(time.time() * 1_000_000)
+    for project_rowid, day in days:
+        _mark_dirty(conn, int(project_rowid), int(day), now)
+
+
+def _mark_dirty(conn: sa.Connection, project_rowid: int, day: int, now: int) -> None:
+    key = {"p": project_rowid, "d": day}
+    conn.execute(
+        sa.text("DELETE FROM analytics_dirty_days WHERE project_rowid = :p AND day = :d"), key
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO analytics_dirty_days (project_rowid, day, version) VALUES (:p, :d, :v)"
+        ),
+        {**key, "v": random.getrandbits(62)},
+    )
+    built = sa.text("SELECT 1 FROM analytics_rollup_days WHERE project_rowid = :p AND day = :d")
+    if conn.execute(built, key).first() is None:
+        conn.execute(
+            sa.text(
+                "INSERT INTO analytics_rollup_days (project_rowid, day, built_at) "
+                "VALUES (:p, :d, :n)"
+            ),
+            {**key, "n": now},
+        )
+
 
 def downgrade() -> None:
-    op.drop_table("metric_points")
+    op.drop_table("metric_points")  # statuses stay as recomputed: both rules read them
