@@ -44,6 +44,7 @@ def logfire_run(live_server: LiveServer, openai_url: str) -> dict[str, Any]:
         env=env,
     )
     assert done.returncode == 0, done.stderr[-3000:]
+    assert "Failed to export" not in done.stderr, done.stderr[-3000:]  # traces and metrics
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 
