@@ -50,5 +50,8 @@ def test_association_properties_name_user_and_session(
     assert generation["usage"]["input_tokens"] == fake_openai.PROMPT_TOKENS
 
 
-def test_metric_export_is_accepted(traceloop_run: dict[str, str]) -> None:
+def test_metric_export_is_accepted(live_server: LiveServer, traceloop_run: dict[str, str]) -> None:
     assert "Failed to export metrics" not in traceloop_run["stderr"]
+    kept = live_server.get("/api/v1/metrics", name="gen_ai.client.token.usage")["data"]
+    ours = [p for p in kept if p["service_name"] == "traceloop-app"]
+    assert {p["attributes"].get("gen_ai.token.type") for p in ours} >= {"input", "output"}
