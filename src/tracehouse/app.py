@@ -36,6 +36,7 @@ from tracehouse.langfuse.prompts import router as langfuse_prompts_router
 from tracehouse.langfuse.routes import router as langfuse_router
 from tracehouse.live.broker import live_broker
 from tracehouse.live.routes import router as live_router
+from tracehouse.metrics.routes import router as metrics_router
 from tracehouse.observations.routes import router as observations_router
 from tracehouse.otlp import offload
 from tracehouse.otlp.routes import router as otlp_router
@@ -69,6 +70,7 @@ ROUTERS = (
     annotations_router,
     management_router,
     otlp_router,
+    metrics_router,
     langfuse_router,
     langfuse_prompts_router,
     langfuse_datasets_router,

@@ -106,6 +106,10 @@ class ObservationRecord:
     environment: str | None = None
     version: str | None = None
     attributes: dict[str, Any] | None = None
+    #: True: the end of a streamed call recorded apart from its request (logfire's OpenAI
+    #: instrumentation): the write folds it into the latest generation of the same parent
+    #: that has no output yet, instead of storing a second generation.
+    streamed_response: bool | None = None
 
 
 @dataclass(slots=True)

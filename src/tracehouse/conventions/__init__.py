@@ -19,6 +19,8 @@ from tracehouse.records import Batch, ObservationRecord, TraceRecord
 _AS_ROOT = "langfuse.internal.as_root"
 _DROP = frozenset({"langfuse.internal.is_app_root", "logfire.json_schema", "logfire.span_type"})
 _LOGFIRE_PENDING = "pending_span"
+#: logfire's record of a finished OpenAI/Anthropic stream: a log beside the request's span.
+_LOGFIRE_STREAMED = "streaming response from"
 
 
 def map_spans(spans: Sequence[SpanData]) -> Batch:
@@ -48,6 +50,9 @@ def map_span(span: SpanData) -> tuple[ObservationRecord, TraceRecord]:
         end_time=span.end_time,
     )
     trace = TraceRecord(id=span.trace_id)
+    if _logfire_stream_end(span):
+        obs.streamed_response = True
+        is_root = False  # never names nor times the trace: its request does
     families.apply_span(span, obs, trace, attrs)
     own_metadata = obs.metadata
     for key in _DROP:
@@ -59,6 +64,16 @@ def map_span(span: SpanData) -> tuple[ObservationRecord, TraceRecord]:
     elif obs.environment and trace.environment is None:
         trace.environment = obs.environment
     return obs, trace
+
+
+def _logfire_stream_end(span: SpanData) -> bool:
+    attrs = span.attributes
+    template = attrs.get("logfire.msg_template")
+    return (
+        attrs.get("logfire.span_type") == "log"
+        and isinstance(template, str)
+        and template.startswith(_LOGFIRE_STREAMED)
+    )
 
 
 def _keep_origin(span: SpanData, obs: ObservationRecord) -> None:

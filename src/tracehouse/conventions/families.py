@@ -141,6 +141,8 @@ FLAT_GROUPS: dict[str, tuple[str, bool]] = {
     "gen_ai.request.": ("model_parameters", False),
 }
 _FLAT_PREFIXES = _MESSAGE_PREFIXES + tuple(FLAT_GROUPS)
+#: Keys under a flattened prefix that name the trace's user or session: read as such, not split.
+_WHOLE_KEYS = frozenset(k for k in USER_KEYS + SESSION_KEYS if k.startswith(_FLAT_PREFIXES))
 PARAMETER_JSON_KEYS = (
     "langfuse.observation.model.parameters",
     "llm.invocation_parameters",
@@ -199,9 +201,11 @@ def apply_span(
     flat = _split_flat(attrs)
     if _langfuse_before_v5(span):
         _decode_leniently(attrs, flat)
-    obs.type = _observation_type(attrs, span)
+    obs.type = "generation" if obs.streamed_response else _observation_type(attrs, span)
+    # The span's own name stays; the tool name (kept in `attributes`) is shown beside it and
+    # names the observation only when the span has no name.
     name = attrs.get("logfire.msg") or (
-        attrs.get("gen_ai.tool.name") if obs.type == "tool" else None
+        attrs.get("gen_ai.tool.name") if obs.type == "tool" and not obs.name else None
     )
     if isinstance(name, str) and name:
         obs.name = name
@@ -225,7 +229,7 @@ def apply_span(
 def _split_flat(attrs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Pop the flattened families (`prefix.rest` keys) into {prefix: {rest: value}}."""
     flat: dict[str, dict[str, Any]] = {}
-    for key in [k for k in attrs if k.startswith(_FLAT_PREFIXES)]:
+    for key in [k for k in attrs if k.startswith(_FLAT_PREFIXES) and k not in _WHOLE_KEYS]:
         for prefix in _FLAT_PREFIXES:
             if key.startswith(prefix):
                 rest = key[len(prefix) :]

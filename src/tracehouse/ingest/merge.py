@@ -78,6 +78,7 @@ def observation_changes(record: ObservationRecord) -> dict[str, Any]:
         "environment": record.environment,
         "version": record.version,
         "attributes": record.attributes,
+        "streamed_response": record.streamed_response,
     }
     return {key: value for key, value in values.items() if value is not None}
 

@@ -45,6 +45,7 @@ from tracehouse.store.tables.evaluation import (
     provider_credentials,
 )
 from tracehouse.store.tables.media import media
+from tracehouse.store.tables.metrics import metric_points
 from tracehouse.store.tables.prompts import (
     prompt_labels,
     prompt_versions,
@@ -82,6 +83,7 @@ __all__ = [
     "media",
     "memberships",
     "metadata",
+    "metric_points",
     "model_prices",
     "monitor_claims",
     "monitors",

@@ -105,6 +105,7 @@ def observation_detail(
         request,
         "_observation.html",
         o=o,
+        tool=layout.tool_name(o),
         input=content.view(o["input"], _media_base(project_id)),
         output=content.view(o["output"], _media_base(project_id)),
     )
