@@ -13,7 +13,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from tracehouse.errors import TracehouseError
-from tracehouse.ui.routes import auth, dashboard, prompts, sessions, settings, traces
+from tracehouse.ui.routes import (
+    auth,
+    dashboard,
+    datasets,
+    experiments,
+    prompts,
+    sessions,
+    settings,
+    traces,
+)
 from tracehouse.ui.session import LoginRequired, find_viewer
 from tracehouse.ui.templating import HERE, page
 
@@ -22,6 +31,8 @@ ROUTERS = (
     traces.router,
     sessions.router,
     prompts.router,
+    experiments.router,  # before datasets: `/datasets/{name}/runs…` is not a dataset name
+    datasets.router,
     dashboard.router,
     settings.router,
 )

@@ -20,6 +20,7 @@ from tracehouse.traces import service
 from tracehouse.traces.filters import TraceListParams
 from tracehouse.ui import content, layout
 from tracehouse.ui import store as ui_store
+from tracehouse.ui.routes.datasets import dataset_choices
 from tracehouse.ui.session import FormDep, ViewerDep
 from tracehouse.ui.templating import page
 
@@ -107,6 +108,10 @@ def observation_detail(
         o=o,
         input=content.view(o["input"]),
         output=content.view(o["output"]),
+        who=who,
+        project=who.project(project_id),
+        can_edit=scope.access == "write",
+        datasets=dataset_choices(rt, who, project_id),
     )
 
 
@@ -145,4 +150,6 @@ def trace_page(
         span_ms=span_ms,
         input=content.view(trace["input"]),
         output=content.view(trace["output"]),
+        can_edit=scope.access == "write",
+        datasets=dataset_choices(rt, who, project_id),
     )
