@@ -24,9 +24,7 @@ async def _logged_in(th: Harness) -> tuple[str, str]:
 
 
 async def _items(th: Harness, name: str, **params: str) -> list[dict[str, object]]:
-    response = await th.client.get(
-        f"/api/v1/datasets/{name}/items", params=params, headers=th.auth
-    )
+    response = await th.client.get(f"/api/v1/datasets/{name}/items", params=params, headers=th.auth)
     assert response.status_code == 200, response.text
     return list(response.json()["data"])
 
@@ -104,7 +102,7 @@ async def test_an_item_is_edited_archived_and_read_as_it_was(th: Harness) -> Non
     assert edited.status_code == 303 and edited.headers["location"] == f"{base}/items/it"
     assert (await _items(th, "capitals"))[0]["expected_output"] == "Rome"
     history = await th.client.get(f"{base}/items/it")
-    assert history.text.count("<td class=\"mono nowrap\">now</td>") == 1
+    assert history.text.count('<td class="mono nowrap">now</td>') == 1
     assert "Roma" in history.text and "Versions</dt><dd>2" in history.text
     # The dataset as of the first version still has the old expected output.
     old = await th.client.get(f"{base}", params={"as_of": before})
@@ -126,9 +124,7 @@ async def test_the_trace_page_adds_a_trace_or_an_observation_to_a_dataset(th: Ha
         "id": "prod-1",
         "input": {"question": "refund?"},
         "output": "Refunds take 5 days.",
-        "observations": [
-            {"id": "prod-1-llm", "type": "generation", "input": "q", "output": "a"}
-        ],
+        "observations": [{"id": "prod-1-llm", "type": "generation", "input": "q", "output": "a"}],
     }
     assert (await th.client.post("/api/v1/traces", json=trace, headers=th.auth)).is_success
     project_id, token = await _logged_in(th)
@@ -209,17 +205,17 @@ async def test_a_run_and_a_comparison_of_two_runs(th: Harness) -> None:
     assert re.search(r"<th>base <span class=\"badge\">baseline</span>", compared.text)
     regressed = re.findall(r'<tr class="regressed" data-item="([^"]+)"', compared.text)
     assert regressed == ["es"]
-    assert '<span class="delta worse">−1</span>' in compared.text  # es: 1 → 0
-    assert '<span class="delta worse">−0.5</span>' in compared.text  # the aggregate row
+    assert '<span class="delta worse">\N{MINUS SIGN}1</span>' in compared.text  # es: 1 → 0
+    assert (
+        '<span class="delta worse">\N{MINUS SIGN}0.5</span>' in compared.text
+    )  # the aggregate row
     only = await th.client.get(f"{base}/runs/compare?run=base&run=new&only=regressions")
     assert 'data-item="it"' not in only.text and 'data-item="es"' in only.text
     one = await th.client.get(f"{base}/runs/compare?run=base")
     assert one.status_code == 400
     unknown = await th.client.get(f"{base}/runs/compare?run=base&run=nope")
     assert unknown.status_code == 404
-    deleted = await th.client.post(
-        f"{base}/runs/delete", data={"run": "new", "csrf_token": token}
-    )
+    deleted = await th.client.post(f"{base}/runs/delete", data={"run": "new", "csrf_token": token})
     assert deleted.status_code == 303
     runs = await th.client.get("/api/v1/datasets/geo/runs", headers=th.auth)
     assert [r["name"] for r in runs.json()["data"]] == ["base"]
@@ -262,4 +258,3 @@ async def set_role(th: Harness, role: str) -> None:
     with runtime.db.writer.begin() as conn:
         conn.execute(update(users).values(is_admin=False))
         conn.execute(update(memberships).values(role=role))
-

@@ -60,9 +60,7 @@ def _aggregate(run: dict[str, Any], base: dict[str, Any], score_names: list[str]
         found = summary["scores"].get(name)
         return None if found is None else float(found["avg"])
 
-    scores = [
-        _delta(avg(mine, n), None if is_base else avg(theirs, n), True) for n in score_names
-    ]
+    scores = [_delta(avg(mine, n), None if is_base else avg(theirs, n), True) for n in score_names]
     return {
         "run": run,
         "scores": [{"name": n, **s} for n, s in zip(score_names, scores, strict=True)],

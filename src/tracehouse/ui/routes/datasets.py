@@ -217,4 +217,3 @@ def dataset_choices(rt: RuntimeDep, who: Viewer, project_id: str) -> list[str]:
     """Names of the project's newest datasets, for the trace page's "add to dataset" form."""
     rows, _ = service.list_datasets(rt, who.scope(project_id), 200, 0)
     return [row["name"] for row, _ in rows]
-

@@ -25,9 +25,7 @@ router = APIRouter(prefix="/ui/p/{project_id}", include_in_schema=False)
 
 
 @router.get("/experiments", response_class=HTMLResponse)
-def experiment_list(
-    request: Request, project_id: str, who: ViewerDep, rt: RuntimeDep
-) -> Response:
+def experiment_list(request: Request, project_id: str, who: ViewerDep, rt: RuntimeDep) -> Response:
     """Every run of the project, newest first (by its traces' start, else its creation)."""
     scope = who.scope(project_id)
     raw = request.query_params.get("offset", "")
