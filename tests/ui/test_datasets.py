@@ -246,6 +246,12 @@ async def test_a_read_only_scope_sees_no_forms_and_cannot_write(th: Harness) -> 
         refused = await th.client.post(url, data={**data, "csrf_token": token})
         assert refused.status_code == 403, url
     assert len(await _items(th, "geo")) == 2
+    # The API answers a viewer's login token the same way.
+    token_auth = {**(await th.admin_token()), "X-Project-ID": project_id}
+    read = await th.client.get("/api/v1/datasets", headers=token_auth)
+    assert read.status_code == 200
+    write = await th.client.post("/api/v1/datasets", json={"name": "y"}, headers=token_auth)
+    assert write.status_code == 403 and "Read-only" in write.text
 
 
 async def set_role(th: Harness, role: str) -> None:
