@@ -7,6 +7,7 @@ page wider than the window fails the test.
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +52,7 @@ def _experiment(process: ServerProcess, run_name: str, wrong: set[str]) -> None:
 
     def app(item: Any) -> str:
         country = item.input["country"]
+        time.sleep(0.01 * len(country) * (2 if run_name == "model-b" else 1))  # some latency
         return "London" if country in wrong else CAPITALS[country]
 
     def exact(*, output: Any, expected_output: Any, **_: Any) -> bool:
@@ -131,6 +133,16 @@ def test_a_person_builds_a_dataset_and_compares_two_runs(
     page.locator("#theme-toggle").click()
     _check(page, "26-compare-dark", errors)
     page.locator("#theme-toggle").click()
+
+    # The dataset's page lists both runs; comparing the two selected gives the same view.
+    page.get_by_role("link", name="Datasets").click()
+    expect(page.locator("#dataset-list")).to_contain_text("capitals")
+    _check(page, "28-datasets", errors)
+    page.get_by_role("link", name="capitals").click()
+    expect(page.locator("#run-list tbody tr")).to_have_count(2)
+    _check(page, "29-dataset-runs", errors)
+    page.get_by_role("button", name="Compare selected runs").click()
+    expect(page.locator("#comparison tbody tr.regressed")).to_have_count(1)
 
     # From a production trace to a test case in one click.
     trace = {"id": "prod-q-1", "name": "ask", "input": {"country": "Chile"}, "output": "Santiago"}

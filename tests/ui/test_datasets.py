@@ -195,6 +195,9 @@ async def test_a_run_and_a_comparison_of_two_runs(th: Harness) -> None:
     listing = await th.client.get(f"/ui/p/{project_id}/experiments")
     base = f"/ui/p/{project_id}/datasets/geo"
     assert f'href="{base}/runs?run=new"' in listing.text
+    dataset = await th.client.get(base)
+    assert '<span class="chip">exact 0.5</span>' in dataset.text  # run "new"
+    assert '<span class="chip">exact 1</span>' in dataset.text  # run "base"
     run = await th.client.get(f"{base}/runs?run=new")
     assert run.status_code == 200
     assert "Paris" in run.text and "1.00 s" in run.text and "exact" in run.text
@@ -219,6 +222,9 @@ async def test_a_run_and_a_comparison_of_two_runs(th: Harness) -> None:
     assert deleted.status_code == 303
     runs = await th.client.get("/api/v1/datasets/geo/runs", headers=th.auth)
     assert [r["name"] for r in runs.json()["data"]] == ["base"]
+    gone = await th.client.post(f"{base}/delete", data={"csrf_token": token})
+    assert gone.status_code == 303
+    assert (await th.client.get("/api/v1/datasets/geo", headers=th.auth)).status_code == 404
 
 
 async def test_a_read_only_scope_sees_no_forms_and_cannot_write(th: Harness) -> None:
@@ -240,6 +246,7 @@ async def test_a_read_only_scope_sees_no_forms_and_cannot_write(th: Harness) -> 
         (f"{base}/geo/items", {"input": "x"}),
         (f"{base}/geo/items/status", {"id": "it", "status": "ARCHIVED"}),
         (f"{base}/geo/runs/delete", {"run": "base"}),
+        (f"{base}/geo/delete", {}),
         (f"/ui/p/{project_id}/traces/base-it/add-to-dataset", {"dataset": "geo"}),
     ]
     for url, data in writes:

@@ -185,6 +185,15 @@ def save_item(
     return RedirectResponse(target, status_code=303)
 
 
+@router.post("/datasets/{name:path}/delete")
+def delete_dataset(
+    project_id: str, name: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep
+) -> Response:
+    """With its items and runs; the runs' traces stay."""
+    service.delete_dataset(rt, who.scope(project_id), name)
+    return RedirectResponse(f"/ui/p/{project_id}/datasets", status_code=303)
+
+
 @router.get("/datasets/{name:path}", response_class=HTMLResponse)
 def dataset_page(
     request: Request, project_id: str, name: str, who: ViewerDep, rt: RuntimeDep
@@ -193,7 +202,8 @@ def dataset_page(
     row, count = service.get_dataset(rt, scope, name)
     query = _item_query(request)
     items = service.list_items(rt, scope, name, query)
-    _, run_rows, run_total = runs.list_runs(rt, scope, name, 200, 0)
+    _, run_rows, run_total = runs.list_runs(rt, scope, name, PAGE, 0)
+    _, results, _ = runs.results(rt, scope, name, [r["name"] for r, _ in run_rows])
     return page(
         request,
         "dataset.html",
@@ -207,7 +217,10 @@ def dataset_page(
         query=query,
         as_of=request.query_params.get("as_of", ""),
         next_offset=query.offset + PAGE if query.offset + PAGE < items.total else None,
-        runs=[render.run(r, n) for r, n in run_rows],
+        runs=[
+            {**render.run(r, n), "summary": found.aggregate()}
+            for (r, n), found in zip(run_rows, results, strict=True)
+        ],
         run_total=run_total,
         base_url=str(request.base_url).rstrip("/"),
     )
