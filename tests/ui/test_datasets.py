@@ -195,6 +195,7 @@ async def test_a_run_and_a_comparison_of_two_runs(th: Harness) -> None:
     listing = await th.client.get(f"/ui/p/{project_id}/experiments")
     base = f"/ui/p/{project_id}/datasets/geo"
     assert f'href="{base}/runs?run=new"' in listing.text
+    assert '<span class="chip">exact 0.5</span>' in listing.text
     dataset = await th.client.get(base)
     assert '<span class="chip">exact 0.5</span>' in dataset.text  # run "new"
     assert '<span class="chip">exact 1</span>' in dataset.text  # run "base"

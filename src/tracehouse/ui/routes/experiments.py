@@ -8,6 +8,7 @@ named `…/runs` (names may hold `/`, but never `runs` after one).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -15,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tracehouse.datasets import render, runs, service
 from tracehouse.errors import InvalidRequest
-from tracehouse.http.auth import RuntimeDep
+from tracehouse.http.auth import ProjectScope, RuntimeDep
 from tracehouse.ui import comparison
 from tracehouse.ui.routes.datasets import PAGE, dataset_href
 from tracehouse.ui.session import FormDep, ViewerDep
@@ -33,16 +34,34 @@ def experiment_list(request: Request, project_id: str, who: ViewerDep, rt: Runti
     rows = runs.experiments(rt, scope, (0, None), {}, PAGE + 1, offset)
     named, _ = service.list_datasets(rt, scope, 1_000_000, 0)
     names = {row["id"]: row["name"] for row, _ in named}
+    summaries = _summaries(rt, scope, rows[:PAGE], names)
     return page(
         request,
         "experiments.html",
         nav="experiments",
         who=who,
         project=who.project(project_id),
-        experiments=[{**render.run(r), **_extra(r, names)} for r in rows[:PAGE]],
+        experiments=[
+            {**render.run(r), **_extra(r, names), "summary": summaries[r["id"]]}
+            for r in rows[:PAGE]
+        ],
         has_datasets=bool(names),
         next_offset=offset + PAGE if len(rows) > PAGE else None,
     )
+
+
+def _summaries(
+    rt: RuntimeDep, scope: ProjectScope, rows: list[Any], names: dict[str, str]
+) -> dict[str, dict[str, Any]]:
+    """{run id: its summary} (scores, latency, cost), one read per dataset."""
+    by_dataset: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        by_dataset[names[row["dataset_id"]]].append(row["name"])
+    out = {}
+    for dataset, run_names in by_dataset.items():
+        _, found, _ = runs.results(rt, scope, dataset, run_names)
+        out.update({f.run["id"]: f.aggregate() for f in found})
+    return out
 
 
 def _extra(row: Any, names: dict[str, str]) -> dict[str, Any]:
