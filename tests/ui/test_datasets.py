@@ -235,10 +235,13 @@ async def test_a_read_only_scope_sees_no_forms_and_cannot_write(th: Harness) -> 
     await th.client.post(
         f"/ui/p/{project_id}/datasets", data={"name": "viewer-test", "csrf_token": token}
     )
+    prompt = {"name": "greet", "prompt": "Hello {{name}}."}
+    assert (await th.client.post("/api/v1/prompts", json=prompt, headers=th.auth)).is_success
     await set_role(th, "viewer")
     base = f"/ui/p/{project_id}/datasets"
     pages = [base, f"{base}/geo", f"{base}/geo/items/it", f"{base}/geo/runs?run=base"]
-    for url in [*pages, f"/ui/p/{project_id}/traces/base-it"]:
+    others = [f"/ui/p/{project_id}/traces/base-it", f"/ui/p/{project_id}/prompts/greet"]
+    for url in [*pages, *others]:
         page = await th.client.get(url)
         assert page.status_code == 200, url
         assert 'method="post" action="/ui/p/' not in page.text, url  # only "Log out" posts
