@@ -74,9 +74,19 @@ async def test_a_dataset_is_created_and_filled_from_the_pages(th: Harness) -> No
     assert items[item_id]["input"] == {"country": "Italy"}
     assert items[item_id]["expected_output"] == "Rome"
     assert items["de"]["input"] == "Germany" and items["fr"]["expected_output"] == "Paris"
+    many = "\n".join(f'{{"id": "n{i}", "input": {i}}}' for i in range(50))
+    await th.client.post(
+        f"{base}/qa/capitals/items/import",
+        data={"format": "jsonl", "content": many, "csrf_token": token},
+    )
+    first = await th.client.get(f"{base}/qa/capitals?archived=1")
+    assert first.text.count("<tr data-href=") == 50
+    assert 'href="?archived=1&amp;offset=50">Next items' in first.text
+    second = await th.client.get(f"{base}/qa/capitals?archived=1&offset=50")
+    assert second.text.count("<tr data-href=") == 4 and "Next items" not in second.text
     listing = await th.client.get(base)
     assert f'href="{base}/qa/capitals"' in listing.text
-    assert re.search(r'<td class="num">4</td>', listing.text)
+    assert re.search(r'<td class="num">54</td>', listing.text)
 
 
 async def test_an_item_is_edited_archived_and_read_as_it_was(th: Harness) -> None:

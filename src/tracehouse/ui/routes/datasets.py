@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -216,7 +216,7 @@ def dataset_page(
         item_total=items.total,
         query=query,
         as_of=request.query_params.get("as_of", ""),
-        next_offset=query.offset + PAGE if query.offset + PAGE < items.total else None,
+        next_href=_next_href(request, query.offset + PAGE, items.total),
         runs=[
             {**render.run(r, n), "summary": found.aggregate()}
             for (r, n), found in zip(run_rows, results, strict=True)
@@ -224,6 +224,14 @@ def dataset_page(
         run_total=run_total,
         base_url=str(request.base_url).rstrip("/"),
     )
+
+
+def _next_href(request: Request, offset: int, total: int) -> str | None:
+    """The same view of the items, from `offset` on (None past the end)."""
+    if offset >= total:
+        return None
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
+    return "?" + urlencode([*kept, ("offset", str(offset))])
 
 
 def dataset_choices(rt: RuntimeDep, who: Viewer, project_id: str) -> list[str]:
