@@ -66,7 +66,7 @@ def users() -> None:
 @click.option("--org", help="Add the user to this organization (created if missing).")
 @click.option(
     "--role",
-    type=click.Choice(["owner", "admin", "member"]),
+    type=click.Choice(["owner", "admin", "member", "viewer"]),
     default="member",
     show_default=True,
     help="Role in --org.",

@@ -53,7 +53,8 @@ def _jsonl_rows(text: str) -> list[tuple[int, Any]]:
     return rows
 
 
-def _cell(value: str) -> Any:
+def cell(value: str) -> Any:
+    """JSON when the text is JSON, else the text itself (blank: None)."""
     if value == "":
         return None
     try:
@@ -69,7 +70,7 @@ def _csv_rows(text: str) -> list[tuple[int, Any]]:
             "The CSV header needs an `input` column.", [{"field": "line 1", "message": "header"}]
         )
     return [
-        (number, {key: _cell(value or "") for key, value in row.items() if key})
+        (number, {key: cell(value or "") for key, value in row.items() if key})
         for number, row in enumerate(reader, start=2)
     ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -57,7 +57,7 @@ class ProjectScope:
 
     def require_write(self) -> None:
         if self.access == "read":
-            raise Forbidden("This API key is read-only.")
+            raise Forbidden("Read-only access: this API key or role changes nothing.")
 
 
 def credential(connection: HTTPConnection) -> Credential | None:
@@ -137,7 +137,10 @@ def project_scope(request: Request, rt: Annotated[Runtime, Depends(runtime)]) ->
     )
     _limit(rt, request, principal, project["plan"])
     usage_counter.count(rt, project["project_rowid"])
-    return scope_of(project, principal)
+    scope = scope_of(project, principal)
+    if principal.user is not None and _read_only(rt, principal.user, project["org_rowid"]):
+        return replace(scope, access="read")
+    return scope
 
 
 def scope_of(project: Any, principal: Principal) -> ProjectScope:
@@ -179,6 +182,15 @@ def resolve_project(
         return projects.ensure_project(
             conn, key["org_rowid"], project_name.strip(), rt.settings.default_plan
         )
+
+
+def _read_only(rt: Runtime, user: Any, org_rowid: int) -> bool:
+    """A person whose role in the organization only reads (server admins never)."""
+    if user["is_admin"]:
+        return False
+    with rt.db.reader.connect() as conn:
+        role = project_store.member_role(conn, org_rowid, user["user_rowid"])
+    return role in projects.READ_ONLY_ROLES
 
 
 def _may_use_org(rt: Runtime, principal: Principal, org_rowid: int) -> bool:

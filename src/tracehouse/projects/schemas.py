@@ -20,7 +20,7 @@ class UserIn(RequestModel):
     name: str | None = Field(None, max_length=200)
     is_admin: bool = False
     org_id: str | None = Field(None, description="Add the user to this organization.")
-    role: Literal["owner", "admin", "member"] = "member"
+    role: Literal["owner", "admin", "member", "viewer"] = "member"
 
 
 class OrgIn(RequestModel):

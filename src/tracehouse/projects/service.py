@@ -13,6 +13,8 @@ from tracehouse.ids import new_id
 from tracehouse.projects import store
 
 ADMIN_ROLES = ("owner", "admin")
+#: Roles that read a project but change nothing in it (pages hide their forms; writes are 403).
+READ_ONLY_ROLES = ("viewer",)
 
 
 def create_org(conn: Connection, name: str, owner_user_rowid: int | None = None) -> Any:

@@ -60,6 +60,14 @@ def member_role(conn: Connection, org_rowid: int, user_rowid: int) -> str | None
     return None if role is None else str(role)
 
 
+def roles_of_user(conn: Connection, user_rowid: int) -> dict[int, str]:
+    """{org rowid: role} of a person's memberships."""
+    query = select(memberships.c.org_rowid, memberships.c.role).where(
+        memberships.c.user_rowid == user_rowid
+    )
+    return {row.org_rowid: str(row.role) for row in conn.execute(query)}
+
+
 def insert_project(conn: Connection, values: dict[str, Any]) -> int:
     result = conn.execute(insert(projects).values(**values))
     return new_rowid(result)

@@ -137,3 +137,25 @@ def latest_turn(shown: dict[str, Any]) -> dict[str, Any]:
     if last < 0 or last == len(messages) - 1:
         return shown
     return {"kind": "chat", "messages": messages[last + 1 :], "earlier": last + 1}
+
+
+def brief(value: Any, limit: int = 160) -> str:
+    """One line for a table cell: text as is, anything else as compact JSON, cut at `limit`."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
+def editable(value: Any) -> str:
+    """A value as an edit box shows it, so that saving it unchanged stores the same value:
+    text as is unless it would read as JSON (then quoted), anything else as indented JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except ValueError:
+            return value
+    return pretty(value)

@@ -12,7 +12,7 @@ from tracehouse.ui import store as ui_store
 from tracehouse.users import service as users
 from tracehouse.users import store as user_store
 
-ROLES = ("owner", "admin", "member")
+ROLES = ("owner", "admin", "member", "viewer")
 
 
 def list_members(conn: Connection, org_rowid: int) -> list[Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 from urllib.parse import parse_qsl
 
@@ -14,6 +14,7 @@ from starlette.requests import HTTPConnection
 
 from tracehouse.errors import Forbidden, NotFound
 from tracehouse.http.auth import Principal, ProjectScope
+from tracehouse.projects import service as projects
 from tracehouse.projects import store as project_store
 from tracehouse.runtime import Runtime, runtime
 from tracehouse.users import service as users
@@ -33,6 +34,7 @@ class Viewer:
     user: Any
     token: str
     projects: list[Any]
+    roles: dict[int, str] = field(default_factory=dict)  # org rowid -> role
 
     @property
     def csrf(self) -> str:
@@ -47,8 +49,10 @@ class Viewer:
 
     def scope(self, project_id: str, access: str = "write") -> ProjectScope:
         """The services' project scope, for this person acting on one of their projects
-        (`access="read"` for pages that only read, like the dashboard)."""
+        (`access="read"` for pages that only read, like the dashboard, and for viewers)."""
         project = self.project(project_id)
+        if self.roles.get(project["org_rowid"]) in projects.READ_ONLY_ROLES:
+            access = "read"
         return ProjectScope(
             project_rowid=project["project_rowid"],
             project_id=project["id"],
@@ -88,7 +92,8 @@ def find_viewer(rt: Runtime, connection: HTTPConnection) -> Viewer | None:
         user = users.user_for_token(conn, token)
         if user is None:
             return None
-        return Viewer(user=user, token=token, projects=visible_projects(conn, user))
+        roles = {} if user["is_admin"] else project_store.roles_of_user(conn, user["user_rowid"])
+        return Viewer(user, token, visible_projects(conn, user), roles)
 
 
 def viewer(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Viewer:

@@ -13,7 +13,17 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from tracehouse.errors import TracehouseError
-from tracehouse.ui.routes import auth, dashboard, media, prompts, sessions, settings, traces
+from tracehouse.ui.routes import (
+    auth,
+    dashboard,
+    datasets,
+    experiments,
+    media,
+    prompts,
+    sessions,
+    settings,
+    traces,
+)
 from tracehouse.ui.session import LoginRequired, find_viewer
 from tracehouse.ui.templating import HERE, page
 
@@ -23,6 +33,8 @@ ROUTERS = (
     media.router,
     sessions.router,
     prompts.router,
+    experiments.router,  # before datasets: `/datasets/{name}/runs…` is not a dataset name
+    datasets.router,
     dashboard.router,
     settings.router,
 )

@@ -13,7 +13,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from tracehouse import __version__
 from tracehouse.clock import iso
-from tracehouse.ui.content import pretty
+from tracehouse.ui.content import brief, editable, pretty, view
 
 HERE = Path(__file__).parent
 DASH = "\u2013"  # an en dash for "no value"
@@ -87,6 +87,9 @@ def _environment() -> Environment:
         pretty=pretty,
         us_when=us_when,
         pager=pager,
+        brief=brief,
+        editable=editable,
+        view=view,
     )
     env.globals["version"] = __version__
     return env

@@ -82,6 +82,7 @@ def prompt_page(
         who=who,
         project=who.project(project_id),
         prompt_name=name,
+        can_edit=scope.access == "write",
         versions=versions,
         metrics=[m for m in service.metrics(rt, scope, name) if m["generations"]],
         **_compared(versions, request.query_params),

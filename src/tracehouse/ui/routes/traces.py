@@ -20,6 +20,7 @@ from tracehouse.traces import service
 from tracehouse.traces.filters import TraceListParams
 from tracehouse.ui import content, layout
 from tracehouse.ui import store as ui_store
+from tracehouse.ui.routes.datasets import dataset_choices
 from tracehouse.ui.session import FormDep, ViewerDep
 from tracehouse.ui.templating import page
 
@@ -108,6 +109,10 @@ def observation_detail(
         tool=layout.tool_name(o),
         input=content.view(o["input"], _media_base(project_id)),
         output=content.view(o["output"], _media_base(project_id)),
+        who=who,
+        project=who.project(project_id),
+        can_edit=scope.access == "write",
+        datasets=dataset_choices(rt, who, project_id),
     )
 
 
@@ -151,4 +156,6 @@ def trace_page(
         span_ms=span_ms,
         input=content.view(trace["input"], _media_base(project_id)),
         output=content.view(trace["output"], _media_base(project_id)),
+        can_edit=scope.access == "write",
+        datasets=dataset_choices(rt, who, project_id),
     )

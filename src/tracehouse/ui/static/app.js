@@ -177,10 +177,22 @@ function setupTree() {
   if (start) select(start);
 }
 
+// Import forms: a chosen file is read into the form's text box (the form posts text, not files).
+function setupFileFields() {
+  $$("input[type=file][data-fills]").forEach((input) => input.addEventListener("change", async () => {
+    const file = input.files[0];
+    if (!file) return;
+    $(`#${input.dataset.fills}`).value = await file.text();
+    const format = $("#import-format");
+    if (format) format.value = /\.csv$/i.test(file.name) ? "csv" : "jsonl";
+  }));
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setupTheme();
   setupChrome();
   setupLists();
   setupLive();
   setupTree();
+  setupFileFields();
 });
