@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from tracehouse.config import Settings
+from tracehouse.store import nulchars
 
 
 @dataclass
@@ -33,6 +34,7 @@ def open_database(settings: Settings) -> Database:
     url = settings.resolved_database_url
     if not settings.is_sqlite:
         engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+        nulchars.install(engine)
         return Database(writer=engine, reader=engine, is_sqlite=False)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     # Page caches: the writer keeps the hot index pages; each of the 8 readers a smaller share,
@@ -57,6 +59,8 @@ def _sqlite_engine(
         pool_timeout=60,
         connect_args={"check_same_thread": False, "timeout": 30},
     )
+
+    nulchars.install(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
