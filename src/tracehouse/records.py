@@ -31,6 +31,11 @@ STRING_SCORE_TYPES = ("CATEGORICAL", "TEXT", "CORRECTION")
 SCORE_SOURCES = ("api", "annotation", "eval", "feedback")
 
 
+#: The largest count (tokens, sizes) a record carries: 2^53 - 1, the largest integer every JSON
+#: client represents exactly; sums of many still fit the 64-bit columns.
+MAX_COUNT = 2**53 - 1
+
+
 @dataclass(slots=True)
 class TraceRecord:
     """A trace create-or-update. Tags and metadata merge with what is stored."""

@@ -479,6 +479,8 @@ def _id_problem(trace_id: str, span_id: str) -> str | None:
 def _ns_to_us(value: int | None) -> int | None:
     if not value or value < 0:
         return None
+    if value >= 2**64:  # a fixed64 in OTLP; larger is no time any column holds
+        raise _BadItem(f"time {value} ns is beyond the 64-bit range of OTLP times")
     return value // 1000
 
 

@@ -8,6 +8,9 @@ from pydantic import Field
 
 from tracehouse.http.schemas import RequestModel
 
+#: A century: longer retention is forever (null).
+MAX_RETENTION_DAYS = 36_500
+
 
 class LoginIn(RequestModel):
     email: str = Field(min_length=3, max_length=320)
@@ -31,7 +34,9 @@ class ProjectIn(RequestModel):
     name: str = Field(min_length=1, max_length=200)
     org_id: str | None = Field(None, description="Default: the caller's first organization.")
     plan: Literal["free", "pro", "enterprise"] | None = None
-    retention_days: int | None = Field(None, ge=1, description="Days data is kept; null = forever.")
+    retention_days: int | None = Field(
+        None, ge=1, le=MAX_RETENTION_DAYS, description="Days data is kept; null = forever."
+    )
     environment: Literal["live", "test"] = Field(
         "live", description="Environment of the first key."
     )
@@ -40,7 +45,7 @@ class ProjectIn(RequestModel):
 class ProjectPatch(RequestModel):
     name: str | None = Field(None, min_length=1, max_length=200)
     plan: Literal["free", "pro", "enterprise"] | None = None
-    retention_days: int | None = Field(None, ge=1)
+    retention_days: int | None = Field(None, ge=1, le=MAX_RETENTION_DAYS)
 
 
 class KeyIn(RequestModel):
