@@ -143,3 +143,12 @@ async def test_project_retention_beyond_a_century_is_422(th: Harness) -> None:
         headers=await th.admin_token(),
     )
     assert _fields(response) == ["retentionDays"]
+
+
+async def test_integers_beyond_64_bits_in_json_values_are_kept_as_floats(th: Harness) -> None:
+    body = {"id": "wide", "metadata": {"n": 2**70, "ok": 2**62}, "input": [-(2**80)]}
+    response = await th.client.post("/api/v1/traces", json=body, headers=th.auth)
+    assert response.status_code == 201, response.text
+    trace = (await th.client.get("/api/v1/traces/wide", headers=th.auth)).json()
+    assert trace["metadata"] == {"n": float(2**70), "ok": 2**62}
+    assert trace["input"] == [float(-(2**80))]
