@@ -31,9 +31,7 @@ def server(db_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iter
         "TRACEHOUSE_RATE_LIMIT_ENABLED": "false",
     }
     if db_kind == "postgres":  # the session's database, emptied
-        env["TRACEHOUSE_DATABASE_URL"] = str(
-            make_settings(db_kind, tmp_path, request).database_url
-        )
+        env["TRACEHOUSE_DATABASE_URL"] = str(make_settings(db_kind, tmp_path, request).database_url)
     process = start_server(tmp_path / "data", env=env)
     try:
         yield process

@@ -1,16 +1,15 @@
 """Bounds on what request bodies carry, so every value a request passes is one both databases
-store: times within years 1-9999, counts JSON clients represent exactly, JSON nested at most
-`MAX_DEPTH` levels. Out of bounds is the standard 422 naming the field."""
+store: times within years 1-9999, JSON nested at most `MAX_DEPTH` levels, versions within 32
+bits (counts: `records.MAX_COUNT`). Out of bounds is the standard 422 naming the field."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator
 
 from tracehouse.clock import to_us
-from tracehouse.records import MAX_COUNT
 
 #: The largest 32-bit integer: prompt versions and other small numbers stored as INTEGER.
 MAX_INT32 = 2**31 - 1
@@ -51,8 +50,6 @@ def _shallow(value: Any) -> Any:
 
 #: A time: RFC 3339, or epoch seconds, milliseconds, microseconds or nanoseconds.
 Time = Annotated[datetime | int | float, AfterValidator(_storable_time)]
-#: A count of tokens or items.
-Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 #: Any JSON value, nested at most `MAX_DEPTH` levels.
 Json = Annotated[Any, AfterValidator(_shallow)]
 #: A JSON object, nested at most `MAX_DEPTH` levels.
