@@ -34,6 +34,8 @@ SCORE_SOURCES = ("api", "annotation", "eval", "feedback")
 #: The largest count (tokens, sizes) a record carries: 2^53 - 1, the largest integer every JSON
 #: client represents exactly; sums of many still fit the 64-bit columns.
 MAX_COUNT = 2**53 - 1
+#: The largest cost (USD) a record carries; sums of many stay finite.
+MAX_COST = 1e12
 
 
 @dataclass(slots=True)

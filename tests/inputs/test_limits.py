@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from tests.conftest import Harness
 from tests.langfuse_api.test_public_api import event, post_batch
-from tests.otlp.test_transport import JSON_HEADERS, otlp_json, span
+from tests.otlp.test_transport import JSON_HEADERS, TRACE, otlp_json, span
 from tests.test_errors import assert_envelope
 
 pytestmark = pytest.mark.anyio
@@ -152,3 +152,33 @@ async def test_integers_beyond_64_bits_in_json_values_are_kept_as_floats(th: Har
     trace = (await th.client.get("/api/v1/traces/wide", headers=th.auth)).json()
     assert trace["metadata"] == {"n": float(2**70), "ok": 2**62}
     assert trace["input"] == [float(-(2**80))]
+
+
+async def test_costs_beyond_a_trillion_are_refused_or_dropped(th: Harness) -> None:
+    native = {"id": "c", "observations": [{"id": "o", "cost": {"total": 1e308}}]}
+    response = await th.client.post("/api/v1/traces", json=native, headers=th.auth)
+    assert _fields(response) == ["observations.0.cost.total"]
+    huge = {"total": 1.7e308}
+    batch = [
+        event(f"g{n}", "generation-create", {"id": f"g{n}", "traceId": "rich", "costDetails": huge})
+        for n in range(2)
+    ]
+    assert (await post_batch(th, batch))["errors"] == []
+    trace = await th.client.get("/api/v1/traces/rich", headers=th.auth)
+    assert trace.json()["cost"] in (None, 0, 0.0)
+    deleted = await th.client.delete("/api/v1/traces/rich", headers=th.auth)
+    assert deleted.status_code == 204, deleted.text
+
+
+async def test_otlp_time_to_first_chunk_beyond_any_time_is_dropped(th: Harness) -> None:
+    attributes = [
+        {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+        {"key": "gen_ai.response.time_to_first_chunk", "value": {"doubleValue": 1e12}},
+    ]
+    spans = [span("eee19b7ec3c1b174", "chat", attributes=attributes)]
+    response = await th.client.post(
+        "/v1/traces", json=otlp_json(spans), headers={**th.auth, **JSON_HEADERS}
+    )
+    assert response.status_code == 200, response.text
+    trace = await th.client.get(f"/api/v1/traces/{TRACE}", headers=th.auth)
+    assert trace.json()["observations"][0]["completion_start_time"] is None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracehouse.records import MAX_COUNT, Cost
+from tracehouse.records import MAX_COST, MAX_COUNT, Cost
 
 # --- usage: canonical field → keys (input includes cache; output includes reasoning) -------------
 
@@ -118,13 +118,15 @@ def to_int(value: Any) -> int | None:
 
 
 def to_float(value: Any) -> float | None:
-    """A number from an attribute value; None for booleans and non-numbers."""
+    """A number from an attribute value (a cost, or seconds); None for booleans, non-numbers,
+    NaN and numbers beyond ±`MAX_COST` (whose sums could overflow)."""
     if isinstance(value, bool) or value is None:
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if -MAX_COST <= number <= MAX_COST else None
 
 
 def cost_from_details(details: dict[str, Any]) -> Cost:

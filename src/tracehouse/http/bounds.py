@@ -9,14 +9,12 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator
 
-from tracehouse.clock import to_us
+from tracehouse.clock import storable, to_us
 
 #: The largest 32-bit integer: prompt versions and other small numbers stored as INTEGER.
 MAX_INT32 = 2**31 - 1
 #: How deep JSON values (metadata, input, output, …) may nest.
 MAX_DEPTH = 100
-_FIRST_US = -62_135_596_800_000_000  # 0001-01-01T00:00:00Z
-_LAST_US = 253_402_300_799_999_999  # 9999-12-31T23:59:59.999999Z
 
 
 def _storable_time(value: Any) -> Any:
@@ -24,7 +22,7 @@ def _storable_time(value: Any) -> Any:
         micros = to_us(value)
     except (OverflowError, ValueError) as exc:
         raise ValueError("is not a time") from exc
-    if micros is not None and not _FIRST_US <= micros <= _LAST_US:
+    if micros is not None and not storable(micros):
         raise ValueError("must be a time between the years 1 and 9999")
     return value
 

@@ -13,6 +13,7 @@ from tracehouse.http.schemas import RequestModel
 from tracehouse.ids import new_id
 from tracehouse.records import (
     LEVELS,
+    MAX_COST,
     MAX_COUNT,
     OBSERVATION_TYPES,
     SCORE_DATA_TYPES,
@@ -66,9 +67,9 @@ class UsageIn(RequestModel):
 class CostIn(RequestModel):
     """A cost the client computed itself (USD); kept beside the cost Tracehouse computes."""
 
-    input: float | None = Field(None, ge=0, allow_inf_nan=False)
-    output: float | None = Field(None, ge=0, allow_inf_nan=False)
-    total: float | None = Field(None, ge=0, allow_inf_nan=False)
+    input: float | None = Field(None, ge=0, le=MAX_COST)
+    output: float | None = Field(None, ge=0, le=MAX_COST)
+    total: float | None = Field(None, ge=0, le=MAX_COST)
 
     def record(self) -> Cost:
         return Cost(**self.model_dump())
