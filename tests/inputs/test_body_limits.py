@@ -41,6 +41,7 @@ async def test_a_chunked_body_over_the_limit_is_413(small: Harness) -> None:
     assert "content-length" not in response.request.headers
     error = assert_envelope(response, 413, "payload_too_large")
     assert error["details"] == {"limit_bytes": LIMIT}
+    assert "x-ratelimit-limit" in response.headers
 
 
 async def test_a_chunked_body_within_the_limit_is_accepted(small: Harness) -> None:

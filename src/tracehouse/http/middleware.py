@@ -41,7 +41,7 @@ class RequestContext:
         try:
             scope, receive = await self._bounded(scope, receive)
         except TracehouseError as error:
-            await _refuse(scope, error, request_id)(scope, receive, send)
+            await _refuse(scope, error, request_id)(scope, receive, self._with_headers(scope, send))
             return
         await self.app(scope, receive, self._with_headers(scope, send))
 
@@ -108,7 +108,7 @@ def _refuse(scope: Scope, error: TracehouseError, request_id: str) -> JSONRespon
     body = error_body(error.code, error.message, error.details, request_id)
     if scope.get("path", "").startswith(LANGFUSE_PREFIX):
         body["message"] = error.message
-    return JSONResponse(body, error.status, headers={"X-Request-ID": request_id})
+    return JSONResponse(body, error.status)
 
 
 def _request_id(scope: Scope) -> str:
