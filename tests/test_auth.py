@@ -141,6 +141,22 @@ async def test_org_key_with_project_name_auto_creates(th: Harness) -> None:
     assert (await th.client.get("/api/v1/traces", headers=th.auth)).json()["data"] == []
 
 
+async def test_a_read_naming_an_unknown_project_does_not_create_it(th: Harness) -> None:
+    token = await th.admin_token()
+    org_id = (await th.client.get("/api/v1/organizations", headers=token)).json()["data"][0]["id"]
+    created = await th.client.post(f"/api/v1/organizations/{org_id}/keys", json={}, headers=token)
+    headers = {"X-API-Key": created.json()["secret_key"], "X-Project-Name": "typo-project"}
+    for path in ("/api/v1/traces", "/api/public/traces", "/api/v1/traces/t-a"):
+        response = await th.client.get(path, headers=headers)
+        assert response.status_code == 404, response.text
+        assert "typo-project" in response.json()["error"]["message"]
+    projects = (await th.client.get("/api/v1/projects", headers=token)).json()["data"]
+    assert "typo-project" not in {p["name"] for p in projects}
+    assert (await th.client.post("/api/v1/traces", json=TRACE, headers=headers)).status_code == 201
+    listed = await th.client.get("/api/v1/traces", headers=headers)
+    assert [t["id"] for t in listed.json()["data"]] == ["t-a"]
+
+
 async def test_org_key_cannot_reach_other_org(th: Harness) -> None:
     token = await th.admin_token()
     other = await th.client.post("/api/v1/organizations", json={"name": "Other"}, headers=token)

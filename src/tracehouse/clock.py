@@ -6,6 +6,14 @@ import time
 from datetime import UTC, datetime
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+#: The stored times that render as datetimes: 0001-01-01T00:00:00Z to 9999-12-31T23:59:59.999999Z.
+FIRST_US = -62_135_596_800_000_000
+LAST_US = 253_402_300_799_999_999
+
+
+def storable(micros: int) -> bool:
+    """Whether epoch microseconds fall within the years 1-9999 (what `from_us` can render)."""
+    return FIRST_US <= micros <= LAST_US
 
 
 def now_us() -> int:

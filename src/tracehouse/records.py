@@ -31,6 +31,13 @@ STRING_SCORE_TYPES = ("CATEGORICAL", "TEXT", "CORRECTION")
 SCORE_SOURCES = ("api", "annotation", "eval", "feedback")
 
 
+#: The largest count (tokens, sizes) a record carries: 2^53 - 1, the largest integer every JSON
+#: client represents exactly; sums of many still fit the 64-bit columns.
+MAX_COUNT = 2**53 - 1
+#: The largest cost (USD) a record carries; sums of many stay finite.
+MAX_COST = 1e12
+
+
 @dataclass(slots=True)
 class TraceRecord:
     """A trace create-or-update. Tags and metadata merge with what is stored."""

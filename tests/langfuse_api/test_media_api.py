@@ -112,6 +112,7 @@ async def test_bad_uploads_are_refused_and_not_stored(th: Harness) -> None:
     for body, status in (
         (ask("text/x-unknown"), 400),
         (ask(sha256Hash="not base64!"), 400),
+        (ask(sha256Hash="\u00e9t\u00e9"), 400),  # outside ASCII: b64decode raises ValueError
         (ask(contentLength=th.settings.max_body_bytes + 1), 413),
         ({"contentType": "image/png"}, 422),
     ):

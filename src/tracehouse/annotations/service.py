@@ -3,6 +3,7 @@ with `source = annotation` through the ingest pipeline."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from tracehouse import jsontext
@@ -113,8 +114,8 @@ def _typed(config: dict[str, Any], value: Any) -> tuple[float | None, str | None
         if not isinstance(value, bool):
             raise InvalidRequest("value must be true or false", {"field": "value"})
         return float(value), None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidRequest("value must be a number", {"field": "value"})
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidRequest("value must be a finite number", {"field": "value"})
     low, high = config.get("min"), config.get("max")
     if (low is not None and value < low) or (high is not None and value > high):
         raise InvalidRequest(f"value must be within [{low}, {high}]", {"field": "value"})

@@ -350,14 +350,20 @@ def _completion_start(attrs: dict[str, Any], span: SpanData) -> int | None:
         )
     )
     if seconds is not None and start is not None:
-        return start + int(seconds * 1_000_000)
+        return _later(start, seconds * 1_000_000)
     millis = to_float(attrs.pop("ai.response.msToFirstChunk", None))
     if millis is not None and start is not None:
-        return start + int(millis * 1000)
+        return _later(start, millis * 1000)
     for event in span.events:
         if event.name in TTFT_EVENTS and event.time is not None:
             return event.time
     return None
+
+
+def _later(start: int, micros: float) -> int | None:
+    """`start` plus an offset, when the sum is a time a column can hold."""
+    moment = start + int(micros)
+    return moment if clock.storable(moment) else None
 
 
 def _observation_metadata(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracehouse.records import Cost
+from tracehouse.records import MAX_COST, MAX_COUNT, Cost
 
 # --- usage: canonical field → keys (input includes cache; output includes reasoning) -------------
 
@@ -133,25 +133,27 @@ def _sum_keys(details: dict[str, Any], keys: tuple[str, ...]) -> int | None:
 
 
 def to_int(value: Any) -> int | None:
-    """A count from an attribute value (int, float or numeric string); None otherwise."""
+    """A count from an attribute value (int, float or numeric string); None otherwise, and
+    for numbers beyond ±`MAX_COUNT` (no column could sum them)."""
     if isinstance(value, bool) or value is None:
         return None
-    if isinstance(value, int):
-        return value
     try:
-        return int(float(value))
-    except (TypeError, ValueError):
+        number = value if isinstance(value, int) else int(float(value))
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if -MAX_COUNT <= number <= MAX_COUNT else None
 
 
 def to_float(value: Any) -> float | None:
-    """A number from an attribute value; None for booleans and non-numbers."""
+    """A number from an attribute value (a cost, or seconds); None for booleans, non-numbers,
+    NaN and numbers beyond ±`MAX_COST` (whose sums could overflow)."""
     if isinstance(value, bool) or value is None:
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
+        number = float(value)
+    except (TypeError, ValueError, OverflowError):
         return None
+    return number if -MAX_COST <= number <= MAX_COST else None
 
 
 def cost_from_details(details: dict[str, Any]) -> Cost:

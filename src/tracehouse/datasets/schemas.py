@@ -56,7 +56,7 @@ class ItemQuery(BaseModel):
     as_of: datetime | None = Field(None, description="Read the dataset as it was at this time.")
     include_archived: bool = False
     limit: int = Field(50, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 class RunIn(RequestModel):

@@ -22,6 +22,8 @@ from tracehouse.usage import counter as usage_counter
 from tracehouse.users import service as users
 
 _TOUCH_EVERY_US = 60_000_000
+#: Requests that only read: they never create the project X-Project-Name names.
+_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +135,11 @@ def project_scope(request: Request, rt: Annotated[Runtime, Depends(runtime)]) ->
     """Data-plane dependency: the caller's project (from the key, or the project headers)."""
     principal = authenticate(rt, request)
     project = resolve_project(
-        rt, principal, request.headers.get("x-project-id"), request.headers.get("x-project-name")
+        rt,
+        principal,
+        request.headers.get("x-project-id"),
+        request.headers.get("x-project-name"),
+        create=request.method not in _READ_METHODS,
     )
     _limit(rt, request, principal, project["plan"])
     usage_counter.count(rt, project["project_rowid"])
@@ -157,10 +163,16 @@ def scope_of(project: Any, principal: Principal) -> ProjectScope:
 
 
 def resolve_project(
-    rt: Runtime, principal: Principal, project_id: str | None, project_name: str | None
+    rt: Runtime,
+    principal: Principal,
+    project_id: str | None,
+    project_name: str | None,
+    *,
+    create: bool = False,
 ) -> Any:
     """The project of a project key, else the one named by id (404 when not the principal's)
-    or, for an organization key, by name (created when new); 401 when none is named."""
+    or, for an organization key, by name (created when new if `create`, the request being a
+    write; 404 otherwise); 401 when none is named."""
     key = principal.key
     if key is not None and key["project_rowid"] is not None:
         with rt.db.reader.connect() as conn:
@@ -178,10 +190,19 @@ def resolve_project(
     assert project_name is not None
     if key is None:
         raise Unauthorized("Login tokens name their project with X-Project-ID.")
-    with rt.db.writer.begin() as conn:
-        return projects.ensure_project(
-            conn, key["org_rowid"], project_name.strip(), rt.settings.default_plan
-        )
+    return _named_project(rt, key, project_name.strip(), create)
+
+
+def _named_project(rt: Runtime, key: Any, name: str, create: bool) -> Any:
+    """An organization key's project by name: reads never create one."""
+    if create:
+        with rt.db.writer.begin() as conn:
+            return projects.ensure_project(conn, key["org_rowid"], name, rt.settings.default_plan)
+    with rt.db.reader.connect() as conn:
+        project = project_store.find_project(conn, org_rowid=key["org_rowid"], name=name)
+    if project is None:
+        raise NotFound(f"No project named {name!r}: a write with this X-Project-Name creates it.")
+    return project
 
 
 def _read_only(rt: Runtime, user: Any, org_rowid: int) -> bool:

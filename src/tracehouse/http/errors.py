@@ -57,16 +57,24 @@ async def _ours(request: Request, exc: Exception) -> JSONResponse:
     return _respond(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
 
 
+#: Location parts Pydantic adds for the member of a union it tried: not fields of the request.
+_UNION_MEMBERS = frozenset({"str", "int", "float", "bool", "datetime", "date", "none"})
+
+
+def _is_field(part: str) -> bool:
+    return "[" not in part and part not in _UNION_MEMBERS
+
+
 def field_errors(errors: Any) -> list[dict[str, Any]]:
-    """Pydantic errors as [{"field": "a.b", "message": …, "type": …}], body/query prefix dropped."""
+    """Pydantic errors as [{"field": "a.b", "message": …, "type": …}], body/query prefix and
+    union-member tags (`function-after[…]`, `float`) dropped."""
     out = []
     for error in errors:
         location = [str(part) for part in error.get("loc", ())]
         if location and location[0] in {"body", "query", "path", "header"}:
             location = location[1:]
-        out.append(
-            {"field": ".".join(location), "message": error.get("msg"), "type": error.get("type")}
-        )
+        field = ".".join(part for part in location if _is_field(part))
+        out.append({"field": field, "message": error.get("msg"), "type": error.get("type")})
     return out
 
 

@@ -10,11 +10,13 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from tracehouse.errors import PayloadTooLarge, TracehouseError
-from tracehouse.http.responses import error_response
+from tracehouse.http.errors import LANGFUSE_PREFIX
+from tracehouse.http.responses import JSONResponse, error_body
 from tracehouse.otlp.decode import decompress
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
-_INFLATED_PATHS = "/api/v1/"  # OTLP routes undo Content-Encoding themselves
+_INFLATED_PATHS = ("/api/v1/", "/api/public/")
+_OTLP_PATHS = "/api/public/otel/"  # OTLP routes undo Content-Encoding themselves
 
 
 class RequestContext:
@@ -36,37 +38,32 @@ class RequestContext:
         state = scope.setdefault("state", {})
         request_id = _request_id(scope)
         state["request_id"] = request_id
+        try:
+            scope, receive = await self._bounded(scope, receive)
+        except TracehouseError as error:
+            await _refuse(scope, error, request_id)(scope, receive, self._with_headers(scope, send))
+            return
+        await self.app(scope, receive, self._with_headers(scope, send))
+
+    async def _bounded(self, scope: Scope, receive: Receive) -> tuple[Scope, Receive]:
+        """The request with its body capped: refused by its Content-Length, read here when it
+        has none (chunked: the limit then applies as it arrives) or is to be inflated."""
         length = _content_length(scope)
         if length is not None and length > self.max_body_bytes:
-            response = error_response(
-                413,
-                PayloadTooLarge.code,
+            raise PayloadTooLarge(
                 f"Request body is {length} bytes; the limit is {self.max_body_bytes}.",
                 {"limit_bytes": self.max_body_bytes},
-                request_id,
-                headers={"X-Request-ID": request_id},
             )
-            await response(scope, receive, send)
-            return
         receive = self._capped(receive)
         encoding = _header(scope, b"content-encoding")
-        if encoding is not None and scope.get("path", "").startswith(_INFLATED_PATHS):
-            try:
-                body = decompress(await _read(receive), encoding, self.max_body_bytes)
-            except TracehouseError as error:
-                response = error_response(
-                    error.status,
-                    error.code,
-                    error.message,
-                    error.details,
-                    request_id,
-                    headers={"X-Request-ID": request_id},
-                )
-                await response(scope, receive, send)
-                return
-            receive = _replay(body, receive)
+        inflate = encoding is not None and _inflated_here(scope.get("path", ""))
+        if length is not None and not inflate:
+            return scope, receive
+        body = await _read(receive)
+        if inflate:
+            body = decompress(body, encoding, self.max_body_bytes)
             scope = {**scope, "headers": _without(scope, {b"content-encoding", b"content-length"})}
-        await self.app(scope, receive, self._with_headers(scope, send))
+        return scope, _replay(body, receive)
 
     def _capped(self, receive: Receive) -> Receive:
         seen = 0
@@ -100,6 +97,18 @@ class RequestContext:
             await send(message)
 
         return send_with_headers
+
+
+def _inflated_here(path: str) -> bool:
+    return path.startswith(_INFLATED_PATHS) and not path.startswith(_OTLP_PATHS)
+
+
+def _refuse(scope: Scope, error: TracehouseError, request_id: str) -> JSONResponse:
+    """The error envelope for a request refused before routing (Langfuse's `message` too)."""
+    body = error_body(error.code, error.message, error.details, request_id)
+    if scope.get("path", "").startswith(LANGFUSE_PREFIX):
+        body["message"] = error.message
+    return JSONResponse(body, error.status)
 
 
 def _request_id(scope: Scope) -> str:

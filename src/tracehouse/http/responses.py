@@ -25,16 +25,5 @@ def error_body(code: str, message: str, details: Any, request_id: str | None) ->
     }
 
 
-def error_response(
-    status: int,
-    code: str,
-    message: str,
-    details: Any = None,
-    request_id: str | None = None,
-    headers: dict[str, str] | None = None,
-) -> JSONResponse:
-    return JSONResponse(error_body(code, message, details, request_id), status, headers=headers)
-
-
 def loads(body: bytes) -> Any:
     return orjson.loads(body)

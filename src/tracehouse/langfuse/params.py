@@ -23,10 +23,15 @@ class Filtered(_Query):
     filter: str | None = Field(None, description=_FILTER_DOC)
 
 
+#: The last page: (page - 1) x the largest limit (100) stays within the 1,000,000 items any
+#: list may skip.
+MAX_PAGE = 1_000_000 // 100 + 1
+
+
 class PageQuery(_Query):
     """Langfuse's page-based pagination: `page` from 1, `limit` items per page."""
 
-    page: int = Field(1, ge=1, le=1_000_000)
+    page: int = Field(1, ge=1, le=MAX_PAGE)
     limit: int = Field(50, ge=1, le=100)
 
     @property

@@ -6,15 +6,13 @@ newer client's extra fields never fail a request.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
 
+from tracehouse.http.bounds import MAX_INT32, Json, JsonObject, Time
 from tracehouse.http.schemas import RequestModel
 from tracehouse.records import LEVELS
-
-Time = datetime | int | float
 
 
 class TraceBody(RequestModel):
@@ -25,9 +23,9 @@ class TraceBody(RequestModel):
     name: str | None = Field(None, max_length=1000)
     user_id: str | None = Field(None, max_length=200)
     session_id: str | None = Field(None, max_length=200)
-    input: Any = None
-    output: Any = None
-    metadata: Any = None
+    input: Json = None
+    output: Json = None
+    metadata: Json = None
     tags: list[str] | None = None
     release: str | None = Field(None, max_length=200)
     version: str | None = Field(None, max_length=200)
@@ -46,20 +44,20 @@ class ObservationBody(RequestModel):
     start_time: Time | None = None
     end_time: Time | None = None
     completion_start_time: Time | None = None
-    metadata: Any = None
-    input: Any = None
-    output: Any = None
+    metadata: Json = None
+    input: Json = None
+    output: Json = None
     level: str | None = None
     status_message: str | None = None
     version: str | None = Field(None, max_length=200)
     environment: str | None = Field(None, max_length=100)
     model: str | None = Field(None, max_length=200)
-    model_parameters: dict[str, Any] | None = None
-    usage: dict[str, Any] | None = None
-    usage_details: dict[str, Any] | None = None
-    cost_details: dict[str, Any] | None = None
+    model_parameters: JsonObject | None = None
+    usage: JsonObject | None = None
+    usage_details: JsonObject | None = None
+    cost_details: JsonObject | None = None
     prompt_name: str | None = Field(None, max_length=200)
-    prompt_version: int | None = None
+    prompt_version: int | None = Field(None, ge=0, le=MAX_INT32)
 
     @field_validator("level")
     @classmethod
@@ -80,9 +78,9 @@ class ScoreBody(RequestModel):
     session_id: str | None = Field(None, max_length=200)
     dataset_run_id: str | None = Field(None, max_length=64)
     name: str = Field(min_length=1, max_length=200)
-    value: float | str
+    value: Annotated[float, Field(allow_inf_nan=False)] | str
     comment: str | None = None
-    metadata: Any = None
+    metadata: Json = None
     data_type: str | None = None
     config_id: str | None = None
     environment: str | None = Field(None, max_length=100)
@@ -96,5 +94,5 @@ class IngestionEvent(RequestModel):
     id: str = Field(min_length=1, max_length=200)
     type: str
     timestamp: Time | None = None
-    metadata: Any = None
+    metadata: Json = None
     body: dict[str, Any]

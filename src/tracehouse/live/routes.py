@@ -64,11 +64,15 @@ async def stream(ws: WebSocket) -> None:
     rt: Runtime = ws.app.state.runtime
     try:
         scope = await asyncio.to_thread(resolve, rt, ws)
-    except Unauthorized:
-        await ws.close(code=UNAUTHORIZED, reason="unauthorized")
-        return
-    except NotFound:
-        await ws.close(code=NOT_FOUND, reason="project not found")
+    except (Unauthorized, NotFound) as refused:
+        # Accepted first: closing before the handshake completes is an HTTP 403 instead, and
+        # the client would never see the close code.
+        await ws.accept()
+        unauthorized = isinstance(refused, Unauthorized)
+        await ws.close(
+            code=UNAUTHORIZED if unauthorized else NOT_FOUND,
+            reason="unauthorized" if unauthorized else "project not found",
+        )
         return
     await ws.accept()
     broker: Broker = rt.broker

@@ -6,7 +6,6 @@ as they would a cloud bucket's presigned URLs."""
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import time
@@ -56,7 +55,7 @@ def media_id(sha256_b64: str) -> str:
 def _digest(sha256_b64: str) -> bytes:
     try:
         digest = base64.b64decode(sha256_b64, validate=True)
-    except binascii.Error:
+    except ValueError:  # binascii.Error, or characters outside ASCII
         digest = b""
     if len(digest) != 32:
         raise InvalidRequest("sha256Hash must be the base64 SHA-256 of the content (32 bytes).")

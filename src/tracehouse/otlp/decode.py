@@ -206,7 +206,7 @@ def _pb_value(value: AnyValue) -> Any:
 
 
 def spans_from_json(body: bytes) -> Decoded[SpanData]:
-    document = _load_json(body)
+    document = _load_json(body, "resourceSpans", "resource_spans")
     out: Decoded[SpanData] = Decoded()
     for resource_spans in _objects(document, "resourceSpans", "resource_spans"):
         resource = _json_attributes(_object(resource_spans, "resource").get("attributes"))
@@ -221,7 +221,7 @@ def spans_from_json(body: bytes) -> Decoded[SpanData]:
 
 
 def logs_from_json(body: bytes) -> Decoded[LogData]:
-    document = _load_json(body)
+    document = _load_json(body, "resourceLogs", "resource_logs")
     out: Decoded[LogData] = Decoded()
     for resource_logs in _objects(document, "resourceLogs", "resource_logs"):
         resource = _json_attributes(_object(resource_logs, "resource").get("attributes"))
@@ -239,13 +239,28 @@ class _BadItem(ValueError):
     """One span or log record is unusable; the rest of the request is fine."""
 
 
-def _load_json(body: bytes) -> dict[str, Any]:
+#: Where the JSON bodies that are not OTLP exports go.
+_NATIVE_HINT = (
+    "Native JSON traces go to POST /api/v1/traces (or /api/v1/traces/batch), Langfuse events "
+    "to POST /api/public/ingestion."
+)
+
+
+def _load_json(body: bytes, camel: str, snake: str) -> dict[str, Any]:
+    """The export document; 400 for JSON that is not one (an empty object is an empty export)."""
     try:
         document = orjson.loads(body)
     except orjson.JSONDecodeError as exc:
         raise InvalidRequest(f"Body is not valid JSON: {exc}.") from exc
     if not isinstance(document, dict):
-        raise InvalidRequest("An OTLP/JSON body must be a JSON object.")
+        raise InvalidRequest(f"An OTLP/JSON body must be a JSON object. {_NATIVE_HINT}")
+    if document and camel not in document and snake not in document:
+        found = ", ".join(sorted(document)[:5])
+        raise InvalidRequest(
+            f"Not an OTLP/JSON export: this endpoint expects {{{camel!r}: [...]}} as "
+            f"OpenTelemetry exporters send it, and found the keys {found}. {_NATIVE_HINT}",
+            {"expected": camel},
+        )
     return document
 
 
@@ -479,6 +494,8 @@ def _id_problem(trace_id: str, span_id: str) -> str | None:
 def _ns_to_us(value: int | None) -> int | None:
     if not value or value < 0:
         return None
+    if value >= 2**64:  # a fixed64 in OTLP; larger is no time any column holds
+        raise _BadItem(f"time {value} ns is beyond the 64-bit range of OTLP times")
     return value // 1000
 
 

@@ -65,7 +65,11 @@ class MetricPoint:
 
 def decode_metrics(media: str, body: bytes) -> tuple[Decoded[MetricPoint], dict[str, int]]:
     """The kept data points (`KEPT_PREFIX`) and, by metric name, how many points were not kept."""
-    document = _load_json(body) if media == JSON else _protobuf_document(body)
+    document = (
+        _load_json(body, "resourceMetrics", "resource_metrics")
+        if media == JSON
+        else _protobuf_document(body)
+    )
     out: Decoded[MetricPoint] = Decoded()
     skipped: dict[str, int] = {}
     for resource_metrics in _objects(document, "resourceMetrics", "resource_metrics"):

@@ -8,6 +8,9 @@ from pydantic import Field, field_validator
 
 from tracehouse.http.schemas import RequestModel
 
+#: A century: longer retention is forever (null).
+MAX_RETENTION_DAYS = 36_500
+
 
 class LoginIn(RequestModel):
     email: str = Field(min_length=3, max_length=320)
@@ -34,7 +37,9 @@ class ProjectIn(RequestModel):
         None, description="Default: `X-Organization-ID`, else the caller's first organization."
     )
     plan: Literal["free", "pro", "enterprise"] | None = None
-    retention_days: int | None = Field(None, ge=1, description="Days data is kept; null = forever.")
+    retention_days: int | None = Field(
+        None, ge=1, le=MAX_RETENTION_DAYS, description="Days data is kept; null = forever."
+    )
     environment: Literal["live", "test"] = Field(
         "live", description="Environment of the first key (`production` is read as `live`)."
     )
@@ -49,7 +54,7 @@ class ProjectPatch(RequestModel):
     name: str | None = Field(None, min_length=1, max_length=200)
     description: str | None = Field(None, max_length=2000)
     plan: Literal["free", "pro", "enterprise"] | None = None
-    retention_days: int | None = Field(None, ge=1)
+    retention_days: int | None = Field(None, ge=1, le=MAX_RETENTION_DAYS)
 
 
 class KeyIn(RequestModel):

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-import orjson
+from tracehouse import jsontext
 
 VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][\w.\-]*)\s*\}\}")
 
@@ -35,7 +35,7 @@ def variables_in(text: str) -> list[str]:
 
 
 def _value_text(value: Any) -> str:
-    return value if isinstance(value, str) else orjson.dumps(value).decode()
+    return value if isinstance(value, str) else jsontext.dumps(value) or "null"
 
 
 def _fill(text: str, values: dict[str, Any]) -> str:

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from tracehouse.http.bounds import MAX_INT32, JsonObject
 from tracehouse.http.schemas import RequestModel
 
 
@@ -39,11 +40,11 @@ class LabelsIn(RequestModel):
 
 
 class LabelMoveIn(RequestModel):
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_INT32)
 
 
 class CompileIn(RequestModel):
-    variables: dict[str, Any] = Field(default_factory=dict)
+    variables: JsonObject = Field(default_factory=dict)
     placeholders: dict[str, list[dict[str, Any]]] = Field(
         default_factory=dict, description="Chat messages for each placeholder, by name."
     )
@@ -53,7 +54,7 @@ class Selector(BaseModel):
     """Which version: `version`, or `label`; neither means `production`, else `latest`."""
 
     label: str | None = None
-    version: int | None = Field(None, ge=1)
+    version: int | None = Field(None, ge=1, le=MAX_INT32)
     resolve: bool = Field(True, description="Replace references to other prompts by their text.")
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from tracehouse.http.schemas import RequestModel
 
@@ -35,3 +35,11 @@ class CredentialPatch(RequestModel):
     default_model: str | None = Field(None, max_length=200)
     timeout_seconds: float | None = Field(None, gt=0, le=600)
     max_retries: int | None = Field(None, ge=0, le=10)
+
+    @field_validator("api_key", "timeout_seconds", "max_retries", mode="before")
+    @classmethod
+    def _not_null(cls, value: Any) -> Any:
+        # Omitted keeps the stored value; these have no null to set.
+        if value is None:
+            raise ValueError("may be omitted but not null")
+        return value

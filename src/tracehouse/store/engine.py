@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from tracehouse.config import Settings
-from tracehouse.store import deadline
+from tracehouse.store import deadline, nulchars
 from tracehouse.store.files import prepare_sqlite
 
 
@@ -37,6 +37,7 @@ def open_database(settings: Settings) -> Database:
     if not settings.is_sqlite:
         engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
         deadline.install(engine, is_sqlite=False)
+        nulchars.install(engine)
         return Database(writer=engine, reader=engine, is_sqlite=False)
     prepare_sqlite(settings)
     # Page caches: the writer keeps the hot index pages; each of the 8 readers a smaller share,
@@ -62,6 +63,8 @@ def _sqlite_engine(
         pool_timeout=60,
         connect_args={"check_same_thread": False, "timeout": 30},
     )
+
+    nulchars.install(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import ColumnElement, Select, exists, or_, select
 
 from tracehouse.clock import to_us
+from tracehouse.records import MAX_COUNT
 from tracehouse.store.tables import trace_model_calls, traces
 from tracehouse.store.textmatch import ILike
 
@@ -38,10 +39,10 @@ class TraceFilters(BaseModel):
     version: str | None = None
     tags: list[str] = Field(default_factory=list, description="Traces carrying every tag given.")
     model: str | None = Field(None, description="Traces with an observation of this model.")
-    min_latency: float | None = Field(None, ge=0, description="Milliseconds.")
-    max_latency: float | None = Field(None, ge=0, description="Milliseconds.")
-    min_tokens: int | None = Field(None, ge=0)
-    max_tokens: int | None = Field(None, ge=0)
+    min_latency: float | None = Field(None, ge=0, le=MAX_COUNT, description="Milliseconds.")
+    max_latency: float | None = Field(None, ge=0, le=MAX_COUNT, description="Milliseconds.")
+    min_tokens: int | None = Field(None, ge=0, le=MAX_COUNT)
+    max_tokens: int | None = Field(None, ge=0, le=MAX_COUNT)
     min_cost: float | None = Field(None, ge=0, description="USD.")
     max_cost: float | None = Field(None, ge=0, description="USD.")
     has_error: bool | None = None

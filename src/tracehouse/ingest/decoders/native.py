@@ -3,16 +3,18 @@ their translation to canonical records."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
+from typing import Annotated
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 
 from tracehouse.clock import to_us
+from tracehouse.http.bounds import MAX_INT32, Json, JsonObject, Time
 from tracehouse.http.schemas import RequestModel
 from tracehouse.ids import new_id
 from tracehouse.records import (
     LEVELS,
+    MAX_COST,
+    MAX_COUNT,
     OBSERVATION_TYPES,
     SCORE_DATA_TYPES,
     SCORE_SOURCES,
@@ -25,7 +27,8 @@ from tracehouse.records import (
     Usage,
 )
 
-Time = datetime | int | float
+#: A score's number: finite (NaN and infinities are refused, not stored as null).
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class UsageIn(RequestModel):
@@ -34,6 +37,7 @@ class UsageIn(RequestModel):
     input_tokens: int | None = Field(
         None,
         ge=0,
+        le=MAX_COUNT,
         validation_alias=AliasChoices(
             "input_tokens", "inputTokens", "input", "prompt_tokens", "promptTokens"
         ),
@@ -41,16 +45,20 @@ class UsageIn(RequestModel):
     output_tokens: int | None = Field(
         None,
         ge=0,
+        le=MAX_COUNT,
         validation_alias=AliasChoices(
             "output_tokens", "outputTokens", "output", "completion_tokens", "completionTokens"
         ),
     )
     total_tokens: int | None = Field(
-        None, ge=0, validation_alias=AliasChoices("total_tokens", "totalTokens", "total")
+        None,
+        ge=0,
+        le=MAX_COUNT,
+        validation_alias=AliasChoices("total_tokens", "totalTokens", "total"),
     )
-    cache_read_tokens: int | None = Field(None, ge=0)
-    cache_write_tokens: int | None = Field(None, ge=0)
-    reasoning_tokens: int | None = Field(None, ge=0)
+    cache_read_tokens: int | None = Field(None, ge=0, le=MAX_COUNT)
+    cache_write_tokens: int | None = Field(None, ge=0, le=MAX_COUNT)
+    reasoning_tokens: int | None = Field(None, ge=0, le=MAX_COUNT)
 
     def record(self) -> Usage:
         return Usage(**self.model_dump())
@@ -59,9 +67,9 @@ class UsageIn(RequestModel):
 class CostIn(RequestModel):
     """A cost the client computed itself (USD); kept beside the cost Tracehouse computes."""
 
-    input: float | None = Field(None, ge=0)
-    output: float | None = Field(None, ge=0)
-    total: float | None = Field(None, ge=0)
+    input: float | None = Field(None, ge=0, le=MAX_COST)
+    output: float | None = Field(None, ge=0, le=MAX_COST)
+    total: float | None = Field(None, ge=0, le=MAX_COST)
 
     def record(self) -> Cost:
         return Cost(**self.model_dump())
@@ -84,16 +92,16 @@ class ObservationFields(RequestModel):
     completion_start_time: Time | None = None
     model: str | None = Field(None, max_length=200)
     provider: str | None = Field(None, max_length=100)
-    model_parameters: dict[str, Any] | None = None
-    input: Any = None
-    output: Any = None
+    model_parameters: JsonObject | None = None
+    input: Json = None
+    output: Json = None
     usage: UsageIn | None = None
     cost: CostIn | None = None
     level: str | None = Field(None, description=f"One of: {', '.join(LEVELS)}.")
     status_message: str | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: JsonObject | None = None
     prompt_name: str | None = Field(None, max_length=200)
-    prompt_version: int | None = None
+    prompt_version: int | None = Field(None, ge=0, le=MAX_INT32)
     environment: str | None = Field(None, max_length=100)
     version: str | None = Field(None, max_length=200)
 
@@ -175,9 +183,9 @@ class TraceIn(RequestModel):
     release: str | None = Field(None, max_length=200)
     version: str | None = Field(None, max_length=200)
     tags: list[str] | None = None
-    metadata: dict[str, Any] | None = None
-    input: Any = None
-    output: Any = None
+    metadata: JsonObject | None = None
+    input: Json = None
+    output: Json = None
     status: str | None = Field(None, description="ok, warning or error (else rolled up).")
     status_message: str | None = None
     start_time: Time | None = Field(
@@ -232,7 +240,7 @@ class ScoreIn(RequestModel):
 
     id: str | None = Field(None, min_length=1, max_length=64, description="Client id; honoured.")
     name: str = Field(min_length=1, max_length=200)
-    value: float | str | bool
+    value: FiniteFloat | str | bool
     data_type: str | None = Field(
         None, description="NUMERIC, CATEGORICAL, BOOLEAN, TEXT or CORRECTION (inferred)."
     )
@@ -240,7 +248,7 @@ class ScoreIn(RequestModel):
     observation_id: str | None = Field(None, max_length=64)
     session_id: str | None = Field(None, max_length=200)
     comment: str | None = None
-    metadata: dict[str, Any] | None = None
+    metadata: JsonObject | None = None
     source: str = Field("api", description=f"One of: {', '.join(SCORE_SOURCES)}.")
     environment: str | None = None
     timestamp: Time | None = None
