@@ -24,6 +24,7 @@ from tracehouse.http import errors
 from tracehouse.http.middleware import RequestContext
 from tracehouse.http.ratelimit import MemoryLimiter, PostgresLimiter
 from tracehouse.http.responses import JSONResponse
+from tracehouse.http.shedding import WriteShedding
 from tracehouse.ingest.writer import Writer
 from tracehouse.insights.routes import router as insights_router
 from tracehouse.jobs import retention, rollups, statistics
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     ui.install(app)
+    app.add_middleware(WriteShedding, budget_seconds=settings.write_wait_budget_seconds)
     anonymous = _AnonymousHeaders(settings)
     app.add_middleware(
         RequestContext, max_body_bytes=settings.max_body_bytes, anonymous_headers=anonymous
@@ -129,6 +131,7 @@ async def _start_runtime(settings: Settings) -> Runtime:
         max_pending=settings.write_queue_size,
         max_group=settings.write_batch_size,
         broker=broker,
+        wait_budget=settings.write_wait_budget_seconds,
     )
     await writer.start()
     offload.start(settings.otlp_workers)

@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     write_batch_size: int = Field(
         5_000, description="Most records the writer commits in one transaction."
     )
+    write_wait_budget_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="Longest a write may expect to wait for its commit (records waiting times "
+        "the measured commit time per record); past it ingestion answers 503 + Retry-After at "
+        "once. An admitted write waits up to about twice this (the commit in progress too).",
+    )
     otlp_workers: int = Field(
         1,
         ge=0,

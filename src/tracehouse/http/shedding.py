@@ -1,0 +1,57 @@
+"""ASGI middleware that sheds write requests by expected wait (503 + `Retry-After` at once).
+
+Writes (any method but GET, HEAD and OPTIONS) to the APIs are counted in and out; a write that
+would wait past `write_wait_budget_seconds` is refused before its body is read, so the server
+spends nothing on it and the admitted ones keep their pace (`ingest/admission.py`).
+"""
+
+from __future__ import annotations
+
+import time
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from tracehouse.errors import Unavailable
+from tracehouse.http.responses import error_response
+from tracehouse.ingest.admission import InFlight
+
+_SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+_API_PREFIXES = ("/api/", "/v1/")
+
+
+def is_write(scope: Scope) -> bool:
+    """An API request that changes something."""
+    return scope["method"] not in _SAFE_METHODS and scope["path"].startswith(_API_PREFIXES)
+
+
+class WriteShedding:
+    """Admits API writes while their expected wait is within the budget."""
+
+    def __init__(self, app: ASGIApp, *, budget_seconds: float):
+        self.app = app
+        self.in_flight = InFlight(budget_seconds)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not is_write(scope):
+            await self.app(scope, receive, send)
+            return
+        if not self.in_flight.enter(time.perf_counter()):
+            await self._refuse(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight.leave(time.perf_counter())
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        wait, retry = self.in_flight.expected_wait(), self.in_flight.retry_after()
+        response = error_response(
+            Unavailable.status,
+            Unavailable.code,
+            f"The server is busy writing (a write now would wait about {wait:.1f} s); retry in "
+            f"{retry} s.",
+            {"expected_wait_seconds": round(wait, 2), "retry_after": retry},
+            scope.get("state", {}).get("request_id"),
+            headers={"Retry-After": str(retry)},
+        )
+        await response(scope, receive, send)
