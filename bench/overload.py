@@ -99,6 +99,12 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def settled(tally: Tally, since: float) -> list[float]:
+    """Latencies of the admitted writes sent after `since` (the first burst left out)."""
+    pairs = zip(tally.admitted, tally.admitted_at, strict=True)
+    return [latency for latency, sent in pairs if sent > since]
+
+
 async def bench(url: str, concurrency: int, seconds: float, batch: int) -> dict[str, object]:
     tally = Tally()
     started = time.perf_counter()
@@ -113,7 +119,12 @@ async def bench(url: str, concurrency: int, seconds: float, batch: int) -> dict[
         "admitted_max_s": round(max(tally.admitted, default=float("nan")), 3),
         "admitted_p99_after_5s": round(
             percentile(
-                [a for a, t in zip(tally.admitted, tally.admitted_at) if t > started + 5], 0.99
+                [
+                    a
+                    for a, t in zip(tally.admitted, tally.admitted_at, strict=True)
+                    if t > started + 5
+                ],
+                0.99,
             ),
             3,
         ),
@@ -145,9 +156,12 @@ def run(args: argparse.Namespace, tmp: Path, database_url: str | None) -> dict[s
 
 
 def postgres_database(name: str, create: bool) -> None:
-    from sqlalchemy import create_engine, text  # noqa: PLC0415
+    from sqlalchemy import create_engine, text
 
-    engine = create_engine(f"{POSTGRES.replace('postgresql:', 'postgresql+psycopg:')}/postgres", isolation_level="AUTOCOMMIT")
+    engine = create_engine(
+        f"{POSTGRES.replace('postgresql:', 'postgresql+psycopg:')}/postgres",
+        isolation_level="AUTOCOMMIT",
+    )
     with engine.connect() as conn:
         conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         if create:

@@ -50,6 +50,8 @@ from tracehouse.traces.routes import router as traces_router
 from tracehouse.ui import site as ui
 from tracehouse.usage import counter as usage_counter
 from tracehouse.usage.routes import router as usage_router
+from tracehouse.users.passwords import PasswordChecks
+from tracehouse.users.throttle import DatabaseFailures, LoginThrottle, MemoryFailures
 
 ROUTERS = (
     health_router,
@@ -136,7 +138,17 @@ async def _start_runtime(settings: Settings) -> Runtime:
     await writer.start()
     offload.start(settings.otlp_workers)
     find_card("gpt-4o", None, None)  # load the price table before the first generation
-    return Runtime(settings=settings, db=db, writer=writer, limiter=limiter, broker=broker)
+    return Runtime(
+        settings=settings,
+        db=db,
+        writer=writer,
+        limiter=limiter,
+        passwords=PasswordChecks(settings.login_hash_workers, settings.login_max_waiting),
+        login_throttle=LoginThrottle(
+            MemoryFailures() if db.is_sqlite else DatabaseFailures(db.writer)
+        ),
+        broker=broker,
+    )
 
 
 def _start_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
@@ -177,6 +189,7 @@ async def _stop(runtime: Runtime, jobs: list[asyncio.Task[None]]) -> None:
             await task
     usage_counter.flush_quietly(runtime)
     await runtime.writer.stop()
+    runtime.passwords.close()
     await runtime.broker.stop()
     runtime.db.dispose()
 

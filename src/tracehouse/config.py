@@ -97,6 +97,18 @@ class Settings(BaseSettings):
         3600.0, description="How often the retention job runs; 0 disables it."
     )
     login_token_hours: int = Field(24 * 7, description="Lifetime of a login token.")
+    login_hash_workers: int = Field(
+        1,
+        ge=1,
+        description="Threads that check login passwords (scrypt, ~50 ms of one core each); "
+        "logins never use more, so a flood of them cannot starve ingestion.",
+    )
+    login_max_waiting: int = Field(
+        32,
+        ge=1,
+        description="Logins that may wait for a password thread; past it a login is "
+        "answered 503 + Retry-After at once.",
+    )
     init_org_name: str | None = Field(None, description="First start: organization name.")
     init_project_name: str | None = Field(None, description="First start: project name.")
     init_user_email: str | None = Field(None, description="First start: admin e-mail.")

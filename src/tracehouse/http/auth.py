@@ -85,6 +85,11 @@ def credential(connection: HTTPConnection) -> Credential | None:
     return None
 
 
+def client_address(connection: HTTPConnection) -> str:
+    """The caller's address (the proxy's `X-Forwarded-For` when the server trusts it)."""
+    return connection.client.host if connection.client else "unknown"
+
+
 def authenticate(rt: Runtime, connection: HTTPConnection) -> Principal:
     """Who is calling (a request or a WebSocket); 401 when nobody valid is."""
     cred = credential(connection)

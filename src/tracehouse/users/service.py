@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 from typing import Any
@@ -11,8 +12,9 @@ from sqlalchemy import Connection
 from tracehouse.clock import now_us
 from tracehouse.errors import Conflict, Unauthorized
 from tracehouse.ids import new_id
+from tracehouse.runtime import Runtime
 from tracehouse.users import store
-from tracehouse.users.passwords import hash_password, verify_password
+from tracehouse.users.passwords import hash_password
 
 
 def token_hash(token: str) -> str:
@@ -37,11 +39,35 @@ def create_user(
     return values
 
 
-def login(conn: Connection, email: str, password: str, hours: int) -> tuple[str, int, Any]:
-    """Check a password; return a new login token, its expiry (epoch µs) and the user."""
-    user = store.find_user(conn, email.strip().lower())
-    if user is None or not verify_password(password, user["password_hash"]):
+async def login(rt: Runtime, email: str, password: str, address: str) -> tuple[str, int, Any]:
+    """Check a password; return a new login token, its expiry (epoch µs) and the user.
+
+    The throttle is asked first (429 while the account or the address is locked out); the
+    password is checked on the password threads, an unknown e-mail against a decoy hash so
+    it takes as long; no database transaction is open meanwhile."""
+    email = email.strip().lower()
+    user = await asyncio.to_thread(_throttled_user, rt, email, address)
+    if not await rt.passwords.check(password, user["password_hash"] if user else None):
+        await asyncio.to_thread(rt.login_throttle.failed, email, address, now_us())
         raise Unauthorized("Wrong e-mail or password.")
+    return await asyncio.to_thread(_logged_in, rt, user)
+
+
+def _throttled_user(rt: Runtime, email: str, address: str) -> Any:
+    rt.login_throttle.check(email, address, now_us())
+    with rt.db.reader.connect() as conn:
+        return store.find_user(conn, email)
+
+
+def _logged_in(rt: Runtime, user: Any) -> tuple[str, int, Any]:
+    rt.login_throttle.succeeded(user["email"])
+    with rt.db.writer.begin() as conn:
+        token, expires = issue_token(conn, user["user_rowid"], rt.settings.login_token_hours)
+    return token, expires, user
+
+
+def issue_token(conn: Connection, user_rowid: int, hours: int) -> tuple[str, int]:
+    """A new login token of the user and its expiry (epoch µs)."""
     token = "tht_" + secrets.token_urlsafe(32)
     now = now_us()
     expires = now + hours * 3_600_000_000
@@ -49,12 +75,12 @@ def login(conn: Connection, email: str, password: str, hours: int) -> tuple[str,
         conn,
         {
             "token_hash": token_hash(token),
-            "user_rowid": user["user_rowid"],
+            "user_rowid": user_rowid,
             "created_at": now,
             "expires_at": expires,
         },
     )
-    return token, expires, user
+    return token, expires
 
 
 def user_for_token(conn: Connection, token: str) -> Any:
