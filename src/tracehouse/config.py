@@ -8,11 +8,16 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-#: Requests per minute and burst size for each plan tier (seed 001).
+#: Write requests per minute and burst size for each plan tier (seed 001).
 DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
     "free": (60, 10),
     "pro": (600, 100),
     "enterprise": (6000, 1000),
+}
+
+#: Read requests per minute and burst size for each plan tier: three times the writes (seed 002).
+DEFAULT_READ_RATE_LIMITS: dict[str, tuple[int, int]] = {
+    plan: (per_minute * 3, burst * 3) for plan, (per_minute, burst) in DEFAULT_RATE_LIMITS.items()
 }
 
 
@@ -67,7 +72,19 @@ class Settings(BaseSettings):
     )
     rate_limits: dict[str, tuple[int, int]] = Field(
         default_factory=lambda: dict(DEFAULT_RATE_LIMITS),
-        description='Per plan: [requests per minute, burst], as JSON: {"free": [60, 10], …}.',
+        description="Per plan, for write requests (POST, PUT, PATCH, DELETE) of a key or user: "
+        '[requests per minute, burst], as JSON: {"free": [60, 10], …}.',
+    )
+    read_rate_limits: dict[str, tuple[int, int]] = Field(
+        default_factory=lambda: dict(DEFAULT_READ_RATE_LIMITS),
+        description="Per plan, for read requests (GET, HEAD) of a key or user, counted apart "
+        'from writes: [requests per minute, burst], as JSON: {"free": [180, 30], …}.',
+    )
+    ai_rate_limit_per_minute: int = Field(
+        10,
+        ge=1,
+        description="Calls per minute a key or user may make to each AI-backed route (root "
+        "cause, executing an evaluator), on top of the read/write limits.",
     )
     rate_limit_enabled: bool = Field(True, description="Enforce per-key rate limits.")
     write_queue_size: int = Field(

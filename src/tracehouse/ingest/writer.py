@@ -72,6 +72,11 @@ class Writer:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracehouse-writer")
         self._task: asyncio.Task[None] | None = None
 
+    @property
+    def pending(self) -> int:
+        """Records queued or being committed."""
+        return self._pending
+
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="tracehouse-writer")
 
