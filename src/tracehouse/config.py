@@ -123,8 +123,8 @@ class Settings(BaseSettings):
     login_max_waiting: int = Field(
         32,
         ge=1,
-        description="Logins that may wait for a password thread; past it a login is "
-        "answered 503 + Retry-After at once.",
+        description="Logins that may be checked or wait for a password thread at once; past "
+        "it a login is answered 503 + Retry-After at once.",
     )
     init_org_name: str | None = Field(None, description="First start: organization name.")
     init_project_name: str | None = Field(None, description="First start: project name.")

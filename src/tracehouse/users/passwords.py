@@ -58,8 +58,9 @@ def check(password: str, stored: str | None) -> bool:
 
 class PasswordChecks:
     """Password checks on a few threads of their own, never on the event loop; past
-    `max_waiting` checks waiting, a login is refused at once (503) instead of queueing, so a
-    flood of logins holds at most `workers` threads and never starves ingestion."""
+    `max_waiting` checks running or waiting, a login is refused at once (503) instead of
+    queueing, so a flood of logins holds at most `workers` threads and never starves
+    ingestion."""
 
     def __init__(self, workers: int, max_waiting: int):
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="tracehouse-passwords")
