@@ -94,11 +94,12 @@ class Settings(BaseSettings):
         5_000, description="Most records the writer commits in one transaction."
     )
     write_wait_budget_seconds: float = Field(
-        1.0,
+        0.75,
         gt=0,
-        description="Longest a write may expect to wait for its commit (records waiting times "
-        "the measured commit time per record); past it ingestion answers 503 + Retry-After at "
-        "once. An admitted write waits up to about twice this (the commit in progress too).",
+        description="Longest a write may expect to wait for its answer (writes in flight times "
+        "the measured interval between answers; records waiting times the measured commit "
+        "time per record); past it the write is answered 503 + Retry-After at once. Admitted "
+        "writes then wait up to about twice this: the default keeps their p99 under 2 s.",
     )
     otlp_workers: int = Field(
         1,
