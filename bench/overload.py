@@ -66,8 +66,9 @@ class Connection:
     """One keep-alive HTTP/1.1 connection, written by hand: 200 httpx clients in one process
     would spend more CPU than the server, and their delays would be in the figures."""
 
-    def __init__(self, host: str, port: int):
+    def __init__(self, host: str, port: int, local: str | None = None):
         self.host, self.port = host, port
+        self.local = (local, 0) if local else None
         self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def post(self, path: str, body: bytes) -> tuple[int, dict[str, str]]:
@@ -77,7 +78,7 @@ class Connection:
                 return await self._exchange(path, body)
             except (OSError, asyncio.IncompleteReadError):
                 self.close()
-        self.streams = await asyncio.open_connection(self.host, self.port)
+        self.streams = await asyncio.open_connection(self.host, self.port, local_addr=self.local)
         return await self._exchange(path, body)
 
     async def _exchange(self, path: str, body: bytes) -> tuple[int, dict[str, str]]:

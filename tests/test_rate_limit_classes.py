@@ -21,8 +21,8 @@ async def limited(tmp_path: Path, request: pytest.FixtureRequest):  # type: igno
         request.param,
         tmp_path,
         request,
-        rate_limits={"enterprise": (60, writes)},
-        read_rate_limits={"enterprise": (60, 4)},
+        rate_limits={"enterprise": (1, writes)},  # one token a minute: no refill meanwhile
+        read_rate_limits={"enterprise": (1, 4)},
         ai_rate_limit_per_minute=3,
     )
     async for th in start(settings):
@@ -36,7 +36,7 @@ async def test_reads_and_writes_have_their_own_buckets(limited: Harness) -> None
         for n in range(3)
     ]
     assert [w.status_code for w in writes] == [201, 201, 429]
-    assert writes[0].headers["X-RateLimit-Limit"] == "60"
+    assert writes[0].headers["X-RateLimit-Limit"] == "1"
     assert int(writes[2].headers["Retry-After"]) >= 1
     assert "writes per minute" in writes[2].json()["error"]["message"]
     reads = [(await th.client.get("/api/v1/traces", headers=th.auth)) for _ in range(5)]

@@ -118,14 +118,15 @@ class Settings(BaseSettings):
     login_hash_workers: int = Field(
         1,
         ge=1,
-        description="Threads that check login passwords (scrypt, ~50 ms of one core each); "
-        "logins never use more, so a flood of them cannot starve ingestion.",
+        description="Threads logins run on (throttle, look-up and the scrypt password check, "
+        "~50 ms of one core each, at a lower CPU priority); logins never use more, nor the "
+        "threads other requests use, so a flood of them cannot starve ingestion.",
     )
     login_max_waiting: int = Field(
         32,
         ge=1,
-        description="Logins that may be checked or wait for a password thread at once; past "
-        "it a login is answered 503 + Retry-After at once.",
+        description="Logins that may run or wait for a login thread at once; past it a login "
+        "is answered 503 + Retry-After at once.",
     )
     init_org_name: str | None = Field(None, description="First start: organization name.")
     init_project_name: str | None = Field(None, description="First start: project name.")

@@ -1,8 +1,9 @@
 """ASGI middleware that sheds write requests by expected wait (503 + `Retry-After` at once).
 
-Writes (any method but GET, HEAD and OPTIONS) to the APIs are counted in and out; a write that
-would wait past `write_wait_budget_seconds` is refused before its body is read, so the server
-spends nothing on it and the admitted ones keep their pace (`ingest/admission.py`).
+Writes (any method but GET, HEAD and OPTIONS) to the APIs, logins aside, are counted in and
+out; a write that would wait past `write_wait_budget_seconds` is refused before its body is
+read, so the server spends nothing on it and the admitted ones keep their pace
+(`ingest/admission.py`).
 """
 
 from __future__ import annotations
@@ -17,11 +18,18 @@ from tracehouse.ingest.admission import InFlight
 
 _SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 _API_PREFIXES = ("/api/", "/v1/")
+#: Logins have their own bound (the password threads): they neither count here nor are shed.
+_LOGIN_PREFIX = "/api/v1/auth/"
 
 
 def is_write(scope: Scope) -> bool:
-    """An API request that changes something."""
-    return scope["method"] not in _SAFE_METHODS and scope["path"].startswith(_API_PREFIXES)
+    """An API request that changes something (logins aside)."""
+    path: str = scope["path"]
+    return (
+        scope["method"] not in _SAFE_METHODS
+        and path.startswith(_API_PREFIXES)
+        and not path.startswith(_LOGIN_PREFIX)
+    )
 
 
 class WriteShedding:
