@@ -71,24 +71,27 @@ async def test_rate_limit_headers_on_every_response(th: Harness) -> None:
         for header in ("x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"):
             assert header in response.headers, (response.url, header)
     authed = await th.client.get("/api/v1/traces", headers=th.auth)
-    assert authed.headers["x-ratelimit-limit"] == "6000"  # enterprise, the self-hosted default
+    assert authed.headers["x-ratelimit-limit"] == "18000"  # enterprise reads, the default
+    written = await th.client.post("/api/v1/traces", json={"id": "h"}, headers=th.auth)
+    assert written.headers["x-ratelimit-limit"] == "6000"  # enterprise writes
 
 
 async def test_free_plan_limit_gives_429_with_retry_after(th: Harness) -> None:
     _, auth = await th.new_project("free-tier", plan="free")
     statuses = []
-    for _ in range(12):
-        response = await th.client.get("/api/v1/traces", headers=auth)
+    for n in range(12):
+        response = await th.client.post("/api/v1/traces", json={"id": f"f{n}"}, headers=auth)
         statuses.append(response.status_code)
-    assert statuses[:10] == [200] * 10  # the free burst
-    limited = await th.client.get("/api/v1/traces", headers=auth)
+    assert statuses[:10] == [201] * 10  # the free burst of writes
+    limited = await th.client.post("/api/v1/traces", json={"id": "over"}, headers=auth)
     error = assert_envelope(limited, 429, "rate_limited")
     assert int(limited.headers["retry-after"]) >= 1
     assert limited.headers["x-ratelimit-limit"] == "60"
     assert limited.headers["x-ratelimit-remaining"] == "0"
     assert error["details"]["retry_after"] >= 1
-    # other keys are not affected
+    # other keys are not affected, nor this key's reads (a class of their own)
     assert (await th.client.get("/api/v1/traces", headers=th.auth)).status_code == 200
+    assert (await th.client.get("/api/v1/traces", headers=auth)).status_code == 200
 
 
 async def test_body_over_limit_is_413(

@@ -26,6 +26,7 @@ from tracehouse.http.middleware import RequestContext
 from tracehouse.http.openapi import router as openapi_router
 from tracehouse.http.ratelimit import MemoryLimiter, PostgresLimiter
 from tracehouse.http.responses import JSONResponse
+from tracehouse.http.shedding import WriteShedding
 from tracehouse.ingest.writer import Writer
 from tracehouse.insights.routes import router as insights_router
 from tracehouse.jobs import retention, rollups, statistics
@@ -53,7 +54,9 @@ from tracehouse.traces.routes import router as traces_router
 from tracehouse.ui import site as ui
 from tracehouse.usage import counter as usage_counter
 from tracehouse.usage.routes import router as usage_router
+from tracehouse.users.passwords import PasswordChecks
 from tracehouse.users.routes import router as users_router
+from tracehouse.users.throttle import DatabaseFailures, LoginThrottle, MemoryFailures
 
 ROUTERS = (
     health_router,
@@ -99,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     ui.install(app)
+    app.add_middleware(WriteShedding, budget_seconds=settings.write_wait_budget_seconds)
     anonymous = _AnonymousHeaders(settings)
     app.add_middleware(
         RequestContext, max_body_bytes=settings.max_body_bytes, anonymous_headers=anonymous
@@ -140,11 +144,22 @@ async def _start_runtime(settings: Settings) -> Runtime:
         max_pending=settings.write_queue_size,
         max_group=settings.write_batch_size,
         broker=broker,
+        wait_budget=settings.write_wait_budget_seconds,
     )
     await writer.start()
     offload.start(settings.otlp_workers)
     find_card("gpt-4o", None, None)  # load the price table before the first generation
-    return Runtime(settings=settings, db=db, writer=writer, limiter=limiter, broker=broker)
+    return Runtime(
+        settings=settings,
+        db=db,
+        writer=writer,
+        limiter=limiter,
+        passwords=PasswordChecks(settings.login_hash_workers, settings.login_max_waiting),
+        login_throttle=LoginThrottle(
+            MemoryFailures() if db.is_sqlite else DatabaseFailures(db.writer)
+        ),
+        broker=broker,
+    )
 
 
 def _start_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
@@ -185,6 +200,7 @@ async def _stop(runtime: Runtime, jobs: list[asyncio.Task[None]]) -> None:
             await task
     usage_counter.flush_quietly(runtime)
     await runtime.writer.stop()
+    runtime.passwords.close()
     await runtime.broker.stop()
     runtime.db.dispose()
 

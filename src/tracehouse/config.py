@@ -10,11 +10,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tracehouse.keys.secrets import MIN_SECRET_LENGTH
 
-#: Requests per minute and burst size for each plan tier (seed 001).
+#: Write requests per minute and burst size for each plan tier (seed 001).
 DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
     "free": (60, 10),
     "pro": (600, 100),
     "enterprise": (6000, 1000),
+}
+
+#: Read requests per minute and burst size for each plan tier: three times the writes (seed 002).
+DEFAULT_READ_RATE_LIMITS: dict[str, tuple[int, int]] = {
+    plan: (per_minute * 3, burst * 3) for plan, (per_minute, burst) in DEFAULT_RATE_LIMITS.items()
 }
 
 
@@ -79,7 +84,19 @@ class Settings(BaseSettings):
     )
     rate_limits: dict[str, tuple[int, int]] = Field(
         default_factory=lambda: dict(DEFAULT_RATE_LIMITS),
-        description='Per plan: [requests per minute, burst], as JSON: {"free": [60, 10], …}.',
+        description="Per plan, for write requests (POST, PUT, PATCH, DELETE) of a key or user: "
+        '[requests per minute, burst], as JSON: {"free": [60, 10], …}.',
+    )
+    read_rate_limits: dict[str, tuple[int, int]] = Field(
+        default_factory=lambda: dict(DEFAULT_READ_RATE_LIMITS),
+        description="Per plan, for read requests (GET, HEAD) of a key or user, counted apart "
+        'from writes: [requests per minute, burst], as JSON: {"free": [180, 30], …}.',
+    )
+    ai_rate_limit_per_minute: int = Field(
+        10,
+        ge=1,
+        description="Calls per minute a key or user may make to each AI-backed route (root "
+        "cause, executing an evaluator), on top of the read/write limits.",
     )
     rate_limit_enabled: bool = Field(True, description="Enforce per-key rate limits.")
     write_queue_size: int = Field(
@@ -87,6 +104,14 @@ class Settings(BaseSettings):
     )
     write_batch_size: int = Field(
         5_000, description="Most records the writer commits in one transaction."
+    )
+    write_wait_budget_seconds: float = Field(
+        0.75,
+        gt=0,
+        description="Longest a write may expect to wait for its answer (writes in flight times "
+        "the measured interval between answers; records waiting times the measured commit "
+        "time per record); past it the write is answered 503 + Retry-After at once. Admitted "
+        "writes then wait up to about twice this: the default keeps their p99 under 2 s.",
     )
     otlp_workers: int = Field(
         1,
@@ -102,6 +127,19 @@ class Settings(BaseSettings):
         3600.0, description="How often the retention job runs; 0 disables it."
     )
     login_token_hours: int = Field(24 * 7, description="Lifetime of a login token.")
+    login_hash_workers: int = Field(
+        1,
+        ge=1,
+        description="Threads logins run on (throttle, look-up and the scrypt password check, "
+        "~50 ms of one core each, at a lower CPU priority); logins never use more, nor the "
+        "threads other requests use, so a flood of them cannot starve ingestion.",
+    )
+    login_max_waiting: int = Field(
+        32,
+        ge=1,
+        description="Logins that may run or wait for a login thread at once; past it a login "
+        "is answered 503 + Retry-After at once.",
+    )
     init_org_name: str | None = Field(None, description="First start: organization name.")
     init_project_name: str | None = Field(None, description="First start: project name.")
     init_project_id: str | None = Field(

@@ -1,4 +1,5 @@
-"""The objects one running server shares: settings, database, writer, rate limiter, events."""
+"""The objects one running server shares: settings, database, writer, rate limiter, login
+throttle and password threads, events."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from tracehouse.http.ratelimit import Limiter
 from tracehouse.ingest.writer import Writer
 from tracehouse.live.broker import Broker
 from tracehouse.store.engine import Database
+from tracehouse.users.passwords import PasswordChecks
+from tracehouse.users.throttle import LoginThrottle
 
 
 @dataclass
@@ -22,6 +25,10 @@ class Runtime:
     db: Database
     writer: Writer
     limiter: Limiter
+    #: The bounded thread pool logins check passwords on.
+    passwords: PasswordChecks
+    #: Failed logins per account and client address.
+    login_throttle: LoginThrottle
     #: Live trace events of this process (fed by the writer, or by LISTEN on PostgreSQL).
     broker: Broker = field(default_factory=Broker)
     #: key rowid -> when its `last_used_at` was last written (epoch µs), to write it rarely.

@@ -44,7 +44,7 @@ def test_list_shows_a_table_of_matching_traces(
     lines = result.stdout.splitlines()
     assert "start (UTC)" in lines[0] and "cost" in lines[0]
     row = next(line for line in lines if first in line)
-    assert "support-agent" in row and "error" in row and "1,300" in row
+    assert "support-agent" in row and "warning" in row and "1,300" in row
     assert "2026-11-01 10:00:00" in row
     # newest first
     assert result.stdout.index(second) < result.stdout.index(first)
@@ -266,7 +266,7 @@ def test_tail_stops_at_its_timeout_and_prints_lines(
     )
     assert result.exit_code == 0, result.output
     assert trace_id in result.stdout and "support-agent" in result.stdout
-    assert "error" in result.stdout and "1,300 tok" in result.stdout
+    assert "warning" in result.stdout and "1,300 tok" in result.stdout
 
 
 def _clean_env() -> dict[str, str]:

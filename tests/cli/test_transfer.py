@@ -335,6 +335,9 @@ def test_export_waits_out_rate_limits(tmp_path: Path) -> None:
             "TRACEHOUSE_RATE_LIMITS": json.dumps(
                 {"free": [120, 2], "pro": [120, 2], "enterprise": [120, 2]}
             ),
+            "TRACEHOUSE_READ_RATE_LIMITS": json.dumps(
+                {"free": [120, 2], "pro": [120, 2], "enterprise": [120, 2]}
+            ),
         },
     )
     try:

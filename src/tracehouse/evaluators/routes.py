@@ -3,19 +3,26 @@ trace, observation, session or dataset run."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Response
 
 from tracehouse.evaluations import runs
 from tracehouse.evaluators import service
 from tracehouse.evaluators.schemas import EvaluatorIn, EvaluatorPatch, TargetIn
 from tracehouse.evaluators.templates import BUILTINS
-from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
+from tracehouse.http.auth import (
+    ProjectScope,
+    ProjectScopeDep,
+    RuntimeDep,
+    ai_per_minute,
+    endpoint_limit,
+)
 from tracehouse.http.crud import READ_ERRORS, WRITE_ERRORS
 from tracehouse.http.pagination import PageQuery
 
 router = APIRouter(prefix="/api/v1/evaluators", tags=["evaluators"])
+ExecuteScope = Annotated[ProjectScope, Depends(endpoint_limit("evaluator-execute", ai_per_minute))]
 
 
 @router.get("/templates", responses=READ_ERRORS, summary="Built-in LLM-as-judge templates")
@@ -61,11 +68,12 @@ def delete(ref: str, scope: ProjectScopeDep, rt: RuntimeDep) -> Response:
     summary="Execute an evaluator now",
 )
 async def execute(
-    ref: str, body: TargetIn, scope: ProjectScopeDep, rt: RuntimeDep, response: Response
+    ref: str, body: TargetIn, scope: ExecuteScope, rt: RuntimeDep, response: Response
 ) -> dict[str, Any]:
     """Runs during the request and returns the run with its results (scores with
     `source = eval`; for LLM judges, `judge_trace_id` is the judge's own trace). A dataset run
-    is queued instead: 202 with the run (`queued`); poll `GET /evaluations/runs/{id}`."""
+    is queued instead: 202 with the run (`queued`); poll `GET /evaluations/runs/{id}`.
+    AI-backed: capped at `ai_rate_limit_per_minute` calls a minute per caller."""
     kind, target_id = body.kind_and_id()
     run = await runs.execute_now(rt, scope, ref, kind, target_id)
     if run["status"] == "queued":

@@ -1,11 +1,13 @@
 """The one auth dependency: API keys (Bearer, X-API-Key, Basic) and login tokens, resolved to a
-project scope or a manager, with the per-key rate limit applied. HTTP routes and the `/ws`
+project scope or a manager, with the per-key rate limit (read and write classes) applied, and
+per-route caps on top. HTTP routes and the `/ws`
 WebSocket authenticate through the same functions."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
@@ -13,6 +15,7 @@ from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
 from tracehouse.clock import now_us
+from tracehouse.config import Settings
 from tracehouse.errors import Forbidden, NotFound, RateLimited, Unauthorized
 from tracehouse.keys import service as keys
 from tracehouse.projects import service as projects
@@ -87,6 +90,11 @@ def credential(connection: HTTPConnection) -> Credential | None:
     return None
 
 
+def client_address(connection: HTTPConnection) -> str:
+    """The caller's address (the proxy's `X-Forwarded-For` when the server trusts it)."""
+    return connection.client.host if connection.client else "unknown"
+
+
 def authenticate(rt: Runtime, connection: HTTPConnection) -> Principal:
     """Who is calling (a request or a WebSocket); 401 when nobody valid is."""
     cred = credential(connection)
@@ -116,15 +124,30 @@ def _touch(rt: Runtime, key: Any) -> None:
         keys.touch(conn, key["key_rowid"])
 
 
+def rate_class(request: Request) -> str:
+    """`read` or `write`: the two classes of the per-key limit, each with its own bucket."""
+    return "read" if request.method in _READ_METHODS else "write"
+
+
 def _limit(rt: Runtime, request: Request, principal: Principal, plan: str) -> None:
     if not rt.settings.rate_limit_enabled:
         return
-    per_minute, burst = rt.settings.rate_limits.get(plan, rt.settings.rate_limits["enterprise"])
-    decision = rt.limiter.hit(principal.rate_key, per_minute, burst)
+    kind = rate_class(request)
+    limits = rt.settings.read_rate_limits if kind == "read" else rt.settings.rate_limits
+    per_minute, burst = limits.get(plan, limits["enterprise"])
+    enforce_limit(rt, request, f"{principal.rate_key}:{kind}", per_minute, burst, f"{kind}s")
+
+
+def enforce_limit(
+    rt: Runtime, request: Request, bucket: str, per_minute: int, burst: int, what: str
+) -> None:
+    """Count this request in `bucket`; 429 + `Retry-After` when it is empty. The decision's
+    headers go on the response either way."""
+    decision = rt.limiter.hit(bucket, per_minute, burst)
     request.state.rate_headers = decision.headers()
     if not decision.allowed:
         raise RateLimited(
-            f"Rate limit of {per_minute} requests per minute exceeded; retry in "
+            f"Rate limit of {per_minute} {what} per minute exceeded; retry in "
             f"{decision.retry_after} s.",
             {"limit": per_minute, "retry_after": decision.retry_after},
             headers=decision.headers(),
@@ -262,3 +285,25 @@ def manager(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Manag
 ProjectScopeDep = Annotated[ProjectScope, Depends(project_scope)]
 ManagerDep = Annotated[Manager, Depends(manager)]
 RuntimeDep = Annotated[Runtime, Depends(runtime)]
+
+#: A route's cap in calls per minute: a number, or read from the settings.
+PerMinute = int | Callable[[Settings], int]
+
+
+def ai_per_minute(settings: Settings) -> int:
+    """The cap of each AI-backed route (its calls cost the operator money)."""
+    return settings.ai_rate_limit_per_minute
+
+
+def endpoint_limit(name: str, per_minute: PerMinute) -> Callable[..., ProjectScope]:
+    """A dependency: the project scope, after counting this call against the caller's
+    `name` cap (a bucket of its own, on top of the per-key read/write limit)."""
+
+    def limited(request: Request, scope: ProjectScopeDep, rt: RuntimeDep) -> ProjectScope:
+        if rt.settings.rate_limit_enabled:
+            cap = per_minute(rt.settings) if callable(per_minute) else per_minute
+            bucket = f"{scope.principal.rate_key}:{name}"
+            enforce_limit(rt, request, bucket, cap, cap, f"{name} calls")
+        return scope
+
+    return limited

@@ -41,7 +41,7 @@ class RequestContext:
         try:
             scope, receive = await self._bounded(scope, receive)
         except TracehouseError as error:
-            await _refuse(scope, error, request_id)(scope, receive, self._with_headers(scope, send))
+            await refuse(scope, error, request_id)(scope, receive, self._with_headers(scope, send))
             return
         await self.app(scope, receive, self._with_headers(scope, send))
 
@@ -103,12 +103,12 @@ def _inflated_here(path: str) -> bool:
     return path.startswith(_INFLATED_PATHS) and not path.startswith(_OTLP_PATHS)
 
 
-def _refuse(scope: Scope, error: TracehouseError, request_id: str) -> JSONResponse:
+def refuse(scope: Scope, error: TracehouseError, request_id: str | None) -> JSONResponse:
     """The error envelope for a request refused before routing (Langfuse's `message` too)."""
     body = error_body(error.code, error.message, error.details, request_id)
     if scope.get("path", "").startswith(LANGFUSE_PREFIX):
         body["message"] = error.message
-    return JSONResponse(body, error.status)
+    return JSONResponse(body, error.status, headers=error.headers or None)
 
 
 def _request_id(scope: Scope) -> str:

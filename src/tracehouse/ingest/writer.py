@@ -1,8 +1,9 @@
 """Group commit: requests queue their batches; one writer commits many per transaction.
 
 A request's future resolves only after its transaction commits, so a 2xx always means the
-data is durable. Each batch runs in its own savepoint: one bad batch fails alone. When more
-records wait than the queue allows, `submit` raises `Unavailable` (503) at once.
+data is durable. Each batch runs in its own savepoint: one bad batch fails alone. `submit`
+raises `Unavailable` (503 + `Retry-After`) at once when the batch would wait longer than the
+wait budget (`admission.py`) or more records wait than the queue allows.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -18,6 +21,7 @@ from sqlalchemy import Connection, Engine
 
 from tracehouse.clock import now_us
 from tracehouse.errors import Unavailable
+from tracehouse.ingest.admission import Admission
 from tracehouse.ingest.merge import Changes
 from tracehouse.ingest.shipping import Shipment
 from tracehouse.live.broker import Broker
@@ -50,9 +54,16 @@ class Writer:
     """The single writer of a server process."""
 
     def __init__(
-        self, engine: Engine, *, max_pending: int, max_group: int, broker: Broker | None = None
+        self,
+        engine: Engine,
+        *,
+        max_pending: int,
+        max_group: int,
+        broker: Broker | None = None,
+        wait_budget: float = math.inf,
     ):
         self._engine = engine
+        self.admission = Admission(wait_budget)
         self._broker = broker or Broker()
         self._max_pending = max_pending
         self._max_group = max_group
@@ -60,6 +71,11 @@ class Writer:
         self._pending = 0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracehouse-writer")
         self._task: asyncio.Task[None] | None = None
+
+    @property
+    def pending(self) -> int:
+        """Records queued or being committed."""
+        return self._pending
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="tracehouse-writer")
@@ -77,13 +93,26 @@ class Writer:
     async def submit(self, job: Job) -> None:
         """Queue a job and wait until it is committed (or raise its error)."""
         job.size = max(len(job.batch), 1)
-        if self._pending + job.size > self._max_pending and self._pending > 0:
-            raise Unavailable(
-                "The server is busy writing; retry shortly.", headers={"Retry-After": "1"}
-            )
+        self._admit(job.size)
         self._pending += job.size
         await self._queue.put(job)
         await job.future
+
+    def _admit(self, size: int) -> None:
+        """503 at once when the batch would wait past the budget or overflow the queue."""
+        pending = self._pending
+        if pending == 0 or (
+            pending + size <= self._max_pending and self.admission.admits(pending, size)
+        ):
+            return
+        wait = self.admission.expected_wait(pending, size)
+        retry = self.admission.retry_after(pending)
+        raise Unavailable(
+            f"The server is busy writing (about {wait:.1f} s of writes are waiting); retry in "
+            f"{retry} s.",
+            {"expected_wait_seconds": round(wait, 2), "retry_after": retry},
+            headers={"Retry-After": str(retry)},
+        )
 
     async def _run(self) -> None:
         loop = asyncio.get_running_loop()
@@ -94,7 +123,9 @@ class Writer:
                 job = self._queue.get_nowait()
                 group.append(job)
                 size += job.size
+            started = time.perf_counter()
             errors, written = await loop.run_in_executor(self._executor, self._commit, group)
+            self.admission.observe(size, time.perf_counter() - started)
             if written:
                 self._broker.committed(written)
             for job, error in zip(group, errors, strict=True):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 
 from tracehouse.errors import (
     Forbidden,
@@ -15,7 +15,13 @@ from tracehouse.errors import (
     Unavailable,
     ValidationFailed,
 )
-from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
+from tracehouse.http.auth import (
+    ProjectScope,
+    ProjectScopeDep,
+    RuntimeDep,
+    ai_per_minute,
+    endpoint_limit,
+)
 from tracehouse.http.errors import error_responses
 from tracehouse.insights import anomalies, clusters, drift, provider, service
 from tracehouse.insights.schemas import ProviderIn, RootCauseIn
@@ -28,6 +34,7 @@ _READ = error_responses(
 )
 _WRITE = error_responses(InvalidRequest, Unauthorized, Forbidden, ValidationFailed, RateLimited)
 Filters = Annotated[TraceFilters, Query()]
+RootCauseScope = Annotated[ProjectScope, Depends(endpoint_limit("root-cause", ai_per_minute))]
 
 
 @router.get("/drift", responses=_READ, summary="Metric drift with significance tests")
@@ -69,10 +76,10 @@ def get_failure_clusters(
     responses=_READ,
     summary="Explain a failed trace",
 )
-def post_root_cause(body: RootCauseIn, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+def post_root_cause(body: RootCauseIn, scope: RootCauseScope, rt: RuntimeDep) -> dict[str, Any]:
     """Root cause, failed step, contributing factors, suggested fix and confidence; `source`
     says whether the project's LLM provider (`llm`) or the rule-based analysis (`rules`)
-    produced it."""
+    produced it. AI-backed: capped at `ai_rate_limit_per_minute` calls a minute per caller."""
     return service.root_cause(rt, scope, body.trace_id)
 
 

@@ -17,7 +17,7 @@ from tracehouse.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from tracehouse.http.auth import ManagerDep, RuntimeDep, credential
+from tracehouse.http.auth import ManagerDep, RuntimeDep, client_address, credential
 from tracehouse.http.errors import error_responses
 from tracehouse.keys import service as keys
 from tracehouse.keys import store as keys_store
@@ -49,11 +49,8 @@ OrgHeader = Annotated[
 
 
 @router.post("/auth/login", responses=_ERRORS, summary="Log in; returns a Bearer token")
-def login(body: LoginIn, rt: RuntimeDep) -> dict[str, Any]:
-    with rt.db.writer.begin() as conn:
-        token, expires, user = users.login(
-            conn, body.email, body.password, rt.settings.login_token_hours
-        )
+async def login(body: LoginIn, request: Request, rt: RuntimeDep) -> dict[str, Any]:
+    token, expires, user = await users.login(rt, body.email, body.password, client_address(request))
     from tracehouse.clock import iso
 
     return {

@@ -1,12 +1,14 @@
-"""SQL for users and login tokens."""
+"""SQL for users, login tokens and failed logins."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, case, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from tracehouse.store.results import new_rowid
+from tracehouse.store.tables import login_failures as login_failures_table
 from tracehouse.store.tables import login_tokens, users
 
 
@@ -53,3 +55,32 @@ def delete_tokens_of(conn: Connection, user_rowid: int, keep: str | None = None)
     if keep is not None:
         query = query.where(login_tokens.c.token_hash != keep)
     conn.execute(query)
+
+
+def login_failures(conn: Connection, keys: list[str], since: int) -> list[tuple[str, int, int]]:
+    """(key, failures, failed_at) of the keys that failed after `since`."""
+    query = select(
+        login_failures_table.c.throttle_key,
+        login_failures_table.c.failures,
+        login_failures_table.c.failed_at,
+    ).where(login_failures_table.c.throttle_key.in_(keys), login_failures_table.c.failed_at > since)
+    return [(row[0], row[1], row[2]) for row in conn.execute(query)]
+
+
+def add_login_failure(conn: Connection, key: str, now: int, forget_before: int) -> None:
+    """One more failure of `key` (PostgreSQL); a count last failed before `forget_before`
+    starts again at 1."""
+    table = login_failures_table
+    statement = pg_insert(table).values(throttle_key=key, failures=1, failed_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.throttle_key],
+        set_={
+            "failures": case((table.c.failed_at <= forget_before, 1), else_=table.c.failures + 1),
+            "failed_at": now,
+        },
+    )
+    conn.execute(statement)
+
+
+def clear_login_failures(conn: Connection, key: str) -> None:
+    conn.execute(delete(login_failures_table).where(login_failures_table.c.throttle_key == key))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from tracehouse.store.tables.accounts import (
     api_keys,
+    login_failures,
     login_tokens,
     memberships,
     organizations,
@@ -79,6 +80,7 @@ __all__ = [
     "evaluations",
     "evaluators",
     "llm_providers",
+    "login_failures",
     "login_tokens",
     "media",
     "memberships",

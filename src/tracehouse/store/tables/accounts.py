@@ -1,5 +1,6 @@
 """Organizations, users and their memberships, projects, API keys, and what is kept per
-project to account for use (rate-limit buckets, usage counters) and for the server itself."""
+project to account for use (rate-limit buckets, failed logins, usage counters) and for the
+server itself."""
 
 from __future__ import annotations
 
@@ -98,6 +99,16 @@ rate_limit_buckets = Table(
     Column("bucket_key", String(100), primary_key=True),
     Column("tokens", Float, nullable=False),
     Column("updated_at", Float, nullable=False),
+)
+
+#: Failed logins per account (`account:<e-mail>`) and per client address (`address:<ip>`),
+#: shared by the server processes of a PostgreSQL deployment (SQLite keeps them in memory).
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("throttle_key", String(300), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    Column("failed_at", BigInteger, nullable=False),
 )
 
 usage_counters = Table(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tracehouse.errors import Unauthorized
-from tracehouse.http.auth import RuntimeDep
+from tracehouse.errors import RateLimited, Unauthorized
+from tracehouse.http.auth import RuntimeDep, client_address
 from tracehouse.runtime import Runtime
 from tracehouse.ui import session
 from tracehouse.ui.session import FormDep, ViewerDep
@@ -56,23 +56,21 @@ async def login(request: Request, rt: RuntimeDep) -> Response:
     session.check_csrf(request.cookies.get(session.LOGIN_CSRF_COOKIE), fields.get("csrf_token"))
     next_url = _safe_next(fields.get("next"))
     try:
-        with rt.db.writer.begin() as conn:
-            token, _, _ = users.login(
-                conn,
-                fields.get("email", ""),
-                fields.get("password", ""),
-                rt.settings.login_token_hours,
-            )
-    except Unauthorized:
-        return page(
+        token, _, _ = await users.login(
+            rt, fields.get("email", ""), fields.get("password", ""), client_address(request)
+        )
+    except (Unauthorized, RateLimited) as error:
+        refused = page(
             request,
             "login.html",
-            401,
+            error.status,
             csrf=request.cookies.get(session.LOGIN_CSRF_COOKIE),
             next=next_url,
-            error="Wrong e-mail or password.",
+            error=error.message,
             email=fields.get("email", ""),
         )
+        refused.headers.update(error.headers)
+        return refused
     response = RedirectResponse(next_url, status_code=303)
     response.set_cookie(
         session.COOKIE,
