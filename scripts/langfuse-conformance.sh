@@ -14,7 +14,7 @@
 #   3. starts the local OpenAI-compatible test server (tests/fake_openai.py) for the tests that
 #      call a provider, and a fresh `tracehouse serve` (data/, SQLite unless
 #      TRACEHOUSE_DATABASE_URL is set) with Langfuse's CI settings: keys pk-lf-1234567890 /
-#      sk-lf-1234567890, project id 7a88fb47-b4e2-43b8-a06c-a5ce950dc53a, at
+#      sk-lf-1234567890-tracehouse-conformance (init secrets need 32+ characters), project id 7a88fb47-b4e2-43b8-a06c-a5ce950dc53a, at
 #      http://localhost:3000 ($CONFORMANCE_PORT; the suite's trace-URL tests expect port 3000);
 #   4. runs tests/e2e as Langfuse's CI does (the parallel tests with $CONFORMANCE_WORKERS xdist
 #      workers, default 2, then the `serial_e2e` ones), then each failure again alone;
@@ -31,7 +31,7 @@ WORK="${CONFORMANCE_DIR:-/tmp/langfuse-conformance}/${REF//\//_}"
 WORKERS="${CONFORMANCE_WORKERS:-2}"
 PYTHON="${CONFORMANCE_PYTHON:-python3}"
 PUBLIC_KEY="pk-lf-1234567890"
-SECRET_KEY="sk-lf-1234567890"
+SECRET_KEY="sk-lf-1234567890-tracehouse-conformance"  # init secrets need 32+ characters
 PROJECT_ID="7a88fb47-b4e2-43b8-a06c-a5ce950dc53a"
 if [[ -n "${TRACEHOUSE:-}" ]]; then
     TH="$TRACEHOUSE"
