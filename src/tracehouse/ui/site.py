@@ -13,7 +13,18 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from tracehouse.errors import TracehouseError
-from tracehouse.ui.routes import auth, dashboard, prompts, sessions, settings, traces
+from tracehouse.ui.routes import (
+    annotation_queues,
+    auth,
+    dashboard,
+    evaluations,
+    evaluators,
+    monitors,
+    prompts,
+    sessions,
+    settings,
+    traces,
+)
 from tracehouse.ui.session import LoginRequired, find_viewer
 from tracehouse.ui.templating import HERE, page
 
@@ -22,6 +33,10 @@ ROUTERS = (
     traces.router,
     sessions.router,
     prompts.router,
+    evaluators.router,
+    monitors.router,  # before evaluations: `/evaluations/monitors` is not an evaluation
+    evaluations.router,
+    annotation_queues.router,
     dashboard.router,
     settings.router,
 )
