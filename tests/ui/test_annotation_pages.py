@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import Harness
 from tests.ui.conftest import csrf_of, log_in
 
+from tracehouse.ui.session import Viewer
+
 pytestmark = pytest.mark.anyio
 
 
@@ -96,3 +98,47 @@ async def test_boolean_and_category_queues_and_bad_input(th: Harness) -> None:
     assert "Every item is annotated" in (await th.client.get(queue)).text
     scores = (await th.client.get("/api/v1/scores?trace_id=b-1", headers=th.auth)).json()
     assert scores["data"][0]["value"] == 1
+
+
+async def test_a_read_only_person_sees_no_forms_and_cannot_write(
+    th: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A person whose scope only reads (a viewer role, or a page that reads): the evaluation and
+    annotation pages show no form that changes anything, and posts are refused with 403."""
+    base = await _base(th)
+    queue = await _queue(th, base, data_type="BOOLEAN")
+    await _traces(th, "r-1")
+    await _post(th, f"{base}/annotations/{queue.rsplit('/', 1)[1]}/items", queue, trace_ids="r-1")
+    item = re.search(r'href="([^"]+)" id="start"', (await th.client.get(queue)).text)
+    assert item
+    token = csrf_of((await th.client.get(queue)).text)
+    original = Viewer.scope
+    monkeypatch.setattr(
+        Viewer, "scope", lambda self, pid, access="write": original(self, pid, "read")
+    )
+    pages = {
+        f"{base}/evaluators": ("Add provider", "New evaluator"),
+        f"{base}/evaluators/new": ("Create evaluator",),
+        f"{base}/evaluations": ("Create evaluation",),
+        f"{base}/evaluations/monitors": ("Create monitor",),
+        f"{base}/annotations": ("Create queue",),
+        queue: ("Add to queue", "Start annotating"),
+        item.group(1): ('id="annotation"',),
+    }
+    for url, forms in pages.items():
+        html = (await th.client.get(url)).text
+        assert not [f for f in forms if f in html], url
+    writes = [
+        (f"{base}/annotations", {"name": "q2", "score_name": "s", "data_type": "BOOLEAN"}),
+        (f"{queue}/items", {"trace_ids": "r-1"}),
+        (item.group(1), {"value": "true"}),
+        (f"{base}/evaluators/providers", {"name": "p", "api_key": "sk-x"}),
+        (
+            f"{base}/evaluators/new",
+            {"action": "save", "name": "r", "kind": "code", "rule": "json_valid"},
+        ),
+    ]
+    for url, fields in writes:
+        refused = await th.client.post(url, data={"csrf_token": token, **fields})
+        assert refused.status_code == 403, url
+    assert (await th.client.get("/api/v1/evaluators", headers=th.auth)).json()["data"] == []
