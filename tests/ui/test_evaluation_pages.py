@@ -8,6 +8,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from tests import fake_openai
 from tests.conftest import Harness, make_settings, start
@@ -53,7 +54,7 @@ async def _trace(ui: Harness, trace_id: str, **fields: object) -> None:
     assert response.status_code == 201, response.text
 
 
-async def _post(ui: Harness, url: str, form_page: str, **fields: str) -> object:
+async def _post(ui: Harness, url: str, form_page: str, **fields: str) -> httpx.Response:
     token = csrf_of((await ui.client.get(form_page)).text)
     return await ui.client.post(url, data={"csrf_token": token, **fields})
 
@@ -83,7 +84,7 @@ async def test_a_judge_from_a_template_is_previewed_on_a_trace_then_run(
         api_key="sk-local-judge-key-0001",
         default_model="gpt-4o-mini",
     )
-    assert added.status_code == 303  # type: ignore[attr-defined]
+    assert added.status_code == 303
     listed = await ui.client.get(f"{base}/evaluators")
     assert "local" in listed.text and "sk-local-judge-key-0001" not in listed.text
     await _trace(ui, "t-judge")
@@ -106,21 +107,21 @@ async def test_a_judge_from_a_template_is_previewed_on_a_trace_then_run(
     preview = await _post(
         ui, f"{base}/evaluators/new", f"{base}/evaluators/new", action="preview", **fields
     )
-    assert preview.status_code == 200  # type: ignore[attr-defined]
-    assert "Paris, the capital" in preview.text  # type: ignore[attr-defined]
+    assert preview.status_code == 200
+    assert "Paris, the capital" in preview.text
     assert (await ui.client.get("/api/v1/evaluators", headers=ui.auth)).json()["data"] == []
 
     saved = await _post(
         ui, f"{base}/evaluators/new", f"{base}/evaluators/new", action="save", **fields
     )
-    assert saved.status_code == 303  # type: ignore[attr-defined]
-    page_url = saved.headers["location"]  # type: ignore[attr-defined]
+    assert saved.status_code == 303
+    page_url = saved.headers["location"]
     stored = (await ui.client.get("/api/v1/evaluators/correct", headers=ui.auth)).json()
     assert stored["config"]["variable_mapping"]["expected_output"] == "metadata.expected"
 
     ran = await _post(ui, f"{page_url}/run", page_url, target_type="trace", target_id="t-judge")
-    assert ran.status_code == 303  # type: ignore[attr-defined]
-    run = await ui.client.get(ran.headers["location"])  # type: ignore[attr-defined]
+    assert ran.status_code == 303
+    run = await ui.client.get(ran.headers["location"])
     assert "succeeded" in run.text and "The answer is supported" in run.text
     assert 'href="/ui/p/' in run.text and "t-judge" in run.text
     scores = (await ui.client.get("/api/v1/scores?trace_id=t-judge", headers=ui.auth)).json()
@@ -134,8 +135,8 @@ async def test_code_rules_bad_forms_and_edits(ui: Harness) -> None:
     bad = await _post(
         ui, f"{base}/evaluators/new", form, action="save", name="re", kind="code", rule="regex"
     )
-    assert bad.status_code == 422  # type: ignore[attr-defined]
-    assert "the regex rule needs `pattern`" in bad.text  # type: ignore[attr-defined]
+    assert bad.status_code == 422
+    assert "the regex rule needs `pattern`" in bad.text
     made = await _post(
         ui,
         f"{base}/evaluators/new",
@@ -147,24 +148,30 @@ async def test_code_rules_bad_forms_and_edits(ui: Harness) -> None:
         value="paris",
         case_sensitive="on",
     )
-    url = made.headers["location"]  # type: ignore[attr-defined]
+    url = made.headers["location"]
     ran = await _post(ui, f"{url}/run", url, target_type="trace", target_id="t-rule")
-    run = await ui.client.get(ran.headers["location"])  # type: ignore[attr-defined]
+    run = await ui.client.get(ran.headers["location"])
     assert "&#39;paris&#39; not found" in run.text  # case sensitive
     changed = await _post(  # the box unticked: any case
         ui, url, url, action="save", kind="code", rule="contains", value="paris", field="output"
     )
-    assert changed.status_code == 303  # type: ignore[attr-defined]
+    assert changed.status_code == 303
     ran = await _post(ui, f"{url}/run", url, target_type="trace", target_id="t-rule")
-    run = await ui.client.get(ran.headers["location"])  # type: ignore[attr-defined]
+    run = await ui.client.get(ran.headers["location"])
     assert "&#39;paris&#39; found" in run.text
+    taken = await _post(
+        ui, f"{base}/evaluators/new", form, action="save", name="says-paris", kind="code",
+        rule="json_valid", description="kept",
+    )  # fmt: skip
+    assert taken.status_code == 422 and "named &#39;says-paris&#39; exists" in taken.text
+    assert 'value="kept"' in taken.text
     missing = await _post(ui, f"{url}/run", url, target_type="trace", target_id="nope")
-    assert missing.status_code == 404  # type: ignore[attr-defined]
-    assert "No trace" in missing.text  # type: ignore[attr-defined]
+    assert missing.status_code == 404
+    assert "No trace" in missing.text
     no_token = await ui.client.post(f"{url}/delete", data={})
     assert no_token.status_code == 403
     gone = await _post(ui, f"{url}/delete", url)
-    assert gone.status_code == 303  # type: ignore[attr-defined]
+    assert gone.status_code == 303
     assert (await ui.client.get(url)).status_code == 404
 
 
@@ -179,7 +186,7 @@ async def _rule(ui: Harness, base: str, name: str = "has-output") -> str:
         rule="length",
         min="1",
     )
-    return str(made.headers["location"].rsplit("/", 1)[1])  # type: ignore[attr-defined]
+    return str(made.headers["location"].rsplit("/", 1)[1])
 
 
 async def test_an_evaluation_runs_on_traces_and_keeps_its_history(ui: Harness) -> None:
@@ -196,9 +203,9 @@ async def test_an_evaluation_runs_on_traces_and_keeps_its_history(ui: Harness) -
         name="smoke",
         **{f"criterion.{evaluator_id}": "on"},
     )
-    url = made.headers["location"]  # type: ignore[attr-defined]
+    url = made.headers["location"]
     queued = await _post(ui, f"{url}/run", url, target_type="trace", target_ids="t-ev-0, t-ev-1")
-    html = await _wait_done(ui, queued.headers["location"])  # type: ignore[attr-defined]
+    html = await _wait_done(ui, queued.headers["location"])
     assert "succeeded" in html and html.count('class="chip verdict"') == 2
     history = await ui.client.get(url)
     assert "has-output" in history.text and "succeeded" in history.text
@@ -220,11 +227,11 @@ async def test_a_monitor_samples_new_traces_and_shows_what_it_decided(ui: Harnes
         enabled="on",
         **{f"evaluator.{evaluator_id}": "on", "f.environment": "prod"},
     )
-    url = made.headers["location"]  # type: ignore[attr-defined]
+    url = made.headers["location"]
     await _trace(ui, "t-mon-prod", environment="prod")
     await _trace(ui, "t-mon-dev", environment="dev")
     passed = await _post(ui, f"{url}/trigger", url)
-    shown = await ui.client.get(passed.headers["location"])  # type: ignore[attr-defined]
+    shown = await ui.client.get(passed.headers["location"])
     assert "looked at 1 new matching trace(s) and sampled 1" in shown.text
     for _ in range(200):
         shown = await ui.client.get(url)
@@ -240,7 +247,7 @@ async def test_a_monitor_samples_new_traces_and_shows_what_it_decided(ui: Harnes
         delay_seconds="10",
         **{f"evaluator.{evaluator_id}": "on"},
     )
-    assert paused.status_code == 303  # type: ignore[attr-defined]
+    assert paused.status_code == 303
     stored = (
         await ui.client.get(
             f"/api/v1/evaluations/monitors/{url.rsplit('/', 1)[1]}", headers=ui.auth

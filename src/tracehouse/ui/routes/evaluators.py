@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from tracehouse.annotations import service as queues
-from tracehouse.errors import InvalidRequest, NotFound
+from tracehouse.errors import Conflict, InvalidRequest, NotFound
 from tracehouse.evaluations import runs
 from tracehouse.evaluators import service
 from tracehouse.evaluators.fields import ROOTS
@@ -145,10 +145,11 @@ def create_evaluator(
     if fields.get("action") != "save":
         return _form_page(request, rt, who, project_id, fields)
     try:
-        body = form.checked_new(fields)
+        created = service.create(rt, who.scope(project_id), form.checked_new(fields))
     except ValidationError as exc:
         return _form_page(request, rt, who, project_id, fields, error=form.problems(exc))
-    created = service.create(rt, who.scope(project_id), body)
+    except Conflict as exc:  # the name is taken: keep what was typed
+        return _form_page(request, rt, who, project_id, fields, error=exc.message)
     return RedirectResponse(f"{_base(project_id)}/{quote(created['id'])}", status_code=303)
 
 
