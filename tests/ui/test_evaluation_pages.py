@@ -257,3 +257,31 @@ async def test_a_monitor_samples_new_traces_and_shows_what_it_decided(ui: Harnes
     assert stored["filter"] == {}
     listed = await ui.client.get(f"{base}/evaluations/monitors")
     assert "paused" in listed.text and "50%" in listed.text
+
+
+async def test_a_trace_is_evaluated_or_queued_from_its_own_page(ui: Harness) -> None:
+    base = await _base(ui)
+    await _trace(ui, "t-page", session_id="s-page")
+    trace_page = await ui.client.get(f"{base}/traces/t-page")
+    link = f"{base}/evaluations/targets/trace/t-page"
+    assert f'href="{link}"' in trace_page.text
+    empty = await ui.client.get(link)
+    assert "No evaluator yet" in empty.text and "No queue yet" in empty.text
+    await _rule(ui, base)
+    body = {"name": "review", "score_config": {"name": "ok", "data_type": "BOOLEAN"}}
+    made = await ui.client.post("/api/v1/annotation-queues", json=body, headers=ui.auth)
+    assert made.status_code == 201
+    page = await ui.client.get(link)
+    assert "has-output" in page.text and 'aria-label="Add to review"' in page.text
+    added = await _post(
+        ui, f"{base}/annotations/{made.json()['id']}/items", link, trace_ids="t-page"
+    )
+    assert "t-page" in (await ui.client.get(added.headers["location"])).text
+    session = await ui.client.get(f"{base}/evaluations/targets/session/s-page")
+    assert "has-output" in session.text and "annotation queue" not in session.text
+    evaluator = re.search(r'action="([^"]+/run)"', session.text)
+    assert evaluator
+    ran = await _post(ui, evaluator.group(1), f"{base}/evaluations/targets/session/s-page",
+                      target_type="session", target_id="s-page")  # fmt: skip
+    assert "succeeded" in (await ui.client.get(ran.headers["location"])).text
+    assert (await ui.client.get(f"{base}/evaluations/targets/dataset/x")).status_code == 404

@@ -10,7 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from tracehouse.errors import InvalidRequest
+from tracehouse.annotations import service as queues
+from tracehouse.errors import InvalidRequest, NotFound
 from tracehouse.evaluations import runs, service
 from tracehouse.evaluations.schemas import EvaluationIn, EvaluationRunIn
 from tracehouse.evaluators import service as evaluators
@@ -95,6 +96,30 @@ def run_page(
         run=run,
         names=names_of(rt, scope),
         waiting=run["status"] in ("queued", "running"),
+    )
+
+
+@router.get("/targets/{kind}/{target_id:path}", response_class=HTMLResponse)
+def target_page(
+    request: Request, project_id: str, kind: str, target_id: str, who: ViewerDep, rt: RuntimeDep
+) -> Response:
+    """Evaluate one trace or session: each evaluator and evaluation with a button that runs it
+    there, and (for a trace) each annotation queue with a button that adds it."""
+    if kind not in ("trace", "session"):
+        raise NotFound(f"Cannot evaluate a {kind!r} from here.")
+    scope = who.scope(project_id)
+    return page(
+        request,
+        "evaluate_target.html",
+        nav="evaluations",
+        who=who,
+        project=who.project(project_id),
+        can_edit=scope.access != "read",
+        kind=kind,
+        target_id=target_id,
+        names=names_of(rt, scope),
+        evaluations=service.list_evaluations(rt, scope, PageParams(limit=200))["data"],
+        queues=queues.list_queues(rt, scope)["data"] if kind == "trace" else [],
     )
 
 
