@@ -159,6 +159,8 @@ async def test_code_rules_bad_forms_and_edits(ui: Harness) -> None:
     ran = await _post(ui, f"{url}/run", url, target_type="trace", target_id="t-rule")
     run = await ui.client.get(ran.headers["location"])
     assert "&#39;paris&#39; found" in run.text
+    history = (await ui.client.get(url)).text.split('id="evaluator-runs"', 1)[1]
+    assert '<span class="count">2</span>' in history and history.count("succeeded") == 2
     taken = await _post(
         ui, f"{base}/evaluators/new", form, action="save", name="says-paris", kind="code",
         rule="json_valid", description="kept",

@@ -27,6 +27,7 @@ from tracehouse.providers.schemas import CredentialIn
 from tracehouse.traces import service as traces
 from tracehouse.traces.filters import TraceListParams
 from tracehouse.ui import evaluator_form as form
+from tracehouse.ui.routes.evaluations import names_of
 from tracehouse.ui.session import FormDep, Viewer, ViewerDep
 from tracehouse.ui.templating import page
 
@@ -157,10 +158,22 @@ def create_evaluator(
 def evaluator_page(
     request: Request, project_id: str, ref: str, who: ViewerDep, rt: RuntimeDep
 ) -> Response:
-    evaluator = service.render(service.require(rt, who.scope(project_id).project_rowid, ref))
+    scope = who.scope(project_id)
+    evaluator = service.render(service.require(rt, scope.project_rowid, ref))
     fields = form.fields_of(evaluator)
     fields["preview_trace"] = request.query_params.get("preview_trace", "")
-    return _form_page(request, rt, who, project_id, fields, evaluator)
+    history = runs.list_runs(rt, scope, PageParams(limit=20), evaluator_id=evaluator["id"])
+    return _form_page(
+        request,
+        rt,
+        who,
+        project_id,
+        fields,
+        evaluator,
+        runs=history["data"],
+        names=names_of(rt, scope),
+        run_count=history["meta"]["total_count"],
+    )
 
 
 @router.post("/{ref}", response_class=HTMLResponse)
