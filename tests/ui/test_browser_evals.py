@@ -117,6 +117,11 @@ def test_a_person_creates_a_judge_from_a_template_and_runs_it(
     page.get_by_role("button", name="Preview").click()
     expect(page.locator("#preview")).not_to_contain_text("missing")
     page.get_by_label("Name", exact=True).fill("correct")
+    page.get_by_label("Kind").select_option("code")  # the form shows the chosen kind's fields
+    expect(page.locator("select[name=rule]")).to_be_visible()
+    expect(page.get_by_label("Field for expected_output")).to_be_hidden()
+    page.get_by_label("Kind").select_option("llm_judge")
+    expect(page.locator("select[name=rule]")).to_be_hidden()
     _check(page, "21-evaluator-new")
     page.get_by_role("button", name="Create evaluator").click()
     expect(page.locator("#run")).to_be_visible()
