@@ -5,9 +5,10 @@ real `tracehouse serve` (Tracehouse natively, Langfuse over its OTLP endpoint).
 Each round times N calls of a one-argument function that returns a value (arguments and result
 captured, the SDKs' defaults), then flushes both SDKs outside the timed part; the median round
 is reported as microseconds per call, minus the plain call, and so is the best round (the
-machine is shared: the best round is the least disturbed by other processes). Tracehouse is
-measured twice: before anything imports OpenTelemetry, and after Langfuse has (then every
-observation also mirrors itself into the OTel context).
+machine is shared: the best round is the least disturbed by other processes), and the median
+CPU time of the calling thread (`median_cpu`: what the call itself costs, whatever the load).
+Tracehouse is measured twice: before anything imports OpenTelemetry, and after Langfuse has
+(then every observation also mirrors itself into the OTel context).
 
     .venv/bin/python bench/sdk_overhead.py --calls 2000 --rounds 15
 """
@@ -34,16 +35,20 @@ PUBLIC, SECRET = "pk-th-bench-public", "sk-th-bench-secret-0123456789abcdef"
 
 def per_call_us(
     fn: Callable[[int], int], calls: int, rounds: int, flush: Callable[[], Any]
-) -> tuple[float, float]:
-    """(median, best) over rounds of the wall time per call, in microseconds."""
+) -> tuple[float, float, float]:
+    """(median, best) over rounds of the wall time per call, and the median CPU time of the
+    calling thread per call (which other processes on a busy machine do not inflate), in
+    microseconds."""
     samples = []
+    cpu = []
     for _ in range(rounds):
-        start = time.perf_counter_ns()
+        start, start_cpu = time.perf_counter_ns(), time.thread_time_ns()
         for i in range(calls):
             fn(i)
         samples.append((time.perf_counter_ns() - start) / calls / 1000)
+        cpu.append((time.thread_time_ns() - start_cpu) / calls / 1000)
         flush()
-    return statistics.median(samples), min(samples)
+    return statistics.median(samples), min(samples), statistics.median(cpu)
 
 
 def plain(x: int) -> int:
@@ -98,7 +103,7 @@ def run(url: str, calls: int, rounds: int) -> dict[str, Any]:
     get_client().shutdown()
     client.shutdown()
     result: dict[str, Any] = {"calls_per_round": calls, "rounds": rounds}
-    for stat, index in (("median", 0), ("best", 1)):
+    for stat, index in (("median", 0), ("best", 1), ("median_cpu", 2)):
         plain_us = base[index]
         result[stat] = {
             "plain_call_us": round(plain_us, 2),

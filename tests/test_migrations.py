@@ -206,3 +206,55 @@ def test_keys_whose_prefix_is_the_whole_secret_keep_a_quarter(fresh_settings: Se
         prefixes = conn.execute(text("SELECT secret_prefix FROM api_keys ORDER BY id")).scalars()
         assert list(prefixes) == ["sk", generated[:12]]
     engine.dispose()
+
+
+def test_run_status_is_recomputed_for_stored_traces(fresh_settings: Settings) -> None:
+    """0011e: a stored trace failed only by an error below its top level becomes `warning`
+    (the run went on); one whose top-level observation failed, or that reported `error`, stays
+    `error`; the roll-up day of a trace that changed is marked for a rebuild."""
+    settings = fresh_settings
+    upgrade(settings, "0010t")
+    engine = create_engine(settings.resolved_database_url)
+    _org_and_project(engine)
+    day = 86_400_000_000
+    trace = (
+        "INSERT INTO traces (project_rowid, id, status, reported_status, start_time, "
+        "observation_count, error_count, created_at, updated_at) "
+        "VALUES (:p, :id, 'error', :reported, :start, 2, 1, 0, 0)"
+    )
+    step = (
+        "INSERT INTO observations (project_rowid, id, trace_id, parent_id, type, level, "
+        "start_time, created_at, updated_at) VALUES (:p, :id, :trace, :parent, 'span', :level, "
+        ":start, 0, 0)"
+    )
+    with engine.begin() as conn:
+        p = conn.execute(text("SELECT project_rowid FROM projects")).scalar_one()
+        conn.execute(
+            text(trace),
+            [
+                {"p": p, "id": "root-failed", "reported": None, "start": 3 * day + 5},
+                {"p": p, "id": "step-failed", "reported": None, "start": 7 * day + 5},
+                {"p": p, "id": "reported", "reported": "error", "start": 9 * day + 5},
+            ],
+        )
+        rows = [
+            ("root-failed", "r1", None, "ERROR"),
+            ("root-failed", "r2", "r1", "ERROR"),
+            ("step-failed", "s1", None, "DEFAULT"),
+            ("step-failed", "s2", "s1", "ERROR"),
+        ]
+        conn.execute(
+            text(step),
+            [
+                {"p": p, "id": i, "trace": t, "parent": parent, "level": level, "start": 0}
+                for t, i, parent, level in rows
+            ],
+        )
+    upgrade(settings)
+    with engine.connect() as conn:
+        statuses = dict(conn.execute(text("SELECT id, status FROM traces")).all())
+        dirty = conn.execute(text("SELECT day FROM analytics_dirty_days")).scalars().all()
+        built = conn.execute(text("SELECT day FROM analytics_rollup_days")).scalars().all()
+    engine.dispose()
+    assert statuses == {"root-failed": "error", "step-failed": "warning", "reported": "error"}
+    assert dirty == [7 * day] and built == [7 * day]

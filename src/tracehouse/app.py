@@ -31,10 +31,12 @@ from tracehouse.insights.routes import router as insights_router
 from tracehouse.jobs import retention, rollups, statistics
 from tracehouse.langfuse.datasets import router as langfuse_datasets_router
 from tracehouse.langfuse.experiments import router as langfuse_experiments_router
+from tracehouse.langfuse.media import router as langfuse_media_router
 from tracehouse.langfuse.prompts import router as langfuse_prompts_router
 from tracehouse.langfuse.routes import router as langfuse_router
 from tracehouse.live.broker import live_broker
 from tracehouse.live.routes import router as live_router
+from tracehouse.metrics.routes import router as metrics_router
 from tracehouse.observations.routes import router as observations_router
 from tracehouse.otlp import offload
 from tracehouse.otlp.routes import router as otlp_router
@@ -68,10 +70,12 @@ ROUTERS = (
     annotations_router,
     management_router,
     otlp_router,
+    metrics_router,
     langfuse_router,
     langfuse_prompts_router,
     langfuse_datasets_router,
     langfuse_experiments_router,
+    langfuse_media_router,
     analytics_router,
     insights_router,
     usage_router,

@@ -68,7 +68,11 @@ def bootstrap(engine: Engine, settings: Settings) -> Created | None:
         project = project_store.find_project(conn, org_rowid=org["org_rowid"], name=project_name)
         if project is None:
             project = projects.create_project(
-                conn, org["org_rowid"], project_name, plan=settings.default_plan
+                conn,
+                org["org_rowid"],
+                project_name,
+                plan=settings.default_plan,
+                project_id=settings.init_project_id,
             )
         created.org, created.project = org["name"], project["name"]
         ids = {"org_rowid": org["org_rowid"], "project_rowid": project["project_rowid"]}

@@ -54,6 +54,16 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         Path("data"), description="Directory for the SQLite database and other local state."
     )
+    media_dir: Path | None = Field(
+        None,
+        description="Directory for media files sent through Langfuse's media API (kept by "
+        "content hash); default data_dir/media. Several server processes must share it.",
+    )
+    media_url_seconds: int = Field(
+        3600,
+        ge=1,
+        description="Lifetime of the signed upload and download URLs the media API hands out.",
+    )
     database_url: str | None = Field(
         None,
         description="SQLAlchemy URL; `postgresql://…` for PostgreSQL. Default: SQLite in data_dir.",
@@ -94,6 +104,11 @@ class Settings(BaseSettings):
     login_token_hours: int = Field(24 * 7, description="Lifetime of a login token.")
     init_org_name: str | None = Field(None, description="First start: organization name.")
     init_project_name: str | None = Field(None, description="First start: project name.")
+    init_project_id: str | None = Field(
+        None,
+        max_length=64,
+        description="First start: the project's id (e.g. Langfuse CI's fixed project id).",
+    )
     init_user_email: str | None = Field(None, description="First start: admin e-mail.")
     init_user_password: str | None = Field(None, description="First start: admin password.")
     init_public_key: str | None = Field(None, description="First start: the live public key.")
@@ -219,6 +234,10 @@ class Settings(BaseSettings):
             if url.startswith(prefix):
                 return "postgresql+psycopg://" + url[len(prefix) :]
         return url
+
+    @property
+    def resolved_media_dir(self) -> Path:
+        return self.media_dir or self.data_dir / "media"
 
     @property
     def is_sqlite(self) -> bool:

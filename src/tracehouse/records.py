@@ -52,6 +52,9 @@ class TraceRecord:
     end_time: int | None = None
     public: bool | None = None
     bookmarked: bool | None = None
+    #: The root span's name: the trace's name only while no name is given or stored (a name
+    #: a child span set, e.g. Langfuse's `propagate_attributes(trace_name=…)`, outlives it).
+    default_name: str | None = None
 
 
 @dataclass(slots=True)
@@ -103,6 +106,10 @@ class ObservationRecord:
     environment: str | None = None
     version: str | None = None
     attributes: dict[str, Any] | None = None
+    #: True: the end of a streamed call recorded apart from its request (logfire's OpenAI
+    #: instrumentation): the write folds it into the latest generation of the same parent
+    #: that has no output yet, instead of storing a second generation.
+    streamed_response: bool | None = None
 
 
 @dataclass(slots=True)

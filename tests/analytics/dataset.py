@@ -44,8 +44,12 @@ class Trace:
 
     @property
     def status(self) -> str:
+        """A failed run (`error`) has a top-level step at ERROR; errors below the top level,
+        or warnings, make it `warning`."""
         levels = {s.level for s in self.steps}
-        return "error" if "ERROR" in levels else "warning" if "WARNING" in levels else "ok"
+        if any(s.level == "ERROR" and s.parent_id is None for s in self.steps):
+            return "error"
+        return "warning" if levels & {"ERROR", "WARNING"} else "ok"
 
     @property
     def tokens(self) -> int:

@@ -132,7 +132,7 @@ def test_export_then_import_into_a_fresh_server_keeps_the_data(
         copy = second_server.get(f"/api/v1/traces/{trace_id}")
         assert _comparable(copy) == _comparable(original)
     first = second_server.get(f"/api/v1/traces/{ids[0]}")
-    assert first["tree"][0]["children"] and first["cost"] > 0.5 and first["status"] == "error"
+    assert first["tree"][0]["children"] and first["cost"] > 0.5 and first["status"] == "warning"
 
     again = tracehouse("import", str(out), env=server_env(second_server.url, SECRET_KEY))
     assert again.exit_code == 0, again.output
@@ -185,7 +185,7 @@ def test_export_to_csv_and_parquet_tables(
     assert result.exit_code == 0, result.output
     rows = {row["id"]: row for row in csv.DictReader(traces_csv.open())}
     assert set(rows) == set(ids)
-    assert rows[ids[0]]["total_tokens"] == "1300" and rows[ids[0]]["status"] == "error"
+    assert rows[ids[0]]["total_tokens"] == "1300" and rows[ids[0]]["status"] == "warning"
     assert json.loads(rows[ids[0]]["input"]) == {"question": "Where is my parcel?"}
     assert float(rows[ids[0]]["cost"]) == pytest.approx(
         live_server.get(f"/api/v1/traces/{ids[0]}")["cost"]

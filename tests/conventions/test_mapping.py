@@ -142,3 +142,25 @@ def test_unmapped_attributes_are_kept() -> None:
         )
     )
     assert obs.attributes == {"app.feature": "search", "retry.count": 2}
+
+
+def test_vercel_ai_sdk_telemetry_metadata_names_user_and_session() -> None:
+    """The Vercel AI SDK's `experimental_telemetry.metadata` (`ai.telemetry.metadata.*`): its
+    `userId` and `sessionId` are the trace's user and session; the rest is trace metadata."""
+    batch = map_spans(
+        [
+            span(
+                "00f067aa0ba902b9",
+                {
+                    "ai.model.id": "gpt-4o-mini",
+                    "ai.telemetry.metadata.userId": "vercel-user",
+                    "ai.telemetry.metadata.sessionId": "vercel-session",
+                    "ai.telemetry.metadata.plan": "pro",
+                },
+                parent_span_id=None,
+            )
+        ]
+    )
+    (trace,) = batch.traces
+    assert (trace.user_id, trace.session_id) == ("vercel-user", "vercel-session")
+    assert trace.metadata == {"plan": "pro"}

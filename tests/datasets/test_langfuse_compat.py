@@ -37,7 +37,7 @@ async def test_prompt_endpoints(th: Harness) -> None:
     }
     made = await call(th, "POST", "/v2/prompts", 201, json=text)
     assert made["type"] == "text" and made["config"] == {} and made["tags"] == []
-    assert made["labels"] == ["latest", "production"] and made["commitMessage"] is None
+    assert made["labels"] == ["production", "latest"] and made["commitMessage"] is None
     chat = {"name": "f/greet", "type": "chat", "prompt": [{"role": "user", "content": "x"}]}
     await call(th, "POST", "/v2/prompts", 400, json=chat)  # the type is fixed
     await call(th, "POST", "/v2/prompts", 201, json={"name": "f/greet", "prompt": "v2"})

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from tests.conftest import Harness
 
+from tracehouse.evaluators.rules import apply
+
 pytestmark = pytest.mark.anyio
 
 
@@ -71,3 +73,22 @@ async def test_read_only_key_cannot_execute(ev: Harness) -> None:
         headers=reader,
     )
     assert queued.status_code == 403
+
+
+async def test_regex_rules_refuse_backtracking_syntax_and_match_in_linear_time(ev: Harness) -> None:
+    """Rule patterns run on the evaluation worker: RE2 refuses what it cannot match in linear
+    time (a backreference) when the rule is saved, and `(a+)+$` cannot stall a long text."""
+    refused = await ev.client.post(
+        "/api/v1/evaluators",
+        json={"name": "b", "config": {"kind": "code", "rule": "regex", "pattern": r"(a)\1"}},
+        headers=ev.auth,
+    )
+    assert refused.status_code == 422
+    assert "RE2" in str(refused.json()["error"]["details"])
+    verdict = apply(
+        {"rule": "regex", "pattern": "(a+)+$", "field": "output"}, {"output": "a" * 10_000 + "!"}
+    )
+    assert not verdict.passed and verdict.reasoning == "pattern not found"
+    sensitive = apply({"rule": "regex", "pattern": "^Par", "field": "output"}, {"output": "paris"})
+    insensitive = {"rule": "regex", "pattern": "^Par", "case_sensitive": False, "field": "output"}
+    assert not sensitive.passed and apply(insensitive, {"output": "paris"}).passed

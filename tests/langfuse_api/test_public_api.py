@@ -159,7 +159,7 @@ async def test_every_event_type_is_accepted_and_stored(th: Harness) -> None:
     assert gen["endTime"].startswith("2026-11-20T10:00:01.5")
     assert gen["timeToFirstToken"] == pytest.approx(0.4)
     assert gen["latency"] == pytest.approx(1.5)
-    assert gen["modelParameters"] == {"temperature": 0.2, "max_tokens": 64}
+    assert gen["modelParameters"] == {"temperature": "0.2", "max_tokens": "64"}  # strings
     assert gen["usageDetails"] == {
         "input": 1000,
         "output": 200,

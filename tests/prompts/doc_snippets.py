@@ -25,7 +25,7 @@ def run_snippet(code: str, server: LiveServer, tmp_path: Path) -> str:
     script.write_text(code)
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("OTEL_", "LANGFUSE_"))},
-        "TRACEHOUSE_URL": server.url,
+        "TRACEHOUSE_BASE_URL": server.url,
         "TRACEHOUSE_API_KEY": server.secret_key,
         "LANGFUSE_BASE_URL": server.url,
         "LANGFUSE_PUBLIC_KEY": server.public_key,

@@ -41,7 +41,7 @@ def seen(live_server: LiveServer) -> dict[str, Any]:
 
 
 def test_sdk_prompt_calls(seen: dict[str, Any]) -> None:
-    assert seen["created"] == [[1, ["latest", "production"]], [2, ["latest"]]]
+    assert seen["created"] == [[1, ["production", "latest"]], [2, ["latest"]]]
     assert seen["production"] == [1, {"model": "gpt-4o-mini", "temperature": 0.1}, ["sdk"]]
     assert seen["compiled"] == "Answer why like a pirate"
     assert (seen["latest"], seen["v2"]) == (2, "v2: {{question}}")

@@ -44,7 +44,7 @@ async def test_versions_labels_and_tags(th: Harness) -> None:
         author="ana",
     )
     assert (first["version"], first["type"]) == (1, "text")
-    assert first["labels"] == ["latest", "production"]
+    assert first["labels"] == ["production", "latest"]
     assert first["config"] == {"model": "gpt-4o-mini", "temperature": 0.2}
     assert (first["commit_message"], first["author"]) == ("first", "ana")
 

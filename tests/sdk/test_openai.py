@@ -131,3 +131,51 @@ def test_errors_are_recorded_and_raised(client: sdk.Tracehouse, live_server: Liv
     (generation,) = generations(live_server, span.trace_id)
     assert generation["level"] == "ERROR"
     assert generation["status_message"].startswith("APIConnectionError")
+
+
+def test_a_wrapped_stream_is_an_openai_stream_recorded_even_when_abandoned(
+    client: sdk.Tracehouse, live_server: LiveServer, openai_url: str
+) -> None:
+    import gc
+
+    llm = sdk.wrap_openai(openai.OpenAI(base_url=openai_url, api_key="sk-test"))
+    with sdk.span("abandoning") as span:
+        closed = llm.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+        assert isinstance(closed, openai.Stream)
+        next(iter(closed))
+        closed.close()  # stopped after one chunk, then closed
+        dropped = llm.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES, stream=True)
+        next(dropped)
+        del dropped  # stopped reading and let go: recorded when collected
+        gc.collect()
+    assert client.flush()
+    recorded = generations(live_server, span.trace_id)
+    assert len(recorded) == 2
+    for generation in recorded:
+        assert generation["output"]["role"] == "assistant"
+        assert generation["end_time"] is not None
+
+
+def test_an_abandoned_async_stream_is_recorded(
+    client: sdk.Tracehouse, live_server: LiveServer, openai_url: str
+) -> None:
+    import gc
+
+    llm = sdk.wrap_openai(openai.AsyncOpenAI(base_url=openai_url, api_key="sk-test"))
+
+    async def main() -> str:
+        with sdk.span("abandoning-async") as span:
+            stream = await llm.chat.completions.create(
+                model="gpt-4o-mini", messages=MESSAGES, stream=True
+            )
+            assert isinstance(stream, openai.AsyncStream)
+            await stream.__anext__()
+            del stream
+            gc.collect()
+            await asyncio.sleep(0.2)  # the loop finalises the abandoned generator
+        return span.trace_id
+
+    trace_id = asyncio.run(main())
+    assert client.flush()
+    (generation,) = generations(live_server, trace_id)
+    assert generation["output"]["role"] == "assistant"

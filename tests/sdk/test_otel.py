@@ -136,3 +136,30 @@ def test_export_all_sends_every_span(client: sdk.Tracehouse, live_server: LiveSe
     assert app.provider.force_flush()
     by_name = read_trace(live_server, job.trace_id)["by_name"]
     assert by_name["SELECT orders"]["parent_id"] == job.id
+
+
+def test_our_sampling_never_changes_what_the_apps_tracing_records(
+    live_server: LiveServer,
+) -> None:
+    client = sdk.configure(host=live_server.url, api_key=live_server.secret_key, sample_rate=0)
+    app = App(live_server)  # the default sampler: ParentBased(ALWAYS_ON)
+
+    @sdk.observe
+    def handler(n: int) -> int:
+        with app.tracer.start_as_current_span(f"app-span-{n}"):
+            return n
+
+    try:
+        with app.tracer.start_as_current_span("app-request") as request:
+            for n in range(10):
+                handler(n)
+        assert client.flush()
+    finally:
+        client.shutdown()
+    assert app.provider.force_flush()
+    spans = {span.name: span for span in app.spans.get_finished_spans()}
+    assert {f"app-span-{n}" for n in range(10)} <= spans.keys()
+    request_id = request.get_span_context().span_id
+    for n in range(10):  # parented by the app's own span, which its backend receives
+        parent = spans[f"app-span-{n}"].parent
+        assert parent is not None and parent.span_id == request_id

@@ -48,7 +48,7 @@ def test_public_surface_is_pinned() -> None:
 def test_exception_tree() -> None:
     assert issubclass(sdk.ConfigurationError, sdk.TracehouseError)
     assert issubclass(sdk.ConfigurationError, ValueError)
-    for bad in ({"sample_rate": 2.0}, {"batch_size": 0}, {"max_queue": 0}):
+    for bad in ({"sample_rate": 2.0}, {"batch_size": 0}, {"max_queue": 0}, {"max_queue_bytes": 0}):
         try:
             sdk.Tracehouse(api_key="sk-x", **bad)  # type: ignore[arg-type]
         except sdk.ConfigurationError:

@@ -300,3 +300,27 @@ async def test_a_trace_of_a_thousand_observations_renders_every_node_once(th: Ha
     )
     # Inputs and outputs are not in the page: the detail pane loads one observation at a time.
     assert len(page.content) < 1_500_000
+
+
+async def test_a_tool_step_shows_its_tool_beside_its_own_name(th: Harness) -> None:
+    span = {
+        "traceId": "8b8efff798038103d269b633813fc60c",
+        "spanId": "cee19b7ec3c1b175",
+        "name": "weather lookup",
+        "startTimeUnixNano": "1796000000000000000",
+        "endTimeUnixNano": "1796000001000000000",
+        "attributes": [
+            {"key": "gen_ai.operation.name", "value": {"stringValue": "execute_tool"}},
+            {"key": "gen_ai.tool.name", "value": {"stringValue": "get_weather"}},
+        ],
+    }
+    body = {"resourceSpans": [{"scopeSpans": [{"spans": [span]}]}]}
+    headers = {**th.auth, "Content-Type": "application/json"}
+    assert (await th.client.post("/v1/traces", json=body, headers=headers)).status_code == 200
+    await log_in(th.client)
+    project_id = await _project_id(th)
+    base = f"/ui/p/{project_id}/traces/{span['traceId']}"
+    for path in (base, f"{base}/observations/{span['spanId']}"):
+        page = (await th.client.get(path)).text
+        assert "weather lookup" in page
+        assert '<code class="muted small" title="tool">get_weather</code>' in page

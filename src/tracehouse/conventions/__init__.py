@@ -19,6 +19,8 @@ from tracehouse.records import Batch, ObservationRecord, TraceRecord
 _AS_ROOT = "langfuse.internal.as_root"
 _DROP = frozenset({"langfuse.internal.is_app_root", "logfire.json_schema", "logfire.span_type"})
 _LOGFIRE_PENDING = "pending_span"
+#: logfire's record of a finished OpenAI/Anthropic stream: a log beside the request's span.
+_LOGFIRE_STREAMED = "streaming response from"
 
 
 def map_spans(spans: Sequence[SpanData]) -> Batch:
@@ -48,16 +50,30 @@ def map_span(span: SpanData) -> tuple[ObservationRecord, TraceRecord]:
         end_time=span.end_time,
     )
     trace = TraceRecord(id=span.trace_id)
+    if _logfire_stream_end(span):
+        obs.streamed_response = True
+        is_root = False  # never names nor times the trace: its request does
     families.apply_span(span, obs, trace, attrs)
+    own_metadata = obs.metadata
     for key in _DROP:
         attrs.pop(key, None)
     obs.attributes = attrs or None
     _keep_origin(span, obs)
     if is_root:
-        _fill_trace_from_root(span, obs, trace)
+        _fill_trace_from_root(span, obs, trace, own_metadata)
     elif obs.environment and trace.environment is None:
         trace.environment = obs.environment
     return obs, trace
+
+
+def _logfire_stream_end(span: SpanData) -> bool:
+    attrs = span.attributes
+    template = attrs.get("logfire.msg_template")
+    return (
+        attrs.get("logfire.span_type") == "log"
+        and isinstance(template, str)
+        and template.startswith(_LOGFIRE_STREAMED)
+    )
 
 
 def _keep_origin(span: SpanData, obs: ObservationRecord) -> None:
@@ -71,8 +87,14 @@ def _keep_origin(span: SpanData, obs: ObservationRecord) -> None:
         obs.metadata = {**(obs.metadata or {}), **origin}
 
 
-def _fill_trace_from_root(span: SpanData, obs: ObservationRecord, trace: TraceRecord) -> None:
-    trace.name = trace.name or obs.name
+def _fill_trace_from_root(
+    span: SpanData, obs: ObservationRecord, trace: TraceRecord, metadata: dict[str, Any] | None
+) -> None:
+    if trace.name is None:
+        trace.default_name = obs.name
+    if metadata:  # as Langfuse does: the root's metadata is the trace's, trace keys first
+        own = {k: v for k, v in metadata.items() if k != "aggregated_usage"}
+        trace.metadata = {**own, **(trace.metadata or {})} or None
     if trace.input is None:
         trace.input = obs.input
     if trace.output is None:

@@ -55,7 +55,7 @@ INPUT_SOURCES: tuple[tuple[str, Reader], ...] = (
     ("gen_ai.tool.call.arguments", _raw_or_json),
     ("traceloop.entity.input", _entity),
     ("input.value", _raw_or_json),
-    ("pydantic_ai.all_messages", _raw_or_json),
+    ("pydantic_ai.all_messages", _otel_output),  # GenAI `parts` messages, as generations
     ("tool_arguments", _raw_or_json),
     ("gen_ai.prompt", _raw_or_json),
     ("input", _raw_or_json),

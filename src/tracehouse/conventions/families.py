@@ -17,9 +17,11 @@ from tracehouse import clock
 from tracehouse.conventions import content, messages
 from tracehouse.conventions.usage import (
     COST_KEYS,
+    GIVEN_USAGE_KEY,
     USAGE_KEYS,
     USAGE_OWNERS,
     cost_from_details,
+    given_usage,
     langfuse_usage,
     to_float,
     to_int,
@@ -139,6 +141,8 @@ FLAT_GROUPS: dict[str, tuple[str, bool]] = {
     "gen_ai.request.": ("model_parameters", False),
 }
 _FLAT_PREFIXES = _MESSAGE_PREFIXES + tuple(FLAT_GROUPS)
+#: Keys under a flattened prefix that name the trace's user or session: read as such, not split.
+_WHOLE_KEYS = frozenset(k for k in USER_KEYS + SESSION_KEYS if k.startswith(_FLAT_PREFIXES))
 PARAMETER_JSON_KEYS = (
     "langfuse.observation.model.parameters",
     "llm.invocation_parameters",
@@ -195,9 +199,13 @@ def apply_span(
     is left is kept on the observation as raw `attributes`.
     """
     flat = _split_flat(attrs)
-    obs.type = _observation_type(attrs, span)
+    if _langfuse_before_v5(span):
+        _decode_leniently(attrs, flat)
+    obs.type = "generation" if obs.streamed_response else _observation_type(attrs, span)
+    # The span's own name stays; the tool name (kept in `attributes`) is shown beside it and
+    # names the observation only when the span has no name.
     name = attrs.get("logfire.msg") or (
-        attrs.get("gen_ai.tool.name") if obs.type == "tool" else None
+        attrs.get("gen_ai.tool.name") if obs.type == "tool" and not obs.name else None
     )
     if isinstance(name, str) and name:
         obs.name = name
@@ -221,7 +229,7 @@ def apply_span(
 def _split_flat(attrs: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Pop the flattened families (`prefix.rest` keys) into {prefix: {rest: value}}."""
     flat: dict[str, dict[str, Any]] = {}
-    for key in [k for k in attrs if k.startswith(_FLAT_PREFIXES)]:
+    for key in [k for k in attrs if k.startswith(_FLAT_PREFIXES) and k not in _WHOLE_KEYS]:
         for prefix in _FLAT_PREFIXES:
             if key.startswith(prefix):
                 rest = key[len(prefix) :]
@@ -255,7 +263,9 @@ _COST_KEY_SET = frozenset(key for keys in COST_KEYS.values() for key in keys)
 
 
 def _usage(attrs: dict[str, Any], obs: ObservationRecord) -> None:
-    details = messages.parse_json(attrs.pop("langfuse.observation.usage_details", None))
+    details = messages.parse_json(attrs.pop(GIVEN_USAGE_KEY, None))
+    if given_usage(details) is not None:
+        attrs[GIVEN_USAGE_KEY] = details  # kept raw: Langfuse's API answers the keys given
     if details is None and _USAGE_KEY_SET.isdisjoint(attrs):
         values: dict[str, int | None] = {}  # most spans carry no usage: skip the lookups
     else:
@@ -365,16 +375,47 @@ def _observation_metadata(
 
 def _decoded(values: dict[str, Any], span: SpanData) -> dict[str, Any]:
     """Langfuse v5 JSON-encodes every metadata value; decode those (others stay raw)."""
-    if not _langfuse_v5(span):
+    if _langfuse_major(span) < 5:
         return values
     return {key: messages.parse_json(value) for key, value in values.items()}
 
 
-def _langfuse_v5(span: SpanData) -> bool:
+def _langfuse_major(span: SpanData) -> int:
+    """The Langfuse SDK's major version that sent the span, -1 for any other sender."""
     if span.scope_name != "langfuse-sdk":
-        return False
+        return -1
     major = (span.scope_version or "0").split(".", 1)[0]
-    return major.isdigit() and int(major) >= 5
+    return int(major) if major.isdigit() else 0
+
+
+def _langfuse_before_v5(span: SpanData) -> bool:
+    return 0 <= _langfuse_major(span) < 5
+
+
+#: Langfuse SDK < 5 sends these as JSON text unless they are strings, which go as they are;
+#: Langfuse reads back every value that parses as JSON (`'["yo"]'` a list, `"2"` the number 2).
+_LENIENT_KEYS = (
+    "langfuse.observation.input",
+    "langfuse.observation.output",
+    "langfuse.trace.input",
+    "langfuse.trace.output",
+)
+_LENIENT_PREFIXES = (
+    "langfuse.observation.metadata.",
+    "langfuse.metadata.",
+    "langfuse.trace.metadata.",
+)
+
+
+def _decode_leniently(attrs: dict[str, Any], flat: dict[str, dict[str, Any]]) -> None:
+    """Decode what a Langfuse SDK before v5 sent as Langfuse itself reads it back."""
+    for key in _LENIENT_KEYS:
+        if key in attrs:
+            attrs[key] = messages.parse_any_json(attrs[key])
+    for prefix in _LENIENT_PREFIXES:
+        values = flat.get(prefix)
+        if values:
+            flat[prefix] = {key: messages.parse_any_json(v) for key, v in values.items()}
 
 
 def _environment(attrs: dict[str, Any], span: SpanData) -> str | None:

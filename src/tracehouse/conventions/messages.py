@@ -24,6 +24,16 @@ def parse_json(value: Any) -> Any:
     return value
 
 
+def parse_any_json(value: Any) -> Any:
+    """Any string that is JSON text decoded (`"2"` the number 2), anything else unchanged."""
+    if isinstance(value, str) and value:
+        try:
+            return orjson.loads(value)
+        except orjson.JSONDecodeError:
+            return value
+    return value
+
+
 def unflatten(flat: dict[str, Any]) -> Any:
     """`{"0.message.role": "user", …}` → `[{"message": {"role": "user"}}]` (digits are indices)."""
     root: dict[str, Any] = {}

@@ -68,6 +68,33 @@ COST_KEYS = {
 }
 
 
+#: Where the usage details a Langfuse client gave are kept (the observation's raw
+#: `attributes`): Langfuse's API answers them under the keys given, not renamed.
+GIVEN_USAGE_KEY = "langfuse.observation.usage_details"
+_OPENAI_SHAPES = (
+    ("prompt_tokens", "completion_tokens", "total_tokens"),
+    ("input_tokens", "output_tokens", "total_tokens"),
+)
+
+
+def openai_usage_shape(details: dict[str, Any]) -> bool:
+    """A complete OpenAI usage object (Chat Completions or Responses), which Langfuse renames
+    to `input`/`output`/`total`; other usage details keep the keys they were given."""
+    return any(all(key in details for key in shape) for shape in _OPENAI_SHAPES)
+
+
+def given_usage(details: Any) -> dict[str, int] | None:
+    """Usage details as Langfuse answers them: the counts under the keys given, with a `total`
+    (their sum) when none was given; None for an OpenAI usage object or no counts."""
+    if not isinstance(details, dict) or openai_usage_shape(details):
+        return None
+    counts = {k: n for k, v in details.items() if (n := to_int(v)) is not None}
+    if not counts:
+        return None
+    counts.setdefault("total", sum(counts.values()))
+    return counts
+
+
 def langfuse_usage(details: dict[str, Any]) -> dict[str, int | None]:
     """Langfuse `usage_details`: its `input` excludes cache details; OpenAI shapes are accepted."""
     if "prompt_tokens" in details or "input_tokens" in details:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, delete, func, insert, select, update
@@ -194,9 +194,11 @@ def _narrowed(
     window: tuple[int, int | None],
     filters: dict[str, str | None],
     columns: Mapping[str, ColumnElement[Any]],
+    conditions: Sequence[ColumnElement[bool]] = (),
 ) -> Select[Any]:
-    """`start` within the window (open-ended when its end is None) and each given filter."""
-    query = query.where(start >= window[0])
+    """`start` within the window (open-ended when its end is None), each given filter and the
+    other `conditions` (Langfuse's JSON filter)."""
+    query = query.where(start >= window[0], *conditions)
     if window[1] is not None:
         query = query.where(start < window[1])
     for key, column in columns.items():
@@ -212,6 +214,7 @@ def experiments(
     filters: dict[str, str | None],
     limit: int,
     offset: int,
+    conditions: Sequence[ColumnElement[bool]] = (),
 ) -> list[Any]:
     """Runs as Langfuse experiments: start and end from their traces, newest first."""
     r, d = dataset_runs.c, datasets.c
@@ -230,7 +233,7 @@ def experiments(
         .where(r.project_rowid == project_rowid)
     )
     columns = {"id": r.id, "name": r.name, "dataset_id": d.id}
-    query = _narrowed(query, start, window, filters, columns)
+    query = _narrowed(query, start, window, filters, columns, conditions)
     query = query.order_by(start.desc(), r.run_rowid.desc()).limit(limit).offset(offset)
     return list(conn.execute(query).mappings())
 
@@ -279,6 +282,7 @@ def experiment_items(
     filters: dict[str, str | None],
     limit: int,
     offset: int,
+    conditions: Sequence[ColumnElement[bool]] = (),
 ) -> list[Any]:
     """Run items with their run, dataset item (current or last version) and trace."""
     ri, r, d, t, i = dataset_run_items.c, dataset_runs.c, datasets.c, traces.c, dataset_items.c
@@ -298,6 +302,6 @@ def experiment_items(
         "experiment_item_id": ri.dataset_item_id,
         "dataset_id": d.id,
     }
-    query = _narrowed(query, start, window, filters, columns)
+    query = _narrowed(query, start, window, filters, columns, conditions)
     query = query.order_by(start.desc(), ri.run_item_rowid.desc()).limit(limit).offset(offset)
     return list(conn.execute(query).mappings())

@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import fmean
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection
 
 from tracehouse import jsontext
 from tracehouse.clock import now_us
@@ -278,10 +279,13 @@ def experiments(
     filters: dict[str, str | None],
     limit: int,
     offset: int,
+    conditions: Sequence[ColumnElement[bool]] = (),
 ) -> list[Any]:
     """Runs in a start-time window (Langfuse's experiment reads)."""
     with rt.db.reader.connect() as conn:
-        return run_store.experiments(conn, scope.project_rowid, window, filters, limit, offset)
+        return run_store.experiments(
+            conn, scope.project_rowid, window, filters, limit, offset, conditions
+        )
 
 
 def experiment_items(
@@ -291,6 +295,9 @@ def experiment_items(
     filters: dict[str, str | None],
     limit: int,
     offset: int,
+    conditions: Sequence[ColumnElement[bool]] = (),
 ) -> list[Any]:
     with rt.db.reader.connect() as conn:
-        return run_store.experiment_items(conn, scope.project_rowid, window, filters, limit, offset)
+        return run_store.experiment_items(
+            conn, scope.project_rowid, window, filters, limit, offset, conditions
+        )

@@ -209,8 +209,10 @@ def list_items(
     name: str | None,
     query: ItemQuery,
     source_trace_id: str | None = None,
+    newest_first: bool = False,
 ) -> ItemPage:
-    """Items of the dataset `name` (or of every dataset), now or as of `query.as_of`."""
+    """Items of the dataset `name` (or of every dataset), now or as of `query.as_of`; oldest
+    first, or newest first (Langfuse's order)."""
     statuses = ("ACTIVE", "ARCHIVED") if query.include_archived else ("ACTIVE",)
     with rt.db.reader.connect() as conn:
         if name is not None:
@@ -226,6 +228,7 @@ def list_items(
             limit=query.limit,
             offset=query.offset,
             source_trace_id=source_trace_id,
+            newest_first=newest_first,
         )
     return ItemPage([Item(row, by_rowid[row["dataset_rowid"]]) for row in rows], total)
 

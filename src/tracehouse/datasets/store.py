@@ -108,8 +108,9 @@ def list_items(
     limit: int,
     offset: int,
     source_trace_id: str | None = None,
+    newest_first: bool = False,
 ) -> tuple[list[Any], int]:
-    """Items as of `at` (None: now), oldest first."""
+    """Items as of `at` (None: now), oldest first unless `newest_first` (Langfuse's order)."""
     i = dataset_items.c
     conditions = [i.dataset_rowid.in_(dataset_rowids), _as_of(at), i.status.in_(statuses)]
     if source_trace_id is not None:
@@ -117,7 +118,13 @@ def list_items(
     query = (
         select(dataset_items)
         .where(*conditions)
-        .order_by(i.created_at, i.item_rowid)
+        .order_by(
+            *(
+                (i.created_at.desc(), i.item_rowid.desc())
+                if newest_first
+                else (i.created_at, i.item_rowid)
+            )
+        )
         .limit(limit)
         .offset(offset)
     )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from tracehouse import jsontext
 from tracehouse.evaluators.fields import lookup
+from tracehouse.pricing.patterns import compile_pattern
 
 RULES = ("json_valid", "regex", "contains", "length", "latency", "cost")
 
@@ -44,6 +44,16 @@ def _json_valid(value: Any) -> Verdict:
     return Verdict(True, 1.0, "valid JSON")
 
 
+def _regex(pattern: str, text: str, case_sensitive: bool) -> Verdict:
+    """RE2 (linear time): a user's pattern cannot stall the evaluation worker."""
+    try:
+        regex = compile_pattern(pattern, case_sensitive=case_sensitive)
+    except ValueError as exc:  # saved before patterns were checked
+        return Verdict(False, 0.0, f"pattern refused: {exc}")
+    found = regex.search(text) is not None
+    return Verdict(found, float(found), f"pattern {'found' if found else 'not found'}")
+
+
 def apply(config: dict[str, Any], fields: dict[str, Any]) -> Verdict:
     """Run the rule `config["rule"]` on the target's fields."""
     rule = config["rule"]
@@ -58,10 +68,9 @@ def apply(config: dict[str, Any], fields: dict[str, Any]) -> Verdict:
     text = _text(value)
     if rule == "length":
         return _within(float(len(text)), low, high, "length")
-    flags = 0 if config.get("case_sensitive", True) else re.IGNORECASE
+    sensitive = bool(config.get("case_sensitive", True))
     if rule == "regex":
-        found = re.search(config["pattern"], text, flags) is not None
-        return Verdict(found, float(found), f"pattern {'found' if found else 'not found'}")
+        return _regex(config["pattern"], text, sensitive)
     needle = str(config["value"])
-    found = (needle in text) if flags == 0 else (needle.lower() in text.lower())
+    found = (needle in text) if sensitive else (needle.lower() in text.lower())
     return Verdict(found, float(found), f"{needle!r} {'found' if found else 'not found'}")

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from tracehouse.evaluators.rules import RULES
 from tracehouse.evaluators.templates import BUILTINS
 from tracehouse.http.schemas import RequestModel
+from tracehouse.pricing.patterns import compile_pattern
 
 
 class OutputSpec(RequestModel):
@@ -63,6 +64,8 @@ class CodeConfig(RequestModel):
         assert self.rule in RULES
         if self.rule == "regex" and not self.pattern:
             raise ValueError("the regex rule needs `pattern`")
+        if self.rule == "regex" and self.pattern:
+            compile_pattern(self.pattern, case_sensitive=self.case_sensitive)  # ValueError: 422
         if self.rule == "contains" and self.value is None:
             raise ValueError("the contains rule needs `value`")
         if self.rule in ("length", "latency", "cost") and self.min is None and self.max is None:

@@ -40,6 +40,7 @@ def trace_changes(record: TraceRecord) -> dict[str, Any]:
         "end_time": record.end_time,
         "public": record.public,
         "bookmarked": record.bookmarked,
+        "default_name": record.default_name,
     }
     return {key: value for key, value in values.items() if value is not None}
 
@@ -77,6 +78,7 @@ def observation_changes(record: ObservationRecord) -> dict[str, Any]:
         "environment": record.environment,
         "version": record.version,
         "attributes": record.attributes,
+        "streamed_response": record.streamed_response,
     }
     return {key: value for key, value in values.items() if value is not None}
 
@@ -144,6 +146,9 @@ def trace_row(
     row = dict.fromkeys(TRACE_COLUMNS)
     row.update(changes)
     row["id"] = trace_id
+    default_name = row.pop("default_name", None)
+    if row["name"] is None:
+        row["name"] = (stored or {}).get("name") or default_name
     _merge_stored_dicts(row, changes, stored, ("metadata", "tags"))
     if row["tags"] is not None:
         row["tags"] = sorted(set(row["tags"]))

@@ -9,9 +9,10 @@ from sqlalchemy import Connection
 
 from tracehouse.analytics import rollup_store
 from tracehouse.analytics.contrib import Deltas, TraceState
-from tracehouse.ingest import merge, shipping
+from tracehouse.ingest import merge, shipping, streamed
 from tracehouse.ingest import store as ingest_store
 from tracehouse.ingest.shipping import Shipment
+from tracehouse.ingest.timeless import place, timeless_ids
 from tracehouse.pricing.catalog import CustomPrice, compute_cost
 from tracehouse.records import Usage
 from tracehouse.store.tables import observations, scores, traces
@@ -57,6 +58,8 @@ def apply_batch(
     for values in observation_changes.values():
         trace_changes.setdefault(values["trace_id"], {})
     ingest_store.lock_traces(conn, project_rowid, trace_changes)
+    if any("streamed_response" in values for values in observation_changes.values()):
+        streamed.fold(observation_changes, derived, _stored_request(conn, project_rowid), now)
     stored_traces = ingest_store.fetch_stored(conn, traces, project_rowid, trace_changes)
     before = {trace_id: TraceState.of(row) for trace_id, row in stored_traces.items()}
     trace_rows = [
@@ -72,6 +75,9 @@ def apply_batch(
             else merge.observation_row(oid, shipping.decoded(values), stored[oid], now, pricer)
             for oid, values in observation_changes.items()
         ]
+        timeless = timeless_ids(observation_changes, stored)
+        if timeless:
+            _place_timeless(conn, project_rowid, timeless, observation_rows, trace_changes, before)
         ingest_store.write_rows(conn, observations, observation_rows, project_rowid, is_test, now)
     score_rows = [merge.score_row(s, now) for s in changes.scores]
     ingest_store.write_rows(conn, scores, score_rows, project_rowid, is_test, now)
@@ -80,6 +86,33 @@ def apply_batch(
         rollup_store.append(conn, project_rowid, changed_rollups(before, after).rows(project_rowid))
     created = [trace_id for trace_id in trace_changes if trace_id not in stored_traces]
     return created, [trace_id for trace_id in trace_changes if trace_id in stored_traces]
+
+
+def _stored_request(conn: Connection, project_rowid: int) -> streamed.StoredRequest:
+    def find(trace_id: str, parent_id: str | None, before: int) -> str | None:
+        return ingest_store.open_generation(conn, project_rowid, trace_id, parent_id, before)
+
+    return find
+
+
+def _place_timeless(
+    conn: Connection,
+    project_rowid: int,
+    timeless: list[str],
+    rows: list[dict[str, Any]],
+    trace_changes: dict[str, dict[str, Any]],
+    before: dict[str, TraceState],
+) -> None:
+    def stored_start(ids: list[str]) -> dict[str, int]:
+        found = ingest_store.fetch_stored(conn, observations, project_rowid, ids)
+        return {oid: row["start_time"] for oid, row in found.items()}
+
+    starts = {
+        trace_id: values.get("start_time")
+        or (before[trace_id].start_time if trace_id in before else None)
+        for trace_id, values in trace_changes.items()
+    }
+    place(timeless, {row["id"]: row for row in rows}, stored_start, starts)
 
 
 def changed_rollups(before: dict[str, TraceState], after: dict[str, TraceState]) -> Deltas:

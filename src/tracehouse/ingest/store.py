@@ -200,8 +200,8 @@ def _totals(
         yield from groups.items()
 
 
-_FIGURES = slice(5, 5 + len(MODEL_FIGURES))  # of a `_TOTALS` row
-_SUMMED = slice(5, 11)  # calls, failed calls, input, output and total tokens, cost
+_FIGURES = slice(6, 6 + len(MODEL_FIGURES))  # of a `_TOTALS` row
+_SUMMED = slice(6, 12)  # calls, failed calls, input, output and total tokens, cost
 
 
 def _model_calls(groups: list[Any]) -> dict[str, tuple[float, ...]]:
@@ -265,6 +265,10 @@ _TOTALS = (
         _o.c.trace_id,
         _o.c.model,
         func.sum(case((_o.c.level == "WARNING", 1), else_=0)).label("warnings"),
+        # a top-level observation at ERROR: the run itself failed (`_status`)
+        func.sum(case((and_(_o.c.level == "ERROR", _o.c.parent_id.is_(None)), 1), else_=0)).label(
+            "root_errors"
+        ),
         func.min(_o.c.start_time).label("first"),
         func.max(func.coalesce(_o.c.end_time, _o.c.start_time)).label("last"),
         # from here on (`_FIGURES`): the figures of model calls (`MODEL_FIGURES`), as
@@ -318,12 +322,6 @@ def _rolled_up(
     if groups:
         start = min(start, *(g.first for g in groups))
         end = max(v for v in (end, *(g.last for g in groups)) if v is not None)
-    if trace["reported_status"] == "error" or errors:
-        status = "error"
-    elif trace["reported_status"] == "warning" or any(g.warnings for g in groups):
-        status = "warning"
-    else:
-        status = "ok"
     return {
         "p_id": trace["id"],
         "start_time": start,
@@ -336,10 +334,20 @@ def _rolled_up(
         "total_tokens": int(total_tokens),
         "cost": float(cost),
         "models": jsontext.dumps(sorted(calls)) if calls else None,
-        "status": status,
+        "status": _status(trace["reported_status"], groups, int(errors)),
         "retried": retried,
         "model_calls": jsontext.dumps(calls) if calls else None,
     }
+
+
+def _status(reported: str | None, groups: list[Any], errors: int) -> str:
+    """`error`: the run failed (it says so, or a top-level observation is at ERROR);
+    `warning`: it has errors in some steps (or warnings), or says so; else `ok`."""
+    if reported == "error" or any(g.root_errors for g in groups):
+        return "error"
+    if reported == "warning" or errors or any(g.warnings for g in groups):
+        return "warning"
+    return "ok"
 
 
 _ROLLUP_UPDATE = (
@@ -371,3 +379,26 @@ _ROLLUP_UPDATE = (
         }
     )
 )
+
+
+def open_generation(
+    conn: Connection, project_rowid: int, trace_id: str, parent_id: str | None, before: int
+) -> str | None:
+    """The latest stored generation of a trace under `parent_id` that started at or before
+    `before` and has no output yet (the request of a streamed call, `ingest.streamed`)."""
+    o = observations.c
+    parent = o.parent_id.is_(None) if parent_id is None else o.parent_id == parent_id
+    found = conn.execute(
+        select(o.id)
+        .where(
+            o.project_rowid == project_rowid,
+            o.trace_id == trace_id,
+            parent,
+            o.type == "generation",
+            o.output.is_(None),
+            o.start_time <= before,
+        )
+        .order_by(o.start_time.desc())
+        .limit(1)
+    ).scalar()
+    return None if found is None else str(found)

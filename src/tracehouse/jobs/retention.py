@@ -12,7 +12,14 @@ from sqlalchemy import ColumnElement, Connection, Engine, Table, delete, select,
 from tracehouse.analytics import rollup_store
 from tracehouse.clock import now_us
 from tracehouse.evaluations import monitor_store
-from tracehouse.store.tables import evaluation_runs, observations, projects, scores, traces
+from tracehouse.store.tables import (
+    evaluation_runs,
+    metric_points,
+    observations,
+    projects,
+    scores,
+    traces,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +62,8 @@ def _purge_test_data(conn: Connection, cutoff: int) -> Purged:
     _mark_days(conn, _is_test(traces), traces.c.created_at < cutoff)
     runs = evaluation_runs.c  # their results go with them (ON DELETE CASCADE)
     conn.execute(delete(evaluation_runs).where(_is_test(evaluation_runs), runs.created_at < cutoff))
+    points = metric_points.c
+    conn.execute(delete(metric_points).where(_is_test(metric_points), points.created_at < cutoff))
     return Purged(
         *(
             int(
@@ -77,6 +86,10 @@ def _purge_project(conn: Connection, project_rowid: int, cutoff: int) -> Purged:
     runs = evaluation_runs.c
     conn.execute(
         delete(evaluation_runs).where(runs.project_rowid == project_rowid, runs.created_at < cutoff)
+    )
+    points = metric_points.c
+    conn.execute(
+        delete(metric_points).where(points.project_rowid == project_rowid, points.time < cutoff)
     )
     counts = []
     for table, column in (

@@ -190,14 +190,16 @@ def create_item(body: LangfuseItemIn, scope: ProjectScopeDep, rt: RuntimeDep) ->
 def list_items(
     query: Annotated[ItemListQuery, Query()], scope: ProjectScopeDep, rt: RuntimeDep
 ) -> dict[str, Any]:
-    """`version` reads the items as they were at that time."""
+    """Newest first, as Langfuse lists them; `version` reads the items as they were then."""
     try:
         params = ItemQuery.model_validate(
             {"as_of": query.version, "limit": query.limit, "offset": query.offset}
         )
     except ValidationError as exc:
         raise InvalidRequest(f"Invalid version timestamp {query.version!r}.") from exc
-    page = service.list_items(rt, scope, query.dataset_name, params, query.source_trace_id)
+    page = service.list_items(
+        rt, scope, query.dataset_name, params, query.source_trace_id, newest_first=True
+    )
     return {
         "data": [item(i) for i in page.items],
         "meta": page_meta(query.page, query.limit, page.total),

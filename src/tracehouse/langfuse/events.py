@@ -13,7 +13,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from tracehouse.clock import to_us
-from tracehouse.conventions.usage import cost_from_details, langfuse_usage
+from tracehouse.conventions.usage import (
+    GIVEN_USAGE_KEY,
+    cost_from_details,
+    given_usage,
+    langfuse_usage,
+)
 from tracehouse.http.errors import field_errors
 from tracehouse.ids import new_id
 from tracehouse.ingest.decoders.native import score_value
@@ -126,7 +131,7 @@ def _decode_one(event: IngestionEvent, out: Decoded) -> None:
             out.orphans.append((event.id, record))
             return
     elif kind == "score-create":
-        out.batch.scores.append(score_record(validate(ScoreBody, event.body)))
+        out.batch.scores.append(score_record(validate(ScoreBody, event.body), event))
     elif kind == "sdk-log":
         log.debug("langfuse sdk-log event %s", event.id)
     else:
@@ -151,7 +156,7 @@ def trace_record(body: TraceBody, event: IngestionEvent | None = None) -> TraceR
         metadata=_metadata(body.metadata),
         input=body.input,
         output=body.output,
-        start_time=_time(body.timestamp) or (_time(event.timestamp) if event else None),
+        start_time=_body_or_event_time(body.timestamp, event),
         public=body.public,
     )
 
@@ -180,6 +185,7 @@ def observation_record(
     metadata = _metadata(body.metadata)
     if extra:
         metadata = {**(metadata or {}), **extra}
+    given = given_usage(body.usage_details)
     return ObservationRecord(
         id=body.id or new_id(),
         trace_id=trace_id or "",
@@ -202,6 +208,7 @@ def observation_record(
         prompt_version=body.prompt_version,
         environment=body.environment,
         version=body.version,
+        attributes={GIVEN_USAGE_KEY: body.usage_details} if given else None,
     )
 
 
@@ -247,8 +254,9 @@ def _count(values: dict[str, Any], keys: tuple[str, ...]) -> int | None:
     return None
 
 
-def score_record(body: ScoreBody) -> ScoreRecord:
-    """A Langfuse score as a record; the data type is inferred when not given."""
+def score_record(body: ScoreBody, event: IngestionEvent | None = None) -> ScoreRecord:
+    """A Langfuse score as a record; the data type is inferred when not given, and the time
+    is the body's, else its ingestion event's."""
     if not (body.trace_id or body.observation_id or body.session_id or body.dataset_run_id):
         raise EventError("A score needs a traceId, observationId, sessionId or datasetRunId.")
     try:
@@ -274,7 +282,7 @@ def score_record(body: ScoreBody) -> ScoreRecord:
         comment=body.comment,
         metadata=metadata or None,
         environment=body.environment,
-        timestamp=_time(body.timestamp),
+        timestamp=_body_or_event_time(body.timestamp, event),
     )
 
 
@@ -283,6 +291,11 @@ def _metadata(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
     return value if isinstance(value, dict) else {"metadata": value}
+
+
+def _body_or_event_time(value: Any, event: IngestionEvent | None) -> int | None:
+    """The body's time, else the time on its ingestion event's envelope."""
+    return _time(value) or (_time(event.timestamp) if event else None)
 
 
 def _time(value: Any) -> int | None:

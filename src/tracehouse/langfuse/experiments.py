@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from tracehouse import jsontext
 from tracehouse.clock import iso, to_us
@@ -16,15 +16,15 @@ from tracehouse.errors import InvalidRequest, NotFound, RateLimited, Unauthorize
 from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
 from tracehouse.http.errors import error_responses
 from tracehouse.http.pagination import decode_cursor, encode_cursor
+from tracehouse.langfuse import filters as json_filter
+from tracehouse.langfuse.params import Filtered
 
 router = APIRouter(prefix="/api/public", tags=["langfuse"])
 _READ = error_responses(InvalidRequest, Unauthorized, NotFound, ValidationFailed, RateLimited)
 _LEVELS = {"error": "ERROR", "warning": "WARNING"}
 
 
-class _ExperimentQuery(BaseModel):
-    model_config = ConfigDict(populate_by_name=True, extra="ignore")
-
+class _ExperimentQuery(Filtered):
     from_start_time: datetime = Field(alias="fromStartTime")
     to_start_time: datetime | None = Field(None, alias="toStartTime")
     limit: int = Field(50, ge=1, le=1000)
@@ -112,7 +112,8 @@ def list_experiments(
     """Newest first; `startTime`/`endTime` span the linked traces."""
     offset = _offset(query.cursor)
     filters = {"id": query.id, "name": query.name, "dataset_id": query.dataset_id}
-    rows = runs.experiments(rt, scope, _window(query), filters, query.limit + 1, offset)
+    conditions = json_filter.parse(query.filter, json_filter.EXPERIMENT_COLUMNS)
+    rows = runs.experiments(rt, scope, _window(query), filters, query.limit + 1, offset, conditions)
     return _page(rows, offset, query.limit, experiment)
 
 
@@ -128,5 +129,8 @@ def list_experiment_items(
         "experiment_item_id": query.experiment_item_id,
         "dataset_id": query.dataset_id,
     }
-    rows = runs.experiment_items(rt, scope, _window(query), filters, query.limit + 1, offset)
+    conditions = json_filter.parse(query.filter, json_filter.EXPERIMENT_ITEM_COLUMNS)
+    rows = runs.experiment_items(
+        rt, scope, _window(query), filters, query.limit + 1, offset, conditions
+    )
     return _page(rows, offset, query.limit, experiment_item)

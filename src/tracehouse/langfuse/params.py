@@ -11,6 +11,18 @@ class _Query(BaseModel):
     model_config = ConfigDict(populate_by_name=True, extra="ignore")
 
 
+_FILTER_DOC = (
+    "JSON array of `{type, column, operator, value, key?}` conditions, all of which must "
+    "match (Langfuse's filter format); see docs/api.md for the columns."
+)
+
+
+class Filtered(_Query):
+    """A read that takes Langfuse's JSON `filter` (`langfuse.filters`)."""
+
+    filter: str | None = Field(None, description=_FILTER_DOC)
+
+
 class PageQuery(_Query):
     """Langfuse's page-based pagination: `page` from 1, `limit` items per page."""
 
@@ -22,7 +34,7 @@ class PageQuery(_Query):
         return (self.page - 1) * self.limit
 
 
-class TraceQuery(PageQuery):
+class TraceQuery(PageQuery, Filtered):
     user_id: str | None = Field(None, alias="userId")
     name: str | None = None
     session_id: str | None = Field(None, alias="sessionId")
@@ -40,7 +52,7 @@ class TraceQuery(PageQuery):
     )
 
 
-class ObservationQuery(PageQuery):
+class ObservationQuery(PageQuery, Filtered):
     name: str | None = None
     user_id: str | None = Field(None, alias="userId")
     type: str | None = None
@@ -53,7 +65,7 @@ class ObservationQuery(PageQuery):
     version: str | None = None
 
 
-class ObservationV2Query(_Query):
+class ObservationV2Query(Filtered):
     fields: str | None = Field(None, description="Field groups; default `core,basic`.")
     expand_metadata: bool = Field(False, alias="expandMetadata")
     limit: int = Field(50, ge=1, le=1000)
@@ -78,7 +90,7 @@ class SessionQuery(PageQuery):
     environment: list[str] = Field(default_factory=list)
 
 
-class ScoreFilterQuery(_Query):
+class ScoreFilterQuery(Filtered):
     """Filters shared by `/v2/scores` and `/v3/scores` (comma lists where Langfuse has them)."""
 
     name: str | None = None

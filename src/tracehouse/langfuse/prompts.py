@@ -25,7 +25,8 @@ from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
 from tracehouse.http.errors import error_responses
 from tracehouse.http.pagination import PageParams
 from tracehouse.http.schemas import RequestModel
-from tracehouse.langfuse.params import PageQuery
+from tracehouse.langfuse import filters as json_filter
+from tracehouse.langfuse.params import Filtered, PageQuery
 from tracehouse.langfuse.render import page_meta
 from tracehouse.prompts import render as native
 from tracehouse.prompts import service
@@ -55,7 +56,7 @@ class NewLabelsIn(RequestModel):
     new_labels: list[str] = Field(min_length=1)
 
 
-class PromptListQuery(PageQuery):
+class PromptListQuery(PageQuery, Filtered):
     name: str | None = None
     label: str | None = None
     tag: str | None = None
@@ -114,7 +115,8 @@ def list_prompts(
 ) -> dict[str, Any]:
     filters: dict[str, str | None] = {"name": query.name, "label": query.label, "tag": query.tag}
     page = PageParams(limit=query.limit, offset=query.offset)
-    items, total = service.list_prompts(rt, scope, filters, page)
+    versions = json_filter.parse(query.filter, json_filter.PROMPT_COLUMNS)
+    items, total = service.list_prompts(rt, scope, filters, page, versions)
     return {
         "data": [_meta(item) for item in items[: query.limit]],
         "meta": page_meta(query.page, query.limit, total),

@@ -12,6 +12,7 @@ from tracehouse.clock import to_us
 from tracehouse.errors import InvalidRequest, NotFound
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams, page_body, paginate
+from tracehouse.langfuse import filters as json_filter
 from tracehouse.langfuse import render
 from tracehouse.langfuse.params import (
     ObservationQuery,
@@ -23,6 +24,7 @@ from tracehouse.langfuse.params import (
     SessionQuery,
     TraceQuery,
 )
+from tracehouse.prompts import store as prompt_store
 from tracehouse.runtime import Runtime
 from tracehouse.store import deadline
 from tracehouse.store.tables import observations, scores, traces
@@ -70,7 +72,7 @@ def _trace_conditions(scope: ProjectScope, query: TraceQuery) -> list[ColumnElem
     out = [traces.c.project_rowid == scope.project_rowid, *trace_filters.conditions(filters)]
     if query.environment:
         out.append(traces.c.environment.in_(query.environment))
-    return out
+    return [*out, *json_filter.parse(query.filter, json_filter.TRACE_COLUMNS)]
 
 
 def _trace_order(order_by: str | None) -> Any:
@@ -158,6 +160,7 @@ def get_trace(rt: Runtime, scope: ProjectScope, trace_id: str) -> dict[str, Any]
             render.observation(o)
             for o in trace_store.trace_observations(conn, scope.project_rowid, trace_id)
         ]
+        fill_prompt_ids(conn, scope, obs)
         score_rows = trace_store.trace_scores(conn, scope.project_rowid, trace_id)
         trace_scores = [render.score(s, scope.project_id) for s in score_rows]
     return render.trace(row, scope.project_id, obs, trace_scores)
@@ -221,7 +224,7 @@ def _observation_conditions(
         out.append(o.start_time >= to_us(query.from_start_time))
     if query.to_start_time:
         out.append(o.start_time < to_us(query.to_start_time))
-    return out
+    return [*out, *json_filter.parse(query.filter, json_filter.OBSERVATION_COLUMNS)]
 
 
 def list_observations(rt: Runtime, scope: ProjectScope, query: ObservationQuery) -> dict[str, Any]:
@@ -237,6 +240,7 @@ def list_observations(rt: Runtime, scope: ProjectScope, query: ObservationQuery)
             .limit(query.limit)
         ).mappings()
         data = [render.observation(r) for r in rows]
+        fill_prompt_ids(conn, scope, data)
         total = int(
             conn.execute(
                 _observation_select().with_only_columns(func.count()).where(*conditions)
@@ -252,9 +256,24 @@ def get_observation(rt: Runtime, scope: ProjectScope, observation_id: str) -> di
     )
     with rt.db.reader.connect() as conn:
         row = conn.execute(query).mappings().first()
-    if row is None:
-        raise NotFound(f"Observation {observation_id} not found within authorized project")
-    return render.observation(row)
+        if row is None:
+            raise NotFound(f"Observation {observation_id} not found within authorized project")
+        found = render.observation(row)
+        fill_prompt_ids(conn, scope, [found])
+    return found
+
+
+def fill_prompt_ids(conn: Connection, scope: ProjectScope, items: list[dict[str, Any]]) -> None:
+    """Rendered observations get `promptId`: the id of the prompt version they name."""
+    pairs = {
+        (item["promptName"], item["promptVersion"])
+        for item in items
+        if item.get("promptName") and item.get("promptVersion") is not None
+    }
+    ids = prompt_store.version_ids(conn, scope.project_rowid, pairs)
+    for item in items:
+        if "promptId" in item and item.get("promptName") and item.get("promptVersion") is not None:
+            item["promptId"] = ids.get((item["promptName"], item["promptVersion"]))
 
 
 def list_observations_v2(
@@ -277,6 +296,9 @@ def list_observations_v2(
         query.cursor,
         lambda r: render.observation_v2(r, scope.project_id, groups, query.expand_metadata),
     )
+    if "prompt" in groups:
+        with rt.db.reader.connect() as conn:
+            fill_prompt_ids(conn, scope, data)
     return {"data": data, "meta": {"cursor": cursor} if cursor else {}}
 
 
@@ -397,7 +419,7 @@ def _score_conditions(scope: ProjectScope, query: ScoreFilterQuery) -> list[Colu
         out.append(s.value >= query.value_min)
     if query.value_max is not None:
         out.append(s.value <= query.value_max)
-    return out
+    return [*out, *json_filter.parse(query.filter, json_filter.SCORE_COLUMNS)]
 
 
 def list_scores_v2(rt: Runtime, scope: ProjectScope, query: ScoreV2Query) -> dict[str, Any]:
@@ -422,6 +444,17 @@ def list_scores_v2(rt: Runtime, scope: ProjectScope, query: ScoreV2Query) -> dic
         data = [render.score(r, scope.project_id) for r in rows]
         total = _count(conn, scores, conditions)
     return _page(data, query, total)
+
+
+def get_score(rt: Runtime, scope: ProjectScope, score_id: str) -> dict[str, Any]:
+    """`GET /v2/scores/{id}`: one score as `/v2/scores` lists it."""
+    s = scores.c
+    query = select(scores).where(s.project_rowid == scope.project_rowid, s.id == score_id)
+    with rt.db.reader.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    if row is None:
+        raise NotFound(f"Score {score_id} not found within authorized project")
+    return render.score(row, scope.project_id)
 
 
 def list_scores_v3(rt: Runtime, scope: ProjectScope, query: ScoreV3Query) -> dict[str, Any]:

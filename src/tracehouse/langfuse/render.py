@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 from tracehouse import jsontext
 from tracehouse.clock import iso
+from tracehouse.conventions.usage import GIVEN_USAGE_KEY, given_usage
 from tracehouse.records import STRING_SCORE_TYPES
 from tracehouse.traces.render import preferred_cost
 
@@ -37,6 +40,7 @@ def trace(
     return {
         "id": row["id"],
         "projectId": project_id,
+        "externalId": None,
         "timestamp": iso(row["start_time"]),
         "name": row["name"],
         "input": jsontext.loads(row["input"]),
@@ -61,7 +65,13 @@ def trace(
 
 
 def usage_details(row: Any) -> dict[str, int]:
-    """Langfuse's usage details: `input` excludes cache tokens, `output` excludes reasoning."""
+    """Langfuse's usage details: those the client gave under its own keys (with a `total`),
+    else from our counts, where `input` excludes cache tokens and `output` reasoning."""
+    attributes = jsontext.loads(row["attributes"])
+    if isinstance(attributes, dict):
+        given = given_usage(attributes.get(GIVEN_USAGE_KEY))
+        if given is not None:
+            return given
     cache_read = row["cache_read_tokens"] or 0
     cache_write = row["cache_write_tokens"] or 0
     reasoning = row["reasoning_tokens"] or 0
@@ -82,6 +92,23 @@ def usage_details(row: Any) -> dict[str, int]:
     return details
 
 
+def model_parameters(text: str | None) -> dict[str, str] | None:
+    """Langfuse's map of strings: a string as itself, any other value as its compact JSON
+    (as JavaScript writes it, so `1.0` is `"1"`)."""
+    values = jsontext.loads(text)
+    if not isinstance(values, dict):
+        return None
+    return {key: _js_text(value) for key, value in values.items()}
+
+
+def _js_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return orjson.dumps(value).decode()
+
+
 def observation(row: Any) -> dict[str, Any]:
     """ObservationsView of the v1 API: I/O and metadata as JSON."""
     start, end, first = row["start_time"], row["end_time"], row["completion_start_time"]
@@ -95,7 +122,7 @@ def observation(row: Any) -> dict[str, Any]:
         "endTime": iso(end),
         "completionStartTime": iso(first),
         "model": row["model"],
-        "modelParameters": jsontext.loads(row["model_parameters"]),
+        "modelParameters": model_parameters(row["model_parameters"]),
         "input": jsontext.loads(row["input"]),
         "output": jsontext.loads(row["output"]),
         "metadata": jsontext.loads(row["metadata"]),

@@ -171,6 +171,11 @@ def list_scores_v2(
     return reads.list_scores_v2(rt, scope, query)
 
 
+@router.get("/v2/scores/{score_id:path}", responses=_READ, summary="Get a score (Langfuse v2)")
+def get_score(score_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+    return reads.get_score(rt, scope, score_id)
+
+
 @router.get("/v3/scores", responses=_READ, summary="List scores (Langfuse v3, cursor)")
 def list_scores_v3(
     query: Annotated[ScoreV3Query, Query()], scope: ProjectScopeDep, rt: RuntimeDep

@@ -1,4 +1,5 @@
-"""OTLP/HTTP receivers: `/v1/traces`, `/v1/logs` and the same under `/api/public/otel` (Langfuse).
+"""OTLP/HTTP receivers: `/v1/traces`, `/v1/logs`, `/v1/metrics` and the same under
+`/api/public/otel` (Langfuse).
 
 Bodies are protobuf or OTLP/JSON, optionally gzip/deflate compressed; the answer is an
 `Export*ServiceResponse` in the request's content type, with `partial_success` when some
@@ -8,12 +9,17 @@ the standard JSON error envelope: OTLP exporters act on the status code, not the
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
+from google.protobuf.message import Message
 from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceResponse
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
+    ExportMetricsServiceResponse,
+)
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
 
 from tracehouse.conventions import map_logs
@@ -30,8 +36,10 @@ from tracehouse.errors import (
 from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
 from tracehouse.http.errors import error_responses
 from tracehouse.ingest.service import ingest
+from tracehouse.metrics.service import keep_points, not_kept_message
 from tracehouse.otlp import decode, offload
 from tracehouse.otlp.decode import Decoded
+from tracehouse.otlp.metrics import decode_metrics
 from tracehouse.usage.service import check_quota
 
 router = APIRouter(tags=["otlp"])
@@ -62,6 +70,14 @@ async def _payload(request: Request, limit: int) -> tuple[str, bytes]:
     return media, raw
 
 
+#: kind → (the protobuf response, its partial-success count field)
+_RESPONSES: dict[str, tuple[Callable[[], Message], str]] = {
+    "Spans": (ExportTraceServiceResponse, "rejected_spans"),
+    "LogRecords": (ExportLogsServiceResponse, "rejected_log_records"),
+    "DataPoints": (ExportMetricsServiceResponse, "rejected_data_points"),
+}
+
+
 def _answer(media: str, rejected: int, message: str, kind: str) -> Response:
     """An Export*ServiceResponse: empty on full success, `partial_success` otherwise."""
     if media == decode.JSON:
@@ -69,14 +85,11 @@ def _answer(media: str, rejected: int, message: str, kind: str) -> Response:
         if rejected or message:
             body["partialSuccess"] = {f"rejected{kind}": str(rejected), "errorMessage": message}
         return Response(orjson.dumps(body), media_type=decode.JSON)
-    response = ExportTraceServiceResponse() if kind == "Spans" else ExportLogsServiceResponse()
+    make, count_field = _RESPONSES[kind]
+    response: Any = make()
     if rejected or message:
-        partial = response.partial_success
-        if kind == "Spans":
-            partial.rejected_spans = rejected
-        else:
-            partial.rejected_log_records = rejected
-        partial.error_message = message
+        setattr(response.partial_success, count_field, rejected)
+        response.partial_success.error_message = message
     return Response(response.SerializeToString(), media_type=decode.PROTOBUF)
 
 
@@ -116,6 +129,20 @@ async def export_logs(request: Request, scope: ProjectScopeDep, rt: RuntimeDep) 
     return _answer(media, decoded.rejected, message, "LogRecords")
 
 
+async def export_metrics(request: Request, scope: ProjectScopeDep, rt: RuntimeDep) -> Response:
+    """Receive an OTLP `ExportMetricsServiceRequest`: the GenAI metrics (`gen_ai.*`) are kept
+    (answered once committed); every other data point is reported in `partial_success`."""
+    scope.require_write()
+    media, raw = await _payload(request, rt.settings.max_body_bytes)
+    decoded, skipped = decode_metrics(media, raw)
+    await asyncio.to_thread(keep_points, rt, scope, decoded.items)
+    notes = [decoded.message] if decoded.message else []
+    if skipped:
+        notes.append(not_kept_message(skipped))
+    rejected = decoded.rejected + sum(skipped.values())
+    return _answer(media, rejected, "; ".join(notes), "DataPoints")
+
+
 for prefix in ("", "/api/public/otel"):
     router.add_api_route(
         f"{prefix}/v1/traces",
@@ -131,5 +158,13 @@ for prefix in ("", "/api/public/otel"):
         methods=["POST"],
         responses=_ERRORS,
         summary="OTLP/HTTP log export (GenAI events)" + (" (Langfuse path)" if prefix else ""),
+        openapi_extra=_BODY,
+    )
+    router.add_api_route(
+        f"{prefix}/v1/metrics",
+        export_metrics,
+        methods=["POST"],
+        responses=_ERRORS,
+        summary="OTLP/HTTP metric export (GenAI metrics)" + (" (Langfuse path)" if prefix else ""),
         openapi_extra=_BODY,
     )

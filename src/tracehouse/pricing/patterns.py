@@ -1,4 +1,5 @@
-"""Model-name patterns of custom prices: RE2 syntax, matched in time linear in the name.
+"""User-given regular expressions (custom prices' model-name patterns, evaluator `regex` rules):
+RE2 syntax, matched in time linear in the text.
 
 Python's `re` backtracks: `(a+)+$` against 27 `a` and a `!` takes seconds, and prices are
 matched on the single writer thread, so one such pattern stalled every project. RE2 never
@@ -17,22 +18,23 @@ import re2
 MAX_LENGTH = 500
 
 
-def _options() -> Any:
+def _options(case_sensitive: bool) -> Any:
     options = re2.Options()
-    options.case_sensitive = False
+    options.case_sensitive = case_sensitive
     options.log_errors = False  # a refused pattern is the caller's error, not a server log line
     return options
 
 
-_OPTIONS = _options()
+_OPTIONS = {False: _options(False), True: _options(True)}
 
 
-def compile_pattern(pattern: str) -> Any:
-    """The compiled case-insensitive pattern; `ValueError` saying why when it is refused."""
+def compile_pattern(pattern: str, *, case_sensitive: bool = False) -> Any:
+    """The compiled pattern (case-insensitive unless asked); `ValueError` saying why when it is
+    refused."""
     if len(pattern) > MAX_LENGTH:
         raise ValueError(f"longer than {MAX_LENGTH} characters")
     try:
-        return re2.compile(pattern, _OPTIONS)
+        return re2.compile(pattern, _OPTIONS[case_sensitive])
     except re2.error as exc:
         reason = exc.args[0] if exc.args else exc
         text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)

@@ -39,6 +39,7 @@ def create_project(
     plan: str,
     retention_days: int | None = None,
     description: str | None = None,
+    project_id: str | None = None,
 ) -> Any:
     _check_settings(plan, retention_days)
     if store.find_project(conn, org_rowid=org_rowid, name=name) is not None:
@@ -46,7 +47,7 @@ def create_project(
     project_rowid = store.insert_project(
         conn,
         {
-            "id": new_id(),
+            "id": project_id or new_id(),
             "org_rowid": org_rowid,
             "name": name,
             "plan": plan,

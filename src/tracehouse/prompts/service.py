@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import ColumnElement, Connection
 from sqlalchemy.exc import IntegrityError
 
 from tracehouse import jsontext
@@ -139,9 +140,17 @@ def _write_version(
     if body.tags is not None:
         changes["tags"] = jsontext.dumps(sorted(set(body.tags)))
     store.update_prompt(conn, prompt["prompt_rowid"], **changes)
-    for label in labels:
-        store.set_label(conn, prompt["prompt_rowid"], label, number, now)
+    _set_labels(conn, prompt["prompt_rowid"], labels, number, now)
     return number
+
+
+def _set_labels(
+    conn: Connection, prompt_rowid: int, labels: list[str], version: int, now: int
+) -> None:
+    """Labels read back in the order they were set (Langfuse's: the given ones, then `latest`):
+    each gets its own time, a microsecond apart."""
+    for offset, label in enumerate(labels):
+        store.set_label(conn, prompt_rowid, label, version, now + offset)
 
 
 def _prompt(conn: Connection, scope: ProjectScope, name: str) -> Any:
@@ -227,11 +236,16 @@ class PromptSummary:
 
 
 def list_prompts(
-    rt: Runtime, scope: ProjectScope, filters: dict[str, str | None], page: PageParams
+    rt: Runtime,
+    scope: ProjectScope,
+    filters: dict[str, str | None],
+    page: PageParams,
+    versions: Sequence[ColumnElement[bool]] = (),
 ) -> tuple[list[PromptSummary], int]:
-    """Prompts (most recently changed first), each with its versions and labels."""
+    """Prompts (most recently changed first), each with its versions and labels; with
+    `versions` conditions, only prompts having a version that meets them all."""
     with rt.db.reader.connect() as conn:
-        rows, total = store.list_prompts(conn, scope.project_rowid, filters, page)
+        rows, total = store.list_prompts(conn, scope.project_rowid, filters, page, versions)
         ids = [row["prompt_rowid"] for row in rows]
         numbers = store.version_numbers(conn, ids)
         labels = store.labels(conn, ids)
@@ -260,8 +274,7 @@ def set_labels(
         if store.get_version(conn, prompt["prompt_rowid"], version) is None:
             raise NotFound(f"Prompt {name!r} has no version {version}.")
         now = now_us()
-        for label in labels:
-            store.set_label(conn, prompt["prompt_rowid"], label, version, now)
+        _set_labels(conn, prompt["prompt_rowid"], labels, version, now)
         store.update_prompt(conn, prompt["prompt_rowid"], updated_at=now)
     return get_version(rt, scope, name, Selector(version=version, resolve=False))
 

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from tracehouse.http.pagination import PageParams, paginate
 from tracehouse.store.tables import observations, prompt_labels, prompt_versions, prompts, scores
@@ -55,6 +67,22 @@ def version_numbers(conn: Connection, prompt_rowids: list[int]) -> dict[int, lis
     return out
 
 
+def version_ids(
+    conn: Connection, project_rowid: int, pairs: set[tuple[str, int]]
+) -> dict[tuple[str, int], str]:
+    """{(prompt name, version): the version's id} for the pairs that exist."""
+    if not pairs:
+        return {}
+    p, v = prompts.c, prompt_versions.c
+    query = (
+        select(p.name, v.version, v.id)
+        .select_from(prompts.join(prompt_versions, v.prompt_rowid == p.prompt_rowid))
+        .where(p.project_rowid == project_rowid, p.name.in_({name for name, _ in pairs}))
+    )
+    found = {(row.name, int(row.version)): str(row.id) for row in conn.execute(query)}
+    return {pair: found[pair] for pair in pairs if pair in found}
+
+
 def labelled_version(conn: Connection, prompt_rowid: int, label: str) -> int | None:
     l_ = prompt_labels.c
     query = select(l_.version).where(l_.prompt_rowid == prompt_rowid, l_.label == label)
@@ -63,12 +91,12 @@ def labelled_version(conn: Connection, prompt_rowid: int, label: str) -> int | N
 
 
 def labels(conn: Connection, prompt_rowids: list[int]) -> dict[int, dict[int, list[str]]]:
-    """{prompt rowid: {version: [labels]}}."""
+    """{prompt rowid: {version: [labels]}}, each version's in the order they were set."""
     l_ = prompt_labels.c
     query = (
         select(l_.prompt_rowid, l_.version, l_.label)
         .where(l_.prompt_rowid.in_(prompt_rowids))
-        .order_by(l_.label)
+        .order_by(l_.updated_at, l_.label)
     )
     out: dict[int, dict[int, list[str]]] = {}
     for row in conn.execute(query):
@@ -117,9 +145,13 @@ def list_prompts(
     project_rowid: int,
     filters: dict[str, str | None],
     page: PageParams,
+    versions: Sequence[ColumnElement[bool]] = (),
 ) -> tuple[list[Any], int]:
     p, l_ = prompts.c, prompt_labels.c
     conditions: list[Any] = [p.project_rowid == project_rowid]
+    if versions:
+        v = prompt_versions.c
+        conditions.append(exists().where(v.prompt_rowid == p.prompt_rowid, *versions))
     if filters.get("name"):
         conditions.append(p.name == filters["name"])
     if filters.get("tag"):

@@ -110,7 +110,8 @@ def run_experiment(
 
 
 def flush(timeout: float | None = 10.0) -> bool:
-    """Send everything recorded so far; `False` if the server did not take it in time."""
+    """Send everything recorded so far; `False` if the server did not take it all in time
+    (or anything recorded since the last flush was refused or dropped)."""
     return get_client().flush(timeout)
 
 

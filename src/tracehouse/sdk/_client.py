@@ -22,6 +22,7 @@ from tracehouse.sdk._observation import (
     checked,
     merge_fields,
 )
+from tracehouse.sdk._payload import Item, feedback_item, score_item, trace_item
 from tracehouse.sdk._prompts import Prompt, PromptCache
 
 if TYPE_CHECKING:
@@ -81,9 +82,10 @@ class Tracehouse:
       with every input, output and metadata value before it is sent (return a redacted copy).
     - `environment`, `release` (`TRACEHOUSE_ENVIRONMENT`, `TRACEHOUSE_RELEASE`): trace fields.
     - Delivery: `batch_size` items per send, `flush_interval` seconds between sends,
-      `max_queue` items buffered (beyond that new items are dropped, with one warning),
-      `timeout` per request, `max_retry_delay` cap of the exponential backoff, `gzip` bodies,
-      `transport` (an `httpx.BaseTransport`) to replace the network.
+      `max_queue` items and `max_queue_bytes` bytes buffered (beyond either, new items are
+      dropped and counted), `max_item_bytes` the encoded size of one item (larger values are
+      truncated), `timeout` per request, `max_retry_delay` cap of the exponential backoff,
+      `gzip` bodies, `transport` (an `httpx.BaseTransport`) to replace the network.
     """
 
     def __init__(
@@ -98,9 +100,11 @@ class Tracehouse:
         mask: Mask | None = None,
         environment: str | None = None,
         release: str | None = None,
-        batch_size: int = 100,
+        batch_size: int = 1000,
         flush_interval: float = 1.0,
-        max_queue: int = 10_000,
+        max_queue: int = 100_000,
+        max_queue_bytes: int = 64 * 1024 * 1024,
+        max_item_bytes: int = 1024 * 1024,
         timeout: float = 10.0,
         max_retry_delay: float = 10.0,
         gzip: bool = True,
@@ -119,6 +123,8 @@ class Tracehouse:
             batch_size=batch_size,
             flush_interval=flush_interval,
             max_queue=max_queue,
+            max_queue_bytes=max_queue_bytes,
+            max_item_bytes=max_item_bytes,
             timeout=timeout,
             max_retry_delay=max_retry_delay,
             gzip=gzip,
@@ -136,6 +142,17 @@ class Tracehouse:
         if message not in self._logged:
             self._logged.add(message)
             logger.warning("tracehouse: %s", message)
+
+    def record(self, encode: Callable[..., Item], *args: Any) -> None:
+        """Encode an item now (JSON bytes, within its budget) and buffer it; an item that
+        cannot be encoded is logged and counted as dropped."""
+        try:
+            item = encode(*args, self.config)
+        except Exception:
+            logger.exception("tracehouse: an item could not be encoded (dropped)")
+            self.delivery.lose(1)
+            return
+        self.delivery.put(item)
 
     def _sampled(self) -> bool:
         rate = self.config.sample_rate
@@ -205,7 +222,7 @@ class Tracehouse:
         if not trace.root_sent:
             merge_fields(trace.fields, fields)
         elif trace.sampled:
-            self.delivery.put(("trace", trace, fields))
+            self.record(trace_item, trace, fields)
 
     @_never_raises()
     def score(
@@ -245,7 +262,7 @@ class Tracehouse:
             "data_type": data_type,
             "metadata": metadata,
         }
-        self.delivery.put(("score", {k: v for k, v in body.items() if v is not None}))
+        self.record(score_item, {k: v for k, v in body.items() if v is not None})
 
     @_never_raises()
     def feedback(
@@ -269,12 +286,11 @@ class Tracehouse:
             trace_id = observation.trace_id
         body = {"id": format(random.getrandbits(128), "032x"), "value": value}
         body.update({k: v for k, v in (("comment", comment), ("user_id", user_id)) if v})
-        item = ("feedback", trace_id, body)
         trace = observation.trace if observation is not None else None
         if trace is not None and trace.id == trace_id and not trace.root_sent:
-            trace.after_root.append(item)  # the server needs the trace first
+            trace.after_root.append(feedback_item(trace_id, body, self.config))  # after its trace
         else:
-            self.delivery.put(item)
+            self.record(feedback_item, trace_id, body)
 
     def get_prompt(
         self,
@@ -287,7 +303,8 @@ class Tracehouse:
     ) -> Prompt:
         """A prompt version (by `label` or `version`; default: the `production` label), kept
         `cache_ttl` seconds. When the server cannot be reached, the stale cached copy is
-        served, else `fallback` (`is_fallback` set), else `TracehouseError` is raised."""
+        served, else `fallback` (`is_fallback` set), else `TracehouseError` is raised. With a
+        stale copy or a fallback to serve, the server gets at most `FALLBACK_TIMEOUT` (2 s)."""
         return self.prompts.get(
             name, label=label, version=version, cache_ttl=cache_ttl, fallback=fallback
         )
@@ -323,7 +340,8 @@ class Tracehouse:
         )
 
     def flush(self, timeout: float | None = 10.0) -> bool:
-        """Send everything recorded so far; `True` once the server has it, `False` on timeout."""
+        """Send everything recorded so far; `True` once the server has it all, `False` on
+        timeout or if anything recorded since the last flush was refused or dropped."""
         return self.delivery.flush(timeout)
 
     def shutdown(self, timeout: float | None = 5.0) -> bool:
@@ -351,12 +369,12 @@ def _set_default(client: Tracehouse) -> Tracehouse:
 
 
 def configure(**settings: Any) -> Tracehouse:
-    """Replace the default client (the old one is flushed and shut down); arguments as
-    `Tracehouse`."""
+    """Replace the default client; arguments as `Tracehouse`. The old client keeps delivering
+    what it had recorded for up to 5 s in the background (and at exit); nothing waits here."""
     client = Tracehouse(**settings)
     with _default_lock:
         old = _default
         _set_default(client)
     if old is not None:
-        old.shutdown()
+        old.delivery.stop(5.0)
     return client

@@ -29,6 +29,8 @@ class Config:
     batch_size: int
     flush_interval: float
     max_queue: int
+    max_queue_bytes: int
+    max_item_bytes: int
     timeout: float
     max_retry_delay: float
     gzip: bool
@@ -108,7 +110,7 @@ def resolve(
     rate = _env_float("TRACEHOUSE_SAMPLE_RATE", 1.0) if sample_rate is None else sample_rate
     if not 0.0 <= rate <= 1.0:
         raise ConfigurationError(f"sample_rate must be between 0 and 1, not {rate}")
-    for name in ("batch_size", "max_queue"):
+    for name in ("batch_size", "max_queue", "max_queue_bytes", "max_item_bytes"):
         if rest[name] < 1:
             raise ConfigurationError(f"{name} must be at least 1")
     return Config(

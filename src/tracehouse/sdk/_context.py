@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 
 current: ContextVar[Observation | None] = ContextVar("tracehouse_observation", default=None)
 
-# (opentelemetry.context, opentelemetry.trace, (unsampled, sampled) flags) once the app
-# imported opentelemetry.
+# (opentelemetry.context, opentelemetry.trace, sampled flags) once the app imported
+# opentelemetry.
 _otel: Any = None
 
 
@@ -27,7 +27,7 @@ def _otel_modules() -> Any:
     if _otel is None and "opentelemetry.trace" in sys.modules:
         from opentelemetry import context, trace
 
-        _otel = (context, trace, (trace.TraceFlags(0), trace.TraceFlags(1)))
+        _otel = (context, trace, trace.TraceFlags(trace.TraceFlags.SAMPLED))
     return _otel
 
 
@@ -35,18 +35,19 @@ Entered = tuple[Token["Observation | None"], object]
 
 
 def enter(observation: Observation) -> Entered:
-    """Make `observation` current (ours and, if loaded, OpenTelemetry's)."""
+    """Make `observation` current (ours and, if loaded, OpenTelemetry's). A trace our sampling
+    left out is not mirrored: the app's spans keep the parent (and the sampling decision) they
+    would have had without Tracehouse, instead of a parent no backend ever receives."""
     token = current.set(observation)
+    if not observation.trace.sampled:
+        return token, None
     otel = _otel if _otel is not None else _otel_modules()
     if otel is None:
         return token, None
-    context, trace, flags = otel
+    context, trace, sampled = otel
     try:
         span_context = trace.SpanContext(
-            observation.trace.id_int,
-            observation.id_int,
-            is_remote=False,
-            trace_flags=flags[observation.trace.sampled],
+            observation.trace.id_int, observation.id_int, is_remote=False, trace_flags=sampled
         )
         span = trace.NonRecordingSpan(span_context)
         return token, context.attach(trace.set_span_in_context(span))

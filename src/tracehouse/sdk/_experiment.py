@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import quote
 
 from tracehouse.sdk._exceptions import TracehouseError
+from tracehouse.sdk._observation import describe
 
 if TYPE_CHECKING:
     import httpx
@@ -147,7 +148,7 @@ def _run_item(
         try:
             result.output = task(item)
         except Exception as exc:  # one failing item must not stop the experiment
-            result.error = f"{type(exc).__name__}: {exc}"
+            result.error = describe(exc)
             span.fail(exc)
             return result
         span.update(output=result.output)

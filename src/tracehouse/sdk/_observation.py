@@ -1,7 +1,7 @@
 """Observations (spans, generations, tool calls, …) in progress and the trace they belong to.
 
-Everything here runs on the caller's thread, so it only records references and clock readings;
-turning them into JSON happens on the delivery thread (`_payload.py`).
+Everything here runs on the caller's thread: an observation holds references and clock readings
+while it runs, and is encoded to JSON bytes once it ends (`_payload.py`).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from tracehouse.sdk._context import Entered, enter, leave
+from tracehouse.sdk._payload import observation_item
 
 if TYPE_CHECKING:
     from tracehouse.sdk._client import Tracehouse
@@ -70,6 +71,14 @@ def checked(client: Tracehouse, fields: dict[str, Any]) -> dict[str, Any]:
         client.log_once(f"observation fields ignored (unknown or invalid): {sorted(bad)}")
         fields = {k: v for k, v in fields.items() if k not in bad}
     return fields
+
+
+def describe(error: BaseException) -> str:
+    """`Type: message`; an exception whose `str()` raises is named by its type alone."""
+    try:
+        return f"{type(error).__name__}: {error}"
+    except Exception:
+        return f"{type(error).__name__}: <str() failed>"
 
 
 class TraceState:
@@ -179,7 +188,7 @@ class Observation:
         if self.is_root:
             trace.root_sent = True
         if trace.sampled:
-            self.client.delivery.put(self)
+            self.client.record(observation_item, self)
             if self.is_root and trace.after_root:
                 for item in trace.after_root:
                     self.client.delivery.put(item)
@@ -187,7 +196,7 @@ class Observation:
 
     def fail(self, error: BaseException) -> None:
         """Mark as an error: level `ERROR`, the exception as the status message."""
-        self.update(level="ERROR", status_message=f"{type(error).__name__}: {error}")
+        self.update(level="ERROR", status_message=describe(error))
 
     def score(self, name: str, value: float | str | bool, **fields: Any) -> None:
         """Score this observation (see `Tracehouse.score` for the fields)."""

@@ -8,6 +8,8 @@ import functools
 import inspect
 import logging
 import time
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from typing import Any, TypeVar
 
 from tracehouse.sdk import _client
@@ -113,7 +115,7 @@ def _sync_create(original: Any, name: str) -> Any:
             _failed(observation, error)
             raise
         if kwargs.get("stream"):
-            return _Stream(response, observation)
+            return _observe_stream(response, observation)
         _finish(observation, response)
         return response
 
@@ -132,7 +134,7 @@ def _async_create(original: Any, name: str) -> Any:
             _failed(observation, error)
             raise
         if kwargs.get("stream"):
-            return _AsyncStream(response, observation)
+            return _observe_async_stream(response, observation)
         _finish(observation, response)
         return response
 
@@ -188,73 +190,70 @@ class _Chunks:
         _failed(self.observation, error)
 
 
-class _Stream:
-    """A sync `openai.Stream` that records the generation when consumed or closed."""
+def _observe_stream(stream: Any, observation: Observation) -> Any:
+    """Record the generation as the app reads `stream` (the genuine `openai.Stream`, so
+    `isinstance` checks hold): when it is exhausted, fails, is closed, or is collected unread."""
+    chunks = _Chunks(observation)
+    observed = _chunks(stream._iterator, chunks)
+    stream._iterator = observed
+    original = type(stream).close
+    owner = weakref.ref(stream)  # no cycle through the stream: it can still be collected
 
-    def __init__(self, stream: Any, observation: Observation) -> None:
-        self._stream = stream
-        self._chunks = _Chunks(observation)
-
-    def __iter__(self) -> _Stream:
-        return self
-
-    def __next__(self) -> Any:
+    def close() -> None:
         try:
-            chunk = next(self._stream)
-        except StopIteration:
-            self._chunks.done()
-            raise
-        except BaseException as error:
-            self._chunks.failed(error)
-            raise
-        self._chunks.see(chunk)
-        return chunk
+            target = owner()
+            if target is not None:
+                original(target)
+        finally:
+            observed.close()
 
-    def __enter__(self) -> _Stream:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._stream.close()
-        self._chunks.done()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
+    stream.close = close
+    return stream
 
 
-class _AsyncStream:
-    """An `openai.AsyncStream` that records the generation when consumed or closed."""
+def _chunks(iterator: Iterator[Any], chunks: _Chunks) -> Generator[Any, None, None]:
+    try:
+        for chunk in iterator:
+            chunks.see(chunk)
+            yield chunk
+    except GeneratorExit:  # closed, or collected before the end: record what was read
+        chunks.done()
+        raise
+    except BaseException as error:
+        chunks.failed(error)
+        raise
+    chunks.done()
 
-    def __init__(self, stream: Any, observation: Observation) -> None:
-        self._stream = stream
-        self._chunks = _Chunks(observation)
 
-    def __aiter__(self) -> _AsyncStream:
-        return self
+def _observe_async_stream(stream: Any, observation: Observation) -> Any:
+    """The `openai.AsyncStream` twin of `_observe_stream`."""
+    chunks = _Chunks(observation)
+    observed = _achunks(stream._iterator, chunks)
+    stream._iterator = observed
+    original = type(stream).close
+    owner = weakref.ref(stream)
 
-    async def __anext__(self) -> Any:
+    async def close() -> None:
         try:
-            chunk = await self._stream.__anext__()
-        except StopAsyncIteration:
-            self._chunks.done()
-            raise
-        except BaseException as error:
-            self._chunks.failed(error)
-            raise
-        self._chunks.see(chunk)
-        return chunk
+            target = owner()
+            if target is not None:
+                await original(target)
+        finally:
+            await observed.aclose()
 
-    async def __aenter__(self) -> _AsyncStream:
-        return self
+    stream.close = close
+    return stream
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.close()
 
-    async def close(self) -> None:
-        await self._stream.close()
-        self._chunks.done()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._stream, name)
+async def _achunks(iterator: AsyncIterator[Any], chunks: _Chunks) -> AsyncGenerator[Any, None]:
+    try:
+        async for chunk in iterator:
+            chunks.see(chunk)
+            yield chunk
+    except GeneratorExit:
+        chunks.done()
+        raise
+    except BaseException as error:
+        chunks.failed(error)
+        raise
+    chunks.done()

@@ -18,6 +18,9 @@ from tracehouse.sdk._exceptions import TracehouseError
 if TYPE_CHECKING:
     import httpx
 
+#: Seconds the server gets (to connect, then to answer) when a stale copy or a fallback could be
+#: served instead: the app must not wait the full request timeout for a prompt it has.
+FALLBACK_TIMEOUT = 2.0
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][\w.\-]*)\s*\}\}")
 Messages = list[dict[str, Any]]
 
@@ -119,8 +122,9 @@ class PromptCache:
             cached = self.entries.get(key)
         if cached is not None and time.monotonic() - cached[1] < cache_ttl:
             return cached[0]
+        quick = cached is not None or fallback is not None
         try:
-            prompt = self._fetch(name, label, version)
+            prompt = self._fetch(name, label, version, FALLBACK_TIMEOUT if quick else None)
         except _Unreachable as exc:
             if cached is not None:
                 return cached[0]
@@ -132,7 +136,9 @@ class PromptCache:
             self.entries[key] = (prompt, time.monotonic())
         return prompt
 
-    def _fetch(self, name: str, label: str | None, version: int | None) -> Prompt:
+    def _fetch(
+        self, name: str, label: str | None, version: int | None, timeout: float | None
+    ) -> Prompt:
         import httpx
 
         params: dict[str, str | int] = {}
@@ -142,7 +148,8 @@ class PromptCache:
             params["version"] = version
         url = f"{self.config.host}/api/v1/prompts/{quote(name, safe='')}"
         try:
-            with httpx.Client(transport=self.transport, timeout=self.config.timeout) as client:
+            limit = min(timeout or self.config.timeout, self.config.timeout)
+            with httpx.Client(transport=self.transport, timeout=limit) as client:
                 response = client.get(url, params=params, headers=self.config.headers())
         except httpx.HTTPError as exc:
             raise _Unreachable(f"{type(exc).__name__}: {exc}") from exc

@@ -62,6 +62,11 @@ def _like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+def tag_condition(column: ColumnElement[Any], tag: str) -> ColumnElement[bool]:
+    """`column` (a JSON array of strings kept as text) holds `tag`."""
+    return column.like(f'%"{_like_escape(tag)}"%', escape="\\")
+
+
 def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
     """SQL conditions on `traces` for the given filters."""
     t = traces.c
@@ -89,7 +94,7 @@ def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
         if value is not None:
             out.append(column.op(op)(value))
     for tag in filters.tags:
-        out.append(t.tags.like(f'%"{_like_escape(tag)}"%', escape="\\"))
+        out.append(tag_condition(t.tags, tag))
     if filters.has_error is not None:
         out.append(t.status == "error" if filters.has_error else t.status != "error")
     if filters.model:

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from typing import Any
+from urllib.parse import quote
+
+from tracehouse.media.content_types import INLINE_TYPES
 
 #: JSON longer than this many lines starts folded.
 FOLD_LINES = 12
+#: A media reference Langfuse's SDK leaves in place of the bytes it uploaded.
+MEDIA_REFERENCE = re.compile(r"@@@langfuseMedia:type=([^|@]+)\|id=([^|@]+)\|source=[^|@]+@@@")
+#: How deep `media` looks into a value for references.
+_MEDIA_DEPTH = 20
 
 
 def pretty(value: Any) -> str:
@@ -71,8 +79,37 @@ def _messages(value: Any) -> list[Any] | None:
     return value if ok else None
 
 
-def view(value: Any) -> dict[str, Any]:
-    """How to show one input or output: `{"kind": chat|text|json|empty, ...}`."""
+def media(value: Any, base: str, depth: int = 0) -> list[dict[str, Any]]:
+    """The media references in a value, each with its URL under `base`, in order, once each."""
+    if isinstance(value, str):
+        found = MEDIA_REFERENCE.findall(value)
+    elif isinstance(value, dict | list) and depth < _MEDIA_DEPTH:
+        items = value.values() if isinstance(value, dict) else value
+        found = [(r["type"], r["id"]) for v in items for r in media(v, base, depth + 1)]
+    else:
+        found = []
+    unique = dict.fromkeys(found)
+    return [
+        {
+            "type": kind,
+            "id": media_id,
+            "url": f"{base}/{quote(media_id, safe='')}",
+            "image": kind.startswith("image/") and kind in INLINE_TYPES,
+        }
+        for kind, media_id in unique
+    ]
+
+
+def view(value: Any, media_base: str | None = None) -> dict[str, Any]:
+    """How to show one input or output: `{"kind": chat|text|json|empty, ...}`, with the media
+    it references (`media`, linked under `media_base`) when that is given."""
+    shown = _shape(value)
+    if media_base is not None:
+        shown["media"] = media(value, media_base)
+    return shown
+
+
+def _shape(value: Any) -> dict[str, Any]:
     if value is None or value == "" or value == {} or value == []:
         return {"kind": "empty"}
     messages = _messages(value)

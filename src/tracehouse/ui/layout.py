@@ -43,6 +43,16 @@ def rows(trace: dict[str, Any]) -> tuple[list[dict[str, Any]], float]:
                 "open": end is None,
                 "error": o["level"] == "ERROR",
                 "warning": o["level"] == "WARNING",
+                "tool": tool_name(o),
             }
         )
     return out, total / 1000.0
+
+
+def tool_name(o: dict[str, Any]) -> str | None:
+    """The tool a tool observation ran, shown beside its name when the name does not say it."""
+    attributes = o.get("attributes") or {}
+    name = attributes.get("gen_ai.tool.name") or attributes.get("tool.name")
+    if not isinstance(name, str) or not name or name in (o.get("name") or ""):
+        return None
+    return name

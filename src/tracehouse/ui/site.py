@@ -19,6 +19,7 @@ from tracehouse.ui.routes import (
     dashboard,
     evaluations,
     evaluators,
+    media,
     monitors,
     prompts,
     sessions,
@@ -31,6 +32,7 @@ from tracehouse.ui.templating import HERE, page
 ROUTERS = (
     auth.router,
     traces.router,
+    media.router,
     sessions.router,
     prompts.router,
     evaluators.router,

@@ -44,6 +44,8 @@ from tracehouse.store.tables.evaluation import (
     monitors,
     provider_credentials,
 )
+from tracehouse.store.tables.media import media
+from tracehouse.store.tables.metrics import metric_points
 from tracehouse.store.tables.prompts import (
     prompt_labels,
     prompt_versions,
@@ -78,8 +80,10 @@ __all__ = [
     "evaluators",
     "llm_providers",
     "login_tokens",
+    "media",
     "memberships",
     "metadata",
+    "metric_points",
     "model_prices",
     "monitor_claims",
     "monitors",

@@ -105,9 +105,15 @@ def observation_detail(
         request,
         "_observation.html",
         o=o,
-        input=content.view(o["input"]),
-        output=content.view(o["output"]),
+        tool=layout.tool_name(o),
+        input=content.view(o["input"], _media_base(project_id)),
+        output=content.view(o["output"], _media_base(project_id)),
     )
+
+
+def _media_base(project_id: str) -> str:
+    """Where the media a trace references are served (`ui/routes/media.py`)."""
+    return f"/ui/p/{quote(project_id, safe='')}/media"
 
 
 @router.post("/traces/{trace_id:path}/feedback")
@@ -143,6 +149,6 @@ def trace_page(
         trace=trace,
         rows=rows,
         span_ms=span_ms,
-        input=content.view(trace["input"]),
-        output=content.view(trace["output"]),
+        input=content.view(trace["input"], _media_base(project_id)),
+        output=content.view(trace["output"], _media_base(project_id)),
     )

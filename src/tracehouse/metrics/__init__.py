@@ -1,0 +1,1 @@
+"""OTLP metrics: the GenAI client metrics kept beside the traces, and read back."""
