@@ -211,8 +211,12 @@ async def execute_now(
 
 
 def list_runs(
-    rt: Runtime, scope: ProjectScope, page: PageParams, **equal: str | None
+    rt: Runtime,
+    scope: ProjectScope,
+    page: PageParams,
+    evaluator_id: str | None = None,
+    **equal: str | None,
 ) -> dict[str, Any]:
     with rt.db.reader.connect() as conn:
-        rows, total = store.list_runs(conn, scope.project_rowid, page, **equal)
+        rows, total = store.list_runs(conn, scope.project_rowid, page, evaluator_id, **equal)
     return page_body(rows, page, total, render, lambda r: (r["created_at"], r["run_rowid"]))

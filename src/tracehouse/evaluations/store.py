@@ -74,11 +74,18 @@ def results(conn: Connection, run_rowid: int) -> list[Any]:
 
 
 def list_runs(
-    conn: Connection, project_rowid: int, page: PageParams, **equal: str | None
+    conn: Connection,
+    project_rowid: int,
+    page: PageParams,
+    evaluator_id: str | None = None,
+    **equal: str | None,
 ) -> tuple[list[Any], int]:
-    """One page of runs, newest first (one row more than the page: more follow)."""
+    """One page of runs, newest first (one row more than the page: more follow); with
+    `evaluator_id`, the runs that used that evaluator."""
     where = [_R.project_rowid == project_rowid]
     where += [_R[k] == v for k, v in equal.items() if v is not None]
+    if evaluator_id is not None:  # `evaluator_ids` is a JSON list of ids
+        where.append(_R.evaluator_ids.contains(f'"{evaluator_id}"', autoescape=True))
     query = paginate(select(evaluation_runs).where(*where), [_R.created_at, _R.run_rowid], page)
     total = conn.execute(select(func.count()).select_from(evaluation_runs).where(*where))
     return list(conn.execute(query).mappings()), int(total.scalar_one())

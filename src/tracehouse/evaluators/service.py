@@ -6,8 +6,11 @@ from typing import Any
 
 from tracehouse import jsontext
 from tracehouse.clock import iso, now_us
-from tracehouse.evaluators import store
+from tracehouse.errors import NotFound
+from tracehouse.evaluators import judge, store, templates
+from tracehouse.evaluators.fields import lookup
 from tracehouse.evaluators.schemas import EvaluatorIn, EvaluatorPatch
+from tracehouse.evaluators.targets import resolve
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.crud import Resource
 from tracehouse.http.pagination import PageParams
@@ -75,3 +78,22 @@ def delete(rt: Runtime, scope: ProjectScope, ref: str) -> None:
 
 def list_evaluators(rt: Runtime, scope: ProjectScope, page: PageParams) -> dict[str, Any]:
     return RESOURCE.page(rt, scope.project_rowid, page)
+
+
+def preview(
+    rt: Runtime, scope: ProjectScope, config: dict[str, Any], kind: str, target_id: str
+) -> dict[str, Any]:
+    """What a judge config would ask about one target: each variable with the field it reads
+    and the value found there, and the messages sent (no call is made)."""
+    with rt.db.reader.connect() as conn:
+        found = resolve(conn, scope.project_rowid, kind, target_id)
+    if not found:
+        raise NotFound(f"Nothing to evaluate in {kind} {target_id!r}.")
+    prompt, mapping, _ = judge.prompt_and_output(config)
+    variables = [
+        {"name": name, "path": mapping.get(name, name), "value": lookup(found[0].fields, path)}
+        for name in templates.placeholders(prompt)
+        for path in [mapping.get(name, name)]
+    ]
+    messages, _ = judge.messages_for(config, found[0])
+    return {"variables": variables, "messages": messages}

@@ -14,11 +14,15 @@ from starlette.exceptions import HTTPException
 
 from tracehouse.errors import TracehouseError
 from tracehouse.ui.routes import (
+    annotation_queues,
     auth,
     dashboard,
     datasets,
+    evaluations,
+    evaluators,
     experiments,
     media,
+    monitors,
     prompts,
     sessions,
     settings,
@@ -35,6 +39,10 @@ ROUTERS = (
     prompts.router,
     experiments.router,  # before datasets: `/datasets/{name}/runs…` is not a dataset name
     datasets.router,
+    evaluators.router,
+    monitors.router,  # before evaluations: `/evaluations/monitors` is not an evaluation
+    evaluations.router,
+    annotation_queues.router,
     dashboard.router,
     settings.router,
 )

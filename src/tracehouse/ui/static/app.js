@@ -188,6 +188,45 @@ function setupFileFields() {
   }));
 }
 
+// The evaluator form: show the fields of the chosen kind; a new template re-renders the form
+// (its variables and preview) without saving.
+function setupEvaluatorForm() {
+  const kind = $("#evaluator-kind");
+  if (!kind) return;
+  const show = () => $$("[data-kind]").forEach((el) => { el.hidden = !el.dataset.kind.split(" ").includes(kind.value); });
+  kind.addEventListener("change", show);
+  $("#judge-template")?.addEventListener("change", () => $("#preview-button").click());
+}
+
+// The annotation screen: digits choose a score, Enter saves, j/k next/previous, s skip,
+// c comment, q back to the queue, Esc leaves a field.
+function setupAnnotate() {
+  const screen = $("#annotate");
+  if (!screen) return;
+  const form = $("#annotation");
+  const go = (url) => { if (url) location.href = url; };
+  document.addEventListener("keydown", (event) => {
+    if (event.metaKey || event.ctrlKey || event.altKey) {
+      if (form && event.key === "Enter" && (event.metaKey || event.ctrlKey)) form.requestSubmit();
+      return;
+    }
+    const typing = event.target.closest("input[type=number], input[type=text], textarea, select");
+    if (typing) { if (event.key === "Escape") typing.blur(); return; }
+    const choice = form && /^[1-9]$/.test(event.key) && $(`input[data-key="${event.key}"]`, form);
+    const number = form && /^[0-9.-]$/.test(event.key) && $("#score-value");
+    if (choice) { choice.checked = true; choice.focus(); }
+    else if (number) { number.value = event.key; number.focus(); }
+    else if (event.key === "Enter" && form) form.requestSubmit();
+    else if (event.key === "j" || event.key === "ArrowRight") go(screen.dataset.next);
+    else if (event.key === "k" || event.key === "ArrowLeft") go(screen.dataset.previous);
+    else if (event.key === "s") go(screen.dataset.skip);
+    else if (event.key === "q") go(screen.dataset.done);
+    else if (event.key === "c" && $("#comment")) $("#comment").focus();
+    else return;
+    event.preventDefault();
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setupTheme();
   setupChrome();
@@ -195,4 +234,6 @@ document.addEventListener("DOMContentLoaded", () => {
   setupLive();
   setupTree();
   setupFileFields();
+  setupEvaluatorForm();
+  setupAnnotate();
 });
