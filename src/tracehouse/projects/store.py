@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from tracehouse.store.results import new_rowid
 from tracehouse.store.tables import memberships, organizations, projects
@@ -97,6 +97,11 @@ def list_projects(conn: Connection, org_rowids: list[int]) -> list[Any]:
 
 def update_project(conn: Connection, project_rowid: int, values: dict[str, Any]) -> None:
     conn.execute(update(projects).where(projects.c.project_rowid == project_rowid).values(**values))
+
+
+def delete_project(conn: Connection, project_rowid: int) -> None:
+    """The project row; its data goes with it (every table's key to it cascades)."""
+    conn.execute(delete(projects).where(projects.c.project_rowid == project_rowid))
 
 
 def count_projects(conn: Connection) -> int:

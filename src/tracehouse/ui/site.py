@@ -13,7 +13,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from tracehouse.errors import TracehouseError
-from tracehouse.ui.routes import auth, dashboard, media, prompts, sessions, settings, traces
+from tracehouse.ui.routes import (
+    auth,
+    dashboard,
+    media,
+    prompts,
+    providers,
+    sessions,
+    settings,
+    traces,
+)
 from tracehouse.ui.session import LoginRequired, find_viewer
 from tracehouse.ui.templating import HERE, page
 
@@ -25,6 +34,7 @@ ROUTERS = (
     prompts.router,
     dashboard.router,
     settings.router,
+    providers.router,
 )
 
 
