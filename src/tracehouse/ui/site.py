@@ -23,6 +23,7 @@ from tracehouse.ui.routes import (
     sessions,
     settings,
     traces,
+    users,
 )
 from tracehouse.ui.session import LoginRequired, find_viewer
 from tracehouse.ui.templating import HERE, page
@@ -33,6 +34,7 @@ ROUTERS = (
     media.router,
     sessions.router,
     observations.router,
+    users.router,
     prompts.router,
     dashboard.router,
     settings.router,
