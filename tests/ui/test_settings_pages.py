@@ -178,3 +178,40 @@ async def test_a_member_reads_settings_but_changes_nothing(
             f"{url}/providers{path}", data={"csrf_token": token, "name": "q", "api_key": "k"}
         )
         assert refused.status_code == 403, path
+
+
+async def test_a_members_role_is_changed_and_they_are_removed(th: Harness) -> None:
+    url, token = await _settings(th)
+    fields = {"email": "ria@example.com", "password": "ria password", "csrf_token": token}
+    await th.client.post(f"{url}/members", data=fields)
+    assert 'aria-label="Role of ria@example.com"' in (await th.client.get(url)).text
+    role = f"{url}/members/role"
+    made_admin = await th.client.post(
+        role, data={"email": "ria@example.com", "role": "admin", "csrf_token": token}
+    )
+    assert made_admin.status_code == 303
+    page = (await th.client.get(url)).text
+    row = re.search(r'data-member="ria@example.com">(.*?)</tr>', page, re.S)
+    assert row and "<td>admin" in row[1]
+    owner = re.search(r'data-member="([^"]+)"><td>[^<]*</td><td>[^<]*</td><td>owner', page)
+    assert owner, "the first user owns the organization"
+    last_owner = await th.client.post(
+        role, data={"email": owner[1], "role": "member", "csrf_token": token}
+    )
+    assert last_owner.status_code == 409
+    bad = await th.client.post(
+        role, data={"email": "ria@example.com", "role": "emperor", "csrf_token": token}
+    )
+    assert bad.status_code == 400
+    removed = await th.client.post(
+        role, data={"email": "ria@example.com", "role": "remove", "csrf_token": token}
+    )
+    assert removed.status_code == 303
+    assert 'data-member="ria@example.com"' not in (await th.client.get(url)).text
+    th.client.cookies.clear()
+    await log_in(th.client, "ria@example.com", "ria password")
+    assert (await th.client.get(url)).status_code == 404
+    gone = await th.client.post(
+        role, data={"email": "nobody@example.com", "role": "remove", "csrf_token": token}
+    )
+    assert gone.status_code in (403, 404)

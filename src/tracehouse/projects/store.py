@@ -52,6 +52,22 @@ def add_member(conn: Connection, org_rowid: int, user_rowid: int, role: str) -> 
     conn.execute(insert(memberships).values(org_rowid=org_rowid, user_rowid=user_rowid, role=role))
 
 
+def set_member_role(conn: Connection, org_rowid: int, user_rowid: int, role: str | None) -> None:
+    """Change a member's role; None removes the person from the organization."""
+    where = (memberships.c.org_rowid == org_rowid, memberships.c.user_rowid == user_rowid)
+    if role is None:
+        conn.execute(delete(memberships).where(*where))
+    else:
+        conn.execute(update(memberships).where(*where).values(role=role))
+
+
+def count_role(conn: Connection, org_rowid: int, role: str) -> int:
+    query = select(func.count()).where(
+        memberships.c.org_rowid == org_rowid, memberships.c.role == role
+    )
+    return int(conn.execute(query).scalar_one())
+
+
 def member_role(conn: Connection, org_rowid: int, user_rowid: int) -> str | None:
     query = select(memberships.c.role).where(
         memberships.c.org_rowid == org_rowid, memberships.c.user_rowid == user_rowid

@@ -51,6 +51,7 @@ def render_settings(
         keys=[k for k in key_rows if k["project_rowid"] == scope.project_rowid],
         prices=prices,
         members=people,
+        roles=members.ROLES,
         providers=providers.list_credentials(rt, scope, PageParams(limit=200))["data"],
         org_projects=[p for p in who.projects if p["org_rowid"] == scope.org_rowid],
         can_edit=scope.access == "write",
@@ -187,3 +188,16 @@ def delete_project(project_id: str, fields: FormDep, who: ViewerDep, rt: Runtime
         project = projects.get_project(conn, project_id)
         projects.delete_project(conn, project, fields.get("confirm", ""))
     return RedirectResponse("/ui/", status_code=303)
+
+
+@router.post("/members/role")
+def change_role(project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep) -> Response:
+    """Another role for a member, or (`role=remove`) out of the organization."""
+    scope = who.scope(project_id)
+    _require_admin(rt, who, scope.org_rowid)
+    role = fields.get("role", "")
+    with rt.db.writer.begin() as conn:
+        members.change_member(
+            conn, scope.org_rowid, fields.get("email", ""), None if role == "remove" else role
+        )
+    return RedirectResponse(f"/ui/p/{project_id}/settings#members", status_code=303)
