@@ -182,6 +182,10 @@ async def test_creating_a_prompt_and_editing_it_as_a_new_version(th: Harness) ->
     )
     assert created.status_code == 303
     assert created.headers["location"] == f"{url}/team/answer"
+    again = await th.client.post(
+        url, data={"name": "team/answer", "prompt": "x", "csrf_token": token}
+    )
+    assert again.status_code == 409  # a new prompt never adds to an existing one
     page = await th.client.get(f"{url}/team/answer")
     assert 'id="new-version"' in page.text
     assert "Answer {{question}}.</textarea>" in page.text  # the edit form starts from it

@@ -5,6 +5,7 @@ metrics. Everything goes through the prompts service."""
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from typing import Any
 from urllib.parse import quote
 
@@ -12,7 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from tracehouse.errors import InvalidRequest
+from tracehouse.errors import Conflict, InvalidRequest, NotFound
 from tracehouse.http.auth import RuntimeDep
 from tracehouse.http.pagination import PageParams, page_body
 from tracehouse.prompts import render, service
@@ -95,7 +96,11 @@ def create_prompt(project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeD
     name = fields.get("name", "").strip()
     if not name:
         raise InvalidRequest("A new prompt needs a name.")
-    service.create_version(rt, who.scope(project_id), name, _version_in(fields, _kind(fields)))
+    scope = who.scope(project_id)
+    with suppress(NotFound):
+        service.list_versions(rt, scope, name)
+        raise Conflict(f"A prompt named {name!r} exists: edit it to add a version.")
+    service.create_version(rt, scope, name, _version_in(fields, _kind(fields)))
     return RedirectResponse(_href(project_id, name), status_code=303)
 
 
