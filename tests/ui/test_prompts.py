@@ -8,6 +8,8 @@ import pytest
 from tests.conftest import Harness
 from tests.ui.conftest import csrf_of, log_in
 
+from tracehouse.ui.session import Viewer
+
 pytestmark = pytest.mark.anyio
 
 
@@ -157,3 +159,121 @@ async def test_another_organizations_user_gets_404(th: Harness) -> None:
     assert denied.status_code == 404
     api = await th.client.get("/api/v1/prompts/team/greeting", headers=th.auth)
     assert api.json()["version"] == 1
+
+
+async def test_creating_a_prompt_and_editing_it_as_a_new_version(th: Harness) -> None:
+    await log_in(th.client)
+    project_id = await _project_id(th)
+    url = f"/ui/p/{project_id}/prompts"
+    listing = await th.client.get(url)
+    assert 'id="create-prompt"' in listing.text
+    token = csrf_of(listing.text)
+    created = await th.client.post(
+        url,
+        data={
+            "name": "team/answer",
+            "type": "text",
+            "prompt": "Answer {{question}}.",
+            "config": '{"model": "gpt-4o-mini"}',
+            "labels": "staging",
+            "commit_message": "first cut",
+            "csrf_token": token,
+        },
+    )
+    assert created.status_code == 303
+    assert created.headers["location"] == f"{url}/team/answer"
+    again = await th.client.post(
+        url, data={"name": "team/answer", "prompt": "x", "csrf_token": token}
+    )
+    assert again.status_code == 409  # a new prompt never adds to an existing one
+    page = await th.client.get(f"{url}/team/answer")
+    assert 'id="new-version"' in page.text
+    assert "Answer {{question}}.</textarea>" in page.text  # the edit form starts from it
+    edited = await th.client.post(
+        f"{url}/team/answer/versions",
+        data={"type": "text", "prompt": "Answer {{question}} briefly.", "csrf_token": token},
+    )
+    assert edited.status_code == 303
+    assert edited.headers["location"] == f"{url}/team/answer?version=2"
+    api = (await th.client.get("/api/v1/prompts/team/answer?label=latest", headers=th.auth)).json()
+    assert (api["version"], api["prompt"], api["config"]) == (
+        2,
+        "Answer {{question}} briefly.",
+        None,
+    )
+    first = (
+        await th.client.get("/api/v1/prompts/team/answer?label=staging", headers=th.auth)
+    ).json()
+    assert (first["version"], first["config"], first["commit_message"]) == (
+        1,
+        {"model": "gpt-4o-mini"},
+        "first cut",
+    )
+    bad = await th.client.post(
+        url,
+        data={"name": "c", "type": "chat", "prompt": "[{oops", "csrf_token": token},
+    )
+    assert bad.status_code == 400
+    assert "not valid JSON" in bad.text
+    chat = await th.client.post(
+        url,
+        data={
+            "name": "c",
+            "type": "chat",
+            "prompt": '[{"role": "system", "content": "Be kind."}]',
+            "csrf_token": token,
+        },
+    )
+    assert chat.status_code == 303
+    wrong = await th.client.post(
+        f"{url}/c/versions", data={"type": "text", "prompt": "x", "csrf_token": token}
+    )
+    assert wrong.status_code == 400
+
+
+async def test_removing_a_label(th: Harness) -> None:
+    await _seed(th)
+    await log_in(th.client)
+    project_id = await _project_id(th)
+    url = f"/ui/p/{project_id}/prompts/team/greeting"
+    page = await th.client.get(f"{url}?version=1")
+    assert 'aria-label="Remove label production"' in page.text
+    assert 'aria-label="Remove label latest"' not in (await th.client.get(url + "?version=2")).text
+    token = csrf_of(page.text)
+    removed = await th.client.post(
+        f"{url}/labels/remove", data={"label": "production", "version": "1", "csrf_token": token}
+    )
+    assert removed.status_code == 303
+    gone = await th.client.get("/api/v1/prompts/team/greeting?label=production", headers=th.auth)
+    assert gone.status_code == 404
+    again = await th.client.post(
+        f"{url}/labels/remove", data={"label": "production", "version": "1", "csrf_token": token}
+    )
+    assert again.status_code == 404
+
+
+async def test_a_read_only_person_sees_no_prompt_forms_and_cannot_write(
+    th: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _seed(th)
+    await log_in(th.client)
+    project_id = await _project_id(th)
+    url = f"/ui/p/{project_id}/prompts"
+    token = csrf_of((await th.client.get(url)).text)
+    original = Viewer.scope
+    monkeypatch.setattr(
+        Viewer, "scope", lambda self, pid, access="write": original(self, pid, "read")
+    )
+    listing = (await th.client.get(url)).text
+    page = (await th.client.get(f"{url}/team/greeting?version=1")).text
+    assert 'id="create-prompt"' not in listing
+    assert not [f for f in ('id="new-version"', 'id="move-label"', "Remove label") if f in page]
+    writes = [
+        (url, {"name": "x", "prompt": "x"}),
+        (f"{url}/team/greeting/versions", {"prompt": "x"}),
+        (f"{url}/team/greeting/labels", {"label": "staging", "version": "1"}),
+        (f"{url}/team/greeting/labels/remove", {"label": "production"}),
+    ]
+    for target, fields in writes:
+        refused = await th.client.post(target, data={"csrf_token": token, **fields})
+        assert refused.status_code == 403, target

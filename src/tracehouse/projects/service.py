@@ -85,6 +85,13 @@ def update_project(conn: Connection, project: Any, changes: dict[str, Any]) -> A
     return store.find_project(conn, project_rowid=project["project_rowid"])
 
 
+def delete_project(conn: Connection, project: Any, confirm_name: str) -> None:
+    """Delete a project with everything in it, once the person typed its name to confirm."""
+    if confirm_name.strip() != project["name"]:
+        raise InvalidRequest("Type the project's name exactly to confirm deleting it.")
+    store.delete_project(conn, project["project_rowid"])
+
+
 def _check_settings(plan: str, retention_days: int | None) -> None:
     if plan not in DEFAULT_RATE_LIMITS:
         raise InvalidRequest(f"plan must be one of {', '.join(DEFAULT_RATE_LIMITS)}.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from tracehouse.store.results import new_rowid
 from tracehouse.store.tables import memberships, organizations, projects
@@ -50,6 +50,22 @@ def memberships_of(conn: Connection, user_rowid: int) -> list[Any]:
 
 def add_member(conn: Connection, org_rowid: int, user_rowid: int, role: str) -> None:
     conn.execute(insert(memberships).values(org_rowid=org_rowid, user_rowid=user_rowid, role=role))
+
+
+def set_member_role(conn: Connection, org_rowid: int, user_rowid: int, role: str | None) -> None:
+    """Change a member's role; None removes the person from the organization."""
+    where = (memberships.c.org_rowid == org_rowid, memberships.c.user_rowid == user_rowid)
+    if role is None:
+        conn.execute(delete(memberships).where(*where))
+    else:
+        conn.execute(update(memberships).where(*where).values(role=role))
+
+
+def count_role(conn: Connection, org_rowid: int, role: str) -> int:
+    query = select(func.count()).where(
+        memberships.c.org_rowid == org_rowid, memberships.c.role == role
+    )
+    return int(conn.execute(query).scalar_one())
 
 
 def member_role(conn: Connection, org_rowid: int, user_rowid: int) -> str | None:
@@ -105,6 +121,11 @@ def list_projects(conn: Connection, org_rowids: list[int]) -> list[Any]:
 
 def update_project(conn: Connection, project_rowid: int, values: dict[str, Any]) -> None:
     conn.execute(update(projects).where(projects.c.project_rowid == project_rowid).values(**values))
+
+
+def delete_project(conn: Connection, project_rowid: int) -> None:
+    """The project row; its data goes with it (every table's key to it cascades)."""
+    conn.execute(delete(projects).where(projects.c.project_rowid == project_rowid))
 
 
 def count_projects(conn: Connection) -> int:

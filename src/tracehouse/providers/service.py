@@ -3,15 +3,17 @@ into a `Provider` for the chat client."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from tracehouse.clock import iso, now_us
+from tracehouse.errors import InvalidRequest
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.crud import Resource
 from tracehouse.http.pagination import PageParams
 from tracehouse.ids import new_id
 from tracehouse.providers import secrets, store
-from tracehouse.providers.client import Provider
+from tracehouse.providers.client import Provider, ProviderError, chat
 from tracehouse.providers.schemas import CredentialIn, CredentialPatch
 from tracehouse.runtime import Runtime
 
@@ -94,3 +96,18 @@ def provider(rt: Runtime, project_rowid: int, ref: str) -> tuple[Provider, str |
         ),
         row["default_model"],
     )
+
+
+async def check_connection(rt: Runtime, scope: ProjectScope, ref: str) -> tuple[bool, str]:
+    """One short chat call with the credential's default model, no retries: (worked, what
+    happened), for a "test connection" button. The key itself is never part of the answer."""
+    target, model = provider(rt, scope.project_rowid, ref)
+    if not model:
+        raise InvalidRequest("Set a default model on the credential to test its connection.")
+    messages = [{"role": "user", "content": "Reply with OK."}]
+    try:
+        done = await chat(replace(target, max_retries=0), model, messages)
+    except ProviderError as exc:
+        return False, f"failed: {exc}"
+    took = (done.end_us - done.start_us) / 1000
+    return True, f"connected: {done.model} answered in {took:.0f} ms"

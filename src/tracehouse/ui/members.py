@@ -1,4 +1,5 @@
-"""Members of an organization: list, and add a person (a new user, or an existing one by e-mail)."""
+"""Members of an organization: list, add a person (a new user, or an existing one by e-mail),
+change a person's role or remove them (never the last owner)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from tracehouse.errors import Conflict, InvalidRequest
+from tracehouse.errors import Conflict, InvalidRequest, NotFound
 from tracehouse.projects import store as project_store
 from tracehouse.ui import store as ui_store
 from tracehouse.users import service as users
@@ -34,3 +35,22 @@ def add_member(conn: Connection, org_rowid: int, email: str, password: str, role
     if project_store.member_role(conn, org_rowid, user["user_rowid"]) is not None:
         raise Conflict(f"{email} is already a member.")
     project_store.add_member(conn, org_rowid, user["user_rowid"], role)
+
+
+def change_member(conn: Connection, org_rowid: int, email: str, role: str | None) -> None:
+    """Give a member another role, or (None) remove them; the organization keeps an owner."""
+    if role is not None and role not in ROLES:
+        raise InvalidRequest(f"role must be one of {', '.join(ROLES)}.")
+    user = user_store.find_user(conn, email.strip().lower())
+    current = (
+        None if user is None else project_store.member_role(conn, org_rowid, user["user_rowid"])
+    )
+    if user is None or current is None:
+        raise NotFound(f"{email} is not a member.")
+    if (
+        current == "owner"
+        and role != "owner"
+        and project_store.count_role(conn, org_rowid, "owner") < 2
+    ):
+        raise Conflict("The organization needs an owner: make someone else owner first.")
+    project_store.set_member_role(conn, org_rowid, user["user_rowid"], role)

@@ -23,10 +23,13 @@ from tracehouse.ui.routes import (
     experiments,
     media,
     monitors,
+    observations,
     prompts,
+    providers,
     sessions,
     settings,
     traces,
+    users,
 )
 from tracehouse.ui.session import LoginRequired, find_viewer
 from tracehouse.ui.templating import HERE, page
@@ -36,6 +39,8 @@ ROUTERS = (
     traces.router,
     media.router,
     sessions.router,
+    observations.router,
+    users.router,
     prompts.router,
     experiments.router,  # before datasets: `/datasets/{name}/runs…` is not a dataset name
     datasets.router,
@@ -45,6 +50,7 @@ ROUTERS = (
     annotation_queues.router,
     dashboard.router,
     settings.router,
+    providers.router,
 )
 
 

@@ -1,18 +1,23 @@
-"""Prompts: the list, and one prompt with its versions, two of them side by side with a diff,
-label moves and per-version metrics. Everything goes through the prompts service."""
+"""Prompts: the list and a new prompt, one prompt with its versions, a new version from an
+edited one, two versions side by side with a diff, label moves and removals, per-version
+metrics. Everything goes through the prompts service."""
 
 from __future__ import annotations
 
+import json
+from contextlib import suppress
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
-from tracehouse.errors import InvalidRequest
+from tracehouse.errors import Conflict, InvalidRequest, NotFound
 from tracehouse.http.auth import RuntimeDep
 from tracehouse.http.pagination import PageParams, page_body
 from tracehouse.prompts import render, service
+from tracehouse.prompts.schemas import VersionIn
 from tracehouse.ui import prompt_diff
 from tracehouse.ui.session import FormDep, ViewerDep
 from tracehouse.ui.templating import page
@@ -47,7 +52,61 @@ def prompt_list(request: Request, project_id: str, who: ViewerDep, rt: RuntimeDe
         prompts=body["data"],
         meta=body["meta"],
         base_url=str(request.base_url).rstrip("/"),
+        can_edit=scope.access == "write",
     )
+
+
+def _href(project_id: str, name: str) -> str:
+    return f"/ui/p/{project_id}/prompts/{quote(name)}"
+
+
+def _json(raw: str, what: str) -> Any:
+    try:
+        return json.loads(raw) if raw.strip() else None
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest(
+            f"The {what} is not valid JSON: {exc.msg} (line {exc.lineno})."
+        ) from exc
+
+
+def _kind(fields: dict[str, str]) -> str:
+    return "chat" if fields.get("type") == "chat" else "text"
+
+
+def _version_in(fields: dict[str, str], kind: str) -> VersionIn:
+    """A version from the edit form: text as typed, chat messages and config as JSON."""
+    text = fields.get("prompt", "")
+    body = {
+        "type": kind,
+        "prompt": _json(text, "chat messages") if kind == "chat" else text,
+        "config": _json(fields.get("config", ""), "config"),
+        "labels": [x.strip() for x in fields.get("labels", "").split(",") if x.strip()],
+        "commit_message": fields.get("commit_message", "").strip() or None,
+    }
+    try:
+        return VersionIn.model_validate(body)
+    except ValidationError as exc:
+        names = ", ".join(str(e["loc"][0]) for e in exc.errors())
+        raise InvalidRequest(f"The version was not saved: check {names}.") from exc
+
+
+@router.post("")
+def create_prompt(project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep) -> Response:
+    """A new prompt with its first version (the API's rules: names, labels, write access)."""
+    name = fields.get("name", "").strip()
+    if not name:
+        raise InvalidRequest("A new prompt needs a name.")
+    scope = who.scope(project_id)
+    with suppress(NotFound):
+        service.list_versions(rt, scope, name)
+        raise Conflict(f"A prompt named {name!r} exists: edit it to add a version.")
+    service.create_version(rt, scope, name, _version_in(fields, _kind(fields)))
+    return RedirectResponse(_href(project_id, name), status_code=303)
+
+
+def playground_href(project_id: str, name: str, version: int) -> str | None:
+    """Where "Open in playground" leads; None (no button) until the playground page lands."""
+    return None
 
 
 def _pick(versions: list[dict[str, Any]], wanted: int | None, default: int) -> dict[str, Any]:
@@ -84,6 +143,8 @@ def prompt_page(
         prompt_name=name,
         can_edit=scope.access == "write",
         versions=versions,
+        can_edit=scope.access == "write",
+        playground=lambda version: playground_href(project_id, name, version),
         metrics=[m for m in service.metrics(rt, scope, name) if m["generations"]],
         **_compared(versions, request.query_params),
     )
@@ -100,5 +161,26 @@ def move_label(
     if version is None or not label:
         raise InvalidRequest("A label and a version number are needed.")
     service.set_labels(rt, scope, name, version, [label])
-    target = f"/ui/p/{project_id}/prompts/{quote(name)}?version={version}"
+    return RedirectResponse(f"{_href(project_id, name)}?version={version}", status_code=303)
+
+
+@router.post("/{name:path}/labels/remove")
+def remove_label(
+    project_id: str, name: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep
+) -> Response:
+    """Take a label off whichever version has it (`latest` stays on the newest)."""
+    service.remove_label(rt, who.scope(project_id), name, fields.get("label", ""))
+    target = f"{_href(project_id, name)}?version={fields.get('version', '')}"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/{name:path}/versions")
+def new_version(
+    project_id: str, name: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep
+) -> Response:
+    """The edited text (or messages) saved as the next version; the older ones stay as they
+    were, and `latest` moves to the new one."""
+    body = _version_in(fields, _kind(fields))
+    created = service.create_version(rt, who.scope(project_id), name, body)
+    target = f"{_href(project_id, name)}?version={created.version['version']}"
     return RedirectResponse(target, status_code=303)

@@ -1,4 +1,6 @@
-"""Settings of a project: API keys (secret shown once, revoke), retention, model prices, members."""
+"""Settings of a project: API keys (secret shown once, revoke), provider credentials (their own
+module), retention, model prices, members, and the organization's projects (create, rename and
+describe, delete once the name is typed)."""
 
 from __future__ import annotations
 
@@ -9,9 +11,11 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tracehouse.errors import Forbidden, InvalidRequest
 from tracehouse.http.auth import Manager, Principal, RuntimeDep
+from tracehouse.http.pagination import PageParams
 from tracehouse.keys import service as keys
 from tracehouse.pricing import service as pricing
 from tracehouse.projects import service as projects
+from tracehouse.providers import service as providers
 from tracehouse.ui import members
 from tracehouse.ui.session import FormDep, Viewer, ViewerDep
 from tracehouse.ui.templating import page
@@ -19,12 +23,16 @@ from tracehouse.ui.templating import page
 router = APIRouter(prefix="/ui/p/{project_id}/settings", include_in_schema=False)
 
 
+def _can_manage(rt: RuntimeDep, who: Viewer, org_rowid: int) -> bool:
+    return Manager(Principal(user=who.user)).can_manage(rt, org_rowid)
+
+
 def _require_admin(rt: RuntimeDep, who: Viewer, org_rowid: int) -> None:
-    if not Manager(Principal(user=who.user)).can_manage(rt, org_rowid):
+    if not _can_manage(rt, who, org_rowid):
         raise Forbidden("Only owners and admins of the organization change its settings.")
 
 
-def _render(
+def render_settings(
     request: Request, rt: RuntimeDep, who: Viewer, project_id: str, **extra: Any
 ) -> Response:
     scope = who.scope(project_id)
@@ -43,6 +51,11 @@ def _render(
         keys=[k for k in key_rows if k["project_rowid"] == scope.project_rowid],
         prices=prices,
         members=people,
+        roles=members.ROLES,
+        providers=providers.list_credentials(rt, scope, PageParams(limit=200))["data"],
+        org_projects=[p for p in who.projects if p["org_rowid"] == scope.org_rowid],
+        can_edit=scope.access == "write",
+        can_manage=_can_manage(rt, who, scope.org_rowid),
         base_url=str(request.base_url).rstrip("/"),
         **extra,
     )
@@ -50,7 +63,7 @@ def _render(
 
 @router.get("", response_class=HTMLResponse)
 def settings_page(request: Request, project_id: str, who: ViewerDep, rt: RuntimeDep) -> Response:
-    return _render(request, rt, who, project_id)
+    return render_settings(request, rt, who, project_id)
 
 
 @router.post("/keys", response_class=HTMLResponse)
@@ -69,7 +82,7 @@ def create_key(
             name=fields.get("name") or None,
         )
     # The secret is rendered in this response only, never stored in clear or shown again.
-    return _render(request, rt, who, project_id, new_key=row, new_secret=secret)
+    return render_settings(request, rt, who, project_id, new_key=row, new_secret=secret)
 
 
 @router.post("/keys/{key_id}/revoke")
@@ -129,5 +142,62 @@ def add_member(project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep)
             fields.get("email", ""),
             fields.get("password", ""),
             fields.get("role") or "member",
+        )
+    return RedirectResponse(f"/ui/p/{project_id}/settings#members", status_code=303)
+
+
+@router.post("/project")
+def edit_project(project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep) -> Response:
+    """Rename the project and change its description."""
+    scope = who.scope(project_id)
+    _require_admin(rt, who, scope.org_rowid)
+    name = fields.get("name", "").strip()
+    if not name or len(name) > 200:
+        raise InvalidRequest("A project needs a name of 1 to 200 characters.")
+    changes = {"name": name, "description": fields.get("description", "").strip() or None}
+    with rt.db.writer.begin() as conn:
+        projects.update_project(conn, projects.get_project(conn, project_id), changes)
+    return RedirectResponse(f"/ui/p/{project_id}/settings#project", status_code=303)
+
+
+@router.post("/projects")
+def create_project(project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep) -> Response:
+    """A new project in this one's organization; its settings page is where its keys are made."""
+    scope = who.scope(project_id)
+    _require_admin(rt, who, scope.org_rowid)
+    name = fields.get("name", "").strip()
+    if not name or len(name) > 200:
+        raise InvalidRequest("A project needs a name of 1 to 200 characters.")
+    with rt.db.writer.begin() as conn:
+        created = projects.create_project(
+            conn,
+            scope.org_rowid,
+            name,
+            plan=rt.settings.default_plan,
+            description=fields.get("description", "").strip() or None,
+        )
+    return RedirectResponse(f"/ui/p/{created['id']}/settings#keys", status_code=303)
+
+
+@router.post("/delete")
+def delete_project(project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep) -> Response:
+    """Delete this project with all its data, once its name is typed; back to the start page."""
+    scope = who.scope(project_id)
+    _require_admin(rt, who, scope.org_rowid)
+    with rt.db.writer.begin() as conn:
+        project = projects.get_project(conn, project_id)
+        projects.delete_project(conn, project, fields.get("confirm", ""))
+    return RedirectResponse("/ui/", status_code=303)
+
+
+@router.post("/members/role")
+def change_role(project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep) -> Response:
+    """Another role for a member, or (`role=remove`) out of the organization."""
+    scope = who.scope(project_id)
+    _require_admin(rt, who, scope.org_rowid)
+    role = fields.get("role", "")
+    with rt.db.writer.begin() as conn:
+        members.change_member(
+            conn, scope.org_rowid, fields.get("email", ""), None if role == "remove" else role
         )
     return RedirectResponse(f"/ui/p/{project_id}/settings#members", status_code=303)
