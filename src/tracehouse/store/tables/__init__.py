@@ -50,6 +50,7 @@ from tracehouse.store.tables.prompts import (
     prompt_versions,
     prompts,
 )
+from tracehouse.store.tables.tapes import tape_views, tapes
 from tracehouse.store.tables.tracing import (
     model_prices,
     observations,
@@ -95,6 +96,8 @@ __all__ = [
     "rate_limit_buckets",
     "scores",
     "server_settings",
+    "tape_views",
+    "tapes",
     "trace_model_calls",
     "traces",
     "usage_counters",
