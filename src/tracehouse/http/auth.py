@@ -115,10 +115,21 @@ def _touch(rt: Runtime, key: Any) -> None:
 
 
 def _limit(rt: Runtime, request: Request, principal: Principal, plan: str) -> None:
+    _limit_key(rt, request, principal.rate_key, plan)
+
+
+def address_limit(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> None:
+    """Dependency of the public (unauthenticated) routes: the default plan's limit, per client
+    address (the proxy's `X-Forwarded-For` when the server trusts it, as uvicorn decides)."""
+    address = request.client.host if request.client else "unknown"
+    _limit_key(rt, request, f"ip:{address}", rt.settings.default_plan)
+
+
+def _limit_key(rt: Runtime, request: Request, key: str, plan: str) -> None:
     if not rt.settings.rate_limit_enabled:
         return
     per_minute, burst = rt.settings.rate_limits.get(plan, rt.settings.rate_limits["enterprise"])
-    decision = rt.limiter.hit(principal.rate_key, per_minute, burst)
+    decision = rt.limiter.hit(key, per_minute, burst)
     request.state.rate_headers = decision.headers()
     if not decision.allowed:
         raise RateLimited(
