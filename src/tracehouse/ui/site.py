@@ -13,7 +13,16 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from tracehouse.errors import TracehouseError
-from tracehouse.ui.routes import auth, dashboard, media, prompts, sessions, settings, traces
+from tracehouse.ui.routes import (
+    auth,
+    dashboard,
+    media,
+    prompts,
+    sessions,
+    settings,
+    tapes,
+    traces,
+)
 from tracehouse.ui.session import LoginRequired, find_viewer
 from tracehouse.ui.templating import HERE, page
 
@@ -25,7 +34,11 @@ ROUTERS = (
     prompts.router,
     dashboard.router,
     settings.router,
+    tapes.router,
+    tapes.public,
 )
+#: Where errors are answered with a page: the app, and the public tape pages.
+PAGE_PREFIXES = ("/ui/", "/t/", "/embed/", "/explore")
 
 
 @dataclass
@@ -38,7 +51,7 @@ class _PageError:
 
 
 def _is_page(request: Request) -> bool:
-    return request.url.path.startswith("/ui/")
+    return request.url.path.startswith(PAGE_PREFIXES)
 
 
 async def _login_redirect(request: Request, exc: Exception) -> Response:
