@@ -154,13 +154,9 @@ async def test_later_writes_do_not_change_the_snapshot(th: Harness) -> None:
 
 async def test_another_projects_trace_cannot_be_published(th: Harness) -> None:
     _, other_auth = await th.new_project("other")
-    sent = await th.client.post(
-        "/api/v1/traces", json=secret_trace("theirs"), headers=other_auth
-    )
+    sent = await th.client.post("/api/v1/traces", json=secret_trace("theirs"), headers=other_auth)
     assert sent.status_code == 201
-    refused = await th.client.post(
-        "/api/v1/tapes", json={"trace_id": "theirs"}, headers=th.auth
-    )
+    refused = await th.client.post("/api/v1/tapes", json={"trace_id": "theirs"}, headers=th.auth)
     assert refused.status_code == 404
     mine = (await publish(th, slug="taken-slug")).json()
     # Nor may another project take over (re-publish) this project's slug.
@@ -168,7 +164,9 @@ async def test_another_projects_trace_cannot_be_published(th: Harness) -> None:
         "/api/v1/tapes", json={"trace_id": "theirs", "slug": mine["slug"]}, headers=other_auth
     )
     assert sent.status_code == 409
-    assert (await th.client.delete("/api/v1/tapes/taken-slug", headers=other_auth)).status_code == 404
+    assert (
+        await th.client.delete("/api/v1/tapes/taken-slug", headers=other_auth)
+    ).status_code == 404
 
 
 async def test_etag_answers_304(th: Harness) -> None:

@@ -18,6 +18,7 @@ from tracehouse.errors import (
     ValidationFailed,
 )
 from tracehouse.http.auth import (
+    Manager,
     ManagerDep,
     ProjectScopeDep,
     RuntimeDep,
@@ -25,7 +26,6 @@ from tracehouse.http.auth import (
     authenticate,
     credential,
 )
-from tracehouse.http.auth import Manager as AuthManager
 from tracehouse.http.errors import error_responses
 from tracehouse.http.pagination import PageQuery
 from tracehouse.http.responses import JSONResponse
@@ -94,7 +94,7 @@ def visitor(rt: Runtime, request: Request, principal: Any = None) -> service.Vis
         principal = authenticate(rt, request)
     in_org = None
     if principal is not None:
-        manager = AuthManager(principal)
+        manager = Manager(principal)
         in_org = lambda org_rowid: manager.can_read(rt, org_rowid)  # noqa: E731
     return service.Visitor(
         address=request.client.host if request.client else "unknown",

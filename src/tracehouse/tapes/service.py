@@ -65,7 +65,9 @@ def publish(rt: Runtime, scope: ProjectScope, body: TapeIn) -> dict[str, Any]:
         return owned(store.find(conn, slug))
 
 
-def _save(conn: Any, scope: ProjectScope, slug: str | None, values: dict[str, Any], now: int) -> str:
+def _save(
+    conn: Any, scope: ProjectScope, slug: str | None, values: dict[str, Any], now: int
+) -> str:
     existing = store.find(conn, slug) if slug else None
     if existing is None:
         slug = slug or secrets.token_hex(16)  # 128 random bits

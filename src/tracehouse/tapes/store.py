@@ -28,7 +28,7 @@ def update_tape(conn: Connection, tape_rowid: int, values: dict[str, Any]) -> No
 
 def project_tapes(conn: Connection, project_rowid: int, limit: int, offset: int) -> list[Any]:
     query = (
-        select(tapes.c[*_LISTED])
+        select(*_listed())
         .where(tapes.c.project_rowid == project_rowid)
         .order_by(tapes.c.published_at.desc(), tapes.c.tape_rowid.desc())
         .limit(limit)
@@ -49,6 +49,10 @@ _LISTED = (
 )  # fmt: skip
 
 
+def _listed() -> list[Any]:
+    return [tapes.c[name] for name in _LISTED]
+
+
 def explore(
     conn: Connection, *, now: int, today: int, sort: str, tag: str | None, featured: bool | None,
     limit: int, offset: int,
@@ -65,7 +69,7 @@ def explore(
     if featured is not None:
         where.append(tapes.c.featured.is_(featured))
     heat = _trending(today)
-    query = select(tapes.c[*_LISTED]).outerjoin(heat, heat.c.tape_rowid == tapes.c.tape_rowid)
+    query = select(*_listed()).outerjoin(heat, heat.c.tape_rowid == tapes.c.tape_rowid)
     order = {
         "newest": [tapes.c.published_at.desc()],
         "popular": [tapes.c.view_count.desc(), tapes.c.published_at.desc()],

@@ -120,7 +120,9 @@ def publish(
 
 
 @router.post("/tapes/{slug}/unpublish")
-def unpublish(project_id: str, slug: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep) -> Response:
+def unpublish(
+    project_id: str, slug: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep
+) -> Response:
     service.unpublish(rt, who.scope(project_id), slug)
     return RedirectResponse(f"/ui/p/{project_id}/tapes", 303)
 
@@ -172,7 +174,11 @@ def _form(
     except InvalidRequest as exc:
         chosen, error = tape_in({"trace_id": trace["id"], **_DEFAULTS}), exc.message
     shown = snapshot.build(trace, chosen.redaction)
-    tape = {"title": chosen.title or trace["name"] or "Untitled trace", "tags": chosen.tags, **shown}
+    tape = {
+        "title": chosen.title or trace["name"] or "Untitled trace",
+        "tags": chosen.tags,
+        **shown,
+    }
     return page(
         request, "tape_publish.html", nav="tapes", who=who, project=who.project(project_id),
         fields=fields, trace=trace, tape=tape, error=error, **player(tape),
