@@ -26,6 +26,10 @@ async def test_the_tape_page_previews_and_offers_the_embed_code(th: Harness) -> 
     assert "track_parcel" in html and "Berlin" in html
     assert page.headers["x-frame-options"] == "DENY"
     assert page.headers["content-security-policy"] == "frame-ancestors 'none'"
+    again = await th.client.get(
+        f"/t/{tape['slug']}", headers={"If-None-Match": page.headers["etag"]}
+    )
+    assert again.status_code == 304
 
 
 async def test_only_the_player_may_be_framed(th: Harness) -> None:

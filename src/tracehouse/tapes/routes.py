@@ -3,6 +3,7 @@ tape and explore without credentials (rate-limited per client address, ETag-cach
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -67,8 +68,8 @@ def explore(params: Annotated[ExploreParams, Query()], rt: RuntimeDep) -> dict[s
 def read_tape(slug: str, request: Request, rt: RuntimeDep) -> Response:
     """No credentials needed (an organization tape needs a key or token of its organization).
     Send `If-None-Match` with the last `ETag` for a 304."""
-    tape = service.read(rt, slug, visitor(rt, request))
-    return cached(request, tape, JSONResponse(tape))
+    tape = service.admit(rt, slug, visitor(rt, request))
+    return cached(request, tape, lambda: JSONResponse(service.load(rt, tape)))
 
 
 @router.delete("/{slug}", status_code=204, responses=_WRITE, summary="Unpublish a tape")
@@ -103,12 +104,14 @@ def visitor(rt: Runtime, request: Request, principal: Any = None) -> service.Vis
     )
 
 
-def cached(request: Request, tape: dict[str, Any], response: Response) -> Response:
-    """Revalidated on every use (an unpublished tape must vanish), 304 when unchanged."""
+def cached(request: Request, tape: Any, respond: Callable[[], Response]) -> Response:
+    """Revalidated on every use (an unpublished tape must vanish): 304 when unchanged, without
+    reading the copy; else `respond()` with the validators."""
     tag = f'"{tape["etag"]}"'
     scope = "public" if tape["visibility"] != "organization" else "private"
     headers = {"ETag": tag, "Cache-Control": f"{scope}, no-cache"}
     if tag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
+    response = respond()
     response.headers.update(headers)
     return response

@@ -156,8 +156,14 @@ def _page(
 
 def read(rt: Runtime, slug: str, visitor: Visitor) -> dict[str, Any]:
     """The tape as strangers see it, once the rules let this visitor in (their view counted)."""
+    return load(rt, admit(rt, slug, visitor))
+
+
+def admit(rt: Runtime, slug: str, visitor: Visitor) -> Any:
+    """The tape (without its copy) once the rules let this visitor in, their view counted:
+    enough to answer a matching `If-None-Match` without reading the copy."""
     with rt.db.reader.connect() as conn:
-        tape = store.find(conn, slug)
+        tape = store.find(conn, slug, with_snapshot=False)
         _check_live(tape, slug)
         if tape["visibility"] == "organization":
             project = project_store.find_project(conn, project_rowid=tape["project_rowid"])
@@ -165,7 +171,16 @@ def read(rt: Runtime, slug: str, visitor: Visitor) -> dict[str, Any]:
         already = store.seen(conn, tape["tape_rowid"], *_visit(tape, visitor))
     if not already:
         _count_view(rt, tape, visitor)
-    return public(tape)
+    return tape
+
+
+def load(rt: Runtime, tape: Any) -> dict[str, Any]:
+    """The public body of an admitted tape."""
+    with rt.db.reader.connect() as conn:
+        copy = store.snapshot(conn, tape["tape_rowid"])
+    if copy is None or copy.snapshot is None:
+        raise Gone("This tape was unpublished.")
+    return public({**tape, "snapshot": copy.snapshot, "etag": copy.etag})
 
 
 def _check_live(tape: Any, slug: str) -> None:
@@ -196,7 +211,7 @@ def _visit(tape: Any, visitor: Visitor) -> tuple[int, str]:
 def _count_view(rt: Runtime, tape: Any, visitor: Visitor) -> None:
     day, who = _visit(tape, visitor)
     with rt.db.writer.begin() as conn:
-        fresh = store.find(conn, tape["slug"])
+        fresh = store.find(conn, tape["slug"], with_snapshot=False)
         cap = fresh["max_views"]
         if cap is not None and fresh["view_count"] >= cap:
             if not store.seen(conn, tape["tape_rowid"], day, who):

@@ -14,8 +14,15 @@ from tracehouse.store.tables import tape_views, tapes
 TRENDING_DAYS = 7
 
 
-def find(conn: Connection, slug: str) -> Any:
-    return conn.execute(select(tapes).where(tapes.c.slug == slug)).mappings().first()
+def find(conn: Connection, slug: str, *, with_snapshot: bool = True) -> Any:
+    columns = [c for c in tapes.c if with_snapshot or c.name != "snapshot"]
+    return conn.execute(select(*columns).where(tapes.c.slug == slug)).mappings().first()
+
+
+def snapshot(conn: Connection, tape_rowid: int) -> Any:
+    """The tape's copy and its ETag, read together so they always match."""
+    query = select(tapes.c.snapshot, tapes.c.etag).where(tapes.c.tape_rowid == tape_rowid)
+    return conn.execute(query).first()
 
 
 def insert_tape(conn: Connection, values: dict[str, Any]) -> None:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
+from tracehouse import __version__
 from tracehouse.errors import InvalidRequest
 from tracehouse.http.auth import Principal, RuntimeDep, address_limit
 from tracehouse.http.pagination import PageParams
@@ -50,28 +51,32 @@ def _io(item: dict[str, Any]) -> dict[str, Any]:
     return {k: content.view(item[k]) for k in ("input", "output") if k in item}
 
 
-def _read(request: Request, rt: RuntimeDep, slug: str) -> dict[str, Any]:
+def _html(request: Request, rt: RuntimeDep, slug: str, name: str, **context: Any) -> Response:
+    """A tape page, or a 304 when the visitor has this version of it (the page changes with
+    the templates too, hence the version in its ETag)."""
     address_limit(request, rt)
     who = find_viewer(rt, request)
     principal = Principal(user=who.user) if who else None
-    return service.read(rt, slug, tape_api.visitor(rt, request, principal))
+    row = service.admit(rt, slug, tape_api.visitor(rt, request, principal))
 
+    def render_page() -> Response:
+        tape = service.load(rt, row)
+        html = ENV.get_template(name).render(request=request, tape=tape, **player(tape), **context)
+        return HTMLResponse(html)
 
-def _html(request: Request, name: str, tape: dict[str, Any], **context: Any) -> Response:
-    html = ENV.get_template(name).render(request=request, tape=tape, **player(tape), **context)
-    return tape_api.cached(request, tape, HTMLResponse(html))
+    tagged = {**row, "etag": f"{row['etag']}-{__version__}"}
+    return tape_api.cached(request, tagged, render_page)
 
 
 @public.get("/t/{slug}", response_class=HTMLResponse)
 def tape_page(request: Request, slug: str, rt: RuntimeDep) -> Response:
-    tape = _read(request, rt, slug)
     base = str(rt.settings.public_url or request.base_url).rstrip("/")
-    return _html(request, "tape.html", tape, base=base)
+    return _html(request, rt, slug, "tape.html", base=base)
 
 
 @public.get("/embed/{slug}", response_class=HTMLResponse)
 def embed(request: Request, slug: str, rt: RuntimeDep) -> Response:
-    return _html(request, "tape_embed.html", _read(request, rt, slug))
+    return _html(request, rt, slug, "tape_embed.html")
 
 
 @public.get("/explore", response_class=HTMLResponse)
