@@ -119,3 +119,12 @@ async def test_public_routes_are_limited_per_client_address(
             assert (await client.get("/api/v1/tapes/explore")).status_code == 429
         async with stranger(th, "198.51.100.8") as other:
             assert (await other.get(f"/api/v1/tapes/{tape['slug']}")).status_code == 200
+
+
+async def test_an_organization_tape_page_needs_a_member_logged_in(th: Harness) -> None:
+    tape = (await publish(th, visibility="organization")).json()
+    refused = await th.client.get(f"/t/{tape['slug']}")
+    assert refused.status_code == 403 and "text/html" in refused.headers["content-type"]
+    await log_in(th.client)
+    page = await th.client.get(f"/t/{tape['slug']}")
+    assert page.status_code == 200 and "private" in page.headers["cache-control"]

@@ -27,6 +27,7 @@ from tracehouse.ui.templating import ENV, page
 public = APIRouter(include_in_schema=False)
 router = APIRouter(prefix="/ui/p/{project_id}", include_in_schema=False)
 _SPEEDS = (0.5, 1, 2, 4)
+_LANES = 6  # timeline rows: one per depth, the deeper steps sharing the last
 
 
 def player(tape: dict[str, Any]) -> dict[str, Any]:
@@ -43,6 +44,7 @@ def player(tape: dict[str, Any]) -> dict[str, Any]:
         "trace_views": _io(tape["trace"]),
         "order": order,
         "speeds": _SPEEDS,
+        "lanes": min(max((r["depth"] for r in rows), default=0) + 1, _LANES),
     }
 
 
