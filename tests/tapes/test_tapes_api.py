@@ -211,3 +211,18 @@ async def test_the_projects_list_needs_its_key(th: Harness) -> None:
     listed = await th.client.get("/api/v1/tapes", headers=th.auth)
     assert listed.status_code == 200 and listed.json()["data"] == []
     assert (await th.client.get("/api/v1/tapes")).status_code == 401
+
+
+async def test_republish_takes_a_fresh_copy_with_the_same_choices(th: Harness) -> None:
+    tape = (await publish(th, redaction={"metadata": True, "maskKeys": ["api_key"]})).json()
+    await th.client.delete(f"/api/v1/tapes/{tape['slug']}", headers=th.auth)
+    changed = {**secret_trace(), "output": "It is in Paris now."}
+    assert (await th.client.post("/api/v1/traces", json=changed, headers=th.auth)).is_success
+    again = await th.client.post(f"/api/v1/tapes/{tape['slug']}/republish", headers=th.auth)
+    assert again.status_code == 200 and again.json()["state"] == "live"
+    read = await th.client.get(f"/api/v1/tapes/{tape['slug']}")
+    assert read.json()["trace"]["output"] == "It is in Paris now."
+    assert read.json()["trace"]["metadata"]["api_key"] == "***" and SECRET not in read.text
+    _, other_auth = await th.new_project("other")
+    refused = await th.client.post(f"/api/v1/tapes/{tape['slug']}/republish", headers=other_auth)
+    assert refused.status_code == 404

@@ -98,6 +98,12 @@ async def test_publish_as_tape_from_the_trace_page(th: Harness) -> None:
     )
     assert gone.status_code == 303
     assert (await th.client.get(f"/api/v1/tapes/{slug}")).status_code == 410
+    listing = await th.client.get(f"/ui/p/{pid}/tapes")
+    back = await th.client.post(
+        f"/ui/p/{pid}/tapes/{slug}/republish", data={"csrf_token": csrf_of(listing.text)}
+    )
+    assert back.status_code == 303
+    assert (await th.client.get(f"/api/v1/tapes/{slug}")).status_code == 200
 
 
 @pytest.mark.parametrize("db_kind", ["sqlite", "postgres"])

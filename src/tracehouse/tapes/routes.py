@@ -72,6 +72,13 @@ def read_tape(slug: str, request: Request, rt: RuntimeDep) -> Response:
     return cached(request, tape, lambda: JSONResponse(service.load(rt, tape)))
 
 
+@router.post("/{slug}/republish", responses=_WRITE, summary="Re-publish a tape")
+def republish(slug: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+    """A fresh copy of the trace as it is now, with the tape's choices; also brings back an
+    unpublished or expired tape. `404` when the trace is gone."""
+    return service.republish(rt, scope, slug)
+
+
 @router.delete("/{slug}", status_code=204, responses=_WRITE, summary="Unpublish a tape")
 def unpublish(slug: str, scope: ProjectScopeDep, rt: RuntimeDep) -> Response:
     """Delete the tape's copy; its address answers 410 Gone until it is re-published."""

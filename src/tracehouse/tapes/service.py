@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracehouse import jsontext
-from tracehouse.clock import iso, now_us, to_us
+from tracehouse.clock import from_us, iso, now_us, to_us
 from tracehouse.errors import Conflict, Forbidden, Gone, InvalidRequest, NotFound
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams
 from tracehouse.projects import store as project_store
 from tracehouse.runtime import Runtime
 from tracehouse.tapes import snapshot, store
-from tracehouse.tapes.schemas import ExploreParams, TapeIn
+from tracehouse.tapes.schemas import ExploreParams, RedactionIn, TapeIn
 from tracehouse.traces import service as traces
 
 _DAY_US = 86_400_000_000
@@ -86,6 +86,26 @@ def _save(
         raise Conflict(f"The slug {slug!r} is taken.", {"field": "slug"})
     store.update_tape(conn, existing["tape_rowid"], values)
     return str(existing["slug"])
+
+
+def republish(rt: Runtime, scope: ProjectScope, slug: str) -> dict[str, Any]:
+    """A fresh snapshot of the tape's trace with the tape's own choices (a past expiry is
+    dropped: re-publishing brings the tape back)."""
+    with rt.db.reader.connect() as conn:
+        tape = _own(conn, scope, slug)
+    expires_at = tape["expires_at"] if state(tape) != "expired" else None
+    body = TapeIn(
+        trace_id=tape["trace_id"],
+        slug=tape["slug"],
+        title=tape["title"],
+        description=tape["description"],
+        tags=jsontext.loads(tape["tags"]) or [],
+        visibility=tape["visibility"],
+        expires_at=from_us(expires_at),
+        max_views=tape["max_views"],
+        redaction=RedactionIn.model_validate(jsontext.loads(tape["redaction"])),
+    )
+    return publish(rt, scope, body)
 
 
 def unpublish(rt: Runtime, scope: ProjectScope, slug: str) -> None:

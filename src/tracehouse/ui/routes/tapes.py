@@ -134,6 +134,14 @@ def unpublish(
     return RedirectResponse(f"/ui/p/{project_id}/tapes", 303)
 
 
+@router.post("/tapes/{slug}/republish")
+def republish(
+    project_id: str, slug: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep
+) -> Response:
+    service.republish(rt, who.scope(project_id), slug)
+    return RedirectResponse(f"/ui/p/{project_id}/tapes?published={slug}", 303)
+
+
 _DEFAULTS = {
     "visibility": "unlisted", "inputs": "on", "outputs": "on", "costs": "on",
 }  # fmt: skip
