@@ -50,6 +50,7 @@ from tracehouse.runtime import Runtime
 from tracehouse.scores.routes import router as scores_router
 from tracehouse.sessions.routes import router as sessions_router
 from tracehouse.store.engine import open_database
+from tracehouse.tapes.routes import router as tapes_router
 from tracehouse.traces.routes import router as traces_router
 from tracehouse.ui import site as ui
 from tracehouse.usage import counter as usage_counter
@@ -64,6 +65,7 @@ ROUTERS = (
     observations_router,
     sessions_router,
     scores_router,
+    tapes_router,
     models_router,
     prompts_router,
     datasets_router,

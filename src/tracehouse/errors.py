@@ -48,6 +48,13 @@ class Conflict(TracehouseError):
     status = 409
 
 
+class Gone(TracehouseError):
+    """What was here was taken down (an unpublished, expired or used-up tape)."""
+
+    code = "gone"
+    status = 410
+
+
 class PayloadTooLarge(TracehouseError):
     code = "payload_too_large"
     status = 413
@@ -80,6 +87,7 @@ ALL_ERRORS: tuple[type[TracehouseError], ...] = (
     Forbidden,
     NotFound,
     Conflict,
+    Gone,
     PayloadTooLarge,
     UnsupportedMediaType,
     ValidationFailed,

@@ -130,12 +130,23 @@ def rate_class(request: Request) -> str:
 
 
 def _limit(rt: Runtime, request: Request, principal: Principal, plan: str) -> None:
+    _limit_key(rt, request, principal.rate_key, plan)
+
+
+def address_limit(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> None:
+    """Dependency of the public (unauthenticated) routes: the default plan's limit, per client
+    address (the proxy's `X-Forwarded-For` when the server trusts it, as uvicorn decides)."""
+    address = request.client.host if request.client else "unknown"
+    _limit_key(rt, request, f"ip:{address}", rt.settings.default_plan)
+
+
+def _limit_key(rt: Runtime, request: Request, key: str, plan: str) -> None:
     if not rt.settings.rate_limit_enabled:
         return
     kind = rate_class(request)
     limits = rt.settings.read_rate_limits if kind == "read" else rt.settings.rate_limits
     per_minute, burst = limits.get(plan, limits["enterprise"])
-    enforce_limit(rt, request, f"{principal.rate_key}:{kind}", per_minute, burst, f"{kind}s")
+    enforce_limit(rt, request, f"{key}:{kind}", per_minute, burst, f"{kind}s")
 
 
 def enforce_limit(

@@ -22,6 +22,7 @@ _HTTP_CODES = {
     404: "not_found",
     405: "invalid_request",
     409: "conflict",
+    410: "gone",
     413: "payload_too_large",
     415: "invalid_request",
     422: "validation_error",

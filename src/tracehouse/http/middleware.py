@@ -15,6 +15,7 @@ from tracehouse.http.responses import JSONResponse, error_body
 from tracehouse.otlp.decode import decompress
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,200}$")
+EMBED_PATH = "/embed/"
 _INFLATED_PATHS = ("/api/v1/", "/api/public/")
 _OTLP_PATHS = "/api/public/otel/"  # OTLP routes undo Content-Encoding themselves
 
@@ -88,7 +89,7 @@ class RequestContext:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 names = {name.lower() for name, _ in headers}
-                extra = {"X-Request-ID": state["request_id"]}
+                extra = {"X-Request-ID": state["request_id"], **_frame_headers(scope)}
                 extra.update(state.get("rate_headers") or self.anonymous_headers(scope))
                 for name, value in extra.items():
                     if name.lower().encode() not in names:
@@ -109,6 +110,13 @@ def refuse(scope: Scope, error: TracehouseError, request_id: str | None) -> JSON
     if scope.get("path", "").startswith(LANGFUSE_PREFIX):
         body["message"] = error.message
     return JSONResponse(body, error.status, headers=error.headers or None)
+
+
+def _frame_headers(scope: Scope) -> dict[str, str]:
+    """Only the tape player (`/embed/…`) may be framed, by any site; nothing else may be."""
+    if scope.get("path", "").startswith(EMBED_PATH):
+        return {"Content-Security-Policy": "frame-ancestors *"}
+    return {"X-Frame-Options": "DENY", "Content-Security-Policy": "frame-ancestors 'none'"}
 
 
 def _request_id(scope: Scope) -> str:

@@ -28,6 +28,7 @@ from tracehouse.ui.routes import (
     providers,
     sessions,
     settings,
+    tapes,
     traces,
     users,
 )
@@ -51,7 +52,11 @@ ROUTERS = (
     dashboard.router,
     settings.router,
     providers.router,
+    tapes.router,
+    tapes.public,
 )
+#: Where errors are answered with a page: the app, and the public tape pages.
+PAGE_PREFIXES = ("/ui/", "/t/", "/embed/", "/explore")
 
 
 @dataclass
@@ -64,7 +69,7 @@ class _PageError:
 
 
 def _is_page(request: Request) -> bool:
-    return request.url.path.startswith("/ui/")
+    return request.url.path.startswith(PAGE_PREFIXES)
 
 
 async def _login_redirect(request: Request, exc: Exception) -> Response:

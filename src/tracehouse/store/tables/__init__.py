@@ -52,6 +52,7 @@ from tracehouse.store.tables.prompts import (
     prompt_versions,
     prompts,
 )
+from tracehouse.store.tables.tapes import tape_views, tapes
 from tracehouse.store.tables.tracing import (
     model_prices,
     observations,
@@ -99,6 +100,8 @@ __all__ = [
     "rate_limit_buckets",
     "scores",
     "server_settings",
+    "tape_views",
+    "tapes",
     "trace_model_calls",
     "traces",
     "usage_counters",

@@ -143,7 +143,6 @@ def prompt_page(
         prompt_name=name,
         can_edit=scope.access == "write",
         versions=versions,
-        can_edit=scope.access == "write",
         playground=lambda version: playground_href(project_id, name, version),
         metrics=[m for m in service.metrics(rt, scope, name) if m["generations"]],
         **_compared(versions, request.query_params),
