@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.routing import Route
 
 from tracehouse import __version__
 from tracehouse.analytics.routes import router as analytics_router
@@ -99,7 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_route("/mcp", mcp, methods=mcp_endpoint.METHODS, include_in_schema=False)
+    app.router.routes.append(
+        Route("/mcp", mcp, methods=mcp_endpoint.METHODS, include_in_schema=False)
+    )
     ui.install(app)
     anonymous = _AnonymousHeaders(settings)
     app.add_middleware(

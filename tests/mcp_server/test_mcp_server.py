@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -68,7 +67,12 @@ def _seed(url: str) -> tuple[str, str]:
                 if "parentId" in span:
                     span["parentId"] = f"{span['parentId']}-{n}"
             assert http.post("/api/v1/traces", json=trace).status_code == 201
-        prompt = {"name": "greet", "type": "text", "prompt": "Hello {{name}}!", "labels": ["production"]}
+        prompt = {
+            "name": "greet",
+            "type": "text",
+            "prompt": "Hello {{name}}!",
+            "labels": ["production"],
+        }
         assert http.post("/api/v1/prompts", json=prompt).status_code == 201
         assert http.post("/api/v1/datasets", json={"name": "golden"}).status_code == 201
         token = http.post(
@@ -146,7 +150,9 @@ async def test_lists_every_tool_and_reads_traces(served: Served) -> None:
         found = await client.call("search_traces", query="parcel", limit=2)
         assert found["total"] == 3
         assert len(found["items"]) == 2 and found["next_cursor"]
-        rest = await client.call("search_traces", query="parcel", limit=2, cursor=found["next_cursor"])
+        rest = await client.call(
+            "search_traces", query="parcel", limit=2, cursor=found["next_cursor"]
+        )
         ids = {t["id"] for t in found["items"]} | {t["id"] for t in rest["items"]}
         assert ids == {"trace-0", "trace-1", "trace-2"} and rest["next_cursor"] is None
         spans = await client.call("search_spans", type="generation")

@@ -4,6 +4,7 @@ the SDK's streamable-HTTP session manager with the caller's project scope attach
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -36,6 +37,8 @@ class Endpoint:
             transport_security=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         )
         self._manager: StreamableHTTPSessionManager = server.session_manager
+        # In stateless mode the SDK logs "Terminating session" at INFO after every request.
+        logging.getLogger("mcp.server.streamable_http").setLevel(logging.WARNING)
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:

@@ -129,7 +129,7 @@ async def create_score(
 def analytics_summary(
     ctx: Context, from_time: Time = None, to_time: Time = None, name: str | None = None
 ) -> dict[str, Any]:
-    """Totals for a time range (default: the last day): traces, errors, latency percentiles,
+    """Totals for a time range (default: the last 7 days): traces, errors, latency percentiles,
     tokens, cost; the top models, trace names and statuses; the latest failures."""
     rt, scope = caller_of(ctx)
     filters = TraceFilters.model_validate({"from": from_time, "to": to_time, "name": name})
@@ -139,4 +139,5 @@ def analytics_summary(
     summary = {key: body[key] for key in keep}
     summary.update({key: (body[key] or [])[:TOP] for key in top})
     summary["recent_failures"] = body["recent_failures"][:5]
-    return bounds.clip(summary, 300)
+    bounded: dict[str, Any] = bounds.clip(summary, 300)
+    return bounded

@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import orjson
-
 from mcp.server.context import CallNext, HandlerResult, ServerRequestContext
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -91,13 +90,16 @@ def _as_tool_error() -> Iterator[None]:
         raise ToolError(f"validation_error: {fields}") from exc
 
 
-async def _hide_write_tools(ctx: ServerRequestContext[Any, Any], call_next: CallNext) -> HandlerResult:
+async def _hide_write_tools(
+    ctx: ServerRequestContext[Any, Any], call_next: CallNext
+) -> HandlerResult:
     """`tools/list` for a read-only key leaves out the write tools (which refuse it anyway)."""
     result = await call_next(ctx)
     request = ctx.request
-    if ctx.method != "tools/list" or not isinstance(result, ListToolsResult):
+    if ctx.method != "tools/list" or result is None:
         return result
     if not isinstance(request, Request) or scope_of_request(request).access != "read":
         return result
-    kept = [tool for tool in result.tools if tool.name not in WRITE_NAMES]
-    return result.model_copy(update={"tools": kept})
+    listed = ListToolsResult.model_validate(result)
+    kept = [tool for tool in listed.tools if tool.name not in WRITE_NAMES]
+    return listed.model_copy(update={"tools": kept})

@@ -147,7 +147,9 @@ def list_sessions(
 ) -> dict[str, Any]:
     """The project's sessions (conversations, agent runs), most recently active first."""
     rt, scope = caller(ctx)
-    filters = sessions.SessionFilters.model_validate({"user_id": user_id, "from": from_time, "to": to_time})
+    filters = sessions.SessionFilters.model_validate(
+        {"user_id": user_id, "from": from_time, "to": to_time}
+    )
     asked = bounds.page(cursor, limit)
     found = sessions.list_sessions(rt, scope, filters, asked)
     return bounds.fit(found["data"], asked, found["meta"]["total_count"])
@@ -164,7 +166,8 @@ def get_session(
     body["turns"] = bounds.fit(
         turns[asked.offset : asked.offset + asked.limit], asked, len(turns), _turn
     )
-    return bounds.clip(body)
+    bounded: dict[str, Any] = bounds.clip(body)
+    return bounded
 
 
 def _turn(row: dict[str, Any]) -> dict[str, Any]:
