@@ -14,6 +14,7 @@ import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.types import CallToolResult, TextContent
+from tests.conftest import _truncate
 from tests.server import ServerProcess, start_server
 from tests.test_traces import agent_trace
 
@@ -87,9 +88,19 @@ def _seed(url: str) -> tuple[str, str]:
     return read, other["api_key"]["secret_key"]
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    server = start_server(tmp_path_factory.mktemp("mcp") / "data", env=INIT)
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def served(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """One server process (on SQLite, then on PostgreSQL) with data in two projects."""
+    env = dict(INIT)
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_url")
+        _truncate(url)
+        env["TRACEHOUSE_DATABASE_URL"] = url
+    server = start_server(tmp_path_factory.mktemp("mcp") / "data", env=env)
     try:
         read, other = _seed(server.url)
         yield Served(server, SECRET, read, other)
