@@ -13,8 +13,9 @@ from tracehouse.http.pagination import PageParams, decode_cursor, encode_cursor
 FIELD_CHARS = 2_000
 #: Most characters of JSON one tool result holds; a page is cut (with a cursor) to fit.
 RESULT_CHARS = 24_000
-#: Most items one page asks for.
+#: Most items one page asks for; most spans one page of a trace tree shows.
 MAX_LIMIT = 100
+MAX_SPANS = 200
 
 
 def clip(value: Any, limit: int = FIELD_CHARS) -> Any:
@@ -35,10 +36,10 @@ def size(value: Any) -> int:
     return len(orjson.dumps(value, default=str))
 
 
-def page(cursor: str | None, limit: int) -> PageParams:
+def page(cursor: str | None, limit: int, most: int = MAX_LIMIT) -> PageParams:
     """The page an MCP cursor (an opaque offset) and a limit ask for."""
     offset = int(decode_cursor(cursor, 1)[0]) if cursor else 0
-    return PageParams(limit=max(1, min(limit, MAX_LIMIT)), offset=offset)
+    return PageParams(limit=max(1, min(limit, most)), offset=offset)
 
 
 def fit(

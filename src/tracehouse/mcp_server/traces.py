@@ -112,7 +112,7 @@ def search_spans(
 def get_trace(
     ctx: Context,
     trace_id: str,
-    limit: Annotated[int, Field(ge=1, le=500, description="Spans per page.")] = 200,
+    limit: Annotated[int, Field(ge=1, le=bounds.MAX_SPANS, description="Spans per page.")] = 100,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """One trace as a compact tree: its summary and its spans depth-first, each with `depth`."""
@@ -120,8 +120,7 @@ def get_trace(
     body = traces.get_trace(rt, scope, trace_id, tree_depth=None)
     by_id = {o["id"]: o for o in body["observations"]}
     ordered = [{**_span(by_id[i]), "depth": depth} for i, depth in _depth_first(body["tree"])]
-    asked = bounds.page(cursor, bounds.MAX_LIMIT)
-    asked.limit = limit
+    asked = bounds.page(cursor, limit, most=bounds.MAX_SPANS)
     spans = bounds.fit(ordered[asked.offset : asked.offset + limit], asked, len(ordered))
     scores = [{k: s.get(k) for k in ("name", "value", "observation_id")} for s in body["scores"]]
     return {"trace": _trace(body), "scores": bounds.clip(scores[:50]), "spans": spans}
