@@ -172,6 +172,13 @@ async def test_lists_every_tool_and_reads_traces(served: Served) -> None:
         assert tree["trace"]["name"] == "support-agent"
         shape = [(s["id"], s["depth"]) for s in tree["spans"]["items"]]
         assert shape == [("root-1", 0), ("llm-1", 1), ("tool-1", 1)]
+        head = await client.call("get_trace", trace_id="trace-1", limit=2)
+        assert [s["id"] for s in head["spans"]["items"]] == ["root-1", "llm-1"]
+        tail = await client.call(
+            "get_trace", trace_id="trace-1", limit=2, cursor=head["spans"]["next_cursor"]
+        )
+        assert [s["id"] for s in tail["spans"]["items"]] == ["tool-1"]
+        assert tail["spans"]["next_cursor"] is None
 
 
 async def test_results_are_size_bounded(served: Served) -> None:
@@ -189,12 +196,16 @@ async def test_sessions_prompts_datasets_analytics(served: Served) -> None:
         assert [s["id"] for s in sessions["items"]] == ["sess-1"]
         conversation = await client.call("get_session", session_id="sess-1", limit=2)
         assert conversation["turns"]["total"] == 3
+        assert len(conversation["turns"]["items"]) == 2 and conversation["turns"]["next_cursor"]
         assert conversation["turns"]["items"][0]["input"] == {"question": "Where is my parcel?"}
         prompt = await client.call("get_prompt", name="greet")
         assert prompt["prompt"] == "Hello {{name}}!" and prompt["version"] == 1
         compiled = await client.call("compile_prompt", name="greet", variables={"name": "Ada"})
         assert compiled["compiled"] == "Hello Ada!"
-        assert "name" in await client.error("compile_prompt", name="greet")
+        missing = await client.error("compile_prompt", name="greet")
+        assert "validation_error:" in missing and "variables.name" in missing
+        bad_time = await client.error("search_traces", from_time="yesterday-ish")
+        assert "validation_error:" in bad_time and "from" in bad_time
         datasets = await client.call("list_datasets")
         assert [d["name"] for d in datasets["items"]] == ["golden"]
         added = await client.call(
