@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import logging
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -47,15 +48,29 @@ INSTRUCTIONS = (
 
 def build() -> Endpoint:
     """A new MCP server with every tool, as the ASGI endpoint to mount at `/mcp`."""
-    server: MCPServer[Any] = MCPServer(
-        "tracehouse",
-        title="Tracehouse",
-        version=__version__,
-        instructions=INSTRUCTIONS,
-        middleware=[_hide_write_tools],
-        tools=_tools(),
-    )
+    with _root_logging_kept():
+        server: MCPServer[Any] = MCPServer(
+            "tracehouse",
+            title="Tracehouse",
+            version=__version__,
+            instructions=INSTRUCTIONS,
+            middleware=[_hide_write_tools],
+            tools=_tools(),
+        )
     return Endpoint(server)
+
+
+@contextlib.contextmanager
+def _root_logging_kept() -> Iterator[None]:
+    """`MCPServer()` calls `logging.basicConfig` (a rich handler on the root logger at INFO);
+    logging is the host's to configure (`serve` does, with credential redaction)."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        yield
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
 
 
 @functools.cache
