@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.routing import Route
 
 from tracehouse import __version__
 from tracehouse.analytics.routes import router as analytics_router
@@ -37,6 +38,8 @@ from tracehouse.langfuse.prompts import router as langfuse_prompts_router
 from tracehouse.langfuse.routes import router as langfuse_router
 from tracehouse.live.broker import live_broker
 from tracehouse.live.routes import router as live_router
+from tracehouse.mcp_server import endpoint as mcp_endpoint
+from tracehouse.mcp_server import server as mcp_server
 from tracehouse.metrics.routes import router as metrics_router
 from tracehouse.observations.routes import router as observations_router
 from tracehouse.otlp import offload
@@ -93,16 +96,20 @@ ROUTERS = (
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app. The database must already be migrated (`tracehouse migrate` or `serve`)."""
     settings = settings or Settings()
+    mcp = mcp_server.build()
     app = FastAPI(
         title="Tracehouse",
         version=__version__,
         description="Observability for LLM applications and AI agents: traces, costs, scores.",
-        lifespan=_lifespan(settings),
+        lifespan=_lifespan(settings, mcp),
         default_response_class=JSONResponse,
     )
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.router.routes.append(
+        Route("/mcp", mcp, methods=mcp_endpoint.METHODS, include_in_schema=False)
+    )
     ui.install(app)
     app.add_middleware(WriteShedding, budget_seconds=settings.write_wait_budget_seconds)
     anonymous = _AnonymousHeaders(settings)
@@ -114,8 +121,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """Start the runtime and background jobs with the app; stop them in reverse when it ends."""
+def _lifespan(
+    settings: Settings, mcp: mcp_endpoint.Endpoint
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Start the runtime, background jobs and the MCP server with the app; stop them in reverse
+    when it ends."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -127,7 +137,8 @@ def _lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMan
         # read, some 50 ms less). Given back to it when the app stops.
         gc.freeze()
         try:
-            yield
+            async with mcp.running():
+                yield
         finally:
             gc.unfreeze()
             await _stop(runtime, jobs)

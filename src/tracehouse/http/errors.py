@@ -53,9 +53,14 @@ def _respond(
     return JSONResponse(body, status, headers=headers)
 
 
+def error_response(request: Request, exc: TracehouseError) -> JSONResponse:
+    """The envelope of one of our errors (for ASGI apps the handler does not reach)."""
+    return _respond(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
+
+
 async def _ours(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, TracehouseError)
-    return _respond(request, exc.status, exc.code, exc.message, exc.details, exc.headers)
+    return error_response(request, exc)
 
 
 #: Location parts Pydantic adds for the member of a union it tried: not fields of the request.
