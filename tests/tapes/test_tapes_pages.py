@@ -110,7 +110,13 @@ async def test_publish_as_tape_from_the_trace_page(th: Harness) -> None:
 async def test_public_routes_are_limited_per_client_address(
     db_kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    settings = make_settings(db_kind, tmp_path, request, rate_limits={"enterprise": (6, 3)})
+    settings = make_settings(
+        db_kind,
+        tmp_path,
+        request,
+        rate_limits={"enterprise": (6, 3)},
+        read_rate_limits={"enterprise": (6, 3)},
+    )
     async for th in start(settings):
         from tests.tapes.test_tapes_api import stranger
 
