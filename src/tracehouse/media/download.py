@@ -22,4 +22,5 @@ def file_response(found: Content, media_id: str) -> Response:
     if stored.path is not None:
         return FileResponse(stored.path, media_type=found.content_type, headers=headers)
     headers["Content-Length"] = str(stored.size)
-    return StreamingResponse(stored.chunks or iter(()), found.content_type, headers=headers)
+    chunks = stored.chunks or iter(())
+    return StreamingResponse(chunks, media_type=found.content_type, headers=headers)
