@@ -70,8 +70,10 @@ class Settings(BaseSettings):
         "the `s3` extra. Credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID and "
         "AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance or task role), never from Tracehouse.",
     )
-    media_s3_prefix: str = Field(
-        "", description="Key prefix for media objects in media_s3_bucket, e.g. `tracehouse/media`."
+    media_s3_prefix: str | None = Field(
+        None,
+        description="Key prefix (folder) for media objects in media_s3_bucket, e.g. "
+        "`tracehouse/media`; default: none, objects at the top of the bucket.",
     )
     media_s3_endpoint_url: str | None = Field(
         None,

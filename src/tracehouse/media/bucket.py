@@ -21,10 +21,11 @@ _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 class MediaBucket:
     """Objects `<prefix>/<sha256 hex>` in `bucket`, through a boto3 S3 client (thread-safe)."""
 
-    def __init__(self, client: Any, bucket: str, prefix: str = ""):
+    def __init__(self, client: Any, bucket: str, prefix: str | None = None):
         self.client = client
         self.bucket = bucket
-        self.prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
+        folder = (prefix or "").strip("/")
+        self.prefix = f"{folder}/" if folder else ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> MediaBucket:
