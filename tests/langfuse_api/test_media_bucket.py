@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ from tests.langfuse_api.test_media_sdk import REFERENCE, _run_app
 from tests.langfuse_api.test_public_api import BASIC
 from tests.otlp.clients import wait_for_trace
 from tests.server import start_server
+
+from tracehouse.config import Settings
+from tracehouse.media.storage import media_storage
 
 PREFIX = "tracehouse/media"
 KEY = f"{PREFIX}/{hashlib.sha256(CONTENT).hexdigest()}"
@@ -188,3 +192,13 @@ def _other_key_status(server: LiveServer, media_id: str) -> int:
     made = httpx.post(f"{server.url}/api/v1/projects", json={"name": "other"}, headers=admin)
     other = {"Authorization": f"Bearer {made.json()['api_key']['secret_key']}"}
     return httpx.get(f"{server.url}/api/public/media/{media_id}", headers=other).status_code
+
+
+def test_a_bucket_without_boto3_stops_the_start_with_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "boto3", None)  # not installed
+    monkeypatch.delitem(sys.modules, "tracehouse.media.bucket", raising=False)
+    settings = Settings(data_dir=tmp_path, media_s3_bucket="media")
+    with pytest.raises(RuntimeError, match=r"tracehouse\[s3\]"):
+        media_storage(settings)
