@@ -40,6 +40,7 @@ from tracehouse.live.broker import live_broker
 from tracehouse.live.routes import router as live_router
 from tracehouse.mcp_server import endpoint as mcp_endpoint
 from tracehouse.mcp_server import server as mcp_server
+from tracehouse.media.storage import media_storage
 from tracehouse.metrics.routes import router as metrics_router
 from tracehouse.observations.routes import router as observations_router
 from tracehouse.otlp import offload
@@ -147,7 +148,9 @@ def _lifespan(
 
 
 async def _start_runtime(settings: Settings) -> Runtime:
-    """Database, rate limiter, live broker, writer and OTLP workers, ready to serve."""
+    """Media storage, database, rate limiter, live broker, writer and OTLP workers, ready to
+    serve."""
+    media = media_storage(settings)  # first: a bucket without boto3 stops here
     db = open_database(settings)
     limiter = MemoryLimiter() if db.is_sqlite else PostgresLimiter(db.writer)
     broker = live_broker(db)
@@ -171,6 +174,7 @@ async def _start_runtime(settings: Settings) -> Runtime:
         login_throttle=LoginThrottle(
             MemoryFailures() if db.is_sqlite else DatabaseFailures(db.writer)
         ),
+        media=media,
         broker=broker,
     )
 

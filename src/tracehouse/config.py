@@ -64,6 +64,25 @@ class Settings(BaseSettings):
         description="Directory for media files sent through Langfuse's media API (kept by "
         "content hash); default data_dir/media. Several server processes must share it.",
     )
+    media_s3_bucket: str | None = Field(
+        None,
+        description="S3 (or S3-compatible) bucket for media files instead of media_dir; needs "
+        "the `s3` extra. Credentials come from the standard AWS chain (AWS_ACCESS_KEY_ID and "
+        "AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance or task role), never from Tracehouse.",
+    )
+    media_s3_prefix: str | None = Field(
+        None,
+        description="Key prefix (folder) for media objects in media_s3_bucket, e.g. "
+        "`tracehouse/media`; default: none, objects at the top of the bucket.",
+    )
+    media_s3_endpoint_url: str | None = Field(
+        None,
+        description="Endpoint of an S3-compatible store (MinIO, Cloudflare R2, Ceph, "
+        "Backblaze B2…); default: AWS S3.",
+    )
+    media_s3_region: str | None = Field(
+        None, description="Region of media_s3_bucket; default: the AWS chain's (AWS_REGION…)."
+    )
     media_url_seconds: int = Field(
         3600,
         ge=1,

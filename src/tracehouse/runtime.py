@@ -1,5 +1,5 @@
 """The objects one running server shares: settings, database, writer, rate limiter, login
-throttle and password threads, events."""
+throttle and password threads, media storage, events."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from tracehouse.config import Settings
 from tracehouse.http.ratelimit import Limiter
 from tracehouse.ingest.writer import Writer
 from tracehouse.live.broker import Broker
+from tracehouse.media.storage import MediaStorage
 from tracehouse.store.engine import Database
 from tracehouse.users.passwords import PasswordChecks
 from tracehouse.users.throttle import LoginThrottle
@@ -29,6 +30,8 @@ class Runtime:
     passwords: PasswordChecks
     #: Failed logins per account and client address.
     login_throttle: LoginThrottle
+    #: Where media bytes are kept: the media directory or an S3-compatible bucket.
+    media: MediaStorage
     #: Live trace events of this process (fed by the writer, or by LISTEN on PostgreSQL).
     broker: Broker = field(default_factory=Broker)
     #: key rowid -> when its `last_used_at` was last written (epoch µs), to write it rarely.

@@ -9,7 +9,6 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import FileResponse
 from pydantic import Field
 from starlette.concurrency import run_in_threadpool
 
@@ -125,5 +124,5 @@ def get_media(
 
 
 @router.get("/{media_id}/content", responses=_SIGNED, summary="Download media from a signed URL")
-def download(media_id: str, token: Token, rt: RuntimeDep) -> FileResponse:
+def download(media_id: str, token: Token, rt: RuntimeDep) -> Response:
     return file_response(service.content(rt, media_id, token), media_id)

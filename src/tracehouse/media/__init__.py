@@ -1,2 +1,3 @@
 """Media files (images, audio, documents) sent beside traces and dataset items: kept once per
-content on disk, listed per project, handed out through signed short-lived URLs."""
+content on disk or in an S3-compatible bucket, listed per project, handed out through signed
+short-lived URLs."""

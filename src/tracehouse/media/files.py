@@ -7,6 +7,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from tracehouse.media.storage import Stored
+
 
 class MediaFiles:
     """Files under `root`, fanned out by the first two hex digits of their hash."""
@@ -37,3 +39,10 @@ class MediaFiles:
 
     def exists(self, sha256_hex: str) -> bool:
         return self.path(sha256_hex).is_file()
+
+    def open(self, sha256_hex: str) -> Stored | None:
+        path = self.path(sha256_hex)
+        try:
+            return Stored(size=path.stat().st_size, path=path)
+        except FileNotFoundError:
+            return None

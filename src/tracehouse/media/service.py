@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from tracehouse.clock import iso, now_us, to_us
@@ -18,7 +17,7 @@ from tracehouse.errors import Forbidden, InvalidRequest, NotFound, PayloadTooLar
 from tracehouse.http.auth import ProjectScope
 from tracehouse.media import store
 from tracehouse.media.content_types import CONTENT_TYPES
-from tracehouse.media.files import MediaFiles
+from tracehouse.media.storage import Stored
 from tracehouse.providers.secrets import server_secret
 from tracehouse.runtime import Runtime
 
@@ -41,9 +40,9 @@ class UploadRequest:
 
 @dataclass(frozen=True, slots=True)
 class Content:
-    """A stored file to send, with its type."""
+    """Stored bytes to send, with their type."""
 
-    path: Path
+    stored: Stored
     content_type: str
 
 
@@ -60,10 +59,6 @@ def _digest(sha256_b64: str) -> bytes:
     if len(digest) != 32:
         raise InvalidRequest("sha256Hash must be the base64 SHA-256 of the content (32 bytes).")
     return digest
-
-
-def files(rt: Runtime) -> MediaFiles:
-    return MediaFiles(rt.settings.resolved_media_dir)
 
 
 def request_upload(
@@ -117,7 +112,7 @@ def _check_request(rt: Runtime, ask: UploadRequest) -> None:
 def _uploaded(rt: Runtime, row: Any) -> bool:
     if row is None or row["uploaded_at"] is None:
         return False
-    return files(rt).exists(_digest(row["sha256"]).hex())
+    return rt.media.exists(_digest(row["sha256"]).hex())
 
 
 def receive_upload(
@@ -132,7 +127,7 @@ def receive_upload(
         raise InvalidRequest(
             "The uploaded bytes do not match the announced contentLength and sha256Hash."
         )
-    files(rt).write(digest.hex(), content)
+    rt.media.write(digest.hex(), content)
     with rt.db.writer.begin() as conn:
         store.set_upload(
             conn, row["media_rowid"], {"uploaded_at": now_us(), "updated_at": now_us()}
@@ -184,10 +179,10 @@ def project_content(rt: Runtime, scope: ProjectScope, media_id_: str) -> Content
 
 
 def _content(rt: Runtime, row: Any) -> Content:
-    path = files(rt).path(_digest(row["sha256"]).hex())
-    if row["uploaded_at"] is None or not path.is_file():
+    stored = None if row["uploaded_at"] is None else rt.media.open(_digest(row["sha256"]).hex())
+    if stored is None:
         raise NotFound(f"Media {row['id']} has not been uploaded yet")
-    return Content(path, row["content_type"])
+    return Content(stored, row["content_type"])
 
 
 # --- signed URLs --------------------------------------------------------------------------------

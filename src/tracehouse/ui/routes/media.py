@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Response
 
 from tracehouse.http.auth import RuntimeDep
 from tracehouse.media import service
@@ -14,6 +13,6 @@ router = APIRouter(prefix="/ui/p/{project_id}", include_in_schema=False)
 
 
 @router.get("/media/{media_id}")
-def media_file(project_id: str, media_id: str, who: ViewerDep, rt: RuntimeDep) -> FileResponse:
+def media_file(project_id: str, media_id: str, who: ViewerDep, rt: RuntimeDep) -> Response:
     found = service.project_content(rt, who.scope(project_id), media_id)
     return file_response(found, media_id)
