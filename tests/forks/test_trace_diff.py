@@ -3,6 +3,8 @@ and removed steps, deltas, bounded text diffs, project scoping."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from tests.conftest import Harness
 from tests.forks.conftest import agent_trace, send, variant
@@ -89,3 +91,30 @@ def test_text_diffs_are_bounded() -> None:
     assert result is not None and result["truncated"]
     assert len(result["diff"].splitlines()) == diff.MAX_DIFF_LINES
     assert diff.text_diff({"x": 1}, {"x": 1}) is None
+
+
+def _chain(depth: int, last_output: str) -> dict[str, Any]:
+    """A rendered trace whose steps nest `depth` levels, one per level."""
+    usage = dict.fromkeys(("input_tokens", "output_tokens", "total_tokens"), 1)
+    steps = [
+        {
+            "id": f"o{i}", "parent_id": f"o{i - 1}" if i else None, "type": "span",
+            "name": "step", "input": i, "output": last_output if i == depth - 1 else i,
+            "model": None, "level": "DEFAULT", "status_message": None, "latency_ms": 1.0,
+            "usage": usage, "cost": {"total": None},
+        }
+        for i in range(depth)
+    ]  # fmt: skip
+    return {
+        "id": "deep", "name": "deep", "status": "ok", "latency_ms": 1.0, "cost": None,
+        "error_count": 0, "usage": usage, "observations": steps, "scores": [],
+        "input": None, "output": None,
+    }  # fmt: skip
+
+
+def test_deep_traces_align_without_recursion() -> None:
+    result = diff.compare(_chain(5000, "old"), _chain(5000, "new"))
+    assert result["counts"] == {"same": 4999, "changed": 1, "added": 0, "removed": 0}
+    assert result["divergence"]["position"] == 4999
+    assert len(result["divergence"]["path"]) == 5000
+    assert result["steps"][-1]["depth"] == 4999 and "path" not in result["steps"][-1]

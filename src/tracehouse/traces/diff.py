@@ -5,7 +5,6 @@ inputs and outputs, and the deltas of tokens, cost, latency, errors and scores."
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
 from typing import Any
 
 import orjson
@@ -15,18 +14,18 @@ import orjson
 MAX_TEXT = 50_000
 MAX_DIFF_LINES = 400
 _TOKENS = ("input_tokens", "output_tokens", "total_tokens")
-Key = tuple[tuple[str, str, int], ...]
 
 
 def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """The diff of two traces as the API renders them (`traces.service.get_trace`)."""
-    steps = align(keyed(a["observations"]), keyed(b["observations"]))
+    paths = Paths()
+    steps = align(keyed(a["observations"], paths), keyed(b["observations"], paths))
     divergence = next((s for s in steps if s["status"] != "same"), None)
     return {
         "a": _trace_side(a),
         "b": _trace_side(b),
-        "divergence": _divergence(divergence),
-        "steps": steps,
+        "divergence": _divergence(divergence, paths),
+        "steps": [{k: v for k, v in step.items() if k != "key"} for step in steps],
         "counts": _counts(steps),
         "input_diff": text_diff(a["input"], b["input"]),
         "output_diff": text_diff(a["output"], b["output"]),
@@ -34,70 +33,89 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def keyed(observations: list[dict[str, Any]]) -> list[tuple[Key, dict[str, Any]]]:
+class Paths:
+    """Interned paths: a step's path is its parent's path plus (type, name, rank among its
+    like-named siblings), held as one number, so deep traces cost no more than wide ones."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[int, str, str, int], int] = {}
+        self._parts: list[tuple[int, str, str, int]] = []
+
+    def key(self, parent: int, kind: str, name: str, rank: int) -> int:
+        part = (parent, kind, name, rank)
+        if part not in self._ids:
+            self._ids[part] = len(self._parts)
+            self._parts.append(part)
+        return self._ids[part]
+
+    def rank(self, key: int) -> int:
+        return self._parts[key][3]
+
+    def path(self, key: int) -> list[str]:
+        """`type:name#rank` from the root down to the step."""
+        out = []
+        while key >= 0:
+            key, kind, name, rank = self._parts[key]
+            out.append(f"{kind}:{name}#{rank}")
+        return out[::-1]
+
+
+Keyed = list[tuple[int, int, dict[str, Any]]]  # (path key, depth, observation)
+
+
+def keyed(observations: list[dict[str, Any]], paths: Paths) -> Keyed:
     """Observations in tree order (depth first, siblings by start time), each with its path."""
     ids = {o["id"] for o in observations}
     children: dict[str | None, list[dict[str, Any]]] = {}
     for o in observations:
         parent = o["parent_id"] if o["parent_id"] in ids and o["parent_id"] != o["id"] else None
         children.setdefault(parent, []).append(o)
-    out: list[tuple[Key, dict[str, Any]]] = []
+    out: Keyed = []
     seen: set[str] = set()
-    for root_key, node in _ranked((), children.get(None, [])):
-        out.extend(_walk(root_key, node, children, seen))
-    return out
-
-
-def _walk(
-    key: Key, node: dict[str, Any], children: dict[str | None, list[dict[str, Any]]], seen: set[str]
-) -> Iterator[tuple[Key, dict[str, Any]]]:
-    """Depth first without recursion (traces may nest thousands of levels)."""
-    stack = [(key, node)]
-    while stack:
-        key, node = stack.pop()
+    stack = list(reversed(_ranked(-1, 0, children.get(None, []), paths)))
+    while stack:  # depth first without recursion: traces may nest thousands of levels
+        key, depth, node = stack.pop()
         if node["id"] in seen:
             continue
         seen.add(node["id"])
-        yield key, node
-        stack.extend(reversed(_ranked(key, children.get(node["id"], []))))
-
-
-def _ranked(prefix: Key, nodes: list[dict[str, Any]]) -> list[tuple[Key, dict[str, Any]]]:
-    """Each sibling's path: its parent's plus (type, name, how many like it came before)."""
-    counts: dict[tuple[str, str], int] = {}
-    out = []
-    for node in nodes:
-        kind = (node["type"] or "", node["name"] or "")
-        counts[kind] = counts.get(kind, 0) + 1
-        out.append(((*prefix, (*kind, counts[kind] - 1)), node))
+        out.append((key, depth, node))
+        stack.extend(reversed(_ranked(key, depth + 1, children.get(node["id"], []), paths)))
     return out
 
 
-def align(
-    a: list[tuple[Key, dict[str, Any]]], b: list[tuple[Key, dict[str, Any]]]
-) -> list[dict[str, Any]]:
+def _ranked(parent: int, depth: int, nodes: list[dict[str, Any]], paths: Paths) -> Keyed:
+    counts: dict[tuple[str, str], int] = {}
+    out = []
+    for node in nodes:
+        kind, name = node["type"] or "", node["name"] or ""
+        rank = counts[kind, name] = counts.get((kind, name), -1) + 1
+        out.append((paths.key(parent, kind, name, rank), depth, node))
+    return out
+
+
+def align(a: Keyed, b: Keyed) -> list[dict[str, Any]]:
     """One row per step of either run: paired when the paths match, else added or removed."""
-    matcher = difflib.SequenceMatcher(None, [k for k, _ in a], [k for k, _ in b], autojunk=False)
+    matcher = difflib.SequenceMatcher(None, [k for k, _, _ in a], [k for k, _, _ in b], False)
     rows: list[dict[str, Any]] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
-            rows.extend(
-                _step(a[i][0], a[i][1], b[j][1])
-                for i, j in zip(range(i1, i2), range(j1, j2), strict=True)
-            )
+            pairs = zip(a[i1:i2], b[j1:j2], strict=True)
+            rows.extend(_step(ka, depth, oa, ob) for (ka, depth, oa), (_, _, ob) in pairs)
             continue
-        rows.extend(_step(key, o, None) for key, o in a[i1:i2])
-        rows.extend(_step(key, None, o) for key, o in b[j1:j2])
+        rows.extend(_step(key, depth, o, None) for key, depth, o in a[i1:i2])
+        rows.extend(_step(key, depth, None, o) for key, depth, o in b[j1:j2])
     for position, row in enumerate(rows):
         row["position"] = position
     return rows
 
 
-def _step(key: Key, a: dict[str, Any] | None, b: dict[str, Any] | None) -> dict[str, Any]:
+def _step(
+    key: int, depth: int, a: dict[str, Any] | None, b: dict[str, Any] | None
+) -> dict[str, Any]:
     node = a or b or {}
     row: dict[str, Any] = {
-        "path": [f"{kind}:{name}#{rank}" for kind, name, rank in key],
-        "depth": len(key) - 1,
+        "key": key,
+        "depth": depth,
         "type": node.get("type"),
         "name": node.get("name"),
         "status": _status(a, b),
@@ -187,12 +205,15 @@ def _counts(steps: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
-def _divergence(step: dict[str, Any] | None) -> dict[str, Any] | None:
+def _divergence(step: dict[str, Any] | None, paths: Paths) -> dict[str, Any] | None:
     if step is None:
         return None
-    sides = {side: step[side] and step[side]["id"] for side in ("a", "b")}
-    return {"position": step["position"], "path": step["path"], "status": step["status"]} | {
-        f"{side}_id": value for side, value in sides.items()
+    return {
+        "position": step["position"],
+        "path": paths.path(step["key"]),
+        "status": step["status"],
+        "a_id": step["a"] and step["a"]["id"],
+        "b_id": step["b"] and step["b"]["id"],
     }
 
 
