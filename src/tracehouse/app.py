@@ -20,6 +20,7 @@ from tracehouse.datasets.routes import router as datasets_router
 from tracehouse.evaluations import worker as evaluation_worker
 from tracehouse.evaluations.routes import router as evaluations_router
 from tracehouse.evaluators.routes import router as evaluators_router
+from tracehouse.forks.routes import router as forks_router
 from tracehouse.health import router as health_router
 from tracehouse.http import errors
 from tracehouse.http.logs import AccessLog
@@ -70,6 +71,7 @@ ROUTERS = (
     sessions_router,
     scores_router,
     tapes_router,
+    forks_router,
     models_router,
     prompts_router,
     datasets_router,

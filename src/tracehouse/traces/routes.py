@@ -1,4 +1,5 @@
-"""`/api/v1/traces`: create or update, list with filters, get as a tree, delete, feedback."""
+"""`/api/v1/traces`: create or update, list with filters, get as a tree, compare two, delete,
+feedback."""
 
 from __future__ import annotations
 
@@ -88,6 +89,15 @@ async def add_feedback(
 @router.get("/{trace_id:path}/feedback", responses=_READ, summary="List feedback")
 def list_feedback(trace_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     return scores.list_feedback(rt, scope, trace_id)
+
+
+@router.get("/{a:path}/diff/{b:path}", responses=_READ, summary="Compare two traces")
+def diff_traces(a: str, b: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+    """Trace `a` against trace `b` step by step: steps aligned by their place in the tree (type,
+    name and rank among like-named siblings), `divergence` (the first step added, removed or
+    with a different input or output), bounded unified diffs of inputs and outputs, and the
+    deltas (b minus a) of tokens, cost, latency, errors and scores."""
+    return service.diff_traces(rt, scope, a, b)
 
 
 @router.get("/{trace_id:path}", responses=_READ, summary="Get a trace with its observation tree")

@@ -1,4 +1,4 @@
-"""Traces: list with filters, one trace as a tree with its scores, delete."""
+"""Traces: list with filters, one trace as a tree with its scores, two compared, delete."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from tracehouse.errors import NotFound
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams, page_body
 from tracehouse.runtime import Runtime
-from tracehouse.traces import render, store
+from tracehouse.traces import diff, render, store
 from tracehouse.traces.filters import TraceListParams
 
 
@@ -39,6 +39,11 @@ def get_trace(
     body["tree"] = render.tree(observations, tree_depth)
     body["scores"] = scores
     return body
+
+
+def diff_traces(rt: Runtime, scope: ProjectScope, a: str, b: str) -> dict[str, Any]:
+    """Trace `a` against trace `b`, both of this project (see `traces.diff.compare`)."""
+    return diff.compare(get_trace(rt, scope, a), get_trace(rt, scope, b))
 
 
 def delete_trace(rt: Runtime, scope: ProjectScope, trace_id: str) -> None:

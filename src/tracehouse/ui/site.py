@@ -21,6 +21,7 @@ from tracehouse.ui.routes import (
     evaluations,
     evaluators,
     experiments,
+    forks,
     media,
     monitors,
     observations,
@@ -37,6 +38,7 @@ from tracehouse.ui.templating import HERE, page
 
 ROUTERS = (
     auth.router,
+    forks.router,  # before traces: `/traces/{a}/diff/{b}` is not a trace id
     traces.router,
     media.router,
     sessions.router,

@@ -45,6 +45,7 @@ from tracehouse.store.tables.evaluation import (
     monitors,
     provider_credentials,
 )
+from tracehouse.store.tables.forks import fork_replays, forks
 from tracehouse.store.tables.media import media
 from tracehouse.store.tables.metrics import metric_points
 from tracehouse.store.tables.prompts import (
@@ -80,6 +81,8 @@ __all__ = [
     "evaluation_runs",
     "evaluations",
     "evaluators",
+    "fork_replays",
+    "forks",
     "llm_providers",
     "login_failures",
     "login_tokens",
