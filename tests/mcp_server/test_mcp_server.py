@@ -226,9 +226,9 @@ async def test_read_only_key_gets_read_tools_only(served: Served) -> None:
         assert await client.tool_names() == READ_TOOLS
         assert (await client.call("search_traces"))["total"] == 3
         refused = await client.error("create_score", name="x", value=1, trace_id="trace-1")
-        assert "read-only" in refused
+        assert "forbidden: read-only" in refused.lower()
         refused = await client.error("add_dataset_item", dataset="golden", input="x")
-        assert "read-only" in refused
+        assert "forbidden: read-only" in refused.lower()
 
 
 async def test_another_projects_key_sees_nothing_here(served: Served) -> None:

@@ -3,6 +3,7 @@ the SDK's streamable-HTTP session manager with the caller's project scope attach
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -42,8 +43,27 @@ class Endpoint:
 
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        async with self._manager.run():
+        """Run the SDK's session manager in a task of its own: the app's lifespan being closed
+        (a `GeneratorExit` thrown at its `yield`) must not land in the manager's task group,
+        which would turn it into an exception group at shutdown."""
+        started, stop = asyncio.Event(), asyncio.Event()
+
+        async def serve() -> None:
+            async with self._manager.run():
+                started.set()
+                await stop.wait()
+
+        task = asyncio.create_task(serve())
+        await asyncio.wait(
+            {task, asyncio.create_task(started.wait())}, return_when="FIRST_COMPLETED"
+        )
+        if task.done():
+            task.result()  # it failed to start: raise why
+        try:
             yield
+        finally:
+            stop.set()
+            await task
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope, receive)
