@@ -1,12 +1,13 @@
 """Langfuse's dataset API: `/v2/datasets`, `/datasets` (v1), `/dataset-items`, dataset runs and
 `/dataset-run-items`, over the same dataset services. Shapes follow the SDK's strict parser
-(`metadata` and `mediaReferences` always present, page meta with `totalPages`)."""
+(`metadata` and `mediaReferences` always present, page meta with `totalPages`); an item's
+`mediaReferences` point the SDK at the media its fields refer to."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import Field, ValidationError
 
 from tracehouse import jsontext
@@ -23,10 +24,13 @@ from tracehouse.errors import (
     Unauthorized,
     ValidationFailed,
 )
-from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
+from tracehouse.http.auth import ProjectScope, ProjectScopeDep, RuntimeDep
 from tracehouse.http.errors import error_responses
+from tracehouse.langfuse import media_refs
+from tracehouse.langfuse.media import base_url
 from tracehouse.langfuse.params import PageQuery
 from tracehouse.langfuse.render import page_meta
+from tracehouse.runtime import Runtime
 
 router = APIRouter(prefix="/api/public", tags=["langfuse"])
 _READ = error_responses(InvalidRequest, Unauthorized, NotFound, ValidationFailed, RateLimited)
@@ -88,6 +92,15 @@ def item(found: Item) -> dict[str, Any]:
         "version": iso(row["valid_from"]),
         "mediaReferences": [],
     }
+
+
+def items(
+    found: list[Item], request: Request, scope: ProjectScope, rt: Runtime
+) -> list[dict[str, Any]]:
+    """Rendered items with their `mediaReferences` filled in."""
+    rendered = [item(i) for i in found]
+    media_refs.attach(rt, scope, base_url(request, rt), rendered)
+    return rendered
 
 
 def run(row: Any, ds: Any) -> dict[str, Any]:
@@ -165,30 +178,37 @@ def get_dataset(name: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, 
 
 
 @router.get("/datasets/{name:path}", responses=_READ, summary="Get a dataset (Langfuse v1)")
-def get_dataset_v1(name: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+def get_dataset_v1(
+    name: str, request: Request, scope: ProjectScopeDep, rt: RuntimeDep
+) -> dict[str, Any]:
     """With its active items and run names, as v1 returned them."""
     row, _ = service.get_dataset(rt, scope, name)
     page = service.list_items(rt, scope, name, ItemQuery(limit=1000))
     _, run_rows, _ = runs.list_runs(rt, scope, name, 1000, 0)
     return {
         **dataset(row, scope.project_id),
-        "items": [item(i) for i in page.items],
+        "items": items(page.items, request, scope, rt),
         "runs": [r["name"] for r, _ in run_rows],
     }
 
 
 @router.post("/dataset-items", responses=_WRITE, summary="Create or replace a dataset item")
-def create_item(body: LangfuseItemIn, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+def create_item(
+    body: LangfuseItemIn, request: Request, scope: ProjectScopeDep, rt: RuntimeDep
+) -> dict[str, Any]:
     """Upserted by `id` (the SDK always sends one); an id cannot move between datasets."""
     fields = body.model_dump(exclude={"dataset_name"})
     fields["status"] = body.status or "ACTIVE"
     written = service.upsert_items(rt, scope, body.dataset_name, [ItemIn(**fields)])
-    return item(written[0])
+    return items(written[:1], request, scope, rt)[0]
 
 
 @router.get("/dataset-items", responses=_READ, summary="List dataset items")
 def list_items(
-    query: Annotated[ItemListQuery, Query()], scope: ProjectScopeDep, rt: RuntimeDep
+    query: Annotated[ItemListQuery, Query()],
+    request: Request,
+    scope: ProjectScopeDep,
+    rt: RuntimeDep,
 ) -> dict[str, Any]:
     """Newest first, as Langfuse lists them; `version` reads the items as they were then."""
     try:
@@ -201,14 +221,16 @@ def list_items(
         rt, scope, query.dataset_name, params, query.source_trace_id, newest_first=True
     )
     return {
-        "data": [item(i) for i in page.items],
+        "data": items(page.items, request, scope, rt),
         "meta": page_meta(query.page, query.limit, page.total),
     }
 
 
 @router.get("/dataset-items/{item_id}", responses=_READ, summary="Get a dataset item")
-def get_item(item_id: str, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
-    return item(service.get_item(rt, scope, item_id))
+def get_item(
+    item_id: str, request: Request, scope: ProjectScopeDep, rt: RuntimeDep
+) -> dict[str, Any]:
+    return items([service.get_item(rt, scope, item_id)], request, scope, rt)[0]
 
 
 @router.delete("/dataset-items/{item_id}", responses=_WRITE, summary="Delete a dataset item")

@@ -64,7 +64,8 @@ class MediaPatchIn(RequestModel):
     upload_time_ms: int | None = None
 
 
-def _base_url(request: Request, rt: Runtime) -> str:
+def base_url(request: Request, rt: Runtime) -> str:
+    """Where clients reach this server: `public_url`, else the URL the request came to."""
     return (rt.settings.public_url or str(request.base_url)).rstrip("/")
 
 
@@ -84,7 +85,7 @@ def request_upload(
         dataset_id=body.dataset_id,
         dataset_item_id=body.dataset_item_id,
     )
-    return service.request_upload(rt, scope, ask, _base_url(request, rt))
+    return service.request_upload(rt, scope, ask, base_url(request, rt))
 
 
 @router.put(
@@ -120,7 +121,7 @@ def get_media(
 ) -> dict[str, Any]:
     """`{mediaId, contentType, contentLength, uploadedAt, url, urlExpiry}`; `url` downloads the
     bytes without an API key until `urlExpiry`."""
-    return service.describe(rt, scope, media_id, _base_url(request, rt))
+    return service.describe(rt, scope, media_id, base_url(request, rt))
 
 
 @router.get("/{media_id}/content", responses=_SIGNED, summary="Download media from a signed URL")

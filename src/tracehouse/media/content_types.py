@@ -1,7 +1,13 @@
 """The content types the media API accepts: those Langfuse's SDK may send (`MediaContentType`),
-and which of them a browser may show inline rather than download."""
+which of them a browser may show inline rather than download, and the reference string the SDK
+leaves in place of uploaded bytes."""
 
 from __future__ import annotations
+
+import re
+
+#: A media reference Langfuse's SDK leaves in place of the bytes it uploaded.
+MEDIA_REFERENCE = re.compile(r"@@@langfuseMedia:type=([^|@]+)\|id=([^|@]+)\|source=[^|@]+@@@")
 
 CONTENT_TYPES = frozenset(
     {

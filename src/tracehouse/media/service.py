@@ -152,6 +152,21 @@ def describe(rt: Runtime, scope: ProjectScope, media_id_: str, base_url: str) ->
         raise NotFound(f"Media {media_id_} not found within authorized project")
     if not _uploaded(rt, row):
         raise NotFound(f"Media {media_id_} has not been uploaded yet")
+    return _described(rt, row, base_url)
+
+
+def describe_many(
+    rt: Runtime, scope: ProjectScope, media_ids: list[str], base_url: str
+) -> dict[str, dict[str, Any]]:
+    """`describe` for each of these ids the project has uploaded, by id; others are left out."""
+    if not media_ids:
+        return {}
+    with rt.db.reader.connect() as conn:
+        rows = store.find_many(conn, scope.project_rowid, media_ids)
+    return {row["id"]: _described(rt, row, base_url) for row in rows if _uploaded(rt, row)}
+
+
+def _described(rt: Runtime, row: Any, base_url: str) -> dict[str, Any]:
     expiry = _expiry(rt)
     token = _sign(rt, "download", row["media_rowid"], expiry)
     return {

@@ -25,6 +25,11 @@ def find(conn: Connection, project_rowid: int, media_id: str) -> Any:
     return conn.execute(query).mappings().first()
 
 
+def find_many(conn: Connection, project_rowid: int, media_ids: list[str]) -> list[Any]:
+    query = select(media).where(media.c.project_rowid == project_rowid, media.c.id.in_(media_ids))
+    return list(conn.execute(query).mappings())
+
+
 def by_rowid(conn: Connection, media_rowid: int) -> Any:
     return conn.execute(select(media).where(media.c.media_rowid == media_rowid)).mappings().first()
 

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from typing import Any
 from urllib.parse import quote
 
-from tracehouse.media.content_types import INLINE_TYPES
+from tracehouse.media.content_types import INLINE_TYPES, MEDIA_REFERENCE
 
 #: JSON longer than this many lines starts folded.
 FOLD_LINES = 12
-#: A media reference Langfuse's SDK leaves in place of the bytes it uploaded.
-MEDIA_REFERENCE = re.compile(r"@@@langfuseMedia:type=([^|@]+)\|id=([^|@]+)\|source=[^|@]+@@@")
 #: How deep `media` looks into a value for references.
 _MEDIA_DEPTH = 20
 
