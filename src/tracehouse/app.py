@@ -15,6 +15,7 @@ from starlette.routing import Route
 from tracehouse import __version__
 from tracehouse.analytics.routes import router as analytics_router
 from tracehouse.annotations.routes import router as annotations_router
+from tracehouse.checkpoints.routes import router as checkpoints_router
 from tracehouse.config import Settings
 from tracehouse.datasets.routes import router as datasets_router
 from tracehouse.evaluations import worker as evaluation_worker
@@ -69,6 +70,7 @@ ROUTERS = (
     sessions_router,
     scores_router,
     tapes_router,
+    checkpoints_router,
     models_router,
     prompts_router,
     datasets_router,
