@@ -62,6 +62,7 @@ from tracehouse.usage.routes import router as usage_router
 from tracehouse.users.passwords import PasswordChecks
 from tracehouse.users.routes import router as users_router
 from tracehouse.users.throttle import DatabaseFailures, LoginThrottle, MemoryFailures
+from tracehouse.vcs.routes import ci_router, git_router
 
 ROUTERS = (
     health_router,
@@ -71,6 +72,8 @@ ROUTERS = (
     scores_router,
     tapes_router,
     checkpoints_router,
+    git_router,
+    ci_router,
     models_router,
     prompts_router,
     datasets_router,

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, exists, or_, select
 
 from tracehouse.clock import to_us
 from tracehouse.records import MAX_COUNT
-from tracehouse.store.tables import trace_model_calls, traces
+from tracehouse.store.tables import git_link_targets, git_links, trace_model_calls, traces
 from tracehouse.store.textmatch import ILike
 
 SORTS = {
@@ -47,6 +47,15 @@ class TraceFilters(BaseModel):
     max_cost: float | None = Field(None, ge=0, description="USD.")
     has_error: bool | None = None
     q: str | None = Field(None, max_length=200, description="Text in the name, input or output.")
+    repository: str | None = Field(
+        None, max_length=1000, description="Traces linked to a commit of this repository URL."
+    )
+    branch: str | None = Field(
+        None, max_length=300, description="Traces linked to a commit on this branch."
+    )
+    commit: str | None = Field(
+        None, pattern=r"^[0-9a-fA-F]{4,64}$", description="Traces linked to this commit (prefix)."
+    )
 
     model_config = {"populate_by_name": True}
 
@@ -105,7 +114,29 @@ def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
     if filters.q:
         pattern = f"%{_like_escape(filters.q)}%"
         out.append(or_(*(ILike(c, pattern) for c in (t.name, t.input, t.output))))
-    return out
+    return out + git_conditions(filters)
+
+
+def git_conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
+    """Traces linked (directly or through their session) to a matching git link."""
+    g, x, t = git_links.c, git_link_targets.c, traces.c
+    wanted = [
+        *([g.repository_url == filters.repository] if filters.repository else []),
+        *([g.branch == filters.branch] if filters.branch else []),
+        *([g.commit_sha.startswith(filters.commit.lower())] if filters.commit else []),
+    ]
+    if not wanted:
+        return []
+    owner = or_(
+        (x.kind == "trace") & (x.target_id == t.id),
+        (x.kind == "session") & (x.target_id == t.session_id),
+    )
+    linked = (
+        select(1)
+        .select_from(git_link_targets.join(git_links, g.git_link_rowid == x.git_link_rowid))
+        .where(x.project_rowid == t.project_rowid, owner, *wanted)
+    )
+    return [exists(linked)]
 
 
 def apply(query: Select[Any], project_rowid: int, filters: TraceFilters) -> Select[Any]:
