@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 import pytest
 from tests.checkpoints.conftest import send_trace
 from tests.conftest import Harness
@@ -139,3 +140,37 @@ async def test_ci_run_bad_input(th: Harness) -> None:
     _, other = await th.new_project("other")
     run = (await th.client.post("/api/v1/ci-runs", json={"provider": "x"}, headers=th.auth)).json()
     assert (await th.client.get(f"/api/v1/ci-runs/{run['id']}", headers=other)).status_code == 404
+
+
+def _otlp(trace_id: str, resource: dict[str, str]) -> bytes:
+    attributes = [{"key": k, "value": {"stringValue": v}} for k, v in resource.items()]
+    root = {
+        "traceId": trace_id,
+        "spanId": "aee19b7ec3c1b174",
+        "name": "agent-run",
+        "startTimeUnixNano": "1796000000000000000",
+        "endTimeUnixNano": "1796000001000000000",
+    }
+    scope = {"scope": {"name": "my-agent"}, "spans": [root]}
+    return orjson.dumps(
+        {"resourceSpans": [{"resource": {"attributes": attributes}, "scopeSpans": [scope]}]}
+    )
+
+
+async def test_otlp_vcs_resource_attributes_filter_traces(th: Harness) -> None:
+    resource = {
+        "service.name": "agent",
+        "vcs.repository.url.full": REPO,
+        "vcs.ref.head.revision": SHA,
+        "vcs.ref.head.name": "feature-x",
+    }
+    headers = {**th.auth, "Content-Type": "application/json"}
+    tagged, plain = "6b8efff798038103d269b633813fc60c", "6b8efff798038103d269b633813fc60d"
+    for trace_id, attrs in ((tagged, resource), (plain, {"service.name": "agent"})):
+        sent = await th.client.post("/v1/traces", content=_otlp(trace_id, attrs), headers=headers)
+        assert sent.status_code == 200, sent.text
+    trace = (await th.client.get(f"/api/v1/traces/{tagged}", headers=th.auth)).json()
+    assert trace["metadata"]["vcs.ref.head.revision"] == SHA
+    assert await trace_ids(th, commit=SHA[:7]) == [tagged]
+    assert await trace_ids(th, repository=REPO, branch="feature-x") == [tagged]
+    assert await trace_ids(th, repository=REPO, branch="main") == []
