@@ -134,6 +134,10 @@ async def test_limits_and_bad_input_write_nothing(th: Harness) -> None:
     assert bad_b64.status_code == 400
     bad_kind = await save(th, kind="no spaces allowed")
     assert bad_kind.status_code == 422
+    twice = await save(th, files=[{"path": "a", "content": "1"}, {"path": "a", "content": "2"}])
+    assert twice.status_code == 400
+    control = await save(th, files=[{"path": "a\u0000", "content": "1"}])
+    assert control.status_code == 422
     listed = await th.client.get("/api/v1/checkpoints", headers=th.auth)
     assert listed.json()["meta"]["total_count"] == 0
 

@@ -18,7 +18,7 @@ KIND_PATTERN = r"^[A-Za-z0-9_.:-]{1,50}$"
 class FileIn(RequestModel):
     """One file: text `content`, or bytes as `content_base64`."""
 
-    path: str = Field(min_length=1, max_length=1000)
+    path: str = Field(min_length=1, max_length=1000, pattern=r"^[^\x00-\x1f]+$")
     content: str | None = None
     content_base64: str | None = None
 
