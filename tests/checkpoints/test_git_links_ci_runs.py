@@ -52,6 +52,12 @@ async def test_git_link_ties_a_commit_to_traces_and_sessions(th: Harness) -> Non
     assert await trace_ids(th, repository=REPO, branch="main") == ["t-direct", "t-in-session"]
     assert await trace_ids(th, branch="feature-x") == []
     assert await trace_ids(th, commit="abcdef12") == []
+    window = {"from": "2026-10-01T00:00:00Z", "to": "2026-12-01T00:00:00Z"}
+    costs = await th.client.get(
+        "/api/v1/analytics/costs", params={**window, "commit": SHA[:8]}, headers=th.auth
+    )
+    assert costs.status_code == 200, costs.text
+    assert costs.json()["total_traces"] == 2  # analytics take the same filters
     listed = await th.client.get(
         "/api/v1/git-links", params={"trace_id": "t-direct"}, headers=th.auth
     )
