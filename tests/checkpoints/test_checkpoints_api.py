@@ -52,6 +52,18 @@ async def test_same_file_in_many_checkpoints_is_stored_once(th: Harness) -> None
     assert stored["stored_bytes"] == len(big) + sum(len(str(s)) for s in range(20))
 
 
+async def test_thousand_files_with_990_unchanged_store_only_the_10_new(th: Harness) -> None:
+    await send_trace(th)
+    files = [{"path": f"src/m{i}.py", "content": f"value = {i}\n"} for i in range(1000)]
+    assert (await save(th, kind="files", files=files)).status_code == 201
+    for i in range(10):
+        files[i] = {"path": f"src/m{i}.py", "content": f"value = {i} + 1\n"}
+    second = await save(th, kind="files", files=files)
+    assert second.status_code == 201 and second.json()["file_count"] == 1000
+    stored = (await th.client.get("/api/v1/checkpoints/storage", headers=th.auth)).json()
+    assert stored["distinct_files"] == 1010
+
+
 async def test_list_per_trace_and_session_with_paging(th: Harness) -> None:
     await send_trace(th)
     await send_trace(th, "run-2")

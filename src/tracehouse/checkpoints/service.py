@@ -104,20 +104,17 @@ def _check_sizes(state: str | None, blobs: list[Blob]) -> None:
 
 
 def _store_files(conn: Any, project_rowid: int, rowid: int, blobs: list[Blob], now: int) -> None:
+    """List the checkpoint's files; store only the contents the project does not have yet."""
     missing = store.missing_blobs(conn, project_rowid, (b.sha256 for b in blobs))
-    for blob in blobs:
-        if blob.sha256 in missing:
-            missing.discard(blob.sha256)
-            store.insert_blob(
-                conn,
-                {
-                    "project_rowid": project_rowid,
-                    "sha256": blob.sha256,
-                    "content": blob.content,
-                    "size_bytes": len(blob.content),
-                    "created_at": now,
-                },
-            )
+    new = {b.sha256: b.content for b in blobs if b.sha256 in missing}
+    store.insert_blobs(
+        conn,
+        [
+            {"project_rowid": project_rowid, "sha256": sha, "content": content,
+             "size_bytes": len(content), "created_at": now}
+            for sha, content in new.items()
+        ],
+    )  # fmt: skip
     rows = [
         {
             "checkpoint_rowid": rowid,

@@ -34,9 +34,11 @@ def missing_blobs(conn: Connection, project_rowid: int, hashes: Iterable[str]) -
     return wanted - set(conn.execute(query).scalars())
 
 
-def insert_blob(conn: Connection, values: dict[str, Any]) -> None:
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    conn.execute(dialect_insert(checkpoint_blobs).values(**values).on_conflict_do_nothing())
+def insert_blobs(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Store new contents; one another writer stored meanwhile is left as it is."""
+    if rows:
+        dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+        conn.execute(dialect_insert(checkpoint_blobs).on_conflict_do_nothing(), rows)
 
 
 def insert_files(conn: Connection, rows: list[dict[str, Any]]) -> None:
