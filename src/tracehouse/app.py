@@ -15,6 +15,7 @@ from starlette.routing import Route
 from tracehouse import __version__
 from tracehouse.analytics.routes import router as analytics_router
 from tracehouse.annotations.routes import router as annotations_router
+from tracehouse.checkpoints.routes import router as checkpoints_router
 from tracehouse.config import Settings
 from tracehouse.datasets.routes import router as datasets_router
 from tracehouse.evaluations import worker as evaluation_worker
@@ -63,6 +64,7 @@ from tracehouse.usage.routes import router as usage_router
 from tracehouse.users.passwords import PasswordChecks
 from tracehouse.users.routes import router as users_router
 from tracehouse.users.throttle import DatabaseFailures, LoginThrottle, MemoryFailures
+from tracehouse.vcs.routes import ci_router, git_router
 
 ROUTERS = (
     health_router,
@@ -72,6 +74,9 @@ ROUTERS = (
     scores_router,
     tapes_router,
     forks_router,
+    checkpoints_router,
+    git_router,
+    ci_router,
     models_router,
     prompts_router,
     datasets_router,

@@ -10,6 +10,7 @@ import tracehouse.sdk
 from tracehouse import sdk
 
 PUBLIC = {
+    "Checkpoint",
     "ConfigurationError",
     "DatasetItem",
     "ExperimentResult",
@@ -17,6 +18,7 @@ PUBLIC = {
     "Prompt",
     "Tracehouse",
     "TracehouseError",
+    "checkpoint",
     "configure",
     "current_observation",
     "feedback",
@@ -25,6 +27,7 @@ PUBLIC = {
     "get_client",
     "get_prompt",
     "observe",
+    "restore",
     "run_experiment",
     "score",
     "shutdown",

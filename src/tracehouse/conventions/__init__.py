@@ -103,6 +103,9 @@ def _fill_trace_from_root(
     trace.end_time = span.end_time
     trace.environment = trace.environment or obs.environment
     trace.version = trace.version or obs.version or _text(span.resource.get("service.version"))
+    vcs = {k: v for k in families.VCS_KEYS if (v := _text(span.resource.get(k)))}
+    if vcs:
+        trace.metadata = {**(trace.metadata or {}), **vcs}
     if obs.level == "ERROR":
         trace.status = "error"
         trace.status_message = obs.status_message

@@ -12,8 +12,11 @@ Configuration comes from `TRACEHOUSE_BASE_URL` (or `TRACEHOUSE_HOST`), `TRACEHOU
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from tracehouse.sdk import _checkpoints
+from tracehouse.sdk._checkpoints import Checkpoint
 from tracehouse.sdk._client import Tracehouse, configure, get_client
 from tracehouse.sdk._context import current as _current
 from tracehouse.sdk._exceptions import ConfigurationError, TracehouseError
@@ -24,6 +27,7 @@ from tracehouse.sdk._openai import wrap_openai
 from tracehouse.sdk._prompts import Prompt
 
 __all__ = [
+    "Checkpoint",
     "ConfigurationError",
     "DatasetItem",
     "ExperimentResult",
@@ -31,6 +35,7 @@ __all__ = [
     "Prompt",
     "Tracehouse",
     "TracehouseError",
+    "checkpoint",
     "configure",
     "current_observation",
     "feedback",
@@ -39,6 +44,7 @@ __all__ = [
     "get_client",
     "get_prompt",
     "observe",
+    "restore",
     "run_experiment",
     "score",
     "shutdown",
@@ -118,3 +124,25 @@ def flush(timeout: float | None = 10.0) -> bool:
 def shutdown(timeout: float | None = 5.0) -> bool:
     """Flush and stop the default client's delivery thread (done at exit for you)."""
     return get_client().shutdown(timeout)
+
+
+def checkpoint(
+    state: Any = None,
+    *,
+    files: Mapping[str, str | bytes] | None = None,
+    name: str | None = None,
+    step: int | None = None,
+    kind: str | None = None,
+    metadata: dict[str, Any] | None = None,
+) -> str | None:
+    """Save the agent's `state` (any JSON) and `files` ({path: text or bytes}) as a checkpoint
+    of the current trace, at the current observation; returns its id (None outside an observed
+    run, with tracing off, or when the server refused: logged, never raised). Sends what is
+    pending first, so it waits for the server."""
+    fields = {"name": name, "step": step, "kind": kind, "metadata": metadata}
+    return _checkpoints.save(get_client(), state, files, fields)
+
+
+def restore(checkpoint_id: str) -> Checkpoint:
+    """A saved checkpoint's state and files (`TracehouseError` when it cannot be read)."""
+    return _checkpoints.restore(get_client(), checkpoint_id)

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
+import orjson
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 
 from tracehouse.clock import to_us
+from tracehouse.conventions.families import VCS_BRANCH, VCS_REPOSITORY, VCS_REVISION
 from tracehouse.records import MAX_COUNT
-from tracehouse.store.tables import trace_model_calls, traces
+from tracehouse.store.tables import git_link_targets, git_links, trace_model_calls, traces
 from tracehouse.store.textmatch import ILike
 
 SORTS = {
@@ -47,6 +49,15 @@ class TraceFilters(BaseModel):
     max_cost: float | None = Field(None, ge=0, description="USD.")
     has_error: bool | None = None
     q: str | None = Field(None, max_length=200, description="Text in the name, input or output.")
+    repository: str | None = Field(
+        None, max_length=1000, description="Traces linked to a commit of this repository URL."
+    )
+    branch: str | None = Field(
+        None, max_length=300, description="Traces linked to a commit on this branch."
+    )
+    commit: str | None = Field(
+        None, pattern=r"^[0-9a-fA-F]{4,64}$", description="Traces linked to this commit (prefix)."
+    )
 
     model_config = {"populate_by_name": True}
 
@@ -105,7 +116,49 @@ def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
     if filters.q:
         pattern = f"%{_like_escape(filters.q)}%"
         out.append(or_(*(ILike(c, pattern) for c in (t.name, t.input, t.output))))
-    return out
+    return out + git_conditions(filters)
+
+
+def git_conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
+    """Traces linked (directly or through their session) to a matching git link, or sent over
+    OTLP with matching VCS resource attributes (kept in their metadata)."""
+    g = git_links.c
+    linked: list[ColumnElement[bool]] = []
+    tagged: list[ColumnElement[bool]] = []
+    if filters.repository:
+        linked.append(g.repository_url == filters.repository)
+        tagged.append(_tagged(VCS_REPOSITORY, filters.repository, exact=True))
+    if filters.branch:
+        linked.append(g.branch == filters.branch)
+        tagged.append(_tagged(VCS_BRANCH, filters.branch, exact=True))
+    if filters.commit:
+        commit = filters.commit.lower()
+        linked.append(g.commit_sha.startswith(commit, autoescape=True))
+        tagged.append(_tagged(VCS_REVISION, commit, exact=False))
+    if not linked:
+        return []
+    return [or_(_linked(linked), and_(*tagged))]
+
+
+def _tagged(key: str, value: str, *, exact: bool) -> ColumnElement[bool]:
+    """The trace's metadata (JSON text) sets `key` to `value`, or to a text starting with it."""
+    text = orjson.dumps({key: value}).decode()[1:-1]  # "key":"value"
+    text = text if exact else text[:-1]
+    return traces.c.metadata.like(f"%{_like_escape(text)}%", escape="\\")
+
+
+def _linked(wanted: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    g, x, t = git_links.c, git_link_targets.c, traces.c
+    owner = or_(
+        (x.kind == "trace") & (x.target_id == t.id),
+        (x.kind == "session") & (x.target_id == t.session_id),
+    )
+    linked = (
+        select(1)
+        .select_from(git_link_targets.join(git_links, g.git_link_rowid == x.git_link_rowid))
+        .where(x.project_rowid == t.project_rowid, owner, *wanted)
+    )
+    return exists(linked)
 
 
 def apply(query: Select[Any], project_rowid: int, filters: TraceFilters) -> Select[Any]:

@@ -16,6 +16,7 @@ from tracehouse.errors import TracehouseError
 from tracehouse.ui.routes import (
     annotation_queues,
     auth,
+    checkpoints,
     dashboard,
     datasets,
     evaluations,
@@ -56,6 +57,7 @@ ROUTERS = (
     providers.router,
     tapes.router,
     tapes.public,
+    checkpoints.router,
 )
 #: Where errors are answered with a page: the app, and the public tape pages.
 PAGE_PREFIXES = ("/ui/", "/t/", "/embed/", "/explore")

@@ -34,6 +34,15 @@ from tracehouse.store.tables.datasets import (
     dataset_runs,
     datasets,
 )
+from tracehouse.store.tables.devloop import (
+    checkpoint_blobs,
+    checkpoint_files,
+    checkpoints,
+    ci_run_traces,
+    ci_runs,
+    git_link_targets,
+    git_links,
+)
 from tracehouse.store.tables.evaluation import (
     annotation_items,
     annotation_queues,
@@ -73,6 +82,11 @@ __all__ = [
     "annotation_items",
     "annotation_queues",
     "api_keys",
+    "checkpoint_blobs",
+    "checkpoint_files",
+    "checkpoints",
+    "ci_run_traces",
+    "ci_runs",
     "dataset_items",
     "dataset_run_items",
     "dataset_runs",
@@ -83,6 +97,8 @@ __all__ = [
     "evaluators",
     "fork_replays",
     "forks",
+    "git_link_targets",
+    "git_links",
     "llm_providers",
     "login_failures",
     "login_tokens",

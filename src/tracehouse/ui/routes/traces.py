@@ -20,6 +20,7 @@ from tracehouse.traces import service
 from tracehouse.traces.filters import TraceListParams
 from tracehouse.ui import content, layout
 from tracehouse.ui import store as ui_store
+from tracehouse.ui.routes.checkpoints import trace_sections
 from tracehouse.ui.routes.datasets import dataset_choices
 from tracehouse.ui.session import FormDep, ViewerDep
 from tracehouse.ui.templating import page
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/ui/p/{project_id}", include_in_schema=False)
 FILTER_FIELDS = (
     "q", "name", "user_id", "session_id", "status", "environment", "release", "version",
     "model", "min_latency", "max_latency", "min_tokens", "max_tokens", "min_cost", "max_cost",
-    "from", "to", "sort", "order",
+    "from", "to", "sort", "order", "repository", "branch", "commit",
 )  # fmt: skip
 
 
@@ -158,4 +159,5 @@ def trace_page(
         output=content.view(trace["output"], _media_base(project_id)),
         can_edit=scope.access == "write",
         datasets=dataset_choices(rt, who, project_id),
+        **trace_sections(rt, scope, trace),
     )

@@ -1,0 +1,1 @@
+"""Version control and CI: git links (a commit tied to traces and sessions) and CI runs."""
