@@ -28,6 +28,7 @@ from tracehouse.store.tables.analytics import (
     llm_providers,
 )
 from tracehouse.store.tables.base import RowId, metadata
+from tracehouse.store.tables.collab import assignments, comments, notifications
 from tracehouse.store.tables.datasets import (
     dataset_items,
     dataset_run_items,
@@ -52,6 +53,7 @@ from tracehouse.store.tables.prompts import (
     prompt_versions,
     prompts,
 )
+from tracehouse.store.tables.skills import skill_labels, skill_versions, skills
 from tracehouse.store.tables.tapes import tape_views, tapes
 from tracehouse.store.tables.tracing import (
     model_prices,
@@ -72,6 +74,8 @@ __all__ = [
     "annotation_items",
     "annotation_queues",
     "api_keys",
+    "assignments",
+    "comments",
     "dataset_items",
     "dataset_run_items",
     "dataset_runs",
@@ -90,6 +94,7 @@ __all__ = [
     "model_prices",
     "monitor_claims",
     "monitors",
+    "notifications",
     "observations",
     "organizations",
     "projects",
@@ -100,6 +105,9 @@ __all__ = [
     "rate_limit_buckets",
     "scores",
     "server_settings",
+    "skill_labels",
+    "skill_versions",
+    "skills",
     "tape_views",
     "tapes",
     "trace_model_calls",
