@@ -52,6 +52,7 @@ from tracehouse.providers.routes import router as providers_router
 from tracehouse.runtime import Runtime
 from tracehouse.scores.routes import router as scores_router
 from tracehouse.sessions.routes import router as sessions_router
+from tracehouse.skills.routes import router as skills_router
 from tracehouse.store.engine import open_database
 from tracehouse.tapes.routes import router as tapes_router
 from tracehouse.traces.routes import router as traces_router
@@ -71,6 +72,7 @@ ROUTERS = (
     tapes_router,
     models_router,
     prompts_router,
+    skills_router,
     datasets_router,
     providers_router,
     evaluators_router,
