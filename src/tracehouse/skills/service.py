@@ -248,15 +248,15 @@ def diff(rt: Runtime, scope: ProjectScope, skill_id: str, base: int, head: int) 
         new = _version(conn, skill, SkillSelector(version=head)).version
     return "".join(
         difflib.unified_diff(
-            _diff_text(old).splitlines(keepends=True),
-            _diff_text(new).splitlines(keepends=True),
+            version_text(old).splitlines(keepends=True),
+            version_text(new).splitlines(keepends=True),
             fromfile=f"{skill['name']}@v{base}",
             tofile=f"{skill['name']}@v{head}",
         )
     )
 
 
-def _diff_text(row: Any) -> str:
+def version_text(row: Any) -> str:
     """A version as one text: body, then the other fields (each key on its own line)."""
     parts = [row["body"].rstrip("\n"), "", f"description: {row['description'] or ''}"]
     metadata = jsontext.loads(row["metadata"]) or {}

@@ -28,6 +28,7 @@ from tracehouse.ui.routes import (
     providers,
     sessions,
     settings,
+    skills,
     tapes,
     traces,
     users,
@@ -43,6 +44,7 @@ ROUTERS = (
     observations.router,
     users.router,
     prompts.router,
+    skills.router,
     experiments.router,  # before datasets: `/datasets/{name}/runs…` is not a dataset name
     datasets.router,
     evaluators.router,
