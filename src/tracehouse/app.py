@@ -15,6 +15,7 @@ from starlette.routing import Route
 from tracehouse import __version__
 from tracehouse.analytics.routes import router as analytics_router
 from tracehouse.annotations.routes import router as annotations_router
+from tracehouse.collab.routes import router as collab_router
 from tracehouse.config import Settings
 from tracehouse.datasets.routes import router as datasets_router
 from tracehouse.evaluations import worker as evaluation_worker
@@ -73,6 +74,7 @@ ROUTERS = (
     models_router,
     prompts_router,
     skills_router,
+    collab_router,
     datasets_router,
     providers_router,
     evaluators_router,
