@@ -16,6 +16,7 @@ from tracehouse.errors import TracehouseError
 from tracehouse.ui.routes import (
     annotation_queues,
     auth,
+    comments,
     dashboard,
     datasets,
     evaluations,
@@ -39,6 +40,7 @@ from tracehouse.ui.templating import HERE, page
 ROUTERS = (
     auth.router,
     traces.router,
+    comments.router,
     media.router,
     sessions.router,
     observations.router,

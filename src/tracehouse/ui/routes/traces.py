@@ -20,6 +20,7 @@ from tracehouse.traces import service
 from tracehouse.traces.filters import TraceListParams
 from tracehouse.ui import content, layout
 from tracehouse.ui import store as ui_store
+from tracehouse.ui.routes.comments import trace_comments
 from tracehouse.ui.routes.datasets import dataset_choices
 from tracehouse.ui.session import FormDep, ViewerDep
 from tracehouse.ui.templating import page
@@ -158,4 +159,5 @@ def trace_page(
         output=content.view(trace["output"], _media_base(project_id)),
         can_edit=scope.access == "write",
         datasets=dataset_choices(rt, who, project_id),
+        comments=trace_comments(rt, scope, trace_id),
     )
