@@ -3,6 +3,8 @@ that adds one, with its @mentions."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from tests.collab.conftest import member, seed_trace
 from tests.conftest import Harness
@@ -42,3 +44,31 @@ async def test_trace_page_lists_and_adds_comments(th: Harness) -> None:
         data={"csrf_token": csrf_of(page.text), "body": "cc @nobody@example.com"},
     )
     assert refused.status_code == 422
+
+
+async def test_inbox_shows_notifications_and_resolves_assignments(th: Harness) -> None:
+    await seed_trace(th)
+    ann = await member(th, "ann@example.com")
+    # Ann assigns the trace to the admin, who then works from the inbox page.
+    await th.client.post(
+        "/api/v1/assignments",
+        json={"targetId": "t-1", "assignee": "admin@example.com", "note": "Refund <b>loop</b>"},
+        headers=ann,
+    )
+    await log_in(th.client)
+    href = f"/ui/p/{await _project_id(th)}/inbox"
+    page = await th.client.get(href)
+    assert page.status_code == 200 and "1 unread" in page.text
+    assert "ann@example.com assigned you a trace" in page.text
+    assert "Refund &lt;b&gt;loop&lt;/b&gt;" in page.text
+    match = re.search(r'action="([^"]+/resolve)"', page.text)
+    assert match, "no Resolve form"
+    resolve = match.group(1)
+    done = await th.client.post(resolve, data={"csrf_token": csrf_of(page.text)})
+    assert done.status_code == 303
+    inbox = (await th.client.get("/api/v1/notifications", headers=ann)).json()
+    assert [n["kind"] for n in inbox["data"]] == ["resolved"]
+    read = await th.client.post(f"{href}/read", data={"csrf_token": csrf_of(page.text)})
+    assert read.status_code == 303
+    page = await th.client.get(href)
+    assert "0 unread" in page.text and "Nothing open." in page.text
