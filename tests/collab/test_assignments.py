@@ -56,6 +56,13 @@ async def test_who_may_assign_and_what(th: Harness) -> None:
     viewer = await member(th, "vic@example.com", role="viewer")
     admin = await token_of(th, ADMIN_EMAIL, ADMIN_PASSWORD)
     assert (await assign(th, viewer)).status_code == 403
+    # A viewer given an assignment may resolve it, and change nothing else.
+    given = (await assign(th, admin, assignee="vic@example.com")).json()
+    url = f"/api/v1/assignments/{given['id']}"
+    renote = await th.client.patch(url, json={"note": "mine now"}, headers=viewer)
+    assert renote.status_code == 403
+    resolved = await th.client.patch(url, json={"status": "resolved"}, headers=viewer)
+    assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
     assert (await assign(th, th.auth)).status_code == 403
     nobody = await assign(th, admin, assignee="nobody@example.com")
     assert nobody.status_code == 422

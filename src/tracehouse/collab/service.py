@@ -210,14 +210,19 @@ def create_assignment(rt: Runtime, scope: ProjectScope, body: AssignmentIn) -> A
 def update_assignment(
     rt: Runtime, scope: ProjectScope, assignment_id: str, body: AssignmentEdit
 ) -> Any:
-    """Resolve, reopen, reassign or re-note; a new assignee and (on resolve) the assigner
+    """Resolve, reopen, reassign or re-note (write access; the assignee may change the
+    status of their own, whatever their role); a new assignee and (on resolve) the assigner
     are notified."""
     user = person(scope)
-    scope.require_write()
     with rt.db.writer.begin() as conn:
         row = store.get_assignment(conn, scope.project_rowid, assignment_id)
         if row is None:
             raise NotFound(f"No assignment {assignment_id!r}.")
+        own_status = row["assignee_rowid"] == user["user_rowid"] and body.model_fields_set <= {
+            "status"
+        }
+        if not own_status:
+            scope.require_write()
         changes: dict[str, Any] = {
             k: v for k, v in body.model_dump(exclude_unset=True).items() if k != "assignee"
         }
