@@ -44,6 +44,13 @@ async def test_trace_page_lists_and_adds_comments(th: Harness) -> None:
         data={"csrf_token": csrf_of(page.text), "body": "cc @nobody@example.com"},
     )
     assert refused.status_code == 422
+    assigned = await th.client.post(
+        f"{href}/assign",
+        data={"csrf_token": csrf_of(page.text), "assignee": "ann@example.com", "note": "look"},
+    )
+    assert assigned.status_code == 303, assigned.text
+    mine = (await th.client.get("/api/v1/assignments", headers=ann)).json()["data"]
+    assert [(a["target_id"], a["note"]) for a in mine] == [("t-1", "look")]
 
 
 async def test_inbox_shows_notifications_and_resolves_assignments(th: Harness) -> None:
