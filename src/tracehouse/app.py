@@ -16,6 +16,7 @@ from tracehouse import __version__
 from tracehouse.analytics.routes import router as analytics_router
 from tracehouse.annotations.routes import router as annotations_router
 from tracehouse.checkpoints.routes import router as checkpoints_router
+from tracehouse.collab.routes import router as collab_router
 from tracehouse.config import Settings
 from tracehouse.datasets.routes import router as datasets_router
 from tracehouse.evaluations import worker as evaluation_worker
@@ -55,6 +56,7 @@ from tracehouse.providers.routes import router as providers_router
 from tracehouse.runtime import Runtime
 from tracehouse.scores.routes import router as scores_router
 from tracehouse.sessions.routes import router as sessions_router
+from tracehouse.skills.routes import router as skills_router
 from tracehouse.store.engine import open_database
 from tracehouse.tapes.routes import router as tapes_router
 from tracehouse.traces.routes import router as traces_router
@@ -79,6 +81,8 @@ ROUTERS = (
     ci_router,
     models_router,
     prompts_router,
+    skills_router,
+    collab_router,
     datasets_router,
     providers_router,
     evaluators_router,

@@ -47,7 +47,8 @@ class PromptVersion:
         return jsontext.loads(self.version["prompt"])
 
 
-def _check_labels(labels: list[str]) -> list[str]:
+def check_labels(labels: list[str]) -> list[str]:
+    """Labels deduplicated in order; 422 naming each not of letters, digits, `_ . -` only."""
     bad = [label for label in labels if not _LABEL.match(label)]
     if bad:
         raise ValidationFailed(
@@ -90,7 +91,7 @@ def create_version(rt: Runtime, scope: ProjectScope, name: str, body: VersionIn)
     """Add the next version of `name` (creating the prompt); `latest` moves to it."""
     scope.require_write()
     check_path_name(name, RESERVED_SEGMENTS)
-    labels = _check_labels([*body.labels, LATEST])
+    labels = check_labels([*body.labels, LATEST])
     try:
         with rt.db.writer.begin() as conn:
             number = _write_version(conn, scope, name, body, labels)
@@ -266,7 +267,7 @@ def set_labels(
 ) -> PromptVersion:
     """Put `labels` on `version` (each moves off its previous version); `latest` is reserved."""
     scope.require_write()
-    labels = _check_labels(labels)
+    labels = check_labels(labels)
     if LATEST in labels:
         raise InvalidRequest("The `latest` label is reserved: it always marks the newest version.")
     with rt.db.writer.begin() as conn:

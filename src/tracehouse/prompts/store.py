@@ -135,7 +135,8 @@ def delete_version(conn: Connection, prompt_rowid: int, version: int) -> None:
     )
 
 
-def _tag_pattern(tag: str) -> str:
+def tag_pattern(tag: str) -> str:
+    """A LIKE pattern matching a JSON list of strings (stored as text) that holds `tag`."""
     escaped = tag.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f'%"{escaped}"%'
 
@@ -155,7 +156,7 @@ def list_prompts(
     if filters.get("name"):
         conditions.append(p.name == filters["name"])
     if filters.get("tag"):
-        conditions.append(p.tags.like(_tag_pattern(str(filters["tag"])), escape="\\"))
+        conditions.append(p.tags.like(tag_pattern(str(filters["tag"])), escape="\\"))
     if filters.get("label"):
         conditions.append(
             exists().where(l_.prompt_rowid == p.prompt_rowid, l_.label == filters["label"])

@@ -25,6 +25,7 @@ from tracehouse.sdk._observation import Observation
 from tracehouse.sdk._observe import observe
 from tracehouse.sdk._openai import wrap_openai
 from tracehouse.sdk._prompts import Prompt
+from tracehouse.sdk._skills import Skill
 
 __all__ = [
     "Checkpoint",
@@ -33,6 +34,7 @@ __all__ = [
     "ExperimentResult",
     "Observation",
     "Prompt",
+    "Skill",
     "Tracehouse",
     "TracehouseError",
     "checkpoint",
@@ -43,6 +45,7 @@ __all__ = [
     "generation",
     "get_client",
     "get_prompt",
+    "get_skill",
     "observe",
     "restore",
     "run_experiment",
@@ -106,6 +109,11 @@ def feedback(value: int, **fields: Any) -> None:
 def get_prompt(name: str, **options: Any) -> Prompt:
     """A prompt version from the server, cached (see `Tracehouse.get_prompt`)."""
     return get_client().get_prompt(name, **options)
+
+
+def get_skill(name: str, **options: Any) -> Skill:
+    """A skill version from the server, cached (see `Tracehouse.get_skill`)."""
+    return get_client().get_skill(name, **options)
 
 
 def run_experiment(

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from tracehouse.sdk._cache import VersionCache
 from tracehouse.sdk._config import Mask, resolve
 from tracehouse.sdk._context import current, otel_parent
 from tracehouse.sdk._delivery import Delivery
@@ -24,6 +25,7 @@ from tracehouse.sdk._observation import (
 )
 from tracehouse.sdk._payload import Item, feedback_item, score_item, trace_item
 from tracehouse.sdk._prompts import Prompt, PromptCache
+from tracehouse.sdk._skills import Skill, skill_from_body
 
 if TYPE_CHECKING:
     import httpx
@@ -137,6 +139,13 @@ class Tracehouse:
         self.delivery = Delivery(self.config, transport, start=self.enabled)
         self.transport = transport
         self.prompts = PromptCache(self.config, transport)
+        self.skills = VersionCache(
+            self.config,
+            transport,
+            kind="skill",
+            path="/api/v1/skills/by-name/",
+            parse=skill_from_body,
+        )
 
     def log_once(self, message: str) -> None:
         if message not in self._logged:
@@ -305,8 +314,32 @@ class Tracehouse:
         `cache_ttl` seconds. When the server cannot be reached, the stale cached copy is
         served, else `fallback` (`is_fallback` set), else `TracehouseError` is raised. With a
         stale copy or a fallback to serve, the server gets at most `FALLBACK_TIMEOUT` (2 s)."""
-        return self.prompts.get(
+        return self.prompts.prompt(
             name, label=label, version=version, cache_ttl=cache_ttl, fallback=fallback
+        )
+
+    def get_skill(
+        self,
+        name: str,
+        *,
+        label: str | None = None,
+        version: int | None = None,
+        cache_ttl: float = 60.0,
+        fallback: str | None = None,
+    ) -> Skill:
+        """A skill version by name (the project's, else its organization's; by `label` or
+        `version`, default the `production` label, else `latest`), cached like `get_prompt`:
+        stale copy, then `fallback` (a body; `is_fallback` set) when the server is away."""
+
+        def stand_in() -> Skill:
+            return Skill(name, 0, fallback or "", is_fallback=True)
+
+        return self.skills.get(
+            name,
+            label=label,
+            version=version,
+            cache_ttl=cache_ttl,
+            fallback=None if fallback is None else stand_in,
         )
 
     def run_experiment(

@@ -1,26 +1,19 @@
-"""Prompts from the server, cached in the client: `get_prompt` answers from the cache for
-`cache_ttl` seconds, then asks the server again; when the server cannot be reached (network
-error, 429, 5xx) it serves the stale copy, or the caller's `fallback`, rather than fail."""
+"""Prompts from the server, cached in the client (see `_cache`): `get_prompt` serves the
+stale copy, or the caller's `fallback`, when the server cannot be reached."""
 
 from __future__ import annotations
 
 import json
 import re
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
+from tracehouse.sdk._cache import VersionCache
 from tracehouse.sdk._config import Config
-from tracehouse.sdk._exceptions import TracehouseError
 
 if TYPE_CHECKING:
     import httpx
 
-#: Seconds the server gets (to connect, then to answer) when a stale copy or a fallback could be
-#: served instead: the app must not wait the full request timeout for a prompt it has.
-FALLBACK_TIMEOUT = 2.0
 _VARIABLE = re.compile(r"\{\{\s*([A-Za-z_][\w.\-]*)\s*\}\}")
 Messages = list[dict[str, Any]]
 
@@ -95,20 +88,15 @@ def _from_body(body: dict[str, Any]) -> Prompt:
     )
 
 
-class _Unreachable(Exception):
-    """The server could not answer now (network error, 429 or 5xx): worth serving stale."""
-
-
-class PromptCache:
+class PromptCache(VersionCache[Prompt]):
     """Fetched prompt versions by (name, label, version), with the time each was fetched."""
 
     def __init__(self, config: Config, transport: httpx.BaseTransport | None) -> None:
-        self.config = config
-        self.transport = transport
-        self.lock = threading.Lock()
-        self.entries: dict[tuple[str, str | None, int | None], tuple[Prompt, float]] = {}
+        super().__init__(
+            config, transport, kind="prompt", path="/api/v1/prompts/", parse=_from_body
+        )
 
-    def get(
+    def prompt(
         self,
         name: str,
         *,
@@ -117,46 +105,17 @@ class PromptCache:
         cache_ttl: float,
         fallback: str | Messages | None,
     ) -> Prompt:
-        key = (name, label, version)
-        with self.lock:
-            cached = self.entries.get(key)
-        if cached is not None and time.monotonic() - cached[1] < cache_ttl:
-            return cached[0]
-        quick = cached is not None or fallback is not None
-        try:
-            prompt = self._fetch(name, label, version, FALLBACK_TIMEOUT if quick else None)
-        except _Unreachable as exc:
-            if cached is not None:
-                return cached[0]
-            if fallback is not None:
-                kind = "text" if isinstance(fallback, str) else "chat"
-                return Prompt(name, 0, kind, fallback, is_fallback=True)
-            raise TracehouseError(f"prompt {name!r} could not be fetched: {exc}") from exc
-        with self.lock:
-            self.entries[key] = (prompt, time.monotonic())
-        return prompt
+        """The version, else (server unreachable) the stale copy, else `fallback`."""
 
-    def _fetch(
-        self, name: str, label: str | None, version: int | None, timeout: float | None
-    ) -> Prompt:
-        import httpx
+        def stand_in() -> Prompt:
+            assert fallback is not None
+            kind = "text" if isinstance(fallback, str) else "chat"
+            return Prompt(name, 0, kind, fallback, is_fallback=True)
 
-        params: dict[str, str | int] = {}
-        if label is not None:
-            params["label"] = label
-        if version is not None:
-            params["version"] = version
-        url = f"{self.config.host}/api/v1/prompts/{quote(name, safe='')}"
-        try:
-            limit = min(timeout or self.config.timeout, self.config.timeout)
-            with httpx.Client(transport=self.transport, timeout=limit) as client:
-                response = client.get(url, params=params, headers=self.config.headers())
-        except httpx.HTTPError as exc:
-            raise _Unreachable(f"{type(exc).__name__}: {exc}") from exc
-        if response.status_code == 429 or response.status_code >= 500:
-            raise _Unreachable(f"HTTP {response.status_code}")
-        if not response.is_success:
-            raise TracehouseError(
-                f"prompt {name!r}: HTTP {response.status_code}: {response.text[:300]}"
-            )
-        return _from_body(response.json())
+        return self.get(
+            name,
+            label=label,
+            version=version,
+            cache_ttl=cache_ttl,
+            fallback=None if fallback is None else stand_in,
+        )

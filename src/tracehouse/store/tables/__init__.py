@@ -28,6 +28,7 @@ from tracehouse.store.tables.analytics import (
     llm_providers,
 )
 from tracehouse.store.tables.base import RowId, metadata
+from tracehouse.store.tables.collab import assignments, comments, notifications
 from tracehouse.store.tables.datasets import (
     dataset_items,
     dataset_run_items,
@@ -62,6 +63,7 @@ from tracehouse.store.tables.prompts import (
     prompt_versions,
     prompts,
 )
+from tracehouse.store.tables.skills import skill_labels, skill_versions, skills
 from tracehouse.store.tables.tapes import tape_views, tapes
 from tracehouse.store.tables.tracing import (
     model_prices,
@@ -82,11 +84,13 @@ __all__ = [
     "annotation_items",
     "annotation_queues",
     "api_keys",
+    "assignments",
     "checkpoint_blobs",
     "checkpoint_files",
     "checkpoints",
     "ci_run_traces",
     "ci_runs",
+    "comments",
     "dataset_items",
     "dataset_run_items",
     "dataset_runs",
@@ -109,6 +113,7 @@ __all__ = [
     "model_prices",
     "monitor_claims",
     "monitors",
+    "notifications",
     "observations",
     "organizations",
     "projects",
@@ -119,6 +124,9 @@ __all__ = [
     "rate_limit_buckets",
     "scores",
     "server_settings",
+    "skill_labels",
+    "skill_versions",
+    "skills",
     "tape_views",
     "tapes",
     "trace_model_calls",

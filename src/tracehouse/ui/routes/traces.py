@@ -21,6 +21,7 @@ from tracehouse.traces.filters import TraceListParams
 from tracehouse.ui import content, layout
 from tracehouse.ui import store as ui_store
 from tracehouse.ui.routes.checkpoints import trace_sections
+from tracehouse.ui.routes.comments import trace_comments
 from tracehouse.ui.routes.datasets import dataset_choices
 from tracehouse.ui.session import FormDep, ViewerDep
 from tracehouse.ui.templating import page
@@ -160,4 +161,5 @@ def trace_page(
         can_edit=scope.access == "write",
         datasets=dataset_choices(rt, who, project_id),
         **trace_sections(rt, scope, trace),
+        comments=trace_comments(rt, scope, trace_id),
     )

@@ -1,0 +1,1 @@
+"""Collaboration: comments with @mentions, assignments of traces and sessions, notifications."""

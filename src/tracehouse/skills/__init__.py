@@ -1,0 +1,1 @@
+"""Skills: versioned packages of instructions agents load, in a project or organization."""
