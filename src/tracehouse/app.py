@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from starlette.routing import Route
 
 from tracehouse import __version__
+from tracehouse.audit.routes import router as audit_router
 from tracehouse.analytics.routes import router as analytics_router
 from tracehouse.annotations.routes import router as annotations_router
 from tracehouse.config import Settings
@@ -89,6 +90,7 @@ ROUTERS = (
     usage_router,
     live_router,
     users_router,
+    audit_router,
     openapi_router,
 )
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from tracehouse.audit import service as audit
 from tracehouse.cli import render
 from tracehouse.cli.database import (
     database_options,
@@ -96,6 +97,13 @@ def create_user(
         user = _create_user(conn, email, password, name, is_admin)
         if organization is not None:
             store.add_member(conn, organization["org_rowid"], user["user_rowid"], role)
+            audit.record(
+                conn,
+                "member.add",
+                ("user", user["email"]),
+                org_rowid=organization["org_rowid"],
+                after={"role": role},
+            )
     body = api_render.user(user)
     _announce(organization if new_org else None)
     if as_json:

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from tracehouse.audit import service as audit
 from tracehouse.clock import now_us
 from tracehouse.errors import Conflict, InvalidRequest, NotFound
 from tracehouse.ids import new_id
@@ -62,6 +63,14 @@ def create_key(
         "created_at": now_us(),
     }
     store.insert_key(conn, row)
+    audit.record(
+        conn,
+        "api_key.create",
+        ("api_key", row["id"]),
+        org_rowid=org_rowid,
+        project_rowid=project_rowid,
+        after=_shown(row),
+    )
     return row, secret
 
 
@@ -87,7 +96,21 @@ def get_key(conn: Connection, key_id: str, org_rowid: int) -> Any:
 def revoke_key(conn: Connection, key_id: str, org_rowid: int) -> Any:
     key = get_key(conn, key_id, org_rowid)
     store.set_revoked(conn, key["key_rowid"], now_us())
+    audit.record(
+        conn,
+        "api_key.revoke",
+        ("api_key", key_id),
+        org_rowid=org_rowid,
+        project_rowid=key["project_rowid"],
+        before=_shown(key),
+    )
     return store.find_key(conn, key_id)
+
+
+def _shown(key: Any) -> dict[str, Any]:
+    """What the audit log says of a key (never its secret nor its hash)."""
+    fields = ("name", "public_key", "secret_prefix", "environment", "access")
+    return {name: key[name] for name in fields}
 
 
 def touch(conn: Connection, key_rowid: int) -> None:

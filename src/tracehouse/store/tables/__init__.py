@@ -27,6 +27,7 @@ from tracehouse.store.tables.analytics import (
     analytics_settings,
     llm_providers,
 )
+from tracehouse.store.tables.audit import audit_log
 from tracehouse.store.tables.base import RowId, metadata
 from tracehouse.store.tables.datasets import (
     dataset_items,
@@ -72,6 +73,7 @@ __all__ = [
     "annotation_items",
     "annotation_queues",
     "api_keys",
+    "audit_log",
     "dataset_items",
     "dataset_run_items",
     "dataset_runs",
