@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from starlette.routing import Route
 
 from tracehouse import __version__
-from tracehouse.audit.routes import router as audit_router
 from tracehouse.analytics.routes import router as analytics_router
 from tracehouse.annotations.routes import router as annotations_router
+from tracehouse.audit.routes import router as audit_router
 from tracehouse.config import Settings
 from tracehouse.datasets.routes import router as datasets_router
 from tracehouse.evaluations import worker as evaluation_worker

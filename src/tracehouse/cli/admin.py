@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from tracehouse.audit import service as audit
 from tracehouse.cli import render
 from tracehouse.cli.database import (
     database_options,
@@ -85,6 +84,7 @@ def create_user(
     as_json: bool,
 ) -> None:
     """Create a user who can log in to the web UI and the management API."""
+    from tracehouse.audit import service as audit
     from tracehouse.projects import render as api_render
     from tracehouse.projects import store
 

@@ -50,7 +50,7 @@ def create_key(
         raise Conflict("That secret key is already in use.")
     if store.key_by_public(conn, public_key) is not None:
         raise Conflict("That public key is already in use.")
-    row = {
+    row: dict[str, Any] = {
         "id": new_id(),
         "org_rowid": org_rowid,
         "project_rowid": project_rowid,

@@ -64,5 +64,5 @@ def change_member(conn: Connection, org_rowid: int, email: str, role: str | None
         target,
         org_rowid=org_rowid,
         before={"role": current},
-        after=role and {"role": role},
+        after=None if role is None else {"role": role},
     )
