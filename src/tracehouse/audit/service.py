@@ -30,9 +30,13 @@ def record(
     after: Mapping[str, Any] | None = None,
 ) -> None:
     """Append an entry for `action` on `target` (kind, id) by whoever the bound origin names;
-    `before`/`after` summarise the change (secret-looking fields are redacted)."""
+    `before`/`after` summarise the change (secret-looking fields are redacted); a project
+    names its organization."""
     origin = context.current()
-    project_id = store.project_id(conn, project_rowid) if project_rowid is not None else None
+    project_id = None
+    if project_rowid is not None:
+        project_id, project_org = store.project_where(conn, project_rowid)
+        org_rowid = project_org or org_rowid
     entry: dict[str, Any] = {
         "id": new_id(),
         "created_at": now_us(),

@@ -23,9 +23,13 @@ def chain_head(conn: Connection) -> str | None:
     return conn.execute(select(audit_log.c.hash).where(audit_log.c.entry_rowid == last)).scalar()
 
 
-def project_id(conn: Connection, project_rowid: int) -> str | None:
-    query = select(projects.c.id).where(projects.c.project_rowid == project_rowid)
-    return conn.execute(query).scalar()
+def project_where(conn: Connection, project_rowid: int) -> tuple[str | None, int | None]:
+    """A project's public id and its organization (None, None once deleted)."""
+    query = select(projects.c.id, projects.c.org_rowid).where(
+        projects.c.project_rowid == project_rowid
+    )
+    row = conn.execute(query).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def append(conn: Connection, values: dict[str, Any]) -> None:
