@@ -188,6 +188,7 @@ def _start_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
                 db.writer,
                 interval=settings.retention_interval_seconds,
                 test_data_days=settings.test_data_days,
+                audit_days=settings.audit_retention_days,
             )
         )
     if db.is_sqlite:

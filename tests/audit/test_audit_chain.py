@@ -13,6 +13,7 @@ from tests.conftest import Harness
 
 from tracehouse.audit import context
 from tracehouse.audit import service as audit
+from tracehouse.jobs import retention
 from tracehouse.store.engine import open_database
 from tracehouse.store.tables import audit_log
 
@@ -84,3 +85,24 @@ async def test_concurrent_writers_keep_one_chain(th: Harness) -> None:
     assert broken is None
     assert checked >= 40
     assert len(prev) == len(set(prev))  # no two entries claim the same predecessor
+
+
+async def test_retention_drops_old_entries_and_the_rest_still_verifies(th: Harness) -> None:
+    await _some_changes(th)
+    db = open_database(th.settings)
+    try:
+        with db.reader.connect() as conn:
+            times = list(conn.scalars(select(audit_log.c.created_at).order_by("entry_rowid")))
+        middle = times[len(times) // 2]
+        purged = retention.purge(
+            db.writer, test_data_days=5, audit_days=1, now=middle + 86_400_000_000
+        )
+        with db.reader.connect() as conn:
+            kept = list(conn.scalars(select(audit_log.c.created_at)))
+            checked, broken = audit.verify(conn)
+    finally:
+        db.dispose()
+    assert purged.audit_entries == len([t for t in times if t < middle]) > 0
+    assert kept and min(kept) >= middle
+    assert broken is None and checked == len(kept)
+    assert tracehouse("audit", "verify", env=db_env(th)).exit_code == 0
