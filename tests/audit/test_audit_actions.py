@@ -22,6 +22,12 @@ async def _call(th: Harness, method: str, path: str, body: Any = None) -> None:
     assert response.is_success, f"{method} {path}: {response.text}"
 
 
+async def _export(th: Harness, token: dict[str, str]) -> list[dict[str, Any]]:
+    response = await th.client.get("/api/v1/audit-logs/export", headers=token)
+    assert response.status_code == 200, response.text
+    return list(response.json())
+
+
 async def test_each_wired_action_is_recorded(th: Harness) -> None:
     steps: list[tuple[str, str, Any]] = [
         ("POST", "/api/v1/providers", {"name": "openai", "apiKey": PROVIDER_SECRET}),
@@ -49,10 +55,9 @@ async def test_each_wired_action_is_recorded(th: Harness) -> None:
     await _call(th, "DELETE", f"/api/v1/models/{custom[0]['id']}")
     assert (await publish(th, slug="audited-tape")).status_code == 201
     await _call(th, "DELETE", "/api/v1/tapes/audited-tape")
+    await _call(th, "DELETE", "/api/v1/traces/tape-trace")
     token = await th.admin_token()
-    entries = (
-        await th.client.get("/api/v1/audit-logs/export", params={"format": "json"}, headers=token)
-    ).json()
+    entries = await _export(th, token)
     actions = [
         e["action"] for e in reversed(entries) if e["actor"] == f"key:{display_prefix(SECRET_KEY)}"
     ]
@@ -77,6 +82,7 @@ async def test_each_wired_action_is_recorded(th: Harness) -> None:
         "price.delete",
         "tape.publish",
         "tape.unpublish",
+        "trace.delete",
     ]
     assert all(
         e["project_id"] and e["request_id"] for e in entries if e["actor"].startswith("key:")

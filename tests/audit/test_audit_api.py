@@ -77,6 +77,7 @@ async def test_keys_and_projects_are_recorded_without_secrets(th: Harness) -> No
     retention = entries[1]["summary"]
     assert (retention["before"]["retention_days"], retention["after"]["retention_days"]) == (30, 7)
     assert all(e["actor"] == f"user:{ADMIN_EMAIL}" for e in entries)
+    assert entries[-2]["summary"]["after"]["prefix"] == first_secret[:12]
     exported = await th.client.get(
         "/api/v1/audit-logs/export", params={"format": "csv"}, headers=token
     )
@@ -146,7 +147,20 @@ async def test_only_org_admins_read_their_own_log(th: Harness) -> None:
     other = await _login(th, "other@example.com", "password-123")
     await th.client.post("/api/v1/organizations", json={"name": "Other"}, headers=other)
     theirs = await th.client.get("/api/v1/audit-logs/export", headers=other)
-    assert {e["action"] for e in theirs.json()} == {"organization.create"}
+    assert {e["action"] for e in theirs.json()} == {"organization.create", "audit_log.export"}
     hidden = await th.client.get("/api/v1/audit-logs", params={"org_id": org_id}, headers=other)
     assert hidden.status_code == 404
     assert (await th.client.get("/api/v1/audit-logs", headers=th.auth)).status_code == 403
+
+
+async def test_profile_changes_are_recorded_without_the_password(th: Harness) -> None:
+    token = await th.admin_token()
+    changed = await th.client.patch(
+        "/api/v1/users/me",
+        json={"name": "Ada", "password": "new-password-1", "current_password": ADMIN_PASSWORD},
+        headers=token,
+    )
+    assert changed.status_code == 200, changed.text
+    entries = await _entries(th, token, action="user.update")
+    assert entries[0]["summary"]["after"] == {"name": "Ada", "changed": ["name", "password"]}
+    assert "new-password-1" not in str(entries)

@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from tracehouse.audit import export, store
-from tracehouse.clock import to_us
+from tracehouse.audit import export, service, store
+from tracehouse.clock import iso, to_us
 from tracehouse.errors import Forbidden, NotFound, RateLimited, Unauthorized, ValidationFailed
 from tracehouse.http.auth import Manager, ManagerDep, RuntimeDep
 from tracehouse.http.bounds import Time
@@ -76,8 +76,16 @@ def export_entries(
 ) -> StreamingResponse:
     """Up to `limit` entries, newest first, between `from` and `to`."""
     filters = _window(from_, to)
-    with rt.db.reader.connect() as conn:
+    with rt.db.writer.begin() as conn:
         org = audited_org(conn, manager, rt, org_id)
+        shown = {
+            "format": format,
+            "limit": limit,
+            "from": iso(filters["from"]),
+            "to": iso(filters["to"]),
+        }
+        target = ("organization", org["id"])
+        service.record(conn, "audit_log.export", target, org_rowid=org["org_rowid"], after=shown)
     entries = _stream(rt, org, filters, limit)
     if format == "csv":
         return StreamingResponse(

@@ -109,8 +109,8 @@ def revoke_key(conn: Connection, key_id: str, org_rowid: int) -> Any:
 
 def _shown(key: Any) -> dict[str, Any]:
     """What the audit log says of a key (never its secret nor its hash)."""
-    fields = ("name", "public_key", "secret_prefix", "environment", "access")
-    return {name: key[name] for name in fields}
+    fields = ("name", "public_key", "environment", "access")
+    return {"prefix": key["secret_prefix"], **{name: key[name] for name in fields}}
 
 
 def touch(conn: Connection, key_rowid: int) -> None:

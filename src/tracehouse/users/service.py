@@ -62,6 +62,10 @@ def update_profile(
         store.delete_tokens_of(conn, user["user_rowid"], token_hash(token) if token else None)
     if values:
         store.update_user(conn, user["user_rowid"], values)
+        shown: dict[str, Any] = {k: values[k] for k in ("name", "email") if k in values}
+        changed = sorted(name.removesuffix("_hash") for name in values)
+        after = {**shown, "changed": changed}
+        _audit_person(conn, "user.update", user["email"], user, after=after)
     return store.user_by_rowid(conn, user["user_rowid"])
 
 
@@ -81,6 +85,7 @@ def reset_password(conn: Connection, email: str, password: str) -> Any:
         raise NotFound(f"No user {email!r}.")
     store.update_user(conn, user["user_rowid"], {"password_hash": hash_password(password)})
     store.delete_tokens_of(conn, user["user_rowid"])
+    _audit_person(conn, "user.password_reset", user["email"], user)
     return user
 
 
@@ -102,21 +107,21 @@ def _login(rt: Runtime, email: str, password: str, address: str) -> tuple[str, i
     if not check_password(password, user["password_hash"] if user else None):
         rt.login_throttle.failed(email, address, now_us())
         with rt.db.writer.begin() as conn:
-            _audit_login(conn, "auth.login_failed", email, user)
+            _audit_person(conn, "auth.login_failed", email, user)
         raise Unauthorized("Wrong e-mail or password.")
     rt.login_throttle.succeeded(email)
     audit_context.set_actor(user=user)
     with rt.db.writer.begin() as conn:
         token, expires = issue_token(conn, user["user_rowid"], rt.settings.login_token_hours)
-        _audit_login(conn, "auth.login", email, user)
+        _audit_person(conn, "auth.login", email, user)
     return token, expires, user
 
 
-def _audit_login(conn: Connection, action: str, email: str, user: Any) -> None:
+def _audit_person(conn: Connection, action: str, email: str, user: Any, **change: Any) -> None:
     """One entry in each organization of the user (none known: one without organization)."""
     orgs = project_store.orgs_of_user(conn, user["user_rowid"]) if user else []
     for org_rowid in [org["org_rowid"] for org in orgs] or [None]:
-        audit.record(conn, action, ("user", email), org_rowid=org_rowid)
+        audit.record(conn, action, ("user", email), org_rowid=org_rowid, **change)
 
 
 def issue_token(conn: Connection, user_rowid: int, hours: int) -> tuple[str, int]:
