@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import Any
 
 import orjson
@@ -12,6 +13,7 @@ import orjson
 from tracehouse.clock import iso
 from tracehouse.jsontext import loads
 
+_CHUNK = 500
 COLUMNS = (
     "id",
     "created_at",
@@ -50,12 +52,12 @@ def render(row: Any, org_id: str) -> dict[str, Any]:
 
 
 def json_chunks(entries: Iterable[dict[str, Any]]) -> Iterator[bytes]:
-    """A JSON array, one entry per chunk."""
-    separator = b"["
-    for entry in entries:
-        yield separator + orjson.dumps(entry)
-        separator = b","
-    yield b"[]" if separator == b"[" else b"]"
+    """A JSON array, sent `_CHUNK` entries a chunk."""
+    opening, rows = b"[", iter(entries)
+    while batch := list(islice(rows, _CHUNK)):
+        yield opening + b",".join(orjson.dumps(entry) for entry in batch)
+        opening = b","
+    yield b"[]" if opening == b"[" else b"]"
 
 
 def csv_chunks(entries: Iterable[dict[str, Any]]) -> Iterator[bytes]:
@@ -66,7 +68,7 @@ def csv_chunks(entries: Iterable[dict[str, Any]]) -> Iterator[bytes]:
     for count, entry in enumerate(entries, 1):
         summary = orjson.dumps(entry["summary"]).decode()
         writer.writerow([summary if name == "summary" else entry[name] for name in COLUMNS])
-        if count % 500 == 0:
+        if count % _CHUNK == 0:
             yield _drain(buffer)
     yield _drain(buffer)
 
