@@ -15,6 +15,7 @@ from starlette.routing import Route
 from tracehouse import __version__
 from tracehouse.analytics.routes import router as analytics_router
 from tracehouse.annotations.routes import router as annotations_router
+from tracehouse.audit.routes import router as audit_router
 from tracehouse.checkpoints.routes import router as checkpoints_router
 from tracehouse.collab.routes import router as collab_router
 from tracehouse.config import Settings
@@ -101,6 +102,7 @@ ROUTERS = (
     usage_router,
     live_router,
     users_router,
+    audit_router,
     openapi_router,
 )
 
@@ -201,6 +203,7 @@ def _start_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
                 db.writer,
                 interval=settings.retention_interval_seconds,
                 test_data_days=settings.test_data_days,
+                audit_days=settings.audit_retention_days,
             )
         )
     if db.is_sqlite:

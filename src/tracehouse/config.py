@@ -142,6 +142,13 @@ class Settings(BaseSettings):
         "FULL", description="SQLite `synchronous` pragma: FULL (durable at power loss) or NORMAL."
     )
     test_data_days: int = Field(5, description="Days data written with a test key is kept.")
+    audit_retention_days: int | None = Field(
+        None,
+        ge=1,
+        description="Days audit log entries are kept (the retention job drops older ones; "
+        "`tracehouse audit verify` then starts from the oldest kept entry); unset keeps them "
+        "forever.",
+    )
     retention_interval_seconds: float = Field(
         3600.0, description="How often the retention job runs; 0 disables it."
     )

@@ -57,7 +57,9 @@ CASES: list[tuple[dict[str, Any], Pick, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("query", "pick", "mode"), CASES, ids=lambda v: str(v))
+@pytest.mark.parametrize(
+    ("query", "pick", "mode"), CASES, ids=lambda v: v.__name__ if callable(v) else str(v)
+)
 async def test_uncovered_filters_match_the_dataset(
     th: Harness, query: dict[str, Any], pick: Pick, mode: str
 ) -> None:

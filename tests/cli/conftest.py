@@ -119,3 +119,10 @@ def agent_trace(
 @pytest.fixture
 def fresh_user() -> str:
     return unique("user")
+
+
+@pytest.fixture(autouse=True)
+def _wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables as a 200-column terminal prints them, whatever the runner's terminal (pytest-xdist
+    workers inherit none)."""
+    monkeypatch.setenv("COLUMNS", "200")

@@ -84,6 +84,7 @@ def create_user(
     as_json: bool,
 ) -> None:
     """Create a user who can log in to the web UI and the management API."""
+    from tracehouse.audit import service as audit
     from tracehouse.projects import render as api_render
     from tracehouse.projects import store
 
@@ -96,6 +97,13 @@ def create_user(
         user = _create_user(conn, email, password, name, is_admin)
         if organization is not None:
             store.add_member(conn, organization["org_rowid"], user["user_rowid"], role)
+            audit.record(
+                conn,
+                "member.add",
+                ("user", user["email"]),
+                org_rowid=organization["org_rowid"],
+                after={"role": role},
+            )
     body = api_render.user(user)
     _announce(organization if new_org else None)
     if as_json:

@@ -14,6 +14,7 @@ import click
 
 from tracehouse import __version__
 from tracehouse.cli.admin import keys, projects, users
+from tracehouse.cli.audit import audit
 from tracehouse.cli.traces import traces
 from tracehouse.cli.transfer import export, import_
 
@@ -97,7 +98,7 @@ def migrate(data_dir: Path | None, database_url: str | None, revision: str) -> N
     click.echo(f"database is at revision {revision}")
 
 
-for _command in (users, projects, keys, traces, export, import_):
+for _command in (users, projects, keys, audit, traces, export, import_):
     main.add_command(_command)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from tracehouse import jsontext
+from tracehouse.audit import service as audit
 from tracehouse.clock import now_us, to_us
 from tracehouse.datasets import store
 from tracehouse.datasets.schemas import DatasetIn, FromTraceIn, ItemIn, ItemPatch, ItemQuery
@@ -74,6 +75,8 @@ def _write_dataset(
     found = store.find_dataset(conn, scope.project_rowid, name=body.name)
     if found is not None and not upsert:
         raise Conflict(f"Dataset {body.name!r} already exists.")
+    shown = {"description": body.description}
+    _audit(conn, scope, "dataset.update" if found else "dataset.create", body.name, after=shown)
     if found is not None:
         store.update_dataset(conn, found["dataset_rowid"], **values)
     else:
@@ -103,6 +106,11 @@ def delete_dataset(rt: Runtime, scope: ProjectScope, name: str) -> None:
     scope.require_write()
     with rt.db.writer.begin() as conn:
         store.delete_dataset(conn, require_dataset(conn, scope, name)["dataset_rowid"])
+        _audit(conn, scope, "dataset.delete", name)
+
+
+def _audit(conn: Connection, scope: ProjectScope, action: str, name: str, **change: Any) -> None:
+    audit.record(conn, action, ("dataset", name), project_rowid=scope.project_rowid, **change)
 
 
 def upsert_items(
@@ -113,6 +121,7 @@ def upsert_items(
     with rt.db.writer.begin() as conn:
         dataset = require_dataset(conn, scope, name, lock=True)
         rows = [_write_item(conn, scope, dataset, item.model_dump()) for item in items]
+        _audit(conn, scope, "dataset.items_upsert", name, after={"items": len(rows)})
     return [Item(row, dataset) for row in rows]
 
 
@@ -162,6 +171,7 @@ def patch_item(rt: Runtime, scope: ProjectScope, name: str, item_id: str, patch:
             "status": current["status"],
         }
         fields.update(patch.model_dump(exclude_unset=True))
+        _audit(conn, scope, "dataset.item_update", name, after={"item_id": item_id})
         return Item(_write_item(conn, scope, dataset, fields), dataset)
 
 
@@ -201,6 +211,13 @@ def delete_item(rt: Runtime, scope: ProjectScope, item_id: str, name: str | None
         dataset = require_dataset(conn, scope, name) if name is not None else None
         current = _current(conn, scope, dataset, item_id)
         store.close_item(conn, current["item_rowid"], max(now_us(), current["valid_from"] + 1))
+        _audit(
+            conn,
+            scope,
+            "dataset.item_delete",
+            dataset["name"] if dataset else "",
+            before={"item_id": item_id},
+        )
 
 
 def list_items(

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
+from tracehouse.audit import context as audit_context
 from tracehouse.clock import now_us
 from tracehouse.config import Settings
 from tracehouse.errors import Forbidden, NotFound, RateLimited, Unauthorized
@@ -108,10 +109,12 @@ def authenticate(rt: Runtime, connection: HTTPConnection) -> Principal:
             if cred.public_key is not None and cred.public_key != key["public_key"]:
                 raise Unauthorized("The public key does not match the secret key.")
             _touch(rt, key)
+            audit_context.set_actor(key=key)
             return Principal(key=key)
         user = users.user_for_token(conn, cred.secret) if cred.public_key is None else None
     if user is None:
         raise Unauthorized("Invalid, revoked or expired API key or token.")
+    audit_context.set_actor(user=user)
     return Principal(user=user)
 
 

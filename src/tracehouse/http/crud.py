@@ -12,6 +12,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from tracehouse import errors
+from tracehouse.audit import service as audit
 from tracehouse.http.errors import error_responses
 from tracehouse.http.pagination import PageParams, page_body
 from tracehouse.runtime import Runtime
@@ -60,6 +61,7 @@ class Resource:
             raise errors.Conflict(
                 f"{article} {self.label} named {values['name']!r} exists."
             ) from exc
+        self._audit(conn, "create", values, after=self._view(conn, values))
 
     def create(self, rt: Runtime, values: dict[str, Any]) -> dict[str, Any]:
         """Store a new row; returns its view."""
@@ -71,11 +73,21 @@ class Resource:
         """Change a row found by `require`; returns its new view."""
         with rt.db.writer.begin() as conn:
             self.table.update(conn, row[self.table.rowid], values)
+            self._audit(conn, "update", row, before=self.render(row), after=self._view(conn, row))
         return self.render(self.require(rt, row["project_rowid"], row["id"]))
 
     def delete(self, rt: Runtime, row: Any) -> None:
         with rt.db.writer.begin() as conn:
             self.table.delete(conn, row[self.table.rowid])
+            self._audit(conn, "delete", row, before=self.render(row))
+
+    def _view(self, conn: Connection, row: Any) -> dict[str, Any]:
+        return self.render(self.table.find(conn, row["project_rowid"], row["id"]))
+
+    def _audit(self, conn: Connection, verb: str, row: Any, **change: Any) -> None:
+        kind = self.label.replace(" ", "_")
+        target = (kind, row["id"])
+        audit.record(conn, f"{kind}.{verb}", target, project_rowid=row["project_rowid"], **change)
 
     def page(
         self, rt: Runtime, project_rowid: int, page: PageParams | None = None

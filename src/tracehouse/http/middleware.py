@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tracehouse.audit import context as audit_context
 from tracehouse.errors import PayloadTooLarge, TracehouseError
 from tracehouse.http.errors import LANGFUSE_PREFIX
 from tracehouse.http.responses import JSONResponse, error_body
@@ -39,6 +40,7 @@ class RequestContext:
         state = scope.setdefault("state", {})
         request_id = _request_id(scope)
         state["request_id"] = request_id
+        audit_context.bind_request(scope, request_id)
         try:
             scope, receive = await self._bounded(scope, receive)
         except TracehouseError as error:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, Connection, Engine, Table, delete, select, text, true
 
 from tracehouse.analytics import rollup_store
+from tracehouse.audit import service as audit
 from tracehouse.clock import now_us
 from tracehouse.evaluations import monitor_store
 from tracehouse.store.tables import (
@@ -32,6 +33,7 @@ class Purged:
     traces: int = 0
     observations: int = 0
     scores: int = 0
+    audit_entries: int = 0
 
     def add(self, other: Purged) -> None:
         self.traces += other.traces
@@ -39,8 +41,11 @@ class Purged:
         self.scores += other.scores
 
 
-def purge(engine: Engine, *, test_data_days: int, now: int | None = None) -> Purged:
-    """Delete expired data; returns how many rows of each kind went."""
+def purge(
+    engine: Engine, *, test_data_days: int, audit_days: int | None = None, now: int | None = None
+) -> Purged:
+    """Delete expired data (audit entries past `audit_days` too); returns how many rows of
+    each kind went."""
     now = now_us() if now is None else now
     total = Purged()
     with engine.begin() as conn:
@@ -49,6 +54,7 @@ def purge(engine: Engine, *, test_data_days: int, now: int | None = None) -> Pur
             if not locked.scalar():
                 return total
         total.add(_purge_test_data(conn, now - test_data_days * _DAY_US))
+        total.audit_entries = audit.purge(conn, audit_days, now)
         for project_rowid, days in conn.execute(
             select(projects.c.project_rowid, projects.c.retention_days).where(
                 projects.c.retention_days.is_not(None)
@@ -118,12 +124,16 @@ def _mark_days(conn: Connection, *where: ColumnElement[bool]) -> None:
         rollup_store.mark_dirty(conn, project_rowid, starts)
 
 
-async def run_forever(engine: Engine, *, interval: float, test_data_days: int) -> None:
+async def run_forever(
+    engine: Engine, *, interval: float, test_data_days: int, audit_days: int | None = None
+) -> None:
     """Run `purge` every `interval` seconds until cancelled; errors are logged, not fatal."""
     while True:
         try:
-            purged = await asyncio.to_thread(purge, engine, test_data_days=test_data_days)
-            if purged.traces or purged.observations or purged.scores:
+            purged = await asyncio.to_thread(
+                purge, engine, test_data_days=test_data_days, audit_days=audit_days
+            )
+            if purged.traces or purged.observations or purged.scores or purged.audit_entries:
                 log.info("retention purged %s", purged)
         except Exception:
             log.exception("retention job failed")

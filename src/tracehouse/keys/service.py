@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from tracehouse.audit import service as audit
 from tracehouse.clock import now_us
 from tracehouse.errors import Conflict, InvalidRequest, NotFound
 from tracehouse.ids import new_id
@@ -49,7 +50,7 @@ def create_key(
         raise Conflict("That secret key is already in use.")
     if store.key_by_public(conn, public_key) is not None:
         raise Conflict("That public key is already in use.")
-    row = {
+    row: dict[str, Any] = {
         "id": new_id(),
         "org_rowid": org_rowid,
         "project_rowid": project_rowid,
@@ -62,6 +63,14 @@ def create_key(
         "created_at": now_us(),
     }
     store.insert_key(conn, row)
+    audit.record(
+        conn,
+        "api_key.create",
+        ("api_key", row["id"]),
+        org_rowid=org_rowid,
+        project_rowid=project_rowid,
+        after=_shown(row),
+    )
     return row, secret
 
 
@@ -87,7 +96,21 @@ def get_key(conn: Connection, key_id: str, org_rowid: int) -> Any:
 def revoke_key(conn: Connection, key_id: str, org_rowid: int) -> Any:
     key = get_key(conn, key_id, org_rowid)
     store.set_revoked(conn, key["key_rowid"], now_us())
+    audit.record(
+        conn,
+        "api_key.revoke",
+        ("api_key", key_id),
+        org_rowid=org_rowid,
+        project_rowid=key["project_rowid"],
+        before=_shown(key),
+    )
     return store.find_key(conn, key_id)
+
+
+def _shown(key: Any) -> dict[str, Any]:
+    """What the audit log says of a key (never its secret nor its hash)."""
+    fields = ("name", "public_key", "environment", "access")
+    return {"prefix": key["secret_prefix"], **{name: key[name] for name in fields}}
 
 
 def touch(conn: Connection, key_rowid: int) -> None:

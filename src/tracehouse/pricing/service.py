@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
+from tracehouse.audit import service as audit
 from tracehouse.clock import now_us
 from tracehouse.errors import NotFound, ValidationFailed
 from tracehouse.ids import new_id
@@ -42,6 +43,9 @@ def create_price(conn: Connection, project_rowid: int, fields: dict[str, Any]) -
     }
     conn.execute(insert(model_prices).values(**row))
     invalidate(project_rowid)
+    audit.record(
+        conn, "price.create", ("price", row["id"]), project_rowid=project_rowid, after=fields
+    )
     return row
 
 
@@ -65,9 +69,13 @@ def get_price(conn: Connection, project_rowid: int, price_id: str) -> Any:
 
 
 def delete_price(conn: Connection, project_rowid: int, price_id: str) -> None:
-    get_price(conn, project_rowid, price_id)
+    price = get_price(conn, project_rowid, price_id)
     conn.execute(delete(model_prices).where(model_prices.c.id == price_id))
     invalidate(project_rowid)
+    before = {"model_name": price["model_name"], "match_pattern": price["match_pattern"]}
+    audit.record(
+        conn, "price.delete", ("price", price_id), project_rowid=project_rowid, before=before
+    )
 
 
 def custom_prices(conn: Connection, project_rowid: int) -> list[CustomPrice]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Body, Header, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from tracehouse.audit import service as audit
 from tracehouse.errors import (
     Conflict,
     Forbidden,
@@ -89,6 +90,10 @@ def create_user(
         )
         if org is not None:
             project_store.add_member(conn, org["org_rowid"], created["user_rowid"], body.role)
+            target = ("user", created["email"])
+            audit.record(
+                conn, "member.add", target, org_rowid=org["org_rowid"], after={"role": body.role}
+            )
     return render.user(created)
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from tracehouse.audit import service as audit
 from tracehouse.clock import now_us
 from tracehouse.config import DEFAULT_RATE_LIMITS
 from tracehouse.errors import Conflict, InvalidRequest, NotFound
@@ -23,7 +24,15 @@ def create_org(conn: Connection, name: str, owner_user_rowid: int | None = None)
     org_rowid = store.insert_org(conn, new_id(), name, now_us())
     if owner_user_rowid is not None:
         store.add_member(conn, org_rowid, owner_user_rowid, "owner")
-    return store.org_by_rowid(conn, org_rowid)
+    org = store.org_by_rowid(conn, org_rowid)
+    audit.record(
+        conn,
+        "organization.create",
+        ("organization", org["id"]),
+        org_rowid=org_rowid,
+        after={"name": name},
+    )
+    return org
 
 
 def get_org(conn: Connection, org_id: str) -> Any:
@@ -58,7 +67,15 @@ def create_project(
             "created_at": now_us(),
         },
     )
-    return store.find_project(conn, project_rowid=project_rowid)
+    project = store.find_project(conn, project_rowid=project_rowid)
+    audit.record(
+        conn,
+        "project.create",
+        ("project", project["id"]),
+        **_where(project),
+        after=settings_of(project),
+    )
+    return project
 
 
 def ensure_project(conn: Connection, org_rowid: int, name: str, plan: str) -> Any:
@@ -82,14 +99,42 @@ def update_project(conn: Connection, project: Any, changes: dict[str, Any]) -> A
             raise Conflict(f"A project named {changes['name']!r} already exists.")
     if changes:
         store.update_project(conn, project["project_rowid"], changes)
-    return store.find_project(conn, project_rowid=project["project_rowid"])
+    updated = store.find_project(conn, project_rowid=project["project_rowid"])
+    before, after = settings_of(project), settings_of(updated)
+    if before != after:
+        action = "project.retention" if _only_retention(before, after) else "project.update"
+        audit.record(
+            conn, action, ("project", project["id"]), **_where(project), before=before, after=after
+        )
+    return updated
 
 
 def delete_project(conn: Connection, project: Any, confirm_name: str) -> None:
     """Delete a project with everything in it, once the person typed its name to confirm."""
     if confirm_name.strip() != project["name"]:
         raise InvalidRequest("Type the project's name exactly to confirm deleting it.")
+    audit.record(
+        conn,
+        "project.delete",
+        ("project", project["id"]),
+        **_where(project),
+        before=settings_of(project),
+    )
     store.delete_project(conn, project["project_rowid"])
+
+
+def settings_of(project: Any) -> dict[str, Any]:
+    """A project's settings as the audit log shows them."""
+    return {name: project[name] for name in ("name", "description", "plan", "retention_days")}
+
+
+def _only_retention(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    return all(before[k] == after[k] for k in before if k != "retention_days")
+
+
+def _where(project: Any) -> dict[str, Any]:
+    """Where an entry about a project belongs."""
+    return {"org_rowid": project["org_rowid"], "project_rowid": project["project_rowid"]}
 
 
 def _check_settings(plan: str, retention_days: int | None) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Connection
 from sqlalchemy.exc import IntegrityError
 
 from tracehouse import jsontext
+from tracehouse.audit import service as audit
 from tracehouse.clock import iso, now_us
 from tracehouse.errors import Conflict, InvalidRequest, NotFound, ValidationFailed
 from tracehouse.http.auth import ProjectScope
@@ -142,7 +143,12 @@ def _write_version(
         changes["tags"] = jsontext.dumps(sorted(set(body.tags)))
     store.update_prompt(conn, prompt["prompt_rowid"], **changes)
     _set_labels(conn, prompt["prompt_rowid"], labels, number, now)
+    _audit(conn, scope, "prompt.version_create", name, after={"version": number, "labels": labels})
     return number
+
+
+def _audit(conn: Connection, scope: ProjectScope, action: str, name: str, **change: Any) -> None:
+    audit.record(conn, action, ("prompt", name), project_rowid=scope.project_rowid, **change)
 
 
 def _set_labels(
@@ -277,6 +283,7 @@ def set_labels(
         now = now_us()
         _set_labels(conn, prompt["prompt_rowid"], labels, version, now)
         store.update_prompt(conn, prompt["prompt_rowid"], updated_at=now)
+        _audit(conn, scope, "prompt.labels", name, after={"version": version, "labels": labels})
     return get_version(rt, scope, name, Selector(version=version, resolve=False))
 
 
@@ -288,6 +295,7 @@ def remove_label(rt: Runtime, scope: ProjectScope, name: str, label: str) -> Non
         prompt = _prompt(conn, scope, name)
         if not store.remove_label(conn, prompt["prompt_rowid"], label):
             raise NotFound(f"Prompt {name!r} has no label {label!r}.")
+        _audit(conn, scope, "prompt.label_remove", name, before={"label": label})
 
 
 def delete(rt: Runtime, scope: ProjectScope, name: str, selector: Selector | None) -> None:
@@ -299,8 +307,11 @@ def delete(rt: Runtime, scope: ProjectScope, name: str, selector: Selector | Non
         rowid = prompt["prompt_rowid"]
         if selector is None:
             store.delete_prompt(conn, rowid)
+            _audit(conn, scope, "prompt.delete", name)
             return
-        store.delete_version(conn, rowid, _resolve(conn, prompt, selector, fallback=False))
+        version = _resolve(conn, prompt, selector, fallback=False)
+        store.delete_version(conn, rowid, version)
+        _audit(conn, scope, "prompt.version_delete", name, before={"version": version})
         remaining = store.versions(conn, rowid)
         if not remaining:
             store.delete_prompt(conn, rowid)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tracehouse import jsontext
+from tracehouse.audit import service as audit
 from tracehouse.clock import from_us, iso, now_us, to_us
 from tracehouse.errors import Conflict, Forbidden, Gone, InvalidRequest, NotFound
 from tracehouse.http.auth import ProjectScope
@@ -62,6 +63,10 @@ def publish(rt: Runtime, scope: ProjectScope, body: TapeIn) -> dict[str, Any]:
     }
     with rt.db.writer.begin() as conn:
         slug = _save(conn, scope, body.slug, values, now)
+        shown = {"trace_id": body.trace_id, "visibility": body.visibility}
+        audit.record(
+            conn, "tape.publish", ("tape", slug), project_rowid=scope.project_rowid, after=shown
+        )
         return owned(store.find(conn, slug))
 
 
@@ -119,6 +124,7 @@ def unpublish(rt: Runtime, scope: ProjectScope, slug: str) -> None:
             tape["tape_rowid"],
             {"snapshot": None, "etag": None, "unpublished_at": now, "updated_at": now},
         )
+        audit.record(conn, "tape.unpublish", ("tape", slug), project_rowid=scope.project_rowid)
 
 
 def set_featured(rt: Runtime, slug: str, featured: bool) -> dict[str, Any]:

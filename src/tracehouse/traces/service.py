@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracehouse.audit import service as audit
 from tracehouse.errors import NotFound
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams, page_body
@@ -51,3 +52,4 @@ def delete_trace(rt: Runtime, scope: ProjectScope, trace_id: str) -> None:
     with rt.db.writer.begin() as conn:
         if not store.delete_trace(conn, scope.project_rowid, trace_id):
             raise NotFound(f"No trace {trace_id!r}.")
+        audit.record(conn, "trace.delete", ("trace", trace_id), project_rowid=scope.project_rowid)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from tracehouse.audit import service as audit
 from tracehouse.errors import Conflict, InvalidRequest, NotFound
 from tracehouse.projects import store as project_store
 from tracehouse.ui import store as ui_store
@@ -35,6 +36,7 @@ def add_member(conn: Connection, org_rowid: int, email: str, password: str, role
     if project_store.member_role(conn, org_rowid, user["user_rowid"]) is not None:
         raise Conflict(f"{email} is already a member.")
     project_store.add_member(conn, org_rowid, user["user_rowid"], role)
+    audit.record(conn, "member.add", ("user", email), org_rowid=org_rowid, after={"role": role})
 
 
 def change_member(conn: Connection, org_rowid: int, email: str, role: str | None) -> None:
@@ -54,3 +56,13 @@ def change_member(conn: Connection, org_rowid: int, email: str, role: str | None
     ):
         raise Conflict("The organization needs an owner: make someone else owner first.")
     project_store.set_member_role(conn, org_rowid, user["user_rowid"], role)
+    action = "member.role" if role is not None else "member.remove"
+    target = ("user", user["email"])
+    audit.record(
+        conn,
+        action,
+        target,
+        org_rowid=org_rowid,
+        before={"role": current},
+        after=None if role is None else {"role": role},
+    )

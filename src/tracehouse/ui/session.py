@@ -12,6 +12,7 @@ from urllib.parse import parse_qsl
 from fastapi import Depends, Request
 from starlette.requests import HTTPConnection
 
+from tracehouse.audit import context as audit_context
 from tracehouse.errors import Forbidden, NotFound
 from tracehouse.http.auth import Principal, ProjectScope
 from tracehouse.projects import service as projects
@@ -92,6 +93,7 @@ def find_viewer(rt: Runtime, connection: HTTPConnection) -> Viewer | None:
         user = users.user_for_token(conn, token)
         if user is None:
             return None
+        audit_context.set_actor(user=user)
         roles = {} if user["is_admin"] else project_store.roles_of_user(conn, user["user_rowid"])
         return Viewer(user, token, visible_projects(conn, user), roles)
 

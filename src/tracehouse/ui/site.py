@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException
 from tracehouse.errors import TracehouseError
 from tracehouse.ui.routes import (
     annotation_queues,
+    audit,
     auth,
     checkpoints,
     comments,
@@ -59,6 +60,7 @@ ROUTERS = (
     evaluations.router,
     annotation_queues.router,
     dashboard.router,
+    audit.router,  # before settings: `/settings/audit` is its own page
     settings.router,
     providers.router,
     tapes.router,

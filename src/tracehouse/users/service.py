@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import secrets
 from typing import Any
 
 from sqlalchemy import Connection
 
+from tracehouse.audit import context as audit_context
+from tracehouse.audit import service as audit
 from tracehouse.clock import now_us
 from tracehouse.errors import Conflict, Forbidden, NotFound, Unauthorized
 from tracehouse.ids import new_id
+from tracehouse.projects import store as project_store
 from tracehouse.runtime import Runtime
 from tracehouse.users import store
 from tracehouse.users.passwords import check as check_password
@@ -36,6 +40,7 @@ def create_user(
         "created_at": now_us(),
     }
     values["user_rowid"] = store.insert_user(conn, values)
+    audit.record(conn, "user.create", ("user", email), after={"name": name, "is_admin": is_admin})
     return values
 
 
@@ -57,6 +62,10 @@ def update_profile(
         store.delete_tokens_of(conn, user["user_rowid"], token_hash(token) if token else None)
     if values:
         store.update_user(conn, user["user_rowid"], values)
+        shown: dict[str, Any] = {k: values[k] for k in ("name", "email") if k in values}
+        changed = sorted(name.removesuffix("_hash") for name in values)
+        after = {**shown, "changed": changed}
+        _audit_person(conn, "user.update", user["email"], user, after=after)
     return store.user_by_rowid(conn, user["user_rowid"])
 
 
@@ -76,6 +85,7 @@ def reset_password(conn: Connection, email: str, password: str) -> Any:
         raise NotFound(f"No user {email!r}.")
     store.update_user(conn, user["user_rowid"], {"password_hash": hash_password(password)})
     store.delete_tokens_of(conn, user["user_rowid"])
+    _audit_person(conn, "user.password_reset", user["email"], user)
     return user
 
 
@@ -86,7 +96,8 @@ async def login(rt: Runtime, email: str, password: str, address: str) -> tuple[s
     event loop nor on the threads ingestion uses. The throttle is asked first (429 while the
     account or the address is locked out); an unknown e-mail is checked against a decoy hash
     so it takes as long; no database transaction is open during the check."""
-    return await rt.passwords.run(_login, rt, email.strip().lower(), password, address)
+    origin = contextvars.copy_context()  # the audit log's actor and request, on the thread
+    return await rt.passwords.run(origin.run, _login, rt, email.strip().lower(), password, address)
 
 
 def _login(rt: Runtime, email: str, password: str, address: str) -> tuple[str, int, Any]:
@@ -95,11 +106,22 @@ def _login(rt: Runtime, email: str, password: str, address: str) -> tuple[str, i
         user = store.find_user(conn, email)
     if not check_password(password, user["password_hash"] if user else None):
         rt.login_throttle.failed(email, address, now_us())
+        with rt.db.writer.begin() as conn:
+            _audit_person(conn, "auth.login_failed", email, user)
         raise Unauthorized("Wrong e-mail or password.")
     rt.login_throttle.succeeded(email)
+    audit_context.set_actor(user=user)
     with rt.db.writer.begin() as conn:
         token, expires = issue_token(conn, user["user_rowid"], rt.settings.login_token_hours)
+        _audit_person(conn, "auth.login", email, user)
     return token, expires, user
+
+
+def _audit_person(conn: Connection, action: str, email: str, user: Any, **change: Any) -> None:
+    """One entry in each organization of the user (none known: one without organization)."""
+    orgs = project_store.orgs_of_user(conn, user["user_rowid"]) if user else []
+    for org_rowid in [org["org_rowid"] for org in orgs] or [None]:
+        audit.record(conn, action, ("user", email), org_rowid=org_rowid, **change)
 
 
 def issue_token(conn: Connection, user_rowid: int, hours: int) -> tuple[str, int]:

@@ -27,6 +27,7 @@ from tracehouse.store.tables.analytics import (
     analytics_settings,
     llm_providers,
 )
+from tracehouse.store.tables.audit import audit_log
 from tracehouse.store.tables.base import RowId, metadata
 from tracehouse.store.tables.collab import assignments, comments, notifications
 from tracehouse.store.tables.datasets import (
@@ -85,6 +86,7 @@ __all__ = [
     "annotation_queues",
     "api_keys",
     "assignments",
+    "audit_log",
     "checkpoint_blobs",
     "checkpoint_files",
     "checkpoints",
