@@ -36,8 +36,9 @@ def place(
     parents = {rows[oid]["parent_id"] for oid in timeless} - rows.keys() - {None}
     known = stored_start(sorted(parents)) if parents else {}
     earliest = _earliest_by_trace(rows, moving)
+    found: dict[str, int | None] = {}
     for oid in timeless:
-        start = _start_of(oid, rows, moving, known, set())
+        start = _start_of(oid, rows, moving, known, found)
         trace_id = rows[oid]["trace_id"]
         start = start or trace_starts.get(trace_id) or earliest.get(trace_id)
         if start is not None:
@@ -49,19 +50,34 @@ def _start_of(
     rows: dict[str, dict[str, Any]],
     moving: set[str],
     known: dict[str, int],
-    seen: set[str],
+    found: dict[str, int | None],
 ) -> int | None:
-    """The start of the nearest ancestor that has a time (timeless ancestors are walked past)."""
-    parent = rows[oid]["parent_id"]
-    if parent is None or parent in seen:
-        return None
-    seen.add(parent)
-    if parent not in rows:
-        return known.get(parent)
-    if parent not in moving:
-        start: int | None = rows[parent]["start_time"]
-        return start
-    return _start_of(parent, rows, moving, known, seen)
+    """The start of the nearest ancestor that has a time (timeless ancestors are walked past).
+
+    A loop, not recursion: a chain of thousands of timeless steps must not exhaust the stack;
+    what each walk finds is kept in `found` for every step it passed (linear overall)."""
+    path: list[str] = []
+    on_path: set[str] = set()
+    current, start = oid, None
+    while True:
+        if current in found:
+            start = found[current]
+            break
+        path.append(current)
+        on_path.add(current)
+        parent = rows[current]["parent_id"]
+        if parent is None or parent in on_path:
+            break
+        if parent not in rows:
+            start = known.get(parent)
+            break
+        if parent not in moving:
+            start = rows[parent]["start_time"]
+            break
+        current = parent
+    for step in path:
+        found[step] = start
+    return start
 
 
 def _earliest_by_trace(rows: dict[str, dict[str, Any]], moving: set[str]) -> dict[str, int]:
