@@ -13,6 +13,8 @@ from fastapi import FastAPI
 from starlette.routing import Route
 
 from tracehouse import __version__
+from tracehouse.alerts import worker as alert_worker
+from tracehouse.alerts.routes import router as alerts_router
 from tracehouse.analytics.routes import router as analytics_router
 from tracehouse.annotations.routes import router as annotations_router
 from tracehouse.audit.routes import router as audit_router
@@ -98,6 +100,7 @@ ROUTERS = (
     langfuse_experiments_router,
     langfuse_media_router,
     analytics_router,
+    alerts_router,
     insights_router,
     usage_router,
     live_router,
@@ -194,7 +197,7 @@ async def _start_runtime(settings: Settings) -> Runtime:
 
 def _start_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
     """The background jobs the settings enable: retention, statistics, usage, the analytics
-    roll-up refresher, evaluations."""
+    roll-up refresher, evaluations, alerts."""
     settings, db = runtime.settings, runtime.db
     jobs: list[Coroutine[Any, Any, None]] = []
     if settings.retention_interval_seconds > 0:
@@ -221,6 +224,8 @@ def _start_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
         jobs.append(
             evaluation_worker.run_forever(runtime, interval=settings.evaluation_interval_seconds)
         )
+    if settings.alert_interval_seconds > 0:
+        jobs.append(alert_worker.run_forever(runtime, interval=settings.alert_interval_seconds))
     return [asyncio.create_task(job) for job in jobs]
 
 

@@ -213,6 +213,18 @@ class Settings(BaseSettings):
     evaluation_interval_seconds: float = Field(
         5.0, description="How often queued evaluation runs and monitors are served; 0 disables."
     )
+    alert_interval_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How often alert rules are evaluated (each rule at most once per interval "
+        "across every server process); 0 disables the alert job.",
+    )
+    alert_retry_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="First pause before an alert notification is tried again (then doubled; "
+        "three tries in all).",
+    )
     monitor_lookback_seconds: float = Field(
         300.0,
         ge=0,
@@ -251,6 +263,22 @@ class Settings(BaseSettings):
         description="Time limit of each user-driven analytic read (analytics, costs, failures, "
         "insights, session lists, prompt metrics): past it the database stops its query and "
         "the request answers 503 with `Retry-After`. 0: no limit.",
+    )
+
+    smtp_host: str | None = Field(
+        None, description="SMTP server for e-mail notifications; unset: no e-mail is sent."
+    )
+    smtp_port: int = Field(587, description="Port of the SMTP server.")
+    smtp_user: str | None = Field(None, description="SMTP login user, if the server needs one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP login password.")
+    smtp_from: str = Field(
+        "tracehouse@localhost", description="Sender address of notification e-mails."
+    )
+    smtp_starttls: bool = Field(
+        True, description="Upgrade the SMTP connection with STARTTLS before logging in."
+    )
+    smtp_timeout_seconds: float = Field(
+        10.0, gt=0, description="Longest wait for the SMTP server at each step."
     )
 
     @model_validator(mode="after")

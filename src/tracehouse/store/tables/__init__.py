@@ -18,6 +18,7 @@ from tracehouse.store.tables.accounts import (
     usage_counters,
     users,
 )
+from tracehouse.store.tables.alerts import alert_channels, alert_events, alert_rules
 from tracehouse.store.tables.analytics import (
     analytics_daily,
     analytics_daily_models,
@@ -76,6 +77,9 @@ from tracehouse.store.tables.tracing import (
 
 __all__ = [
     "RowId",
+    "alert_channels",
+    "alert_events",
+    "alert_rules",
     "analytics_daily",
     "analytics_daily_models",
     "analytics_daily_users",
