@@ -97,7 +97,6 @@ async def ah(
         smtp_host="127.0.0.1",
         smtp_port=smtp[0],
         smtp_starttls=False,
-        public_url="https://th.example.com",
     )
     async for harness in start(settings):
         yield harness

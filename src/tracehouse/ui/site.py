@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 
 from tracehouse.errors import TracehouseError
 from tracehouse.ui.routes import (
+    alerts,
     annotation_queues,
     audit,
     auth,
@@ -56,6 +57,7 @@ ROUTERS = (
     experiments.router,  # before datasets: `/datasets/{name}/runs…` is not a dataset name
     datasets.router,
     evaluators.router,
+    alerts.router,
     monitors.router,  # before evaluations: `/evaluations/monitors` is not an evaluation
     evaluations.router,
     annotation_queues.router,

@@ -160,12 +160,3 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_alert_rules_enabled_next_evaluation_at"), table_name="alert_rules")
     op.drop_table("alert_rules")
     op.drop_table("alert_channels")
-
-
-def downgrade() -> None:
-    op.drop_index(op.f("ix_alert_events_rule_rowid_created_at"), table_name="alert_events")
-    op.drop_index(op.f("ix_alert_events_project_rowid_created_at"), table_name="alert_events")
-    op.drop_table("alert_events")
-    op.drop_index(op.f("ix_alert_rules_enabled_next_evaluation_at"), table_name="alert_rules")
-    op.drop_table("alert_rules")
-    op.drop_table("alert_channels")
