@@ -28,11 +28,13 @@ def _options(case_sensitive: bool) -> Any:
 _OPTIONS = {False: _options(False), True: _options(True)}
 
 
-def compile_pattern(pattern: str, *, case_sensitive: bool = False) -> Any:
+def compile_pattern(
+    pattern: str, *, case_sensitive: bool = False, max_length: int = MAX_LENGTH
+) -> Any:
     """The compiled pattern (case-insensitive unless asked); `ValueError` saying why when it is
     refused."""
-    if len(pattern) > MAX_LENGTH:
-        raise ValueError(f"longer than {MAX_LENGTH} characters")
+    if len(pattern) > max_length:
+        raise ValueError(f"longer than {max_length} characters")
     try:
         return re2.compile(pattern, _OPTIONS[case_sensitive])
     except re2.error as exc:
