@@ -54,6 +54,8 @@ SCORE_FIELDS = ("name", "string_value", "comment", "metadata")
 #: Deeper than this, a value is masked as its JSON text (no stack is exhausted).
 MAX_DEPTH = 100
 _JSON_OPTIONS = orjson.OPT_NON_STR_KEYS
+#: Records are scanned for hints in runs of about this many bytes of JSON.
+CHUNK_BYTES = 64 * 1024
 #: The longest union of a rule set's patterns (custom patterns are at most 500 each).
 UNION_LENGTH = 100_000
 
@@ -111,10 +113,12 @@ class _Compiled:
 
 
 def _union(rules: Iterable[Rule], *, hints: bool = False) -> Any:
+    """One pattern matching where any rule's pattern (or hint, on UTF-8 bytes) matches."""
     parts = [f"(?:{rule.hint if hints else rule.pattern})" for rule in rules]
     if not parts:
         return None
-    return compile_pattern("|".join(parts), case_sensitive=True, max_length=UNION_LENGTH)
+    union = "|".join(parts)
+    return compile_pattern(union, case_sensitive=True, max_length=UNION_LENGTH, as_bytes=hints)
 
 
 @functools.lru_cache(maxsize=64)
@@ -175,15 +179,12 @@ class _Run:
             return records
         blobs = [_json(values, columns) for values, columns in records]
         flagged = {index for index, blob in enumerate(blobs) if blob is None}
-        texts = [blob or "" for blob in blobs]
-        starts, offset = [], 0
-        for blob in texts:
-            starts.append(offset)
-            offset += len(blob) + 1
-        for match in hint.finditer("\n".join(texts)):
-            first = bisect.bisect_right(starts, match.start()) - 1
-            last = bisect.bisect_right(starts, max(match.end() - 1, match.start())) - 1
-            flagged.update(range(first, last + 1))
+        first = size = 0
+        for index, blob in enumerate(blobs):
+            size += len(blob or b"") + 1
+            if size >= CHUNK_BYTES or index == len(blobs) - 1:
+                flagged.update(_scan(hint, blobs[first : index + 1], first))
+                first, size = index + 1, 0
         return [records[index] for index in sorted(flagged)]
 
     def columns(self, values: dict[str, Any], columns: tuple[str, ...]) -> None:
@@ -271,15 +272,32 @@ class _Run:
         return f"[REDACTED:{rule.label}]"
 
 
+def _scan(hint: Any, blobs: list[bytes | None], base: int) -> set[int]:
+    """The indexes (from `base`) of the blobs a hint match overlaps; once a match is found,
+    the search goes on from the next blob (each search copies the text: it stays short)."""
+    starts, offset = [], 0
+    for blob in blobs:
+        starts.append(offset)
+        offset += len(blob or b"") + 1
+    text, flagged, position = b"\n".join([blob or b"" for blob in blobs]), set(), 0
+    while (match := hint.search(text, position)) is not None:
+        first = bisect.bisect_right(starts, match.start()) - 1
+        last = bisect.bisect_right(starts, max(match.end() - 1, match.start())) - 1
+        flagged.update(range(base + first, base + last + 1))
+        if last + 1 >= len(starts):
+            break
+        position = starts[last + 1]
+    return flagged
+
+
 def _as_text(value: Any) -> str:
     return value if isinstance(value, str) else orjson.dumps(value, option=_JSON_OPTIONS).decode()
 
 
-def _json(values: dict[str, Any], columns: tuple[str, ...]) -> str | None:
-    """The record's text columns as JSON text (what the hints scan); None when they are not
+def _json(values: dict[str, Any], columns: tuple[str, ...]) -> bytes | None:
+    """The record's text columns as JSON (what the hints scan); None when they are not
     JSON-able (never from the decoders): the record is then walked."""
-    shown = {column: values[column] for column in columns if column in values}
     try:
-        return orjson.dumps(shown, option=_JSON_OPTIONS).decode()
+        return orjson.dumps([values.get(column) for column in columns], option=_JSON_OPTIONS)
     except TypeError:
         return None
