@@ -44,6 +44,7 @@ from tracehouse.langfuse.prompts import router as langfuse_prompts_router
 from tracehouse.langfuse.routes import router as langfuse_router
 from tracehouse.live.broker import live_broker
 from tracehouse.live.routes import router as live_router
+from tracehouse.masking.routes import router as masking_router
 from tracehouse.mcp_server import endpoint as mcp_endpoint
 from tracehouse.mcp_server import server as mcp_server
 from tracehouse.media.storage import media_storage
@@ -106,6 +107,7 @@ ROUTERS = (
     live_router,
     users_router,
     audit_router,
+    masking_router,
     openapi_router,
 )
 

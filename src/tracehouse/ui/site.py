@@ -27,6 +27,7 @@ from tracehouse.ui.routes import (
     experiments,
     forks,
     inbox,
+    masking,
     media,
     monitors,
     observations,
@@ -63,6 +64,7 @@ ROUTERS = (
     annotation_queues.router,
     dashboard.router,
     audit.router,  # before settings: `/settings/audit` is its own page
+    masking.router,
     settings.router,
     providers.router,
     tapes.router,

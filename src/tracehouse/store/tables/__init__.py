@@ -58,6 +58,7 @@ from tracehouse.store.tables.evaluation import (
     provider_credentials,
 )
 from tracehouse.store.tables.forks import fork_replays, forks
+from tracehouse.store.tables.masking import masking_rules, masking_state
 from tracehouse.store.tables.media import media
 from tracehouse.store.tables.metrics import metric_points
 from tracehouse.store.tables.prompts import (
@@ -112,6 +113,8 @@ __all__ = [
     "llm_providers",
     "login_failures",
     "login_tokens",
+    "masking_rules",
+    "masking_state",
     "media",
     "memberships",
     "metadata",
