@@ -29,7 +29,13 @@ from tracehouse.store.tables.analytics import (
 )
 from tracehouse.store.tables.audit import audit_log
 from tracehouse.store.tables.base import RowId, metadata
-from tracehouse.store.tables.collab import assignments, comments, notifications
+from tracehouse.store.tables.billing import billing_accounts, billing_events
+from tracehouse.store.tables.collab import (
+    assignments,
+    comments,
+    notification_preferences,
+    notifications,
+)
 from tracehouse.store.tables.datasets import (
     dataset_items,
     dataset_run_items,
@@ -87,6 +93,8 @@ __all__ = [
     "api_keys",
     "assignments",
     "audit_log",
+    "billing_accounts",
+    "billing_events",
     "checkpoint_blobs",
     "checkpoint_files",
     "checkpoints",
@@ -115,6 +123,7 @@ __all__ = [
     "model_prices",
     "monitor_claims",
     "monitors",
+    "notification_preferences",
     "notifications",
     "observations",
     "organizations",
