@@ -16,6 +16,7 @@ from tracehouse import __version__
 from tracehouse.analytics.routes import router as analytics_router
 from tracehouse.annotations.routes import router as annotations_router
 from tracehouse.audit.routes import router as audit_router
+from tracehouse.billing.routes import router as billing_router
 from tracehouse.checkpoints.routes import router as checkpoints_router
 from tracehouse.collab.routes import router as collab_router
 from tracehouse.config import Settings
@@ -100,6 +101,7 @@ ROUTERS = (
     analytics_router,
     insights_router,
     usage_router,
+    billing_router,
     live_router,
     users_router,
     audit_router,
