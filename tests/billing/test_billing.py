@@ -56,7 +56,8 @@ async def test_checkout_webhook_moves_the_plan_and_its_limits(
     )
     assert started.status_code == 200, started.text
     assert started.json()["url"].startswith(fake.url + "/pay/")
-    method, path, sent, headers = fake.requests[-1]
+    _, path, sent, headers = fake.requests[-1]
+    assert path == ("/checkouts" if provider == "dodo" else "/v1/checkout/sessions")
     assert headers["Authorization"] == "Bearer sk_test_never_logged_0123456789"
     if provider == "dodo":
         assert sent["metadata"] == {"org_id": org_id, "plan": "pro"}
@@ -144,3 +145,25 @@ async def test_checkout_bad_input_and_roles(billed: Harness) -> None:
         "/api/v1/billing/checkout", json={"plan": "pro"}, headers=th.auth
     )
     assert data_key.status_code == 403
+
+
+async def test_with_billing_plans_are_bought_not_set(billed: Harness) -> None:
+    """An org admin cannot give a project another plan by hand; new projects take the plan
+    their organization pays for; an instance admin still may."""
+    th = billed
+    admin = await th.admin_token()
+    org_id = await _org_id(th, admin)
+    body = {"email": "owner@example.com", "password": "longenough", "orgId": org_id}
+    created = await th.client.post("/api/v1/users", json={**body, "role": "admin"}, headers=admin)
+    assert created.status_code == 201, created.text
+    login = await th.client.post("/api/v1/auth/login", json=body)
+    owner = {"Authorization": f"Bearer {login.json()['token']}"}
+    projects = (await th.client.get("/api/v1/projects", headers=owner)).json()["data"]
+    patch = {"plan": "enterprise"}
+    path = f"/api/v1/projects/{projects[0]['id']}"
+    assert (await th.client.patch(path, json=patch, headers=owner)).status_code == 403
+    new = await th.client.post("/api/v1/projects", json={"name": "n", **patch}, headers=owner)
+    assert new.status_code == 403
+    made = await th.client.post("/api/v1/projects", json={"name": "n2"}, headers=owner)
+    assert made.json()["project"]["plan"] == "free"
+    assert (await th.client.patch(path, json=patch, headers=admin)).status_code == 200

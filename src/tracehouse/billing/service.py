@@ -207,3 +207,32 @@ def move(conn: Connection, org: Any, plan: str, name: str, event: BillingEvent) 
         before={"plans": before},
         after={"plan": plan, "provider": name, "event": event.event_type, "id": event.event_id},
     )
+
+
+def plan_of_new_project(
+    conn: Connection, rt: Runtime, manager: Manager, org_rowid: int, requested: str | None
+) -> str:
+    """A new project's plan: with billing, the one its organization pays for (another only
+    by an instance admin); without, the one asked for or the default."""
+    if rt.settings.billing_provider is None:
+        return requested or rt.settings.default_plan
+    account = store.account(conn, org_rowid)
+    plan: str = account["plan"] if account else rt.settings.default_plan
+    if requested not in (None, plan):
+        _require_instance_admin(manager)
+    return requested or plan
+
+
+def guard_plan_change(rt: Runtime, manager: Manager, changes: Mapping[str, Any]) -> None:
+    """With billing, plans are bought: only an instance admin sets one by hand."""
+    if rt.settings.billing_provider is not None and "plan" in changes:
+        _require_instance_admin(manager)
+
+
+def _require_instance_admin(manager: Manager) -> None:
+    user = manager.principal.user
+    if user is None or not user["is_admin"]:
+        raise Forbidden(
+            "Plans are bought on this instance: POST /api/v1/billing/checkout "
+            "(only an instance admin sets a plan by hand)."
+        )

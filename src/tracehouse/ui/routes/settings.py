@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tracehouse.billing import service as billing
 from tracehouse.errors import Forbidden, InvalidRequest
 from tracehouse.http.auth import Manager, Principal, RuntimeDep
 from tracehouse.http.pagination import PageParams
@@ -23,8 +24,12 @@ from tracehouse.ui.templating import page
 router = APIRouter(prefix="/ui/p/{project_id}/settings", include_in_schema=False)
 
 
+def _manager(who: Viewer) -> Manager:
+    return Manager(Principal(user=who.user))
+
+
 def _can_manage(rt: RuntimeDep, who: Viewer, org_rowid: int) -> bool:
-    return Manager(Principal(user=who.user)).can_manage(rt, org_rowid)
+    return _manager(who).can_manage(rt, org_rowid)
 
 
 def _require_admin(rt: RuntimeDep, who: Viewer, org_rowid: int) -> None:
@@ -169,11 +174,12 @@ def create_project(project_id: str, fields: FormDep, who: ViewerDep, rt: Runtime
     if not name or len(name) > 200:
         raise InvalidRequest("A project needs a name of 1 to 200 characters.")
     with rt.db.writer.begin() as conn:
+        plan = billing.plan_of_new_project(conn, rt, _manager(who), scope.org_rowid, None)
         created = projects.create_project(
             conn,
             scope.org_rowid,
             name,
-            plan=rt.settings.default_plan,
+            plan=plan,
             description=fields.get("description", "").strip() or None,
         )
     return RedirectResponse(f"/ui/p/{created['id']}/settings#keys", status_code=303)
