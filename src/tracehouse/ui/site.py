@@ -17,6 +17,7 @@ from tracehouse.ui.routes import (
     annotation_queues,
     audit,
     auth,
+    billing,
     checkpoints,
     comments,
     dashboard,
@@ -61,6 +62,7 @@ ROUTERS = (
     annotation_queues.router,
     dashboard.router,
     audit.router,  # before settings: `/settings/audit` is its own page
+    billing.router,
     settings.router,
     providers.router,
     tapes.router,

@@ -18,6 +18,7 @@ from tracehouse.pricing import service as pricing
 from tracehouse.projects import service as projects
 from tracehouse.providers import service as providers
 from tracehouse.ui import members
+from tracehouse.ui.routes.billing import view as billing_view
 from tracehouse.ui.session import FormDep, Viewer, ViewerDep
 from tracehouse.ui.templating import page
 
@@ -41,6 +42,7 @@ def render_settings(
     request: Request, rt: RuntimeDep, who: Viewer, project_id: str, **extra: Any
 ) -> Response:
     scope = who.scope(project_id)
+    can_manage = _can_manage(rt, who, scope.org_rowid)
     with rt.db.reader.connect() as conn:
         key_rows = keys.list_keys(
             conn, org_rowid=scope.org_rowid, project_rowid=scope.project_rowid
@@ -60,7 +62,8 @@ def render_settings(
         providers=providers.list_credentials(rt, scope, PageParams(limit=200))["data"],
         org_projects=[p for p in who.projects if p["org_rowid"] == scope.org_rowid],
         can_edit=scope.access == "write",
-        can_manage=_can_manage(rt, who, scope.org_rowid),
+        can_manage=can_manage,
+        billing=billing_view(rt, scope, can_manage),
         base_url=str(request.base_url).rstrip("/"),
         **extra,
     )
