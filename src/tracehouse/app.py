@@ -18,6 +18,7 @@ from tracehouse.alerts.routes import router as alerts_router
 from tracehouse.analytics.routes import router as analytics_router
 from tracehouse.annotations.routes import router as annotations_router
 from tracehouse.audit.routes import router as audit_router
+from tracehouse.billing.routes import router as billing_router
 from tracehouse.checkpoints.routes import router as checkpoints_router
 from tracehouse.collab.routes import router as collab_router
 from tracehouse.config import Settings
@@ -104,6 +105,7 @@ ROUTERS = (
     alerts_router,
     insights_router,
     usage_router,
+    billing_router,
     live_router,
     users_router,
     audit_router,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,12 @@ def is_interface(value: str | None) -> bool:
     if not value or "://" in value:
         return False
     return "]:" not in value if value.startswith("[") else value.count(":") != 1
+
+
+def known_plan(value: str) -> str:
+    if value not in DEFAULT_RATE_LIMITS:
+        raise ValueError(f"must be one of {', '.join(DEFAULT_RATE_LIMITS)}")
+    return value
 
 
 class Settings(BaseSettings):
@@ -264,7 +271,32 @@ class Settings(BaseSettings):
         "insights, session lists, prompt metrics): past it the database stops its query and "
         "the request answers 503 with `Retry-After`. 0: no limit.",
     )
-
+    billing_provider: Literal["dodo", "stripe"] | None = Field(
+        None,
+        description="Payment provider of checkout and the customer portal (hosted "
+        "service): `dodo` (Dodo Payments) or `stripe`; unset: billing is not enabled.",
+    )
+    billing_api_key: SecretStr | None = Field(
+        None, description="The provider's secret API key (never logged nor shown)."
+    )
+    billing_webhook_secret: SecretStr | None = Field(
+        None,
+        description="Secret that signs the provider's webhooks (Stripe `whsec_…`, Dodo "
+        "Payments' Standard Webhooks key); webhooks whose signature does not verify are refused.",
+    )
+    billing_api_base_url: str | None = Field(
+        None,
+        description="Base URL of the provider's API; default: the SDK's (live mode). E.g. "
+        "https://test.dodopayments.com for Dodo's test mode.",
+    )
+    billing_products: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per plan, the provider's product (Dodo) or price (Stripe) id a checkout "
+        'sells, as JSON: {"pro": "pdt_…"}; only these plans can be bought.',
+    )
+    billing_ended_plan: str = Field(
+        "free", description="Plan an organization moves to when its subscription ends."
+    )
     smtp_host: str | None = Field(
         None, description="SMTP server for e-mail notifications; unset: no e-mail is sent."
     )
@@ -294,11 +326,16 @@ class Settings(BaseSettings):
             self.listen_host = str(self.host)
         return self
 
-    @field_validator("default_plan")
+    @field_validator("default_plan", "billing_ended_plan")
     @classmethod
     def _known_plan(cls, value: str) -> str:
-        if value not in DEFAULT_RATE_LIMITS:
-            raise ValueError(f"must be one of {', '.join(DEFAULT_RATE_LIMITS)}")
+        return known_plan(value)
+
+    @field_validator("billing_products")
+    @classmethod
+    def _known_products(cls, value: dict[str, str]) -> dict[str, str]:
+        for plan in value:
+            known_plan(plan)
         return value
 
     @field_validator("init_secret_key")

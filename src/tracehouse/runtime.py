@@ -7,6 +7,7 @@ import asyncio
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import Request
 
@@ -47,6 +48,8 @@ class Runtime:
     masking: MaskerCache = field(default_factory=MaskerCache)
     #: Set when an evaluation run is queued, so the worker starts it without waiting.
     evaluation_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    #: The payment provider of billing, built on first use (None: not built yet).
+    payments: Any = None
 
 
 def runtime(request: Request) -> Runtime:

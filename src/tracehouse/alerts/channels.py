@@ -9,13 +9,13 @@ import hmac
 import smtplib
 import time
 from dataclasses import dataclass
-from email.message import EmailMessage
 from typing import Any
 
 import httpx
 import orjson
 
 from tracehouse.alerts import message as text
+from tracehouse.collab import mail
 from tracehouse.config import Settings
 
 ATTEMPTS = 3
@@ -116,20 +116,10 @@ async def _post(url: str, body: bytes, headers: dict[str, str]) -> None:
 
 
 def _mail(settings: Settings, recipients: list[str], message: dict[str, Any]) -> None:
-    if not settings.smtp_host:
+    if not mail.enabled(settings):
         raise DeliveryError("e-mail is not configured (TRACEHOUSE_SMTP_HOST)", final=True)
     subject, body = text.email_text(message)
-    mail = EmailMessage()
-    mail["Subject"], mail["From"], mail["To"] = subject, settings.smtp_from, ", ".join(recipients)
-    mail.set_content(body)
     try:
-        with smtplib.SMTP(
-            settings.smtp_host, settings.smtp_port, timeout=settings.smtp_timeout_seconds
-        ) as smtp:
-            if settings.smtp_starttls:
-                smtp.starttls()
-            if settings.smtp_user and settings.smtp_password:
-                smtp.login(settings.smtp_user, settings.smtp_password.get_secret_value())
-            smtp.send_message(mail)
+        mail.send(settings, [mail.Mail(to, subject, body) for to in recipients])
     except (OSError, smtplib.SMTPException) as exc:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc

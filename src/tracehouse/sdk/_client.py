@@ -26,6 +26,7 @@ from tracehouse.sdk._observation import (
 from tracehouse.sdk._payload import Item, feedback_item, score_item, trace_item
 from tracehouse.sdk._prompts import Prompt, PromptCache
 from tracehouse.sdk._skills import Skill, skill_from_body
+from tracehouse.sdk._skills import link as link_skill
 
 if TYPE_CHECKING:
     import httpx
@@ -329,18 +330,22 @@ class Tracehouse:
     ) -> Skill:
         """A skill version by name (the project's, else its organization's; by `label` or
         `version`, default the `production` label, else `latest`), cached like `get_prompt`:
-        stale copy, then `fallback` (a body; `is_fallback` set) when the server is away."""
+        stale copy, then `fallback` (a body; `is_fallback` set) when the server is away.
+        Inside an observed run, the current observation's metadata names the version
+        (`tracehouse.skill`), so the skill's page counts the run."""
 
         def stand_in() -> Skill:
             return Skill(name, 0, fallback or "", is_fallback=True)
 
-        return self.skills.get(
+        skill = self.skills.get(
             name,
             label=label,
             version=version,
             cache_ttl=cache_ttl,
             fallback=None if fallback is None else stand_in,
         )
+        link_skill(current.get(), skill)
+        return skill
 
     def run_experiment(
         self,

@@ -18,6 +18,7 @@ from tracehouse.ui.routes import (
     annotation_queues,
     audit,
     auth,
+    billing,
     checkpoints,
     comments,
     dashboard,
@@ -65,6 +66,7 @@ ROUTERS = (
     dashboard.router,
     audit.router,  # before settings: `/settings/audit` is its own page
     masking.router,
+    billing.router,
     settings.router,
     providers.router,
     tapes.router,

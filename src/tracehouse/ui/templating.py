@@ -100,5 +100,19 @@ ENV = _environment()
 
 def page(request: Request, name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     """Render a template to an HTML response (no caching: pages show live data)."""
+    if "bell" not in context:
+        context["bell"] = _unread(request, context.get("who"), context.get("project"))
     html = ENV.get_template(name).render(request=request, **context)
     return HTMLResponse(html, status_code, headers={"Cache-Control": "no-store"})
+
+
+def _unread(request: Request, who: Any, project: Any) -> int | None:
+    """The header bell's count: the person's unread notifications in the project shown."""
+    rowid = project.get("project_rowid") if hasattr(project, "get") else None
+    if who is None or rowid is None:
+        return None
+    from tracehouse.collab import store as collab_store
+
+    rt = request.app.state.runtime
+    with rt.db.reader.connect() as conn:
+        return collab_store.unread_count(conn, rowid, who.user["user_rowid"])

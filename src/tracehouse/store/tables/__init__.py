@@ -30,7 +30,13 @@ from tracehouse.store.tables.analytics import (
 )
 from tracehouse.store.tables.audit import audit_log
 from tracehouse.store.tables.base import RowId, metadata
-from tracehouse.store.tables.collab import assignments, comments, notifications
+from tracehouse.store.tables.billing import billing_accounts, billing_events
+from tracehouse.store.tables.collab import (
+    assignments,
+    comments,
+    notification_preferences,
+    notifications,
+)
 from tracehouse.store.tables.datasets import (
     dataset_items,
     dataset_run_items,
@@ -92,6 +98,8 @@ __all__ = [
     "api_keys",
     "assignments",
     "audit_log",
+    "billing_accounts",
+    "billing_events",
     "checkpoint_blobs",
     "checkpoint_files",
     "checkpoints",
@@ -122,6 +130,7 @@ __all__ = [
     "model_prices",
     "monitor_claims",
     "monitors",
+    "notification_preferences",
     "notifications",
     "observations",
     "organizations",

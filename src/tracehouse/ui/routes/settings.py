@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tracehouse.billing import service as billing
 from tracehouse.errors import Forbidden, InvalidRequest
 from tracehouse.http.auth import Manager, Principal, RuntimeDep
 from tracehouse.http.pagination import PageParams
@@ -19,14 +20,19 @@ from tracehouse.pricing import service as pricing
 from tracehouse.projects import service as projects
 from tracehouse.providers import service as providers
 from tracehouse.ui import members
+from tracehouse.ui.routes.billing import view as billing_view
 from tracehouse.ui.session import FormDep, Viewer, ViewerDep
 from tracehouse.ui.templating import page
 
 router = APIRouter(prefix="/ui/p/{project_id}/settings", include_in_schema=False)
 
 
+def _manager(who: Viewer) -> Manager:
+    return Manager(Principal(user=who.user))
+
+
 def _can_manage(rt: RuntimeDep, who: Viewer, org_rowid: int) -> bool:
-    return Manager(Principal(user=who.user)).can_manage(rt, org_rowid)
+    return _manager(who).can_manage(rt, org_rowid)
 
 
 def _require_admin(rt: RuntimeDep, who: Viewer, org_rowid: int) -> None:
@@ -38,6 +44,7 @@ def render_settings(
     request: Request, rt: RuntimeDep, who: Viewer, project_id: str, **extra: Any
 ) -> Response:
     scope = who.scope(project_id)
+    can_manage = _can_manage(rt, who, scope.org_rowid)
     with rt.db.reader.connect() as conn:
         key_rows = keys.list_keys(
             conn, org_rowid=scope.org_rowid, project_rowid=scope.project_rowid
@@ -60,7 +67,8 @@ def render_settings(
         providers=providers.list_credentials(rt, scope, PageParams(limit=200))["data"],
         org_projects=[p for p in who.projects if p["org_rowid"] == scope.org_rowid],
         can_edit=scope.access == "write",
-        can_manage=_can_manage(rt, who, scope.org_rowid),
+        can_manage=can_manage,
+        billing=billing_view(rt, scope, can_manage),
         base_url=str(request.base_url).rstrip("/"),
         **{"masking_preview": None, **extra},
     )
@@ -174,11 +182,12 @@ def create_project(project_id: str, fields: FormDep, who: ViewerDep, rt: Runtime
     if not name or len(name) > 200:
         raise InvalidRequest("A project needs a name of 1 to 200 characters.")
     with rt.db.writer.begin() as conn:
+        plan = billing.plan_of_new_project(conn, rt, _manager(who), scope.org_rowid, None)
         created = projects.create_project(
             conn,
             scope.org_rowid,
             name,
-            plan=rt.settings.default_plan,
+            plan=plan,
             description=fields.get("description", "").strip() or None,
         )
     return RedirectResponse(f"/ui/p/{created['id']}/settings#keys", status_code=303)
