@@ -19,7 +19,13 @@ from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
 from tracehouse.http.errors import error_responses
 from tracehouse.http.pagination import PageQuery
 from tracehouse.memory import search, service
-from tracehouse.memory.schemas import MemoryFilters, MemoryIn, MemoryPatch, MemorySearchIn
+from tracehouse.memory.schemas import (
+    MemoryFilters,
+    MemoryIn,
+    MemoryPatch,
+    MemorySearchIn,
+    ScopeQuery,
+)
 
 router = APIRouter(prefix="/api/v1/memory", tags=["memory"])
 _READ = error_responses(InvalidRequest, Unauthorized, NotFound, ValidationFailed, RateLimited)
@@ -49,6 +55,15 @@ def list_entries(
     """Most recently changed first; `scope` includes the scopes below it. Expired entries are
     never listed."""
     return service.list_entries(rt, scope, filters, page)
+
+
+@router.get("/scopes", responses=_READ, summary="List the scopes holding memory")
+def list_scopes(
+    query: Annotated[ScopeQuery, Query()], scope: ProjectScopeDep, rt: RuntimeDep
+) -> dict[str, Any]:
+    """Every scope with live entries (in order), and how many it holds; `prefix` narrows to a
+    scope and the scopes below it."""
+    return service.scopes(rt, scope, query)
 
 
 @router.post("/search", responses=_READ, summary="Search memory entries")

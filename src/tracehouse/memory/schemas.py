@@ -72,8 +72,17 @@ def _optional_scope(value: Any) -> Any:
 class MemoryFilters(BaseModel):
     scope: str | None = Field(None, description="A namespace path: it and everything below it.")
     category: str | None = Field(None, max_length=200)
+    key: str | None = Field(None, max_length=200, description="Entries stored under this key.")
 
     _scope = field_validator("scope", mode="before")(_optional_scope)
+
+
+class ScopeQuery(BaseModel):
+    prefix: str | None = Field(None, description="Only this scope and the scopes below it.")
+    limit: int = Field(100, ge=1, le=1000)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+    _prefix = field_validator("prefix", mode="before")(_optional_scope)
 
 
 class MemorySearchIn(RequestModel):

@@ -17,7 +17,7 @@ from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams, page_body
 from tracehouse.ids import new_id
 from tracehouse.memory import store, vectors
-from tracehouse.memory.schemas import MemoryFilters, MemoryIn, MemoryPatch
+from tracehouse.memory.schemas import MemoryFilters, MemoryIn, MemoryPatch, ScopeQuery
 from tracehouse.runtime import Runtime
 
 _US = 1_000_000
@@ -184,8 +184,19 @@ def list_entries(
 ) -> dict[str, Any]:
     """Entries (most recently changed first) of a scope and the scopes below it."""
     where = store.conditions(scope.project_rowid, now_us(), filters.scope, filters.category)
+    if filters.key is not None:
+        where.append(store.m.key == filters.key)
     with rt.db.reader.connect() as conn:
         rows, total = store.page(conn, where, page)
     return page_body(
         rows, page, total, render, lambda row: (row["updated_at"], row["memory_rowid"])
     )
+
+
+def scopes(rt: Runtime, scope: ProjectScope, query: ScopeQuery) -> dict[str, Any]:
+    """The scopes holding live entries, in order, with how many each holds."""
+    where = store.conditions(scope.project_rowid, now_us(), query.prefix, None)
+    with rt.db.reader.connect() as conn:
+        rows = store.scopes(conn, where, query.limit + 1, query.offset)
+    data = [{"scope": path, "namespace": path.split("/"), "entries": n} for path, n in rows]
+    return {"data": data[: query.limit], "meta": {"has_more": len(data) > query.limit}}

@@ -43,6 +43,21 @@ def conditions(
     return where
 
 
+def scopes(
+    conn: Connection, where: list[ColumnElement[bool]], limit: int, offset: int
+) -> list[tuple[str, int]]:
+    """(scope, live entries) in scope order."""
+    query = (
+        select(m.scope, func.count())
+        .where(*where)
+        .group_by(m.scope)
+        .order_by(m.scope)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [(str(scope), int(count)) for scope, count in conn.execute(query)]
+
+
 def metadata_conditions(filters: dict[str, Any] | None) -> list[ColumnElement[bool]]:
     """SQL narrowing for text and number values; callers check every pair exactly after."""
     where: list[ColumnElement[bool]] = []
