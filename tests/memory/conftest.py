@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from tests.conftest import Harness
 from tests.embeddings.conftest import tiny_model_dir
 from tests.fake_openai import SCRIPT, fake_openai
@@ -47,8 +46,6 @@ async def remember(th: Harness, headers: dict[str, str] | None = None, **body: A
 
 
 async def search(th: Harness, headers: dict[str, str] | None = None, **body: Any) -> Any:
-    response = await th.client.post(
-        "/api/v1/memory/search", json=body, headers=headers or th.auth
-    )
+    response = await th.client.post("/api/v1/memory/search", json=body, headers=headers or th.auth)
     assert response.status_code == 200, response.text
     return response.json()

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-
 from tests.conftest import Harness
 from tests.memory.conftest import remember, search
+
 from tracehouse.store.engine import open_database
 from tracehouse.store.tables import memories
 
@@ -99,7 +99,9 @@ async def test_expired_entries_disappear_and_are_purged(th: Harness) -> None:
     short = await remember(th, content="Is travelling this week", ttl=0.05)
     kept = await remember(th, content="Is vegetarian", ttl=3600)
     await asyncio.sleep(0.2)
-    assert (await th.client.get(f"/api/v1/memory/{short['id']}", headers=th.auth)).status_code == 404
+    assert (
+        await th.client.get(f"/api/v1/memory/{short['id']}", headers=th.auth)
+    ).status_code == 404
     listed = (await th.client.get("/api/v1/memory", headers=th.auth)).json()
     assert [e["id"] for e in listed["data"]] == [kept["id"]]
     assert (await search(th, query="travelling"))["data"] == []

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-
 from tests.conftest import Harness, make_settings, start
 from tests.fake_openai import SCRIPT
 from tests.memory.conftest import remember, search, use_provider
+
 from tracehouse.store.engine import open_database
 from tracehouse.store.tables import embedding_indexes, memories
 
