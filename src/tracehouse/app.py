@@ -23,6 +23,7 @@ from tracehouse.checkpoints.routes import router as checkpoints_router
 from tracehouse.collab.routes import router as collab_router
 from tracehouse.config import Settings
 from tracehouse.datasets.routes import router as datasets_router
+from tracehouse.embeddings.routes import router as embedder_router
 from tracehouse.evaluations import worker as evaluation_worker
 from tracehouse.evaluations.routes import router as evaluations_router
 from tracehouse.evaluators.routes import router as evaluators_router
@@ -49,6 +50,7 @@ from tracehouse.masking.routes import router as masking_router
 from tracehouse.mcp_server import endpoint as mcp_endpoint
 from tracehouse.mcp_server import server as mcp_server
 from tracehouse.media.storage import media_storage
+from tracehouse.memory.routes import router as memory_router
 from tracehouse.metrics.routes import router as metrics_router
 from tracehouse.observations.routes import router as observations_router
 from tracehouse.otlp import offload
@@ -90,6 +92,8 @@ ROUTERS = (
     collab_router,
     datasets_router,
     providers_router,
+    embedder_router,
+    memory_router,
     evaluators_router,
     evaluations_router,
     annotations_router,

@@ -30,6 +30,7 @@ from tracehouse.ui.routes import (
     inbox,
     masking,
     media,
+    memory,
     monitors,
     observations,
     prompts,
@@ -56,6 +57,7 @@ ROUTERS = (
     users.router,
     prompts.router,
     skills.router,
+    memory.router,
     experiments.router,  # before datasets: `/datasets/{name}/runs…` is not a dataset name
     datasets.router,
     evaluators.router,

@@ -66,6 +66,7 @@ from tracehouse.store.tables.evaluation import (
 from tracehouse.store.tables.forks import fork_replays, forks
 from tracehouse.store.tables.masking import masking_rules, masking_state
 from tracehouse.store.tables.media import media
+from tracehouse.store.tables.memory import embedding_indexes, memories, project_embedders
 from tracehouse.store.tables.metrics import metric_points
 from tracehouse.store.tables.prompts import (
     prompt_labels,
@@ -110,6 +111,7 @@ __all__ = [
     "dataset_run_items",
     "dataset_runs",
     "datasets",
+    "embedding_indexes",
     "evaluation_results",
     "evaluation_runs",
     "evaluations",
@@ -125,6 +127,7 @@ __all__ = [
     "masking_state",
     "media",
     "memberships",
+    "memories",
     "metadata",
     "metric_points",
     "model_prices",
@@ -134,6 +137,7 @@ __all__ = [
     "notifications",
     "observations",
     "organizations",
+    "project_embedders",
     "projects",
     "prompt_labels",
     "prompt_versions",
