@@ -1,0 +1,109 @@
+"""Search a project's spans: keyword hits, semantic hits, fused by reciprocal rank; one hit per
+trace (its best chunk), with a marked snippet; and how far the index lags behind."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+from tracehouse.clock import iso, now_us
+from tracehouse.http.auth import ProjectScope
+from tracehouse.jobs.search_index import CURSOR
+from tracehouse.runtime import Runtime
+from tracehouse.search import store
+from tracehouse.search.schemas import SearchRequest
+from tracehouse.store import fulltext
+
+#: Chunks read per hit wanted, so that several chunks of one trace still leave `limit` traces.
+POOL = 5
+#: Reciprocal rank fusion's constant (Cormack et al.): damps the weight of the very first ranks.
+RRF_K = 60
+SNIPPET_CHARS = 240
+
+Ranked = list[tuple[int, float]]  # (chunk rowid, score), best first
+
+
+def search(rt: Runtime, scope: ProjectScope, request: SearchRequest) -> dict[str, Any]:
+    words = fulltext.terms(request.query)
+    notes: list[str] = []
+    with rt.db.reader.connect() as conn:
+        keyword: Ranked = []
+        if request.mode != "semantic" and words:
+            keyword = _keyword(conn, scope.project_rowid, words, request)
+        semantic: Ranked = []
+        if request.mode != "keyword":
+            semantic = _semantic(rt, conn, scope, request, notes)
+        mode = request.mode if semantic or request.mode == "keyword" else "keyword"
+        ranked = _fuse([keyword, semantic]) if mode == "hybrid" else keyword or semantic
+        hits = _hits(conn, ranked, request.limit, words)
+        lag = _lag(conn, scope.project_rowid)
+    return {"data": hits, "meta": {"mode": mode, "notes": notes, "index": lag}}
+
+
+def _keyword(conn: Connection, project_rowid: int, words: list[str], request: Any) -> Ranked:
+    rows = store.keyword_hits(conn, project_rowid, words, request, request.limit * POOL)
+    return [(int(row.chunk_rowid), float(row.score)) for row in rows]
+
+
+def _semantic(
+    rt: Runtime, conn: Connection, scope: ProjectScope, request: Any, notes: list[str]
+) -> Ranked:
+    notes.append("No embedder is configured: keyword results only.")
+    return []
+
+
+def _fuse(rankings: Sequence[Ranked]) -> Ranked:
+    """Reciprocal rank fusion: each chunk scores the sum of 1 / (RRF_K + rank) over rankings."""
+    fused: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, (rowid, _score) in enumerate(ranking, start=1):
+            fused[rowid] = fused.get(rowid, 0.0) + 1.0 / (RRF_K + rank)
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+
+
+def _hits(conn: Connection, ranked: Ranked, limit: int, words: list[str]) -> list[dict[str, Any]]:
+    """The best chunk of each trace, the `limit` best traces, with their snippets."""
+    best: dict[str, tuple[int, float]] = {}
+    rows = store.chunks_of(conn, [rowid for rowid, _ in ranked])
+    for rowid, score in ranked:
+        row = rows.get(rowid)
+        if row is not None and row.trace_id not in best:
+            best[row.trace_id] = (rowid, score)
+        if len(best) >= limit:
+            break
+    chosen = list(best.values())
+    marked = fulltext.snippets(conn, [rowid for rowid, _ in chosen], words)
+    return [_hit(rows[rowid], score, marked.get(rowid)) for rowid, score in chosen]
+
+
+def _hit(row: Any, score: float, marked: str | None) -> dict[str, Any]:
+    return {
+        "trace_id": row.trace_id,
+        "observation_id": row.observation_id,
+        "trace_name": row.name,
+        "kind": row.kind,
+        "timestamp": iso(row.start_time),
+        "snippet": snippet_html(marked if marked else _head(row.body)),
+        "score": round(score, 6),
+    }
+
+
+def _head(body: str) -> str:
+    return body if len(body) <= SNIPPET_CHARS else body[:SNIPPET_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def snippet_html(marked: str) -> str:
+    """A snippet as HTML: the text escaped, matched words in `<mark>`."""
+    escaped = html.escape(marked, quote=False)
+    return escaped.replace(fulltext.MARK_START, "<mark>").replace(fulltext.MARK_END, "</mark>")
+
+
+def _lag(conn: Connection, project_rowid: int) -> dict[str, Any]:
+    """How far the index is behind this project's committed data."""
+    cursor = store.state(conn, CURSOR)
+    pending = store.oldest_pending(conn, project_rowid, cursor)
+    lag = 0.0 if pending is None else max(0.0, (now_us() - pending) / 1e6)
+    return {"lag_seconds": round(lag, 3), "indexed_through": iso(cursor.number or None)}
