@@ -20,6 +20,7 @@ from tracehouse.checkpoints.routes import router as checkpoints_router
 from tracehouse.collab.routes import router as collab_router
 from tracehouse.config import Settings
 from tracehouse.datasets.routes import router as datasets_router
+from tracehouse.embeddings.routes import router as embedder_router
 from tracehouse.evaluations import worker as evaluation_worker
 from tracehouse.evaluations.routes import router as evaluations_router
 from tracehouse.evaluators.routes import router as evaluators_router
@@ -88,6 +89,7 @@ ROUTERS = (
     collab_router,
     datasets_router,
     providers_router,
+    embedder_router,
     evaluators_router,
     evaluations_router,
     annotations_router,

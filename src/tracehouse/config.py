@@ -260,6 +260,24 @@ class Settings(BaseSettings):
         "the request answers 503 with `Retry-After`. 0: no limit.",
     )
 
+    embedder: str | None = Field(
+        None,
+        description="Embedder of every project that sets none of its own (semantic memory "
+        "and span search): `model2vec:<directory or Hugging Face id>` (a local static model, "
+        "see docs/memory.md), `provider:<credential name>:<model>` (the OpenAI-compatible "
+        "provider credential of that name in each project), or unset/`none`: keyword only.",
+    )
+    embedder_allow_download: bool = Field(
+        False,
+        description="Let a model2vec model named by a Hugging Face id that is not in the local "
+        "cache be downloaded at first use; otherwise it is never fetched at run time.",
+    )
+    embedder_models_dir: Path | None = Field(
+        None,
+        description="Directory of model2vec models a project may choose by name (one folder "
+        "per model); default data_dir/models.",
+    )
+
     @model_validator(mode="after")
     def _legacy_listen_host(self) -> Settings:
         # Before TRACEHOUSE_LISTEN_HOST, TRACEHOUSE_HOST was the listen address: keep such
@@ -287,6 +305,19 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
         return value
 
+    @field_validator("embedder")
+    @classmethod
+    def _embedder_spec(cls, value: str | None) -> str | None:
+        if value is None or value.strip().lower() in ("", "none"):
+            return None
+        kind, _, rest = value.partition(":")
+        model = rest.split(":", 1)[1] if kind == "provider" and ":" in rest else rest
+        if kind not in ("model2vec", "provider") or not model.strip():
+            raise ValueError(
+                "must be model2vec:<directory or id>, provider:<credential>:<model> or none"
+            )
+        return value
+
     @field_validator("sqlite_synchronous")
     @classmethod
     def _known_sync(cls, value: str) -> str:
@@ -309,6 +340,10 @@ class Settings(BaseSettings):
     @property
     def resolved_media_dir(self) -> Path:
         return self.media_dir or self.data_dir / "media"
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        return self.embedder_models_dir or self.data_dir / "models"
 
     @property
     def is_sqlite(self) -> bool:

@@ -58,6 +58,7 @@ from tracehouse.store.tables.evaluation import (
 )
 from tracehouse.store.tables.forks import fork_replays, forks
 from tracehouse.store.tables.media import media
+from tracehouse.store.tables.memory import embedding_indexes, memories, project_embedders
 from tracehouse.store.tables.metrics import metric_points
 from tracehouse.store.tables.prompts import (
     prompt_labels,
@@ -98,6 +99,7 @@ __all__ = [
     "dataset_run_items",
     "dataset_runs",
     "datasets",
+    "embedding_indexes",
     "evaluation_results",
     "evaluation_runs",
     "evaluations",
@@ -111,6 +113,7 @@ __all__ = [
     "login_tokens",
     "media",
     "memberships",
+    "memories",
     "metadata",
     "metric_points",
     "model_prices",
@@ -119,6 +122,7 @@ __all__ = [
     "notifications",
     "observations",
     "organizations",
+    "project_embedders",
     "projects",
     "prompt_labels",
     "prompt_versions",
