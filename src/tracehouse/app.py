@@ -222,7 +222,9 @@ def _start_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
             )
         )
     if settings.search_index_interval_seconds > 0:
-        jobs.append(search_index.run_forever(db, interval=settings.search_index_interval_seconds))
+        jobs.append(
+            search_index.run_forever(runtime, interval=settings.search_index_interval_seconds)
+        )
     if settings.evaluation_interval_seconds > 0:
         jobs.append(
             evaluation_worker.run_forever(runtime, interval=settings.evaluation_interval_seconds)

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracehouse.clock import now_us
-from tracehouse.search import chunks
-from tracehouse.search import store
+from tracehouse.runtime import Runtime
+from tracehouse.search import chunks, store, vectors
 from tracehouse.store.engine import Database
 from tracehouse.store.locks import transaction_lock
 
@@ -82,9 +82,7 @@ def _rows(trace: Any, steps: list[Any]) -> list[dict[str, Any]]:
         "is_test": trace["is_test"],
     }
     own = [(None, "trace", None, chunks.trace_chunks(trace))]
-    parts = own + [
-        (s["id"], s["type"], s["level"], chunks.observation_chunks(s)) for s in steps
-    ]
+    parts = own + [(s["id"], s["type"], s["level"], chunks.observation_chunks(s)) for s in steps]
     return [
         {**base, "observation_id": oid, "seq": seq, "kind": kind, "level": level, "body": body}
         for oid, kind, level, bodies in parts
@@ -100,12 +98,15 @@ def catch_up(db: Database, *, settle_us: int | None = None) -> int:
     return total
 
 
-async def run_forever(db: Database, *, interval: float) -> None:
-    """Index what changed, then wait `interval` seconds, until cancelled; errors are logged."""
+async def run_forever(rt: Runtime, *, interval: float) -> None:
+    """Index what changed and embed new chunks, then wait `interval` seconds, until cancelled;
+    errors are logged, not fatal."""
     while True:
         try:
-            while await asyncio.to_thread(index_pass, db):
+            while await asyncio.to_thread(index_pass, rt.db):
                 await asyncio.sleep(0)  # a full batch: more may wait
+            while await vectors.embed_all(rt):
+                await asyncio.sleep(0)
         except Exception:
             log.exception("search indexing failed; will retry")
         await asyncio.sleep(interval)

@@ -81,9 +81,8 @@ def _lines(value: Any, key: str | None = None) -> Iterator[str]:
     elif isinstance(value, str):
         if value and not value.startswith(_SKIPPED_PREFIXES) and key != "type":
             yield f"{key}: {value}" if key and key not in ("text", "content") else value
-    elif value is not None and not isinstance(value, bool):
-        if key:
-            yield f"{key}: {value}"
+    elif value is not None and not isinstance(value, bool) and key:
+        yield f"{key}: {value}"
 
 
 def pack(pieces: list[str], size: int = CHUNK_CHARS) -> list[str]:

@@ -17,9 +17,10 @@ _READ = error_responses(InvalidRequest, Unauthorized, ValidationFailed, RateLimi
 
 
 @router.post("", responses=_READ, summary="Search spans")
-def search(body: SearchRequest, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+async def search(body: SearchRequest, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     """The traces whose text best matches `query` (names, chat turns, tool names and
     arguments, error and status messages), one hit per trace at its best span, with a snippet
     (HTML: the text escaped, matched words in `<mark>`) and a score. `meta.index.lag_seconds`:
-    how long ago the oldest change the index has not read yet was committed."""
-    return service.search(rt, scope, body)
+    how long ago the oldest change the index has not read yet was committed; `meta.mode`: the
+    mode that answered (`keyword` when no embedder is set or it is down, with a note why)."""
+    return await service.search(rt, scope, body)

@@ -3,6 +3,7 @@ trace (its best chunk), with a marked snippet; and how far the index lags behind
 
 from __future__ import annotations
 
+import asyncio
 import html
 from collections.abc import Sequence
 from typing import Any
@@ -10,10 +11,12 @@ from typing import Any
 from sqlalchemy import Connection
 
 from tracehouse.clock import iso, now_us
+from tracehouse.embeddings import service as embedders
+from tracehouse.embeddings.base import EmbedderUnavailable, Matrix
 from tracehouse.http.auth import ProjectScope
 from tracehouse.jobs.search_index import CURSOR
 from tracehouse.runtime import Runtime
-from tracehouse.search import store
+from tracehouse.search import store, vectors
 from tracehouse.search.schemas import SearchRequest
 from tracehouse.store import fulltext
 
@@ -22,25 +25,52 @@ POOL = 5
 #: Reciprocal rank fusion's constant (Cormack et al.): damps the weight of the very first ranks.
 RRF_K = 60
 SNIPPET_CHARS = 240
+#: Nearest chunks read before the filters apply (a narrow filter may leave fewer hits).
+SEMANTIC_POOL = 500
 
 Ranked = list[tuple[int, float]]  # (chunk rowid, score), best first
 
 
-def search(rt: Runtime, scope: ProjectScope, request: SearchRequest) -> dict[str, Any]:
-    words = fulltext.terms(request.query)
+async def search(rt: Runtime, scope: ProjectScope, request: SearchRequest) -> dict[str, Any]:
+    """Hits for the request; `meta` says which mode answered (`keyword` when semantic search
+    could not: no embedder, or it is down, with a note why) and how far the index lags."""
     notes: list[str] = []
+    query = None
+    if request.mode != "keyword":
+        query = await _query_vector(rt, scope.project_rowid, request.query, notes)
+    return await asyncio.to_thread(_search, rt, scope.project_rowid, request, query, notes)
+
+
+async def _query_vector(
+    rt: Runtime, project_rowid: int, text: str, notes: list[str]
+) -> Matrix | None:
+    try:
+        embedder = embedders.for_project(rt, project_rowid)
+        if embedder is None:
+            notes.append("No embedder is configured: keyword search only.")
+            return None
+        return await embedder.embed([text])
+    except EmbedderUnavailable as exc:
+        notes.append(f"The embedder is unavailable ({exc}): keyword search only.")
+        return None
+
+
+def _search(
+    rt: Runtime, project_rowid: int, request: SearchRequest, query: Matrix | None, notes: list[str]
+) -> dict[str, Any]:
+    words = fulltext.terms(request.query)
     with rt.db.reader.connect() as conn:
         keyword: Ranked = []
-        if request.mode != "semantic" and words:
-            keyword = _keyword(conn, scope.project_rowid, words, request)
+        if (request.mode != "semantic" or query is None) and words:
+            keyword = _keyword(conn, project_rowid, words, request)
         semantic: Ranked = []
-        if request.mode != "keyword":
-            semantic = _semantic(rt, conn, scope, request, notes)
-        mode = request.mode if semantic or request.mode == "keyword" else "keyword"
+        if query is not None:
+            semantic = _semantic(conn, project_rowid, query, request)
+        mode = request.mode if query is not None else "keyword"
         ranked = _fuse([keyword, semantic]) if mode == "hybrid" else keyword or semantic
         hits = _hits(conn, ranked, request.limit, words)
-        lag = _lag(conn, scope.project_rowid)
-    return {"data": hits, "meta": {"mode": mode, "notes": notes, "index": lag}}
+        index = _lag(conn, project_rowid)
+    return {"data": hits, "meta": {"mode": mode, "notes": notes, "index": index}}
 
 
 def _keyword(conn: Connection, project_rowid: int, words: list[str], request: Any) -> Ranked:
@@ -48,11 +78,12 @@ def _keyword(conn: Connection, project_rowid: int, words: list[str], request: An
     return [(int(row.chunk_rowid), float(row.score)) for row in rows]
 
 
-def _semantic(
-    rt: Runtime, conn: Connection, scope: ProjectScope, request: Any, notes: list[str]
-) -> Ranked:
-    notes.append("No embedder is configured: keyword results only.")
-    return []
+def _semantic(conn: Connection, project_rowid: int, query: Matrix, request: Any) -> Ranked:
+    """The nearest chunks of the project that pass the filters (the nearest SEMANTIC_POOL
+    are read, then filtered)."""
+    nearest = vectors.nearest(conn, project_rowid, query, max(SEMANTIC_POOL, request.limit * POOL))
+    kept = store.filtered(conn, project_rowid, [rowid for rowid, _ in nearest], request)
+    return [(rowid, score) for rowid, score in nearest if rowid in kept][: request.limit * POOL]
 
 
 def _fuse(rankings: Sequence[Ranked]) -> Ranked:

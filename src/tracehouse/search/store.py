@@ -6,10 +6,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, or_, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, func, or_, select, tuple_, update
 
 from tracehouse.store import fulltext
-from tracehouse.store.tables import observations, search_chunks, search_state, search_traces, traces
+from tracehouse.store.tables import (
+    observations,
+    projects,
+    search_chunks,
+    search_state,
+    search_traces,
+    traces,
+)
 from tracehouse.store.upsert import insert_many, upsert
 from tracehouse.traces import filters as trace_filters
 
@@ -117,7 +124,11 @@ def keyword_hits(
     found = fulltext.ranked(conn, words).subquery("found")
     c = search_chunks.c
     query = (
-        _scoped(select(c.chunk_rowid, c.trace_id, c.observation_id, found.c.score), project_rowid, filters)
+        _scoped(
+            select(c.chunk_rowid, c.trace_id, c.observation_id, found.c.score),
+            project_rowid,
+            filters,
+        )
         .join_from(search_chunks, found, found.c.chunk_rowid == c.chunk_rowid)
         .order_by(found.c.score.desc(), c.chunk_rowid)
         .limit(limit)
@@ -169,6 +180,56 @@ def matching_observations(project_rowid: int, words: Sequence[str]) -> Any:
     )
 
 
-def clear_embeddings(conn: Connection) -> None:
-    conn.execute(update(search_chunks).values(embedding=None))
+def clear_embeddings(conn: Connection, project_rowid: int) -> None:
+    c = search_chunks.c
+    conn.execute(
+        update(search_chunks).where(c.project_rowid == project_rowid).values(embedding=None)
+    )
 
+
+def unembedded(conn: Connection, project_rowid: int, after: int, limit: int) -> list[Any]:
+    """The project's next chunks after rowid `after`: (chunk_rowid, body)."""
+    c = search_chunks.c
+    query = (
+        select(c.chunk_rowid, c.body)
+        .where(c.project_rowid == project_rowid, c.chunk_rowid > after)
+        .order_by(c.chunk_rowid)
+        .limit(limit)
+    )
+    return list(conn.execute(query))
+
+
+def set_embeddings(conn: Connection, vectors: list[tuple[int, bytes]]) -> None:
+    c = search_chunks.c
+    statement = (
+        update(search_chunks)
+        .where(c.chunk_rowid == bindparam("rowid"))
+        .values(embedding=bindparam("blob"))
+    )
+    conn.execute(statement, [{"rowid": rowid, "blob": blob} for rowid, blob in vectors])
+
+
+def embedded(conn: Connection, project_rowid: int, after: int, through: int) -> list[Any]:
+    """The project's embedded chunks with rowids in (after, through]: (chunk_rowid, embedding)."""
+    c = search_chunks.c
+    query = select(c.chunk_rowid, c.embedding).where(
+        c.project_rowid == project_rowid,
+        c.chunk_rowid > after,
+        c.chunk_rowid <= through,
+        c.embedding.is_not(None),
+    )
+    return list(conn.execute(query))
+
+
+def project_rowids(conn: Connection) -> list[int]:
+    return [int(p) for p in conn.execute(select(projects.c.project_rowid)).scalars()]
+
+
+def filtered(conn: Connection, project_rowid: int, rowids: Sequence[int], filters: Any) -> set[int]:
+    """Those of the chunks (of any project) that are the project's and pass the filters."""
+    c = search_chunks.c
+    return set(
+        conn.execute(
+            _scoped(select(c.chunk_rowid), project_rowid, filters).where(c.chunk_rowid.in_(rowids))
+        ).scalars()
+    )

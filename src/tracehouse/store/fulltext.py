@@ -32,7 +32,7 @@ MARK_START, MARK_END = "\x02", "\x03"
 MAX_TERMS = 32
 _WORD = re.compile(r"\w+")
 _fts = table(FTS_TABLE, column("rowid"), column("body"))
-_CONFIG = literal_column("'english'::regconfig")  # as the GIN index spells it
+_CONFIG: ColumnElement[Any] = literal_column("'english'::regconfig")  # as the GIN index spells it
 
 
 def terms(query: str) -> list[str]:
@@ -79,22 +79,19 @@ def _match_sqlite(element: KeywordMatch, compiler: Any, **kw: Any) -> str:
 
 
 def _matches(words: Sequence[str]) -> ColumnElement[bool]:
-    return column(FTS_TABLE).op("MATCH")(_fts_query(words))  # type: ignore[no-any-return]
+    matches: ColumnElement[bool] = column(FTS_TABLE).op("MATCH")(_fts_query(words))
+    return matches
 
 
 def ranked(conn: Connection, words: Sequence[str]) -> Select[Any]:
     """`(chunk_rowid, score)` of the chunks holding every word, a higher score better."""
     if conn.dialect.name == "sqlite":
-        score = -func.bm25(column(FTS_TABLE))
-        return select(_fts.c.rowid.label("chunk_rowid"), score.label("score")).where(
-            _matches(words)
-        )
+        bm25 = -func.bm25(column(FTS_TABLE))
+        return select(_fts.c.rowid.label("chunk_rowid"), bm25.label("score")).where(_matches(words))
     vector = _ts_vector()
     query = _ts_query(words)
     score = func.ts_rank_cd(vector, query)
-    return select(search_chunks.c.chunk_rowid, score.label("score")).where(
-        vector.op("@@")(query)
-    )
+    return select(search_chunks.c.chunk_rowid, score.label("score")).where(vector.op("@@")(query))
 
 
 def snippets(conn: Connection, rowids: Sequence[int], words: Sequence[str]) -> dict[int, str]:

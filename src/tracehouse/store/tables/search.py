@@ -43,9 +43,7 @@ search_chunks = Table(
         "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
     ),
     # Deleting or purging the trace takes its chunks with it.
-    Column(
-        "trace_rowid", ForeignKey("traces.trace_rowid", ondelete="CASCADE"), nullable=False
-    ),
+    Column("trace_rowid", ForeignKey("traces.trace_rowid", ondelete="CASCADE"), nullable=False),
     Column("trace_id", String(64), nullable=False),
     Column("observation_id", String(64)),
     Column("seq", Integer, nullable=False),

@@ -2,7 +2,7 @@
 (SQLite FTS5 external-content table kept by triggers; PostgreSQL GIN over to_tsvector)
 
 Revision ID: 0012s
-Revises: 0011p
+Revises: 0012m
 Create Date: 2026-12-06 21:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012s"
-down_revision: str | None = "0011p"
+down_revision: str | None = "0012m"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
