@@ -270,3 +270,28 @@ async def test_snippets_are_escaped_html(th: Harness) -> None:
     assert "<b>" not in hit["snippet"] and "<script>" not in hit["snippet"]
     assert "<mark>zebra</mark>" in hit["snippet"]
     assert "&amp;" in hit["snippet"]  # (PostgreSQL's headline drops the tags themselves)
+
+
+async def test_the_lists_q_uses_the_index_and_still_finds_what_it_lags_behind(
+    th: Harness,
+) -> None:
+    """`q` on /traces and /observations finds words in a span's error message once indexed;
+    the substring match on the trace's name, input and output answers before."""
+    _, other = await th.new_project("other")
+    await post_traces(th, agent_trace("t1"))
+    await post_traces(th, agent_trace("theirs"), auth=other)
+
+    async def listed(path: str, q: str, auth: Any = None) -> list[str]:
+        response = await th.client.get(path, params={"q": q}, headers=auth or th.auth)
+        assert response.status_code == 200, response.text
+        return [item["id"] for item in response.json()["data"]]
+
+    assert await listed("/api/v1/traces", "quokka") == []  # not indexed yet
+    assert await listed("/api/v1/traces", "the capital") == ["t1"]  # the trace's input
+    index(th)
+    assert await listed("/api/v1/traces", "gateway refused") == ["t1"]
+    assert await listed("/api/v1/traces", "Reykjavik") == ["t1"]
+    assert await listed("/api/v1/observations", "gateway refused") == ["t1-fail"]
+    assert await listed("/api/v1/observations", "reykjavik") == ["t1-tool"]
+    assert await listed("/api/v1/observations", "quokka", auth=other) == ["theirs-fail"]
+    assert await listed("/api/v1/observations", "forecast") == ["t1-llm"]

@@ -162,24 +162,6 @@ def chunks_of(conn: Connection, rowids: Sequence[int]) -> dict[int, Any]:
     return {int(row.chunk_rowid): row for row in conn.execute(query)}
 
 
-def matching_traces(project_rowid: int, words: Sequence[str]) -> Any:
-    """A subquery of the rowids of the project's traces with a chunk holding every word."""
-    c = search_chunks.c
-    return select(c.trace_rowid).where(
-        c.project_rowid == project_rowid, fulltext.KeywordMatch(words)
-    )
-
-
-def matching_observations(project_rowid: int, words: Sequence[str]) -> Any:
-    """A subquery of the ids of the project's observations with a chunk holding every word."""
-    c = search_chunks.c
-    return select(c.observation_id).where(
-        c.project_rowid == project_rowid,
-        c.observation_id.is_not(None),
-        fulltext.KeywordMatch(words),
-    )
-
-
 def clear_embeddings(conn: Connection, project_rowid: int) -> None:
     c = search_chunks.c
     conn.execute(

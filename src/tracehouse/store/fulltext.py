@@ -107,3 +107,17 @@ def snippets(conn: Connection, rowids: Sequence[int], words: Sequence[str]) -> d
         marked = func.ts_headline(_CONFIG, c.body, _ts_query(words), literal(options))
         query = select(c.chunk_rowid, marked).where(c.chunk_rowid.in_(rowids))
     return {int(rowid): str(text) for rowid, text in conn.execute(query)}
+
+
+def matching_traces(words: Sequence[str]) -> Select[Any]:
+    """The rowids of the traces with a chunk holding every word (of any project: the caller's
+    query is scoped already)."""
+    return select(search_chunks.c.trace_rowid).where(KeywordMatch(words))
+
+
+def matching_observations(words: Sequence[str]) -> Select[Any]:
+    """(project rowid, observation id) of the observations with a chunk holding every word."""
+    c = search_chunks.c
+    return select(c.project_rowid, c.observation_id).where(
+        c.observation_id.is_not(None), KeywordMatch(words)
+    )
