@@ -38,7 +38,7 @@ from tracehouse.http.responses import JSONResponse
 from tracehouse.http.shedding import WriteShedding
 from tracehouse.ingest.writer import Writer
 from tracehouse.insights.routes import router as insights_router
-from tracehouse.jobs import retention, rollups, statistics
+from tracehouse.jobs import retention, rollups, search_index, statistics
 from tracehouse.langfuse.datasets import router as langfuse_datasets_router
 from tracehouse.langfuse.experiments import router as langfuse_experiments_router
 from tracehouse.langfuse.media import router as langfuse_media_router
@@ -62,6 +62,7 @@ from tracehouse.prompts.routes import router as prompts_router
 from tracehouse.providers.routes import router as providers_router
 from tracehouse.runtime import Runtime
 from tracehouse.scores.routes import router as scores_router
+from tracehouse.search.routes import router as search_router
 from tracehouse.sessions.routes import router as sessions_router
 from tracehouse.skills.routes import router as skills_router
 from tracehouse.store.engine import open_database
@@ -81,6 +82,7 @@ ROUTERS = (
     observations_router,
     sessions_router,
     scores_router,
+    search_router,
     tapes_router,
     forks_router,
     checkpoints_router,
@@ -205,7 +207,7 @@ async def _start_runtime(settings: Settings) -> Runtime:
 
 def _start_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
     """The background jobs the settings enable: retention, statistics, usage, the analytics
-    roll-up refresher, evaluations, alerts."""
+    roll-up refresher, the search indexer, evaluations, alerts."""
     settings, db = runtime.settings, runtime.db
     jobs: list[Coroutine[Any, Any, None]] = []
     if settings.retention_interval_seconds > 0:
@@ -227,6 +229,10 @@ def _start_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
                 interval=settings.analytics_refresh_seconds,
                 budget=settings.analytics_refresh_budget_seconds,
             )
+        )
+    if settings.search_index_interval_seconds > 0:
+        jobs.append(
+            search_index.run_forever(runtime, interval=settings.search_index_interval_seconds)
         )
     if settings.evaluation_interval_seconds > 0:
         jobs.append(

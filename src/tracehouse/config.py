@@ -244,6 +244,13 @@ class Settings(BaseSettings):
         "appended and looks for days a retention purge left stale; such a day is rebuilt once "
         "no write has touched it for one whole interval. 0 disables it.",
     )
+    search_index_interval_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="How often the search indexer looks for traces changed since it last "
+        "read (it goes on at once while it finds full batches); 0 disables it, and search then "
+        "finds only what was indexed before.",
+    )
     analytics_refresh_budget_seconds: float = Field(
         1.0,
         ge=0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
@@ -12,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from tracehouse.clock import to_us
 from tracehouse.conventions.families import VCS_BRANCH, VCS_REPOSITORY, VCS_REVISION
 from tracehouse.records import MAX_COUNT
+from tracehouse.store import fulltext
 from tracehouse.store.tables import git_link_targets, git_links, trace_model_calls, traces
 from tracehouse.store.textmatch import ILike
 
@@ -48,7 +50,13 @@ class TraceFilters(BaseModel):
     min_cost: float | None = Field(None, ge=0, description="USD.")
     max_cost: float | None = Field(None, ge=0, description="USD.")
     has_error: bool | None = None
-    q: str | None = Field(None, max_length=200, description="Text in the name, input or output.")
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description="Words found by the search index in the trace or its spans (names, chat "
+        "turns, tool arguments, error messages; see docs/search.md), or this text within the "
+        "trace's name, input or output (which also finds traces not indexed yet).",
+    )
     repository: str | None = Field(
         None, max_length=1000, description="Traces linked to a commit of this repository URL."
     )
@@ -114,9 +122,27 @@ def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
         calls = select(1).where(m.trace_rowid == t.trace_rowid, m.model == filters.model)
         out.append(exists(calls))
     if filters.q:
-        pattern = f"%{_like_escape(filters.q)}%"
-        out.append(or_(*(ILike(c, pattern) for c in (t.name, t.input, t.output))))
+        out.append(text_condition(filters.q, (t.name, t.input, t.output), _indexed_trace))
     return out + git_conditions(filters)
+
+
+def text_condition(
+    q: str,
+    columns: tuple[ColumnElement[Any], ...],
+    indexed: Callable[[list[str]], ColumnElement[bool]],
+) -> ColumnElement[bool]:
+    """`q` is in one of the columns (a substring, ignoring case), or `indexed(words)`: the
+    search index found every word of it in the row's text."""
+    pattern = f"%{_like_escape(q)}%"
+    found: list[ColumnElement[bool]] = [ILike(c, pattern) for c in columns]
+    words = fulltext.terms(q)
+    if words:
+        found.append(indexed(words))
+    return or_(*found)
+
+
+def _indexed_trace(words: list[str]) -> ColumnElement[bool]:
+    return traces.c.trace_rowid.in_(fulltext.matching_traces(words))
 
 
 def git_conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:

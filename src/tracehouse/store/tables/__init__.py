@@ -73,6 +73,7 @@ from tracehouse.store.tables.prompts import (
     prompt_versions,
     prompts,
 )
+from tracehouse.store.tables.search import search_chunks, search_state, search_traces
 from tracehouse.store.tables.skills import skill_labels, skill_versions, skills
 from tracehouse.store.tables.tapes import tape_views, tapes
 from tracehouse.store.tables.tracing import (
@@ -145,6 +146,9 @@ __all__ = [
     "provider_credentials",
     "rate_limit_buckets",
     "scores",
+    "search_chunks",
+    "search_state",
+    "search_traces",
     "server_settings",
     "skill_labels",
     "skill_versions",
