@@ -20,6 +20,7 @@ from tracehouse.traces import service as traces
 
 _PREFIX_FIELDS = (
     "id", "parent_id", "type", "name", "model", "start_time", "end_time", "input", "output",
+    "usage",
 )  # fmt: skip
 
 
