@@ -136,3 +136,11 @@ def _options(
 
 def _number(value: Any, kind: type[float] | type[int]) -> Any:
     return None if value is None else kind(value)
+
+
+def preview(source: dict[str, Any], span_id: str, modifications: dict[str, Any]) -> Plan | None:
+    """The plan a replay would start from, to fill a form (None: nothing to replay there)."""
+    try:
+        return make(source, span_id, modifications, "the credential's default model")
+    except (InvalidRequest, StopIteration):
+        return None
