@@ -27,6 +27,7 @@ from tracehouse.embeddings.routes import router as embedder_router
 from tracehouse.evaluations import worker as evaluation_worker
 from tracehouse.evaluations.routes import router as evaluations_router
 from tracehouse.evaluators.routes import router as evaluators_router
+from tracehouse.forks.routes import replays_router
 from tracehouse.forks.routes import router as forks_router
 from tracehouse.health import router as health_router
 from tracehouse.http import errors
@@ -85,6 +86,7 @@ ROUTERS = (
     search_router,
     tapes_router,
     forks_router,
+    replays_router,
     checkpoints_router,
     git_router,
     ci_router,

@@ -251,6 +251,24 @@ function setupAnnotate() {
   });
 }
 
+// A fork page with a queued or running replay: refresh its replays until each has ended.
+function setupReplays() {
+  const section = $("#replays[data-running]");
+  if (!section) return;
+  const refresh = async () => {
+    const response = await fetch(location.pathname, { headers: { Accept: "text/html" } });
+    if (!response.ok) return;
+    const html = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = $("#replays", html);
+    if (!fresh) return;
+    $("#replays").replaceWith(fresh);
+    const facts = $("#fork-facts", html);
+    if (facts && $("#fork-facts")) $("#fork-facts").replaceWith(facts);
+    if (fresh.dataset.running) setTimeout(refresh, 1000);
+  };
+  setTimeout(refresh, 500);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setupTheme();
   setupChrome();
@@ -262,4 +280,5 @@ document.addEventListener("DOMContentLoaded", () => {
   setupFileFields();
   setupEvaluatorForm();
   setupAnnotate();
+  setupReplays();
 });
