@@ -7,8 +7,9 @@ recent SDKs send it: 401), without `anthropic-version`
 or `max_tokens`, or with a `system` role inside `messages` (400), in Anthropic's error shape.
 The answer is scripted from the request: when tools are offered and no `tool_result` block is
 in the messages yet, the model calls the first tool with `{"city": "Paris"}`; otherwise it
-answers `ANSWER`. `SCRIPT` (the `Script` of tests/fake_openai.py) queues replies, statuses and
-delays, and keeps every request body, path and headers.
+answers `ANSWER`; a model named `unknown-…` does not exist (404). `SCRIPT` (the `Script` of
+tests/fake_openai.py) queues replies, statuses and delays, and keeps every request body, path
+and headers.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ ANSWER = "Paris is the capital of France."
 TOOL_INPUT = {"city": "Paris"}
 MESSAGE_ID = "msg_fake_01"
 TOOL_USE_ID = "toolu_fake_01"
+#: Models whose name starts with this do not exist: 404 `not_found_error`, as the real API says.
+UNKNOWN_MODEL_PREFIX = "unknown-"
 
 SCRIPT = Script()
 
@@ -76,6 +79,8 @@ def _invalid(request: dict[str, Any], headers: dict[str, str]) -> tuple[int, str
         return 400, "invalid_request_error", "max_tokens: Field required"
     if not request.get("model"):
         return 400, "invalid_request_error", "model: Field required"
+    if str(request["model"]).startswith(UNKNOWN_MODEL_PREFIX):
+        return 404, "not_found_error", f"model: {request['model']}"
     if any(m.get("role") not in ("user", "assistant") for m in request.get("messages") or []):
         return 400, "invalid_request_error", "messages: roles must be 'user' or 'assistant'"
     return None

@@ -22,6 +22,8 @@ PROMPT_TOKENS = 21
 COMPLETION_TOKENS = 7
 CACHED_TOKENS = 5
 ANSWER = "Paris is the capital of France."
+#: Models whose name starts with this do not exist: 404 `model_not_found`, as the real API says.
+UNKNOWN_MODEL_PREFIX = "unknown-"
 
 
 class Script:
@@ -107,6 +109,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": {"message": f"no route {self.path}"}})
             return
         step = SCRIPT.next(request, self.path, {k.lower(): v for k, v in self.headers.items()})
+        if str(request.get("model", "")).startswith(UNKNOWN_MODEL_PREFIX):
+            message = (
+                f"The model `{request['model']}` does not exist or you do not have access to it."
+            )
+            self._json(404, {"error": {"message": message, "code": "model_not_found"}})
+            return
         if step is not None and step[0] == "status":
             sent = self.headers.get("authorization") or self.headers.get("x-api-key") or ""
             # like real providers' "Incorrect API key provided: …", the error echoes the key
