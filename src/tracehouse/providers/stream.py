@@ -107,8 +107,10 @@ def read_openai(state: Streamed, event: dict[str, Any]) -> str:
 
 
 def _anthropic_usage(state: Streamed, usage: dict[str, Any]) -> None:
-    if usage.get("input_tokens") is not None:
-        state.input_tokens = usage["input_tokens"] + (usage.get("cache_read_input_tokens") or 0)
+    if usage.get("input_tokens") is not None:  # Tracehouse's input tokens include the cache's
+        cached = usage.get("cache_read_input_tokens") or 0
+        written = usage.get("cache_creation_input_tokens") or 0
+        state.input_tokens = usage["input_tokens"] + cached + written
         state.cache_read_tokens = usage.get("cache_read_input_tokens")
     if usage.get("output_tokens") is not None:
         state.output_tokens = usage["output_tokens"]
