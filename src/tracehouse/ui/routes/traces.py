@@ -20,6 +20,7 @@ from tracehouse.traces import service
 from tracehouse.traces.filters import TraceListParams
 from tracehouse.ui import content, layout
 from tracehouse.ui import store as ui_store
+from tracehouse.ui.routes import playground
 from tracehouse.ui.routes.checkpoints import trace_sections
 from tracehouse.ui.routes.comments import trace_comments
 from tracehouse.ui.routes.datasets import dataset_choices
@@ -115,6 +116,9 @@ def observation_detail(
         project=who.project(project_id),
         can_edit=scope.access == "write",
         datasets=dataset_choices(rt, who, project_id),
+        playground_href=playground.href(project_id, observation=o["id"])
+        if o["type"] == "generation"
+        else None,
     )
 
 
