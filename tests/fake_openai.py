@@ -28,8 +28,9 @@ UNKNOWN_MODEL_PREFIX = "unknown-"
 
 class Script:
     """Scripted behaviour for the next requests (LLM-judge tests): each step is one request's
-    answer: `("reply", text)`, `("status", code)` or `("delay", seconds)` (then the default
-    answer). Every request body is kept in `requests`."""
+    answer: `("reply", text)`, `("status", code)`, `("delay", seconds)` (then the default
+    answer) or `("slow", seconds)` (a streamed answer with a pause before each chunk). Every
+    request body is kept in `requests`."""
 
     def __init__(self) -> None:
         self.steps: deque[tuple[str, Any]] = deque()
@@ -133,6 +134,7 @@ class _Handler(BaseHTTPRequestHandler):
         finish = "tool_calls" if message.get("tool_calls") else "stop"
         model = request.get("model", "gpt-4o-mini")
         if request.get("stream"):
+            self.pause = step[1] if step is not None and step[0] == "slow" else 0.0
             self._stream(
                 model,
                 message,
@@ -199,6 +201,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _event(self, body: dict[str, Any]) -> None:
+        time.sleep(getattr(self, "pause", 0.0))
         self.wfile.write(b"data: " + json.dumps(body).encode() + b"\n\n")
         self.wfile.flush()
 

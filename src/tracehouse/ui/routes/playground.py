@@ -74,7 +74,7 @@ def playground_page(request: Request, project_id: str, who: ViewerDep, rt: Runti
     return page(
         request,
         "playground.html",
-        nav="playground",
+        nav="prompts",
         who=who,
         project=who.project(project_id),
         draft=draft,
