@@ -8,8 +8,9 @@ or `max_tokens`, or with a `system` role inside `messages` (400), in Anthropic's
 The answer is scripted from the request: when tools are offered and no `tool_result` block is
 in the messages yet, the model calls the first tool with `{"city": "Paris"}`; otherwise it
 answers `ANSWER`; a model named `unknown-…` does not exist (404). `SCRIPT` (the `Script` of
-tests/fake_openai.py) queues replies, statuses and delays, and keeps every request body, path
-and headers.
+tests/fake_openai.py) queues replies, statuses and delays, and `("overloaded", None)`: a stream
+that breaks off with an `error` event after the first block's text; it keeps every request
+body, path and headers.
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ TOOL_USE_ID = "toolu_fake_01"
 UNKNOWN_MODEL_PREFIX = "unknown-"
 
 SCRIPT = Script()
+#: The error event a stream ends with after `("overloaded", None)` was scripted.
+OVERLOADED: dict[str, Any] = {
+    "type": "error",
+    "error": {"type": "overloaded_error", "message": "Overloaded"},
+}
 
 
 def _tool_answered(messages: list[dict[str, Any]]) -> bool:
@@ -158,7 +164,8 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(step[1])
         content = content_for(request, step[1] if step and step[0] == "reply" else None)
         if request.get("stream"):
-            self._stream(request["model"], content)
+            broken = step is not None and step[0] == "overloaded"
+            self._stream(request["model"], content, broken)
         else:
             self._json(200, message_body(request["model"], content))
 
@@ -174,16 +181,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def _stream(self, model: str, content: list[dict[str, Any]]) -> None:
+    def _stream(self, model: str, content: list[dict[str, Any]], broken: bool = False) -> None:
         self.send_response(200)
         self.send_header("content-type", "text/event-stream")
         self.send_header("cache-control", "no-cache")
         self.send_header("connection", "close")
         self.end_headers()
         for event in stream_events(model, content):
+            if broken and event["type"] == "content_block_stop":
+                event = OVERLOADED  # as the real API does mid-stream when it is overloaded
             line = f"event: {event['type']}\ndata: {json.dumps(event)}\n\n"
             self.wfile.write(line.encode())
             self.wfile.flush()
+            if event is OVERLOADED:
+                break
         self.close_connection = True
 
 

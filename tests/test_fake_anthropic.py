@@ -94,3 +94,15 @@ def test_refusals_in_anthropic_shape(fake_anthropic_url: str) -> None:
         model=MODEL, max_tokens=8, messages=[{"role": "user", "content": "x"}]
     )
     assert message.content[0].text == "scripted words"
+
+
+def test_overloaded_mid_stream(fake_anthropic_url: str) -> None:
+    fake_anthropic.SCRIPT.reset(("overloaded", None))
+    client = _client(fake_anthropic_url)
+    ask = [{"role": "user", "content": "Capital?"}]
+    with (
+        pytest.raises(anthropic.APIStatusError, match="Overloaded"),
+        client.messages.stream(model=MODEL, max_tokens=64, messages=ask) as stream,
+    ):
+        for _ in stream:
+            pass

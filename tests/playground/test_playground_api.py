@@ -266,3 +266,20 @@ async def test_read_only_keys_cannot_run(th: Harness, scripts: dict[str, str]) -
     url = "/api/v1/playground/prompt-versions"
     assert (await th.client.post(url, json=save, headers=reader)).status_code == 403
     assert fake_openai.SCRIPT.requests == []
+
+
+@pytest.mark.anyio
+async def test_a_stream_that_breaks_off_is_recorded_as_an_error(
+    th: Harness, scripts: dict[str, str]
+) -> None:
+    await credential(th, "an", "anthropic", scripts["anthropic"], defaultModel="claude-3-5-haiku")
+    fake_anthropic.SCRIPT.reset(("overloaded", None))
+    response = await th.client.post(
+        RUNS, json={"messages": MESSAGES, "targets": [{}]}, headers=th.auth
+    )
+    assert response.status_code == 200
+    run = events(response.text)[-1][1]["runs"][0]
+    assert "overloaded" in run["error"] and run["text"] == fake_openai.ANSWER
+    trace = (await th.client.get(f"/api/v1/traces/{run['trace_id']}", headers=th.auth)).json()
+    assert trace["status"] == "error" and "overloaded" in trace["status_message"]
+    assert trace["observations"][0]["level"] == "ERROR"
