@@ -149,3 +149,18 @@ async def test_another_projects_generation_is_not_found(th: Harness) -> None:
     assert missing.status_code == 404
     empty = await th.client.get(f"/ui/p/{other_id}/playground")
     assert empty.status_code == 200 and 'id="pg-no-credentials"' in empty.text
+
+
+async def test_the_trace_list_hides_playground_runs(th: Harness, llm: str) -> None:
+    await _seed(th)
+    await credential(th, "oa", "openai", llm, defaultModel="gpt-4o-mini")
+    body = {"messages": MESSAGES, "targets": [{}], "stream": False}
+    run = await th.client.post("/api/v1/playground/runs", json=body, headers=th.auth)
+    trace_id = run.json()["runs"][0]["trace_id"]
+    await log_in(th.client)
+    url = f"/ui/p/{await _project_id(th)}/traces"
+    everything = (await th.client.get(url)).text
+    assert trace_id in everything and 'id="hide-playground"' in everything
+    hidden = (await th.client.get(url, params={"exclude_tags": "playground"})).text
+    assert trace_id not in hidden and "t-1" in hidden
+    assert re.search(r'id="hide-playground" checked', hidden)
