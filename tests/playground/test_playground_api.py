@@ -5,7 +5,6 @@ saved prompt versions, drafts, and the bad input that writes nothing."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,16 +18,9 @@ MESSAGES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def openai_url() -> Iterator[str]:
-    with fake_openai.fake_openai() as url:
-        yield url
-
-
 @pytest.fixture
-def scripts(openai_url: str, fake_anthropic_url: str) -> dict[str, str]:
-    fake_openai.SCRIPT.reset()
-    return {"openai": openai_url, "anthropic": fake_anthropic_url}
+def scripts(llm: str, fake_anthropic_url: str) -> dict[str, str]:
+    return {"openai": llm, "anthropic": fake_anthropic_url}
 
 
 async def credential(th: Harness, name: str, kind: str, url: str, **extra: Any) -> None:

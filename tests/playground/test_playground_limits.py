@@ -3,11 +3,10 @@ and from the page (whose session user has a bucket of their own)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from tests import fake_openai
 from tests.conftest import Harness, make_settings, start
 from tests.playground.test_playground_api import MESSAGES, RUNS, credential
 from tests.playground.test_playground_pages import _state
@@ -15,12 +14,6 @@ from tests.ui.conftest import log_in
 from tests.ui.test_prompts import _project_id
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def llm() -> Iterator[str]:
-    with fake_openai.fake_openai() as url:
-        yield url
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,12 +19,6 @@ from tests.ui.test_prompts import _project_id
 from tracehouse.ui.session import Viewer
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def llm() -> Iterator[str]:
-    with fake_openai.fake_openai() as url:
-        yield url
 
 
 async def _seed(th: Harness) -> None:

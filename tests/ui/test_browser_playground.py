@@ -12,14 +12,11 @@ from typing import Any
 import httpx
 import pytest
 from tests import fake_openai
+from tests.playground.test_playground_api import MESSAGES
 from tests.server import ServerProcess
 from tests.ui.test_browser_evals import AUTH, _check, page, server  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
-MESSAGES = [
-    {"role": "system", "content": "Answer in one sentence."},
-    {"role": "user", "content": "What is the capital of France?"},
-]
 
 
 @pytest.fixture(scope="module")
