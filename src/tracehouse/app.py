@@ -56,6 +56,7 @@ from tracehouse.metrics.routes import router as metrics_router
 from tracehouse.observations.routes import router as observations_router
 from tracehouse.otlp import offload
 from tracehouse.otlp.routes import router as otlp_router
+from tracehouse.playground.routes import router as playground_router
 from tracehouse.pricing.catalog import find_card
 from tracehouse.pricing.routes import router as models_router
 from tracehouse.projects.routes import router as management_router
@@ -98,6 +99,7 @@ ROUTERS = (
     providers_router,
     embedder_router,
     memory_router,
+    playground_router,
     evaluators_router,
     evaluations_router,
     annotations_router,

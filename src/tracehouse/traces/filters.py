@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, not_, or_, select
 
 from tracehouse.clock import to_us
 from tracehouse.conventions.families import VCS_BRANCH, VCS_REPOSITORY, VCS_REVISION
@@ -42,6 +42,10 @@ class TraceFilters(BaseModel):
     release: str | None = None
     version: str | None = None
     tags: list[str] = Field(default_factory=list, description="Traces carrying every tag given.")
+    exclude_tags: list[str] = Field(
+        default_factory=list,
+        description="Traces carrying none of these tags (`playground` hides playground runs).",
+    )
     model: str | None = Field(None, description="Traces with an observation of this model.")
     min_latency: float | None = Field(None, ge=0, le=MAX_COUNT, description="Milliseconds.")
     max_latency: float | None = Field(None, ge=0, le=MAX_COUNT, description="Milliseconds.")
@@ -115,6 +119,8 @@ def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
             out.append(column.op(op)(value))
     for tag in filters.tags:
         out.append(tag_condition(t.tags, tag))
+    for tag in filters.exclude_tags:
+        out.append(or_(t.tags.is_(None), not_(tag_condition(t.tags, tag))))
     if filters.has_error is not None:
         out.append(t.status == "error" if filters.has_error else t.status != "error")
     if filters.model:

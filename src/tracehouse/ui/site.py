@@ -33,6 +33,7 @@ from tracehouse.ui.routes import (
     memory,
     monitors,
     observations,
+    playground,
     prompts,
     providers,
     search,
@@ -58,6 +59,7 @@ ROUTERS = (
     search.router,
     users.router,
     prompts.router,
+    playground.router,
     skills.router,
     memory.router,
     experiments.router,  # before datasets: `/datasets/{name}/runs…` is not a dataset name
@@ -91,7 +93,11 @@ class _PageError:
 
 
 def _is_page(request: Request) -> bool:
-    return request.url.path.startswith(PAGE_PREFIXES)
+    """A page's address, asked for by a browser (a page's script asking for JSON or events,
+    like the playground's Run, gets the JSON envelope it can read)."""
+    accept = request.headers.get("accept", "")
+    wants_data = "application/json" in accept or "text/event-stream" in accept
+    return request.url.path.startswith(PAGE_PREFIXES) and not wants_data
 
 
 async def _login_redirect(request: Request, exc: Exception) -> Response:

@@ -20,6 +20,7 @@ from tracehouse.traces import service
 from tracehouse.traces.filters import TraceListParams
 from tracehouse.ui import content, layout
 from tracehouse.ui import store as ui_store
+from tracehouse.ui.routes import playground
 from tracehouse.ui.routes.checkpoints import trace_sections
 from tracehouse.ui.routes.comments import trace_comments
 from tracehouse.ui.routes.datasets import dataset_choices
@@ -39,8 +40,10 @@ def _params(request: Request) -> tuple[dict[str, Any], TraceListParams, str | No
     query = request.query_params
     raw: dict[str, Any] = {k: query[k] for k in FILTER_FIELDS if query.get(k, "").strip()}
     tags = [t for t in query.getlist("tags") if t.strip()]
+    hidden = [t for t in query.getlist("exclude_tags") if t.strip()]
     try:
-        return raw, TraceListParams.model_validate({**raw, "tags": tags}), None
+        parsed = TraceListParams.model_validate({**raw, "tags": tags, "exclude_tags": hidden})
+        return raw, parsed, None
     except ValidationError as exc:
         names = ", ".join(str(e["loc"][-1]) for e in exc.errors())
         return raw, TraceListParams(), f"Ignored invalid filters: {names}."
@@ -61,10 +64,12 @@ def _list(request: Request, who: ViewerDep, rt: RuntimeDep, project_id: str) -> 
         "scores": chips,
         "filters": raw,
         "tags": request.query_params.getlist("tags"),
+        "exclude_tags": request.query_params.getlist("exclude_tags"),
         "params": params,
         "error": error,
         "cursor": cursor,
-        "more_open": bool(raw.keys() - set(FILTER_FIELDS[:8]) - {"model", "sort", "order"}),
+        "more_open": bool(raw.keys() - set(FILTER_FIELDS[:8]) - {"model", "sort", "order"})
+        or bool(params.exclude_tags),
         "filtered": bool(raw.keys() - {"sort", "order"}) or bool(cursor),
     }
 
@@ -115,6 +120,9 @@ def observation_detail(
         project=who.project(project_id),
         can_edit=scope.access == "write",
         datasets=dataset_choices(rt, who, project_id),
+        playground_href=playground.href(project_id, observation=o["id"])
+        if o["type"] == "generation"
+        else None,
     )
 
 
