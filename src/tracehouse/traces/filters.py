@@ -12,7 +12,14 @@ from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from tracehouse.clock import to_us
 from tracehouse.conventions.families import VCS_BRANCH, VCS_REPOSITORY, VCS_REVISION
 from tracehouse.records import MAX_COUNT
-from tracehouse.store.tables import git_link_targets, git_links, trace_model_calls, traces
+from tracehouse.store.tables import (
+    ci_run_traces,
+    ci_runs,
+    git_link_targets,
+    git_links,
+    trace_model_calls,
+    traces,
+)
 from tracehouse.store.textmatch import ILike
 
 SORTS = {
@@ -58,6 +65,7 @@ class TraceFilters(BaseModel):
     commit: str | None = Field(
         None, pattern=r"^[0-9a-fA-F]{4,64}$", description="Traces linked to this commit (prefix)."
     )
+    ci_run: str | None = Field(None, max_length=64, description="Traces of this CI run (its id).")
 
     model_config = {"populate_by_name": True}
 
@@ -116,7 +124,19 @@ def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
     if filters.q:
         pattern = f"%{_like_escape(filters.q)}%"
         out.append(or_(*(ILike(c, pattern) for c in (t.name, t.input, t.output))))
+    if filters.ci_run:
+        out.append(_of_ci_run(filters.ci_run))
     return out + git_conditions(filters)
+
+
+def _of_ci_run(run_id: str) -> ColumnElement[bool]:
+    r, c, t = ci_run_traces.c, ci_runs.c, traces.c
+    owned = (
+        select(1)
+        .select_from(ci_run_traces.join(ci_runs, c.ci_run_rowid == r.ci_run_rowid))
+        .where(r.project_rowid == t.project_rowid, r.trace_id == t.id, c.id == run_id)
+    )
+    return exists(owned)
 
 
 def git_conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
