@@ -26,8 +26,9 @@ async def seed(th: Harness, auth: dict[str, str] | None = None, n: int = 20) -> 
     batch += [_trace(f"b-{i}", 400 + i, "error" if i % 2 else "ok", release="v2") for i in range(n)]
     sent = await th.client.post("/api/v1/traces/batch", json=batch, headers=headers)
     assert sent.status_code == 201, sent.text
+    ids = [f"b-{i}" for i in range(n)]
     link = {"repository_url": REPO, "commit_sha": SHA_B, "branch": "feature",
-            "message": "Retry the tool call", "trace_ids": [f"b-{i}" for i in range(n)]}  # fmt: skip
+            "message": "Retry the tool call", "trace_ids": ids}  # fmt: skip
     linked = await th.client.post("/api/v1/git-links", json=link, headers=headers)
     assert linked.status_code == 201, linked.text
     for i in range(n):
