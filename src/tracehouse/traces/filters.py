@@ -78,13 +78,13 @@ class TraceListParams(TraceFilters):
 _CALLS = trace_model_calls.alias("model_filter")
 
 
-def _like_escape(value: str) -> str:
+def like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def tag_condition(column: ColumnElement[Any], tag: str) -> ColumnElement[bool]:
     """`column` (a JSON array of strings kept as text) holds `tag`."""
-    return column.like(f'%"{_like_escape(tag)}"%', escape="\\")
+    return column.like(f'%"{like_escape(tag)}"%', escape="\\")
 
 
 def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
@@ -122,7 +122,7 @@ def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
         calls = select(1).where(m.trace_rowid == t.trace_rowid, m.model == filters.model)
         out.append(exists(calls))
     if filters.q:
-        pattern = f"%{_like_escape(filters.q)}%"
+        pattern = f"%{like_escape(filters.q)}%"
         out.append(or_(*(ILike(c, pattern) for c in (t.name, t.input, t.output))))
     if filters.ci_run:
         out.append(_of_ci_run(filters.ci_run))
@@ -164,7 +164,7 @@ def _tagged(key: str, value: str, *, exact: bool) -> ColumnElement[bool]:
     """The trace's metadata (JSON text) sets `key` to `value`, or to a text starting with it."""
     text = orjson.dumps({key: value}).decode()[1:-1]  # "key":"value"
     text = text if exact else text[:-1]
-    return traces.c.metadata.like(f"%{_like_escape(text)}%", escape="\\")
+    return traces.c.metadata.like(f"%{like_escape(text)}%", escape="\\")
 
 
 def _linked(wanted: list[ColumnElement[bool]]) -> ColumnElement[bool]:

@@ -17,24 +17,34 @@ from tracehouse.versions.significance import TestResult, mann_whitney_u, two_pro
 
 @dataclass(slots=True)
 class Side:
-    """One version's traces, as rows (id, name, status, latency_ms, total_tokens, cost)."""
+    """One version's traces, as rows (id, name, status, latency_ms, total_tokens, cost), and
+    the values of each score with the trace they score."""
 
     rows: list[Any]
     scores: dict[str, list[tuple[float, str]]] = field(default_factory=dict)
+    _sorted: dict[int, list[float]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, rows: list[Any], score_rows: list[Any]) -> Side:
+    def of(cls, joined: list[Any]) -> Side:
+        """From rows of the traces each followed by a score's name and value (or NULLs)."""
+        rows: dict[str, Any] = {}
         scores: dict[str, list[tuple[float, str]]] = defaultdict(list)
-        for name, value, trace_id in score_rows:
-            scores[name].append((float(value), trace_id))
-        return cls(rows, dict(scores))
+        for row in joined:
+            rows.setdefault(row[0], row)
+            if row[6] is not None:
+                scores[row[6]].append((float(row[7]), row[0]))
+        return cls(list(rows.values()), dict(scores))
 
     @property
     def errors(self) -> int:
         return sum(1 for r in self.rows if r[2] == "error")
 
     def values(self, column: int) -> list[float]:
-        return sorted(float(r[column]) for r in self.rows if r[column] is not None)
+        """The column's values, ascending (computed once)."""
+        if column not in self._sorted:
+            found = [r[column] for r in self.rows if r[column] is not None]
+            self._sorted[column] = sorted(map(float, found))
+        return self._sorted[column]
 
 
 LATENCY, TOKENS, COST = 3, 4, 5

@@ -29,8 +29,7 @@ def base_filters(query: TraceFilters) -> TraceFilters:
 
 def side(conn: Connection, project_rowid: int, filters: TraceFilters) -> Side:
     """The figures of the traces matching `filters`, and their scores."""
-    rows = store.trace_rows(conn, project_rowid, filters)
-    return Side.of(rows, store.score_rows(conn, project_rowid, filters))
+    return Side.of(store.figures(conn, project_rowid, filters))
 
 
 @deadline.limited

@@ -19,22 +19,19 @@ _FIGURES = (
 _META_KEY = {"commit": VCS_REVISION, "branch": VCS_BRANCH}
 
 
-def trace_rows(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[Any]:
-    """(id, name, status, latency_ms, total_tokens, cost) of every matching trace."""
-    return list(conn.execute(apply(select(*_FIGURES), project_rowid, filters)).all())
-
-
-def score_rows(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[Any]:
-    """(name, value, trace_id) of the numeric and boolean scores on the matching traces."""
-    s = scores.c
-    ids = apply(select(traces.c.id), project_rowid, filters)
-    query = select(s.name, s.value, s.trace_id).where(
-        s.project_rowid == project_rowid,
+def figures(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[Any]:
+    """(id, name, status, latency_ms, total_tokens, cost, score name, score value) of every
+    matching trace, once per numeric or boolean score it has (once with NULLs if none): one
+    pass over the traces, the scores read through their index."""
+    t, s = traces.c, scores.c
+    scored = and_(
+        s.project_rowid == t.project_rowid,
+        s.trace_id == t.id,
         s.data_type.in_(("NUMERIC", "BOOLEAN")),
         s.value.is_not(None),
-        s.trace_id.in_(ids),
     )
-    return list(conn.execute(query).all())
+    query = select(*_FIGURES, s.name, s.value).select_from(traces.outerjoin(scores, scored))
+    return list(conn.execute(apply(query, project_rowid, filters)).all())
 
 
 def score_names(conn: Connection, project_rowid: int) -> set[str]:
