@@ -77,6 +77,7 @@ from tracehouse.users.passwords import PasswordChecks
 from tracehouse.users.routes import router as users_router
 from tracehouse.users.throttle import DatabaseFailures, LoginThrottle, MemoryFailures
 from tracehouse.vcs.routes import ci_router, git_router
+from tracehouse.versions.routes import router as versions_router
 
 ROUTERS = (
     health_router,
@@ -91,6 +92,7 @@ ROUTERS = (
     checkpoints_router,
     git_router,
     ci_router,
+    versions_router,
     models_router,
     prompts_router,
     skills_router,

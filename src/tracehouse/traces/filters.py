@@ -14,7 +14,14 @@ from tracehouse.clock import to_us
 from tracehouse.conventions.families import VCS_BRANCH, VCS_REPOSITORY, VCS_REVISION
 from tracehouse.records import MAX_COUNT
 from tracehouse.store import fulltext
-from tracehouse.store.tables import git_link_targets, git_links, trace_model_calls, traces
+from tracehouse.store.tables import (
+    ci_run_traces,
+    ci_runs,
+    git_link_targets,
+    git_links,
+    trace_model_calls,
+    traces,
+)
 from tracehouse.store.textmatch import ILike
 
 SORTS = {
@@ -70,6 +77,7 @@ class TraceFilters(BaseModel):
     commit: str | None = Field(
         None, pattern=r"^[0-9a-fA-F]{4,64}$", description="Traces linked to this commit (prefix)."
     )
+    ci_run: str | None = Field(None, max_length=64, description="Traces of this CI run (its id).")
 
     model_config = {"populate_by_name": True}
 
@@ -82,13 +90,13 @@ class TraceListParams(TraceFilters):
 _CALLS = trace_model_calls.alias("model_filter")
 
 
-def _like_escape(value: str) -> str:
+def like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def tag_condition(column: ColumnElement[Any], tag: str) -> ColumnElement[bool]:
     """`column` (a JSON array of strings kept as text) holds `tag`."""
-    return column.like(f'%"{_like_escape(tag)}"%', escape="\\")
+    return column.like(f'%"{like_escape(tag)}"%', escape="\\")
 
 
 def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
@@ -129,6 +137,8 @@ def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
         out.append(exists(calls))
     if filters.q:
         out.append(text_condition(filters.q, (t.name, t.input, t.output), _indexed_trace))
+    if filters.ci_run:
+        out.append(_of_ci_run(filters.ci_run))
     return out + git_conditions(filters)
 
 
@@ -139,7 +149,7 @@ def text_condition(
 ) -> ColumnElement[bool]:
     """`q` is in one of the columns (a substring, ignoring case), or `indexed(words)`: the
     search index found every word of it in the row's text."""
-    pattern = f"%{_like_escape(q)}%"
+    pattern = f"%{like_escape(q)}%"
     found: list[ColumnElement[bool]] = [ILike(c, pattern) for c in columns]
     words = fulltext.terms(q)
     if words:
@@ -149,6 +159,16 @@ def text_condition(
 
 def _indexed_trace(words: list[str]) -> ColumnElement[bool]:
     return traces.c.trace_rowid.in_(fulltext.matching_traces(words))
+
+
+def _of_ci_run(run_id: str) -> ColumnElement[bool]:
+    r, c, t = ci_run_traces.c, ci_runs.c, traces.c
+    owned = (
+        select(1)
+        .select_from(ci_run_traces.join(ci_runs, c.ci_run_rowid == r.ci_run_rowid))
+        .where(r.project_rowid == t.project_rowid, r.trace_id == t.id, c.id == run_id)
+    )
+    return exists(owned)
 
 
 def git_conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
@@ -176,7 +196,7 @@ def _tagged(key: str, value: str, *, exact: bool) -> ColumnElement[bool]:
     """The trace's metadata (JSON text) sets `key` to `value`, or to a text starting with it."""
     text = orjson.dumps({key: value}).decode()[1:-1]  # "key":"value"
     text = text if exact else text[:-1]
-    return traces.c.metadata.like(f"%{_like_escape(text)}%", escape="\\")
+    return traces.c.metadata.like(f"%{like_escape(text)}%", escape="\\")
 
 
 def _linked(wanted: list[ColumnElement[bool]]) -> ColumnElement[bool]:

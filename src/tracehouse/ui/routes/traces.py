@@ -31,7 +31,7 @@ router = APIRouter(prefix="/ui/p/{project_id}", include_in_schema=False)
 FILTER_FIELDS = (
     "q", "name", "user_id", "session_id", "status", "environment", "release", "version",
     "model", "min_latency", "max_latency", "min_tokens", "max_tokens", "min_cost", "max_cost",
-    "from", "to", "sort", "order", "repository", "branch", "commit",
+    "from", "to", "sort", "order", "repository", "branch", "commit", "ci_run",
 )  # fmt: skip
 
 
