@@ -31,7 +31,7 @@ from tracehouse.config import Settings
 from tracehouse.ingest.decoders.native import TraceIn
 from tracehouse.ingest.pipeline import apply_batch, make_pricer
 from tracehouse.ingest.shipping import shipment_of
-from tracehouse.records import Batch
+from tracehouse.records import Batch, ScoreRecord
 from tracehouse.store.engine import open_database
 from tracehouse.store.migrate import upgrade
 
@@ -52,6 +52,7 @@ def trace(n: int, per_trace: int) -> Batch:
             "end_time": start + i * 1000 + 800,
             "input": {"messages": [{"role": "user", "content": f"question {n} {i}"}]},
             "output": {"role": "assistant", "content": "answer " + "y" * 80},
+            "level": "WARNING" if (n + i) % 97 == 0 else "DEFAULT",
             **(
                 {"model": MODELS[i % 4], "usage": {"input_tokens": 900, "output_tokens": 120}}
                 if i % 2
@@ -67,10 +68,23 @@ def trace(n: int, per_trace: int) -> Batch:
         "session_id": f"session-{n % 2000}",
         "status": "error" if n % 37 == 0 else None,
         "input": f"go {n}",
+        "release": f"v{n % 12}",
+        "metadata": {"customer": f"c{n % 100}", "plan": "pro" if n % 3 else "free"},
         "observations": observations,
     }
     record, obs = TraceIn.model_validate(body).records()
-    return Batch(traces=[record], observations=obs)
+    return Batch(traces=[record], observations=obs, scores=_scores(n))
+
+
+def _scores(n: int) -> list[ScoreRecord]:
+    """One numeric score on every trace, a categorical one on every tenth."""
+    out = [ScoreRecord(f"s{n}", "accuracy", "NUMERIC", value=(n % 10) / 10, trace_id=f"t{n}")]
+    if n % 10 == 0:
+        label = ("good", "bad")[n % 20 // 10]
+        out.append(
+            ScoreRecord(f"c{n}", "verdict", "CATEGORICAL", string_value=label, trace_id=f"t{n}")
+        )
+    return out
 
 
 def fill(settings: Settings, total: int, per_trace: int) -> float:
