@@ -73,6 +73,7 @@ from tracehouse.store.tables.tracing import (
     trace_model_calls,
     traces,
 )
+from tracehouse.store.tables.views import saved_views
 
 __all__ = [
     "RowId",
@@ -124,6 +125,7 @@ __all__ = [
     "prompts",
     "provider_credentials",
     "rate_limit_buckets",
+    "saved_views",
     "scores",
     "server_settings",
     "skill_labels",
