@@ -79,9 +79,7 @@ async def main(steps: int, rounds: int) -> None:
             print(f"publish {steps} steps: {(time.perf_counter() - began) * 1000:.1f} ms")
             url = f"/api/v1/tapes/{tape['slug']}"
             agent = lambda n: {"User-Agent": f"visitor-{n}"}  # noqa: E731
-            await timed(
-                "JSON, a new visitor each time", rounds, lambda n: c.get(url, headers=agent(n))
-            )
+            await timed("JSON, a new visitor each time", rounds, lambda n: c.get(url, headers=agent(n)))
             await timed("JSON, the same visitor", rounds, lambda n: c.get(url))
             etag = (await c.get(url)).headers["etag"]
             match = {"If-None-Match": etag}
