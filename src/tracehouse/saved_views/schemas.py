@@ -14,7 +14,7 @@ Column = Literal[
     "latency", "tokens", "cost", "status", "scores", "tags",
 ]  # fmt: skip
 COLUMNS: tuple[str, ...] = get_args(Column)
-DEFAULT_COLUMNS = (
+DEFAULT_COLUMNS: tuple[Column, ...] = (
     "time", "name", "user", "session", "latency", "tokens", "cost", "status", "scores", "tags",
 )  # fmt: skip
 _FILTER_NAMES = {f.alias or name for name, f in TraceListParams.model_fields.items()}
