@@ -15,7 +15,8 @@ from tracehouse.ui.templating import cost, number, score_value
         (0.00004, "$0.00004"), (0.1, "$0.10"), (0.12345, "$0.1235"), (1.5, "$1.50"),
         (12345.678, "$12,345.68"),
     ],
-    ids=["none", "zero", "below-a-cent", "tiny", "tinier", "dime", "four-places", "dollars", "many"],
+    ids=["none", "zero", "below-a-cent", "tiny", "tinier", "dime", "four-places", "dollars",
+         "many"],
 )  # fmt: skip
 def test_cost(value: float | None, shown: str) -> None:
     assert cost(value) == shown
