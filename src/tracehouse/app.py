@@ -63,6 +63,7 @@ from tracehouse.projects.routes import router as management_router
 from tracehouse.prompts.routes import router as prompts_router
 from tracehouse.providers.routes import router as providers_router
 from tracehouse.runtime import Runtime
+from tracehouse.saved_views.routes import router as saved_views_router
 from tracehouse.scores.routes import router as scores_router
 from tracehouse.search.routes import router as search_router
 from tracehouse.sessions.routes import router as sessions_router
@@ -82,6 +83,7 @@ from tracehouse.versions.routes import router as versions_router
 ROUTERS = (
     health_router,
     traces_router,
+    saved_views_router,
     observations_router,
     sessions_router,
     scores_router,

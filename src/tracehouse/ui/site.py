@@ -43,6 +43,7 @@ from tracehouse.ui.routes import (
     tapes,
     traces,
     users,
+    views,
 )
 from tracehouse.ui.session import LoginRequired, find_viewer
 from tracehouse.ui.templating import HERE, page
@@ -51,6 +52,7 @@ ROUTERS = (
     auth.router,
     forks.router,  # before traces: `/traces/{a}/diff/{b}` is not a trace id
     traces.router,
+    views.router,
     comments.router,
     inbox.router,
     media.router,
@@ -105,10 +107,16 @@ async def _login_redirect(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/ui/login?next={quote(target)}", status_code=303)
 
 
+async def _favicon() -> Response:
+    """Browsers ask for /favicon.ico on pages without an icon link (the API docs, JSON)."""
+    return RedirectResponse("/ui/static/favicon.svg", status_code=301)
+
+
 def install(app: FastAPI) -> None:
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="ui-static")
+    app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     app.add_exception_handler(LoginRequired, _login_redirect)
     json_handler: Any = app.exception_handlers[TracehouseError]
     json_http_handler: Any = app.exception_handlers[HTTPException]

@@ -83,6 +83,7 @@ from tracehouse.store.tables.tracing import (
     trace_model_calls,
     traces,
 )
+from tracehouse.store.tables.views import saved_views
 
 __all__ = [
     "RowId",
@@ -145,6 +146,7 @@ __all__ = [
     "prompts",
     "provider_credentials",
     "rate_limit_buckets",
+    "saved_views",
     "scores",
     "search_chunks",
     "search_state",
