@@ -8,14 +8,11 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import Field
 
-from tracehouse.audit import service as audit
-from tracehouse.errors import NotFound
 from tracehouse.http.auth import ManagerDep, RuntimeDep
 from tracehouse.http.schemas import RequestModel
 from tracehouse.projects import roles
 from tracehouse.projects import store as project_store
 from tracehouse.projects.routes import _ERRORS, managed_project
-from tracehouse.users import store as user_store
 
 router = APIRouter(prefix="/api/v1/projects", tags=["management"])
 
@@ -55,24 +52,7 @@ def set_member(
     organization role)."""
     with rt.db.writer.begin() as conn:
         project = managed_project(conn, manager, rt, project_id)
-        user = user_store.find_user(conn, email.strip().lower())
-        org_role = user and project_store.member_role(
-            conn, project["org_rowid"], user["user_rowid"]
-        )
-        if user is None or org_role is None:
-            raise NotFound(f"No member {email!r} in this project's organization.")
-        before = project_store.project_role(conn, project["project_rowid"], user["user_rowid"])
-        project_store.set_project_role(
-            conn, project["project_rowid"], user["user_rowid"], body.role
-        )
-        audit.record(
-            conn,
-            "project_member.role",
-            ("user", user["email"]),
-            project_rowid=project["project_rowid"],
-            before={"role": before},
-            after={"role": body.role},
-        )
+        user, org_role = roles.set_role(conn, project, email, body.role)
     row = {
         "id": user["id"],
         "email": user["email"],
