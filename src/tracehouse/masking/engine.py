@@ -279,7 +279,8 @@ def _scan(hint: Any, blobs: list[bytes | None], base: int) -> set[int]:
     for blob in blobs:
         starts.append(offset)
         offset += len(blob or b"") + 1
-    text, flagged, position = b"\n".join([blob or b"" for blob in blobs]), set(), 0
+    text, position = b"\n".join([blob or b"" for blob in blobs]), 0
+    flagged: set[int] = set()
     while (match := hint.search(text, position)) is not None:
         first = bisect.bisect_right(starts, match.start()) - 1
         last = bisect.bisect_right(starts, max(match.end() - 1, match.start())) - 1
