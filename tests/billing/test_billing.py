@@ -73,6 +73,8 @@ async def test_checkout_webhook_moves_the_plan_and_its_limits(
     usage = await _usage(th)
     assert usage["plan"] == "pro" and usage["limits"]["traces"] == 1000
     assert await _trace(th, "t-2") in (200, 201, 202)  # limits changed at once
+    again = await _send(th, provider, delivery(provider, "evt_paid_again", "start", org_id))
+    assert again.json() == {"received": True, "duplicate": False, "applied": False}
 
     portal = await th.client.post("/api/v1/billing/portal", json={}, headers=token)
     assert portal.status_code == 200, portal.text
