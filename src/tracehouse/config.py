@@ -220,6 +220,18 @@ class Settings(BaseSettings):
     evaluation_interval_seconds: float = Field(
         5.0, description="How often queued evaluation runs and monitors are served; 0 disables."
     )
+    alert_interval_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How often alert rules are evaluated (each rule at most once per interval "
+        "across every server process); 0 disables the alert job.",
+    )
+    alert_retry_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="First pause before an alert notification is tried again (then doubled; "
+        "three tries in all).",
+    )
     monitor_lookback_seconds: float = Field(
         300.0,
         ge=0,
@@ -231,6 +243,13 @@ class Settings(BaseSettings):
         description="How often the analytics roll-up refresher compacts the rows ingestion "
         "appended and looks for days a retention purge left stale; such a day is rebuilt once "
         "no write has touched it for one whole interval. 0 disables it.",
+    )
+    search_index_interval_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="How often the search indexer looks for traces changed since it last "
+        "read (it goes on at once while it finds full batches); 0 disables it, and search then "
+        "finds only what was indexed before.",
     )
     analytics_refresh_budget_seconds: float = Field(
         1.0,
@@ -301,6 +320,24 @@ class Settings(BaseSettings):
         10.0, gt=0, description="Longest wait for the SMTP server at each step."
     )
 
+    embedder: str | None = Field(
+        None,
+        description="Embedder of every project that sets none of its own (semantic memory "
+        "and span search): `model2vec:<directory or Hugging Face id>` (a local static model, "
+        "see docs/memory.md), `provider:<credential name>:<model>` (the OpenAI-compatible "
+        "provider credential of that name in each project), or unset/`none`: keyword only.",
+    )
+    embedder_allow_download: bool = Field(
+        False,
+        description="Let a model2vec model named by a Hugging Face id that is not in the local "
+        "cache be downloaded at first use; otherwise it is never fetched at run time.",
+    )
+    embedder_models_dir: Path | None = Field(
+        None,
+        description="Directory of model2vec models a project may choose by name (one folder "
+        "per model); default data_dir/models.",
+    )
+
     @model_validator(mode="after")
     def _legacy_listen_host(self) -> Settings:
         # Before TRACEHOUSE_LISTEN_HOST, TRACEHOUSE_HOST was the listen address: keep such
@@ -341,6 +378,19 @@ class Settings(BaseSettings):
             raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
         return value
 
+    @field_validator("embedder")
+    @classmethod
+    def _embedder_spec(cls, value: str | None) -> str | None:
+        if value is None or value.strip().lower() in ("", "none"):
+            return None
+        kind, _, rest = value.partition(":")
+        model = rest.split(":", 1)[1] if kind == "provider" and ":" in rest else rest
+        if kind not in ("model2vec", "provider") or not model.strip():
+            raise ValueError(
+                "must be model2vec:<directory or id>, provider:<credential>:<model> or none"
+            )
+        return value
+
     @field_validator("sqlite_synchronous")
     @classmethod
     def _known_sync(cls, value: str) -> str:
@@ -363,6 +413,10 @@ class Settings(BaseSettings):
     @property
     def resolved_media_dir(self) -> Path:
         return self.media_dir or self.data_dir / "media"
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        return self.embedder_models_dir or self.data_dir / "models"
 
     @property
     def is_sqlite(self) -> bool:

@@ -126,6 +126,7 @@ def _events(written: list[Written]) -> dict[int, Events]:
         events = by_project.setdefault(item.project_rowid, [])
         for kind, ids in (("trace.created", item.created), ("trace.updated", item.updated)):
             events += [{"type": kind, "trace_id": trace_id} for trace_id in ids]
+        events += item.events
     return by_project
 
 

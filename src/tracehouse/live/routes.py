@@ -3,8 +3,9 @@
 Authenticated like the REST API (http/auth.py: an API key or a login token in Authorization /
 X-API-Key, or `?key=` for clients that cannot set headers) or by the web UI's login cookie; a
 login or an organization key names its project with `?project_id=`. Messages are JSON: the
-server sends `{"type": "ready"}`, then `trace.created` / `trace.updated` events (and, to a
-logged-in person, `notification.created` with their `unread` count); the client may
+server sends `{"type": "ready"}`, then `trace.created` / `trace.updated` events (and
+`fork.replayed` when a replay ends; to a logged-in person, `notification.created` with their
+`unread` count); the client may
 send `{"type": "ping"}` at any time and gets `{"type": "pong"}`.
 """
 

@@ -1,6 +1,6 @@
 """Settings of a project: API keys (secret shown once, revoke), provider credentials (their own
 module), retention, model prices, members, and the organization's projects (create, rename and
-describe, delete once the name is typed)."""
+describe, delete once the name is typed). PII masking rules have their own module."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from tracehouse.errors import Forbidden, InvalidRequest
 from tracehouse.http.auth import Manager, Principal, RuntimeDep
 from tracehouse.http.pagination import PageParams
 from tracehouse.keys import service as keys
+from tracehouse.masking import store as masking_store
+from tracehouse.masking.detectors import BUILT_IN
 from tracehouse.pricing import service as pricing
 from tracehouse.projects import service as projects
 from tracehouse.providers import service as providers
@@ -48,6 +50,7 @@ def render_settings(
             conn, org_rowid=scope.org_rowid, project_rowid=scope.project_rowid
         )
         prices = pricing.list_prices(conn, scope.project_rowid)
+        masking_rules = masking_store.list_rules(conn, scope.project_rowid)
         people = members.list_members(conn, scope.org_rowid)
     return page(
         request,
@@ -57,6 +60,8 @@ def render_settings(
         project=who.project(project_id),
         keys=[k for k in key_rows if k["project_rowid"] == scope.project_rowid],
         prices=prices,
+        masking_rules=masking_rules,
+        detectors=BUILT_IN,
         members=people,
         roles=members.ROLES,
         providers=providers.list_credentials(rt, scope, PageParams(limit=200))["data"],
@@ -65,7 +70,7 @@ def render_settings(
         can_manage=can_manage,
         billing=billing_view(rt, scope, can_manage),
         base_url=str(request.base_url).rstrip("/"),
-        **extra,
+        **{"masking_preview": None, **extra},
     )
 
 

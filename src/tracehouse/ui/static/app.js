@@ -251,8 +251,59 @@ function setupAnnotate() {
   });
 }
 
+// A fork page with a queued or running replay: refresh its replays until each has ended.
+function setupReplays() {
+  const section = $("#replays[data-running]");
+  if (!section) return;
+  const refresh = async () => {
+    const response = await fetch(location.pathname, { headers: { Accept: "text/html" } });
+    if (!response.ok) return;
+    const html = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = $("#replays", html);
+    if (!fresh) return;
+    $("#replays").replaceWith(fresh);
+    const facts = $("#fork-facts", html);
+    if (facts && $("#fork-facts")) $("#fork-facts").replaceWith(facts);
+    if (fresh.dataset.running) setTimeout(refresh, 1000);
+  };
+  setTimeout(refresh, 500);
+}
+
+// Popovers (the trace list's "More", "Columns", "Views"): one open at a time, kept inside the
+// viewport, closed by a click outside or Escape. Column picker: ↑ moves a column up.
+function setupPopovers() {
+  const popovers = $$("details.popover");
+  if (!popovers.length) return;
+  const place = (details) => {
+    const panel = $(".more-grid", details);
+    if (!panel) return;
+    panel.style.left = "";
+    const room = document.documentElement.clientWidth - 8;
+    const over = panel.getBoundingClientRect().right - room;
+    if (over > 0) panel.style.left = `${panel.offsetLeft - over}px`;
+    const under = 8 - panel.getBoundingClientRect().left;
+    if (under > 0) panel.style.left = `${panel.offsetLeft + under}px`;
+  };
+  popovers.forEach((details) => details.addEventListener("toggle", () => {
+    if (!details.open) return;
+    popovers.forEach((other) => { if (other !== details) other.open = false; });
+    place(details);
+  }));
+  popovers.filter((d) => d.open).forEach(place);
+  document.addEventListener("click", (event) => {
+    popovers.forEach((d) => { if (d.open && !d.contains(event.target)) d.open = false; });
+    const up = event.target.closest(".move-up");
+    const item = up?.closest("li");
+    if (item?.previousElementSibling) item.parentElement.insertBefore(item, item.previousElementSibling);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") popovers.forEach((d) => { d.open = false; });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setupTheme();
+  setupPopovers();
   setupChrome();
   setupLists();
   setupLive();
@@ -262,4 +313,5 @@ document.addEventListener("DOMContentLoaded", () => {
   setupFileFields();
   setupEvaluatorForm();
   setupAnnotate();
+  setupReplays();
 });

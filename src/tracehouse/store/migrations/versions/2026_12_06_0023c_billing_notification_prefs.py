@@ -2,7 +2,7 @@
 preferences
 
 Revision ID: 0012c
-Revises: 0011p
+Revises: 0012k
 Create Date: 2026-12-06 21:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012c"
-down_revision: str | None = "0011p"
+down_revision: str | None = "0012k"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
