@@ -391,6 +391,14 @@ class Settings(BaseSettings):
             self.listen_host = str(self.host)
         return self
 
+    @model_validator(mode="after")
+    def _billing_key(self) -> Settings:
+        if self.billing_provider is not None and self.billing_api_key is None:
+            raise ValueError(
+                "TRACEHOUSE_BILLING_API_KEY is needed with TRACEHOUSE_BILLING_PROVIDER"
+            )
+        return self
+
     @field_validator("default_plan", "billing_ended_plan")
     @classmethod
     def _known_plan(cls, value: str) -> str:
