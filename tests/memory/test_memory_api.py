@@ -176,6 +176,16 @@ async def test_projects_never_see_each_others_memory(th: Harness) -> None:
     same = await remember(th, other, content="secret preference of main")
     assert same["id"] != entry["id"]
     assert (await th.client.get(path, headers=th.auth)).json()["content"] == entry["content"]
+    # a scope filter never widens what a project sees (the prefix is one term of the query)
+    deep = await remember(th, other, content="secret of other, below", scope="user/alice/deep")
+    for auth, expected in ((th.auth, {entry["id"]}), (other, {same["id"], deep["id"]})):
+        for mode in ("auto", "keyword"):
+            hits = await search(th, auth, query="secret", scope="user/alice", mode=mode)
+            assert {h["id"] for h in hits["data"]} == expected
+        listed = await th.client.get("/api/v1/memory?scope=user/alice", headers=auth)
+        assert {e["id"] for e in listed.json()["data"]} == expected
+    scopes = (await th.client.get("/api/v1/memory/scopes", headers=th.auth)).json()["data"]
+    assert [s["scope"] for s in scopes] == ["user/alice"]
 
 
 @pytest.mark.parametrize(
