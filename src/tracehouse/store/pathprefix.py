@@ -39,8 +39,10 @@ def _like(element: UnderPath, compiler: Any, **kw: Any) -> str:
 
 @compiles(UnderPath, "sqlite")
 def _range(element: UnderPath, compiler: Any, **kw: Any) -> str:
-    # "0" follows "/" in every encoding: the paths below `p` are those after "p/" and before "p0".
+    # "0" follows "/" in every encoding: `p` and the paths below it lie in [p, p0) (one range
+    # an index serves), where the rest (`p-x`, `p.x`: a byte below "/") comes before "p/".
     column, path = element.column, element.path
-    below = (column > literal(path + "/")) & (column < literal(path + "0"))
-    text: str = compiler.process(or_(column == literal(path), below), **kw)
+    span = (column >= literal(path)) & (column < literal(path + "0"))
+    exact = or_(column == literal(path), column > literal(path + "/"))
+    text: str = compiler.process(span & exact, **kw)
     return f"({text})"  # one term wherever it is combined
