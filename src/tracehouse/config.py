@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,12 @@ def is_interface(value: str | None) -> bool:
     if not value or "://" in value:
         return False
     return "]:" not in value if value.startswith("[") else value.count(":") != 1
+
+
+def known_plan(value: str) -> str:
+    if value not in DEFAULT_RATE_LIMITS:
+        raise ValueError(f"must be one of {', '.join(DEFAULT_RATE_LIMITS)}")
+    return value
 
 
 class Settings(BaseSettings):
@@ -213,6 +220,18 @@ class Settings(BaseSettings):
     evaluation_interval_seconds: float = Field(
         5.0, description="How often queued evaluation runs and monitors are served; 0 disables."
     )
+    alert_interval_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How often alert rules are evaluated (each rule at most once per interval "
+        "across every server process); 0 disables the alert job.",
+    )
+    alert_retry_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="First pause before an alert notification is tried again (then doubled; "
+        "three tries in all).",
+    )
     monitor_lookback_seconds: float = Field(
         300.0,
         ge=0,
@@ -224,6 +243,13 @@ class Settings(BaseSettings):
         description="How often the analytics roll-up refresher compacts the rows ingestion "
         "appended and looks for days a retention purge left stale; such a day is rebuilt once "
         "no write has touched it for one whole interval. 0 disables it.",
+    )
+    search_index_interval_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="How often the search indexer looks for traces changed since it last "
+        "read (it goes on at once while it finds full batches); 0 disables it, and search then "
+        "finds only what was indexed before.",
     )
     analytics_refresh_budget_seconds: float = Field(
         1.0,
@@ -251,6 +277,47 @@ class Settings(BaseSettings):
         description="Time limit of each user-driven analytic read (analytics, costs, failures, "
         "insights, session lists, prompt metrics): past it the database stops its query and "
         "the request answers 503 with `Retry-After`. 0: no limit.",
+    )
+    billing_provider: Literal["dodo", "stripe"] | None = Field(
+        None,
+        description="Payment provider of checkout and the customer portal (hosted "
+        "service): `dodo` (Dodo Payments) or `stripe`; unset: billing is not enabled.",
+    )
+    billing_api_key: SecretStr | None = Field(
+        None, description="The provider's secret API key (never logged nor shown)."
+    )
+    billing_webhook_secret: SecretStr | None = Field(
+        None,
+        description="Secret that signs the provider's webhooks (Stripe `whsec_…`, Dodo "
+        "Payments' Standard Webhooks key); webhooks whose signature does not verify are refused.",
+    )
+    billing_api_base_url: str | None = Field(
+        None,
+        description="Base URL of the provider's API; default: the SDK's (live mode). E.g. "
+        "https://test.dodopayments.com for Dodo's test mode.",
+    )
+    billing_products: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per plan, the provider's product (Dodo) or price (Stripe) id a checkout "
+        'sells, as JSON: {"pro": "pdt_…"}; only these plans can be bought.',
+    )
+    billing_ended_plan: str = Field(
+        "free", description="Plan an organization moves to when its subscription ends."
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server for e-mail notifications; unset: no e-mail is sent."
+    )
+    smtp_port: int = Field(587, description="Port of the SMTP server.")
+    smtp_user: str | None = Field(None, description="SMTP login user, if the server needs one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP login password.")
+    smtp_from: str = Field(
+        "tracehouse@localhost", description="Sender address of notification e-mails."
+    )
+    smtp_starttls: bool = Field(
+        True, description="Upgrade the SMTP connection with STARTTLS before logging in."
+    )
+    smtp_timeout_seconds: float = Field(
+        10.0, gt=0, description="Longest wait for the SMTP server at each step."
     )
 
     embedder: str | None = Field(
@@ -284,11 +351,16 @@ class Settings(BaseSettings):
             self.listen_host = str(self.host)
         return self
 
-    @field_validator("default_plan")
+    @field_validator("default_plan", "billing_ended_plan")
     @classmethod
     def _known_plan(cls, value: str) -> str:
-        if value not in DEFAULT_RATE_LIMITS:
-            raise ValueError(f"must be one of {', '.join(DEFAULT_RATE_LIMITS)}")
+        return known_plan(value)
+
+    @field_validator("billing_products")
+    @classmethod
+    def _known_products(cls, value: dict[str, str]) -> dict[str, str]:
+        for plan in value:
+            known_plan(plan)
         return value
 
     @field_validator("init_secret_key")

@@ -1,7 +1,7 @@
 """memories (agent memory), project_embedders and embedding_indexes (embeddings per project)
 
 Revision ID: 0012m
-Revises: 0011p
+Revises: 0012c
 Create Date: 2026-12-06 21:15:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012m"
-down_revision: str | None = "0011p"
+down_revision: str | None = "0012c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
