@@ -121,19 +121,33 @@ async def test_scope_prefix_and_filters(th: Harness) -> None:
     await remember(th, content="alice likes tea", scope="user/alice", category="preference")
     await remember(th, content="alice prefs tea", scope="user/alice/prefs", metadata={"lang": "en"})
     await remember(th, content="alicex drinks tea", scope="user/alicex")
-    await remember(th, content="bob drinks tea", scope="user/bob", metadata={"lang": "fr"})
+    await remember(th, content="alice-x drinks tea", scope="user/alice-x")
+    await remember(th, content="alice.x drinks tea", scope="user/alice.x")
+    await remember(th, content="alice unicode tea", scope="user/alice/é")
+    await remember(
+        th, content="bob drinks tea", scope="user/bob", metadata={"lang": "fr", "n": 2, "ok": True}
+    )
     await remember(th, content="100% tea_time", scope="user/a_c%")
     hits = await search(th, query="tea", scope="user/alice")
-    assert sorted(h["scope"] for h in hits["data"]) == ["user/alice", "user/alice/prefs"]
+    assert sorted(h["scope"] for h in hits["data"]) == [
+        "user/alice",
+        "user/alice/prefs",
+        "user/alice/é",
+    ]
     assert hits["mode"] == "keyword" and hits["embedder"] is None and hits["note"] is None
     listed = (await th.client.get("/api/v1/memory?scope=user/alice", headers=th.auth)).json()
-    assert listed["meta"]["total_count"] == 2
+    assert listed["meta"]["total_count"] == 3
     wild = await search(th, query="tea", scope="user/a_c%")
     assert [h["scope"] for h in wild["data"]] == ["user/a_c%"]
     cat = await search(th, query="tea", category="preference")
     assert [h["content"] for h in cat["data"]] == ["alice likes tea"]
     meta = await search(th, query="tea", metadata={"lang": "fr"})
     assert [h["content"] for h in meta["data"]] == ["bob drinks tea"]
+    for pairs in ({"n": 2}, {"ok": True}, {"lang": "fr", "n": 2.0}):
+        found = await search(th, query="tea", metadata=pairs)
+        assert [h["content"] for h in found["data"]] == ["bob drinks tea"], pairs
+    assert (await search(th, query="tea", metadata={"n": 3}))["data"] == []
+    assert (await search(th, query="tea", metadata={"ok": 1}))["data"] == []
     listed = (await th.client.get("/api/v1/memory?category=preference", headers=th.auth)).json()
     assert listed["meta"]["total_count"] == 1
     page = (await th.client.get("/api/v1/memory?limit=2", headers=th.auth)).json()
@@ -169,6 +183,16 @@ async def test_projects_never_see_each_others_memory(th: Harness) -> None:
     same = await remember(th, other, content="secret preference of main")
     assert same["id"] != entry["id"]
     assert (await th.client.get(path, headers=th.auth)).json()["content"] == entry["content"]
+    # a scope filter never widens what a project sees (the prefix is one term of the query)
+    deep = await remember(th, other, content="secret of other, below", scope="user/alice/deep")
+    for auth, expected in ((th.auth, {entry["id"]}), (other, {same["id"], deep["id"]})):
+        for mode in ("auto", "keyword"):
+            hits = await search(th, auth, query="secret", scope="user/alice", mode=mode)
+            assert {h["id"] for h in hits["data"]} == expected
+        listed = await th.client.get("/api/v1/memory?scope=user/alice", headers=auth)
+        assert {e["id"] for e in listed.json()["data"]} == expected
+    scopes = (await th.client.get("/api/v1/memory/scopes", headers=th.auth)).json()["data"]
+    assert [s["scope"] for s in scopes] == ["user/alice"]
 
 
 @pytest.mark.parametrize(
@@ -266,3 +290,16 @@ async def test_read_only_keys_cannot_write(th: Harness) -> None:
     assert (await search(th, reader, query="readable"))["data"][0]["id"] == entry["id"]
     path = f"/api/v1/memory/{entry['id']}"
     assert (await th.client.delete(path, headers=reader)).status_code == 403
+
+
+async def test_deletes_and_embedder_changes_are_audited(th: Harness) -> None:
+    entry = await remember(th, content="to be forgotten")
+    await th.client.delete(f"/api/v1/memory/{entry['id']}", headers=th.auth)
+    await th.client.put("/api/v1/embedder", json={"kind": "none"}, headers=th.auth)
+    await th.client.delete("/api/v1/embedder", headers=th.auth)
+    token = await th.admin_token()
+    logged = (await th.client.get("/api/v1/audit-logs", headers=token)).json()["data"]
+    actions = [(e["action"], e["target_id"]) for e in logged]
+    assert ("memory.delete", entry["id"]) in actions
+    assert {"embedder.update", "embedder.reset"} <= {a for a, _ in actions}
+    assert not any(a == "memory.create" for a, _ in actions)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from tracehouse.audit import service as audit
 from tracehouse.clock import iso, now_us
 from tracehouse.embeddings import store
 from tracehouse.embeddings.base import Embedder, EmbedderUnavailable
@@ -71,15 +72,12 @@ def open_embedder(rt: Runtime, project_rowid: int, picked: Choice) -> Embedder:
         allow = rt.settings.embedder_allow_download
         return StaticEmbedder.open(_local_model(rt, picked), allow_download=allow)
     try:
-        provider, default_model = providers.provider(rt, project_rowid, str(picked.credential))
+        provider, _ = providers.provider(rt, project_rowid, str(picked.credential))
     except NotFound as exc:
         raise EmbedderUnavailable(
             f"This project has no provider credential {picked.credential!r} for embeddings."
         ) from exc
-    model = picked.model or default_model
-    if not model:
-        raise EmbedderUnavailable("Name the embeddings model of the provider credential.")
-    return ProviderEmbedder(provider, model)
+    return ProviderEmbedder(provider, str(picked.model))
 
 
 def for_project(rt: Runtime, project_rowid: int) -> Embedder | None:
@@ -118,8 +116,8 @@ def _check(rt: Runtime, scope: ProjectScope, body: EmbedderIn) -> None:
         return
     if body.kind == "provider" and not body.credential:
         raise InvalidRequest("A provider embedder names its credential.", {"field": "credential"})
-    if body.kind == "model2vec" and not body.model:
-        raise InvalidRequest("A model2vec embedder names its model.", {"field": "model"})
+    if not body.model:
+        raise InvalidRequest(f"A {body.kind} embedder names its model.", {"field": "model"})
     picked = Choice(body.kind, body.model, body.credential, "project")
     try:
         open_embedder(rt, scope.project_rowid, picked)
@@ -140,6 +138,10 @@ def put(rt: Runtime, scope: ProjectScope, body: EmbedderIn) -> dict[str, Any]:
     }
     with rt.db.writer.begin() as conn:
         store.put_choice(conn, scope.project_rowid, values)
+        after = {"kind": body.kind, "model": body.model, "provider": body.credential}
+        audit.record(
+            conn, "embedder.update", ("project", scope.project_id), **_in(scope), after=after
+        )
     return describe(rt, scope)
 
 
@@ -149,3 +151,8 @@ def reset(rt: Runtime, scope: ProjectScope) -> None:
     with rt.db.writer.begin() as conn:
         if not store.delete_choice(conn, scope.project_rowid):
             raise NotFound("This project has no embedder of its own.")
+        audit.record(conn, "embedder.reset", ("project", scope.project_id), **_in(scope))
+
+
+def _in(scope: ProjectScope) -> dict[str, Any]:
+    return {"project_rowid": scope.project_rowid}

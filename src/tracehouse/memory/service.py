@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from tracehouse import jsontext
+from tracehouse.audit import service as audit
 from tracehouse.clock import iso, now_us
 from tracehouse.embeddings.vectors import pack
 from tracehouse.errors import Conflict, NotFound
@@ -177,6 +178,9 @@ def delete(rt: Runtime, scope: ProjectScope, memory_id: str) -> None:
     scope.require_write()
     with rt.db.writer.begin() as conn:
         store.delete_entry(conn, _require(conn, scope, memory_id, now_us())["memory_rowid"])
+        audit.record(
+            conn, "memory.delete", ("memory", memory_id), project_rowid=scope.project_rowid
+        )
 
 
 def list_entries(
