@@ -35,6 +35,13 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=None, help="TRACEHOUSE_OTLP_WORKERS (default: the setting's)"
     )
+    parser.add_argument(
+        "--search-index",
+        choices=("on", "off"),
+        default="on",
+        help="run the search indexer in the server (default) or not "
+        "(TRACEHOUSE_SEARCH_INDEX_INTERVAL_SECONDS=0)",
+    )
     parser.add_argument("--yardstick", type=Path, default=DEFAULT_YARDSTICK)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument(
@@ -51,6 +58,8 @@ def main() -> None:
             "TRACEHOUSE_INIT_USER_PASSWORD": "bench-password",
             "TRACEHOUSE_LOG_LEVEL": "warning",
         }
+        if args.search_index == "off":
+            env["TRACEHOUSE_SEARCH_INDEX_INTERVAL_SECONDS"] = "0"
         if args.workers is not None:
             env["TRACEHOUSE_OTLP_WORKERS"] = str(args.workers)
         server = start_server(data, env=env)
@@ -65,7 +74,7 @@ def main() -> None:
                 f"--spans={args.spans}",
                 f"--batch={args.batch}",
                 f"--concurrency={args.concurrency}",
-                "--label=tracehouse-sqlite",
+                f"--label=tracehouse-sqlite-index-{args.search_index}",
             ]
             if args.gzip:
                 command.append("--gzip")
