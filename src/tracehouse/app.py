@@ -46,6 +46,7 @@ from tracehouse.live.routes import router as live_router
 from tracehouse.mcp_server import endpoint as mcp_endpoint
 from tracehouse.mcp_server import server as mcp_server
 from tracehouse.media.storage import media_storage
+from tracehouse.memory.routes import router as memory_router
 from tracehouse.metrics.routes import router as metrics_router
 from tracehouse.observations.routes import router as observations_router
 from tracehouse.otlp import offload
@@ -90,6 +91,7 @@ ROUTERS = (
     datasets_router,
     providers_router,
     embedder_router,
+    memory_router,
     evaluators_router,
     evaluations_router,
     annotations_router,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from tracehouse.audit import service as audit
 from tracehouse.clock import iso, now_us
 from tracehouse.embeddings import store
 from tracehouse.embeddings.base import Embedder, EmbedderUnavailable
@@ -140,6 +141,10 @@ def put(rt: Runtime, scope: ProjectScope, body: EmbedderIn) -> dict[str, Any]:
     }
     with rt.db.writer.begin() as conn:
         store.put_choice(conn, scope.project_rowid, values)
+        after = {"kind": body.kind, "model": body.model, "provider": body.credential}
+        audit.record(
+            conn, "embedder.update", ("project", scope.project_id), **_in(scope), after=after
+        )
     return describe(rt, scope)
 
 
@@ -149,3 +154,8 @@ def reset(rt: Runtime, scope: ProjectScope) -> None:
     with rt.db.writer.begin() as conn:
         if not store.delete_choice(conn, scope.project_rowid):
             raise NotFound("This project has no embedder of its own.")
+        audit.record(conn, "embedder.reset", ("project", scope.project_id), **_in(scope))
+
+
+def _in(scope: ProjectScope) -> dict[str, Any]:
+    return {"project_rowid": scope.project_rowid}

@@ -51,3 +51,9 @@ def record_index(
         .values(**values)
     )
     return True
+
+
+def forget_index(conn: Connection, project_rowid: int, name: str) -> None:
+    """The index is empty again (its vectors were dropped)."""
+    e = embedding_indexes.c
+    conn.execute(delete(embedding_indexes).where(e.project_rowid == project_rowid, e.name == name))

@@ -16,6 +16,7 @@ from tracehouse.sdk._config import Mask, resolve
 from tracehouse.sdk._context import current, otel_parent
 from tracehouse.sdk._delivery import Delivery
 from tracehouse.sdk._experiment import DatasetItem, ExperimentResult, run_experiment
+from tracehouse.sdk._memory import Memory
 from tracehouse.sdk._observation import (
     TRACE_FIELDS,
     Observation,
@@ -139,6 +140,8 @@ class Tracehouse:
         self.delivery = Delivery(self.config, transport, start=self.enabled)
         self.transport = transport
         self.prompts = PromptCache(self.config, transport)
+        #: The project's agent memory on the server (see docs/memory.md).
+        self.memory = Memory(self)
         self.skills = VersionCache(
             self.config,
             transport,

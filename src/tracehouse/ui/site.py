@@ -27,6 +27,7 @@ from tracehouse.ui.routes import (
     forks,
     inbox,
     media,
+    memory,
     monitors,
     observations,
     prompts,
@@ -55,6 +56,7 @@ ROUTERS = (
     users.router,
     prompts.router,
     skills.router,
+    memory.router,
     experiments.router,  # before datasets: `/datasets/{name}/runs…` is not a dataset name
     datasets.router,
     evaluators.router,
