@@ -312,3 +312,18 @@ async def test_the_background_job_indexes_new_traces(
             await asyncio.sleep(0.05)
         assert [h["trace_id"] for h in found["data"]] == ["t1"]
         assert found["meta"]["index"]["lag_seconds"] == 0
+
+
+async def test_search_is_a_read(th: Harness) -> None:
+    """A search counts against the read limit, and never creates the project a header names."""
+    response = await th.client.post("/api/v1/search", json={"query": "x"}, headers=th.auth)
+    listed = await th.client.get("/api/v1/traces", headers=th.auth)
+    assert response.headers["X-RateLimit-Limit"] == listed.headers["X-RateLimit-Limit"]
+    token = await th.admin_token()
+    org_id = (await th.client.get("/api/v1/organizations", headers=token)).json()["data"][0]["id"]
+    created = await th.client.post(f"/api/v1/organizations/{org_id}/keys", json={}, headers=token)
+    unknown = {"X-API-Key": created.json()["secret_key"], "X-Project-Name": "never-made"}
+    response = await th.client.post("/api/v1/search", json={"query": "x"}, headers=unknown)
+    assert response.status_code == 404, response.text
+    projects = (await th.client.get("/api/v1/projects", headers=token)).json()["data"]
+    assert "never-made" not in {p["name"] for p in projects}
