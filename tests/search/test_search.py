@@ -305,7 +305,7 @@ async def test_the_background_job_indexes_new_traces(
     settings = make_settings(db_kind, tmp_path, request, search_index_interval_seconds=0.05)
     async for harness in start(settings):
         await post_traces(harness, agent_trace("t1"))
-        for _ in range(200):
+        for _ in range(600):  # the job waits for 3 quiet seconds after the last write
             found = await search(harness, query="quokka")
             if found["data"]:
                 break

@@ -32,9 +32,9 @@ BATCH = 200
 SETTLE_US = 2_000_000
 _LOCK_ID = 0x7365_6172  # "sear"
 #: Ingestion counts as quiet once the writer committed nothing for this long.
-QUIET_SECONDS = 1.0
+QUIET_SECONDS = 3.0
 #: While ingestion is never quiet, a pass still runs this often (one batch).
-STARVED_SECONDS = 30.0
+STARVED_SECONDS = 60.0
 
 
 @dataclass
