@@ -58,6 +58,13 @@ def main() -> None:
     parser.add_argument(
         "--masking", action="store_true", help="enable every built-in PII masking rule first"
     )
+    parser.add_argument(
+        "--search-index",
+        choices=("on", "off"),
+        default="on",
+        help="run the search indexer in the server (default) or not "
+        "(TRACEHOUSE_SEARCH_INDEX_INTERVAL_SECONDS=0)",
+    )
     parser.add_argument("--yardstick", type=Path, default=DEFAULT_YARDSTICK)
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument(
@@ -74,6 +81,8 @@ def main() -> None:
             "TRACEHOUSE_INIT_USER_PASSWORD": "bench-password",
             "TRACEHOUSE_LOG_LEVEL": "warning",
         }
+        if args.search_index == "off":
+            env["TRACEHOUSE_SEARCH_INDEX_INTERVAL_SECONDS"] = "0"
         if args.workers is not None:
             env["TRACEHOUSE_OTLP_WORKERS"] = str(args.workers)
         server = start_server(data, env=env)
@@ -90,7 +99,7 @@ def main() -> None:
                 f"--spans={args.spans}",
                 f"--batch={args.batch}",
                 f"--concurrency={args.concurrency}",
-                "--label=tracehouse-sqlite",
+                f"--label=tracehouse-sqlite-index-{args.search_index}",
             ]
             if args.gzip:
                 command.append("--gzip")

@@ -91,7 +91,9 @@ def main() -> None:
     args = parser.parse_args()
     bodies = _bodies(args.spans, args.batch)
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(data_dir=Path(tmp), init_secret_key="sk-th-stages-0001-0123456789abcdefgh")
+        settings = Settings(
+            data_dir=Path(tmp), init_secret_key="sk-th-stages-0001-0123456789abcdefgh"
+        )
         upgrade(settings)
         db = open_database(settings)
         bootstrap(db.writer, settings)

@@ -85,7 +85,9 @@ async def main(steps: int, rounds: int) -> None:
             print(f"publish {steps} steps: {(time.perf_counter() - began) * 1000:.1f} ms")
             url = f"/api/v1/tapes/{tape['slug']}"
             agent = lambda n: {"User-Agent": f"visitor-{n}"}  # noqa: E731
-            await timed("JSON, a new visitor each time", rounds, lambda n: c.get(url, headers=agent(n)))
+            await timed(
+                "JSON, a new visitor each time", rounds, lambda n: c.get(url, headers=agent(n))
+            )
             await timed("JSON, the same visitor", rounds, lambda n: c.get(url))
             etag = (await c.get(url)).headers["etag"]
             match = {"If-None-Match": etag}
@@ -155,14 +157,18 @@ def browser(steps: int, chromium: str, play_seconds: float) -> None:
             _report_load(page, steps)
             page.evaluate("window.__bench.phase = 'click'")
             clicks = sorted(page.evaluate(_CLICK) for _ in range(9))
-            print(f"click on a step -> next frame   median {clicks[4]:.1f} ms, worst {clicks[-1]:.1f} ms")
+            print(
+                f"click on a step -> next frame   median {clicks[4]:.1f} ms, worst {clicks[-1]:.1f} ms"
+            )
             page.evaluate("window.__bench.phase = 'play'")
             page.locator("#speed").select_option("4")
             page.locator("#play").click()
             page.wait_for_timeout(play_seconds * 1000)
             position = page.locator("#position").text_content()
             bench = page.evaluate("window.__bench")
-            print(f"playing at 4x for {play_seconds:.0f} s (at {position}): {_summary(bench, 'play')}")
+            print(
+                f"playing at 4x for {play_seconds:.0f} s (at {position}): {_summary(bench, 'play')}"
+            )
             print(f"after a click: {_summary(bench, 'click')}")
             launched.close()
     finally:

@@ -3,11 +3,12 @@ project isolation, deletion and retention, test data, bad input, the lists' `q`.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
-from tests.conftest import Harness
+from tests.conftest import Harness, make_settings, start
 
 from tracehouse.clock import now_us
 from tracehouse.jobs import search_index
@@ -295,3 +296,34 @@ async def test_the_lists_q_uses_the_index_and_still_finds_what_it_lags_behind(
     assert await listed("/api/v1/observations", "reykjavik") == ["t1-tool"]
     assert await listed("/api/v1/observations", "quokka", auth=other) == ["theirs-fail"]
     assert await listed("/api/v1/observations", "forecast") == ["t1-llm"]
+
+
+async def test_the_background_job_indexes_new_traces(
+    db_kind: str, tmp_path: Any, request: pytest.FixtureRequest
+) -> None:
+    """With the job on (as `serve` runs it), a new trace becomes findable without any call."""
+    settings = make_settings(db_kind, tmp_path, request, search_index_interval_seconds=0.05)
+    async for harness in start(settings):
+        await post_traces(harness, agent_trace("t1"))
+        for _ in range(600):  # the job waits for 3 quiet seconds after the last write
+            found = await search(harness, query="quokka")
+            if found["data"]:
+                break
+            await asyncio.sleep(0.05)
+        assert [h["trace_id"] for h in found["data"]] == ["t1"]
+        assert found["meta"]["index"]["lag_seconds"] == 0
+
+
+async def test_search_is_a_read(th: Harness) -> None:
+    """A search counts against the read limit, and never creates the project a header names."""
+    response = await th.client.post("/api/v1/search", json={"query": "x"}, headers=th.auth)
+    listed = await th.client.get("/api/v1/traces", headers=th.auth)
+    assert response.headers["X-RateLimit-Limit"] == listed.headers["X-RateLimit-Limit"]
+    token = await th.admin_token()
+    org_id = (await th.client.get("/api/v1/organizations", headers=token)).json()["data"][0]["id"]
+    created = await th.client.post(f"/api/v1/organizations/{org_id}/keys", json={}, headers=token)
+    unknown = {"X-API-Key": created.json()["secret_key"], "X-Project-Name": "never-made"}
+    response = await th.client.post("/api/v1/search", json={"query": "x"}, headers=unknown)
+    assert response.status_code == 404, response.text
+    projects = (await th.client.get("/api/v1/projects", headers=token)).json()["data"]
+    assert "never-made" not in {p["name"] for p in projects}

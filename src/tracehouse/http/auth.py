@@ -29,6 +29,14 @@ from tracehouse.users import service as users
 _TOUCH_EVERY_US = 60_000_000
 #: Requests that only read: they never create the project X-Project-Name names.
 _READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: POST routes that only read (a query too rich for a URL): read-rate-limited, never shed as
+#: writes, and they never create the project a header names.
+READ_POSTS = frozenset({"/api/v1/search", "/api/v1/memory/search"})
+
+
+def is_read(method: str, path: str) -> bool:
+    """Whether a request only reads."""
+    return method in _READ_METHODS or (method == "POST" and path.rstrip("/") in READ_POSTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +138,7 @@ def _touch(rt: Runtime, key: Any) -> None:
 
 def rate_class(request: Request) -> str:
     """`read` or `write`: the two classes of the per-key limit, each with its own bucket."""
-    return "read" if request.method in _READ_METHODS else "write"
+    return "read" if is_read(request.method, request.url.path) else "write"
 
 
 def _limit(rt: Runtime, request: Request, principal: Principal, plan: str) -> None:
@@ -177,7 +185,7 @@ def project_scope(request: Request, rt: Annotated[Runtime, Depends(runtime)]) ->
         principal,
         request.headers.get("x-project-id"),
         request.headers.get("x-project-name"),
-        create=request.method not in _READ_METHODS,
+        create=not is_read(request.method, request.url.path),
     )
     _limit(rt, request, principal, project["plan"])
     usage_counter.count(rt, project["project_rowid"])

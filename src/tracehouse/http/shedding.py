@@ -1,6 +1,7 @@
 """ASGI middleware that sheds write requests by expected wait (503 + `Retry-After` at once).
 
-Writes (any method but GET, HEAD and OPTIONS) to the APIs, logins aside, are counted in and
+Writes (any method but GET, HEAD and OPTIONS, read-only POSTs such as search aside) to the
+APIs, logins aside, are counted in and
 out; a write that would wait past `write_wait_budget_seconds` is refused before its body is
 read, so the server spends nothing on it and the admitted ones keep their pace
 (`ingest/admission.py`).
@@ -13,6 +14,7 @@ import time
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from tracehouse.errors import Unavailable
+from tracehouse.http.auth import READ_POSTS
 from tracehouse.http.middleware import refuse
 from tracehouse.ingest.admission import InFlight
 
@@ -27,6 +29,7 @@ def is_write(scope: Scope) -> bool:
     path: str = scope["path"]
     return (
         scope["method"] not in _SAFE_METHODS
+        and path.rstrip("/") not in READ_POSTS
         and path.startswith(_API_PREFIXES)
         and not path.startswith(_LOGIN_PREFIX)
     )

@@ -71,6 +71,9 @@ class Writer:
         self._pending = 0
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracehouse-writer")
         self._task: asyncio.Task[None] | None = None
+        #: When the last group was committed (`time.monotonic()`): background jobs that share
+        #: the writer (the search indexer) wait for a quiet spell.
+        self.last_commit = -math.inf
 
     @property
     def pending(self) -> int:
@@ -126,6 +129,7 @@ class Writer:
             started = time.perf_counter()
             errors, written = await loop.run_in_executor(self._executor, self._commit, group)
             self.admission.observe(size, time.perf_counter() - started)
+            self.last_commit = time.monotonic()
             if written:
                 self._broker.committed(written)
             for job, error in zip(group, errors, strict=True):

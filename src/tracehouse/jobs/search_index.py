@@ -6,17 +6,20 @@ The cursor is `(updated_at, trace_rowid)` of the traces read so far (ingestion s
 with every batch that touches it). On PostgreSQL, transactions commit out of stamp order, so
 only changes older than `SETTLE_US` are read; SQLite's single writer commits in order. With
 several server processes the write of a pass holds a transaction lock and checks the cursor
-did not move meanwhile (else its work is dropped: another process did it).
+did not move meanwhile (else its work is dropped: another process did it). It shares the
+writer and the cores with ingestion, so it waits for ingestion to pause (see `run_forever`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from tracehouse.clock import now_us
+from tracehouse.ingest.writer import Writer
 from tracehouse.runtime import Runtime
 from tracehouse.search import chunks, store, vectors
 from tracehouse.store.engine import Database
@@ -28,6 +31,10 @@ CURSOR = "cursor"
 BATCH = 200
 SETTLE_US = 2_000_000
 _LOCK_ID = 0x7365_6172  # "sear"
+#: Ingestion counts as quiet once the writer committed nothing for this long.
+QUIET_SECONDS = 3.0
+#: While ingestion is never quiet, a pass still runs this often (one batch).
+STARVED_SECONDS = 60.0
 
 
 @dataclass
@@ -98,15 +105,28 @@ def catch_up(db: Database, *, settle_us: int | None = None) -> int:
     return total
 
 
+def ingestion_quiet(writer: Writer, now: float) -> bool:
+    """Whether ingestion has left the writer alone for QUIET_SECONDS."""
+    return writer.pending == 0 and now - writer.last_commit >= QUIET_SECONDS
+
+
 async def run_forever(rt: Runtime, *, interval: float) -> None:
-    """Index what changed and embed new chunks, then wait `interval` seconds, until cancelled;
-    errors are logged, not fatal."""
+    """Every `interval` seconds, index what changed and embed new chunks (while full batches
+    come, and ingestion stays quiet); errors are logged, not fatal. While ingestion keeps the
+    writer busy, one batch every STARVED_SECONDS at most: the index lags (visibly) instead of
+    slowing ingestion down, and catches up once writes pause."""
+    last_pass = time.monotonic()
     while True:
+        await asyncio.sleep(interval)
         try:
+            now = time.monotonic()
+            if not ingestion_quiet(rt.writer, now) and now - last_pass < STARVED_SECONDS:
+                continue
+            last_pass = now
             while await asyncio.to_thread(index_pass, rt.db):
-                await asyncio.sleep(0)  # a full batch: more may wait
-            while await vectors.embed_all(rt):
+                if not ingestion_quiet(rt.writer, time.monotonic()):
+                    break
+            while ingestion_quiet(rt.writer, time.monotonic()) and await vectors.embed_all(rt):
                 await asyncio.sleep(0)
         except Exception:
             log.exception("search indexing failed; will retry")
-        await asyncio.sleep(interval)

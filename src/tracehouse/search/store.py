@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, or_, select, tuple_, update
+from sqlalchemy import Connection, bindparam, delete, or_, select, tuple_, update
 
 from tracehouse.store import fulltext
 from tracehouse.store.tables import (
@@ -61,6 +61,7 @@ def changed_traces(conn: Connection, after: State, before: int, limit: int) -> l
     query = (
         select(*(t[name] for name in (*_TRACE_COLUMNS, *_TRACE_MORE)))
         .where(
+            t.updated_at >= after.number,
             tuple_(t.updated_at, t.trace_rowid) > tuple_(after.number, after.rowid),
             t.updated_at < before,
         )
@@ -106,11 +107,19 @@ def mark_indexed(conn: Connection, indexed: dict[int, int]) -> None:
 
 
 def oldest_pending(conn: Connection, project_rowid: int, cursor: State) -> int | None:
-    """When the project's oldest trace change the index has not read yet happened (µs)."""
+    """When the project's oldest trace change the index has not read yet happened (µs). Read
+    through the (updated_at, trace_rowid) index from the cursor on, up to the first change of
+    the project (`+ 0` keeps SQLite from walking the whole project by its own index instead)."""
     t = traces.c
-    query = select(func.min(t.updated_at)).where(
-        t.project_rowid == project_rowid,
-        tuple_(t.updated_at, t.trace_rowid) > tuple_(cursor.number, cursor.rowid),
+    query = (
+        select(t.updated_at)
+        .where(
+            t.updated_at >= cursor.number,
+            tuple_(t.updated_at, t.trace_rowid) > tuple_(cursor.number, cursor.rowid),
+            t.project_rowid + 0 == project_rowid,
+        )
+        .order_by(t.updated_at, t.trace_rowid)
+        .limit(1)
     )
     value = conn.execute(query).scalar()
     return None if value is None else int(value)

@@ -34,6 +34,8 @@ log = logging.getLogger(__name__)
 
 INDEX_NAME = "spans"
 EMBED_BATCH = 128
+#: Batches a pass embeds per project with one opened embedder before going to the next.
+BATCHES_PER_PASS = 16
 _LOCK_ID = 0x7365_6172  # "sear", as the indexer's
 _Rows = np.ndarray[Any, np.dtype[np.int64]]
 
@@ -91,8 +93,11 @@ async def embed_all(rt: Runtime) -> int:
     for project_rowid in _projects(rt):
         try:
             embedder = embedders.for_project(rt, project_rowid)
-            if embedder is not None:
-                total += await embed_pass(rt, project_rowid, embedder)
+            for _ in range(BATCHES_PER_PASS if embedder else 0):
+                count = await embed_pass(rt, project_rowid, embedder)  # type: ignore[arg-type]
+                total += count
+                if count < EMBED_BATCH:
+                    break
         except EmbedderUnavailable as exc:
             log.warning("embedding the spans of project %s: %s", project_rowid, exc)
     return total
