@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from tracehouse import jsontext
@@ -14,8 +15,8 @@ from tracehouse.errors import NotFound
 from tracehouse.forks import plan as plans
 from tracehouse.forks import runner, store
 from tracehouse.forks.schemas import ReplayIn, SdkReplayIn
-from tracehouse.forks.service import get as get_fork
 from tracehouse.forks.service import (
+    find,
     merged_modifications,
     own,
     render_replay,
@@ -33,6 +34,8 @@ from tracehouse.traces import service as traces
 
 log = logging.getLogger(__name__)
 FINAL = ("completed", "failed", "needs_agent")
+#: Seconds between two progress writes of a running replay.
+PROGRESS_EVERY = 0.5
 #: Replays running in this process (a reference keeps each task alive until it ends).
 _RUNNING: set[asyncio.Task[None]] = set()
 
@@ -54,7 +57,7 @@ def _prepare(
     rt: Runtime, scope: ProjectScope, fork_id: str, body: ReplayIn
 ) -> tuple[dict[str, Any], plans.Plan, Provider]:
     scope.require_write()
-    fork = get_fork(rt, scope, fork_id)
+    fork = find(rt, scope, fork_id)
     source = traces.get_trace(rt, scope, fork["trace_id"])
     modifications = merged_modifications(fork["modifications"], body)
     validate_overrides(source, modifications["tool_results"])
@@ -96,7 +99,7 @@ async def _run(
             plan, _caller(target, plan), provider_kind=target.kind,
             metadata={"fork_id": replay["fork_id"], "replay_id": replay["id"],
                       "source_trace_id": plan.source["id"]},
-            progress=lambda done: _update(rt, scope, replay, {"steps_done": done}),
+            progress=_progress(rt, scope, replay),
         )  # fmt: skip
         await ingest(rt, scope, outcome.batch())
         end = {
@@ -107,6 +110,19 @@ async def _run(
         log.exception("replay %s failed", replay["id"])
         end = {"state": "failed", "message": f"{type(exc).__name__}: {exc}"}
     await _update(rt, scope, replay, {**end, "finished_at": now_us()}, announce=True)
+
+
+def _progress(rt: Runtime, scope: ProjectScope, replay: dict[str, Any]) -> runner.Progress:
+    """Record how many generations are done, at most every PROGRESS_EVERY seconds (a write
+    per generation would cost more than the replay's own work)."""
+    last = [time.monotonic()]
+
+    async def progress(done: int) -> None:
+        if time.monotonic() - last[0] >= PROGRESS_EVERY:
+            last[0] = time.monotonic()
+            await _update(rt, scope, replay, {"steps_done": done})
+
+    return progress
 
 
 def _caller(target: Provider, plan: plans.Plan) -> runner.Call:
