@@ -323,7 +323,8 @@ def endpoint_limit(name: str, per_minute: PerMinute) -> Callable[..., ProjectSco
 def count_call(
     rt: Runtime, request: Request, scope: ProjectScope, name: str, per_minute: PerMinute
 ) -> None:
-    """Count a call against the caller's `name` cap (pages use it as routes do)."""
+    """Count one call against the caller's `name` cap (429 over it); pages that call an
+    AI-backed service share the bucket of the API route."""
     if rt.settings.rate_limit_enabled:
         cap = per_minute(rt.settings) if callable(per_minute) else per_minute
         bucket = f"{scope.principal.rate_key}:{name}"

@@ -192,20 +192,17 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-async def chat(
+async def post_json(
     provider: Provider,
-    model: str,
-    messages: list[dict[str, Any]],
+    url: str,
+    body: dict[str, Any],
     *,
-    temperature: float | None = 0.0,
-    options: Options | None = None,
+    headers: dict[str, str],
+    query: dict[str, str],
     transport: httpx.AsyncBaseTransport | None = None,
-) -> Completion:
-    """One chat completion, retried on transient failures; raises `ProviderError`. `options`
-    (max tokens, tools, response format) replaces `temperature` when given."""
-    options = options or Options(temperature=temperature)
-    url, headers, body, query = _request(provider, model, messages, options)
-    start = now_us()
+) -> tuple[dict[str, Any], int]:
+    """POST `body`, retried on transient failures: (the JSON answer, attempts made); raises
+    `ProviderError`. Chat and embeddings calls share it."""
     last = "no attempt made"
     status: int | None = None
     async with httpx.AsyncClient(
@@ -224,16 +221,32 @@ async def chat(
                 continue
             status = response.status_code
             if response.is_success:
-                completion = _parse(provider.kind, response.json(), model)
-                completion.start_us, completion.end_us, completion.attempts = (
-                    start,
-                    now_us(),
-                    attempt,
-                )
-                return completion
+                return response.json(), attempt
             # some providers echo what they were sent; never let the key into a message
             body_text = response.text[:300].replace(provider.api_key, "…")
             last = f"HTTP {status}: {body_text}"
             if status not in _RETRY_STATUSES:
                 raise ProviderError(f"provider refused the call ({last})", attempt, status)
     raise ProviderError(f"provider failed after {attempt} attempts ({last})", attempt, status)
+
+
+async def chat(
+    provider: Provider,
+    model: str,
+    messages: list[dict[str, Any]],
+    *,
+    temperature: float | None = 0.0,
+    options: Options | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> Completion:
+    """One chat completion, retried on transient failures; raises `ProviderError`. `options`
+    (max tokens, tools, response format) replaces `temperature` when given."""
+    options = options or Options(temperature=temperature)
+    url, headers, body, query = _request(provider, model, messages, options)
+    start = now_us()
+    data, attempts = await post_json(
+        provider, url, body, headers=headers, query=query, transport=transport
+    )
+    completion = _parse(provider.kind, data, model)
+    completion.start_us, completion.end_us, completion.attempts = start, now_us(), attempts
+    return completion

@@ -16,6 +16,7 @@ from tracehouse.sdk._config import Mask, resolve
 from tracehouse.sdk._context import current, otel_parent
 from tracehouse.sdk._delivery import Delivery
 from tracehouse.sdk._experiment import DatasetItem, ExperimentResult, run_experiment
+from tracehouse.sdk._memory import Memory
 from tracehouse.sdk._observation import (
     TRACE_FIELDS,
     Observation,
@@ -27,6 +28,7 @@ from tracehouse.sdk._payload import Item, feedback_item, score_item, trace_item
 from tracehouse.sdk._prompts import Prompt, PromptCache
 from tracehouse.sdk._replay import Replay
 from tracehouse.sdk._skills import Skill, skill_from_body
+from tracehouse.sdk._skills import link as link_skill
 
 if TYPE_CHECKING:
     import httpx
@@ -146,6 +148,8 @@ class Tracehouse:
         self.delivery = Delivery(self.config, transport, start=self.enabled)
         self.transport = transport
         self.prompts = PromptCache(self.config, transport)
+        #: The project's agent memory on the server (see docs/memory.md).
+        self.memory = Memory(self)
         self.skills = VersionCache(
             self.config,
             transport,
@@ -339,18 +343,22 @@ class Tracehouse:
     ) -> Skill:
         """A skill version by name (the project's, else its organization's; by `label` or
         `version`, default the `production` label, else `latest`), cached like `get_prompt`:
-        stale copy, then `fallback` (a body; `is_fallback` set) when the server is away."""
+        stale copy, then `fallback` (a body; `is_fallback` set) when the server is away.
+        Inside an observed run, the current observation's metadata names the version
+        (`tracehouse.skill`), so the skill's page counts the run."""
 
         def stand_in() -> Skill:
             return Skill(name, 0, fallback or "", is_fallback=True)
 
-        return self.skills.get(
+        skill = self.skills.get(
             name,
             label=label,
             version=version,
             cache_ttl=cache_ttl,
             fallback=None if fallback is None else stand_in,
         )
+        link_skill(current.get(), skill)
+        return skill
 
     def run_experiment(
         self,

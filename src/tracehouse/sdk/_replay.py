@@ -80,7 +80,7 @@ class Replay:
         return self.recorded
 
     def _fetch(self) -> list[dict[str, Any]]:
-        from tracehouse.sdk._checkpoints import _request
+        from tracehouse.sdk._checkpoints import request as _request
 
         try:
             fork = _request(self.client, "GET", f"/api/v1/forks/{self.fork_id}").json()
@@ -103,7 +103,7 @@ class Replay:
         else:
             merge_fields(trace.fields, fields)
         from tracehouse import __version__
-        from tracehouse.sdk._checkpoints import _request
+        from tracehouse.sdk._checkpoints import request as _request
 
         body = {"trace_id": trace.id, "sdk": f"tracehouse-python/{__version__}"}
         try:

@@ -61,7 +61,9 @@ def _diff(
 @router.post("/forks")
 def create_fork(project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep) -> Response:
     """ "Fork from here": a fork of the trace at the observation, no modifications yet."""
-    body = ForkIn(trace_id=fields.get("trace_id"), span_id=fields.get("span_id"))
+    body = ForkIn(
+        trace_id=fields.get("trace_id"), span_id=fields.get("span_id"), name=fields.get("name")
+    )
     fork = service.create(rt, who.scope(project_id), body)
     return RedirectResponse(f"/ui/p/{project_id}/forks/{fork['id']}", 303)
 

@@ -2,7 +2,7 @@
 far it got and where it stopped
 
 Revision ID: 0012r
-Revises: 0011p
+Revises: 0012s
 Create Date: 2026-12-06 21:00:00
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012r"
-down_revision: str | None = "0011p"
+down_revision: str | None = "0012s"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
