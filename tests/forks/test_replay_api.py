@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests import fake_openai
+from tests import fake_anthropic, fake_openai
 from tests.conftest import Harness
 from tests.forks.conftest import send
 
@@ -228,6 +228,30 @@ async def test_replay_with_an_anthropic_credential(th: Harness, provider_url: st
     assert path == "/v1/messages" and headers["x-api-key"] == "sk-test"
     assert fake_openai.SCRIPT.requests[0]["system"] == QUESTION[0]["content"]
     assert fake_openai.SCRIPT.requests[0]["messages"][-1]["content"][0]["type"] == "tool_result"
+
+
+async def test_anthropic_tool_use_round_trip(th: Harness) -> None:
+    """Tools go out in Anthropic's form, its `tool_use` comes back as a tool call matched
+    against the recording, the result goes back as a `tool_result` block."""
+    await send(th, weather_trace())
+    with fake_anthropic.fake_anthropic() as url:
+        fake_anthropic.SCRIPT.reset()
+        body = {"name": "claude", "kind": "anthropic", "apiKey": "sk-ant", "baseUrl": url}
+        assert (await th.client.post("/api/v1/providers", json=body, headers=th.auth)).is_success
+        done = await replay(th, await fork_at(th, "ask"), model="claude-3-5-haiku-latest")
+        sent = fake_anthropic.SCRIPT.requests
+    assert done["state"] == "completed", done
+    assert sent[0]["tools"][0]["name"] == "get_weather" and "input_schema" in sent[0]["tools"][0]
+    assert sent[0]["system"] == "You are a weather bot."
+    result = sent[1]["messages"][-1]["content"][0]
+    assert result["type"] == "tool_result"
+    assert result["tool_use_id"] == fake_anthropic.TOOL_USE_ID
+    assert json.loads(result["content"]) == {"sky": "sunny", "celsius": 21}
+    trace = await trace_of(th, done["trace_id"])
+    live = [o for o in trace["observations"] if (o["metadata"] or {}).get("replay") == "live"]
+    assert live[0]["output"]["tool_calls"][0]["function"]["name"] == "get_weather"
+    assert live[1]["output"]["content"] == fake_anthropic.ANSWER
+    assert live[1]["usage"]["input_tokens"] == fake_anthropic.INPUT_TOKENS
 
 
 async def test_a_failing_provider_fails_the_replay(th: Harness, provider_url: str) -> None:
