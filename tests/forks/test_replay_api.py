@@ -325,3 +325,21 @@ async def _refused(th: Harness, fork_id: str, body: dict[str, Any], status: int,
     response = await th.client.post(f"/api/v1/forks/{fork_id}/replay", json=body, headers=th.auth)
     assert response.status_code == status, (body, response.text)
     assert text in response.json()["error"]["message"] or not text, response.text
+
+
+async def test_replays_are_scoped_to_their_project(th: Harness, provider_url: str) -> None:
+    await send(th, weather_trace())
+    await credential(th, provider_url)
+    fork_id = await fork_at(th, "answer")
+    done = await replay(th, fork_id)
+    _, other = await th.new_project("elsewhere")
+    for path in (f"/api/v1/replays/{done['id']}", f"/api/v1/forks/{fork_id}/replays"):
+        seen = await th.client.get(path, headers=other)
+        assert seen.status_code == 404, path
+    link = {"traceId": "whatever"}
+    linked = await th.client.post(f"/api/v1/forks/{fork_id}/replays", json=link, headers=other)
+    assert linked.status_code == 404
+    missing = await th.client.post(f"/api/v1/forks/{fork_id}/replays", json={}, headers=th.auth)
+    assert missing.status_code == 422
+    listed = (await th.client.get(f"/api/v1/forks/{fork_id}/replays", headers=th.auth)).json()
+    assert [r["id"] for r in listed["data"]] == [done["id"]]
