@@ -16,6 +16,7 @@ from tests import fake_anthropic, fake_openai
 from tests.conftest import Harness
 from tests.forks.conftest import send
 
+from tracehouse.forks import replays
 from tracehouse.store.tables import fork_replays, forks
 
 pytestmark = pytest.mark.anyio
@@ -343,3 +344,17 @@ async def test_replays_are_scoped_to_their_project(th: Harness, provider_url: st
     assert missing.status_code == 422
     listed = (await th.client.get(f"/api/v1/forks/{fork_id}/replays", headers=th.auth)).json()
     assert [r["id"] for r in listed["data"]] == [done["id"]]
+
+
+async def test_a_replay_cut_short_by_a_stop_ends_failed(th: Harness, provider_url: str) -> None:
+    await send(th, weather_trace())
+    await credential(th, provider_url)
+    fake_openai.SCRIPT.reset(("delay", 3))
+    fork_id = await fork_at(th, "answer")
+    started = await th.client.post(f"/api/v1/forks/{fork_id}/replay", json={}, headers=th.auth)
+    while not fake_openai.SCRIPT.requests:  # the provider has the call
+        await asyncio.sleep(0.05)
+    await replays.stop(th.app.state.runtime)
+    got = (await th.client.get(f"/api/v1/replays/{started.json()['id']}", headers=th.auth)).json()
+    assert got["state"] == "failed" and "server stopped" in got["message"]
+    assert got["finished_at"] is not None

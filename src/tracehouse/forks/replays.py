@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 FINAL = ("completed", "failed", "needs_agent")
 #: Seconds between two progress writes of a running replay.
 PROGRESS_EVERY = 0.5
-#: Replays running in this process (a reference keeps each task alive until it ends).
-_RUNNING: set[asyncio.Task[None]] = set()
+#: Replays running in this process, with the runtime of each (a reference keeps each task
+#: alive until it ends).
+_RUNNING: dict[asyncio.Task[None], Runtime] = {}
 
 
 async def start(rt: Runtime, scope: ProjectScope, fork_id: str, body: ReplayIn) -> dict[str, Any]:
@@ -48,9 +49,17 @@ async def start(rt: Runtime, scope: ProjectScope, fork_id: str, body: ReplayIn) 
     task = asyncio.get_running_loop().create_task(
         _run(rt, scope, replay, plan, target), name=f"replay-{replay['id']}"
     )
-    _RUNNING.add(task)
-    task.add_done_callback(_RUNNING.discard)
+    _RUNNING[task] = rt
+    task.add_done_callback(lambda done: _RUNNING.pop(done, None))
     return replay
+
+
+async def stop(rt: Runtime) -> None:
+    """Cancel this server's replays (when it stops): each ends `failed`, saying why."""
+    tasks = [task for task, owner in _RUNNING.items() if owner is rt]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _prepare(
@@ -106,6 +115,10 @@ async def _run(
             "state": outcome.state, "message": outcome.message, "trace_id": outcome.trace.id,
             "steps_done": outcome.steps_done, "stop": jsontext.dumps(outcome.stop),
         }  # fmt: skip
+    except asyncio.CancelledError:
+        stopped = {"state": "failed", "message": "The server stopped before the replay ended."}
+        await _update(rt, scope, replay, {**stopped, "finished_at": now_us()}, announce=True)
+        raise
     except Exception as exc:  # a replay must end in a state, whatever went wrong
         log.exception("replay %s failed", replay["id"])
         end = {"state": "failed", "message": f"{type(exc).__name__}: {exc}"}
