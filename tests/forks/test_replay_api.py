@@ -358,3 +358,19 @@ async def test_a_replay_cut_short_by_a_stop_ends_failed(th: Harness, provider_ur
     got = (await th.client.get(f"/api/v1/replays/{started.json()['id']}", headers=th.auth)).json()
     assert got["state"] == "failed" and "server stopped" in got["message"]
     assert got["finished_at"] is not None
+
+
+async def test_forked_at_a_tool_step_it_is_served_then_live(th: Harness, provider_url: str) -> None:
+    await send(th, weather_trace())
+    await credential(th, provider_url)
+    fork_id = await fork_at(th, "tool", toolResults=[{"spanId": "tool", "output": "foggy"}])
+    done = await replay(th, fork_id)
+    assert done["state"] == "completed", done
+    assert len(fake_openai.SCRIPT.requests) == 1  # the answer only
+    trace = await trace_of(th, done["trace_id"])
+    by_name = {o["name"]: o for o in trace["observations"]}
+    assert by_name["get_weather"]["output"] == "foggy"
+    assert by_name["get_weather"]["metadata"]["replay"] == "override"
+    assert by_name["answer"]["metadata"]["replay"] == "live"
+    assert by_name["agent"]["parent_id"] is None
+    assert by_name["answer"]["parent_id"] == by_name["agent"]["id"]
