@@ -14,8 +14,8 @@ those rules has it do (`docs/masking.md`).
 from __future__ import annotations
 
 import argparse
-import os
 import cProfile
+import os
 import pickle
 import pstats
 import sys

@@ -32,14 +32,14 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import func, insert, select
-
 from tests.embeddings import tiny_model
 from tests.fake_openai import fake_openai
+
 from tracehouse.app import create_app
 from tracehouse.bootstrap import bootstrap
 from tracehouse.config import Settings
-from tracehouse.jobs import search_index
 from tracehouse.embeddings.vectors import normalized, pack
+from tracehouse.jobs import search_index
 from tracehouse.search import store as search_store
 from tracehouse.search import vectors
 from tracehouse.store.engine import Database, open_database
@@ -49,12 +49,63 @@ from tracehouse.store.tables import observations, search_chunks, traces
 SECRET = "sk-th-bench-" + "x" * 40
 AUTH = {"Authorization": f"Bearer {SECRET}"}
 STEPS = 10
-COMMON = (
-    "the a to of and in is for on with that this it as be are user assistant please answer "
-    "question order account refund payment invoice shipping delivery customer support weather "
-    "forecast database query result error timeout retry service request response model tool "
-    "search document summary report price product search agent plan step memory context"
-).split()
+COMMON = [
+    "the",
+    "a",
+    "to",
+    "of",
+    "and",
+    "in",
+    "is",
+    "for",
+    "on",
+    "with",
+    "that",
+    "this",
+    "it",
+    "as",
+    "be",
+    "are",
+    "user",
+    "assistant",
+    "please",
+    "answer",
+    "question",
+    "order",
+    "account",
+    "refund",
+    "payment",
+    "invoice",
+    "shipping",
+    "delivery",
+    "customer",
+    "support",
+    "weather",
+    "forecast",
+    "database",
+    "query",
+    "result",
+    "error",
+    "timeout",
+    "retry",
+    "service",
+    "request",
+    "response",
+    "model",
+    "tool",
+    "search",
+    "document",
+    "summary",
+    "report",
+    "price",
+    "product",
+    "search",
+    "agent",
+    "plan",
+    "step",
+    "memory",
+    "context",
+]
 CITIES = [f"city{n}" for n in range(500)]
 
 

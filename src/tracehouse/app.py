@@ -27,6 +27,7 @@ from tracehouse.embeddings.routes import router as embedder_router
 from tracehouse.evaluations import worker as evaluation_worker
 from tracehouse.evaluations.routes import router as evaluations_router
 from tracehouse.evaluators.routes import router as evaluators_router
+from tracehouse.forks import replays
 from tracehouse.forks.routes import replays_router
 from tracehouse.forks.routes import router as forks_router
 from tracehouse.health import router as health_router
@@ -258,6 +259,7 @@ async def _stop(runtime: Runtime, jobs: list[asyncio.Task[None]]) -> None:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+    await replays.stop(runtime)  # while the writer and the database are still open
     usage_counter.flush_quietly(runtime)
     await runtime.writer.stop()
     runtime.passwords.close()

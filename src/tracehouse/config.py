@@ -122,7 +122,7 @@ class Settings(BaseSettings):
         10,
         ge=1,
         description="Calls per minute a key or user may make to each AI-backed route (root "
-        "cause, executing an evaluator), on top of the read/write limits.",
+        "cause, executing an evaluator, replaying a fork), on top of the read/write limits.",
     )
     rate_limit_enabled: bool = Field(True, description="Enforce per-key rate limits.")
     write_queue_size: int = Field(

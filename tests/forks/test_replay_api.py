@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests import fake_openai
+from tests import fake_anthropic, fake_openai
 from tests.conftest import Harness
 from tests.forks.conftest import send
 
+from tracehouse.forks import replays
 from tracehouse.store.tables import fork_replays, forks
 
 pytestmark = pytest.mark.anyio
@@ -230,6 +231,30 @@ async def test_replay_with_an_anthropic_credential(th: Harness, provider_url: st
     assert fake_openai.SCRIPT.requests[0]["messages"][-1]["content"][0]["type"] == "tool_result"
 
 
+async def test_anthropic_tool_use_round_trip(th: Harness) -> None:
+    """Tools go out in Anthropic's form, its `tool_use` comes back as a tool call matched
+    against the recording, the result goes back as a `tool_result` block."""
+    await send(th, weather_trace())
+    with fake_anthropic.fake_anthropic() as url:
+        fake_anthropic.SCRIPT.reset()
+        body = {"name": "claude", "kind": "anthropic", "apiKey": "sk-ant", "baseUrl": url}
+        assert (await th.client.post("/api/v1/providers", json=body, headers=th.auth)).is_success
+        done = await replay(th, await fork_at(th, "ask"), model="claude-3-5-haiku-latest")
+        sent = fake_anthropic.SCRIPT.requests
+    assert done["state"] == "completed", done
+    assert sent[0]["tools"][0]["name"] == "get_weather" and "input_schema" in sent[0]["tools"][0]
+    assert sent[0]["system"] == "You are a weather bot."
+    result = sent[1]["messages"][-1]["content"][0]
+    assert result["type"] == "tool_result"
+    assert result["tool_use_id"] == fake_anthropic.TOOL_USE_ID
+    assert json.loads(result["content"]) == {"sky": "sunny", "celsius": 21}
+    trace = await trace_of(th, done["trace_id"])
+    live = [o for o in trace["observations"] if (o["metadata"] or {}).get("replay") == "live"]
+    assert live[0]["output"]["tool_calls"][0]["function"]["name"] == "get_weather"
+    assert live[1]["output"]["content"] == fake_anthropic.ANSWER
+    assert live[1]["usage"]["input_tokens"] == fake_anthropic.INPUT_TOKENS
+
+
 async def test_a_failing_provider_fails_the_replay(th: Harness, provider_url: str) -> None:
     await send(th, weather_trace())
     await credential(th, provider_url)
@@ -301,3 +326,51 @@ async def _refused(th: Harness, fork_id: str, body: dict[str, Any], status: int,
     response = await th.client.post(f"/api/v1/forks/{fork_id}/replay", json=body, headers=th.auth)
     assert response.status_code == status, (body, response.text)
     assert text in response.json()["error"]["message"] or not text, response.text
+
+
+async def test_replays_are_scoped_to_their_project(th: Harness, provider_url: str) -> None:
+    await send(th, weather_trace())
+    await credential(th, provider_url)
+    fork_id = await fork_at(th, "answer")
+    done = await replay(th, fork_id)
+    _, other = await th.new_project("elsewhere")
+    for path in (f"/api/v1/replays/{done['id']}", f"/api/v1/forks/{fork_id}/replays"):
+        seen = await th.client.get(path, headers=other)
+        assert seen.status_code == 404, path
+    link = {"traceId": "whatever"}
+    linked = await th.client.post(f"/api/v1/forks/{fork_id}/replays", json=link, headers=other)
+    assert linked.status_code == 404
+    missing = await th.client.post(f"/api/v1/forks/{fork_id}/replays", json={}, headers=th.auth)
+    assert missing.status_code == 422
+    listed = (await th.client.get(f"/api/v1/forks/{fork_id}/replays", headers=th.auth)).json()
+    assert [r["id"] for r in listed["data"]] == [done["id"]]
+
+
+async def test_a_replay_cut_short_by_a_stop_ends_failed(th: Harness, provider_url: str) -> None:
+    await send(th, weather_trace())
+    await credential(th, provider_url)
+    fake_openai.SCRIPT.reset(("delay", 3))
+    fork_id = await fork_at(th, "answer")
+    started = await th.client.post(f"/api/v1/forks/{fork_id}/replay", json={}, headers=th.auth)
+    while not fake_openai.SCRIPT.requests:  # the provider has the call
+        await asyncio.sleep(0.05)
+    await replays.stop(th.app.state.runtime)
+    got = (await th.client.get(f"/api/v1/replays/{started.json()['id']}", headers=th.auth)).json()
+    assert got["state"] == "failed" and "server stopped" in got["message"]
+    assert got["finished_at"] is not None
+
+
+async def test_forked_at_a_tool_step_it_is_served_then_live(th: Harness, provider_url: str) -> None:
+    await send(th, weather_trace())
+    await credential(th, provider_url)
+    fork_id = await fork_at(th, "tool", toolResults=[{"spanId": "tool", "output": "foggy"}])
+    done = await replay(th, fork_id)
+    assert done["state"] == "completed", done
+    assert len(fake_openai.SCRIPT.requests) == 1  # the answer only
+    trace = await trace_of(th, done["trace_id"])
+    by_name = {o["name"]: o for o in trace["observations"]}
+    assert by_name["get_weather"]["output"] == "foggy"
+    assert by_name["get_weather"]["metadata"]["replay"] == "override"
+    assert by_name["answer"]["metadata"]["replay"] == "live"
+    assert by_name["agent"]["parent_id"] is None
+    assert by_name["answer"]["parent_id"] == by_name["agent"]["id"]

@@ -5,6 +5,7 @@ and never reaches the server, the second goes live, and the new trace is linked 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -101,3 +102,33 @@ def test_a_fork_that_cannot_be_read_runs_live(live_server: LiveServer, openai_ur
     assert agent(llm, "Capital of France?", "briefly")[0] == fake_openai.ANSWER
     assert len(fake_openai.SCRIPT.requests) == 2
     client.shutdown()
+
+
+async def async_agent(llm: Any, tone: str) -> tuple[str, str]:
+    with sdk.span("async-agent") as root:
+        messages: list[Any] = [{"role": "user", "content": "Plan: capital of France?"}]
+        plan = await llm.chat.completions.create(model="gpt-4o-mini", messages=messages)
+        messages += [plan.choices[0].message, {"role": "user", "content": f"Answer, {tone}."}]
+        answer = await llm.chat.completions.create(model="gpt-4o-mini", messages=messages)
+    return str(answer.choices[0].message.content), root.trace_id
+
+
+def test_async_clients_replay_too(live_server: LiveServer, openai_url: str) -> None:
+    client = sdk.configure(host=live_server.url, api_key=live_server.secret_key)
+    llm = sdk.wrap_openai(openai.AsyncOpenAI(base_url=openai_url, api_key="sk-test"))
+    fake_openai.SCRIPT.reset(("reply", PLAN))
+    _, recorded_trace = asyncio.run(async_agent(llm, "briefly"))
+    assert client.flush()
+    steps = read_trace(live_server, recorded_trace)["observations"]
+    answer_step = [o for o in steps if o["type"] == "generation"][1]
+    fork = post(
+        live_server, "/api/v1/forks", {"trace_id": recorded_trace, "span_id": answer_step["id"]}
+    )
+    replaying = sdk.configure(
+        host=live_server.url, api_key=live_server.secret_key, fork_id=fork["id"]
+    )
+    fake_openai.SCRIPT.reset()
+    text, _ = asyncio.run(async_agent(llm, "in one word"))
+    assert text == fake_openai.ANSWER
+    assert [r["messages"][1]["content"] for r in fake_openai.SCRIPT.requests] == [PLAN]
+    replaying.shutdown()

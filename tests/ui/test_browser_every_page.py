@@ -35,8 +35,6 @@ NOT_PAGES = {
     "/ui/p/{project_id}/traces/{a:path}/compare": "redirects to the diff page (visited)",
     "/ui/login": "only shown logged out (test_browser.py shoots it)",
     "/ui/": "redirects to the project's trace list",
-    "/ui/p/{project_id}/forks/{fork_id}/diff": "needs a replay, which no public route records "
-    "(tests/forks/test_fork_pages.py renders it)",
 }
 
 
@@ -82,6 +80,7 @@ def _seed(base: str) -> dict[str, str]:
     item = _post(base, f"/annotation-queues/{queue['id']}/items", {"traceId": "run-a"})
     tape = _post(base, "/tapes", {"traceId": "run-a"})
     fork = _post(base, "/forks", {"traceId": "run-a", "spanId": "answer"})
+    _post(base, f"/forks/{fork['id']}/replays", {"traceId": "run-b"})  # as the SDK links one
     first = _post(base, "/checkpoints", {"traceId": "run-a", "label": "before"})
     second = _post(base, "/checkpoints", {"traceId": "run-a", "label": "after"})
     return {
@@ -102,6 +101,7 @@ def _examples(p: str, ids: dict[str, str]) -> dict[str, str]:
         "/ui/p/{project_id}/traces/{a:path}/diff/{b:path}": f"{p}/traces/run-a/diff/run-b",
         "/ui/p/{project_id}/forks": f"{p}/forks",
         "/ui/p/{project_id}/forks/{fork_id}": f"{p}/forks/{ids['fork']}",
+        "/ui/p/{project_id}/forks/{fork_id}/diff": f"{p}/forks/{ids['fork']}/diff",
         "/ui/p/{project_id}/inbox": f"{p}/inbox",
         "/ui/p/{project_id}/sessions": f"{p}/sessions",
         "/ui/p/{project_id}/sessions/{session_id:path}": f"{p}/sessions/chat-1",

@@ -30,7 +30,7 @@ class Plan:
     start: dict[str, Any]
     #: Names of the recorded generations from `start` on, for the replay's generations.
     names: list[str]
-    #: Recorded tool steps from the fork point on, in order: the results a replay may reuse.
+    #: Recorded tool steps after `start`, in order: the results a replay may reuse.
     tools: list[dict[str, Any]]
     messages: list[dict[str, Any]]
     model: str
@@ -66,7 +66,7 @@ def make(
         fork_point=point,
         start=start,
         names=[o["name"] or "generation" for o in after[at:] if o["type"] == "generation"],
-        tools=[o for o in after if o["type"] == "tool"],
+        tools=[o for o in after[at:] if o["type"] == "tool"],
         messages=_messages(recorded_messages, modifications.get("messages")),
         model=_model(modifications, start, default_model),
         options=_options(start, recorded_tools, modifications.get("parameters") or {}),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from tracehouse import jsontext
@@ -14,8 +15,8 @@ from tracehouse.errors import NotFound
 from tracehouse.forks import plan as plans
 from tracehouse.forks import runner, store
 from tracehouse.forks.schemas import ReplayIn, SdkReplayIn
-from tracehouse.forks.service import get as get_fork
 from tracehouse.forks.service import (
+    find,
     merged_modifications,
     own,
     render_replay,
@@ -33,8 +34,11 @@ from tracehouse.traces import service as traces
 
 log = logging.getLogger(__name__)
 FINAL = ("completed", "failed", "needs_agent")
-#: Replays running in this process (a reference keeps each task alive until it ends).
-_RUNNING: set[asyncio.Task[None]] = set()
+#: Seconds between two progress writes of a running replay.
+PROGRESS_EVERY = 0.5
+#: Replays running in this process, with the runtime of each (a reference keeps each task
+#: alive until it ends).
+_RUNNING: dict[asyncio.Task[None], Runtime] = {}
 
 
 async def start(rt: Runtime, scope: ProjectScope, fork_id: str, body: ReplayIn) -> dict[str, Any]:
@@ -45,16 +49,24 @@ async def start(rt: Runtime, scope: ProjectScope, fork_id: str, body: ReplayIn) 
     task = asyncio.get_running_loop().create_task(
         _run(rt, scope, replay, plan, target), name=f"replay-{replay['id']}"
     )
-    _RUNNING.add(task)
-    task.add_done_callback(_RUNNING.discard)
+    _RUNNING[task] = rt
+    task.add_done_callback(lambda done: _RUNNING.pop(done, None))
     return replay
+
+
+async def stop(rt: Runtime) -> None:
+    """Cancel this server's replays (when it stops): each ends `failed`, saying why."""
+    tasks = [task for task, owner in _RUNNING.items() if owner is rt]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 def _prepare(
     rt: Runtime, scope: ProjectScope, fork_id: str, body: ReplayIn
 ) -> tuple[dict[str, Any], plans.Plan, Provider]:
     scope.require_write()
-    fork = get_fork(rt, scope, fork_id)
+    fork = find(rt, scope, fork_id)
     source = traces.get_trace(rt, scope, fork["trace_id"])
     modifications = merged_modifications(fork["modifications"], body)
     validate_overrides(source, modifications["tool_results"])
@@ -96,17 +108,34 @@ async def _run(
             plan, _caller(target, plan), provider_kind=target.kind,
             metadata={"fork_id": replay["fork_id"], "replay_id": replay["id"],
                       "source_trace_id": plan.source["id"]},
-            progress=lambda done: _update(rt, scope, replay, {"steps_done": done}),
+            progress=_progress(rt, scope, replay),
         )  # fmt: skip
         await ingest(rt, scope, outcome.batch())
         end = {
             "state": outcome.state, "message": outcome.message, "trace_id": outcome.trace.id,
             "steps_done": outcome.steps_done, "stop": jsontext.dumps(outcome.stop),
         }  # fmt: skip
+    except asyncio.CancelledError:
+        stopped = {"state": "failed", "message": "The server stopped before the replay ended."}
+        await _update(rt, scope, replay, {**stopped, "finished_at": now_us()}, announce=True)
+        raise
     except Exception as exc:  # a replay must end in a state, whatever went wrong
         log.exception("replay %s failed", replay["id"])
         end = {"state": "failed", "message": f"{type(exc).__name__}: {exc}"}
     await _update(rt, scope, replay, {**end, "finished_at": now_us()}, announce=True)
+
+
+def _progress(rt: Runtime, scope: ProjectScope, replay: dict[str, Any]) -> runner.Progress:
+    """Record how many generations are done, at most every PROGRESS_EVERY seconds (a write
+    per generation would cost more than the replay's own work)."""
+    last = [time.monotonic()]
+
+    async def progress(done: int) -> None:
+        if time.monotonic() - last[0] >= PROGRESS_EVERY:
+            last[0] = time.monotonic()
+            await _update(rt, scope, replay, {"steps_done": done})
+
+    return progress
 
 
 def _caller(target: Provider, plan: plans.Plan) -> runner.Call:

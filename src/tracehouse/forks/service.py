@@ -136,6 +136,12 @@ def get(rt: Runtime, scope: ProjectScope, fork_id: str) -> dict[str, Any]:
     }
 
 
+def find(rt: Runtime, scope: ProjectScope, fork_id: str) -> dict[str, Any]:
+    """The fork as lists show it (no prefix to read)."""
+    with rt.db.reader.connect() as conn:
+        return render(own(conn, scope, fork_id))
+
+
 def list_forks(
     rt: Runtime, scope: ProjectScope, params: ForkListParams, page: PageParams
 ) -> dict[str, Any]:

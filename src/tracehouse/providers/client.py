@@ -7,7 +7,9 @@ and price it. Messages and tools are given in OpenAI's form (tool calls on assis
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import ssl
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,6 +186,12 @@ def _tool_call(block: dict[str, Any]) -> dict[str, Any]:
     return {"id": block.get("id"), "type": "function", "function": function}
 
 
+@functools.cache
+def _ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context for every call: building one loads the CA bundle (~150 ms)."""
+    return httpx.create_ssl_context()
+
+
 async def post_json(
     provider: Provider,
     url: str,
@@ -197,7 +205,9 @@ async def post_json(
     `ProviderError`. Chat and embeddings calls share it."""
     last = "no attempt made"
     status: int | None = None
-    async with httpx.AsyncClient(timeout=provider.timeout_seconds, transport=transport) as client:
+    async with httpx.AsyncClient(
+        timeout=provider.timeout_seconds, transport=transport, verify=_ssl_context()
+    ) as client:
         for attempt in range(1, provider.max_retries + 2):
             if attempt > 1:
                 await asyncio.sleep(provider.backoff_seconds * 2 ** (attempt - 2))
