@@ -33,12 +33,18 @@ class Streamed:
     model: str | None = None
 
 
-def _openai_body(body: dict[str, Any], params: dict[str, Any]) -> None:
+#: The first Azure OpenAI API version that accepts `stream_options` (older ones refuse it).
+AZURE_STREAM_USAGE_VERSION = "2024-09-01"
+
+
+def _openai_body(provider: Provider, body: dict[str, Any], params: dict[str, Any]) -> None:
     for name in ("max_tokens", "top_p", "stop", "tools"):
         if params.get(name) is not None:
             body[name] = params[name]
     body["stream"] = True
-    body["stream_options"] = {"include_usage": True}
+    version = provider.api_version or ""
+    if provider.kind != "azure" or version >= AZURE_STREAM_USAGE_VERSION:
+        body["stream_options"] = {"include_usage": True}
 
 
 def _anthropic_tool(tool: dict[str, Any]) -> dict[str, Any]:
@@ -74,7 +80,7 @@ def build(
     if provider.kind == "anthropic":
         _anthropic_body(body, params)
     else:
-        _openai_body(body, params)
+        _openai_body(provider, body, params)
     return url, headers, body, query
 
 
