@@ -78,6 +78,7 @@ def make_settings(
         "init_secret_key": SECRET_KEY,
         "retention_interval_seconds": 0,
         "analytics_refresh_seconds": 0,  # tests refresh roll-ups explicitly (or enable it)
+        "search_index_interval_seconds": 0,  # tests index explicitly (or enable it)
     }
     if kind == "postgres":
         url = request.getfixturevalue("postgres_url")

@@ -1,5 +1,7 @@
-"""A local OpenAI-compatible server for tests: chat completions, streaming and tool calls; also
-Azure OpenAI's deployment paths and Anthropic's `/v1/messages` (non-streaming).
+"""A local OpenAI-compatible server for tests: chat completions, streaming and tool calls,
+embeddings (`/embeddings`: deterministic vectors where texts of one concept are near, see
+tests/concepts.py); also Azure OpenAI's deployment paths and Anthropic's `/v1/messages`
+(non-streaming).
 
 The answer is scripted from the request: an LLM judge (Tracehouse's judge instructions in the
 system message) gets a JSON verdict of the type asked for; when tools are offered and no tool
@@ -17,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from tests import concepts
 
 PROMPT_TOKENS = 21
 COMPLETION_TOKENS = 7
@@ -106,6 +110,9 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         request = json.loads(self.rfile.read(length) or b"{}")
         route = self.path.split("?")[0]
+        if route.endswith("/embeddings"):
+            self._embeddings(request)
+            return
         if not route.endswith(("/chat/completions", "/v1/messages")):
             self._json(404, {"error": {"message": f"no route {self.path}"}})
             return
@@ -153,6 +160,25 @@ class _Handler(BaseHTTPRequestHandler):
                 "usage": _usage(),
             },
         )
+
+    def _embeddings(self, request: dict[str, Any]) -> None:
+        step = SCRIPT.next(request, self.path, {k.lower(): v for k, v in self.headers.items()})
+        if step is not None and step[0] == "status":
+            self._json(step[1], {"error": {"message": f"scripted {step[1]}"}})
+            return
+        if step is not None and step[0] == "delay":
+            time.sleep(step[1])
+        texts = request.get("input") or []
+        texts = [texts] if isinstance(texts, str) else texts
+        dims = int(request.get("dimensions") or concepts.DIMENSIONS)
+        data = [
+            {"object": "embedding", "index": i, "embedding": concepts.embed(str(text), dims)}
+            for i, text in enumerate(texts)
+        ]
+        tokens = sum(len(str(text).split()) for text in texts)
+        usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+        model = request.get("model", "text-embedding-3-small")
+        self._json(200, {"object": "list", "data": data, "model": model, "usage": usage})
 
     def _anthropic(self, request: dict[str, Any], text: str) -> None:
         body = {

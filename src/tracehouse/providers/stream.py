@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 
 from tracehouse.clock import now_us
-from tracehouse.providers.client import Completion, Provider, ProviderError, _request
+from tracehouse.providers.client import Completion, Options, Provider, ProviderError, _request
 
 #: Anthropic requires `max_tokens`; the playground's default when none is given.
 DEFAULT_MAX_TOKENS = 1024
@@ -74,7 +74,7 @@ def build(
     """(url, headers, body, query) of a streamed call: client.py's request plus `params`
     (`temperature`, `max_tokens`, `top_p`, `stop`, `tools` in OpenAI's function format)."""
     temperature = params.get("temperature")
-    url, headers, body, query = _request(provider, model, messages, temperature or 0.0)
+    url, headers, body, query = _request(provider, model, messages, Options(temperature or 0.0))
     if temperature is None:
         body.pop("temperature", None)
     if provider.kind == "anthropic":
