@@ -275,3 +275,20 @@ async def test_a_stream_that_breaks_off_is_recorded_as_an_error(
     trace = (await th.client.get(f"/api/v1/traces/{run['trace_id']}", headers=th.auth)).json()
     assert trace["status"] == "error" and "overloaded" in trace["status_message"]
     assert trace["observations"][0]["level"] == "ERROR"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("version", ["2024-06-01", "2024-10-21"])
+async def test_azure_deployments_stream(th: Harness, llm: str, version: str) -> None:
+    root = llm.removesuffix("/v1")
+    await credential(th, "az", "azure", f"{root}/openai", apiVersion=version)
+    body = {"messages": MESSAGES, "targets": [{"model": "my-deployment"}], "stream": False}
+    response = await th.client.post(RUNS, json=body, headers=th.auth)
+    assert response.status_code == 200, response.text
+    assert response.json()["runs"][0]["text"] == fake_openai.ANSWER
+    path, headers = fake_openai.SCRIPT.calls[-1]
+    assert path == f"/openai/deployments/my-deployment/chat/completions?api-version={version}"
+    assert headers["api-key"] == "sk-az-key-0001"
+    # older API versions refuse `stream_options`: usage is asked for only where it is accepted
+    sent = fake_openai.SCRIPT.requests[-1]
+    assert ("stream_options" in sent) is (version == "2024-10-21")

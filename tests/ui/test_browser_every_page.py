@@ -110,6 +110,7 @@ def _examples(p: str, ids: dict[str, str]) -> dict[str, str]:
         "/ui/p/{project_id}/users/{user_id:path}": f"{p}/users/ada",
         "/ui/p/{project_id}/prompts": f"{p}/prompts",
         "/ui/p/{project_id}/prompts/{name:path}": f"{p}/prompts/greet",
+        "/ui/p/{project_id}/playground": f"{p}/playground?observation=answer",
         "/ui/p/{project_id}/skills": f"{p}/skills",
         "/ui/p/{project_id}/skills/{skill_id}": f"{p}/skills/{ids['skill']}",
         "/ui/p/{project_id}/experiments": f"{p}/experiments",

@@ -102,3 +102,11 @@ def test_open_a_generation_in_the_playground_and_watch_it_stream(
     expect(page.locator("h1")).to_contain_text("capitals")
     expect(page.locator("#version")).to_contain_text("And the capital of Italy?")
     _check(page, "43-playground-saved")
+
+    page.goto(f"/ui/p/{project}/playground?observation=pg-gen")  # on a phone
+    page.set_viewport_size({"width": 390, "height": 860})
+    try:
+        expect(page.locator("#pg-run")).to_be_visible()
+        _check(page, "44-playground-phone")
+    finally:
+        page.set_viewport_size({"width": 1360, "height": 900})

@@ -92,7 +92,8 @@ class Recorder:
             output_tokens=state.output_tokens,
             cache_read_tokens=state.cache_read_tokens,
         )
-        output = output_message(state.text, state.tool_calls)
+        # text alone, or an assistant message with its tool calls (OpenAI's form)
+        output = done.message() if done.tool_calls else state.text
         trace, generation = _records(self, target, trace_id, stream, output, error)
         generation.usage = usage
         await ingest(self.rt, self.scope, Batch(traces=[trace], observations=[generation]))
@@ -121,21 +122,6 @@ def _usage_view(usage: Usage) -> dict[str, int | None]:
 def _first_token_ms(stream: Stream) -> float | None:
     first = stream.state.first_token_us
     return None if first is None else (first - stream.start_us) / 1000
-
-
-def output_message(text: str, tool_calls: list[dict[str, Any]]) -> Any:
-    """The answer as recorded: text alone, or an assistant message with its tool calls."""
-    if not tool_calls:
-        return text
-    calls = [
-        {
-            "id": c["id"],
-            "type": "function",
-            "function": {"name": c["name"], "arguments": c["arguments"]},
-        }
-        for c in tool_calls
-    ]
-    return {"role": "assistant", "content": text or None, "tool_calls": calls}
 
 
 def _records(

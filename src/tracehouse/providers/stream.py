@@ -15,9 +15,6 @@ import httpx
 from tracehouse.clock import now_us
 from tracehouse.providers.client import Completion, Options, Provider, ProviderError, _request
 
-#: Anthropic requires `max_tokens`; the playground's default when none is given.
-DEFAULT_MAX_TOKENS = 1024
-
 
 @dataclass
 class Streamed:
@@ -33,48 +30,37 @@ class Streamed:
     model: str | None = None
 
 
-def _openai_body(body: dict[str, Any], params: dict[str, Any]) -> None:
-    for name in ("max_tokens", "top_p", "stop", "tools"):
-        if params.get(name) is not None:
-            body[name] = params[name]
-    body["stream"] = True
-    body["stream_options"] = {"include_usage": True}
+#: The first Azure OpenAI API version that accepts `stream_options` (older ones refuse it).
+AZURE_STREAM_USAGE_VERSION = "2024-09-01"
 
 
-def _anthropic_tool(tool: dict[str, Any]) -> dict[str, Any]:
-    """An OpenAI-style function tool as Anthropic declares it."""
-    function = tool.get("function") or tool
-    schema = function.get("parameters") or function.get("input_schema") or {"type": "object"}
-    out = {"name": function.get("name"), "input_schema": schema}
-    if function.get("description"):
-        out["description"] = function["description"]
-    return out
-
-
-def _anthropic_body(body: dict[str, Any], params: dict[str, Any]) -> None:
-    body["max_tokens"] = params.get("max_tokens") or DEFAULT_MAX_TOKENS
-    if params.get("top_p") is not None:
-        body["top_p"] = params["top_p"]
-    if params.get("stop"):
-        body["stop_sequences"] = params["stop"]
-    if params.get("tools"):
-        body["tools"] = [_anthropic_tool(t) for t in params["tools"]]
-    body["stream"] = True
+def _asks_usage(provider: Provider) -> bool:
+    """Whether the stream may ask for usage (`stream_options`): OpenAI-compatible servers do,
+    Azure from `AZURE_STREAM_USAGE_VERSION`; Anthropic streams always report it."""
+    if provider.kind == "azure":
+        return (provider.api_version or "") >= AZURE_STREAM_USAGE_VERSION
+    return provider.kind != "anthropic"
 
 
 def build(
-    provider: Provider, model: str, messages: list[dict[str, str]], params: dict[str, Any]
+    provider: Provider, model: str, messages: list[dict[str, Any]], params: dict[str, Any]
 ) -> tuple[str, dict[str, str], dict[str, Any], dict[str, str]]:
-    """(url, headers, body, query) of a streamed call: client.py's request plus `params`
-    (`temperature`, `max_tokens`, `top_p`, `stop`, `tools` in OpenAI's function format)."""
-    temperature = params.get("temperature")
-    url, headers, body, query = _request(provider, model, messages, Options(temperature or 0.0))
-    if temperature is None:
-        body.pop("temperature", None)
-    if provider.kind == "anthropic":
-        _anthropic_body(body, params)
-    else:
-        _openai_body(body, params)
+    """(url, headers, body, query) of a streamed call: client.py's request (temperature, max
+    tokens, tools in OpenAI's form, translated for Anthropic) plus `top_p`, `stop` and the
+    stream flags."""
+    options = Options(
+        temperature=params.get("temperature"),
+        max_tokens=params.get("max_tokens"),
+        tools=params.get("tools"),
+    )
+    url, headers, body, query = _request(provider, model, messages, options)
+    if params.get("top_p") is not None:
+        body["top_p"] = params["top_p"]
+    if params.get("stop"):
+        body["stop_sequences" if provider.kind == "anthropic" else "stop"] = params["stop"]
+    body["stream"] = True
+    if _asks_usage(provider):
+        body["stream_options"] = {"include_usage": True}
     return url, headers, body, query
 
 
@@ -185,6 +171,14 @@ class Stream:
             output_tokens=state.output_tokens,
             start_us=self.start_us,
             end_us=now_us(),
+            tool_calls=[
+                {
+                    "id": c["id"],
+                    "type": "function",
+                    "function": {"name": c["name"], "arguments": c["arguments"]},
+                }
+                for c in state.tool_calls
+            ],
         )
 
 
@@ -199,7 +193,7 @@ async def _refusal(provider: Provider, response: httpx.Response) -> ProviderErro
 async def open_stream(
     provider: Provider,
     model: str,
-    messages: list[dict[str, str]],
+    messages: list[dict[str, Any]],
     params: dict[str, Any],
     *,
     transport: httpx.AsyncBaseTransport | None = None,
