@@ -22,9 +22,10 @@ CI_CASES: dict[str, tuple[dict[str, str], dict[str, Any]]] = {
          "GITHUB_REPOSITORY": "acme/agent", "GITHUB_SHA": SHA, "GITHUB_REF": "refs/pull/42/merge",
          "GITHUB_HEAD_REF": "fix-retry", "GITHUB_REF_NAME": "42/merge", "GITHUB_RUN_ID": "99",
          "GITHUB_WORKFLOW": "evals", "GITHUB_JOB": "agent-evals"},
-        {"vcs.repository.url.full": "https://github.com/acme/agent", "vcs.ref.head.name": "fix-retry",
-         "vcs.change.id": "42", "cicd.pipeline.run.url.full":
-         "https://github.com/acme/agent/actions/runs/99", "cicd.pipeline.task.name": "agent-evals"},
+        {"vcs.repository.url.full": "https://github.com/acme/agent",
+         "vcs.ref.head.name": "fix-retry", "vcs.change.id": "42",
+         "cicd.pipeline.run.url.full": "https://github.com/acme/agent/actions/runs/99",
+         "cicd.pipeline.task.name": "agent-evals"},
     ),
     "gitlab": (
         {"GITLAB_CI": "true", "CI_PROJECT_URL": "https://gitlab.com/acme/agent",
