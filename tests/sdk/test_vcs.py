@@ -106,6 +106,7 @@ def test_remote_urls_lose_credentials(url: str, clean: str) -> None:
 
 
 def test_opt_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRACEHOUSE_CAPTURE_VCS")
     monkeypatch.setattr(_vcs, "captured", lambda: {"vcs.ref.head.revision": SHA})
     assert sdk.Tracehouse(api_key="sk-x", enabled=False).config.vcs == {
         "vcs.ref.head.revision": SHA
@@ -119,6 +120,7 @@ def test_traces_carry_the_commit_and_filter_by_it(
     live_server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     sha = _repo(tmp_path)
+    monkeypatch.delenv("TRACEHOUSE_CAPTURE_VCS")
     monkeypatch.setattr(_vcs, "captured", lambda: _vcs.detect({}, cwd=str(tmp_path)))
     client = sdk.Tracehouse(live_server.url, live_server.secret_key, flush_interval=0.05)
     name = f"vcs-{uuid.uuid4().hex[:8]}"
