@@ -7,13 +7,18 @@ senders, every span then checked queryable, queries timed, server peak memory (V
 read from /proc and the data directory. The yardstick's JSON line is printed and, with --out,
 appended to a file.
 
-    .venv/bin/python bench/otlp.py --spans 100000 --batch 512 --concurrency 4
+    .venv/bin/python bench/otlp.py --spans 100000 --batch 512 --concurrency 4 [--masking]
+
+`--masking` turns on every built-in PII masking rule (redact) for the project first
+(`docs/masking.md`), to measure what masking costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
+import urllib.request
 import sys
 import tempfile
 from pathlib import Path
@@ -26,6 +31,21 @@ SECRET = "sk-th-bench-secret-0123456789abcdef"
 DEFAULT_YARDSTICK = ROOT.parent / "shared" / "bench" / "bench.py"
 
 
+def enable_masking(url: str) -> None:
+    """Every built-in detector as a redact rule of the bench project."""
+    headers = {"Authorization": f"Bearer {SECRET}", "Content-Type": "application/json"}
+    listed = urllib.request.Request(f"{url}/api/v1/masking-rules", headers=headers)
+    with urllib.request.urlopen(listed) as response:
+        detectors = [d["name"] for d in json.load(response)["detectors"]]
+    for name in detectors:
+        body = json.dumps({"detector": name, "action": "redact"}).encode()
+        request = urllib.request.Request(
+            f"{url}/api/v1/masking-rules", data=body, headers=headers, method="POST"
+        )
+        urllib.request.urlopen(request).close()
+    print(f"masking: {', '.join(detectors)} (redact)", file=sys.stderr)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--spans", type=int, default=100_000)
@@ -34,6 +54,9 @@ def main() -> None:
     parser.add_argument("--gzip", action="store_true")
     parser.add_argument(
         "--workers", type=int, default=None, help="TRACEHOUSE_OTLP_WORKERS (default: the setting's)"
+    )
+    parser.add_argument(
+        "--masking", action="store_true", help="enable every built-in PII masking rule first"
     )
     parser.add_argument("--yardstick", type=Path, default=DEFAULT_YARDSTICK)
     parser.add_argument("--out", type=Path, default=None)
@@ -55,6 +78,8 @@ def main() -> None:
             env["TRACEHOUSE_OTLP_WORKERS"] = str(args.workers)
         server = start_server(data, env=env)
         try:
+            if args.masking:
+                enable_masking(server.url)
             command = [
                 sys.executable,
                 str(args.yardstick),

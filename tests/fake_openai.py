@@ -1,5 +1,7 @@
-"""A local OpenAI-compatible server for tests: chat completions, streaming and tool calls; also
-Azure OpenAI's deployment paths and Anthropic's `/v1/messages` (non-streaming).
+"""A local OpenAI-compatible server for tests: chat completions, streaming and tool calls,
+embeddings (`/embeddings`: deterministic vectors where texts of one concept are near, see
+tests/concepts.py); also Azure OpenAI's deployment paths and Anthropic's `/v1/messages`
+(non-streaming).
 
 The answer is scripted from the request: an LLM judge (Tracehouse's judge instructions in the
 system message) gets a JSON verdict of the type asked for; when tools are offered and no tool
@@ -18,16 +20,21 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from tests import concepts
+
 PROMPT_TOKENS = 21
 COMPLETION_TOKENS = 7
 CACHED_TOKENS = 5
 ANSWER = "Paris is the capital of France."
+#: Models whose name starts with this do not exist: 404 `model_not_found`, as the real API says.
+UNKNOWN_MODEL_PREFIX = "unknown-"
 
 
 class Script:
     """Scripted behaviour for the next requests (LLM-judge tests): each step is one request's
-    answer: `("reply", text)`, `("status", code)` or `("delay", seconds)` (then the default
-    answer). Every request body is kept in `requests`."""
+    answer: `("reply", text)`, `("status", code)`, `("delay", seconds)` (then the default
+    answer) or `("slow", seconds)` (a streamed answer with a pause before each chunk). Every
+    request body is kept in `requests`."""
 
     def __init__(self) -> None:
         self.steps: deque[tuple[str, Any]] = deque()
@@ -103,10 +110,19 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("content-length") or 0)
         request = json.loads(self.rfile.read(length) or b"{}")
         route = self.path.split("?")[0]
+        if route.endswith("/embeddings"):
+            self._embeddings(request)
+            return
         if not route.endswith(("/chat/completions", "/v1/messages")):
             self._json(404, {"error": {"message": f"no route {self.path}"}})
             return
         step = SCRIPT.next(request, self.path, {k.lower(): v for k, v in self.headers.items()})
+        if str(request.get("model", "")).startswith(UNKNOWN_MODEL_PREFIX):
+            message = (
+                f"The model `{request['model']}` does not exist or you do not have access to it."
+            )
+            self._json(404, {"error": {"message": message, "code": "model_not_found"}})
+            return
         if step is not None and step[0] == "status":
             sent = self.headers.get("authorization") or self.headers.get("x-api-key") or ""
             # like real providers' "Incorrect API key provided: …", the error echoes the key
@@ -125,6 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
         finish = "tool_calls" if message.get("tool_calls") else "stop"
         model = request.get("model", "gpt-4o-mini")
         if request.get("stream"):
+            self.pause = step[1] if step is not None and step[0] == "slow" else 0.0
             self._stream(
                 model,
                 message,
@@ -143,6 +160,25 @@ class _Handler(BaseHTTPRequestHandler):
                 "usage": _usage(),
             },
         )
+
+    def _embeddings(self, request: dict[str, Any]) -> None:
+        step = SCRIPT.next(request, self.path, {k.lower(): v for k, v in self.headers.items()})
+        if step is not None and step[0] == "status":
+            self._json(step[1], {"error": {"message": f"scripted {step[1]}"}})
+            return
+        if step is not None and step[0] == "delay":
+            time.sleep(step[1])
+        texts = request.get("input") or []
+        texts = [texts] if isinstance(texts, str) else texts
+        dims = int(request.get("dimensions") or concepts.DIMENSIONS)
+        data = [
+            {"object": "embedding", "index": i, "embedding": concepts.embed(str(text), dims)}
+            for i, text in enumerate(texts)
+        ]
+        tokens = sum(len(str(text).split()) for text in texts)
+        usage = {"prompt_tokens": tokens, "total_tokens": tokens}
+        model = request.get("model", "text-embedding-3-small")
+        self._json(200, {"object": "list", "data": data, "model": model, "usage": usage})
 
     def _anthropic(self, request: dict[str, Any], text: str) -> None:
         body = {
@@ -191,6 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _event(self, body: dict[str, Any]) -> None:
+        time.sleep(getattr(self, "pause", 0.0))
         self.wfile.write(b"data: " + json.dumps(body).encode() + b"\n\n")
         self.wfile.flush()
 

@@ -15,6 +15,7 @@ from tests.conftest import PG_ADMIN_URL
 from tracehouse.config import Settings
 from tracehouse.store.migrate import downgrade, upgrade
 from tracehouse.store.tables import metadata
+from tracehouse.store.tables.search import UNMODELLED
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -38,7 +39,8 @@ def test_up_down_up_matches_models(fresh_settings: Settings) -> None:
     upgrade(fresh_settings)
     engine = create_engine(fresh_settings.resolved_database_url)
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": _modelled})
+        diff = compare_metadata(context, metadata)
     assert diff == [], diff
     downgrade(fresh_settings, "base")
     with engine.connect() as conn:
@@ -47,6 +49,13 @@ def test_up_down_up_matches_models(fresh_settings: Settings) -> None:
     with engine.connect() as conn:
         assert "traces" in inspect(conn).get_table_names()
     engine.dispose()
+
+
+def _modelled(name: str | None, _type: str, _parents: object) -> bool:
+    """Whether the schema comparison covers this object: not the search index's keyword index
+    (an FTS5 virtual table and its shadow tables on SQLite, a GIN expression index on
+    PostgreSQL), which the table models cannot describe."""
+    return name not in UNMODELLED
 
 
 def test_trace_model_calls_are_filled_from_stored_observations(fresh_settings: Settings) -> None:

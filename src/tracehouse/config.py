@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,12 @@ def is_interface(value: str | None) -> bool:
     if not value or "://" in value:
         return False
     return "]:" not in value if value.startswith("[") else value.count(":") != 1
+
+
+def known_plan(value: str) -> str:
+    if value not in DEFAULT_RATE_LIMITS:
+        raise ValueError(f"must be one of {', '.join(DEFAULT_RATE_LIMITS)}")
+    return value
 
 
 class Settings(BaseSettings):
@@ -213,6 +220,18 @@ class Settings(BaseSettings):
     evaluation_interval_seconds: float = Field(
         5.0, description="How often queued evaluation runs and monitors are served; 0 disables."
     )
+    alert_interval_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How often alert rules are evaluated (each rule at most once per interval "
+        "across every server process); 0 disables the alert job.",
+    )
+    alert_retry_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="First pause before an alert notification is tried again (then doubled; "
+        "three tries in all).",
+    )
     monitor_lookback_seconds: float = Field(
         300.0,
         ge=0,
@@ -224,6 +243,13 @@ class Settings(BaseSettings):
         description="How often the analytics roll-up refresher compacts the rows ingestion "
         "appended and looks for days a retention purge left stale; such a day is rebuilt once "
         "no write has touched it for one whole interval. 0 disables it.",
+    )
+    search_index_interval_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="How often the search indexer looks for traces changed since it last "
+        "read (it goes on at once while it finds full batches); 0 disables it, and search then "
+        "finds only what was indexed before.",
     )
     analytics_refresh_budget_seconds: float = Field(
         1.0,
@@ -252,6 +278,65 @@ class Settings(BaseSettings):
         "insights, session lists, prompt metrics): past it the database stops its query and "
         "the request answers 503 with `Retry-After`. 0: no limit.",
     )
+    billing_provider: Literal["dodo", "stripe"] | None = Field(
+        None,
+        description="Payment provider of checkout and the customer portal (hosted "
+        "service): `dodo` (Dodo Payments) or `stripe`; unset: billing is not enabled.",
+    )
+    billing_api_key: SecretStr | None = Field(
+        None, description="The provider's secret API key (never logged nor shown)."
+    )
+    billing_webhook_secret: SecretStr | None = Field(
+        None,
+        description="Secret that signs the provider's webhooks (Stripe `whsec_…`, Dodo "
+        "Payments' Standard Webhooks key); webhooks whose signature does not verify are refused.",
+    )
+    billing_api_base_url: str | None = Field(
+        None,
+        description="Base URL of the provider's API; default: the SDK's (live mode). E.g. "
+        "https://test.dodopayments.com for Dodo's test mode.",
+    )
+    billing_products: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per plan, the provider's product (Dodo) or price (Stripe) id a checkout "
+        'sells, as JSON: {"pro": "pdt_…"}; only these plans can be bought.',
+    )
+    billing_ended_plan: str = Field(
+        "free", description="Plan an organization moves to when its subscription ends."
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server for e-mail notifications; unset: no e-mail is sent."
+    )
+    smtp_port: int = Field(587, description="Port of the SMTP server.")
+    smtp_user: str | None = Field(None, description="SMTP login user, if the server needs one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP login password.")
+    smtp_from: str = Field(
+        "tracehouse@localhost", description="Sender address of notification e-mails."
+    )
+    smtp_starttls: bool = Field(
+        True, description="Upgrade the SMTP connection with STARTTLS before logging in."
+    )
+    smtp_timeout_seconds: float = Field(
+        10.0, gt=0, description="Longest wait for the SMTP server at each step."
+    )
+
+    embedder: str | None = Field(
+        None,
+        description="Embedder of every project that sets none of its own (semantic memory "
+        "and span search): `model2vec:<directory or Hugging Face id>` (a local static model, "
+        "see docs/memory.md), `provider:<credential name>:<model>` (the OpenAI-compatible "
+        "provider credential of that name in each project), or unset/`none`: keyword only.",
+    )
+    embedder_allow_download: bool = Field(
+        False,
+        description="Let a model2vec model named by a Hugging Face id that is not in the local "
+        "cache be downloaded at first use; otherwise it is never fetched at run time.",
+    )
+    embedder_models_dir: Path | None = Field(
+        None,
+        description="Directory of model2vec models a project may choose by name (one folder "
+        "per model); default data_dir/models.",
+    )
 
     @model_validator(mode="after")
     def _legacy_listen_host(self) -> Settings:
@@ -266,11 +351,16 @@ class Settings(BaseSettings):
             self.listen_host = str(self.host)
         return self
 
-    @field_validator("default_plan")
+    @field_validator("default_plan", "billing_ended_plan")
     @classmethod
     def _known_plan(cls, value: str) -> str:
-        if value not in DEFAULT_RATE_LIMITS:
-            raise ValueError(f"must be one of {', '.join(DEFAULT_RATE_LIMITS)}")
+        return known_plan(value)
+
+    @field_validator("billing_products")
+    @classmethod
+    def _known_products(cls, value: dict[str, str]) -> dict[str, str]:
+        for plan in value:
+            known_plan(plan)
         return value
 
     @field_validator("init_secret_key")
@@ -278,6 +368,19 @@ class Settings(BaseSettings):
     def _long_secret(cls, value: str | None) -> str | None:
         if value is not None and len(value) < MIN_SECRET_LENGTH:
             raise ValueError(f"must be at least {MIN_SECRET_LENGTH} characters")
+        return value
+
+    @field_validator("embedder")
+    @classmethod
+    def _embedder_spec(cls, value: str | None) -> str | None:
+        if value is None or value.strip().lower() in ("", "none"):
+            return None
+        kind, _, rest = value.partition(":")
+        model = rest.split(":", 1)[1] if kind == "provider" and ":" in rest else rest
+        if kind not in ("model2vec", "provider") or not model.strip():
+            raise ValueError(
+                "must be model2vec:<directory or id>, provider:<credential>:<model> or none"
+            )
         return value
 
     @field_validator("sqlite_synchronous")
@@ -302,6 +405,10 @@ class Settings(BaseSettings):
     @property
     def resolved_media_dir(self) -> Path:
         return self.media_dir or self.data_dir / "media"
+
+    @property
+    def resolved_models_dir(self) -> Path:
+        return self.embedder_models_dir or self.data_dir / "models"
 
     @property
     def is_sqlite(self) -> bool:

@@ -14,6 +14,9 @@ PUBLIC = {
     "ConfigurationError",
     "DatasetItem",
     "ExperimentResult",
+    "Memory",
+    "MemoryEntry",
+    "MemorySearch",
     "Observation",
     "Prompt",
     "Skill",
@@ -47,7 +50,7 @@ def test_public_surface_is_pinned() -> None:
     for name in sdk.__all__:
         assert getattr(sdk, name).__module__.startswith("tracehouse.sdk"), name
     modules = {p.stem for p in Path(tracehouse.sdk.__file__).parent.glob("*.py")}
-    assert {m for m in modules if not m.startswith("_")} == {"langgraph", "otel"}
+    assert {m for m in modules if not m.startswith("_")} == {"otel", "langgraph"}
 
 
 def test_exception_tree() -> None:

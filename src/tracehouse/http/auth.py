@@ -314,10 +314,18 @@ def endpoint_limit(name: str, per_minute: PerMinute) -> Callable[..., ProjectSco
     `name` cap (a bucket of its own, on top of the per-key read/write limit)."""
 
     def limited(request: Request, scope: ProjectScopeDep, rt: RuntimeDep) -> ProjectScope:
-        if rt.settings.rate_limit_enabled:
-            cap = per_minute(rt.settings) if callable(per_minute) else per_minute
-            bucket = f"{scope.principal.rate_key}:{name}"
-            enforce_limit(rt, request, bucket, cap, cap, f"{name} calls")
+        count_call(rt, request, scope, name, per_minute)
         return scope
 
     return limited
+
+
+def count_call(
+    rt: Runtime, request: Request, scope: ProjectScope, name: str, per_minute: PerMinute
+) -> None:
+    """Count one call against the caller's `name` cap (429 over it); pages that call an
+    AI-backed service share the bucket of the API route."""
+    if rt.settings.rate_limit_enabled:
+        cap = per_minute(rt.settings) if callable(per_minute) else per_minute
+        bucket = f"{scope.principal.rate_key}:{name}"
+        enforce_limit(rt, request, bucket, cap, cap, f"{name} calls")

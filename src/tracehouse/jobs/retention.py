@@ -13,6 +13,7 @@ from tracehouse.analytics import rollup_store
 from tracehouse.audit import service as audit
 from tracehouse.clock import now_us
 from tracehouse.evaluations import monitor_store
+from tracehouse.memory import store as memory_store
 from tracehouse.store.tables import (
     evaluation_runs,
     metric_points,
@@ -34,6 +35,7 @@ class Purged:
     observations: int = 0
     scores: int = 0
     audit_entries: int = 0
+    memories: int = 0
 
     def add(self, other: Purged) -> None:
         self.traces += other.traces
@@ -55,6 +57,8 @@ def purge(
                 return total
         total.add(_purge_test_data(conn, now - test_data_days * _DAY_US))
         total.audit_entries = audit.purge(conn, audit_days, now)
+        # expired memory entries, and test keys' after the test-data days
+        total.memories = memory_store.purge(conn, now, now - test_data_days * _DAY_US)
         for project_rowid, days in conn.execute(
             select(projects.c.project_rowid, projects.c.retention_days).where(
                 projects.c.retention_days.is_not(None)
@@ -133,7 +137,7 @@ async def run_forever(
             purged = await asyncio.to_thread(
                 purge, engine, test_data_days=test_data_days, audit_days=audit_days
             )
-            if purged.traces or purged.observations or purged.scores or purged.audit_entries:
+            if any(vars(purged).values()):
                 log.info("retention purged %s", purged)
         except Exception:
             log.exception("retention job failed")

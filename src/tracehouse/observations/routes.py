@@ -54,7 +54,7 @@ def list_observations(
     scope: ProjectScopeDep,
     rt: RuntimeDep,
 ) -> dict[str, Any]:
-    """Newest first; filter by trace, parent, type, name, model, level and time."""
+    """Newest first; filter by trace, parent, type, name, model, level, time and text (`q`)."""
     return service.list_observations(rt, scope, filters, page)
 
 

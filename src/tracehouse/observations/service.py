@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, tuple_
 
 from tracehouse.clock import to_us
 from tracehouse.errors import NotFound
@@ -17,9 +17,11 @@ from tracehouse.ingest.decoders.native import ObservationCreate, ObservationPatc
 from tracehouse.ingest.service import ingest
 from tracehouse.records import Batch
 from tracehouse.runtime import Runtime
+from tracehouse.store import fulltext
 from tracehouse.store.tables import observations
 from tracehouse.traces import render
 from tracehouse.traces import store as trace_store
+from tracehouse.traces.filters import text_condition
 
 
 class ObservationFilters(BaseModel):
@@ -31,6 +33,13 @@ class ObservationFilters(BaseModel):
     level: str | None = None
     from_time: datetime | None = Field(None, alias="from")
     to_time: datetime | None = Field(None, alias="to")
+    q: str | None = Field(
+        None,
+        max_length=200,
+        description="Words found by the search index in the observation (name, chat turns, "
+        "tool arguments, error message; see docs/search.md), or this text within its name, "
+        "input, output or status message (which also finds observations not indexed yet).",
+    )
 
     model_config = {"populate_by_name": True}
 
@@ -77,6 +86,9 @@ def list_observations(
         conditions.append(o.start_time >= to_us(filters.from_time))
     if filters.to_time:
         conditions.append(o.start_time < to_us(filters.to_time))
+    if filters.q:
+        columns = (o.name, o.input, o.output, o.status_message)
+        conditions.append(text_condition(filters.q, columns, _indexed_observation))
     keys = [o.start_time, o.observation_rowid]
     with rt.db.reader.connect() as conn:
         query = paginate(select(observations).where(*conditions), keys, page)
@@ -86,6 +98,11 @@ def list_observations(
     return page_body(
         rows, page, total, render.observation, lambda r: (r["start_time"], r["observation_rowid"])
     )
+
+
+def _indexed_observation(words: list[str]) -> ColumnElement[bool]:
+    o = observations.c
+    return tuple_(o.project_rowid, o.id).in_(fulltext.matching_observations(words))
 
 
 def get_observation(rt: Runtime, scope: ProjectScope, observation_id: str) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from tracehouse.audit import service as audit
+from tracehouse.billing import service as billing
 from tracehouse.errors import (
     Conflict,
     Forbidden,
@@ -207,11 +208,12 @@ def create_project(
         body = _query_form(name=name, environment=environment, description=description)
     with rt.db.writer.begin() as conn:
         org = _target_org(conn, manager, rt, body.org_id or org_header)
+        plan = billing.plan_of_new_project(conn, rt, manager, org["org_rowid"], body.plan)
         project = service.create_project(
             conn,
             org["org_rowid"],
             body.name,
-            plan=body.plan or rt.settings.default_plan,
+            plan=plan,
             retention_days=body.retention_days,
             description=body.description,
         )
@@ -260,6 +262,7 @@ def update_project(
 ) -> dict[str, Any]:
     """Change the name, description, plan or data retention (days; null keeps data forever)."""
     changes = body.model_dump(exclude_unset=True)
+    billing.guard_plan_change(rt, manager, changes)
     with rt.db.writer.begin() as conn:
         project = _managed_project(conn, manager, rt, project_id)
         return render.project(service.update_project(conn, project, changes))

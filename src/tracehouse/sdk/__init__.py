@@ -21,6 +21,7 @@ from tracehouse.sdk._client import Tracehouse, configure, get_client
 from tracehouse.sdk._context import current as _current
 from tracehouse.sdk._exceptions import ConfigurationError, TracehouseError
 from tracehouse.sdk._experiment import DatasetItem, ExperimentResult
+from tracehouse.sdk._memory import Memory, MemoryEntry, MemorySearch
 from tracehouse.sdk._observation import Observation
 from tracehouse.sdk._observe import observe
 from tracehouse.sdk._openai import wrap_openai
@@ -32,6 +33,9 @@ __all__ = [
     "ConfigurationError",
     "DatasetItem",
     "ExperimentResult",
+    "Memory",
+    "MemoryEntry",
+    "MemorySearch",
     "Observation",
     "Prompt",
     "Skill",

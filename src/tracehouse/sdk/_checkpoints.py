@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tracehouse.sdk._context import current
-from tracehouse.sdk._exceptions import TracehouseError
+from tracehouse.sdk._exceptions import ServerError, TracehouseError
 from tracehouse.sdk._payload import trace_item
 
 if TYPE_CHECKING:
@@ -97,5 +97,7 @@ def request(client: Tracehouse, method: str, path: str, **kwargs: Any) -> httpx.
     except httpx.HTTPError as exc:
         raise TracehouseError(f"{type(exc).__name__}: {exc}") from exc
     if not response.is_success:
-        raise TracehouseError(f"HTTP {response.status_code}: {response.text[:300]}")
+        raise ServerError(
+            f"HTTP {response.status_code}: {response.text[:300]}", response.status_code
+        )
     return response

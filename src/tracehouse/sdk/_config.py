@@ -36,6 +36,7 @@ class Config:
     timeout: float
     max_retry_delay: float
     gzip: bool
+    fork_id: str | None = None
 
     def headers(self) -> dict[str, str]:
         return headers(self.api_key, self.project)
@@ -124,6 +125,7 @@ def resolve(
         environment=rest.pop("environment") or env("TRACEHOUSE_ENVIRONMENT"),
         release=rest.pop("release") or env("TRACEHOUSE_RELEASE"),
         vcs=_vcs_metadata(rest.pop("capture_vcs")),
+        fork_id=rest.pop("fork_id", None) or env("TRACEHOUSE_FORK_ID"),
         **rest,
     )
 

@@ -10,3 +10,11 @@ class TracehouseError(Exception):
 
 class ConfigurationError(TracehouseError, ValueError):
     """An invalid argument or environment variable when a client is built."""
+
+
+class ServerError(TracehouseError):
+    """The server answered a request with an error (`status`: its HTTP status)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status

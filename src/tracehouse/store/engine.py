@@ -12,7 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
 
 from tracehouse.config import Settings
-from tracehouse.store import deadline, nulchars
+from tracehouse.store import deadline, nulchars, sqlitevec
 from tracehouse.store.files import prepare_sqlite
 
 
@@ -67,7 +67,7 @@ def _sqlite_engine(
     nulchars.install(engine)
 
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+    def _on_connect(dbapi_conn: Any, record: Any) -> None:
         # Take transaction control from pysqlite so BEGIN IMMEDIATE can be issued below.
         dbapi_conn.isolation_level = None
         cursor = dbapi_conn.cursor()
@@ -82,6 +82,7 @@ def _sqlite_engine(
         cursor.execute("PRAGMA wal_autocheckpoint=10000")
         cursor.execute("PRAGMA journal_size_limit=67108864")
         cursor.close()
+        record.info[sqlitevec.INFO_KEY] = sqlitevec.enable(dbapi_conn)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

@@ -78,6 +78,8 @@ traces = Table(
     Index(None, "project_rowid", "session_id"),
     Index(None, "project_rowid", "user_id"),
     _test_data_index("traces"),
+    # Changed traces in commit order, for the search indexer (`jobs/search_index.py`).
+    Index(None, "updated_at", "trace_rowid"),
     # Covers the analytics aggregates (summary, charts, breakdowns) without reading rows.
     Index(
         "ix_traces_analytics",

@@ -1,7 +1,7 @@
 """ci_runs.verdict: the last check of a CI run's gates
 
 Revision ID: 0012v
-Revises: 0011p
+Revises: 0012r
 Create Date: 2026-12-06 21:00:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012v"
-down_revision: str | None = "0011p"
+down_revision: str | None = "0012r"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
