@@ -27,3 +27,10 @@ def read_trace(server: LiveServer, trace_id: str) -> dict[str, Any]:
     trace: dict[str, Any] = server.get(f"/api/v1/traces/{trace_id}")
     trace["by_name"] = {o["name"]: o for o in trace["observations"]}
     return trace
+
+
+@pytest.fixture(autouse=True)
+def _no_vcs_capture(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests run in a git checkout: keep its commit out of the metadata they compare
+    (tests/sdk/test_vcs.py turns the capture back on)."""
+    monkeypatch.setenv("TRACEHOUSE_CAPTURE_VCS", "false")

@@ -15,6 +15,7 @@ import click
 from tracehouse import __version__
 from tracehouse.cli.admin import keys, projects, users
 from tracehouse.cli.audit import audit
+from tracehouse.cli.ci import ci
 from tracehouse.cli.traces import traces
 from tracehouse.cli.transfer import export, import_
 
@@ -98,7 +99,7 @@ def migrate(data_dir: Path | None, database_url: str | None, revision: str) -> N
     click.echo(f"database is at revision {revision}")
 
 
-for _command in (users, projects, keys, audit, traces, export, import_):
+for _command in (users, projects, keys, audit, traces, export, import_, ci):
     main.add_command(_command)
 
 

@@ -86,6 +86,8 @@ class Tracehouse:
     - `capture`: record arguments and return values of `@observe`d functions; `mask` is called
       with every input, output and metadata value before it is sent (return a redacted copy).
     - `environment`, `release` (`TRACEHOUSE_ENVIRONMENT`, `TRACEHOUSE_RELEASE`): trace fields.
+    - `capture_vcs` (`TRACEHOUSE_CAPTURE_VCS`, default on): every trace's metadata carries the
+      git commit, branch, repository and dirty state, and the CI run, read once per process.
     - Delivery: `batch_size` items per send, `flush_interval` seconds between sends,
       `max_queue` items and `max_queue_bytes` bytes buffered (beyond either, new items are
       dropped and counted), `max_item_bytes` the encoded size of one item (larger values are
@@ -109,6 +111,7 @@ class Tracehouse:
         mask: Mask | None = None,
         environment: str | None = None,
         release: str | None = None,
+        capture_vcs: bool | None = None,
         batch_size: int = 1000,
         flush_interval: float = 1.0,
         max_queue: int = 100_000,
@@ -130,6 +133,7 @@ class Tracehouse:
             mask=mask,
             environment=environment,
             release=release,
+            capture_vcs=capture_vcs,
             batch_size=batch_size,
             flush_interval=flush_interval,
             max_queue=max_queue,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from tracehouse.sdk import _vcs
 from tracehouse.sdk._exceptions import ConfigurationError
 
 DEFAULT_HOST = "http://127.0.0.1:8000"
@@ -26,6 +27,7 @@ class Config:
     mask: Mask | None
     environment: str | None
     release: str | None
+    vcs: dict[str, Any]
     batch_size: int
     flush_interval: float
     max_queue: int
@@ -122,6 +124,14 @@ def resolve(
         sample_rate=rate,
         environment=rest.pop("environment") or env("TRACEHOUSE_ENVIRONMENT"),
         release=rest.pop("release") or env("TRACEHOUSE_RELEASE"),
+        vcs=_vcs_metadata(rest.pop("capture_vcs")),
         fork_id=rest.pop("fork_id", None) or env("TRACEHOUSE_FORK_ID"),
         **rest,
     )
+
+
+def _vcs_metadata(capture_vcs: bool | None) -> dict[str, Any]:
+    """The git and CI metadata every trace carries, unless turned off (`capture_vcs=False`
+    or `TRACEHOUSE_CAPTURE_VCS=false`)."""
+    wanted = _env_bool("TRACEHOUSE_CAPTURE_VCS", True) if capture_vcs is None else capture_vcs
+    return dict(_vcs.captured()) if wanted else {}

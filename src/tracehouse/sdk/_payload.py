@@ -279,7 +279,12 @@ def observation_item(observation: Observation, config: Config) -> Item:
         head += f',"parent_id":"{observation.parent_id}"'
     body = f'{{"id":"{observation.trace.id}","observations":[{head}{_members(encoded)}}}]'
     if observation.is_root:
-        if observation.trace.fields or config.release or not fields.keys() <= _ROOT_KEYS:
+        if (
+            observation.trace.fields
+            or config.release
+            or config.vcs
+            or not fields.keys() <= _ROOT_KEYS
+        ):
             encoded = _encode(_root_fields(observation, fields, config, budget))
         # else the usual @observe root: its fields are the trace's too
         body += f",{times}{_members(encoded)}"
@@ -318,6 +323,9 @@ def _root_fields(
         out["release"] = config.release
     if root.trace.fields:
         out.update(_fields(root.trace.fields, config, budget))
+    given = out.get("metadata")
+    if config.vcs and (given is None or isinstance(given, dict)):
+        out["metadata"] = {**config.vcs, **(given or {})}
     return out
 
 

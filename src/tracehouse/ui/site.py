@@ -23,6 +23,7 @@ from tracehouse.ui.routes import (
     comments,
     dashboard,
     datasets,
+    devloop,
     evaluations,
     evaluators,
     experiments,
@@ -82,6 +83,7 @@ ROUTERS = (
     tapes.router,
     tapes.public,
     checkpoints.router,
+    devloop.router,
 )
 #: Where errors are answered with a page: the app, and the public tape pages.
 PAGE_PREFIXES = ("/ui/", "/t/", "/embed/", "/explore")
