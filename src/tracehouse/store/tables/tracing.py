@@ -177,6 +177,14 @@ observations = Table(
         sqlite_where=text("level = 'ERROR'"),
         postgresql_where=text("level = 'ERROR'"),
     ),
+    # Steps at WARNING: the trace list's `level=WARNING` filter probes it (few rows to keep).
+    Index(
+        "ix_observations_warnings",
+        "project_rowid",
+        "trace_id",
+        sqlite_where=text("level = 'WARNING'"),
+        postgresql_where=text("level = 'WARNING'"),
+    ),
 )
 
 scores = Table(

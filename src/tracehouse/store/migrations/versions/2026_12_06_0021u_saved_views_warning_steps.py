@@ -1,4 +1,5 @@
-"""saved_views: named trace-list views (filters, columns, sort) per project
+"""saved_views: named trace-list views (filters, columns, sort) per project; an index of the
+steps at WARNING (the trace list's level filter)
 
 Revision ID: 0012u
 Revises: 0011p
@@ -40,7 +41,15 @@ def upgrade() -> None:
             "project_rowid", "name", name=op.f("uq_saved_views_project_rowid_name")
         ),
     )
+    op.create_index(
+        "ix_observations_warnings",
+        "observations",
+        ["project_rowid", "trace_id"],
+        sqlite_where=sa.text("level = 'WARNING'"),
+        postgresql_where=sa.text("level = 'WARNING'"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_observations_warnings", table_name="observations")
     op.drop_table("saved_views")
