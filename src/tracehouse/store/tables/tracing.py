@@ -76,7 +76,18 @@ traces = Table(
     UniqueConstraint("project_rowid", "id"),
     Index(None, "project_rowid", "start_time"),
     Index(None, "project_rowid", "session_id"),
-    Index(None, "project_rowid", "user_id"),
+    # The user filter, and the end users page answered from the index alone (grouped by user).
+    Index(
+        "ix_traces_users",
+        "project_rowid",
+        "user_id",
+        "start_time",
+        "end_time",
+        "session_id",
+        "total_tokens",
+        "cost",
+        "status",
+    ),
     _test_data_index("traces"),
     # Covers the analytics aggregates (summary, charts, breakdowns) without reading rows.
     Index(

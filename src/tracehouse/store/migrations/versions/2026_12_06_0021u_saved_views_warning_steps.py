@@ -1,5 +1,6 @@
 """saved_views: named trace-list views (filters, columns, sort) per project; an index of the
-steps at WARNING (the trace list's level filter)
+steps at WARNING (the trace list's level filter); the traces' user index made covering for
+the end users page
 
 Revision ID: 0012u
 Revises: 0011p
@@ -49,7 +50,18 @@ def upgrade() -> None:
         postgresql_where=sa.text("level = 'WARNING'"),
     )
 
+    op.drop_index("ix_traces_project_rowid_user_id", table_name="traces")
+    op.create_index("ix_traces_users", "traces", USERS_INDEX)
+
+
+USERS_INDEX = [
+    "project_rowid", "user_id", "start_time", "end_time", "session_id", "total_tokens", "cost",
+    "status",
+]  # fmt: skip
+
 
 def downgrade() -> None:
+    op.drop_index("ix_traces_users", table_name="traces")
+    op.create_index("ix_traces_project_rowid_user_id", "traces", ["project_rowid", "user_id"])
     op.drop_index("ix_observations_warnings", table_name="observations")
     op.drop_table("saved_views")
