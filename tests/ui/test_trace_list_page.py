@@ -197,3 +197,13 @@ async def test_tree_rows_show_model_tokens_and_cost(th: Harness) -> None:
     page = await th.client.get(f"/ui/p/{project_id}/traces/{quote('ui-trace-1')}")
     meta = re.findall(r'<span class="node-meta">(.*?)</span>\s*</span>', page.text, re.S)
     assert any("gpt-4o" in m and "15 tok" in m for m in meta), meta
+
+
+async def test_no_page_shows_an_internal_doc_path(th: Harness) -> None:
+    """Pages speak to the people using them: no `docs/…` paths of this repository."""
+    await log_in(th.client)
+    project_id = await _project_id(th)
+    for page in ("traces", "prompts", "skills", "dashboard"):
+        response = await th.client.get(f"/ui/p/{project_id}/{page}")
+        assert response.status_code == 200
+        assert not re.search(r"docs/[\w-]+\.md", response.text), page

@@ -45,3 +45,47 @@ def test_the_documented_messages_are_what_the_server_sends(live_server: LiveServ
             event = _next_event(ws, trace_id)
             seen[str(event["type"])] = set(event)
     assert seen == documented
+
+
+def _table(title: str) -> str:
+    return DOC.read_text().split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _address(route: str) -> str:
+    """A UI route as the page table writes it."""
+    return route.replace(":path", "").replace("/ui/p/{project_id}", "…")
+
+
+def test_the_page_table_names_every_page_with_an_existing_picture() -> None:
+    from tracehouse.ui import site
+
+    table = _table("Every page")
+    rows = [line for line in table.splitlines() if line.startswith("| ") and "`" in line]
+    addresses = {re.search(r"`([^`]+)`", row).group(1) for row in rows}  # type: ignore[union-attr]
+    routes = {
+        _address(route.path)
+        for router in site.ROUTERS
+        for route in router.routes
+        if "GET" in (getattr(route, "methods", None) or set())
+    }
+    assert routes - {"/ui/", "…/media/{media_id}", "…/views/{ref}", "…/traces/{a}/compare"} <= (
+        addresses
+    )
+    for picture in re.findall(r"\(img/pages/([^)]+)\)", table):
+        assert (DOC.parent / "img" / "pages" / picture).stat().st_size > 5_000, picture
+
+
+def test_every_api_resource_is_mapped_to_a_page() -> None:
+    """Each `/api/v1/<resource>` of the app has a row: its page, or "API only" and why."""
+    from tracehouse import app
+
+    table = _table("Which page does what")
+    resources = {
+        "/".join(route.path.split("/")[:4])
+        for router in app.ROUTERS
+        for route in router.routes
+        if getattr(route, "path", "").startswith("/api/v1/")
+    }
+    missing = {r for r in resources if f"{r}`" not in table and f"{r}/" not in table}
+    missing = {r for r in missing if not re.search(rf"`[A-Z]+ {re.escape(r)}[` /?]", table)}
+    assert not missing, f"API resources without a page (or 'API only') in docs/ui.md: {missing}"

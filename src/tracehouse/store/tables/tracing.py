@@ -76,7 +76,18 @@ traces = Table(
     UniqueConstraint("project_rowid", "id"),
     Index(None, "project_rowid", "start_time"),
     Index(None, "project_rowid", "session_id"),
-    Index(None, "project_rowid", "user_id"),
+    # The user filter, and the end users page answered from the index alone (grouped by user).
+    Index(
+        "ix_traces_users",
+        "project_rowid",
+        "user_id",
+        "start_time",
+        "end_time",
+        "session_id",
+        "total_tokens",
+        "cost",
+        "status",
+    ),
     _test_data_index("traces"),
     # Changed traces in commit order, for the search indexer (`jobs/search_index.py`).
     Index(None, "updated_at", "trace_rowid"),
@@ -178,6 +189,14 @@ observations = Table(
         "start_time",
         sqlite_where=text("level = 'ERROR'"),
         postgresql_where=text("level = 'ERROR'"),
+    ),
+    # Steps at WARNING: the trace list's `level=WARNING` filter probes it (few rows to keep).
+    Index(
+        "ix_observations_warnings",
+        "project_rowid",
+        "trace_id",
+        sqlite_where=text("level = 'WARNING'"),
+        postgresql_where=text("level = 'WARNING'"),
     ),
 )
 

@@ -1,4 +1,6 @@
-"""saved_views: named trace-list views (filters, columns, sort) per project
+"""saved_views: named trace-list views (filters, columns, sort) per project; an index of the
+steps at WARNING (the trace list's level filter); the traces' user index made covering for
+the end users page
 
 Revision ID: 0012u
 Revises: 0012v
@@ -40,7 +42,26 @@ def upgrade() -> None:
             "project_rowid", "name", name=op.f("uq_saved_views_project_rowid_name")
         ),
     )
+    op.create_index(
+        "ix_observations_warnings",
+        "observations",
+        ["project_rowid", "trace_id"],
+        sqlite_where=sa.text("level = 'WARNING'"),
+        postgresql_where=sa.text("level = 'WARNING'"),
+    )
+
+    op.drop_index("ix_traces_project_rowid_user_id", table_name="traces")
+    op.create_index("ix_traces_users", "traces", USERS_INDEX)
+
+
+USERS_INDEX = [
+    "project_rowid", "user_id", "start_time", "end_time", "session_id", "total_tokens", "cost",
+    "status",
+]  # fmt: skip
 
 
 def downgrade() -> None:
+    op.drop_index("ix_traces_users", table_name="traces")
+    op.create_index("ix_traces_project_rowid_user_id", "traces", ["project_rowid", "user_id"])
+    op.drop_index("ix_observations_warnings", table_name="observations")
     op.drop_table("saved_views")
