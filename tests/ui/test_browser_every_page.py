@@ -35,6 +35,8 @@ NOT_PAGES = {
     "/ui/p/{project_id}/traces/{a:path}/compare": "redirects to the diff page (visited)",
     "/ui/login": "only shown logged out (test_browser.py shoots it)",
     "/ui/": "redirects to the project's trace list",
+    "/ui/login/sso": "redirects to the OpenID provider (tests/sso/)",
+    "/ui/login/sso/callback": "the provider's redirect back (tests/sso/)",
 }
 
 
@@ -83,11 +85,16 @@ def _seed(base: str) -> dict[str, str]:
     _post(base, f"/forks/{fork['id']}/replays", {"traceId": "run-b"})  # as the SDK links one
     first = _post(base, "/checkpoints", {"traceId": "run-a", "label": "before"})
     second = _post(base, "/checkpoints", {"traceId": "run-a", "label": "after"})
+    alert = {"name": "errors", "metric": "error_rate", "critical": 5}
+    rule = _post(base, "/alerts/rules", alert)
+    ci = _post(base, "/ci-runs", {"provider": "github", "branch": "main", "traceIds": ["run-a"]})
+    _post(base, "/memory", {"content": "Ada prefers short answers.", "scope": "user/ada"})
     return {
         "skill": skill["id"], "evaluator": evaluator["id"], "evaluation": evaluation["id"],
         "eval_run": eval_run["id"], "monitor": watch["id"], "queue": queue["id"],
         "item": item["id"], "tape": tape["slug"], "fork": fork["id"],
-        "checkpoint": first["id"], "checkpoint2": second["id"],
+        "checkpoint": first["id"], "checkpoint2": second["id"], "alert": rule["id"],
+        "ci_run": ci["id"],
     }  # fmt: skip
 
 
@@ -146,6 +153,13 @@ def _examples(p: str, ids: dict[str, str]) -> dict[str, str]:
         "/ui/p/{project_id}/checkpoints/{checkpoint_id}": f"{p}/checkpoints/{ids['checkpoint']}",
         "/ui/p/{project_id}/checkpoints/{first}/diff/{second}":
             f"{p}/checkpoints/{ids['checkpoint']}/diff/{ids['checkpoint2']}",
+        "/ui/p/{project_id}/alerts": f"{p}/alerts",
+        "/ui/p/{project_id}/alerts/rules/{ref}": f"{p}/alerts/rules/{ids['alert']}",
+        "/ui/p/{project_id}/ci-runs": f"{p}/ci-runs",
+        "/ui/p/{project_id}/ci-runs/{run_id}": f"{p}/ci-runs/{ids['ci_run']}",
+        "/ui/p/{project_id}/memory": f"{p}/memory?scope=user/ada",
+        "/ui/p/{project_id}/search": f"{p}/search?query=Berlin",
+        "/ui/p/{project_id}/versions": f"{p}/versions",
     }  # fmt: skip
 
 
