@@ -98,6 +98,9 @@ async def test_the_replay_form_replays_and_refuses_bad_input(
     page = await th.client.get(f"/ui/p/{pid}/forks/{fork_id}")
     assert 'data-state="completed"' in page.text and "Diff with the source" in page.text
     assert f"/diff/{done['trace_id']}" in page.text
+    replay_page = await th.client.get(f"/ui/p/{pid}/traces/{done['trace_id']}")
+    assert "Replay of" in replay_page.text and f"/forks/{fork_id}" in replay_page.text
+    assert f"/traces/weather/diff/{done['trace_id']}" in replay_page.text
 
 
 async def test_viewers_see_replays_but_no_replay_form(th: Harness, provider_url: str) -> None:
