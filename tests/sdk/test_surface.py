@@ -41,6 +41,7 @@ PUBLIC = {
     "tool",
     "update_current_observation",
     "update_current_trace",
+    "wrap_anthropic",
     "wrap_openai",
 }
 
@@ -71,7 +72,7 @@ def test_importing_the_sdk_loads_no_server_dependency() -> None:
     code = (
         "import sys, tracehouse.sdk\n"
         "heavy = ('fastapi', 'starlette', 'sqlalchemy', 'pydantic', 'alembic', 'uvicorn',"
-        " 'orjson', 'opentelemetry', 'openai', 'httpx')\n"
+        " 'orjson', 'opentelemetry', 'openai', 'anthropic', 'httpx')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -13,7 +13,14 @@ from typing import Any
 import httpx
 
 from tracehouse.clock import now_us
-from tracehouse.providers.client import Completion, Options, Provider, ProviderError, _request
+from tracehouse.providers.client import (
+    Completion,
+    Options,
+    Provider,
+    ProviderError,
+    _request,
+    _ssl_context,
+)
 
 
 @dataclass
@@ -202,7 +209,9 @@ async def open_stream(
     anything is yielded; a success yields the `Stream` to read."""
     url, headers, body, query = build(provider, model, messages, params)
     start = now_us()
-    async with httpx.AsyncClient(timeout=provider.timeout_seconds, transport=transport) as client:
+    async with httpx.AsyncClient(
+        timeout=provider.timeout_seconds, transport=transport, verify=_ssl_context()
+    ) as client:
         request = client.build_request("POST", url, json=body, headers=headers, params=query)
         try:
             response = await client.send(request, stream=True)

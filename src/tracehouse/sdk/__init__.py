@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from tracehouse.sdk import _checkpoints
+from tracehouse.sdk._anthropic import wrap_anthropic
 from tracehouse.sdk._checkpoints import Checkpoint
 from tracehouse.sdk._client import Tracehouse, configure, get_client
 from tracehouse.sdk._context import current as _current
@@ -60,6 +61,7 @@ __all__ = [
     "tool",
     "update_current_observation",
     "update_current_trace",
+    "wrap_anthropic",
     "wrap_openai",
 ]
 

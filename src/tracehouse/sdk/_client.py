@@ -94,9 +94,10 @@ class Tracehouse:
       truncated), `timeout` per request, `max_retry_delay` cap of the exponential backoff,
       `gzip` bodies, `transport` (an `httpx.BaseTransport`) to replace the network.
     - `fork_id` (`TRACEHOUSE_FORK_ID`): replay that fork in this process. LLM calls through
-      `wrap_openai` that match the fork's recorded calls before its fork point are answered
-      from the recording (the provider is not called); the first call that differs goes live,
-      and every one after it. Each trace is linked to the fork (see docs/forks.md).
+      `wrap_openai` or `wrap_anthropic` that match the fork's recorded calls before its fork
+      point are answered from the recording (the provider is not called); the first call that
+      differs goes live, and every one after it. Each trace is linked to the fork (see
+      docs/forks.md).
     """
 
     def __init__(

@@ -172,7 +172,7 @@ def _sync_create(original: Any, name: str) -> Any:
             _failed(observation, error)
             raise
         if kwargs.get("stream"):
-            return _observe_stream(response, observation)
+            return _observe_stream(response, _Chunks(observation))
         _finish(observation, response)
         return response
 
@@ -194,7 +194,7 @@ def _async_create(original: Any, name: str) -> Any:
             _failed(observation, error)
             raise
         if kwargs.get("stream"):
-            return _observe_async_stream(response, observation)
+            return _observe_async_stream(response, _Chunks(observation))
         _finish(observation, response)
         return response
 
@@ -250,10 +250,10 @@ class _Chunks:
         _failed(self.observation, error)
 
 
-def _observe_stream(stream: Any, observation: Observation) -> Any:
-    """Record the generation as the app reads `stream` (the genuine `openai.Stream`, so
-    `isinstance` checks hold): when it is exhausted, fails, is closed, or is collected unread."""
-    chunks = _Chunks(observation)
+def _observe_stream(stream: Any, chunks: Any) -> Any:
+    """Record the generation as the app reads `stream` (the genuine `openai.Stream` or
+    `anthropic.Stream`, so `isinstance` checks hold) into `chunks` (`see`, `done`, `failed`):
+    when it is exhausted, fails, is closed, or is collected unread."""
     observed = _chunks(stream._iterator, chunks)
     stream._iterator = observed
     original = type(stream).close
@@ -271,7 +271,7 @@ def _observe_stream(stream: Any, observation: Observation) -> Any:
     return stream
 
 
-def _chunks(iterator: Iterator[Any], chunks: _Chunks) -> Generator[Any, None, None]:
+def _chunks(iterator: Iterator[Any], chunks: Any) -> Generator[Any, None, None]:
     try:
         for chunk in iterator:
             chunks.see(chunk)
@@ -285,9 +285,8 @@ def _chunks(iterator: Iterator[Any], chunks: _Chunks) -> Generator[Any, None, No
     chunks.done()
 
 
-def _observe_async_stream(stream: Any, observation: Observation) -> Any:
-    """The `openai.AsyncStream` twin of `_observe_stream`."""
-    chunks = _Chunks(observation)
+def _observe_async_stream(stream: Any, chunks: Any) -> Any:
+    """The `AsyncStream` twin of `_observe_stream`."""
     observed = _achunks(stream._iterator, chunks)
     stream._iterator = observed
     original = type(stream).close
@@ -305,7 +304,7 @@ def _observe_async_stream(stream: Any, observation: Observation) -> Any:
     return stream
 
 
-async def _achunks(iterator: AsyncIterator[Any], chunks: _Chunks) -> AsyncGenerator[Any, None]:
+async def _achunks(iterator: AsyncIterator[Any], chunks: Any) -> AsyncGenerator[Any, None]:
     try:
         async for chunk in iterator:
             chunks.see(chunk)
