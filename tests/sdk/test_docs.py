@@ -37,6 +37,7 @@ def test_the_page_has_its_snippets() -> None:
         "docs-sdk-manual",
         "docs-sdk-mask",
         "docs-sdk-openai",
+        "docs-sdk-anthropic",
         "docs-sdk-otel",
     }
 
@@ -75,6 +76,11 @@ def _check(name: str, trace: dict[str, Any]) -> None:
         (generation,) = [o for o in trace["observations"] if o["type"] == "generation"]
         assert generation["usage"]["total_tokens"] > 0
         assert generation["time_to_first_token_ms"] is not None
+    elif name == "docs-sdk-anthropic":
+        (generation,) = [o for o in trace["observations"] if o["type"] == "generation"]
+        assert generation["provider"] == "anthropic"
+        assert generation["input"][0] == {"role": "system", "content": "Answer in one sentence."}
+        assert generation["usage"]["total_tokens"] > 0
     elif name == "docs-sdk-otel":
         (generation,) = [o for o in trace["observations"] if o["type"] == "generation"]
         assert generation["parent_id"] == by_name["docs-sdk-otel"]["id"]
@@ -83,7 +89,12 @@ def _check(name: str, trace: dict[str, Any]) -> None:
 
 @pytest.mark.parametrize(("name", "code"), SNIPPETS, ids=[n for n, _ in SNIPPETS])
 def test_snippet_sends_its_trace(
-    name: str, code: str, live_server: LiveServer, openai_url: str, tmp_path: Path
+    name: str,
+    code: str,
+    live_server: LiveServer,
+    openai_url: str,
+    fake_anthropic_url: str,
+    tmp_path: Path,
 ) -> None:
     before = {t["id"] for t in live_server.get("/api/v1/traces", name=name)["data"]}
     script = tmp_path / "snippet.py"
@@ -94,6 +105,8 @@ def test_snippet_sends_its_trace(
         "TRACEHOUSE_API_KEY": live_server.secret_key,
         "OPENAI_BASE_URL": openai_url,
         "OPENAI_API_KEY": "sk-test",
+        "ANTHROPIC_BASE_URL": fake_anthropic_url,
+        "ANTHROPIC_API_KEY": "sk-ant-test",
     }
     done = subprocess.run(
         [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=120
