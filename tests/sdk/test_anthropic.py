@@ -201,3 +201,37 @@ def test_a_recording_in_openai_form_is_served_as_a_message() -> None:
     assert message.content[1].input == {"city": "Oslo"}
     assert message.stop_reason == "tool_use"
     assert message.usage.input_tokens == 10
+
+
+async def async_agent(llm: Any, tone: str) -> tuple[str, str]:
+    with sdk.span("async-anthropic-agent") as root:
+        messages: list[Any] = [{"role": "user", "content": "Plan: capital of France?"}]
+        plan = await llm.messages.create(model="claude-x", messages=messages, max_tokens=50)
+        messages += [
+            {"role": "assistant", "content": plan.content},
+            {"role": "user", "content": f"Answer, {tone}."},
+        ]
+        answer = await llm.messages.create(model="claude-x", messages=messages, max_tokens=50)
+    return str(answer.content[0].text), root.trace_id
+
+
+def test_async_clients_replay_too(live_server: LiveServer, fake_anthropic_url: str) -> None:
+    client = sdk.configure(host=live_server.url, api_key=live_server.secret_key)
+    fake_anthropic.SCRIPT.reset(("reply", PLAN))
+    llm = llm_for(fake_anthropic_url, is_async=True)  # a client per event loop: its pool is tied
+    _, recorded_trace = asyncio.run(async_agent(llm, "briefly"))
+    assert client.flush()
+    answer_step = generations(live_server, recorded_trace)[1]
+    fork = post(
+        live_server, "/api/v1/forks", {"trace_id": recorded_trace, "span_id": answer_step["id"]}
+    )
+    replaying = sdk.configure(
+        host=live_server.url, api_key=live_server.secret_key, fork_id=fork["id"]
+    )
+    fake_anthropic.SCRIPT.reset()
+    llm = llm_for(fake_anthropic_url, is_async=True)
+    text, _ = asyncio.run(async_agent(llm, "in one word"))
+    assert text == fake_anthropic.ANSWER
+    sent = fake_anthropic.SCRIPT.requests
+    assert [r["messages"][1]["content"][0]["text"] for r in sent] == [PLAN]
+    replaying.shutdown()
