@@ -59,6 +59,7 @@ from tracehouse.otlp.routes import router as otlp_router
 from tracehouse.playground.routes import router as playground_router
 from tracehouse.pricing.catalog import find_card
 from tracehouse.pricing.routes import router as models_router
+from tracehouse.projects.people import router as project_people_router
 from tracehouse.projects.routes import router as management_router
 from tracehouse.prompts.routes import router as prompts_router
 from tracehouse.providers.routes import router as providers_router
@@ -108,6 +109,7 @@ ROUTERS = (
     evaluations_router,
     annotations_router,
     management_router,
+    project_people_router,
     otlp_router,
     metrics_router,
     langfuse_router,

@@ -160,6 +160,46 @@ class Settings(BaseSettings):
         3600.0, description="How often the retention job runs; 0 disables it."
     )
     login_token_hours: int = Field(24 * 7, description="Lifetime of a login token.")
+    password_login: bool = Field(
+        True,
+        description="Whether people may log in with an e-mail and password (the form and "
+        "`POST /api/v1/auth/login`); false leaves single sign-on only (`TRACEHOUSE_OIDC_*`).",
+    )
+    oidc_issuer: str | None = Field(
+        None,
+        description="Single sign-on: the OpenID Connect issuer URL (its "
+        "`/.well-known/openid-configuration` is read); unset: no SSO.",
+    )
+    oidc_client_id: str | None = Field(None, description="The client id registered at the issuer.")
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="The client secret (never logged nor shown)."
+    )
+    oidc_scopes: str = Field("openid email profile", description="Scopes asked for at login.")
+    oidc_label: str = Field("single sign-on", description="Name of the provider on the login page.")
+    oidc_allowed_domains: list[str] = Field(
+        default_factory=list,
+        description='E-mail domains allowed to log in with SSO, as JSON (`["example.com"]`); '
+        "empty: any verified e-mail.",
+    )
+    oidc_organization: str | None = Field(
+        None,
+        description="Organization (name) that people joining through SSO are added to; default: "
+        "the first organization.",
+    )
+    oidc_role_claim: str | None = Field(
+        None,
+        description="ID-token claim (a string or a list, e.g. `groups`) mapped to an "
+        "organization role through `TRACEHOUSE_OIDC_ROLE_MAP`; checked at every login.",
+    )
+    oidc_role_map: dict[str, str] = Field(
+        default_factory=dict,
+        description='Claim value to organization role, as JSON: {"tracehouse-admins": "admin"}; '
+        "the most powerful match wins.",
+    )
+    oidc_default_role: str = Field(
+        "member",
+        description="Role of a person whose claim maps to no role (owner, admin, member, viewer).",
+    )
     login_hash_workers: int = Field(
         1,
         ge=1,
@@ -349,6 +389,14 @@ class Settings(BaseSettings):
                 self.host,
             )
             self.listen_host = str(self.host)
+        return self
+
+    @model_validator(mode="after")
+    def _billing_key(self) -> Settings:
+        if self.billing_provider is not None and self.billing_api_key is None:
+            raise ValueError(
+                "TRACEHOUSE_BILLING_API_KEY is needed with TRACEHOUSE_BILLING_PROVIDER"
+            )
         return self
 
     @field_validator("default_plan", "billing_ended_plan")

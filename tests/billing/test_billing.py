@@ -73,6 +73,8 @@ async def test_checkout_webhook_moves_the_plan_and_its_limits(
     usage = await _usage(th)
     assert usage["plan"] == "pro" and usage["limits"]["traces"] == 1000
     assert await _trace(th, "t-2") in (200, 201, 202)  # limits changed at once
+    again = await _send(th, provider, delivery(provider, "evt_paid_again", "start", org_id))
+    assert again.json() == {"received": True, "duplicate": False, "applied": False}
 
     portal = await th.client.post("/api/v1/billing/portal", json={}, headers=token)
     assert portal.status_code == 200, portal.text
@@ -118,6 +120,8 @@ async def test_a_forged_signature_is_refused(billed: Harness, provider: str) -> 
     assert unsigned.status_code == 400
     assert (await _usage(th))["plan"] == "free"
     assert await _plan_changes(th, token) == []
+    genuine = delivery(provider, "evt_forged", "start", org_id)  # the refused id was not kept
+    assert (await _send(th, provider, genuine)).json()["applied"] is True
     other = "stripe" if provider == "dodo" else "dodo"
     assert (await _send(th, other, delivery(other, "e", "start", org_id))).status_code == 404
 
@@ -167,3 +171,38 @@ async def test_with_billing_plans_are_bought_not_set(billed: Harness) -> None:
     made = await th.client.post("/api/v1/projects", json={"name": "n2"}, headers=owner)
     assert made.json()["project"]["plan"] == "free"
     assert (await th.client.patch(path, json=patch, headers=admin)).status_code == 200
+
+
+async def _person(th: Harness, email: str, org_id: str, role: str) -> dict[str, str]:
+    body = {"email": email, "password": "longenough", "orgId": org_id, "role": role}
+    made = await th.client.post("/api/v1/users", json=body, headers=await th.admin_token())
+    assert made.status_code == 201, made.text
+    login = await th.client.post(
+        "/api/v1/auth/login", json={"email": email, "password": "longenough"}
+    )
+    return {"Authorization": f"Bearer {login.json()['token']}"}
+
+
+async def test_billing_stays_in_its_organization(billed: Harness) -> None:
+    th = billed
+    admin = await th.admin_token()
+    acme = await _org_id(th, admin)
+    solo = await th.client.post("/api/v1/organizations", json={"name": "Solo"}, headers=admin)
+    assert solo.status_code == 201, solo.text
+    sol = await _person(th, "sol@example.com", solo.json()["id"], "owner")
+    ann = await _person(th, "ann@example.com", acme, "member")
+    for token, body, status in (
+        (sol, {"plan": "pro", "orgId": acme}, 404),  # another organization: not revealed
+        (ann, {"plan": "pro", "orgId": acme}, 403),  # a member, not an admin
+        (ann, {"plan": "pro"}, 403),
+    ):
+        response = await th.client.post("/api/v1/billing/checkout", json=body, headers=token)
+        assert response.status_code == status, (body, response.text)
+    own = await th.client.post("/api/v1/billing/checkout", json={"plan": "pro"}, headers=sol)
+    assert own.status_code == 200, own.text
+    assert (
+        await th.client.get("/api/v1/billing", params={"org_id": acme}, headers=sol)
+    ).status_code == 404
+    assert (await th.client.get("/api/v1/billing", headers=sol)).json()["org_id"] == solo.json()[
+        "id"
+    ]

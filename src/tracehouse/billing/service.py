@@ -152,7 +152,9 @@ def _apply(conn: Connection, rt: Runtime, name: str, event: BillingEvent) -> boo
             "received_at": now_us(),
         },
     )
-    if org is None or plan is None or _stale_end(conn, org, event):
+    if org is None or plan is None:
+        return False
+    if _stale_end(conn, org, event) or _same(conn, org, plan, event):
         return False
     move(conn, org, plan, name, event)
     return True
@@ -174,6 +176,17 @@ def _event_plan(rt: Runtime, event: BillingEvent) -> str | None:
     if event.plan in products:
         return event.plan
     return next((plan for plan, product in products.items() if product == event.product), None)
+
+
+def _same(conn: Connection, org: Any, plan: str, event: BillingEvent) -> bool:
+    """Nothing would change: the account and every project are on `plan` with this
+    subscription already (e.g. a Dodo subscription's `payment.succeeded` after its
+    `subscription.active`)."""
+    account = store.account(conn, org["org_rowid"])
+    if account is None or account["plan"] != plan:
+        return False
+    same_subscription = event.subscription_id in (None, account["subscription_id"])
+    return same_subscription and store.org_plans(conn, org["org_rowid"]) == [plan]
 
 
 def _stale_end(conn: Connection, org: Any, event: BillingEvent) -> bool:

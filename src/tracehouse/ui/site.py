@@ -40,6 +40,7 @@ from tracehouse.ui.routes import (
     sessions,
     settings,
     skills,
+    sso,
     tapes,
     traces,
     users,
@@ -49,6 +50,7 @@ from tracehouse.ui.session import LoginRequired, find_viewer
 from tracehouse.ui.templating import HERE, page
 
 ROUTERS = (
+    sso.router,  # before auth: `/login/sso` is not the login form
     auth.router,
     forks.router,  # before traces: `/traces/{a}/diff/{b}` is not a trace id
     traces.router,

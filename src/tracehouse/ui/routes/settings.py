@@ -17,7 +17,9 @@ from tracehouse.keys import service as keys
 from tracehouse.masking import store as masking_store
 from tracehouse.masking.detectors import BUILT_IN
 from tracehouse.pricing import service as pricing
+from tracehouse.projects import roles
 from tracehouse.projects import service as projects
+from tracehouse.projects import store as project_store
 from tracehouse.providers import service as providers
 from tracehouse.ui import members
 from tracehouse.ui.routes.billing import view as billing_view
@@ -52,6 +54,7 @@ def render_settings(
         prices = pricing.list_prices(conn, scope.project_rowid)
         masking_rules = masking_store.list_rules(conn, scope.project_rowid)
         people = members.list_members(conn, scope.org_rowid)
+        own = project_store.project_people(conn, scope.project_rowid, scope.org_rowid)
     return page(
         request,
         "settings.html",
@@ -64,6 +67,8 @@ def render_settings(
         detectors=BUILT_IN,
         members=people,
         roles=members.ROLES,
+        project_roles={p["email"]: p["project_role"] for p in own},
+        can_assign=can_manage or who.role(who.project(project_id)) == "admin",
         providers=providers.list_credentials(rt, scope, PageParams(limit=200))["data"],
         org_projects=[p for p in who.projects if p["org_rowid"] == scope.org_rowid],
         can_edit=scope.access == "write",
@@ -202,6 +207,20 @@ def delete_project(project_id: str, fields: FormDep, who: ViewerDep, rt: Runtime
         project = projects.get_project(conn, project_id)
         projects.delete_project(conn, project, fields.get("confirm", ""))
     return RedirectResponse("/ui/", status_code=303)
+
+
+@router.post("/members/project-role")
+def change_project_role(
+    project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep
+) -> Response:
+    """A member's own role in this project, or (`role=`) back to their organization role."""
+    scope = who.scope(project_id)
+    project = who.project(project_id)
+    if not (_can_manage(rt, who, scope.org_rowid) or who.role(project) == "admin"):
+        raise Forbidden("Only admins of the project or the organization change project roles.")
+    with rt.db.writer.begin() as conn:
+        roles.set_role(conn, project, fields.get("email", ""), fields.get("role") or None)
+    return RedirectResponse(f"/ui/p/{project_id}/settings#members", status_code=303)
 
 
 @router.post("/members/role")
