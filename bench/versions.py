@@ -1,12 +1,12 @@
 """Comparing two versions over a large project: 100,000 traces / 1,000,000 observations.
 
-Generates the project as bench/analytics.py does (straight into a fresh SQLite database), tags
-half the traces with commit A and half with commit B in their metadata (as the SDK's git
+Generates the project as bench/analytics.py does (straight into a fresh SQLite database), spreads
+the traces over --versions commits (and releases) in their metadata (as the SDK's git
 capture and OTLP VCS attributes leave them), gives each trace a score, starts a real
 `tracehouse serve`, and times `GET /api/v1/versions/compare` and `GET /api/v1/versions` over
 HTTP (a warm-up call, then the median and worst of --repeat calls).
 
-    .venv/bin/python bench/versions.py --traces 100000 --per-trace 10
+    .venv/bin/python bench/versions.py --traces 100000 --per-trace 10 --versions 2
 """
 
 from __future__ import annotations
@@ -33,20 +33,22 @@ from tracehouse.config import Settings
 from tracehouse.store.engine import open_database
 from tracehouse.store.tables import scores
 
-SHA_A = "a" * 8 + "1" * 32
-SHA_B = "b" * 8 + "2" * 32
+
+def sha(k: int) -> str:
+    return f"{k:08x}" + "c" * 32
 
 
-def tag_versions(settings: Settings) -> None:
-    """Even traces on commit A (release v1), odd ones on commit B (v2); one score each."""
+def tag_versions(settings: Settings, versions: int) -> None:
+    """Trace k on commit k % versions (release v<k % versions>); one score each."""
     db = open_database(settings)
     with db.writer.begin() as conn:
-        for parity, sha, release in ((0, SHA_A, "v1"), (1, SHA_B, "v2")):
+        conn.execute(text("DELETE FROM scores"))
+        for k in range(versions):
             # As ingestion stores it: compact JSON.
-            meta = orjson.dumps({"vcs.ref.head.revision": sha, "vcs.ref.head.name": "main"})
+            meta = orjson.dumps({"vcs.ref.head.revision": sha(k), "vcs.ref.head.name": "main"})
             conn.execute(
-                text("UPDATE traces SET metadata = :m, release = :r WHERE trace_rowid % 2 = :p"),
-                {"m": meta.decode(), "r": release, "p": parity},
+                text("UPDATE traces SET metadata = :m, release = :r WHERE trace_rowid % :n = :k"),
+                {"m": meta.decode(), "r": f"v{k}", "n": versions, "k": k},
             )
         rows = conn.execute(text("SELECT project_rowid, id, trace_rowid FROM traces")).all()
         rng, now = random.Random(3), now_us()
@@ -54,7 +56,7 @@ def tag_versions(settings: Settings) -> None:
             insert(scores),
             [
                 {"project_rowid": p, "id": f"s-{i}", "name": "accuracy", "data_type": "NUMERIC",
-                 "value": rng.betavariate(8 if rowid % 2 == 0 else 7, 2), "source": "EVAL",
+                 "value": rng.betavariate(8 if rowid % versions == 0 else 7, 2), "source": "EVAL",
                  "trace_id": i, "timestamp": now, "created_at": now, "updated_at": now}
                 for p, i, rowid in rows
             ],
@@ -82,6 +84,9 @@ def main() -> None:
     parser.add_argument("--per-trace", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--data-dir", type=Path, help="reuse (or create) this data directory")
+    parser.add_argument(
+        "--versions", type=int, default=2, help="commits (and releases) the traces spread over"
+    )
     args = parser.parse_args()
     data = args.data_dir or Path(tempfile.mkdtemp(prefix="th-bench-versions-")) / "data"
     settings = Settings(
@@ -91,14 +96,14 @@ def main() -> None:
     )  # fmt: skip
     if not (data / "tracehouse.db").exists():
         seconds, n_obs = generate(settings, args.traces, args.per_trace)
-        tag_versions(settings)
         print(f"generated {args.traces} traces / {n_obs} observations in {seconds:.0f} s")
+    tag_versions(settings, args.versions)
     server = start_server(data, env={"TRACEHOUSE_RATE_LIMIT_ENABLED": "false"})
     calls = {
-        "compare commit:A commit:B": ("/api/v1/versions/compare",
-                                      {"a": f"commit:{SHA_A}", "b": f"commit:{SHA_B}"}),
-        "compare release:v1 release:v2": ("/api/v1/versions/compare",
-                                          {"a": "release:v1", "b": "release:v2"}),
+        "compare two commits": ("/api/v1/versions/compare",
+                                {"a": f"commit:{sha(0)}", "b": f"commit:{sha(1)}"}),
+        "compare two releases": ("/api/v1/versions/compare",
+                                 {"a": "release:v0", "b": "release:v1"}),
         "list by commit": ("/api/v1/versions", {"by": "commit"}),
         "list by release": ("/api/v1/versions", {"by": "release"}),
     }  # fmt: skip

@@ -203,3 +203,39 @@ async def test_bad_input_and_other_projects(ah: Harness, receiver: Receiver) -> 
     assert (await ah.client.post(f"{BASE}/rules", json=stolen, headers=other)).status_code == 422
     tested = await ah.client.post(f"{BASE}/channels/{channel['id']}/test", headers=other)
     assert tested.status_code == 404 and receiver.requests == []
+
+
+async def test_pagerduty_triggers_and_resolves(ah: Harness, receiver: Receiver) -> None:
+    body = {
+        "name": "pd",
+        "kind": "pagerduty",
+        "routingKey": "R0UTING",
+        "url": f"{receiver.url}/v2/enqueue",
+    }
+    channel = (await ah.client.post(f"{BASE}/channels", json=body, headers=ah.auth)).json()
+    assert "R0UTING" not in str(channel)
+    rule = await _rule(ah, metric="trace_volume", critical=1, channel_ids=[channel["id"]])
+    await send_traces(ah, 2)
+    assert (await _evaluate(ah, rule["id"]))["state"] == "critical"
+    await ah.client.patch(f"{BASE}/rules/{rule['id']}", json={"critical": 100}, headers=ah.auth)
+    assert (await _evaluate(ah, rule["id"]))["state"] == "ok"
+    events = [r.json() for r in receiver.requests]
+    assert [e["event_action"] for e in events] == ["trigger", "resolve"]
+    assert {e["routing_key"] for e in events} == {"R0UTING"}
+    assert events[0]["dedup_key"] == events[1]["dedup_key"] == f"tracehouse-{rule['id']}"
+    assert events[0]["payload"]["severity"] == "critical"
+
+
+async def test_anomaly_rule_counts_insight_anomalies(ah: Harness) -> None:
+    """A week of steady traffic, then a burst of errors: an error spike of high severity."""
+    for day in range(1, 7):
+        for _ in range(3):
+            body = {"name": "agent", "status": "ok", "timestamp": recent(day * 24 * 60)}
+            await ah.client.post("/api/v1/traces", json=body, headers=ah.auth)
+    await send_traces(ah, 6, status="error")
+    await send_traces(ah, 2)
+    rule = await _rule(ah, name="spikes", metric="anomalies", severity="high", critical=0)
+    result = await _evaluate(ah, rule["id"])
+    assert result["value"] >= 1 and result["state"] == "critical"
+    calm = await _rule(ah, name="calm", metric="anomalies", severity="critical", critical=5)
+    assert (await _evaluate(ah, calm["id"]))["state"] == "ok"

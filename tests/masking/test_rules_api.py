@@ -3,11 +3,14 @@ patterns, preview, counts, audit, cache invalidation and project isolation."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import pytest
-from tests.conftest import Harness
+from tests.conftest import Harness, start
 from tests.masking.pii import EMAIL, leaks
+
+from tracehouse.masking import cache
 
 pytestmark = pytest.mark.anyio
 RULES = "/api/v1/masking-rules"
@@ -152,3 +155,18 @@ async def test_rules_are_project_scoped(th: Harness) -> None:
         assert response.status_code == 404, method
     assert (await _trace(th, "o-1", other, output=EMAIL))["output"] == EMAIL
     assert (await _trace(th, "o-2", output=EMAIL))["output"] == "[REDACTED:email]"
+
+
+async def test_another_server_process_sees_a_change_through_the_version(
+    th: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second app on the same database (another process, as on PostgreSQL) has its own
+    cache: it notices the change by the rules' version counter once its entry is due."""
+    monkeypatch.setattr(cache, "CACHE_SECONDS", 0.0)
+    async with contextlib.aclosing(start(th.settings)) as running:
+        async for other in running:
+            assert (await _trace(other, "p-1", output=EMAIL))["output"] == EMAIL  # cached: none
+            rule = await _rule(th, {"detector": "email"})
+            assert (await _trace(other, "p-2", output=EMAIL))["output"] == "[REDACTED:email]"
+            await th.client.patch(f"{RULES}/{rule['id']}", json={"enabled": False}, headers=th.auth)
+            assert (await _trace(other, "p-3", output=EMAIL))["output"] == EMAIL

@@ -5,6 +5,7 @@ first, for the trace diff)."""
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -85,11 +86,16 @@ def compare(a: Side, b: Side, explain: int) -> list[dict[str, Any]]:
     """Each metric of `a` and `b` (b against a), with the test of the figure it summarises."""
     first, second = summary(a), summary(b)
     tests = _tests(a, b)
+    partners = _typical_by_name(a) if explain else {}
+    picked: dict[str, list[tuple[str, str | None]]] = {}  # per figure: latency, cost...
     out = []
     for metric in [*BASE_METRICS, *sorted(set(first) | set(second) - set(BASE_METRICS))]:
-        entry = _entry(metric, first.get(metric), second.get(metric), tests.get(_family(metric)))
+        family = _family(metric)
+        entry = _entry(metric, first.get(metric), second.get(metric), tests.get(family))
         if entry["direction"] == "worse" and explain:
-            entry["explain"] = _explain(metric, a, b, explain)
+            if family not in picked:
+                picked[family] = _explaining(metric, b, explain)
+            entry["explain"] = [_pair(partners.get(n), t) for t, n in picked[family]]
         out.append(entry)
     return out
 
@@ -136,20 +142,17 @@ def _entry(
     }
 
 
-def _explain(metric: str, a: Side, b: Side, count: int) -> list[dict[str, str | None]]:
-    """The second version's traces that weigh most on `metric`, each with a like first one."""
+def _explaining(metric: str, b: Side, count: int) -> list[tuple[str, str | None]]:
+    """(trace id, name) of the second version's traces that weigh most on `metric`."""
     if metric.startswith("score:"):
-        worst = sorted(b.scores.get(metric[6:], []))[:count]
         names = {r[0]: r[1] for r in b.rows}
-        picked = [(trace_id, names.get(trace_id)) for _, trace_id in worst]
-    elif metric == "error_rate":
-        picked = [(r[0], r[1]) for r in b.rows if r[2] == "error"][:count]
-    else:
-        column = TRACE_METRICS[metric][0]
-        ranked = sorted((r for r in b.rows if r[column] is not None), key=lambda r: -r[column])
-        picked = [(r[0], r[1]) for r in ranked[:count]]
-    partners = _typical_by_name(a)
-    return [_pair(partners.get(name), trace_id) for trace_id, name in picked]
+        worst = heapq.nsmallest(count, b.scores.get(metric[6:], []))
+        return [(trace_id, names.get(trace_id)) for _, trace_id in worst]
+    if metric == "error_rate":
+        return [(r[0], r[1]) for r in b.rows if r[2] == "error"][:count]
+    column = TRACE_METRICS[metric][0]
+    found = (r for r in b.rows if r[column] is not None)
+    return [(r[0], r[1]) for r in heapq.nlargest(count, found, key=lambda r: r[column])]
 
 
 def _typical_by_name(side: Side) -> dict[str | None, str]:
