@@ -35,6 +35,8 @@ NOT_PAGES = {
     "/ui/p/{project_id}/traces/{a:path}/compare": "redirects to the diff page (visited)",
     "/ui/login": "only shown logged out (test_browser.py shoots it)",
     "/ui/": "redirects to the project's trace list",
+    "/ui/login/sso": "redirects to the OpenID provider (tests/sso/)",
+    "/ui/login/sso/callback": "the OpenID provider's redirect back (tests/sso/)",
 }
 
 
@@ -81,13 +83,18 @@ def _seed(base: str) -> dict[str, str]:
     tape = _post(base, "/tapes", {"traceId": "run-a"})
     fork = _post(base, "/forks", {"traceId": "run-a", "spanId": "answer"})
     _post(base, f"/forks/{fork['id']}/replays", {"traceId": "run-b"})  # as the SDK links one
+    rule = _post(base, "/alerts/rules", {"name": "errors", "metric": "error_rate", "critical": 20})
+    sha = "3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39"
+    ci = {"provider": "github", "pipeline": "evals", "runId": "98", "commitSha": sha}
+    ci_run = _post(base, "/ci-runs", {**ci, "traceIds": ["run-a"]})
     first = _post(base, "/checkpoints", {"traceId": "run-a", "label": "before"})
     second = _post(base, "/checkpoints", {"traceId": "run-a", "label": "after"})
     return {
         "skill": skill["id"], "evaluator": evaluator["id"], "evaluation": evaluation["id"],
         "eval_run": eval_run["id"], "monitor": watch["id"], "queue": queue["id"],
         "item": item["id"], "tape": tape["slug"], "fork": fork["id"],
-        "checkpoint": first["id"], "checkpoint2": second["id"],
+        "checkpoint": first["id"], "checkpoint2": second["id"], "rule": rule["id"],
+        "ci_run": ci_run["id"],
     }  # fmt: skip
 
 
@@ -143,6 +150,14 @@ def _examples(p: str, ids: dict[str, str]) -> dict[str, str]:
         "/t/{slug}": f"/t/{ids['tape']}",
         "/embed/{slug}": f"/embed/{ids['tape']}",
         "/explore": "/explore",
+        "/ui/p/{project_id}/search": f"{p}/search?q=Berlin",
+        "/ui/p/{project_id}/playground": f"{p}/playground",
+        "/ui/p/{project_id}/memory": f"{p}/memory",
+        "/ui/p/{project_id}/alerts": f"{p}/alerts",
+        "/ui/p/{project_id}/alerts/rules/{ref}": f"{p}/alerts/rules/{ids['rule']}",
+        "/ui/p/{project_id}/versions": f"{p}/versions",
+        "/ui/p/{project_id}/ci-runs": f"{p}/ci-runs",
+        "/ui/p/{project_id}/ci-runs/{run_id}": f"{p}/ci-runs/{ids['ci_run']}",
         "/ui/p/{project_id}/checkpoints/{checkpoint_id}": f"{p}/checkpoints/{ids['checkpoint']}",
         "/ui/p/{project_id}/checkpoints/{first}/diff/{second}":
             f"{p}/checkpoints/{ids['checkpoint']}/diff/{ids['checkpoint2']}",
