@@ -151,7 +151,6 @@ def _examples(p: str, ids: dict[str, str]) -> dict[str, str]:
         "/embed/{slug}": f"/embed/{ids['tape']}",
         "/explore": "/explore",
         "/ui/p/{project_id}/search": f"{p}/search?q=Berlin",
-        "/ui/p/{project_id}/playground": f"{p}/playground",
         "/ui/p/{project_id}/memory": f"{p}/memory",
         "/ui/p/{project_id}/alerts": f"{p}/alerts",
         "/ui/p/{project_id}/alerts/rules/{ref}": f"{p}/alerts/rules/{ids['rule']}",
