@@ -36,7 +36,7 @@ NOT_PAGES = {
     "/ui/login": "only shown logged out (test_browser.py shoots it)",
     "/ui/": "redirects to the project's trace list",
     "/ui/login/sso": "redirects to the OpenID provider (tests/sso/)",
-    "/ui/login/sso/callback": "the provider's redirect back (tests/sso/)",
+    "/ui/login/sso/callback": "the OpenID provider's redirect back (tests/sso/)",
 }
 
 
@@ -83,18 +83,18 @@ def _seed(base: str) -> dict[str, str]:
     tape = _post(base, "/tapes", {"traceId": "run-a"})
     fork = _post(base, "/forks", {"traceId": "run-a", "spanId": "answer"})
     _post(base, f"/forks/{fork['id']}/replays", {"traceId": "run-b"})  # as the SDK links one
+    rule = _post(base, "/alerts/rules", {"name": "errors", "metric": "error_rate", "critical": 20})
+    sha = "3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39"
+    ci = {"provider": "github", "pipeline": "evals", "runId": "98", "commitSha": sha}
+    ci_run = _post(base, "/ci-runs", {**ci, "traceIds": ["run-a"]})
     first = _post(base, "/checkpoints", {"traceId": "run-a", "label": "before"})
     second = _post(base, "/checkpoints", {"traceId": "run-a", "label": "after"})
-    alert = {"name": "errors", "metric": "error_rate", "critical": 5}
-    rule = _post(base, "/alerts/rules", alert)
-    ci = _post(base, "/ci-runs", {"provider": "github", "branch": "main", "traceIds": ["run-a"]})
-    _post(base, "/memory", {"content": "Ada prefers short answers.", "scope": "user/ada"})
     return {
         "skill": skill["id"], "evaluator": evaluator["id"], "evaluation": evaluation["id"],
         "eval_run": eval_run["id"], "monitor": watch["id"], "queue": queue["id"],
         "item": item["id"], "tape": tape["slug"], "fork": fork["id"],
-        "checkpoint": first["id"], "checkpoint2": second["id"], "alert": rule["id"],
-        "ci_run": ci["id"],
+        "checkpoint": first["id"], "checkpoint2": second["id"], "rule": rule["id"],
+        "ci_run": ci_run["id"],
     }  # fmt: skip
 
 
@@ -150,16 +150,16 @@ def _examples(p: str, ids: dict[str, str]) -> dict[str, str]:
         "/t/{slug}": f"/t/{ids['tape']}",
         "/embed/{slug}": f"/embed/{ids['tape']}",
         "/explore": "/explore",
+        "/ui/p/{project_id}/search": f"{p}/search?q=Berlin",
+        "/ui/p/{project_id}/memory": f"{p}/memory",
+        "/ui/p/{project_id}/alerts": f"{p}/alerts",
+        "/ui/p/{project_id}/alerts/rules/{ref}": f"{p}/alerts/rules/{ids['rule']}",
+        "/ui/p/{project_id}/versions": f"{p}/versions",
+        "/ui/p/{project_id}/ci-runs": f"{p}/ci-runs",
+        "/ui/p/{project_id}/ci-runs/{run_id}": f"{p}/ci-runs/{ids['ci_run']}",
         "/ui/p/{project_id}/checkpoints/{checkpoint_id}": f"{p}/checkpoints/{ids['checkpoint']}",
         "/ui/p/{project_id}/checkpoints/{first}/diff/{second}":
             f"{p}/checkpoints/{ids['checkpoint']}/diff/{ids['checkpoint2']}",
-        "/ui/p/{project_id}/alerts": f"{p}/alerts",
-        "/ui/p/{project_id}/alerts/rules/{ref}": f"{p}/alerts/rules/{ids['alert']}",
-        "/ui/p/{project_id}/ci-runs": f"{p}/ci-runs",
-        "/ui/p/{project_id}/ci-runs/{run_id}": f"{p}/ci-runs/{ids['ci_run']}",
-        "/ui/p/{project_id}/memory": f"{p}/memory?scope=user/ada",
-        "/ui/p/{project_id}/search": f"{p}/search?query=Berlin",
-        "/ui/p/{project_id}/versions": f"{p}/versions",
     }  # fmt: skip
 
 
