@@ -130,7 +130,7 @@ def keyword_hits(
 ) -> list[Any]:
     """The best `limit` chunks of the project holding every word, under the filters:
     (chunk_rowid, trace_id, observation_id, score), best first."""
-    found = fulltext.ranked(conn, words).subquery("found")
+    found = fulltext.ranked(conn, words, project_rowid).subquery("found")
     c = search_chunks.c
     query = (
         _scoped(
