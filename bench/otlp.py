@@ -7,13 +7,18 @@ senders, every span then checked queryable, queries timed, server peak memory (V
 read from /proc and the data directory. The yardstick's JSON line is printed and, with --out,
 appended to a file.
 
-    .venv/bin/python bench/otlp.py --spans 100000 --batch 512 --concurrency 4
+    .venv/bin/python bench/otlp.py --spans 100000 --batch 512 --concurrency 4 [--masking]
+
+`--masking` turns on every built-in PII masking rule (redact) for the project first
+(`docs/masking.md`), to measure what masking costs.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
+import urllib.request
 import sys
 import tempfile
 from pathlib import Path
@@ -24,6 +29,21 @@ from tests.server import start_server
 
 SECRET = "sk-th-bench-secret-0123456789abcdef"
 DEFAULT_YARDSTICK = ROOT.parent / "shared" / "bench" / "bench.py"
+
+
+def enable_masking(url: str) -> None:
+    """Every built-in detector as a redact rule of the bench project."""
+    headers = {"Authorization": f"Bearer {SECRET}", "Content-Type": "application/json"}
+    listed = urllib.request.Request(f"{url}/api/v1/masking-rules", headers=headers)
+    with urllib.request.urlopen(listed) as response:
+        detectors = [d["name"] for d in json.load(response)["detectors"]]
+    for name in detectors:
+        body = json.dumps({"detector": name, "action": "redact"}).encode()
+        request = urllib.request.Request(
+            f"{url}/api/v1/masking-rules", data=body, headers=headers, method="POST"
+        )
+        urllib.request.urlopen(request).close()
+    print(f"masking: {', '.join(detectors)} (redact)", file=sys.stderr)
 
 
 def main() -> None:
@@ -41,6 +61,9 @@ def main() -> None:
         default="on",
         help="run the search indexer in the server (default) or not "
         "(TRACEHOUSE_SEARCH_INDEX_INTERVAL_SECONDS=0)",
+    )
+    parser.add_argument(
+        "--masking", action="store_true", help="enable every built-in PII masking rule first"
     )
     parser.add_argument("--yardstick", type=Path, default=DEFAULT_YARDSTICK)
     parser.add_argument("--out", type=Path, default=None)
@@ -64,6 +87,8 @@ def main() -> None:
             env["TRACEHOUSE_OTLP_WORKERS"] = str(args.workers)
         server = start_server(data, env=env)
         try:
+            if args.masking:
+                enable_masking(server.url)
             command = [
                 sys.executable,
                 str(args.yardstick),

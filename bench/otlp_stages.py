@@ -5,7 +5,10 @@ the JSON columns, pickle the result); `write` is what the server process does wi
 (unpickle, merge, price, upsert, roll up, commit). Uses the shared yardstick's seeded
 workload (`../shared/bench/workload.py`) and a fresh SQLite database.
 
-    .venv/bin/python bench/otlp_stages.py --spans 20000 [--profile worker|write]
+    .venv/bin/python bench/otlp_stages.py --spans 20000 [--profile worker|write] [--masking]
+
+`--masking`: the worker masks with every built-in PII detector (redact), as a project with
+those rules has it do (`docs/masking.md`).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ sys.path.insert(0, str(ROOT.parent / "shared" / "bench"))
 from tracehouse.bootstrap import bootstrap  # noqa: E402
 from tracehouse.config import Settings  # noqa: E402
 from tracehouse.ingest.pipeline import apply_batch, make_pricer  # noqa: E402
+from tracehouse.masking.detectors import BUILT_IN  # noqa: E402
+from tracehouse.masking.engine import Masker, built_in_rule  # noqa: E402
 from tracehouse.otlp.decode import PROTOBUF  # noqa: E402
 from tracehouse.otlp.offload import _prepare_shipped, _spill, _take  # noqa: E402
 from tracehouse.store.engine import open_database  # noqa: E402
@@ -65,10 +70,15 @@ def _timed(label: str, count: int, fn: Any, profile: bool, repeat: int = 1) -> A
     return result
 
 
-def _worker(body: bytes) -> bytes:
+def _worker(body: bytes, masker: Masker | None) -> bytes:
     """One request's work in an OTLP worker: the body in, the pickled shipment out."""
-    path, _, _ = _prepare_shipped(PROTOBUF, None, _spill(body), 1 << 30)
+    path, _, _ = _prepare_shipped(PROTOBUF, None, _spill(body), 1 << 30, masker)
     return _take(path)
+
+
+def _masker() -> Masker:
+    rules = tuple(built_in_rule(d.name, d.name, "redact") for d in BUILT_IN)
+    return Masker(rules, b"bench-key")
 
 
 def main() -> None:
@@ -77,6 +87,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=512)
     parser.add_argument("--profile", choices=["worker", "write"], default=None)
     parser.add_argument("--repeat", type=int, default=3, help="report the fastest of N runs")
+    parser.add_argument("--masking", action="store_true", help="mask with the built-in rules")
     args = parser.parse_args()
     bodies = _bodies(args.spans, args.batch)
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,10 +96,11 @@ def main() -> None:
         db = open_database(settings)
         bootstrap(db.writer, settings)
         count = sum(n for _, n in bodies)
+        masker = _masker() if args.masking else None
         shipped = _timed(
             "worker",
             count,
-            lambda: [_worker(b) for b, _ in bodies],
+            lambda: [_worker(b, masker) for b, _ in bodies],
             args.profile == "worker",
             args.repeat,
         )

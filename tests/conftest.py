@@ -183,3 +183,14 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         yield LiveServer(server.url, PUBLIC_KEY, SECRET_KEY)
     finally:
         server.stop()
+
+
+@pytest.fixture
+def fake_anthropic_url() -> Iterator[str]:
+    """A local Anthropic-compatible Messages API (tests/fake_anthropic.py), its script reset;
+    yields the base URL (host only, as a provider's `base_url` and the SDK take it)."""
+    from tests import fake_anthropic
+
+    fake_anthropic.SCRIPT.reset()
+    with fake_anthropic.fake_anthropic() as url:
+        yield url

@@ -26,12 +26,15 @@ PROMPT_TOKENS = 21
 COMPLETION_TOKENS = 7
 CACHED_TOKENS = 5
 ANSWER = "Paris is the capital of France."
+#: Models whose name starts with this do not exist: 404 `model_not_found`, as the real API says.
+UNKNOWN_MODEL_PREFIX = "unknown-"
 
 
 class Script:
     """Scripted behaviour for the next requests (LLM-judge tests): each step is one request's
-    answer: `("reply", text)`, `("status", code)` or `("delay", seconds)` (then the default
-    answer). Every request body is kept in `requests`."""
+    answer: `("reply", text)`, `("status", code)`, `("delay", seconds)` (then the default
+    answer) or `("slow", seconds)` (a streamed answer with a pause before each chunk). Every
+    request body is kept in `requests`."""
 
     def __init__(self) -> None:
         self.steps: deque[tuple[str, Any]] = deque()
@@ -114,6 +117,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(404, {"error": {"message": f"no route {self.path}"}})
             return
         step = SCRIPT.next(request, self.path, {k.lower(): v for k, v in self.headers.items()})
+        if str(request.get("model", "")).startswith(UNKNOWN_MODEL_PREFIX):
+            message = (
+                f"The model `{request['model']}` does not exist or you do not have access to it."
+            )
+            self._json(404, {"error": {"message": message, "code": "model_not_found"}})
+            return
         if step is not None and step[0] == "status":
             sent = self.headers.get("authorization") or self.headers.get("x-api-key") or ""
             # like real providers' "Incorrect API key provided: …", the error echoes the key
@@ -132,6 +141,7 @@ class _Handler(BaseHTTPRequestHandler):
         finish = "tool_calls" if message.get("tool_calls") else "stop"
         model = request.get("model", "gpt-4o-mini")
         if request.get("stream"):
+            self.pause = step[1] if step is not None and step[0] == "slow" else 0.0
             self._stream(
                 model,
                 message,
@@ -217,6 +227,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _event(self, body: dict[str, Any]) -> None:
+        time.sleep(getattr(self, "pause", 0.0))
         self.wfile.write(b"data: " + json.dumps(body).encode() + b"\n\n")
         self.wfile.flush()
 

@@ -1,5 +1,6 @@
 """Rate limits: reads and writes of a key are counted in separate buckets, and AI-backed
-routes (root cause, executing an evaluator) have a per-caller cap of their own (seed 002)."""
+routes (root cause, executing an evaluator, replaying a fork) have a per-caller cap of their
+own (seed 002)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ TRACE = {"id": "limited", "observations": [{"id": "o", "type": "tool", "level": 
 @pytest.fixture(params=["sqlite", "postgres"])
 async def limited(tmp_path: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
     """Bursts of 2 writes and 4 reads a key (6 writes for the root-cause test); 3 AI calls."""
-    writes = 6 if "root_cause" in request.node.name else 2
+    writes = 6 if "root_cause" in request.node.name or "replay" in request.node.name else 2
     settings = make_settings(
         request.param,
         tmp_path,
@@ -63,3 +64,13 @@ async def test_root_cause_is_capped_per_caller(limited: Harness) -> None:
         "/api/v1/insights/root-cause", json={"trace_id": "limited"}, headers=other
     )
     assert response.status_code == 404
+
+
+async def test_fork_replay_is_capped_per_caller(limited: Harness) -> None:
+    th = limited
+    answers = [
+        await th.client.post("/api/v1/forks/nope/replay", json={}, headers=th.auth)
+        for _ in range(4)
+    ]
+    assert [a.status_code for a in answers] == [404, 404, 404, 429]
+    assert "fork-replay calls per minute" in answers[3].json()["error"]["message"]

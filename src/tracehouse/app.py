@@ -13,9 +13,12 @@ from fastapi import FastAPI
 from starlette.routing import Route
 
 from tracehouse import __version__
+from tracehouse.alerts import worker as alert_worker
+from tracehouse.alerts.routes import router as alerts_router
 from tracehouse.analytics.routes import router as analytics_router
 from tracehouse.annotations.routes import router as annotations_router
 from tracehouse.audit.routes import router as audit_router
+from tracehouse.billing.routes import router as billing_router
 from tracehouse.checkpoints.routes import router as checkpoints_router
 from tracehouse.collab.routes import router as collab_router
 from tracehouse.config import Settings
@@ -24,6 +27,7 @@ from tracehouse.embeddings.routes import router as embedder_router
 from tracehouse.evaluations import worker as evaluation_worker
 from tracehouse.evaluations.routes import router as evaluations_router
 from tracehouse.evaluators.routes import router as evaluators_router
+from tracehouse.forks.routes import replays_router
 from tracehouse.forks.routes import router as forks_router
 from tracehouse.health import router as health_router
 from tracehouse.http import errors
@@ -43,6 +47,7 @@ from tracehouse.langfuse.prompts import router as langfuse_prompts_router
 from tracehouse.langfuse.routes import router as langfuse_router
 from tracehouse.live.broker import live_broker
 from tracehouse.live.routes import router as live_router
+from tracehouse.masking.routes import router as masking_router
 from tracehouse.mcp_server import endpoint as mcp_endpoint
 from tracehouse.mcp_server import server as mcp_server
 from tracehouse.media.storage import media_storage
@@ -51,12 +56,15 @@ from tracehouse.metrics.routes import router as metrics_router
 from tracehouse.observations.routes import router as observations_router
 from tracehouse.otlp import offload
 from tracehouse.otlp.routes import router as otlp_router
+from tracehouse.playground.routes import router as playground_router
 from tracehouse.pricing.catalog import find_card
 from tracehouse.pricing.routes import router as models_router
+from tracehouse.projects.people import router as project_people_router
 from tracehouse.projects.routes import router as management_router
 from tracehouse.prompts.routes import router as prompts_router
 from tracehouse.providers.routes import router as providers_router
 from tracehouse.runtime import Runtime
+from tracehouse.saved_views.routes import router as saved_views_router
 from tracehouse.scores.routes import router as scores_router
 from tracehouse.search.routes import router as search_router
 from tracehouse.sessions.routes import router as sessions_router
@@ -71,19 +79,23 @@ from tracehouse.users.passwords import PasswordChecks
 from tracehouse.users.routes import router as users_router
 from tracehouse.users.throttle import DatabaseFailures, LoginThrottle, MemoryFailures
 from tracehouse.vcs.routes import ci_router, git_router
+from tracehouse.versions.routes import router as versions_router
 
 ROUTERS = (
     health_router,
     traces_router,
+    saved_views_router,
     observations_router,
     sessions_router,
     scores_router,
     search_router,
     tapes_router,
     forks_router,
+    replays_router,
     checkpoints_router,
     git_router,
     ci_router,
+    versions_router,
     models_router,
     prompts_router,
     skills_router,
@@ -92,10 +104,12 @@ ROUTERS = (
     providers_router,
     embedder_router,
     memory_router,
+    playground_router,
     evaluators_router,
     evaluations_router,
     annotations_router,
     management_router,
+    project_people_router,
     otlp_router,
     metrics_router,
     langfuse_router,
@@ -104,11 +118,14 @@ ROUTERS = (
     langfuse_experiments_router,
     langfuse_media_router,
     analytics_router,
+    alerts_router,
     insights_router,
     usage_router,
+    billing_router,
     live_router,
     users_router,
     audit_router,
+    masking_router,
     openapi_router,
 )
 
@@ -200,7 +217,7 @@ async def _start_runtime(settings: Settings) -> Runtime:
 
 def _start_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
     """The background jobs the settings enable: retention, statistics, usage, the analytics
-    roll-up refresher, the search indexer, evaluations."""
+    roll-up refresher, the search indexer, evaluations, alerts."""
     settings, db = runtime.settings, runtime.db
     jobs: list[Coroutine[Any, Any, None]] = []
     if settings.retention_interval_seconds > 0:
@@ -231,6 +248,8 @@ def _start_jobs(runtime: Runtime) -> list[asyncio.Task[None]]:
         jobs.append(
             evaluation_worker.run_forever(runtime, interval=settings.evaluation_interval_seconds)
         )
+    if settings.alert_interval_seconds > 0:
+        jobs.append(alert_worker.run_forever(runtime, interval=settings.alert_interval_seconds))
     return [asyncio.create_task(job) for job in jobs]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,12 @@ def is_interface(value: str | None) -> bool:
     if not value or "://" in value:
         return False
     return "]:" not in value if value.startswith("[") else value.count(":") != 1
+
+
+def known_plan(value: str) -> str:
+    if value not in DEFAULT_RATE_LIMITS:
+        raise ValueError(f"must be one of {', '.join(DEFAULT_RATE_LIMITS)}")
+    return value
 
 
 class Settings(BaseSettings):
@@ -153,6 +160,46 @@ class Settings(BaseSettings):
         3600.0, description="How often the retention job runs; 0 disables it."
     )
     login_token_hours: int = Field(24 * 7, description="Lifetime of a login token.")
+    password_login: bool = Field(
+        True,
+        description="Whether people may log in with an e-mail and password (the form and "
+        "`POST /api/v1/auth/login`); false leaves single sign-on only (`TRACEHOUSE_OIDC_*`).",
+    )
+    oidc_issuer: str | None = Field(
+        None,
+        description="Single sign-on: the OpenID Connect issuer URL (its "
+        "`/.well-known/openid-configuration` is read); unset: no SSO.",
+    )
+    oidc_client_id: str | None = Field(None, description="The client id registered at the issuer.")
+    oidc_client_secret: SecretStr | None = Field(
+        None, description="The client secret (never logged nor shown)."
+    )
+    oidc_scopes: str = Field("openid email profile", description="Scopes asked for at login.")
+    oidc_label: str = Field("single sign-on", description="Name of the provider on the login page.")
+    oidc_allowed_domains: list[str] = Field(
+        default_factory=list,
+        description='E-mail domains allowed to log in with SSO, as JSON (`["example.com"]`); '
+        "empty: any verified e-mail.",
+    )
+    oidc_organization: str | None = Field(
+        None,
+        description="Organization (name) that people joining through SSO are added to; default: "
+        "the first organization.",
+    )
+    oidc_role_claim: str | None = Field(
+        None,
+        description="ID-token claim (a string or a list, e.g. `groups`) mapped to an "
+        "organization role through `TRACEHOUSE_OIDC_ROLE_MAP`; checked at every login.",
+    )
+    oidc_role_map: dict[str, str] = Field(
+        default_factory=dict,
+        description='Claim value to organization role, as JSON: {"tracehouse-admins": "admin"}; '
+        "the most powerful match wins.",
+    )
+    oidc_default_role: str = Field(
+        "member",
+        description="Role of a person whose claim maps to no role (owner, admin, member, viewer).",
+    )
     login_hash_workers: int = Field(
         1,
         ge=1,
@@ -213,6 +260,18 @@ class Settings(BaseSettings):
     evaluation_interval_seconds: float = Field(
         5.0, description="How often queued evaluation runs and monitors are served; 0 disables."
     )
+    alert_interval_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How often alert rules are evaluated (each rule at most once per interval "
+        "across every server process); 0 disables the alert job.",
+    )
+    alert_retry_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="First pause before an alert notification is tried again (then doubled; "
+        "three tries in all).",
+    )
     monitor_lookback_seconds: float = Field(
         300.0,
         ge=0,
@@ -259,6 +318,47 @@ class Settings(BaseSettings):
         "insights, session lists, prompt metrics): past it the database stops its query and "
         "the request answers 503 with `Retry-After`. 0: no limit.",
     )
+    billing_provider: Literal["dodo", "stripe"] | None = Field(
+        None,
+        description="Payment provider of checkout and the customer portal (hosted "
+        "service): `dodo` (Dodo Payments) or `stripe`; unset: billing is not enabled.",
+    )
+    billing_api_key: SecretStr | None = Field(
+        None, description="The provider's secret API key (never logged nor shown)."
+    )
+    billing_webhook_secret: SecretStr | None = Field(
+        None,
+        description="Secret that signs the provider's webhooks (Stripe `whsec_…`, Dodo "
+        "Payments' Standard Webhooks key); webhooks whose signature does not verify are refused.",
+    )
+    billing_api_base_url: str | None = Field(
+        None,
+        description="Base URL of the provider's API; default: the SDK's (live mode). E.g. "
+        "https://test.dodopayments.com for Dodo's test mode.",
+    )
+    billing_products: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per plan, the provider's product (Dodo) or price (Stripe) id a checkout "
+        'sells, as JSON: {"pro": "pdt_…"}; only these plans can be bought.',
+    )
+    billing_ended_plan: str = Field(
+        "free", description="Plan an organization moves to when its subscription ends."
+    )
+    smtp_host: str | None = Field(
+        None, description="SMTP server for e-mail notifications; unset: no e-mail is sent."
+    )
+    smtp_port: int = Field(587, description="Port of the SMTP server.")
+    smtp_user: str | None = Field(None, description="SMTP login user, if the server needs one.")
+    smtp_password: SecretStr | None = Field(None, description="SMTP login password.")
+    smtp_from: str = Field(
+        "tracehouse@localhost", description="Sender address of notification e-mails."
+    )
+    smtp_starttls: bool = Field(
+        True, description="Upgrade the SMTP connection with STARTTLS before logging in."
+    )
+    smtp_timeout_seconds: float = Field(
+        10.0, gt=0, description="Longest wait for the SMTP server at each step."
+    )
 
     embedder: str | None = Field(
         None,
@@ -291,11 +391,24 @@ class Settings(BaseSettings):
             self.listen_host = str(self.host)
         return self
 
-    @field_validator("default_plan")
+    @model_validator(mode="after")
+    def _billing_key(self) -> Settings:
+        if self.billing_provider is not None and self.billing_api_key is None:
+            raise ValueError(
+                "TRACEHOUSE_BILLING_API_KEY is needed with TRACEHOUSE_BILLING_PROVIDER"
+            )
+        return self
+
+    @field_validator("default_plan", "billing_ended_plan")
     @classmethod
     def _known_plan(cls, value: str) -> str:
-        if value not in DEFAULT_RATE_LIMITS:
-            raise ValueError(f"must be one of {', '.join(DEFAULT_RATE_LIMITS)}")
+        return known_plan(value)
+
+    @field_validator("billing_products")
+    @classmethod
+    def _known_products(cls, value: dict[str, str]) -> dict[str, str]:
+        for plan in value:
+            known_plan(plan)
         return value
 
     @field_validator("init_secret_key")

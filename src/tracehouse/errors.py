@@ -75,6 +75,13 @@ class RateLimited(TracehouseError):
     status = 429
 
 
+class ProviderFailed(TracehouseError):
+    """An LLM provider called on the caller's behalf failed (5xx, rate limit, network)."""
+
+    code = "provider_error"
+    status = 502
+
+
 class Unavailable(TracehouseError):
     code = "unavailable"
     status = 503
@@ -93,5 +100,6 @@ ALL_ERRORS: tuple[type[TracehouseError], ...] = (
     ValidationFailed,
     RateLimited,
     TracehouseError,
+    ProviderFailed,
     Unavailable,
 )

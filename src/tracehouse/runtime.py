@@ -7,6 +7,7 @@ import asyncio
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import Request
 
@@ -14,6 +15,7 @@ from tracehouse.config import Settings
 from tracehouse.http.ratelimit import Limiter
 from tracehouse.ingest.writer import Writer
 from tracehouse.live.broker import Broker
+from tracehouse.masking.cache import MaskerCache
 from tracehouse.media.storage import MediaStorage
 from tracehouse.store.engine import Database
 from tracehouse.users.passwords import PasswordChecks
@@ -42,8 +44,12 @@ class Runtime:
     usage_lock: threading.Lock = field(default_factory=threading.Lock)
     #: project rowid -> (monotonic expiry, quota violation message or None).
     quota_cache: dict[int, tuple[float, str | None]] = field(default_factory=dict)
+    #: project rowid -> its PII masker, checked against the rules' version counter.
+    masking: MaskerCache = field(default_factory=MaskerCache)
     #: Set when an evaluation run is queued, so the worker starts it without waiting.
     evaluation_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    #: The payment provider of billing, built on first use (None: not built yet).
+    payments: Any = None
 
 
 def runtime(request: Request) -> Runtime:

@@ -15,6 +15,7 @@ pytestmark = pytest.mark.anyio
 
 PROVIDER_SECRET = "sk-provider-very-secret-0123456789"
 JSON_RULE = {"kind": "code", "rule": "json_valid"}
+INSIGHTS_PROVIDER = {"baseUrl": "http://127.0.0.1:9/v1", "model": "m", "apiKey": PROVIDER_SECRET}
 
 
 async def _call(th: Harness, method: str, path: str, body: Any = None) -> None:
@@ -47,8 +48,20 @@ async def test_each_wired_action_is_recorded(th: Harness) -> None:
         ("POST", "/api/v1/evaluations/monitors", {"name": "watch", "evaluatorIds": ["json"]}),
         ("DELETE", "/api/v1/evaluations/monitors/watch", None),
         ("DELETE", "/api/v1/evaluators/json", None),
+        ("POST", "/api/v1/skills", {"name": "triage", "body": "Sort by urgency."}),
+        ("PUT", "/api/v1/analytics/settings", {"slowThresholdMs": 1500}),
+        ("PUT", "/api/v1/insights/provider", INSIGHTS_PROVIDER),
+        ("DELETE", "/api/v1/insights/provider", None),
     ]  # fmt: skip
     for method, path, body in steps:
+        await _call(th, method, path, body)
+    skill = (await th.client.get("/api/v1/skills", headers=th.auth)).json()["data"][0]
+    for method, path, body in (
+        ("PATCH", f"/api/v1/skills/{skill['id']}", {"body": "Sort by urgency, then age."}),
+        ("PUT", f"/api/v1/skills/{skill['id']}/labels/production", {"version": 2}),
+        ("DELETE", f"/api/v1/skills/{skill['id']}/labels/production", None),
+        ("DELETE", f"/api/v1/skills/{skill['id']}", None),
+    ):
         await _call(th, method, path, body)
     price = (await th.client.get("/api/v1/models", headers=th.auth)).json()["data"]
     custom = [p for p in price if p.get("model_name") == "m-a"]
@@ -79,6 +92,14 @@ async def test_each_wired_action_is_recorded(th: Harness) -> None:
         "monitor.create",
         "monitor.delete",
         "evaluator.delete",
+        "skill.create",
+        "analytics_settings.update",
+        "insights_provider.put",
+        "insights_provider.delete",
+        "skill.version_create",
+        "skill.label",
+        "skill.label_remove",
+        "skill.delete",
         "price.delete",
         "tape.publish",
         "tape.unpublish",

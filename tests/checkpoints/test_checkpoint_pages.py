@@ -8,7 +8,8 @@ import re
 import pytest
 from tests.checkpoints.conftest import save, send_trace
 from tests.conftest import Harness
-from tests.ui.conftest import log_in
+from tests.forks.conftest import agent_trace, send
+from tests.ui.conftest import csrf_of, log_in
 
 pytestmark = pytest.mark.anyio
 
@@ -41,3 +42,26 @@ async def test_trace_page_links_checkpoints_commit_and_ci_run(th: Harness) -> No
     assert "run-1" in filtered.text
     other = await th.client.get(f"/ui/p/{project_id}/traces", params={"branch": "nope"})
     assert "run-1" not in other.text
+
+
+async def test_fork_from_this_checkpoint_makes_a_fork_at_its_observation(th: Harness) -> None:
+    await send(th, agent_trace("run-a"))
+    saved = await th.client.post(
+        "/api/v1/checkpoints",
+        json={"trace_id": "run-a", "observation_id": "answer", "name": "before-answer"},
+        headers=th.auth,
+    )
+    assert saved.status_code == 201, saved.text
+    await log_in(th.client)
+    projects = (await th.client.get("/api/v1/projects", headers=await th.admin_token())).json()
+    pid = projects["data"][0]["id"]
+    page = await th.client.get(f"/ui/p/{pid}/checkpoints/{saved.json()['id']}")
+    assert "Fork from this checkpoint" in page.text
+    fields = {"csrf_token": csrf_of(page.text), "trace_id": "run-a", "span_id": "answer",
+              "name": "from checkpoint before-answer"}  # fmt: skip
+    created = await th.client.post(f"/ui/p/{pid}/forks", data=fields)
+    assert created.status_code == 303
+    forks = (await th.client.get("/api/v1/forks", headers=th.auth)).json()["data"]
+    assert [(f["trace_id"], f["span_id"], f["name"]) for f in forks] == [
+        ("run-a", "answer", "from checkpoint before-answer")
+    ]

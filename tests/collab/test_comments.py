@@ -89,6 +89,8 @@ async def test_bad_targets_and_mentions_are_refused(th: Harness) -> None:
     )
     assert stranger.status_code == 422
     assert "nobody@example.com" in stranger.json()["error"]["message"]
+    written = await th.client.get("/api/v1/comments", params={"trace_id": "t-1"}, headers=admin)
+    assert written.json()["data"] == []  # refused: nothing written
     by_key = await th.client.post(
         "/api/v1/comments", json={"traceId": "t-1", "body": "hi"}, headers=th.auth
     )

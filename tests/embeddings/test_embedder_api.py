@@ -54,8 +54,18 @@ async def test_project_choice_overrides_then_falls_back(th: Harness, tiny_model_
         {"kind": "model2vec", "model": "../secrets"},
         {"kind": "model2vec", "model": "not-here"},
         {"kind": "model2vec"},
+        {"kind": "provider", "credential": "claude"},
     ],
-    ids=["unknown-credential", "no-credential", "anthropic", "path", "dotdot", "missing", "none"],
+    ids=[
+        "unknown-credential",
+        "no-credential",
+        "anthropic",
+        "path",
+        "dotdot",
+        "missing",
+        "none",
+        "no-model",
+    ],
 )
 async def test_bad_choices_are_refused_and_nothing_kept(th: Harness, body: dict[str, Any]) -> None:
     await add_credential(th, "claude", "http://127.0.0.1:9", kind="anthropic")

@@ -6,13 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 from tests.conftest import Harness
 from tests.forks.conftest import agent_trace, send, variant
-
-from tracehouse.forks import service
-from tracehouse.http.auth import ProjectScope
-from tracehouse.store.tables import forks
 
 pytestmark = pytest.mark.anyio
 
@@ -112,24 +107,14 @@ async def test_fork_diff_waits_for_a_replay_then_compares(th: Harness) -> None:
     assert waiting.status_code == 409
     assert waiting.json()["error"]["details"] == {"state": "no_replay"}
     await send(th, variant("replay-1", "It is in Paris."))
-    service.record_replay(
-        th.app.state.runtime,
-        _scope(th, created["id"]),
-        created["id"],
-        trace_id="replay-1",
-        state="done",
+    linked = await th.client.post(
+        f"/api/v1/forks/{created['id']}/replays", json={"traceId": "replay-1"}, headers=th.auth
     )
+    assert linked.status_code == 201, linked.text
     body = (await th.client.get(f"/api/v1/forks/{created['id']}/diff", headers=th.auth)).json()
-    assert body["replay"]["trace_id"] == "replay-1" and body["replay"]["state"] == "done"
+    assert body["replay"]["trace_id"] == "replay-1" and body["replay"]["state"] == "completed"
+    assert body["replay"]["mode"] == "sdk"
     assert body["divergence"]["a_id"] == "answer"
     assert body["divergence"]["b_id"] == "replay-1-answer"
     got = (await th.client.get(f"/api/v1/forks/{created['id']}", headers=th.auth)).json()
     assert got["latest_replay"]["trace_id"] == "replay-1"
-
-
-def _scope(th: Harness, fork_id: str) -> ProjectScope:
-    """The fork's project as a route would see it (replays have no public route yet)."""
-    with th.app.state.runtime.db.reader.connect() as conn:
-        query = select(forks.c.project_rowid).where(forks.c.id == fork_id)
-        rowid = conn.execute(query).scalar_one()
-    return ProjectScope(rowid, "", 0, "write", False, None)  # type: ignore[arg-type]

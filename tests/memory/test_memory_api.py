@@ -121,15 +121,22 @@ async def test_scope_prefix_and_filters(th: Harness) -> None:
     await remember(th, content="alice likes tea", scope="user/alice", category="preference")
     await remember(th, content="alice prefs tea", scope="user/alice/prefs", metadata={"lang": "en"})
     await remember(th, content="alicex drinks tea", scope="user/alicex")
+    await remember(th, content="alice-x drinks tea", scope="user/alice-x")
+    await remember(th, content="alice.x drinks tea", scope="user/alice.x")
+    await remember(th, content="alice unicode tea", scope="user/alice/é")
     await remember(
         th, content="bob drinks tea", scope="user/bob", metadata={"lang": "fr", "n": 2, "ok": True}
     )
     await remember(th, content="100% tea_time", scope="user/a_c%")
     hits = await search(th, query="tea", scope="user/alice")
-    assert sorted(h["scope"] for h in hits["data"]) == ["user/alice", "user/alice/prefs"]
+    assert sorted(h["scope"] for h in hits["data"]) == [
+        "user/alice",
+        "user/alice/prefs",
+        "user/alice/é",
+    ]
     assert hits["mode"] == "keyword" and hits["embedder"] is None and hits["note"] is None
     listed = (await th.client.get("/api/v1/memory?scope=user/alice", headers=th.auth)).json()
-    assert listed["meta"]["total_count"] == 2
+    assert listed["meta"]["total_count"] == 3
     wild = await search(th, query="tea", scope="user/a_c%")
     assert [h["scope"] for h in wild["data"]] == ["user/a_c%"]
     cat = await search(th, query="tea", category="preference")
@@ -176,6 +183,16 @@ async def test_projects_never_see_each_others_memory(th: Harness) -> None:
     same = await remember(th, other, content="secret preference of main")
     assert same["id"] != entry["id"]
     assert (await th.client.get(path, headers=th.auth)).json()["content"] == entry["content"]
+    # a scope filter never widens what a project sees (the prefix is one term of the query)
+    deep = await remember(th, other, content="secret of other, below", scope="user/alice/deep")
+    for auth, expected in ((th.auth, {entry["id"]}), (other, {same["id"], deep["id"]})):
+        for mode in ("auto", "keyword"):
+            hits = await search(th, auth, query="secret", scope="user/alice", mode=mode)
+            assert {h["id"] for h in hits["data"]} == expected
+        listed = await th.client.get("/api/v1/memory?scope=user/alice", headers=auth)
+        assert {e["id"] for e in listed.json()["data"]} == expected
+    scopes = (await th.client.get("/api/v1/memory/scopes", headers=th.auth)).json()["data"]
+    assert [s["scope"] for s in scopes] == ["user/alice"]
 
 
 @pytest.mark.parametrize(

@@ -49,7 +49,10 @@ def test_public_surface_is_pinned() -> None:
     assert set(sdk.__all__) == PUBLIC
     for name in sdk.__all__:
         assert getattr(sdk, name).__module__.startswith("tracehouse.sdk"), name
-    modules = {p.stem for p in Path(tracehouse.sdk.__file__).parent.glob("*.py")}
+    here = Path(tracehouse.sdk.__file__).parent
+    modules = {p.stem for p in here.glob("*.py")} | {
+        p.parent.name for p in here.glob("*/__init__.py")
+    }
     assert {m for m in modules if not m.startswith("_")} == {"otel", "langgraph"}
 
 

@@ -35,3 +35,23 @@ async def test_list_skill_page_diff_and_label_move(th: Harness) -> None:
     assert (served["version"], served["labels"]) == (1, ["production"])
     other = await th.client.get(f"/ui/p/{project_id}/skills/not-a-skill")
     assert other.status_code == 404
+
+
+async def test_a_version_page_shows_its_usage_cost_and_scores(th: Harness) -> None:
+    skill = await create(th)
+    trace = {
+        "id": "used",
+        "metadata": {"tracehouse.skill": f"{skill['name']}@1"},
+        "observations": [{"id": "g", "type": "generation", "cost": {"total": 0.5}}],
+    }
+    assert (await th.client.post("/api/v1/traces", json=trace, headers=th.auth)).is_success
+    score = {"traceId": "used", "name": "resolved", "value": 1}
+    assert (await th.client.post("/api/v1/scores", json=score, headers=th.auth)).is_success
+    await log_in(th.client)
+    href = f"/ui/p/{await _project_id(th)}/skills/{skill['id']}"
+    page = (await th.client.get(href)).text
+    assert 'id="usage-traces">1<' in page and 'id="usage-scores"' in page
+    assert "resolved" in page and 'id="usage-cost"' in page
+    await th.client.patch(f"/api/v1/skills/{skill['id']}", json={"body": "v2"}, headers=th.auth)
+    newest = (await th.client.get(href)).text
+    assert 'id="no-usage"' in newest and f"{skill['name']}@2" in newest

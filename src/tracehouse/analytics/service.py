@@ -8,6 +8,7 @@ from sqlalchemy import Connection, false
 
 from tracehouse.analytics import render, segments, store, window
 from tracehouse.analytics.aggregate import ModelAgg, TraceAgg
+from tracehouse.audit import service as audit
 from tracehouse.clock import iso, now_us
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams, page_body
@@ -177,7 +178,16 @@ def _cursor(row: Any) -> tuple[int, int]:
 def set_settings(rt: Runtime, scope: ProjectScope, slow_threshold_ms: float | None) -> None:
     scope.require_write()
     with rt.db.writer.begin() as conn:
+        before = store.slow_threshold(conn, scope.project_rowid)
         store.set_slow_threshold(conn, scope.project_rowid, slow_threshold_ms, now_us())
+        audit.record(
+            conn,
+            "analytics_settings.update",
+            ("project", scope.project_id),
+            project_rowid=scope.project_rowid,
+            before={"slow_threshold_ms": before},
+            after={"slow_threshold_ms": slow_threshold_ms},
+        )
 
 
 def get_settings(rt: Runtime, scope: ProjectScope) -> dict[str, Any]:

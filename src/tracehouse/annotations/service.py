@@ -70,6 +70,15 @@ def list_queues(rt: Runtime, scope: ProjectScope) -> dict[str, Any]:
     return QUEUES.page(rt, scope.project_rowid)
 
 
+def score_configs(rt: Runtime, scope: ProjectScope) -> list[dict[str, Any]]:
+    """The project's score configs (those of its annotation queues), one per score name, the
+    newest queue's first."""
+    found: dict[str, dict[str, Any]] = {}
+    for queue in list_queues(rt, scope)["data"]:
+        found.setdefault(queue["score_config"]["name"], queue["score_config"])
+    return sorted(found.values(), key=lambda c: str(c["name"]))
+
+
 def enqueue(
     rt: Runtime, scope: ProjectScope, ref: str, trace_id: str, observation_id: str | None
 ) -> dict[str, Any]:
@@ -104,7 +113,7 @@ def list_items(rt: Runtime, scope: ProjectScope, ref: str, status: str | None) -
     return {"data": [render_item(r) for r in rows], "meta": meta}
 
 
-def _typed(config: dict[str, Any], value: Any) -> tuple[float | None, str | None]:
+def typed_value(config: dict[str, Any], value: Any) -> tuple[float | None, str | None]:
     kind = config["data_type"]
     if kind == "CATEGORICAL":
         if str(value) not in config["categories"]:
@@ -128,7 +137,7 @@ async def complete(
     scope.require_write()
     queue = require_queue(rt, scope.project_rowid, ref)
     config = jsontext.loads(queue["score_config"])
-    value, string_value = _typed(config, body.value)
+    value, string_value = typed_value(config, body.value)
     with rt.db.reader.connect() as conn:
         item = store.item_by_id(conn, queue["queue_rowid"], item_id)
     if item is None:

@@ -47,6 +47,8 @@ class CheckpointQuery(BaseModel):
     trace_id: str | None = None
     session_id: str | None = None
     kind: str | None = None
+    name: str | None = None
+    order: Literal["asc", "desc"] = Field("asc", description="`asc`: oldest first.")
 
 
 class IncludeQuery(BaseModel):

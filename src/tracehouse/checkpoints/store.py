@@ -94,12 +94,12 @@ def listing(
 ) -> tuple[list[Any], int]:
     c = checkpoints.c
     where = [c.project_rowid == project_rowid]
-    for name in ("trace_id", "session_id", "kind"):
+    for name in ("trace_id", "session_id", "kind", "name"):
         value = getattr(query, name)
         if value is not None:
             where.append(c[name] == value)
     keys = [c.created_at, c.checkpoint_rowid]
-    listed = paginate(select(*_LISTED).where(*where), keys, page, descending=False)
+    listed = paginate(select(*_LISTED).where(*where), keys, page, descending=query.order == "desc")
     rows = list(conn.execute(listed).mappings())
     total = conn.execute(select(func.count()).select_from(checkpoints).where(*where)).scalar_one()
     return rows, int(total)

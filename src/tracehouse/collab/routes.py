@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from tracehouse.collab import render, service
+from tracehouse.collab import mail, notify, render, service
 from tracehouse.collab.schemas import (
     AssignmentEdit,
     AssignmentIn,
@@ -15,6 +15,7 @@ from tracehouse.collab.schemas import (
     CommentEdit,
     CommentIn,
     CommentQuery,
+    PreferencesIn,
 )
 from tracehouse.errors import (
     Forbidden,
@@ -98,3 +99,21 @@ def notifications(scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
 @router.patch("/notifications/read", responses=_ERRORS, summary="Mark all notifications read")
 def mark_read(scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
     return {"marked_read": service.mark_all_read(rt, scope)}
+
+
+@router.get("/notifications/preferences", responses=_ERRORS, summary="My notification preferences")
+def get_preferences(scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+    """Which kinds reach the inbox (mention, assignment, resolved) and whether by e-mail too;
+    one set per person, for every project."""
+    user = service.person(scope)
+    with rt.db.reader.connect() as conn:
+        prefs = notify.preferences(conn, user["user_rowid"])
+    return {**prefs, "email_available": mail.enabled(rt.settings)}
+
+
+@router.put(
+    "/notifications/preferences", responses=_ERRORS, summary="Set my notification preferences"
+)
+def put_preferences(body: PreferencesIn, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+    """E-mails go out only when the instance has SMTP settings (`email_available`)."""
+    return notify.set_preferences(rt, service.person(scope), body.kinds, body.email)

@@ -56,3 +56,10 @@ class AssignmentEdit(RequestModel):
 
 class AssignmentQuery(BaseModel):
     status: Status | None = None
+
+
+class PreferencesIn(RequestModel):
+    kinds: list[str] = Field(
+        max_length=10, description="Kinds that reach the inbox: mention, assignment, resolved."
+    )
+    email: bool = Field(False, description="Also by e-mail (when the server has SMTP settings).")

@@ -13,7 +13,7 @@ from sqlalchemy import Connection
 
 from tracehouse import jsontext
 from tracehouse.clock import now_us, to_us
-from tracehouse.collab import store
+from tracehouse.collab import notify, store
 from tracehouse.collab.schemas import AssignmentEdit, AssignmentIn, CommentIn
 from tracehouse.errors import Forbidden, InvalidRequest, NotFound, ValidationFailed
 from tracehouse.http.auth import ProjectScope
@@ -124,8 +124,11 @@ def create_comment(rt: Runtime, scope: ProjectScope, body: CommentIn) -> Comment
         store.insert_comment(conn, values)
         summary = f"{user['email']} mentioned you in a comment"
         target = (body.target_type, target_id)
-        store.insert_notifications(conn, _notes(scope, mentioned, user, "mention", target, summary))
-        return Comment(store.get_comment(conn, scope.project_rowid, values["id"]), user)
+        notes = _notes(scope, mentioned, user, "mention", target, summary)
+        outbox = notify.stage(conn, rt, scope, notes)
+        created = Comment(store.get_comment(conn, scope.project_rowid, values["id"]), user)
+    notify.send(rt, outbox)
+    return created
 
 
 def list_comments(
@@ -168,8 +171,10 @@ def edit_comment(rt: Runtime, scope: ProjectScope, comment_id: str, body: str) -
         )
         target = (row["target_type"], row["target_id"])
         summary = f"{user['email']} mentioned you in a comment"
-        store.insert_notifications(conn, _notes(scope, new, user, "mention", target, summary))
-        return Comment(store.get_comment(conn, scope.project_rowid, comment_id), user)
+        outbox = notify.stage(conn, rt, scope, _notes(scope, new, user, "mention", target, summary))
+        edited = Comment(store.get_comment(conn, scope.project_rowid, comment_id), user)
+    notify.send(rt, outbox)
+    return edited
 
 
 def delete_comment(rt: Runtime, scope: ProjectScope, comment_id: str) -> None:
@@ -201,10 +206,11 @@ def create_assignment(rt: Runtime, scope: ProjectScope, body: AssignmentIn) -> A
         store.insert_assignment(conn, values)
         target = (body.target_type, body.target_id)
         summary = f"{user['email']} assigned you a {body.target_type}"
-        store.insert_notifications(
-            conn, _notes(scope, [assignee], user, "assignment", target, summary)
-        )
-        return store.get_assignment(conn, scope.project_rowid, values["id"])
+        notes = _notes(scope, [assignee], user, "assignment", target, summary)
+        outbox = notify.stage(conn, rt, scope, notes)
+        created = store.get_assignment(conn, scope.project_rowid, values["id"])
+    notify.send(rt, outbox)
+    return created
 
 
 def update_assignment(
@@ -230,8 +236,10 @@ def update_assignment(
             changes["due_at"] = to_us(body.due_at)
         notes = _assignment_notes(conn, scope, row, body, user, changes)
         store.update_assignment(conn, row["assignment_rowid"], **changes, updated_at=now_us())
-        store.insert_notifications(conn, notes)
-        return store.get_assignment(conn, scope.project_rowid, assignment_id)
+        outbox = notify.stage(conn, rt, scope, notes)
+        updated = store.get_assignment(conn, scope.project_rowid, assignment_id)
+    notify.send(rt, outbox)
+    return updated
 
 
 def _assignment_notes(

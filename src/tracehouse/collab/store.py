@@ -11,12 +11,14 @@ from tracehouse.store.tables import (
     assignments,
     comments,
     memberships,
+    notification_preferences,
     notifications,
     prompt_versions,
     prompts,
     traces,
     users,
 )
+from tracehouse.store.upsert import upsert
 from tracehouse.traces import store as trace_store
 
 #: The newest notifications a person is shown.
@@ -153,3 +155,14 @@ def mark_read(conn: Connection, project_rowid: int, user_rowid: int, now: int) -
         .values(read_at=now)
     )
     return int(result.rowcount)
+
+
+def preferences_of(conn: Connection, user_rowid: int) -> Any:
+    p = notification_preferences.c
+    query = select(notification_preferences).where(p.user_rowid == user_rowid)
+    return conn.execute(query).mappings().first()
+
+
+def save_preferences(conn: Connection, user_rowid: int, values: dict[str, Any]) -> None:
+    row = {"user_rowid": user_rowid, **values}
+    upsert(conn, notification_preferences, [row], ("user_rowid",), replace=tuple(values))

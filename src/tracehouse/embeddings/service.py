@@ -72,15 +72,12 @@ def open_embedder(rt: Runtime, project_rowid: int, picked: Choice) -> Embedder:
         allow = rt.settings.embedder_allow_download
         return StaticEmbedder.open(_local_model(rt, picked), allow_download=allow)
     try:
-        provider, default_model = providers.provider(rt, project_rowid, str(picked.credential))
+        provider, _ = providers.provider(rt, project_rowid, str(picked.credential))
     except NotFound as exc:
         raise EmbedderUnavailable(
             f"This project has no provider credential {picked.credential!r} for embeddings."
         ) from exc
-    model = picked.model or default_model
-    if not model:
-        raise EmbedderUnavailable("Name the embeddings model of the provider credential.")
-    return ProviderEmbedder(provider, model)
+    return ProviderEmbedder(provider, str(picked.model))
 
 
 def for_project(rt: Runtime, project_rowid: int) -> Embedder | None:
@@ -119,8 +116,8 @@ def _check(rt: Runtime, scope: ProjectScope, body: EmbedderIn) -> None:
         return
     if body.kind == "provider" and not body.credential:
         raise InvalidRequest("A provider embedder names its credential.", {"field": "credential"})
-    if body.kind == "model2vec" and not body.model:
-        raise InvalidRequest("A model2vec embedder names its model.", {"field": "model"})
+    if not body.model:
+        raise InvalidRequest(f"A {body.kind} embedder names its model.", {"field": "model"})
     picked = Choice(body.kind, body.model, body.credential, "project")
     try:
         open_embedder(rt, scope.project_rowid, picked)

@@ -33,6 +33,11 @@ def normalized(matrix: Matrix) -> Matrix:
     return scaled
 
 
+def matrix_of(blobs: Sequence[bytes], size: int) -> Matrix:
+    """Blobs of `size` dimensions each as one (n, size) matrix (a single copy)."""
+    return np.frombuffer(b"".join(blobs), dtype=_DTYPE).reshape(len(blobs), size)
+
+
 def top_k(
     query: Vector,
     candidates: Sequence[tuple[K, bytes]],
@@ -45,8 +50,12 @@ def top_k(
     kept = [(key, blob) for key, blob in candidates if len(blob) == size * _DTYPE.itemsize]
     if not kept or k <= 0:
         return []
-    matrix = normalized(np.vstack([unpack(blob) for _, blob in kept]))
-    scores = matrix @ normalized(query.reshape(1, -1).astype(np.float32))[0]
-    order = np.argsort(-scores, kind="stable")[:k]
+    matrix = matrix_of([blob for _, blob in kept], size)
+    norms = np.linalg.norm(matrix, axis=1)
+    unit = normalized(query.reshape(1, -1).astype(np.float32))[0]
+    scores = (matrix @ unit) / np.where(norms > 0, norms, 1.0)
+    k = min(k, len(kept))
+    best = np.argpartition(-scores, k - 1)[:k]
+    order = best[np.argsort(-scores[best], kind="stable")]
     hits = [(kept[i][0], float(scores[i])) for i in order]
     return [hit for hit in hits if min_score is None or hit[1] >= min_score]

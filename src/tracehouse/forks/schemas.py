@@ -41,5 +41,24 @@ class ForkIn(RequestModel):
     modifications: ModificationsIn = Field(default_factory=ModificationsIn)
 
 
+class ReplayIn(ModificationsIn):
+    """Run the fork on the server: these modifications are laid over the fork's (tool result
+    overrides merge by step). The project's provider credential named by `provider` (an id, a
+    name, or a kind: openai, azure, anthropic) answers from the fork point on; without one, the
+    credential of the recorded generation's provider kind, else the project's oldest."""
+
+    max_steps: int = Field(20, ge=1, le=200, description="Generations the replay may make.")
+
+
+class SdkReplayIn(RequestModel):
+    """A replay run in the caller's own code by the SDK: the trace it writes, linked to the fork."""
+
+    trace_id: str = Field(min_length=1, max_length=300)
+    live_from: int | None = Field(
+        None, ge=0, description="How many recorded calls were served before the run went live."
+    )
+    sdk: str | None = Field(None, max_length=100)
+
+
 class ForkListParams(BaseModel):
     trace_id: str | None = Field(None, max_length=300, description="Only forks of this trace.")

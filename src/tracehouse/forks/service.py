@@ -10,7 +10,7 @@ from tracehouse import jsontext
 from tracehouse.clock import iso, now_us
 from tracehouse.errors import Conflict, InvalidRequest, NotFound
 from tracehouse.forks import store
-from tracehouse.forks.schemas import ForkIn, ForkListParams
+from tracehouse.forks.schemas import ForkIn, ForkListParams, ModificationsIn
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams, page_body
 from tracehouse.ids import new_id
@@ -20,6 +20,7 @@ from tracehouse.traces import service as traces
 
 _PREFIX_FIELDS = (
     "id", "parent_id", "type", "name", "model", "start_time", "end_time", "input", "output",
+    "usage",
 )  # fmt: skip
 
 
@@ -30,8 +31,8 @@ def create(rt: Runtime, scope: ProjectScope, body: ForkIn) -> dict[str, Any]:
     trace_id, span_id = _target(body, parent)
     trace = traces.get_trace(rt, scope, trace_id)
     span = _span(trace, span_id)
-    modifications = _merged(parent, body)
-    _check_overrides(trace, modifications["tool_results"])
+    modifications = merged_modifications(parent and parent["modifications"], body.modifications)
+    validate_overrides(trace, modifications["tool_results"])
     prefix = steps_before(trace["observations"], span)
     fork_id = new_id()
     values = {
@@ -69,10 +70,13 @@ def _span(trace: dict[str, Any], span_id: str) -> dict[str, Any]:
     raise NotFound(f"No span {span_id!r} in trace {trace['id']!r}.", {"field": "span_id"})
 
 
-def _merged(parent: dict[str, Any] | None, body: ForkIn) -> dict[str, Any]:
-    """The parent fork's modifications with the new ones laid over them."""
-    new = body.modifications.model_dump()
-    base = parent["modifications"] if parent else {}
+def merged_modifications(
+    base: dict[str, Any] | None, modifications: ModificationsIn
+) -> dict[str, Any]:
+    """Earlier modifications (a parent fork's, or the fork's for a replay) with new ones laid
+    over them; tool result overrides merge by step."""
+    new = modifications.model_dump(include=set(ModificationsIn.model_fields))
+    base = base or {}
     merged = {key: new[key] if new[key] is not None else base.get(key) for key in new}
     overrides = {t["span_id"]: t for t in base.get("tool_results", [])}
     overrides.update((t["span_id"], t) for t in new["tool_results"])
@@ -80,7 +84,7 @@ def _merged(parent: dict[str, Any] | None, body: ForkIn) -> dict[str, Any]:
     return merged
 
 
-def _check_overrides(trace: dict[str, Any], tool_results: list[dict[str, Any]]) -> None:
+def validate_overrides(trace: dict[str, Any], tool_results: list[dict[str, Any]]) -> None:
     known = {o["id"] for o in trace["observations"]}
     for i, override in enumerate(tool_results):
         if override["span_id"] not in known:
@@ -94,11 +98,11 @@ def steps_before(observations: list[dict[str, Any]], span: dict[str, Any]) -> li
     """The steps that completed before `span` started (not its ancestors, still running), by
     start time, with what they recorded."""
     start = _time(span["start_time"])
-    ancestors = _ancestors(observations, span)
+    running = ancestors(observations, span)
     return [
         {key: o[key] for key in _PREFIX_FIELDS}
         for o in observations
-        if o["id"] not in ancestors
+        if o["id"] not in running
         and o["id"] != span["id"]
         and o["end_time"] is not None
         and start is not None
@@ -106,7 +110,8 @@ def steps_before(observations: list[dict[str, Any]], span: dict[str, Any]) -> li
     ]
 
 
-def _ancestors(observations: list[dict[str, Any]], span: dict[str, Any]) -> set[str]:
+def ancestors(observations: list[dict[str, Any]], span: dict[str, Any]) -> set[str]:
+    """The ids of the steps `span` runs in."""
     parents = {o["id"]: o["parent_id"] for o in observations}
     out: set[str] = set()
     current = span["parent_id"]
@@ -122,12 +127,12 @@ def _time(value: str | None) -> datetime | None:
 
 def get(rt: Runtime, scope: ProjectScope, fork_id: str) -> dict[str, Any]:
     with rt.db.reader.connect() as conn:
-        row = _own(conn, scope, fork_id)
+        row = own(conn, scope, fork_id)
         replay = store.latest_replay(conn, row["fork_rowid"])
     return {
         **render(row),
         "prefix": jsontext.loads(row["prefix"]) or [],
-        "latest_replay": _replay(replay),
+        "latest_replay": render_replay(replay, fork_id),
     }
 
 
@@ -143,45 +148,25 @@ def delete(rt: Runtime, scope: ProjectScope, fork_id: str) -> None:
     """Delete the fork and its replay records (replay traces stay, like any trace)."""
     scope.require_write()
     with rt.db.writer.begin() as conn:
-        store.delete_fork(conn, _own(conn, scope, fork_id)["fork_rowid"])
+        store.delete_fork(conn, own(conn, scope, fork_id)["fork_rowid"])
 
 
 def fork_diff(rt: Runtime, scope: ProjectScope, fork_id: str) -> dict[str, Any]:
     """The source trace against the fork's latest replay trace; 409 while it has none."""
     with rt.db.reader.connect() as conn:
-        row = _own(conn, scope, fork_id)
+        row = own(conn, scope, fork_id)
         replay = store.latest_replay(conn, row["fork_rowid"], with_trace=True)
     if replay is None:
         raise Conflict(f"Fork {fork_id!r} has no replay yet.", {"state": "no_replay"})
     source = traces.get_trace(rt, scope, row["trace_id"])
     return {
         "fork_id": fork_id,
-        "replay": _replay(replay),
+        "replay": render_replay(replay, fork_id),
         **diff.compare(source, traces.get_trace(rt, scope, replay["trace_id"])),
     }
 
 
-def record_replay(
-    rt: Runtime, scope: ProjectScope, fork_id: str, *, trace_id: str | None, state: str,
-    message: str | None = None,
-) -> dict[str, Any]:  # fmt: skip
-    """Link a replay (and its trace, once written) to the fork."""
-    now = now_us()
-    values: dict[str, Any] = {
-        "id": new_id(),
-        "trace_id": trace_id,
-        "state": state,
-        "message": message,
-    }
-    with rt.db.writer.begin() as conn:
-        row = _own(conn, scope, fork_id)
-        finished = now if state in ("done", "failed", "needs_agent") else None
-        values |= {"fork_rowid": row["fork_rowid"], "created_at": now, "finished_at": finished}
-        store.insert_replay(conn, values)
-    return _replay(values) or {}
-
-
-def _own(conn: Any, scope: ProjectScope, fork_id: str) -> Any:
+def own(conn: Any, scope: ProjectScope, fork_id: str) -> Any:
     row = store.find_fork(conn, scope.project_rowid, fork_id)
     if row is None:
         raise NotFound(f"No fork {fork_id!r} in this project.")
@@ -202,14 +187,21 @@ def render(row: Any) -> dict[str, Any]:
     }
 
 
-def _replay(row: Any) -> dict[str, Any] | None:
+def render_replay(row: Any, fork_id: str) -> dict[str, Any] | None:
+    """A replay as the API shows it (None for none)."""
     if row is None:
         return None
     return {
         "id": row["id"],
-        "trace_id": row["trace_id"],
+        "fork_id": fork_id,
+        "mode": row["mode"],
         "state": row["state"],
+        "trace_id": row["trace_id"],
         "message": row["message"],
+        "stop": jsontext.loads(row["stop"]),
+        "steps_done": row["steps_done"],
+        "request": jsontext.loads(row["request"]),
         "created_at": iso(row["created_at"]),
+        "started_at": iso(row["started_at"]),
         "finished_at": iso(row["finished_at"]),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from tracehouse.http.pagination import PageParams, paginate
 from tracehouse.store.tables import fork_replays, forks
@@ -49,3 +49,27 @@ def latest_replay(conn: Connection, fork_rowid: int, *, with_trace: bool = False
         query = query.where(fork_replays.c.trace_id.is_not(None))
     query = query.order_by(fork_replays.c.created_at.desc(), fork_replays.c.replay_rowid.desc())
     return conn.execute(query.limit(1)).mappings().first()
+
+
+def update_replay(conn: Connection, replay_rowid: int, values: dict[str, Any]) -> None:
+    query = update(fork_replays).where(fork_replays.c.replay_rowid == replay_rowid)
+    conn.execute(query.values(**values))
+
+
+def find_replay(conn: Connection, project_rowid: int, replay_id: str) -> Any:
+    """The replay (with its fork's id) if its fork is in the project."""
+    query = (
+        select(fork_replays, forks.c.id.label("fork_id"))
+        .join(forks, forks.c.fork_rowid == fork_replays.c.fork_rowid)
+        .where(forks.c.project_rowid == project_rowid, fork_replays.c.id == replay_id)
+    )
+    return conn.execute(query).mappings().first()
+
+
+def list_replays(conn: Connection, fork_rowid: int, page: PageParams) -> tuple[list[Any], int]:
+    """A page of the fork's replays, newest first; and the total."""
+    where = fork_replays.c.fork_rowid == fork_rowid
+    order = [fork_replays.c.created_at, fork_replays.c.replay_rowid]
+    query = paginate(select(fork_replays).where(where), order, page)
+    total = conn.execute(select(func.count()).select_from(fork_replays).where(where)).scalar_one()
+    return list(conn.execute(query).mappings()), int(total)

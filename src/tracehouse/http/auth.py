@@ -19,6 +19,7 @@ from tracehouse.clock import now_us
 from tracehouse.config import Settings
 from tracehouse.errors import Forbidden, NotFound, RateLimited, Unauthorized
 from tracehouse.keys import service as keys
+from tracehouse.projects import roles
 from tracehouse.projects import service as projects
 from tracehouse.projects import store as project_store
 from tracehouse.runtime import Runtime, runtime
@@ -189,7 +190,7 @@ def project_scope(request: Request, rt: Annotated[Runtime, Depends(runtime)]) ->
     _limit(rt, request, principal, project["plan"])
     usage_counter.count(rt, project["project_rowid"])
     scope = scope_of(project, principal)
-    if principal.user is not None and _read_only(rt, principal.user, project["org_rowid"]):
+    if principal.user is not None and _read_only(rt, principal.user, project):
         return replace(scope, access="read")
     return scope
 
@@ -250,13 +251,10 @@ def _named_project(rt: Runtime, key: Any, name: str, create: bool) -> Any:
     return project
 
 
-def _read_only(rt: Runtime, user: Any, org_rowid: int) -> bool:
-    """A person whose role in the organization only reads (server admins never)."""
-    if user["is_admin"]:
-        return False
+def _read_only(rt: Runtime, user: Any, project: Any) -> bool:
+    """A person whose role in the project only reads (server admins never)."""
     with rt.db.reader.connect() as conn:
-        role = project_store.member_role(conn, org_rowid, user["user_rowid"])
-    return role in projects.READ_ONLY_ROLES
+        return roles.of_user(conn, user, project) == "viewer"
 
 
 def _may_use_org(rt: Runtime, principal: Principal, org_rowid: int) -> bool:
@@ -288,6 +286,16 @@ class Manager:
     def can_read(self, rt: Runtime, org_rowid: int) -> bool:
         """The org's own key, an instance admin, or a member of the org (any role)."""
         return _may_use_org(rt, self.principal, org_rowid)
+
+    def can_manage_project(self, rt: Runtime, project: Any) -> bool:
+        """An organization manager, or a person whose role in the project is admin."""
+        if self.can_manage(rt, project["org_rowid"]):
+            return True
+        user = self.principal.user
+        if user is None:
+            return False
+        with rt.db.reader.connect() as conn:
+            return roles.of_user(conn, user, project) == "admin"
 
     def require_org(self, rt: Runtime, org_rowid: int) -> None:
         """404 for an org the caller may not manage (its existence is not revealed)."""
@@ -322,10 +330,18 @@ def endpoint_limit(name: str, per_minute: PerMinute) -> Callable[..., ProjectSco
     `name` cap (a bucket of its own, on top of the per-key read/write limit)."""
 
     def limited(request: Request, scope: ProjectScopeDep, rt: RuntimeDep) -> ProjectScope:
-        if rt.settings.rate_limit_enabled:
-            cap = per_minute(rt.settings) if callable(per_minute) else per_minute
-            bucket = f"{scope.principal.rate_key}:{name}"
-            enforce_limit(rt, request, bucket, cap, cap, f"{name} calls")
+        count_call(rt, request, scope, name, per_minute)
         return scope
 
     return limited
+
+
+def count_call(
+    rt: Runtime, request: Request, scope: ProjectScope, name: str, per_minute: PerMinute
+) -> None:
+    """Count one call against the caller's `name` cap (429 over it); pages that call an
+    AI-backed service share the bucket of the API route."""
+    if rt.settings.rate_limit_enabled:
+        cap = per_minute(rt.settings) if callable(per_minute) else per_minute
+        bucket = f"{scope.principal.rate_key}:{name}"
+        enforce_limit(rt, request, bucket, cap, cap, f"{name} calls")

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tracehouse import jsontext
+from tracehouse.masking.engine import Masker
 from tracehouse.records import Batch, ObservationRecord, ScoreRecord, TraceRecord
 
 #: Prices one observation given its merged values: (input, output, total) USD or Nones.
@@ -122,14 +123,19 @@ class Changes:
     traces: dict[str, dict[str, Any]] = field(default_factory=dict)
     observations: dict[str, dict[str, Any]] = field(default_factory=dict)
     scores: list[ScoreRecord] = field(default_factory=list)
+    #: masking rule id → how many values it masked in this batch
+    masked: dict[str, int] = field(default_factory=dict)
 
     def __len__(self) -> int:
         return len(self.traces) + len(self.observations) + len(self.scores)
 
 
-def changes_of(batch: Batch) -> Changes:
-    """Fold a batch's records into per-id column changes (pure; no database)."""
-    return Changes(
+def changes_of(batch: Batch, masker: Masker | None = None) -> Changes:
+    """Fold a batch's records into per-id column changes (pure; no database).
+
+    Every ingestion path passes here before the writer (the OTLP workers too), so this is
+    where the project's masking rules apply: nothing they mask is ever written."""
+    changes = Changes(
         traces=fold(((t.id, trace_changes(t)) for t in batch.traces), TRACE_DICT_COLUMNS),
         observations=fold(
             ((o.id, observation_changes(o)) for o in batch.observations),
@@ -137,6 +143,10 @@ def changes_of(batch: Batch) -> Changes:
         ),
         scores=list(batch.scores),
     )
+    if masker is not None:
+        counts = masker.mask_changes(changes.traces, changes.observations, changes.scores)
+        changes.masked = dict(counts)
+    return changes
 
 
 def trace_row(

@@ -9,11 +9,12 @@ from sqlalchemy import Connection
 
 from tracehouse.datasets.experiments import link_spans, marked
 from tracehouse.http.auth import ProjectScope
-from tracehouse.ingest.merge import Changes
+from tracehouse.ingest.merge import Changes, changes_of
 from tracehouse.ingest.pipeline import apply_batch, make_pricer
 from tracehouse.ingest.shipping import Shipment, shipment_of
 from tracehouse.ingest.writer import Job
 from tracehouse.live.events import Written
+from tracehouse.masking import store as masking_store
 from tracehouse.pricing.service import custom_prices
 from tracehouse.records import Batch
 from tracehouse.runtime import Runtime
@@ -29,6 +30,8 @@ def _apply(conn: Connection, job: Job, now: int) -> None:
         conn, job.project_rowid, shipment, is_test=job.is_test, pricer=pricer, now=now
     )
     job.written = Written(job.project_rowid, created, updated)
+    if shipment.changes.masked:
+        masking_store.add_counts(conn, job.project_rowid, shipment.changes.masked)
     link_spans(conn, job.project_rowid, _span_attributes(shipment), now)
 
 
@@ -39,9 +42,16 @@ def _span_attributes(shipment: Shipment) -> Iterator[tuple[str, dict[str, Any] |
 
 
 async def ingest(rt: Runtime, scope: ProjectScope, batch: Batch | Changes | Shipment) -> None:
-    """Write `batch` into the caller's project; returns once it is durable."""
+    """Write `batch` into the caller's project; returns once it is durable.
+
+    Records are masked with the project's rules here (`changes_of`); changes come masked
+    already (the OTLP route hands its masker to the process that decodes them)."""
     scope.require_write()
     if not len(batch):
         return
     await check_quota(rt, scope)
+    if isinstance(batch, Batch):
+        masker = await rt.masking.get(rt.db, scope.project_rowid)
+        if masker is not None:
+            batch = changes_of(batch, masker)
     await rt.writer.submit(Job(scope.project_rowid, batch, scope.is_test, _apply))

@@ -29,10 +29,11 @@ def severity(change: float, scale: tuple[tuple[float, str], ...]) -> str | None:
     return None
 
 
-def _figures(
-    rt: Runtime, scope: ProjectScope, filters: TraceFilters, w: window.Window
+def figures(
+    rt: Runtime, project_rowid: int, filters: TraceFilters, w: window.Window
 ) -> segments.Figures:
-    plan = segments.plan(scope.project_rowid, window.shifted(filters, w), w, window.DAY_US)
+    """The project's trace figures over window `w` (one bucket per day)."""
+    plan = segments.plan(project_rowid, window.shifted(filters, w), w, window.DAY_US)
     plan = segments.prepare(rt, plan)
     with rt.db.reader.connect() as conn:
         return segments.trace_figures(conn, plan, window.DAY_US, 0, percentiles=False)
@@ -45,7 +46,8 @@ def anomalies(
     end = to_us(filters.to_time) or now_us()
     recent = window.Window(end - window.hours(window_hours), end)
     baseline = window.Window(recent.start - window.hours(BASELINE_HOURS), recent.start)
-    old, new = _figures(rt, scope, filters, baseline), _figures(rt, scope, filters, recent)
+    project = scope.project_rowid
+    old, new = figures(rt, project, filters, baseline), figures(rt, project, filters, recent)
     before, after = old.total, new.total
     found = detect(before, after, window_hours, BASELINE_HOURS)
     return {

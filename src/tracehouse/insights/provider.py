@@ -10,6 +10,7 @@ import httpx
 import orjson
 from cryptography.fernet import Fernet, InvalidToken
 
+from tracehouse.audit import service as audit
 from tracehouse.clock import iso, now_us
 from tracehouse.errors import InvalidRequest, NotFound, Unavailable
 from tracehouse.http.auth import ProjectScope
@@ -47,6 +48,11 @@ def put(rt: Runtime, scope: ProjectScope, base_url: str, model: str, api_key: st
     }
     with rt.db.writer.begin() as conn:
         store.put_provider(conn, row)
+        shown = {"base_url": row["base_url"], "model": model, "api_key": "[set]"}
+        target = ("insights_provider", scope.project_id)
+        audit.record(
+            conn, "insights_provider.put", target, project_rowid=scope.project_rowid, after=shown
+        )
 
 
 def get(rt: Runtime, scope: ProjectScope) -> dict[str, Any]:
@@ -67,6 +73,8 @@ def delete(rt: Runtime, scope: ProjectScope) -> None:
     with rt.db.writer.begin() as conn:
         if not store.delete_provider(conn, scope.project_rowid):
             raise NotFound("No LLM provider is configured for this project.")
+        target = ("insights_provider", scope.project_id)
+        audit.record(conn, "insights_provider.delete", target, project_rowid=scope.project_rowid)
 
 
 def configured(rt: Runtime, project_rowid: int) -> tuple[str, str, str] | None:

@@ -14,6 +14,7 @@ import logging
 import threading
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, text
 
 from tracehouse.live.events import Written, continues, decode, encode
@@ -21,6 +22,8 @@ from tracehouse.store.engine import Database
 
 log = logging.getLogger(__name__)
 CHANNEL = "tracehouse_events"
+#: Other events of a project (notifications for the bell): `[project_rowid, [event, ...]]`.
+NOTICES = "tracehouse_notices"
 #: Events a subscriber may have waiting when the next group arrives; past it the subscriber is
 #: dropped (it reconnects). A group of any size reaches a subscriber that has kept up.
 MAX_BEHIND = 1_000
@@ -93,15 +96,28 @@ class Broker:
         """Called by the writer on the event loop after the group committed."""
         self.deliver(written)
 
+    def stage_notice(self, conn: Connection, project_rowid: int, events: Events) -> None:
+        """Called inside the transaction that made `events` (before commit)."""
+
+    def announce(self, project_rowid: int, events: Events) -> None:
+        """Called from any thread after that transaction committed: hand the events to this
+        process's subscribers of the project."""
+        if events and self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self.deliver_events, project_rowid, events)
+
+    def deliver_events(self, project_rowid: int, events: Events) -> None:
+        """Offer one project's events to its subscribers (on the event loop)."""
+        subscriptions = self._subscribers.get(project_rowid, set())
+        for subscription in list(subscriptions):
+            if not subscription.offer(events):
+                subscriptions.discard(subscription)
+
     def deliver(self, written: list[Written]) -> None:
         """Hand a committed group's events to this process's subscribers (on the event loop):
         one queue entry per project, however many traces the group wrote."""
         listened = [item for item in written if item.project_rowid in self._subscribers]
         for project_rowid, events in _events(listened).items():
-            subscriptions = self._subscribers.get(project_rowid, set())
-            for subscription in list(subscriptions):
-                if not subscription.offer(events):
-                    subscriptions.discard(subscription)
+            self.deliver_events(project_rowid, events)
 
 
 def _events(written: list[Written]) -> dict[int, Events]:
@@ -110,6 +126,7 @@ def _events(written: list[Written]) -> dict[int, Events]:
         events = by_project.setdefault(item.project_rowid, [])
         for kind, ids in (("trace.created", item.created), ("trace.updated", item.updated)):
             events += [{"type": kind, "trace_id": trace_id} for trace_id in ids]
+        events += item.events
     return by_project
 
 
@@ -148,6 +165,17 @@ class PostgresBroker(Broker):
     def committed(self, written: list[Written]) -> None:
         """Nothing: this process hears its own NOTIFY like every other process."""
 
+    def stage_notice(self, conn: Connection, project_rowid: int, events: Events) -> None:
+        for event in events:  # one each: a payload stays far below NOTIFY's 8,000 bytes
+            payload = orjson.dumps([project_rowid, [event]]).decode()
+            conn.execute(
+                text("SELECT pg_notify(:channel, :payload)"),
+                {"channel": NOTICES, "payload": payload},
+            )
+
+    def announce(self, project_rowid: int, events: Events) -> None:
+        """Nothing: the NOTIFY reaches this process too."""
+
     def _listen(self) -> None:
         while not self._stopping.is_set():
             try:
@@ -161,14 +189,23 @@ class PostgresBroker(Broker):
 
         with psycopg.connect(self._dsn, autocommit=True) as conn:
             conn.execute(f"LISTEN {CHANNEL}")
+            conn.execute(f"LISTEN {NOTICES}")
             self.listening.set()
             group: list[Written] = []  # a group split over several payloads is handed over whole
             while not self._stopping.is_set():
                 for notify in conn.notifies(timeout=0.2):  # how soon stop() is noticed
+                    if notify.channel == NOTICES:
+                        self._hand_over_notice(notify.payload)
+                        continue
                     group += decode(notify.payload)
                     if not continues(notify.payload):
                         self._hand_over(group)
                         group = []
+
+    def _hand_over_notice(self, payload: str) -> None:
+        project_rowid, events = orjson.loads(payload)
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self.deliver_events, project_rowid, events)
 
     def _hand_over(self, written: list[Written]) -> None:
         if self._loop is not None and not self._loop.is_closed():

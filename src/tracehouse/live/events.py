@@ -2,7 +2,9 @@
 
 A NOTIFY payload is a JSON array: a flag, 1 when more payloads of the same group follow (they
 arrive together: one transaction's notifications are delivered in order, none between them)
-and 0 on the group's last, then `[project_rowid, "c" or "u", trace_id]` entries."""
+and 0 on the group's last, then `[project_rowid, "c" or "u", trace_id]` entries, or
+`[project_rowid, "e", event]` for another event (an object with its `type`, e.g. a replay's
+`fork.replayed`)."""
 
 from __future__ import annotations
 
@@ -23,6 +25,8 @@ class Written:
     project_rowid: int
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
+    #: Other events, each a JSON object with its `type`.
+    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 def encode(written: list[Written]) -> Iterator[str]:
@@ -32,7 +36,7 @@ def encode(written: list[Written]) -> Iterator[str]:
     entries = [
         [item.project_rowid, kind, trace_id]
         for item in written
-        for kind, ids in (("c", item.created), ("u", item.updated))
+        for kind, ids in (("c", item.created), ("u", item.updated), ("e", item.events))
         for trace_id in ids
     ]
     parts = list(_fitting(entries)) if entries else []
@@ -61,5 +65,8 @@ def decode(payload: str) -> list[Written]:
     _flag, *entries = orjson.loads(payload)
     for project_rowid, kind, trace_id in entries:
         item = by_project.setdefault(project_rowid, Written(project_rowid))
-        (item.created if kind == "c" else item.updated).append(trace_id)
+        if kind == "e":
+            item.events.append(trace_id)
+        else:
+            (item.created if kind == "c" else item.updated).append(trace_id)
     return list(by_project.values())

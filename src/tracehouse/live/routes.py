@@ -3,7 +3,9 @@
 Authenticated like the REST API (http/auth.py: an API key or a login token in Authorization /
 X-API-Key, or `?key=` for clients that cannot set headers) or by the web UI's login cookie; a
 login or an organization key names its project with `?project_id=`. Messages are JSON: the
-server sends `{"type": "ready"}`, then `trace.created` / `trace.updated` events; the client may
+server sends `{"type": "ready"}`, then `trace.created` / `trace.updated` events (and
+`fork.replayed` when a replay ends; to a logged-in person, `notification.created` with their
+`unread` count); the client may
 send `{"type": "ping"}` at any time and gets `{"type": "pong"}`.
 """
 
@@ -79,15 +81,19 @@ async def stream(ws: WebSocket) -> None:
     subscription = broker.subscribe(scope.project_rowid)
     try:
         await _send(ws, {"type": "ready", "project_id": scope.project_id})
-        await _pump(ws, subscription, scope.project_id)
+        user = scope.principal.user
+        await _pump(ws, subscription, scope.project_id, user["user_rowid"] if user else None)
     except WebSocketDisconnect:
         pass
     finally:
         broker.unsubscribe(scope.project_rowid, subscription)
 
 
-async def _pump(ws: WebSocket, subscription: Subscription, project: str) -> None:
-    """Forward events and answer pings until either side ends."""
+async def _pump(
+    ws: WebSocket, subscription: Subscription, project: str, user_rowid: int | None
+) -> None:
+    """Forward events (a person's notifications to that person only) and answer pings until
+    either side ends."""
     receiving = asyncio.create_task(_answer_pings(ws))
     try:
         while True:
@@ -101,8 +107,12 @@ async def _pump(ws: WebSocket, subscription: Subscription, project: str) -> None
                 await ws.close(code=1012)
                 return
             for event in events:
-                await _send(ws, {**event, "project_id": project})
                 subscription.sent()
+                if "for_user" in event:
+                    if event["for_user"] != user_rowid:
+                        continue
+                    event = {k: v for k, v in event.items() if k != "for_user"}
+                await _send(ws, {**event, "project_id": project})
     finally:
         receiving.cancel()
         with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect):

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Connection, delete, func, insert, or_, sel
 from tracehouse.http.pagination import PageParams, paginate
 from tracehouse.store import sqlitevec
 from tracehouse.store.jsonkey import JsonKey
+from tracehouse.store.pathprefix import UnderPath
 from tracehouse.store.tables import memories
 from tracehouse.store.textmatch import ILike
 
@@ -29,7 +30,7 @@ def live(project_rowid: int, now: int) -> list[ColumnElement[bool]]:
 
 def under(scope: str) -> ColumnElement[bool]:
     """The scope itself and every scope below it (`user/alice` holds `user/alice/prefs`)."""
-    return or_(m.scope == scope, m.scope.like(_escaped(scope) + "/%", escape="\\"))
+    return UnderPath(m.scope, scope)
 
 
 def conditions(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from typing import Any
 
 import orjson
@@ -12,6 +13,8 @@ from tracehouse import jsontext
 from tracehouse.clock import iso, now_us, to_us
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams, page_body
+from tracehouse.masking import store as masking_store
+from tracehouse.masking.engine import Masker
 from tracehouse.metrics import store
 from tracehouse.metrics.schemas import MetricFilters
 from tracehouse.otlp.metrics import KEPT_PREFIX, MetricPoint
@@ -19,14 +22,24 @@ from tracehouse.runtime import Runtime
 from tracehouse.store.tables import metric_points
 
 
-def keep_points(rt: Runtime, scope: ProjectScope, points: list[MetricPoint]) -> None:
-    """Commit the points of one export (returns once they are durable)."""
+def keep_points(
+    rt: Runtime, scope: ProjectScope, points: list[MetricPoint], masker: Masker | None = None
+) -> None:
+    """Commit the points of one export (returns once they are durable), their attributes
+    masked with the project's rules."""
     if not points:
         return
+    masked: Counter[str] = Counter()
+    if masker is not None:
+        for point in points:
+            point.attributes, counts = masker.mask_value(point.attributes)
+            masked.update(counts)
     now = now_us()
     rows = [_row(point, scope, now) for point in points]
     with rt.db.writer.begin() as conn:
         store.write_points(conn, rows)
+        if masked:
+            masking_store.add_counts(conn, scope.project_rowid, masked)
 
 
 def not_kept_message(skipped: dict[str, int]) -> str:

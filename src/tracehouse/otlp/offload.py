@@ -35,6 +35,7 @@ from tracehouse.clock import now_us
 from tracehouse.conventions import map_spans
 from tracehouse.ingest.merge import Changes, changes_of
 from tracehouse.ingest.shipping import Shipment, ship
+from tracehouse.masking.engine import Masker
 from tracehouse.otlp import decode
 
 log = logging.getLogger(__name__)
@@ -49,19 +50,22 @@ _DECODERS: dict[str, Callable[[bytes], decode.Decoded[Any]]] = {
 }
 
 
-def prepare_spans(media: str, encoding: str | None, body: bytes, limit: int) -> Prepared:
-    """Raw request body → the column changes it sets (raises `InvalidRequest` & co)."""
+def prepare_spans(
+    media: str, encoding: str | None, body: bytes, limit: int, masker: Masker | None = None
+) -> Prepared:
+    """Raw request body → the column changes it sets, masked with the project's rules
+    (raises `InvalidRequest` & co)."""
     decoded = _DECODERS[media](decode.decompress(body, encoding, limit))
-    return changes_of(map_spans(decoded.items)), decoded.rejected, decoded.message
+    return changes_of(map_spans(decoded.items), masker), decoded.rejected, decoded.message
 
 
 def _prepare_shipped(
-    media: str, encoding: str | None, body_path: str, limit: int
+    media: str, encoding: str | None, body_path: str, limit: int, masker: Masker | None = None
 ) -> tuple[str, int, str]:
     """The worker's entry point: the body is read from `body_path` and the prepared shipment
     written to a file beside it, whose path is returned (see `_spill`)."""
     body = _take(body_path)
-    changes, rejected, message = prepare_spans(media, encoding, body, limit)
+    changes, rejected, message = prepare_spans(media, encoding, body, limit, masker)
     shipment = pickle.dumps(ship(changes, now_us()), protocol=pickle.HIGHEST_PROTOCOL)
     return _spill(shipment), rejected, message
 
@@ -102,21 +106,27 @@ _pools: dict[int, ProcessPoolExecutor] = {}
 
 
 async def prepare(
-    media: str, encoding: str | None, body: bytes, limit: int, *, workers: int
+    media: str,
+    encoding: str | None,
+    body: bytes,
+    limit: int,
+    *,
+    workers: int,
+    masker: Masker | None = None,
 ) -> tuple[Changes | Shipment, int, str]:
     """`prepare_spans` in one of `workers` processes (started on first use), or in-process."""
     if workers <= 0:
-        return prepare_spans(media, encoding, body, limit)
+        return prepare_spans(media, encoding, body, limit, masker)
     loop = asyncio.get_running_loop()
     body_path = _spill(body)
     try:
         shipment_path, rejected, message = await loop.run_in_executor(
-            _pool(workers), _prepare_shipped, media, encoding, body_path, limit
+            _pool(workers), _prepare_shipped, media, encoding, body_path, limit, masker
         )
     except BrokenProcessPool:
         log.warning("an OTLP worker process died; restarting the pool")
         _pools.pop(workers, None)
-        return prepare_spans(media, encoding, body, limit)
+        return prepare_spans(media, encoding, body, limit, masker)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(body_path)  # the worker removes it, unless it failed before

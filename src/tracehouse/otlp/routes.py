@@ -110,6 +110,7 @@ async def export_traces(request: Request, scope: ProjectScopeDep, rt: RuntimeDep
         await request.body(),
         rt.settings.max_body_bytes,
         workers=rt.settings.otlp_workers,
+        masker=await rt.masking.get(rt.db, scope.project_rowid),
     )
     await ingest(rt, scope, changes)
     return _answer(media, rejected, message, "Spans")
@@ -135,7 +136,8 @@ async def export_metrics(request: Request, scope: ProjectScopeDep, rt: RuntimeDe
     scope.require_write()
     media, raw = await _payload(request, rt.settings.max_body_bytes)
     decoded, skipped = decode_metrics(media, raw)
-    await asyncio.to_thread(keep_points, rt, scope, decoded.items)
+    masker = await rt.masking.get(rt.db, scope.project_rowid)
+    await asyncio.to_thread(keep_points, rt, scope, decoded.items, masker)
     notes = [decoded.message] if decoded.message else []
     if skipped:
         notes.append(not_kept_message(skipped))

@@ -28,13 +28,19 @@ def _options(case_sensitive: bool) -> Any:
 _OPTIONS = {False: _options(False), True: _options(True)}
 
 
-def compile_pattern(pattern: str, *, case_sensitive: bool = False) -> Any:
-    """The compiled pattern (case-insensitive unless asked); `ValueError` saying why when it is
-    refused."""
-    if len(pattern) > MAX_LENGTH:
-        raise ValueError(f"longer than {MAX_LENGTH} characters")
+def compile_pattern(
+    pattern: str,
+    *,
+    case_sensitive: bool = False,
+    max_length: int = MAX_LENGTH,
+    as_bytes: bool = False,
+) -> Any:
+    """The compiled pattern (case-insensitive unless asked; matching UTF-8 bytes when asked);
+    `ValueError` saying why when it is refused."""
+    if len(pattern) > max_length:
+        raise ValueError(f"longer than {max_length} characters")
     try:
-        return re2.compile(pattern, _OPTIONS[case_sensitive])
+        return re2.compile(pattern.encode() if as_bytes else pattern, _OPTIONS[case_sensitive])
     except re2.error as exc:
         reason = exc.args[0] if exc.args else exc
         text = reason.decode(errors="replace") if isinstance(reason, bytes) else str(reason)

@@ -9,6 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from tracehouse.audit import service as audit
+from tracehouse.billing import service as billing
 from tracehouse.errors import (
     Conflict,
     Forbidden,
@@ -156,9 +157,9 @@ def _managed_org(conn: Any, manager: Any, rt: Any, org_id: str) -> Any:
     return org
 
 
-def _managed_project(conn: Any, manager: Any, rt: Any, project_id: str) -> Any:
+def managed_project(conn: Any, manager: Any, rt: Any, project_id: str) -> Any:
     project = project_store.find_project(conn, project_id=project_id)
-    if project is None or not manager.can_manage(rt, project["org_rowid"]):
+    if project is None or not manager.can_manage_project(rt, project):
         raise NotFound(f"No project {project_id!r}.")
     return project
 
@@ -207,11 +208,12 @@ def create_project(
         body = _query_form(name=name, environment=environment, description=description)
     with rt.db.writer.begin() as conn:
         org = _target_org(conn, manager, rt, body.org_id or org_header)
+        plan = billing.plan_of_new_project(conn, rt, manager, org["org_rowid"], body.plan)
         project = service.create_project(
             conn,
             org["org_rowid"],
             body.name,
-            plan=body.plan or rt.settings.default_plan,
+            plan=plan,
             retention_days=body.retention_days,
             description=body.description,
         )
@@ -251,7 +253,7 @@ def _target_org(conn: Any, manager: Any, rt: Any, org_id: str | None) -> Any:
 @router.get("/projects/{project_id}", responses=_ERRORS, summary="Get a project")
 def get_project(project_id: str, manager: ManagerDep, rt: RuntimeDep) -> dict[str, Any]:
     with rt.db.reader.connect() as conn:
-        return render.project(_managed_project(conn, manager, rt, project_id))
+        return render.project(managed_project(conn, manager, rt, project_id))
 
 
 @router.patch("/projects/{project_id}", responses=_ERRORS, summary="Update a project's settings")
@@ -260,8 +262,9 @@ def update_project(
 ) -> dict[str, Any]:
     """Change the name, description, plan or data retention (days; null keeps data forever)."""
     changes = body.model_dump(exclude_unset=True)
+    billing.guard_plan_change(rt, manager, changes)
     with rt.db.writer.begin() as conn:
-        project = _managed_project(conn, manager, rt, project_id)
+        project = managed_project(conn, manager, rt, project_id)
         return render.project(service.update_project(conn, project, changes))
 
 
@@ -271,7 +274,7 @@ def update_project(
 def create_key(project_id: str, body: KeyIn, manager: ManagerDep, rt: RuntimeDep) -> dict[str, Any]:
     """The secret is returned in this response only; it is stored as a hash."""
     with rt.db.writer.begin() as conn:
-        project = _managed_project(conn, manager, rt, project_id)
+        project = managed_project(conn, manager, rt, project_id)
         row, secret = keys.create_key(
             conn,
             org_rowid=project["org_rowid"],
@@ -287,7 +290,7 @@ def create_key(project_id: str, body: KeyIn, manager: ManagerDep, rt: RuntimeDep
 def list_keys(project_id: str, manager: ManagerDep, rt: RuntimeDep) -> dict[str, Any]:
     """Prefix, environment, access, created and last used; never the secret."""
     with rt.db.reader.connect() as conn:
-        project = _managed_project(conn, manager, rt, project_id)
+        project = managed_project(conn, manager, rt, project_id)
         rows = keys.list_keys(
             conn, org_rowid=project["org_rowid"], project_rowid=project["project_rowid"]
         )

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from tracehouse.store.results import new_rowid
-from tracehouse.store.tables import memberships, organizations, projects
+from tracehouse.store.tables import memberships, organizations, project_members, projects, users
 
 
 def insert_org(conn: Connection, org_id: str, name: str, now: int) -> int:
@@ -130,3 +130,58 @@ def delete_project(conn: Connection, project_rowid: int) -> None:
 
 def count_projects(conn: Connection) -> int:
     return int(conn.execute(select(func.count()).select_from(projects)).scalar_one())
+
+
+def project_role(conn: Connection, project_rowid: int, user_rowid: int) -> str | None:
+    """The person's own role in the project (None: their organization role applies)."""
+    query = select(project_members.c.role).where(
+        project_members.c.project_rowid == project_rowid,
+        project_members.c.user_rowid == user_rowid,
+    )
+    role = conn.execute(query).scalar()
+    return None if role is None else str(role)
+
+
+def project_roles_of_user(conn: Connection, user_rowid: int) -> dict[int, str]:
+    """{project rowid: role} of the projects where the person has a role of their own."""
+    query = select(project_members.c.project_rowid, project_members.c.role).where(
+        project_members.c.user_rowid == user_rowid
+    )
+    return {row.project_rowid: str(row.role) for row in conn.execute(query)}
+
+
+def set_project_role(
+    conn: Connection, project_rowid: int, user_rowid: int, role: str | None
+) -> None:
+    """Give the person a role in the project; None: back to their organization role."""
+    where = (
+        project_members.c.project_rowid == project_rowid,
+        project_members.c.user_rowid == user_rowid,
+    )
+    conn.execute(delete(project_members).where(*where))
+    if role is not None:
+        values = {"project_rowid": project_rowid, "user_rowid": user_rowid, "role": role}
+        conn.execute(insert(project_members).values(**values))
+
+
+def project_people(conn: Connection, project_rowid: int, org_rowid: int) -> list[Any]:
+    """The organization's members with their organization role and their project role."""
+    own = (
+        select(project_members.c.user_rowid, project_members.c.role)
+        .where(project_members.c.project_rowid == project_rowid)
+        .subquery()
+    )
+    query = (
+        select(
+            users.c.id,
+            users.c.email,
+            users.c.name,
+            memberships.c.role,
+            own.c.role.label("project_role"),
+        )
+        .join(users, users.c.user_rowid == memberships.c.user_rowid)
+        .outerjoin(own, own.c.user_rowid == memberships.c.user_rowid)
+        .where(memberships.c.org_rowid == org_rowid)
+        .order_by(users.c.email)
+    )
+    return list(conn.execute(query).mappings())

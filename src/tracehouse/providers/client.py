@@ -1,10 +1,13 @@
 """One chat client for every provider kind: OpenAI-compatible (OpenAI, vLLM, Ollama, LiteLLM
 proxies), Azure OpenAI and Anthropic. Timeouts and retries (429, 5xx, network errors) with
-backoff; returns the text, the token usage and the timing, so callers can trace and price it."""
+backoff; returns the text, the tool calls, the token usage and the timing, so callers can trace
+and price it. Messages and tools are given in OpenAI's form (tool calls on assistant messages,
+`tool` messages for their results) and translated for Anthropic."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +49,25 @@ class Completion:
     end_us: int = 0
     attempts: int = 1
     raw: dict[str, Any] = field(default_factory=dict)
+    #: OpenAI's form: `{"id", "type": "function", "function": {"name", "arguments"}}`.
+    tool_calls: list[dict[str, Any]] = field(default_factory=list)
+
+    def message(self) -> dict[str, Any]:
+        """The answer as an assistant message (OpenAI's form), to carry a conversation on."""
+        out: dict[str, Any] = {"role": "assistant", "content": self.text or None}
+        if self.tool_calls:
+            out["tool_calls"] = self.tool_calls
+        return out
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a call may set besides the model and the messages (None: the provider's default)."""
+
+    temperature: float | None = 0.0
+    max_tokens: int | None = None
+    tools: list[dict[str, Any]] | None = None
+    response_format: dict[str, Any] | None = None
 
 
 class ProviderError(Exception):
@@ -58,23 +80,24 @@ class ProviderError(Exception):
 
 
 def _request(
-    provider: Provider, model: str, messages: list[dict[str, str]], temperature: float
+    provider: Provider, model: str, messages: list[dict[str, Any]], options: Options
 ) -> tuple[str, dict[str, str], dict[str, Any], dict[str, str]]:
     """(url, headers, body, query) for one chat call."""
     base = (provider.base_url or DEFAULT_URLS.get(provider.kind, "")).rstrip("/")
     if provider.kind == "anthropic":
-        system = "\n".join(m["content"] for m in messages if m["role"] == "system")
-        body: dict[str, Any] = {
-            "model": model,
-            "max_tokens": 1024,
-            "temperature": temperature,
-            "messages": [m for m in messages if m["role"] != "system"],
-        }
-        if system:
-            body["system"] = system
         headers = {"x-api-key": provider.api_key, "anthropic-version": ANTHROPIC_VERSION}
-        return f"{base}/v1/messages", headers, body, {}
-    body = {"model": model, "messages": messages, "temperature": temperature}
+        return f"{base}/v1/messages", headers, _anthropic_body(model, messages, options), {}
+    body: dict[str, Any] = {"model": model, "messages": messages}
+    body.update(
+        (key, value)
+        for key, value in (
+            ("temperature", options.temperature),
+            ("max_tokens", options.max_tokens),
+            ("tools", options.tools),
+            ("response_format", options.response_format),
+        )
+        if value is not None
+    )
     if provider.kind == "azure":  # base_url: https://<resource>.openai.azure.com/openai
         query = {"api-version": provider.api_version or "2024-06-01"}
         url = f"{base}/deployments/{model}/chat/completions"
@@ -83,26 +106,82 @@ def _request(
     return f"{base}/chat/completions", headers, body, {}
 
 
+def _anthropic_body(model: str, messages: list[dict[str, Any]], options: Options) -> dict[str, Any]:
+    """Anthropic's Messages body; it has no `response_format`."""
+    system = "\n".join(str(m["content"]) for m in messages if m["role"] == "system")
+    body: dict[str, Any] = {
+        "model": model,
+        "max_tokens": options.max_tokens or 1024,
+        "messages": [_anthropic_message(m) for m in messages if m["role"] != "system"],
+    }
+    if options.temperature is not None:
+        body["temperature"] = options.temperature
+    if system:
+        body["system"] = system
+    if options.tools:
+        body["tools"] = [_anthropic_tool(t) for t in options.tools]
+    return body
+
+
+def _anthropic_message(message: dict[str, Any]) -> dict[str, Any]:
+    if message["role"] == "tool":
+        result = {"type": "tool_result", "tool_use_id": message.get("tool_call_id")}
+        return {"role": "user", "content": [{**result, "content": str(message["content"])}]}
+    calls = message.get("tool_calls")
+    if message["role"] != "assistant" or not calls:
+        return {"role": message["role"], "content": message["content"]}
+    blocks: list[dict[str, Any]] = []
+    if message.get("content"):
+        blocks.append({"type": "text", "text": message["content"]})
+    for call in calls:
+        function = call.get("function") or {}
+        arguments = json.loads(function.get("arguments") or "{}")
+        blocks.append(
+            {"type": "tool_use", "id": call.get("id"), "name": function.get("name"),
+             "input": arguments}
+        )  # fmt: skip
+    return {"role": "assistant", "content": blocks}
+
+
+def _anthropic_tool(tool: dict[str, Any]) -> dict[str, Any]:
+    function = tool.get("function") or tool
+    return {
+        "name": function.get("name"),
+        "description": function.get("description", ""),
+        "input_schema": function.get("parameters") or {"type": "object", "properties": {}},
+    }
+
+
 def _parse(kind: str, data: dict[str, Any], model: str) -> Completion:
     if kind == "anthropic":
-        text = "".join(b.get("text", "") for b in data.get("content") or [])
+        blocks = data.get("content") or []
         usage = data.get("usage") or {}
         return Completion(
-            text=text,
+            text="".join(b.get("text", "") for b in blocks),
             model=data.get("model") or model,
             input_tokens=usage.get("input_tokens"),
             output_tokens=usage.get("output_tokens"),
             raw=data,
+            tool_calls=[_tool_call(b) for b in blocks if b.get("type") == "tool_use"],
         )
     choices = data.get("choices") or [{}]
     usage = data.get("usage") or {}
+    message = choices[0].get("message") or {}
     return Completion(
-        text=(choices[0].get("message") or {}).get("content") or "",
+        text=message.get("content") or "",
         model=data.get("model") or model,
         input_tokens=usage.get("prompt_tokens"),
         output_tokens=usage.get("completion_tokens"),
         raw=data,
+        tool_calls=list(message.get("tool_calls") or []),
     )
+
+
+def _tool_call(block: dict[str, Any]) -> dict[str, Any]:
+    """An Anthropic `tool_use` block in OpenAI's form."""
+    arguments = json.dumps(block.get("input") or {})
+    function = {"name": block.get("name"), "arguments": arguments}
+    return {"id": block.get("id"), "type": "function", "function": function}
 
 
 async def post_json(
@@ -144,13 +223,16 @@ async def post_json(
 async def chat(
     provider: Provider,
     model: str,
-    messages: list[dict[str, str]],
+    messages: list[dict[str, Any]],
     *,
-    temperature: float = 0.0,
+    temperature: float | None = 0.0,
+    options: Options | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Completion:
-    """One chat completion, retried on transient failures; raises `ProviderError`."""
-    url, headers, body, query = _request(provider, model, messages, temperature)
+    """One chat completion, retried on transient failures; raises `ProviderError`. `options`
+    (max tokens, tools, response format) replaces `temperature` when given."""
+    options = options or Options(temperature=temperature)
+    url, headers, body, query = _request(provider, model, messages, options)
     start = now_us()
     data, attempts = await post_json(
         provider, url, body, headers=headers, query=query, transport=transport

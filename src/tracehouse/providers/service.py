@@ -13,7 +13,7 @@ from tracehouse.http.crud import Resource
 from tracehouse.http.pagination import PageParams
 from tracehouse.ids import new_id
 from tracehouse.providers import secrets, store
-from tracehouse.providers.client import Provider, ProviderError, chat
+from tracehouse.providers.client import KINDS, Provider, ProviderError, chat
 from tracehouse.providers.schemas import CredentialIn, CredentialPatch
 from tracehouse.runtime import Runtime
 
@@ -96,6 +96,35 @@ def provider(rt: Runtime, project_rowid: int, ref: str) -> tuple[Provider, str |
         ),
         row["default_model"],
     )
+
+
+def choose(
+    rt: Runtime, project_rowid: int, ref: str | None, prefer_kind: str | None = None
+) -> tuple[Provider, str | None, dict[str, Any]]:
+    """The credential a caller names (id, name, or a kind: the project's credential of that
+    kind), else the one of `prefer_kind`, else the project's oldest; with its default model
+    and its public view. A project without a matching credential is a 400."""
+    rows = RESOURCE.page(rt, project_rowid)["data"][::-1]  # oldest first
+    row: dict[str, Any] | None
+    if ref is not None and ref not in KINDS:
+        row = render(require(rt, project_rowid, ref))
+    else:
+        kind = ref or prefer_kind
+        matching: list[dict[str, Any] | None] = [r for r in rows if r["kind"] == kind]
+        row = (matching or [None if ref else _first(rows)])[0]
+    if row is None:
+        wanted = f"{ref!r} provider credential" if ref else "provider credential"
+        raise InvalidRequest(
+            f"This project has no {wanted}: add one under Settings, Providers "
+            "(POST /api/v1/providers).",
+            {"field": "provider"},
+        )
+    target, model = provider(rt, project_rowid, row["id"])
+    return target, model, row
+
+
+def _first(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
+    return rows[0] if rows else None
 
 
 async def check_connection(rt: Runtime, scope: ProjectScope, ref: str) -> tuple[bool, str]:

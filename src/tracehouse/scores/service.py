@@ -21,8 +21,10 @@ from tracehouse.traces import render
 from tracehouse.traces import store as trace_store
 
 
-async def create_scores(rt: Runtime, scope: ProjectScope, items: list[ScoreIn]) -> list[str]:
-    records = [item.record() for item in items]
+async def create_scores(
+    rt: Runtime, scope: ProjectScope, items: list[ScoreIn], author: str | None = None
+) -> list[str]:
+    records = [item.record(author) for item in items]
     fill_trace_ids(rt, scope, records)
     await ingest(rt, scope, Batch(scores=records))
     return [r.id for r in records]
@@ -64,6 +66,28 @@ def list_scores(
     return page_body(
         rows, page, int(total), render.score, lambda r: (r["timestamp"], r["score_rowid"])
     )
+
+
+def require_node(
+    rt: Runtime, scope: ProjectScope, trace_id: str, observation_id: str | None
+) -> None:
+    """The trace exists in the project, and so does the observation, in that trace."""
+    _require_trace(rt, scope, trace_id)
+    if observation_id is None:
+        return
+    with rt.db.reader.connect() as conn:
+        found = trace_store.traces_of_observations(conn, scope.project_rowid, [observation_id])
+    if found.get(observation_id) != trace_id:
+        raise NotFound(f"No observation {observation_id!r} in trace {trace_id!r}.")
+
+
+def node_scores(
+    rt: Runtime, scope: ProjectScope, trace_id: str, observation_id: str
+) -> list[dict[str, Any]]:
+    """The scores given to one observation of a trace."""
+    with rt.db.reader.connect() as conn:
+        rows = trace_store.trace_scores(conn, scope.project_rowid, trace_id)
+    return [render.score(r) for r in rows if r["observation_id"] == observation_id]
 
 
 def _require_trace(rt: Runtime, scope: ProjectScope, trace_id: str) -> None:

@@ -56,7 +56,7 @@ def save(
         **{k: v for k, v in fields.items() if v is not None},
     }
     try:
-        response = _request(client, "POST", PATH, json=body)
+        response = request(client, "POST", PATH, json=body)
     except TracehouseError as exc:
         logger.warning("tracehouse: checkpoint not saved: %s", exc)
         return None
@@ -71,7 +71,7 @@ def _file(path: str, content: str | bytes) -> dict[str, str]:
 
 def restore(client: Tracehouse, checkpoint_id: str) -> Checkpoint:
     """The checkpoint's state and files; `TracehouseError` when it cannot be read."""
-    body = _request(client, "POST", f"{PATH}/{checkpoint_id}/restore").json()
+    body = request(client, "POST", f"{PATH}/{checkpoint_id}/restore").json()
     files: dict[str, str | bytes] = {}
     for item in body["files"]:
         text = item.get("content")
@@ -87,7 +87,7 @@ def restore(client: Tracehouse, checkpoint_id: str) -> Checkpoint:
     )
 
 
-def _request(client: Tracehouse, method: str, path: str, **kwargs: Any) -> httpx.Response:
+def request(client: Tracehouse, method: str, path: str, **kwargs: Any) -> httpx.Response:
     import httpx
 
     config = client.config

@@ -26,7 +26,9 @@ from tracehouse.sdk._observation import (
 )
 from tracehouse.sdk._payload import Item, feedback_item, score_item, trace_item
 from tracehouse.sdk._prompts import Prompt, PromptCache
+from tracehouse.sdk._replay import Replay
 from tracehouse.sdk._skills import Skill, skill_from_body
+from tracehouse.sdk._skills import link as link_skill
 
 if TYPE_CHECKING:
     import httpx
@@ -89,6 +91,10 @@ class Tracehouse:
       dropped and counted), `max_item_bytes` the encoded size of one item (larger values are
       truncated), `timeout` per request, `max_retry_delay` cap of the exponential backoff,
       `gzip` bodies, `transport` (an `httpx.BaseTransport`) to replace the network.
+    - `fork_id` (`TRACEHOUSE_FORK_ID`): replay that fork in this process. LLM calls through
+      `wrap_openai` that match the fork's recorded calls before its fork point are answered
+      from the recording (the provider is not called); the first call that differs goes live,
+      and every one after it. Each trace is linked to the fork (see docs/forks.md).
     """
 
     def __init__(
@@ -112,6 +118,7 @@ class Tracehouse:
         max_retry_delay: float = 10.0,
         gzip: bool = True,
         transport: httpx.BaseTransport | None = None,
+        fork_id: str | None = None,
     ) -> None:
         self.config = resolve(
             host,
@@ -131,6 +138,7 @@ class Tracehouse:
             timeout=timeout,
             max_retry_delay=max_retry_delay,
             gzip=gzip,
+            fork_id=fork_id,
         )
         self.enabled = self.config.enabled
         if self.enabled and not self.config.api_key:
@@ -149,6 +157,9 @@ class Tracehouse:
             path="/api/v1/skills/by-name/",
             parse=skill_from_body,
         )
+        fork = self.config.fork_id
+        #: The fork this client replays, if any.
+        self.replay = Replay(self, fork) if fork and self.enabled else None
 
     def log_once(self, message: str) -> None:
         if message not in self._logged:
@@ -332,18 +343,22 @@ class Tracehouse:
     ) -> Skill:
         """A skill version by name (the project's, else its organization's; by `label` or
         `version`, default the `production` label, else `latest`), cached like `get_prompt`:
-        stale copy, then `fallback` (a body; `is_fallback` set) when the server is away."""
+        stale copy, then `fallback` (a body; `is_fallback` set) when the server is away.
+        Inside an observed run, the current observation's metadata names the version
+        (`tracehouse.skill`), so the skill's page counts the run."""
 
         def stand_in() -> Skill:
             return Skill(name, 0, fallback or "", is_fallback=True)
 
-        return self.skills.get(
+        skill = self.skills.get(
             name,
             label=label,
             version=version,
             cache_ttl=cache_ttl,
             fallback=None if fallback is None else stand_in,
         )
+        link_skill(current.get(), skill)
+        return skill
 
     def run_experiment(
         self,

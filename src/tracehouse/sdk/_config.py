@@ -34,6 +34,7 @@ class Config:
     timeout: float
     max_retry_delay: float
     gzip: bool
+    fork_id: str | None = None
 
     def headers(self) -> dict[str, str]:
         return headers(self.api_key, self.project)
@@ -121,5 +122,6 @@ def resolve(
         sample_rate=rate,
         environment=rest.pop("environment") or env("TRACEHOUSE_ENVIRONMENT"),
         release=rest.pop("release") or env("TRACEHOUSE_RELEASE"),
+        fork_id=rest.pop("fork_id", None) or env("TRACEHOUSE_FORK_ID"),
         **rest,
     )

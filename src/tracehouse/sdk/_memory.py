@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from tracehouse.sdk._checkpoints import _request
+from tracehouse.sdk._checkpoints import request as _request
 from tracehouse.sdk._exceptions import ServerError
 
 if TYPE_CHECKING:

@@ -1,6 +1,8 @@
 """`wrap_openai`: record every `chat.completions.create` of an OpenAI client (sync or async,
 streaming or not) as a generation: model, parameters, messages, output, usage, time to first
-token, errors. The client is otherwise untouched and `openai` is never imported here."""
+token, errors. When the client replays a fork, a call the recording answers is served from it
+(see `_replay.py`). The client is otherwise untouched and `openai` is imported only to build a
+served answer."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from typing import Any, TypeVar
 
 from tracehouse.sdk import _client
 from tracehouse.sdk._observation import Observation
+from tracehouse.sdk._replay import served_output
 
 logger = logging.getLogger("tracehouse.sdk")
 C = TypeVar("C")
@@ -53,19 +56,70 @@ def _start(name: str, kwargs: dict[str, Any]) -> Observation | None:
         client = _client.get_client()
         if not client.enabled:
             return None
-        messages = kwargs.get("messages")
-        tools = kwargs.get("tools")
         fields: dict[str, Any] = {
             "name": name,
             "model": kwargs.get("model"),
             "provider": "openai",
             "model_parameters": {k: kwargs[k] for k in _PARAMETERS if k in kwargs},
-            "input": {"messages": messages, "tools": tools} if tools else messages,
+            "input": _input(kwargs),
         }
         return client.start_fast("generation", fields)
     except Exception:
         logger.exception("tracehouse: could not start an OpenAI generation (ignored)")
         return None
+
+
+def _input(kwargs: dict[str, Any]) -> Any:
+    messages, tools = kwargs.get("messages"), kwargs.get("tools")
+    return {"messages": messages, "tools": tools} if tools else messages
+
+
+def _served(observation: Observation, kwargs: dict[str, Any]) -> Any:
+    """The recorded answer to this call when the client replays a fork and the recording has
+    one (the generation is then recorded with it), else None."""
+    replay = observation.client.replay
+    if replay is None:
+        return None
+    try:
+        step = replay.answer(observation, _input(kwargs), servable=not kwargs.get("stream"))
+        if step is None:
+            return None
+        response = _completion(step, kwargs)
+    except Exception:
+        logger.exception("tracehouse: could not serve a recorded call (sent live)")
+        return None
+    observation.update(metadata={"replay": "recorded", "recorded_step": step.get("id")})
+    _finish(observation, response)
+    return response
+
+
+def _completion(step: dict[str, Any], kwargs: dict[str, Any]) -> Any:
+    """A recorded generation as an `openai` ChatCompletion."""
+    from openai.types.chat import ChatCompletion
+
+    message = served_output(step)
+    usage = step.get("usage") or {}
+    body: dict[str, Any] = {
+        "id": f"replay-{step.get('id')}",
+        "object": "chat.completion",
+        "created": 0,
+        "model": step.get("model") or kwargs.get("model") or "",
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": "tool_calls" if message.get("tool_calls") else "stop",
+            }
+        ],
+    }
+    if usage.get("input_tokens") is not None:
+        prompt, completion = usage["input_tokens"], usage.get("output_tokens") or 0
+        body["usage"] = {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+    return ChatCompletion.model_validate(body)
 
 
 def _usage(usage: Any) -> dict[str, Any] | None:
@@ -109,6 +163,9 @@ def _sync_create(original: Any, name: str) -> Any:
         observation = _start(name, kwargs)
         if observation is None:
             return original(*args, **kwargs)
+        served = _served(observation, kwargs)
+        if served is not None:
+            return served
         try:
             response = original(*args, **kwargs)
         except BaseException as error:
@@ -128,6 +185,9 @@ def _async_create(original: Any, name: str) -> Any:
         observation = _start(name, kwargs)
         if observation is None:
             return await original(*args, **kwargs)
+        served = _served(observation, kwargs)
+        if served is not None:
+            return served
         try:
             response = await original(*args, **kwargs)
         except BaseException as error:

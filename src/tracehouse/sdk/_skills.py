@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tracehouse.sdk._observation import Observation
+
+#: The metadata key that links an observation to the skill versions it loaded; the server
+#: counts each version's traces, cost and scores by it.
+SKILL_KEY = "tracehouse.skill"
 
 
 @dataclass(frozen=True)
@@ -33,3 +40,16 @@ def skill_from_body(body: dict[str, Any]) -> Skill:
         tags=list(body.get("tags") or []),
         labels=list(body.get("labels") or []),
     )
+
+
+def link(observation: Observation | None, skill: Skill) -> None:
+    """Name the skill version in the observation's metadata (`tracehouse.skill`:
+    `"name@version"`, a list once several were loaded); nothing for a fallback."""
+    if observation is None or observation.ended or skill.is_fallback:
+        return
+    ref = f"{skill.name}@{skill.version}"
+    had = (observation.fields.get("metadata") or {}).get(SKILL_KEY)
+    refs = [had] if isinstance(had, str) else list(had or [])
+    if ref not in refs:
+        refs.append(ref)
+    observation.update(metadata={SKILL_KEY: refs[0] if len(refs) == 1 else refs})

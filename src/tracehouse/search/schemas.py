@@ -19,7 +19,9 @@ class SearchFilters(TraceFilters):
     type: str | None = Field(
         None, max_length=20, description="Hits in spans of this type (`trace`: the trace's own)."
     )
-    level: str | None = Field(None, max_length=10, description="Hits in spans of this level.")
+    level: Literal["DEBUG", "DEFAULT", "WARNING", "ERROR"] | None = Field(
+        None, description="Hits in spans of this level."
+    )
 
 
 class SearchRequest(SearchFilters, RequestModel):

@@ -99,6 +99,19 @@ def remove_label(skill_id: str, label: str, scope: ProjectScopeDep, rt: RuntimeD
     return Response(status_code=204)
 
 
+@router.get("/{skill_id}/usage", responses=_READ, summary="Where a skill version was used")
+def version_usage(
+    skill_id: str,
+    selector: Annotated[SkillSelector, Query()],
+    scope: ProjectScopeDep,
+    rt: RuntimeDep,
+) -> dict[str, Any]:
+    """Traces and observations of this project whose metadata names the version under
+    `tracehouse.skill` (`"name@version"`, as the SDK's `get_skill` sets inside an observed
+    run), the traces' total cost, and their scores by name (count, average)."""
+    return service.version_usage(rt, scope, skill_id, selector)
+
+
 @router.get("/{skill_id}", responses=_READ, summary="Get a skill version")
 def get_skill(
     skill_id: str,

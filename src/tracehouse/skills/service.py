@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from tracehouse import jsontext
+from tracehouse.audit import service as audit
 from tracehouse.clock import now_us
 from tracehouse.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from tracehouse.http.auth import ProjectScope
@@ -18,7 +19,7 @@ from tracehouse.http.pagination import PageParams
 from tracehouse.ids import new_id
 from tracehouse.prompts.service import LATEST, PRODUCTION, check_labels
 from tracehouse.runtime import Runtime
-from tracehouse.skills import store
+from tracehouse.skills import store, usage
 from tracehouse.skills.schemas import SkillIn, SkillPatch, SkillSelector
 
 #: Version fields a PATCH may leave out (then carried over from the newest version).
@@ -51,6 +52,15 @@ def _author(scope: ProjectScope) -> str | None:
     return str(principal.key["name"] or principal.key["public_key"]) if principal.key else None
 
 
+def _audit(conn: Connection, scope: ProjectScope, skill: Any, verb: str, **change: Any) -> None:
+    """An audit entry on the skill (an organization skill's names no project)."""
+    project = scope.project_rowid if skill["scope"] == "project" else None
+    target = ("skill", f"{skill['scope']}:{skill['name']}")
+    audit.record(
+        conn, f"skill.{verb}", target, org_rowid=scope.org_rowid, project_rowid=project, **change
+    )
+
+
 def _skill(conn: Connection, scope: ProjectScope, skill_id: str, *, lock: bool = False) -> Any:
     skill = store.find_skill(conn, scope.project_rowid, scope.org_rowid, skill_id, lock=lock)
     if skill is None:
@@ -79,6 +89,7 @@ def create(rt: Runtime, scope: ProjectScope, body: SkillIn) -> SkillVersion:
         with rt.db.writer.begin() as conn:
             skill = store.insert_skill(conn, values)
             _write_version(conn, scope, skill, body.model_dump(), labels, now)
+            _audit(conn, scope, skill, "create", after={"scope": body.scope, "labels": labels})
     except IntegrityError as exc:
         raise Conflict(f"A {body.scope} skill named {body.name!r} exists already.") from exc
     return get(rt, scope, str(values["id"]), SkillSelector(version=1))
@@ -132,6 +143,7 @@ def update(rt: Runtime, scope: ProjectScope, skill_id: str, body: SkillPatch) ->
             if fields["body"] is None:
                 raise InvalidRequest("This skill has no version to carry a body over from.")
             number = _write_version(conn, scope, skill, fields, labels, now_us())
+            _audit(conn, scope, skill, "version_create", after={"version": number})
     except IntegrityError as exc:
         raise Conflict(f"Skill {skill_id!r} changed concurrently; retry.") from exc
     return get(rt, scope, skill_id, SkillSelector(version=number))
@@ -219,6 +231,7 @@ def move_label(
         now = now_us()
         store.set_label(conn, skill["skill_rowid"], label, version, now)
         store.update_skill(conn, skill["skill_rowid"], updated_at=now)
+        _audit(conn, scope, skill, "label", after={"label": label, "version": version})
     return get(rt, scope, skill_id, SkillSelector(version=version))
 
 
@@ -230,6 +243,7 @@ def remove_label(rt: Runtime, scope: ProjectScope, skill_id: str, label: str) ->
         _require_write(scope, skill["scope"])
         if not store.remove_label(conn, skill["skill_rowid"], label):
             raise NotFound(f"Skill {skill['name']!r} has no label {label!r}.")
+        _audit(conn, scope, skill, "label_remove", before={"label": label})
 
 
 def delete(rt: Runtime, scope: ProjectScope, skill_id: str) -> None:
@@ -238,6 +252,7 @@ def delete(rt: Runtime, scope: ProjectScope, skill_id: str) -> None:
         skill = _skill(conn, scope, skill_id)
         _require_write(scope, skill["scope"])
         store.delete_skill(conn, skill["skill_rowid"])
+        _audit(conn, scope, skill, "delete", before={"versions": skill["last_version"]})
 
 
 def diff(rt: Runtime, scope: ProjectScope, skill_id: str, base: int, head: int) -> str:
@@ -265,3 +280,14 @@ def version_text(row: Any) -> str:
     for name in sorted(files):
         parts += [f"--- file {name}", files[name].rstrip("\n")]
     return "\n".join(parts) + "\n"
+
+
+def version_usage(
+    rt: Runtime, scope: ProjectScope, skill_id: str, selector: SkillSelector
+) -> dict[str, Any]:
+    """The traces (and observations) of this project that used the version, their cost and
+    scores (see `skills/usage.py`)."""
+    with rt.db.reader.connect() as conn:
+        found = _version(conn, _skill(conn, scope, skill_id), selector)
+        number = int(found.version["version"])
+        return usage.usage(conn, scope.project_rowid, found.skill["name"], number)

@@ -16,6 +16,9 @@ from tracehouse.clock import from_us, iso, now_us, to_us
 from tracehouse.errors import Conflict, Forbidden, Gone, InvalidRequest, NotFound
 from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams
+from tracehouse.masking.engine import Masker
+from tracehouse.masking.rules import masker_of
+from tracehouse.masking.service import mask_value
 from tracehouse.projects import store as project_store
 from tracehouse.runtime import Runtime
 from tracehouse.tapes import snapshot, store
@@ -44,12 +47,13 @@ def publish(rt: Runtime, scope: ProjectScope, body: TapeIn) -> dict[str, Any]:
     if expires_at is not None and expires_at <= now:
         raise InvalidRequest("`expires_at` is in the past.", {"field": "expires_at"})
     trace = traces.get_trace(rt, scope, body.trace_id, tree_depth=None)
-    shown = snapshot.build(trace, body.redaction)
+    masker = project_masker(rt, scope)
+    shown = snapshot.build(trace, body.redaction, masker)
     text = jsontext.dumps(shown) or "{}"
     values = {
         "trace_id": body.trace_id,
-        "title": body.title or trace["name"] or "Untitled trace",
-        "description": body.description,
+        "title": mask_value(masker, body.title or trace["name"] or "Untitled trace"),
+        "description": mask_value(masker, body.description),
         "tags": jsontext.dumps(sorted({t.strip() for t in body.tags if t.strip()})),
         "visibility": body.visibility,
         "redaction": jsontext.dumps(body.redaction.model_dump()),
@@ -68,6 +72,12 @@ def publish(rt: Runtime, scope: ProjectScope, body: TapeIn) -> dict[str, Any]:
             conn, "tape.publish", ("tape", slug), project_rowid=scope.project_rowid, after=shown
         )
         return owned(store.find(conn, slug))
+
+
+def project_masker(rt: Runtime, scope: ProjectScope) -> Masker | None:
+    """The project's masking rules as they are now (a tape is masked when it is published)."""
+    with rt.db.reader.connect() as conn:
+        return masker_of(conn, scope.project_rowid)
 
 
 def _save(

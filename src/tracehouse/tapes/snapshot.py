@@ -1,10 +1,12 @@
 """A trace (as the API renders it) to the snapshot a tape keeps: only what the publisher chose
-to show, metadata keys dropped or masked at any depth."""
+to show, metadata keys dropped or masked at any depth, and the project's PII masking rules
+applied to every text (`docs/masking.md`), even to traces stored before the rules existed."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from tracehouse.masking.engine import Masker
 from tracehouse.tapes.schemas import RedactionIn
 
 MASK = "***"
@@ -14,12 +16,26 @@ _STEP_FIELDS = (
 )  # fmt: skip
 
 
-def build(trace: dict[str, Any], redaction: RedactionIn) -> dict[str, Any]:
+#: What masking leaves alone: ids link the steps, times place them.
+_NOT_MASKED = frozenset({"id", "parent_id", "start_time", "end_time"})
+
+
+def build(
+    trace: dict[str, Any], redaction: RedactionIn, masker: Masker | None = None
+) -> dict[str, Any]:
     """The public copy of a trace: its summary and its steps, by start time."""
-    return {
-        "trace": _summary(trace, redaction),
-        "steps": [_step(o, redaction) for o in trace["observations"]],
-    }
+    summary = _summary(trace, redaction)
+    steps = [_step(o, redaction) for o in trace["observations"]]
+    if masker is not None:
+        for body in (summary, *steps):
+            _mask(body, masker)
+    return {"trace": summary, "steps": steps}
+
+
+def _mask(body: dict[str, Any], masker: Masker) -> None:
+    for key, value in body.items():
+        if key not in _NOT_MASKED and value is not None:
+            body[key] = masker.mask_value(value)[0]
 
 
 def _summary(trace: dict[str, Any], redaction: RedactionIn) -> dict[str, Any]:

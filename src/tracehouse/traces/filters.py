@@ -2,19 +2,29 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Literal
 
 import orjson
-from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
+from pydantic import BaseModel, Field, field_validator
+from sqlalchemy import ColumnElement, Select, and_, exists, literal_column, not_, or_, select
 
 from tracehouse.clock import to_us
 from tracehouse.conventions.families import VCS_BRANCH, VCS_REPOSITORY, VCS_REVISION
 from tracehouse.records import MAX_COUNT
 from tracehouse.store import fulltext
-from tracehouse.store.tables import git_link_targets, git_links, trace_model_calls, traces
+from tracehouse.store.tables import (
+    ci_run_traces,
+    ci_runs,
+    git_link_targets,
+    git_links,
+    observations,
+    scores,
+    trace_model_calls,
+    traces,
+)
 from tracehouse.store.textmatch import ILike
 
 SORTS = {
@@ -42,6 +52,10 @@ class TraceFilters(BaseModel):
     release: str | None = None
     version: str | None = None
     tags: list[str] = Field(default_factory=list, description="Traces carrying every tag given.")
+    exclude_tags: list[str] = Field(
+        default_factory=list,
+        description="Traces carrying none of these tags (`playground` hides playground runs).",
+    )
     model: str | None = Field(None, description="Traces with an observation of this model.")
     min_latency: float | None = Field(None, ge=0, le=MAX_COUNT, description="Milliseconds.")
     max_latency: float | None = Field(None, ge=0, le=MAX_COUNT, description="Milliseconds.")
@@ -66,8 +80,36 @@ class TraceFilters(BaseModel):
     commit: str | None = Field(
         None, pattern=r"^[0-9a-fA-F]{4,64}$", description="Traces linked to this commit (prefix)."
     )
+    ci_run: str | None = Field(None, max_length=64, description="Traces of this CI run (its id).")
+    level: Literal["DEBUG", "DEFAULT", "WARNING", "ERROR"] | None = Field(
+        None, description="Traces with an observation at this level."
+    )
+    score: list[str] = Field(
+        default_factory=list,
+        description="Traces with a score `name op value`, op one of `= != > >= < <=` "
+        "(`accuracy>=0.8`, `verdict=good`, `correct=true`); repeat for several.",
+    )
+    metadata: list[str] = Field(
+        default_factory=list,
+        description="`key` (the trace's metadata has it) or `key:value` (it is set to that "
+        "value); repeat for several.",
+    )
 
     model_config = {"populate_by_name": True}
+
+    @field_validator("score")
+    @classmethod
+    def _score_expressions(cls, value: list[str]) -> list[str]:
+        for text in value:
+            parse_score(text)
+        return value
+
+    @field_validator("metadata")
+    @classmethod
+    def _metadata_keys(cls, value: list[str]) -> list[str]:
+        if any(not text.partition(":")[0].strip() for text in value):
+            raise ValueError("a metadata filter needs a key: `key` or `key:value`")
+        return value
 
 
 class TraceListParams(TraceFilters):
@@ -76,15 +118,33 @@ class TraceListParams(TraceFilters):
 
 
 _CALLS = trace_model_calls.alias("model_filter")
+_SCORE = re.compile(r"^\s*(?P<name>[^<>=!]+?)\s*(?P<op>>=|<=|!=|=|>|<)\s*(?P<value>.+?)\s*$")
 
 
-def _like_escape(value: str) -> str:
+def parse_score(text: str) -> tuple[str, str, float | str]:
+    """`accuracy>=0.8` -> ("accuracy", ">=", 0.8); `true`/`false` compare as 1/0, other text
+    as a category (with `=` or `!=` only)."""
+    found = _SCORE.match(text)
+    if found is None:
+        raise ValueError(f"{text!r} is not `name op value` (op one of = != > >= < <=)")
+    name, op, raw = found["name"], found["op"], found["value"]
+    if raw.lower() in ("true", "false"):
+        return name, op, float(raw.lower() == "true")
+    try:
+        return name, op, float(raw)
+    except ValueError:
+        if op not in ("=", "!="):
+            raise ValueError(f"{text!r}: a category compares with = or != only") from None
+        return name, op, raw
+
+
+def like_escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def tag_condition(column: ColumnElement[Any], tag: str) -> ColumnElement[bool]:
     """`column` (a JSON array of strings kept as text) holds `tag`."""
-    return column.like(f'%"{_like_escape(tag)}"%', escape="\\")
+    return column.like(f'%"{like_escape(tag)}"%', escape="\\")
 
 
 def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
@@ -115,6 +175,8 @@ def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
             out.append(column.op(op)(value))
     for tag in filters.tags:
         out.append(tag_condition(t.tags, tag))
+    for tag in filters.exclude_tags:
+        out.append(or_(t.tags.is_(None), not_(tag_condition(t.tags, tag))))
     if filters.has_error is not None:
         out.append(t.status == "error" if filters.has_error else t.status != "error")
     if filters.model:
@@ -123,7 +185,48 @@ def conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
         out.append(exists(calls))
     if filters.q:
         out.append(text_condition(filters.q, (t.name, t.input, t.output), _indexed_trace))
-    return out + git_conditions(filters)
+    if filters.ci_run:
+        out.append(_of_ci_run(filters.ci_run))
+    return out + detail_conditions(filters) + git_conditions(filters)
+
+
+def detail_conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
+    """Conditions on what the trace holds: a step's level, its scores, its metadata."""
+    out = [_score_condition(*parse_score(text)) for text in filters.score]
+    out += [_metadata_condition(text) for text in filters.metadata]
+    if filters.level:
+        o = observations.c
+        # A literal (a known value) so SQLite can use the partial index on ERROR steps.
+        level = o.level == literal_column(f"'{filters.level}'")
+        steps = select(1).where(
+            o.project_rowid == traces.c.project_rowid, o.trace_id == traces.c.id
+        )
+        out.append(exists(steps.where(level)))
+    return out
+
+
+def _score_condition(name: str, op: str, value: float | str) -> ColumnElement[bool]:
+    s, t = scores.c, traces.c
+    column = s.value if isinstance(value, float) else s.string_value
+    found = select(1).where(s.project_rowid == t.project_rowid, s.trace_id == t.id, s.name == name)
+    return exists(found.where(column.op(op.replace("!=", "<>"))(value)))
+
+
+def _metadata_condition(text: str) -> ColumnElement[bool]:
+    """`key`: the metadata (JSON text) has the key; `key:value`: set to that string, or to
+    that number, boolean or null (`key:3`, `key:true`)."""
+    key, colon, value = (part.strip() for part in text.partition(":"))
+    if not colon:
+        name = orjson.dumps(key).decode()
+        return traces.c.metadata.like(f"%{like_escape(name)}:%", escape="\\")
+    bare = orjson.dumps({key: None}).decode()[1:-5] + value  # "key":3
+    return or_(
+        _tagged(key, value, exact=True),
+        *(
+            traces.c.metadata.like(f"%{like_escape(bare)}{end}", escape="\\")
+            for end in (",%", "}%")
+        ),
+    )
 
 
 def text_condition(
@@ -133,7 +236,7 @@ def text_condition(
 ) -> ColumnElement[bool]:
     """`q` is in one of the columns (a substring, ignoring case), or `indexed(words)`: the
     search index found every word of it in the row's text."""
-    pattern = f"%{_like_escape(q)}%"
+    pattern = f"%{like_escape(q)}%"
     found: list[ColumnElement[bool]] = [ILike(c, pattern) for c in columns]
     words = fulltext.terms(q)
     if words:
@@ -143,6 +246,16 @@ def text_condition(
 
 def _indexed_trace(words: list[str]) -> ColumnElement[bool]:
     return traces.c.trace_rowid.in_(fulltext.matching_traces(words))
+
+
+def _of_ci_run(run_id: str) -> ColumnElement[bool]:
+    r, c, t = ci_run_traces.c, ci_runs.c, traces.c
+    owned = (
+        select(1)
+        .select_from(ci_run_traces.join(ci_runs, c.ci_run_rowid == r.ci_run_rowid))
+        .where(r.project_rowid == t.project_rowid, r.trace_id == t.id, c.id == run_id)
+    )
+    return exists(owned)
 
 
 def git_conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
@@ -170,7 +283,7 @@ def _tagged(key: str, value: str, *, exact: bool) -> ColumnElement[bool]:
     """The trace's metadata (JSON text) sets `key` to `value`, or to a text starting with it."""
     text = orjson.dumps({key: value}).decode()[1:-1]  # "key":"value"
     text = text if exact else text[:-1]
-    return traces.c.metadata.like(f"%{_like_escape(text)}%", escape="\\")
+    return traces.c.metadata.like(f"%{like_escape(text)}%", escape="\\")
 
 
 def _linked(wanted: list[ColumnElement[bool]]) -> ColumnElement[bool]:

@@ -12,14 +12,15 @@ from tracehouse.errors import InvalidRequest
 from tracehouse.http.auth import ProjectScope
 from tracehouse.runtime import Runtime
 from tracehouse.traces.filters import TraceFilters
+from tracehouse.ui.templating import cost, number
 
 RANGES = {"1h": 3_600, "24h": 86_400, "7d": 7 * 86_400, "30d": 30 * 86_400}
 DEFAULT_RANGE = "24h"
 TOP = 10
-WIDTH, HEIGHT = 560, 140
-DOCS = "docs/analytics.md#definitions"
+WIDTH, HEIGHT = 560, 150
+GUTTER, TOP_ROOM = 72, 12  # room for the y axis's labels, and above the highest bar
 
-#: The summary figures shown as cards, with their definitions in docs/analytics.md.
+#: The summary figures shown as cards, with their definitions (as in the analytics docs).
 TERMS: tuple[tuple[str, str, str], ...] = (
     ("success_rate", "Success rate", "(total - failed) / total x 100; warnings count as successes"),
     ("failed_traces", "Failed", "traces with status error"),
@@ -36,21 +37,35 @@ class Series:
     values: list[float]
     total: str
     kind: str = "count"
+    unit: str = "traces"
 
     @property
     def peak(self) -> float:
         return max(self.values) if self.values else 0.0
 
-    def bars(self) -> list[dict[str, float]]:
+    def label(self, value: float) -> str:
+        """A value with its unit, as people read it (`$0.0042`, `12,400 tokens`)."""
+        return cost(value) if self.unit == "$" else f"{number(value)} {self.unit}"
+
+    def ticks(self) -> list[dict[str, Any]]:
+        """The y axis: zero, half the peak and the peak, with their labels."""
+        plot = HEIGHT - TOP_ROOM
+        return [
+            {"y": round(HEIGHT - share * plot, 2), "label": self.label(self.peak * share)}
+            for share in ((0.0, 0.5, 1.0) if self.peak else (0.0,))
+        ]
+
+    def bars(self) -> list[dict[str, Any]]:
         top = self.peak or 1.0
-        width = WIDTH / max(len(self.values), 1)
+        width = (WIDTH - GUTTER) / max(len(self.values), 1)
+        plot = HEIGHT - TOP_ROOM
         return [
             {
-                "x": round(i * width + 1, 2),
+                "x": round(GUTTER + i * width + 1, 2),
                 "w": round(max(width - 2, 1), 2),
-                "h": round(v / top * (HEIGHT - 20), 2),
-                "y": round(HEIGHT - v / top * (HEIGHT - 20), 2),
-                "v": v,
+                "h": round(v / top * plot, 2),
+                "y": round(HEIGHT - v / top * plot, 2),
+                "v": self.label(v),
             }
             for i, v in enumerate(self.values)
         ]
@@ -88,7 +103,6 @@ def build(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, 
         "bucket": bucket_label(body["bucket_seconds"]),
         "summary": summary,
         "terms": TERMS,
-        "docs": DOCS,
         "slow_threshold": body["slow_threshold"],
         "charts": _charts(points, summary),
         "latency": {p: summary[f"p{p}_latency"] for p in (50, 95, 99)},
@@ -100,6 +114,7 @@ def build(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, 
         "user_peak": max((int(u["count"]) for u in users), default=0) or 1,
         "width": WIDTH,
         "height": HEIGHT,
+        "gutter": GUTTER,
     }
 
 
@@ -116,7 +131,9 @@ def _charts(points: list[dict[str, Any]], summary: dict[str, Any]) -> list[Serie
 
     return [
         Series("Traces", column("traces"), f"{summary['total_traces']:,}"),
-        Series("Errors", column("failed"), f"{summary['failed_traces']:,}", kind="errors"),
-        Series("Tokens", column("tokens"), f"{summary['total_tokens']:,}"),
-        Series("Cost", column("cost"), f"${summary['total_cost']:.4f}"),
+        Series(
+            "Errors", column("failed"), f"{summary['failed_traces']:,}", "errors", unit="failed"
+        ),
+        Series("Tokens", column("tokens"), f"{summary['total_tokens']:,}", unit="tokens"),
+        Series("Cost", column("cost"), cost(summary["total_cost"]), unit="$"),
     ]

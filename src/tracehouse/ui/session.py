@@ -15,7 +15,7 @@ from starlette.requests import HTTPConnection
 from tracehouse.audit import context as audit_context
 from tracehouse.errors import Forbidden, NotFound
 from tracehouse.http.auth import Principal, ProjectScope
-from tracehouse.projects import service as projects
+from tracehouse.projects import roles
 from tracehouse.projects import store as project_store
 from tracehouse.runtime import Runtime, runtime
 from tracehouse.users import service as users
@@ -36,6 +36,7 @@ class Viewer:
     token: str
     projects: list[Any]
     roles: dict[int, str] = field(default_factory=dict)  # org rowid -> role
+    project_roles: dict[int, str] = field(default_factory=dict)  # project rowid -> own role
 
     @property
     def csrf(self) -> str:
@@ -48,11 +49,16 @@ class Viewer:
                 return project
         raise NotFound(f"No project {project_id!r}.")
 
+    def role(self, project: Any) -> str | None:
+        """The person's role in the project (admin, member, viewer)."""
+        own = self.project_roles.get(project["project_rowid"])
+        return roles.effective(self.roles.get(project["org_rowid"]), own, self.user["is_admin"])
+
     def scope(self, project_id: str, access: str = "write") -> ProjectScope:
         """The services' project scope, for this person acting on one of their projects
         (`access="read"` for pages that only read, like the dashboard, and for viewers)."""
         project = self.project(project_id)
-        if self.roles.get(project["org_rowid"]) in projects.READ_ONLY_ROLES:
+        if self.role(project) == "viewer":
             access = "read"
         return ProjectScope(
             project_rowid=project["project_rowid"],
@@ -94,8 +100,10 @@ def find_viewer(rt: Runtime, connection: HTTPConnection) -> Viewer | None:
         if user is None:
             return None
         audit_context.set_actor(user=user)
-        roles = {} if user["is_admin"] else project_store.roles_of_user(conn, user["user_rowid"])
-        return Viewer(user, token, visible_projects(conn, user), roles)
+        rowid = user["user_rowid"]
+        org_roles = {} if user["is_admin"] else project_store.roles_of_user(conn, rowid)
+        own = project_store.project_roles_of_user(conn, rowid)
+        return Viewer(user, token, visible_projects(conn, user), org_roles, own)
 
 
 def viewer(request: Request, rt: Annotated[Runtime, Depends(runtime)]) -> Viewer:

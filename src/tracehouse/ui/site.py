@@ -14,9 +14,11 @@ from starlette.exceptions import HTTPException
 
 from tracehouse.errors import TracehouseError
 from tracehouse.ui.routes import (
+    alerts,
     annotation_queues,
     audit,
     auth,
+    billing,
     checkpoints,
     comments,
     dashboard,
@@ -26,27 +28,33 @@ from tracehouse.ui.routes import (
     experiments,
     forks,
     inbox,
+    masking,
     media,
     memory,
     monitors,
     observations,
+    playground,
     prompts,
     providers,
     search,
     sessions,
     settings,
     skills,
+    sso,
     tapes,
     traces,
     users,
+    views,
 )
 from tracehouse.ui.session import LoginRequired, find_viewer
 from tracehouse.ui.templating import HERE, page
 
 ROUTERS = (
+    sso.router,  # before auth: `/login/sso` is not the login form
     auth.router,
     forks.router,  # before traces: `/traces/{a}/diff/{b}` is not a trace id
     traces.router,
+    views.router,
     comments.router,
     inbox.router,
     media.router,
@@ -55,16 +63,20 @@ ROUTERS = (
     search.router,
     users.router,
     prompts.router,
+    playground.router,
     skills.router,
     memory.router,
     experiments.router,  # before datasets: `/datasets/{name}/runs…` is not a dataset name
     datasets.router,
     evaluators.router,
+    alerts.router,
     monitors.router,  # before evaluations: `/evaluations/monitors` is not an evaluation
     evaluations.router,
     annotation_queues.router,
     dashboard.router,
     audit.router,  # before settings: `/settings/audit` is its own page
+    masking.router,
+    billing.router,
     settings.router,
     providers.router,
     tapes.router,
@@ -85,7 +97,11 @@ class _PageError:
 
 
 def _is_page(request: Request) -> bool:
-    return request.url.path.startswith(PAGE_PREFIXES)
+    """A page's address, asked for by a browser (a page's script asking for JSON or events,
+    like the playground's Run, gets the JSON envelope it can read)."""
+    accept = request.headers.get("accept", "")
+    wants_data = "application/json" in accept or "text/event-stream" in accept
+    return request.url.path.startswith(PAGE_PREFIXES) and not wants_data
 
 
 async def _login_redirect(request: Request, exc: Exception) -> Response:
@@ -93,10 +109,16 @@ async def _login_redirect(request: Request, exc: Exception) -> Response:
     return RedirectResponse(f"/ui/login?next={quote(target)}", status_code=303)
 
 
+async def _favicon() -> Response:
+    """Browsers ask for /favicon.ico on pages without an icon link (the API docs, JSON)."""
+    return RedirectResponse("/ui/static/favicon.svg", status_code=301)
+
+
 def install(app: FastAPI) -> None:
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/ui/static", StaticFiles(directory=HERE / "static"), name="ui-static")
+    app.add_api_route("/favicon.ico", _favicon, include_in_schema=False)
     app.add_exception_handler(LoginRequired, _login_redirect)
     json_handler: Any = app.exception_handlers[TracehouseError]
     json_http_handler: Any = app.exception_handlers[HTTPException]

@@ -96,6 +96,8 @@ async def login(rt: Runtime, email: str, password: str, address: str) -> tuple[s
     event loop nor on the threads ingestion uses. The throttle is asked first (429 while the
     account or the address is locked out); an unknown e-mail is checked against a decoy hash
     so it takes as long; no database transaction is open during the check."""
+    if not rt.settings.password_login:
+        raise Forbidden("Password login is switched off on this server: use single sign-on.")
     origin = contextvars.copy_context()  # the audit log's actor and request, on the thread
     return await rt.passwords.run(origin.run, _login, rt, email.strip().lower(), password, address)
 

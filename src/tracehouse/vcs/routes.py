@@ -18,8 +18,15 @@ from tracehouse.errors import (
 from tracehouse.http.auth import ProjectScopeDep, RuntimeDep
 from tracehouse.http.errors import error_responses
 from tracehouse.http.pagination import PageQuery
-from tracehouse.vcs import service
-from tracehouse.vcs.schemas import CiRunIn, CiRunQuery, CiRunUpdate, GitLinkIn, GitLinkQuery
+from tracehouse.vcs import checks, service
+from tracehouse.vcs.schemas import (
+    CheckIn,
+    CiRunIn,
+    CiRunQuery,
+    CiRunUpdate,
+    GitLinkIn,
+    GitLinkQuery,
+)
 
 git_router = APIRouter(prefix="/api/v1/git-links", tags=["git links"])
 ci_router = APIRouter(prefix="/api/v1/ci-runs", tags=["CI runs"])
@@ -78,3 +85,17 @@ def update_ci_run(
 ) -> dict[str, Any]:
     """Set the status (a finished one sets `ended_at` unless given) and link more traces."""
     return service.update_ci_run(rt, scope, run_id, body)
+
+
+@ci_router.post("/{run_id}/check", responses=_WRITE, summary="Check CI run gates")
+def check_ci_run(
+    run_id: str, body: CheckIn, scope: ProjectScopeDep, rt: RuntimeDep
+) -> dict[str, Any]:
+    """Evaluate the gates over the run's traces (linked ones, and those whose metadata names
+    the run as `tracehouse.ci_run_id`, which this links): each gate absolute or against the
+    baseline run (`baseline_run_id`, else the last passed run on `default_branch` of the same
+    pipeline). The verdict lists every gate, the dataset items that regressed and the
+    experiments of the run; it is kept on the run (and with `finish`, the default, sets its
+    status to passed or failed). A gate on a score the project never recorded is `400`,
+    nothing written."""
+    return checks.check(rt, scope, run_id, body)

@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from tracehouse.http.schemas import RequestModel
+from tracehouse.vcs.gates import GateIn
 
 SHA_PATTERN = r"^[0-9a-fA-F]{7,64}$"
 CiStatus = Literal["queued", "running", "passed", "failed", "canceled", "error"]
@@ -68,3 +69,14 @@ class CiRunQuery(BaseModel):
     branch: str | None = None
     commit_sha: str | None = None
     provider: str | None = None
+
+
+class CheckIn(RequestModel):
+    """Check the run's gates against its traces (and a baseline run's)."""
+
+    gates: list[GateIn] = Field(min_length=1, max_length=50)
+    baseline_run_id: str | None = Field(
+        None, max_length=64, description="Default: the last passed run on `default_branch`."
+    )
+    default_branch: str = Field("main", min_length=1, max_length=300)
+    finish: bool = Field(True, description="Set the run's status to passed or failed.")

@@ -206,6 +206,7 @@ def render_ci_run(row: Any) -> dict[str, Any]:
     out["pull_request"] = row["pull_request"]
     for name in ("started_at", "ended_at", "created_at", "updated_at"):
         out[name] = iso(row[name])
+    out["verdict"] = jsontext.loads(row["verdict"])
     return out
 
 

@@ -5,12 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Select, func, insert, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tracehouse.http.pagination import PageParams, paginate
-from tracehouse.store.tables import ci_run_traces, ci_runs, git_link_targets, git_links, traces
+from tracehouse.store.tables import (
+    ci_run_traces,
+    ci_runs,
+    dataset_run_items,
+    dataset_runs,
+    git_link_targets,
+    git_links,
+    traces,
+)
+from tracehouse.traces.filters import like_escape
+
+#: The trace metadata key naming the CI run that produced the trace.
+CI_RUN_KEY = "tracehouse.ci_run_id"
 
 
 def existing_traces(conn: Connection, project_rowid: int, ids: Iterable[str]) -> set[str]:
@@ -122,3 +135,39 @@ def trace_ci_runs(conn: Connection, project_rowid: int, trace_id: str) -> list[A
     linked = select(r.ci_run_rowid).where(r.project_rowid == project_rowid, r.trace_id == trace_id)
     query = select(ci_runs).where(ci_runs.c.ci_run_rowid.in_(linked))
     return list(conn.execute(query.order_by(ci_runs.c.created_at)).mappings())
+
+
+def last_passed_run(
+    conn: Connection, project_rowid: int, branch: str, pipeline: str | None, not_id: str
+) -> Any:
+    """The newest passed run on `branch` (of the same pipeline when it has one)."""
+    c = ci_runs.c
+    where = [c.project_rowid == project_rowid, c.status == "passed", c.branch == branch]
+    if pipeline:
+        where.append(c.pipeline == pipeline)
+    query = select(ci_runs).where(*where, c.id != not_id)
+    return conn.execute(query.order_by(c.created_at.desc()).limit(1)).mappings().first()
+
+
+def tagged_traces(conn: Connection, project_rowid: int, run_id: str, since: int) -> list[str]:
+    """Traces that name the run in their metadata (`tracehouse.ci_run_id`, as the SDK sets it
+    from `TRACEHOUSE_CI_RUN_ID`), received since `since`."""
+    t = traces.c
+    text = orjson.dumps({CI_RUN_KEY: run_id}).decode()[1:-1]
+    query = select(t.id).where(
+        t.project_rowid == project_rowid,
+        t.created_at >= since,
+        t.metadata.like(f"%{like_escape(text)}%", escape="\\"),
+    )
+    return list(conn.execute(query).scalars())
+
+
+def run_items(conn: Connection, project_rowid: int, trace_ids: list[str]) -> list[Any]:
+    """(dataset_item_id, trace_id, run id, run name) of the dataset-run items of these traces."""
+    i, r = dataset_run_items.c, dataset_runs.c
+    query = (
+        select(i.dataset_item_id, i.trace_id, r.id, r.name)
+        .join(dataset_runs, r.run_rowid == i.run_rowid)
+        .where(r.project_rowid == project_rowid, i.trace_id.in_(trace_ids))
+    )
+    return list(conn.execute(query).all())

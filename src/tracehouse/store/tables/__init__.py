@@ -12,12 +12,14 @@ from tracehouse.store.tables.accounts import (
     login_tokens,
     memberships,
     organizations,
+    project_members,
     projects,
     rate_limit_buckets,
     server_settings,
     usage_counters,
     users,
 )
+from tracehouse.store.tables.alerts import alert_channels, alert_events, alert_rules
 from tracehouse.store.tables.analytics import (
     analytics_daily,
     analytics_daily_models,
@@ -29,7 +31,13 @@ from tracehouse.store.tables.analytics import (
 )
 from tracehouse.store.tables.audit import audit_log
 from tracehouse.store.tables.base import RowId, metadata
-from tracehouse.store.tables.collab import assignments, comments, notifications
+from tracehouse.store.tables.billing import billing_accounts, billing_events
+from tracehouse.store.tables.collab import (
+    assignments,
+    comments,
+    notification_preferences,
+    notifications,
+)
 from tracehouse.store.tables.datasets import (
     dataset_items,
     dataset_run_items,
@@ -57,6 +65,7 @@ from tracehouse.store.tables.evaluation import (
     provider_credentials,
 )
 from tracehouse.store.tables.forks import fork_replays, forks
+from tracehouse.store.tables.masking import masking_rules, masking_state
 from tracehouse.store.tables.media import media
 from tracehouse.store.tables.memory import embedding_indexes, memories, project_embedders
 from tracehouse.store.tables.metrics import metric_points
@@ -75,9 +84,13 @@ from tracehouse.store.tables.tracing import (
     trace_model_calls,
     traces,
 )
+from tracehouse.store.tables.views import saved_views
 
 __all__ = [
     "RowId",
+    "alert_channels",
+    "alert_events",
+    "alert_rules",
     "analytics_daily",
     "analytics_daily_models",
     "analytics_daily_users",
@@ -89,6 +102,8 @@ __all__ = [
     "api_keys",
     "assignments",
     "audit_log",
+    "billing_accounts",
+    "billing_events",
     "checkpoint_blobs",
     "checkpoint_files",
     "checkpoints",
@@ -111,6 +126,8 @@ __all__ = [
     "llm_providers",
     "login_failures",
     "login_tokens",
+    "masking_rules",
+    "masking_state",
     "media",
     "memberships",
     "memories",
@@ -119,16 +136,19 @@ __all__ = [
     "model_prices",
     "monitor_claims",
     "monitors",
+    "notification_preferences",
     "notifications",
     "observations",
     "organizations",
     "project_embedders",
+    "project_members",
     "projects",
     "prompt_labels",
     "prompt_versions",
     "prompts",
     "provider_credentials",
     "rate_limit_buckets",
+    "saved_views",
     "scores",
     "search_chunks",
     "search_state",

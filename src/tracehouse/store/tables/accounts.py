@@ -51,6 +51,19 @@ memberships = Table(
     Column("role", String(20), nullable=False),
 )
 
+#: A person's role in one project (admin, member, viewer), over their organization role.
+project_members = Table(
+    "project_members",
+    metadata,
+    Column(
+        "project_rowid",
+        ForeignKey("projects.project_rowid", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("user_rowid", ForeignKey("users.user_rowid", ondelete="CASCADE"), primary_key=True),
+    Column("role", String(20), nullable=False),
+)
+
 login_tokens = Table(
     "login_tokens",
     metadata,

@@ -3,7 +3,7 @@ prompt versions, assignments of traces and sessions to people, and their notific
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import BigInteger, Boolean, Column, ForeignKey, Index, String, Table, Text, false
 
 from tracehouse.store.tables.base import RowId, metadata
 
@@ -65,4 +65,15 @@ notifications = Table(
     Column("read_at", BigInteger),
     Column("created_at", BigInteger, nullable=False),
     Index(None, "user_rowid", "created_at"),
+)
+
+#: A person's choice of notifications: which kinds they get, and whether by e-mail too (no row:
+#: every kind, no e-mail).
+notification_preferences = Table(
+    "notification_preferences",
+    metadata,
+    Column("user_rowid", ForeignKey("users.user_rowid", ondelete="CASCADE"), primary_key=True),
+    Column("kinds", Text, nullable=False),  # JSON list of kinds in the inbox
+    Column("email", Boolean, nullable=False, server_default=false()),
+    Column("updated_at", BigInteger, nullable=False),
 )

@@ -129,6 +129,7 @@ ci_runs = Table(
     Column("ended_at", BigInteger),
     Column("created_at", BigInteger, nullable=False),
     Column("updated_at", BigInteger, nullable=False),
+    Column("verdict", Text),  # JSON: the last check of its gates
     UniqueConstraint("project_rowid", "id"),
     Index(None, "project_rowid", "created_at"),
 )

@@ -34,9 +34,15 @@ fork_replays = Table(
     Column("id", String(36), nullable=False, unique=True),
     Column("fork_rowid", ForeignKey("forks.fork_rowid", ondelete="CASCADE"), nullable=False),
     Column("trace_id", String(300)),  # the replay's trace, once it has one
-    Column("state", String(20), nullable=False),  # queued | running | done | failed | needs_agent
+    # queued | running | completed | failed | needs_agent
+    Column("state", String(20), nullable=False),
     Column("message", Text),
     Column("created_at", BigInteger, nullable=False),
     Column("finished_at", BigInteger),
+    Column("mode", String(10), nullable=False, server_default="server"),  # server | sdk
+    Column("request", Text),  # JSON: the modifications the replay ran with
+    Column("stop", Text),  # JSON: the step a `needs_agent` replay stopped at
+    Column("steps_done", Integer, nullable=False, server_default="0"),
+    Column("started_at", BigInteger),
     Index(None, "fork_rowid", "created_at"),
 )

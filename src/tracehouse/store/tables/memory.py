@@ -51,6 +51,14 @@ memories = Table(
     UniqueConstraint("project_rowid", "scope", "dedupe_key"),
     Index("ix_memories_project_rowid_updated_at", "project_rowid", "updated_at"),
     Index("ix_memories_expires_at", "expires_at"),
+    # Entries still to embed (stored while the embedder was down, or before a change of model).
+    Index(
+        "ix_memories_unembedded",
+        "project_rowid",
+        "updated_at",
+        sqlite_where=text("embedding IS NULL"),
+        postgresql_where=text("embedding IS NULL"),
+    ),
     Index(
         "ix_memories_test_created",
         "created_at",

@@ -183,7 +183,7 @@ def score_options(config: dict[str, Any]) -> list[dict[str, str]]:
     return [{"value": str(v), "label": str(v)} for v in range(int(low), int(high) + 1)]
 
 
-def _value(config: dict[str, Any], raw: str) -> Any:
+def form_value(config: dict[str, Any], raw: str) -> Any:
     """The form's value as the score config's type (the service checks range and category)."""
     if config["data_type"] == "CATEGORICAL":
         return raw
@@ -204,7 +204,7 @@ async def annotate(
     queue = service.require_queue(rt, scope.project_rowid, ref)
     config = service.render_queue(queue)["score_config"]
     body = AnnotationIn(
-        value=_value(config, fields.get("value", "").strip()),
+        value=form_value(config, fields.get("value", "").strip()),
         comment=fields.get("comment") or None,
         author=who.user["email"],
     )

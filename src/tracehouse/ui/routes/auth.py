@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from tracehouse.errors import RateLimited, Unauthorized
+from tracehouse.errors import Forbidden, RateLimited, Unauthorized
 from tracehouse.http.auth import RuntimeDep, client_address
 from tracehouse.runtime import Runtime
+from tracehouse.sso import provider as sso_provider
 from tracehouse.ui import session
 from tracehouse.ui.session import FormDep, ViewerDep
 from tracehouse.ui.templating import page
@@ -16,14 +19,14 @@ from tracehouse.users import service as users
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
 
-def _safe_next(value: str | None) -> str:
+def safe_next(value: str | None) -> str:
     """Only local UI paths: never redirect a person to another site after login."""
     if value and value.startswith("/ui/") and not value.startswith("//"):
         return value
     return "/ui/"
 
 
-def _secure(request: Request, rt: Runtime) -> bool:
+def secure_cookies(request: Request, rt: Runtime) -> bool:
     """Secure cookies when forced (`TRACEHOUSE_COOKIE_SECURE`), on HTTPS, or behind an https
     public URL."""
     settings = rt.settings
@@ -31,20 +34,31 @@ def _secure(request: Request, rt: Runtime) -> bool:
     return settings.cookie_secure or request.url.scheme == "https" or public_https
 
 
+def sign_on(rt: Runtime) -> dict[str, Any]:
+    """What the login page offers: the password form, single sign-on, or both."""
+    enabled = sso_provider.enabled(rt.settings)
+    return {
+        "password_login": rt.settings.password_login,
+        "sso_label": rt.settings.oidc_label if enabled else None,
+    }
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_form(
     request: Request, rt: RuntimeDep, next: str | None = None, error: str | None = None
 ) -> Response:
     if error is None and session.find_viewer(rt, request) is not None:
-        return RedirectResponse(_safe_next(next), status_code=303)
+        return RedirectResponse(safe_next(next), status_code=303)
     token = request.cookies.get(session.LOGIN_CSRF_COOKIE) or session.new_login_csrf()
-    response = page(request, "login.html", csrf=token, next=_safe_next(next), error=error)
+    response = page(
+        request, "login.html", csrf=token, next=safe_next(next), error=error, **sign_on(rt)
+    )
     response.set_cookie(
         session.LOGIN_CSRF_COOKIE,
         token,
         httponly=True,
         samesite="strict",
-        secure=_secure(request, rt),
+        secure=secure_cookies(request, rt),
         path="/ui/login",
     )
     return response
@@ -54,12 +68,12 @@ def login_form(
 async def login(request: Request, rt: RuntimeDep) -> Response:
     fields = await session.read_form(request)
     session.check_csrf(request.cookies.get(session.LOGIN_CSRF_COOKIE), fields.get("csrf_token"))
-    next_url = _safe_next(fields.get("next"))
+    next_url = safe_next(fields.get("next"))
     try:
         token, _, _ = await users.login(
             rt, fields.get("email", ""), fields.get("password", ""), client_address(request)
         )
-    except (Unauthorized, RateLimited) as error:
+    except (Unauthorized, RateLimited, Forbidden) as error:
         refused = page(
             request,
             "login.html",
@@ -68,20 +82,26 @@ async def login(request: Request, rt: RuntimeDep) -> Response:
             next=next_url,
             error=error.message,
             email=fields.get("email", ""),
+            **sign_on(rt),
         )
         refused.headers.update(error.headers)
         return refused
     response = RedirectResponse(next_url, status_code=303)
+    start_session(response, request, rt, token)
+    return response
+
+
+def start_session(response: Response, request: Request, rt: Runtime, token: str) -> None:
+    """Set the login cookie that carries `token`."""
     response.set_cookie(
         session.COOKIE,
         token,
         max_age=rt.settings.login_token_hours * 3600,
         httponly=True,
         samesite="lax",
-        secure=_secure(request, rt),
+        secure=secure_cookies(request, rt),
         path="/",
     )
-    return response
 
 
 @router.post("/logout")

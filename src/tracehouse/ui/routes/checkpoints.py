@@ -26,9 +26,13 @@ SHOWN_ON_TRACE = 200
 def checkpoint_page(
     request: Request, project_id: str, checkpoint_id: str, who: ViewerDep, rt: RuntimeDep
 ) -> Response:
-    checkpoint = service.get(rt, who.scope(project_id), checkpoint_id, payload=True)
+    scope = who.scope(project_id)
+    checkpoint = service.get(rt, scope, checkpoint_id, payload=True)
     project = who.project(project_id)
-    return page(request, "checkpoint.html", nav="traces", who=who, project=project, cp=checkpoint)
+    return page(
+        request, "checkpoint.html", nav="traces", who=who, project=project, cp=checkpoint,
+        can_edit=scope.access != "read",
+    )  # fmt: skip
 
 
 @router.get("/checkpoints/{first}/diff/{second}", response_class=HTMLResponse)

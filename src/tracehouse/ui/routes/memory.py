@@ -3,6 +3,7 @@ project has an embedder) and delete. Everything goes through the memory services
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -44,8 +45,12 @@ async def _entries(
         body = MemorySearchIn(query=text, scope=path, limit=50, mode=mode)
         found = await search.search(rt, scope, body)
         return {**found, "meta": None}
-    listed = service.list_entries(
-        rt, scope, MemoryFilters(scope=path), PageParams(limit=50, cursor=cursor)
+    listed = await asyncio.to_thread(
+        service.list_entries,
+        rt,
+        scope,
+        MemoryFilters(scope=path),
+        PageParams(limit=50, cursor=cursor),
     )
     return {"data": listed["data"], "meta": listed["meta"], "mode": None, "note": None}
 
@@ -63,7 +68,7 @@ async def memory_page(
         nav="memory",
         who=who,
         project=who.project(project_id),
-        scopes=service.scopes(rt, scope, ScopeQuery(limit=200))["data"],
+        scopes=(await asyncio.to_thread(service.scopes, rt, scope, ScopeQuery(limit=200)))["data"],
         scope_path=path,
         q=text,
         mode=mode,

@@ -19,6 +19,7 @@ from tracehouse.http.pagination import PageParams, page_body
 from tracehouse.prompts import render, service
 from tracehouse.prompts.schemas import VersionIn
 from tracehouse.ui import prompt_diff
+from tracehouse.ui.routes import playground
 from tracehouse.ui.session import FormDep, ViewerDep
 from tracehouse.ui.templating import page
 
@@ -105,8 +106,8 @@ def create_prompt(project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeD
 
 
 def playground_href(project_id: str, name: str, version: int) -> str | None:
-    """Where "Open in playground" leads; None (no button) until the playground page lands."""
-    return None
+    """Where "Open in playground" leads: the playground with this version's messages."""
+    return playground.href(project_id, prompt=name, version=version)
 
 
 def _pick(versions: list[dict[str, Any]], wanted: int | None, default: int) -> dict[str, Any]:

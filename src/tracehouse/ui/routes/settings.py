@@ -1,6 +1,6 @@
 """Settings of a project: API keys (secret shown once, revoke), provider credentials (their own
 module), retention, model prices, members, and the organization's projects (create, rename and
-describe, delete once the name is typed)."""
+describe, delete once the name is typed). PII masking rules have their own module."""
 
 from __future__ import annotations
 
@@ -9,22 +9,32 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from tracehouse.billing import service as billing
 from tracehouse.errors import Forbidden, InvalidRequest
 from tracehouse.http.auth import Manager, Principal, RuntimeDep
 from tracehouse.http.pagination import PageParams
 from tracehouse.keys import service as keys
+from tracehouse.masking import store as masking_store
+from tracehouse.masking.detectors import BUILT_IN
 from tracehouse.pricing import service as pricing
+from tracehouse.projects import roles
 from tracehouse.projects import service as projects
+from tracehouse.projects import store as project_store
 from tracehouse.providers import service as providers
 from tracehouse.ui import members
+from tracehouse.ui.routes.billing import view as billing_view
 from tracehouse.ui.session import FormDep, Viewer, ViewerDep
 from tracehouse.ui.templating import page
 
 router = APIRouter(prefix="/ui/p/{project_id}/settings", include_in_schema=False)
 
 
+def _manager(who: Viewer) -> Manager:
+    return Manager(Principal(user=who.user))
+
+
 def _can_manage(rt: RuntimeDep, who: Viewer, org_rowid: int) -> bool:
-    return Manager(Principal(user=who.user)).can_manage(rt, org_rowid)
+    return _manager(who).can_manage(rt, org_rowid)
 
 
 def _require_admin(rt: RuntimeDep, who: Viewer, org_rowid: int) -> None:
@@ -36,12 +46,15 @@ def render_settings(
     request: Request, rt: RuntimeDep, who: Viewer, project_id: str, **extra: Any
 ) -> Response:
     scope = who.scope(project_id)
+    can_manage = _can_manage(rt, who, scope.org_rowid)
     with rt.db.reader.connect() as conn:
         key_rows = keys.list_keys(
             conn, org_rowid=scope.org_rowid, project_rowid=scope.project_rowid
         )
         prices = pricing.list_prices(conn, scope.project_rowid)
+        masking_rules = masking_store.list_rules(conn, scope.project_rowid)
         people = members.list_members(conn, scope.org_rowid)
+        own = project_store.project_people(conn, scope.project_rowid, scope.org_rowid)
     return page(
         request,
         "settings.html",
@@ -50,14 +63,19 @@ def render_settings(
         project=who.project(project_id),
         keys=[k for k in key_rows if k["project_rowid"] == scope.project_rowid],
         prices=prices,
+        masking_rules=masking_rules,
+        detectors=BUILT_IN,
         members=people,
         roles=members.ROLES,
+        project_roles={p["email"]: p["project_role"] for p in own},
+        can_assign=can_manage or who.role(who.project(project_id)) == "admin",
         providers=providers.list_credentials(rt, scope, PageParams(limit=200))["data"],
         org_projects=[p for p in who.projects if p["org_rowid"] == scope.org_rowid],
         can_edit=scope.access == "write",
-        can_manage=_can_manage(rt, who, scope.org_rowid),
+        can_manage=can_manage,
+        billing=billing_view(rt, scope, can_manage),
         base_url=str(request.base_url).rstrip("/"),
-        **extra,
+        **{"masking_preview": None, **extra},
     )
 
 
@@ -169,11 +187,12 @@ def create_project(project_id: str, fields: FormDep, who: ViewerDep, rt: Runtime
     if not name or len(name) > 200:
         raise InvalidRequest("A project needs a name of 1 to 200 characters.")
     with rt.db.writer.begin() as conn:
+        plan = billing.plan_of_new_project(conn, rt, _manager(who), scope.org_rowid, None)
         created = projects.create_project(
             conn,
             scope.org_rowid,
             name,
-            plan=rt.settings.default_plan,
+            plan=plan,
             description=fields.get("description", "").strip() or None,
         )
     return RedirectResponse(f"/ui/p/{created['id']}/settings#keys", status_code=303)
@@ -188,6 +207,20 @@ def delete_project(project_id: str, fields: FormDep, who: ViewerDep, rt: Runtime
         project = projects.get_project(conn, project_id)
         projects.delete_project(conn, project, fields.get("confirm", ""))
     return RedirectResponse("/ui/", status_code=303)
+
+
+@router.post("/members/project-role")
+def change_project_role(
+    project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep
+) -> Response:
+    """A member's own role in this project, or (`role=`) back to their organization role."""
+    scope = who.scope(project_id)
+    project = who.project(project_id)
+    if not (_can_manage(rt, who, scope.org_rowid) or who.role(project) == "admin"):
+        raise Forbidden("Only admins of the project or the organization change project roles.")
+    with rt.db.writer.begin() as conn:
+        roles.set_role(conn, project, fields.get("email", ""), fields.get("role") or None)
+    return RedirectResponse(f"/ui/p/{project_id}/settings#members", status_code=303)
 
 
 @router.post("/members/role")

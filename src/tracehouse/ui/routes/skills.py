@@ -78,6 +78,9 @@ def skill_page(
         versions=[render.version(v) for v in versions],
         rows=rows,
         changed=prompt_diff.changed(rows),
+        usage=service.version_usage(
+            rt, scope, skill_id, SkillSelector(version=found.version["version"])
+        ),
         can_edit=who.scope(project_id).access == "write",
     )
 

@@ -15,6 +15,7 @@ from tracehouse import __version__
 from tracehouse.errors import InvalidRequest
 from tracehouse.http.auth import Principal, RuntimeDep, address_limit
 from tracehouse.http.pagination import PageParams
+from tracehouse.masking.service import mask_value
 from tracehouse.tapes import routes as tape_api
 from tracehouse.tapes import service, snapshot
 from tracehouse.tapes.schemas import ExploreParams, RedactionIn, TapeIn
@@ -188,9 +189,10 @@ def _form(
         chosen = tape_in(fields)
     except InvalidRequest as exc:
         chosen, error = tape_in({"trace_id": trace["id"], **_DEFAULTS}), exc.message
-    shown = snapshot.build(trace, chosen.redaction)
+    masker = service.project_masker(rt, scope)
+    shown = snapshot.build(trace, chosen.redaction, masker)
     tape = {
-        "title": chosen.title or trace["name"] or "Untitled trace",
+        "title": mask_value(masker, chosen.title or trace["name"] or "Untitled trace"),
         "tags": chosen.tags,
         **shown,
     }

@@ -8,51 +8,38 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
 
+from tracehouse.annotations import service as queues
 from tracehouse.http.auth import RuntimeDep
 from tracehouse.http.pagination import PageParams
 from tracehouse.keys import service as keys
 from tracehouse.observations import service as observation_service
+from tracehouse.saved_views import service as saved_views
 from tracehouse.scores import service as scores
 from tracehouse.scores.schemas import FeedbackIn
 from tracehouse.traces import service
-from tracehouse.traces.filters import TraceListParams
-from tracehouse.ui import content, layout
+from tracehouse.ui import content, layout, trace_list
 from tracehouse.ui import store as ui_store
+from tracehouse.ui.routes import playground
 from tracehouse.ui.routes.checkpoints import trace_sections
 from tracehouse.ui.routes.comments import trace_comments
 from tracehouse.ui.routes.datasets import dataset_choices
+from tracehouse.ui.score_form import node_score
 from tracehouse.ui.session import FormDep, ViewerDep
 from tracehouse.ui.templating import page
 
 router = APIRouter(prefix="/ui/p/{project_id}", include_in_schema=False)
-FILTER_FIELDS = (
-    "q", "name", "user_id", "session_id", "status", "environment", "release", "version",
-    "model", "min_latency", "max_latency", "min_tokens", "max_tokens", "min_cost", "max_cost",
-    "from", "to", "sort", "order", "repository", "branch", "commit",
-)  # fmt: skip
-
-
-def _params(request: Request) -> tuple[dict[str, Any], TraceListParams, str | None]:
-    """The filter form's values, parsed by the API's own filter model (blank fields ignored)."""
-    query = request.query_params
-    raw: dict[str, Any] = {k: query[k] for k in FILTER_FIELDS if query.get(k, "").strip()}
-    tags = [t for t in query.getlist("tags") if t.strip()]
-    try:
-        return raw, TraceListParams.model_validate({**raw, "tags": tags}), None
-    except ValidationError as exc:
-        names = ", ".join(str(e["loc"][-1]) for e in exc.errors())
-        return raw, TraceListParams(), f"Ignored invalid filters: {names}."
 
 
 def _list(request: Request, who: ViewerDep, rt: RuntimeDep, project_id: str) -> dict[str, Any]:
     scope = who.scope(project_id)
-    raw, params, error = _params(request)
+    raw = trace_list.raw_filters(request.query_params)
+    params, error = trace_list.parsed(raw)
     cursor = request.query_params.get("cursor") or None
     body = service.list_traces(rt, scope, params, PageParams(limit=50, cursor=cursor))
     with rt.db.reader.connect() as conn:
         chips = ui_store.trace_scores(conn, scope.project_rowid, [t["id"] for t in body["data"]])
+    shown = trace_list.columns(request.query_params)
     return {
         "who": who,
         "project": who.project(project_id),
@@ -61,16 +48,21 @@ def _list(request: Request, who: ViewerDep, rt: RuntimeDep, project_id: str) -> 
         "scores": chips,
         "filters": raw,
         "tags": request.query_params.getlist("tags"),
+        "exclude_tags": request.query_params.getlist("exclude_tags"),
         "params": params,
         "error": error,
         "cursor": cursor,
-        "more_open": bool(raw.keys() - set(FILTER_FIELDS[:8]) - {"model", "sort", "order"}),
+        "columns": shown,
+        "more_open": bool(raw.keys() - trace_list.IN_BAR),
         "filtered": bool(raw.keys() - {"sort", "order"}) or bool(cursor),
     }
 
 
 @router.get("/traces", response_class=HTMLResponse)
-def trace_list(request: Request, project_id: str, who: ViewerDep, rt: RuntimeDep) -> Response:
+def trace_list_page(request: Request, project_id: str, who: ViewerDep, rt: RuntimeDep) -> Response:
+    if trace_list.untidy(request.query_params):  # the URL holds only what is set
+        query = trace_list.canonical(request.query_params)
+        return RedirectResponse(f"{request.url.path}?{query}".rstrip("?"), status_code=303)
     context = _list(request, who, rt, project_id)
     if request.query_params.get("_partial") == "rows":
         response = page(request, "_trace_rows.html", **context)
@@ -78,7 +70,27 @@ def trace_list(request: Request, project_id: str, who: ViewerDep, rt: RuntimeDep
         return response
     if not context["traces"] and not context["filtered"]:
         context["first_key"] = _first_key(rt, who, project_id)
-    return page(request, "traces.html", nav="traces", **context)
+    return page(
+        request, "traces.html", nav="traces", **context, **_chrome(request, rt, who, project_id)
+    )
+
+
+def _chrome(request: Request, rt: RuntimeDep, who: ViewerDep, project_id: str) -> dict[str, Any]:
+    """What the full page adds to the rows: saved views, the column picker, active filters."""
+    scope = who.scope(project_id)
+    query = request.query_params
+    here = saved_views.trace_query(trace_list.raw_filters(query), trace_list.columns(query))
+    views = saved_views.list_views(rt, scope, None)["data"]
+    return {
+        "views": views,
+        "here": here,
+        "current_view": next((v for v in views if trace_list.same(v["query"], here)), None),
+        "choices": trace_list.column_choices(trace_list.columns(query)),
+        "labels": trace_list.LABELS,
+        "active": trace_list.removable(query),
+        "score_configs": queues.score_configs(rt, scope),
+        "can_edit": scope.access == "write",
+    }
 
 
 def _first_key(rt: RuntimeDep, who: ViewerDep, project_id: str) -> Any:
@@ -115,6 +127,11 @@ def observation_detail(
         project=who.project(project_id),
         can_edit=scope.access == "write",
         datasets=dataset_choices(rt, who, project_id),
+        playground_href=playground.href(project_id, observation=o["id"])
+        if o["type"] == "generation"
+        else None,
+        score_configs=queues.score_configs(rt, scope),
+        node_scores=scores.node_scores(rt, scope, o["trace_id"], o["id"]),
     )
 
 
@@ -140,6 +157,20 @@ async def feedback(
     return RedirectResponse(target, status_code=303)
 
 
+@router.post("/traces/{trace_id:path}/scores")
+async def add_score(
+    project_id: str, trace_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep
+) -> Response:
+    """A person's score on the trace or one of its observations, through the scores service."""
+    scope = who.scope(project_id)
+    scope.require_write()
+    body = node_score(fields, queues.score_configs(rt, scope), trace_id)
+    scores.require_node(rt, scope, trace_id, body.observation_id)
+    await scores.create_scores(rt, scope, [body], author=who.user["email"])
+    anchor = f"#{quote(body.observation_id, safe='')}" if body.observation_id else ""
+    return RedirectResponse(f"/ui/p/{project_id}/traces/{quote(trace_id, safe='')}{anchor}", 303)
+
+
 @router.get("/traces/{trace_id:path}", response_class=HTMLResponse)
 def trace_page(
     request: Request, project_id: str, trace_id: str, who: ViewerDep, rt: RuntimeDep
@@ -160,6 +191,7 @@ def trace_page(
         output=content.view(trace["output"], _media_base(project_id)),
         can_edit=scope.access == "write",
         datasets=dataset_choices(rt, who, project_id),
+        score_configs=queues.score_configs(rt, scope),
         **trace_sections(rt, scope, trace),
         comments=trace_comments(rt, scope, trace_id),
     )

@@ -62,14 +62,42 @@ function setupLists() {
   });
 }
 
+// One /ws connection per page (reconnecting with backoff); each feature adds a handler.
+const live = { handlers: [], opened: [], closed: [] };
+function connectLive() {
+  const project = document.body.dataset.project;
+  if (!project || !live.handlers.length) return;
+  let backoff = 1000;
+  const connect = () => {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const ws = new WebSocket(`${scheme}://${location.host}/ws?project_id=${encodeURIComponent(project)}`);
+    let ping = null;
+    ws.onopen = () => {
+      backoff = 1000;
+      live.opened.forEach((f) => f());
+      ping = setInterval(() => ws.send(JSON.stringify({ type: "ping" })), 25000);
+    };
+    ws.onmessage = (message) => {
+      const event = JSON.parse(message.data);
+      if (event.type === "ready") document.body.dataset.live = "ready";
+      live.handlers.forEach((f) => f(event));
+    };
+    ws.onclose = () => {
+      live.closed.forEach((f) => f());
+      clearInterval(ping);
+      setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 30000);
+    };
+  };
+  connect();
+}
+
 // The trace list follows /ws: on any event it re-renders the first page with the same filters.
 function setupLive() {
   const table = $("#trace-table");
-  const project = document.body.dataset.project;
-  if (!table || !project || table.dataset.live !== "on") return;
+  if (!table || table.dataset.live !== "on") return;
   const status = $("#live-status");
   let pending = null;
-  let backoff = 1000;
   const refresh = async () => {
     pending = null;
     const params = new URLSearchParams(location.search);
@@ -87,30 +115,26 @@ function setupLive() {
     const count = $("#trace-count");
     if (count && response.headers.get("X-Total-Count")) count.textContent = Number(response.headers.get("X-Total-Count")).toLocaleString();
   };
-  const connect = () => {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const ws = new WebSocket(`${scheme}://${location.host}/ws?project_id=${encodeURIComponent(project)}`);
-    let ping = null;
-    ws.onopen = () => {
-      backoff = 1000;
-      status?.classList.add("on");
-      ping = setInterval(() => ws.send(JSON.stringify({ type: "ping" })), 25000);
-    };
-    ws.onmessage = (message) => {
-      const event = JSON.parse(message.data);
-      if (event.type === "ready") document.body.dataset.live = "ready";
-      if (event.type === "trace.created" || event.type === "trace.updated") {
-        if (!pending) pending = setTimeout(refresh, 250);  // one refresh per burst
-      }
-    };
-    ws.onclose = () => {
-      status?.classList.remove("on");
-      clearInterval(ping);
-      setTimeout(connect, backoff);
-      backoff = Math.min(backoff * 2, 30000);
-    };
-  };
-  connect();
+  live.opened.push(() => status?.classList.add("on"));
+  live.closed.push(() => status?.classList.remove("on"));
+  live.handlers.push((event) => {
+    if (event.type === "trace.created" || event.type === "trace.updated") {
+      if (!pending) pending = setTimeout(refresh, 250);  // one refresh per burst
+    }
+  });
+}
+
+// The header bell: the unread count follows the person's notifications live.
+function setupBell() {
+  const bell = $("#bell");
+  if (!bell) return;
+  live.handlers.push((event) => {
+    if (event.type !== "notification.created") return;
+    $("#bell-count").textContent = event.unread;
+    bell.classList.toggle("has-unread", event.unread > 0);
+    bell.setAttribute("aria-label", `Notifications: ${event.unread} unread`);
+    bell.title = event.summary;
+  });
 }
 
 // The trace page: select a node to load its detail; fold subtrees; arrows move, ←/→ fold.
@@ -227,13 +251,67 @@ function setupAnnotate() {
   });
 }
 
+// A fork page with a queued or running replay: refresh its replays until each has ended.
+function setupReplays() {
+  const section = $("#replays[data-running]");
+  if (!section) return;
+  const refresh = async () => {
+    const response = await fetch(location.pathname, { headers: { Accept: "text/html" } });
+    if (!response.ok) return;
+    const html = new DOMParser().parseFromString(await response.text(), "text/html");
+    const fresh = $("#replays", html);
+    if (!fresh) return;
+    $("#replays").replaceWith(fresh);
+    const facts = $("#fork-facts", html);
+    if (facts && $("#fork-facts")) $("#fork-facts").replaceWith(facts);
+    if (fresh.dataset.running) setTimeout(refresh, 1000);
+  };
+  setTimeout(refresh, 500);
+}
+
+// Popovers (the trace list's "More", "Columns", "Views"): one open at a time, kept inside the
+// viewport, closed by a click outside or Escape. Column picker: ↑ moves a column up.
+function setupPopovers() {
+  const popovers = $$("details.popover");
+  if (!popovers.length) return;
+  const place = (details) => {
+    const panel = $(".more-grid", details);
+    if (!panel) return;
+    panel.style.left = "";
+    const room = document.documentElement.clientWidth - 8;
+    const over = panel.getBoundingClientRect().right - room;
+    if (over > 0) panel.style.left = `${panel.offsetLeft - over}px`;
+    const under = 8 - panel.getBoundingClientRect().left;
+    if (under > 0) panel.style.left = `${panel.offsetLeft + under}px`;
+  };
+  popovers.forEach((details) => details.addEventListener("toggle", () => {
+    if (!details.open) return;
+    popovers.forEach((other) => { if (other !== details) other.open = false; });
+    place(details);
+  }));
+  popovers.filter((d) => d.open).forEach(place);
+  document.addEventListener("click", (event) => {
+    popovers.forEach((d) => { if (d.open && !d.contains(event.target)) d.open = false; });
+    const up = event.target.closest(".move-up");
+    const item = up?.closest("li");
+    if (item?.previousElementSibling) item.parentElement.insertBefore(item, item.previousElementSibling);
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") popovers.forEach((d) => { d.open = false; });
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setupTheme();
+  setupPopovers();
   setupChrome();
   setupLists();
   setupLive();
+  setupBell();
+  connectLive();
   setupTree();
   setupFileFields();
   setupEvaluatorForm();
   setupAnnotate();
+  setupReplays();
 });

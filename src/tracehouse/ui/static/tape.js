@@ -14,18 +14,38 @@ function setupPlayer() {
   let at = -1;           // index into `order`; -1 is the trace overview
   let timer = null;
 
+  // Each step's elements, found once: showing a step touches only what changes (the
+  // steps between the old and the new position), so a tape of thousands of steps plays smoothly.
+  const parts = new Map();
+  const part = (step) => parts.get(step) || parts.set(step, { io: [], marks: [] }).get(step);
+  q(".step-io").forEach((el) => part(el.dataset.step).io.push(el));
+  q("#steps .node, #timeline .tick").forEach((el) => part(el.dataset.step).marks.push(el));
+  const rank = new Map(order.map((step, index) => [step, index]));
+  const key = (index) => (index < 0 ? "" : String(order[index]));
+  const mark = (index, name, on) => part(key(index)).marks.forEach((el) => el.classList.toggle(name, on));
+
+  // Scroll the steps pane only (scrollIntoView also scrolled the page, repainting all of it).
+  const pane = player.querySelector(".tree-pane");
+  const reveal = (node) => {
+    const box = node.getBoundingClientRect();
+    const view = pane.getBoundingClientRect();
+    if (box.top < view.top) pane.scrollTop -= view.top - box.top;
+    else if (box.bottom > view.bottom) pane.scrollTop += box.bottom - view.bottom;
+  };
+
   const show = (index) => {
+    const before = at;
     at = index;
-    const step = index < 0 ? "" : String(order[index]);
-    q(".step-io").forEach((el) => { el.hidden = el.dataset.step !== step; });
-    q("#steps .node, #timeline .tick").forEach((el) => {
-      el.classList.toggle("selected", el.dataset.step === step);
-      el.classList.toggle("done", index >= 0 && order.indexOf(Number(el.dataset.step)) < index);
-    });
-    const tick = step && player.querySelector(`#timeline .tick[data-step="${step}"]`);
+    part(key(before)).io.forEach((el) => { el.hidden = true; });
+    part(key(index)).io.forEach((el) => { el.hidden = false; });
+    if (before >= 0) mark(before, "selected", false);
+    if (index >= 0) mark(index, "selected", true);
+    const last = Math.min(Math.max(before, index), order.length - 1);
+    for (let r = Math.max(0, Math.min(before, index)); r <= last; r++) mark(r, "done", r < index);
+    const tick = index >= 0 && part(key(index)).marks.find((el) => el.classList.contains("tick"));
     cursor.style.left = tick ? tick.style.left : "0";
-    const node = step && player.querySelector(`#steps .node[data-step="${step}"]`);
-    if (node) node.scrollIntoView({ block: "nearest" });
+    const node = index >= 0 && part(key(index)).marks.find((el) => el.classList.contains("node"));
+    if (node) reveal(node);
     position.textContent = `${index + 1} / ${order.length}`;
   };
   const stop = () => {
@@ -50,7 +70,7 @@ function setupPlayer() {
     const target = event.target.closest("[data-step]");
     if (!target || target.classList.contains("step-io")) return;
     stop();
-    show(order.indexOf(Number(target.dataset.step)));
+    show(rank.get(Number(target.dataset.step)) ?? -1);
   });
   player.addEventListener("keydown", (event) => {
     if (event.target.closest("select")) return;

@@ -1,7 +1,7 @@
 """memories (agent memory), project_embedders and embedding_indexes (embeddings per project)
 
 Revision ID: 0012m
-Revises: 0011p
+Revises: 0012c
 Create Date: 2026-12-06 21:15:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012m"
-down_revision: str | None = "0011p"
+down_revision: str | None = "0012c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -60,6 +60,13 @@ def _memories() -> None:
     )
     op.create_index("ix_memories_expires_at", "memories", ["expires_at"])
     op.create_index(
+        "ix_memories_unembedded",
+        "memories",
+        ["project_rowid", "updated_at"],
+        sqlite_where=sa.text("embedding IS NULL"),
+        postgresql_where=sa.text("embedding IS NULL"),
+    )
+    op.create_index(
         "ix_memories_test_created",
         "memories",
         ["created_at"],
@@ -96,6 +103,7 @@ def downgrade() -> None:
     op.drop_table("embedding_indexes")
     op.drop_table("project_embedders")
     op.drop_index("ix_memories_test_created", table_name="memories")
+    op.drop_index("ix_memories_unembedded", table_name="memories")
     op.drop_index("ix_memories_expires_at", table_name="memories")
     op.drop_index("ix_memories_project_rowid_updated_at", table_name="memories")
     op.drop_table("memories")

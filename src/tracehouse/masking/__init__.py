@@ -1,0 +1,1 @@
+"""Server-side PII masking: per-project rules applied to every batch before it is written."""

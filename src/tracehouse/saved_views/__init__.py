@@ -1,0 +1,1 @@
+"""Saved views: named trace-list filters, columns and sort, per project."""

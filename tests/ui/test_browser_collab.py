@@ -1,0 +1,109 @@
+"""End to end in Chromium, two people in two browser contexts: one comments on a trace with an
+@mention and assigns it; the other, logged in elsewhere, sees the header bell's count rise live
+(no reload), opens the inbox from the bell and resolves the assignment, and the first person's
+bell rises in turn. Screenshots in test-output/screenshots/; console errors fail the test."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, SECRET_KEY
+from tests.server import ServerProcess
+from tests.ui import test_browser
+from tests.ui.test_browser import CHROMIUM, SHOTS, _need_chromium
+
+pytestmark = pytest.mark.slow
+server = test_browser.server  # this module's own server process
+AUTH = {"Authorization": f"Bearer {SECRET_KEY}"}
+MIA = "mia@example.com"
+MIA_PASSWORD = "longenough-mia"
+
+
+@pytest.fixture(scope="module")
+def two_people(server: ServerProcess) -> Iterator[tuple[Any, Any, list[str]]]:
+    """A page for the admin and one for Mia, each in its own browser context (own cookies)."""
+    _need_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=15_000)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-dev-shm-usage"]
+        )
+        pages = []
+        for _ in range(2):
+            context = browser.new_context(
+                viewport={"width": 1360, "height": 860}, base_url=server.url
+            )
+            context.set_default_timeout(15_000)
+            page = context.new_page()
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            pages.append(page)
+        yield pages[0], pages[1], errors
+        browser.close()
+
+
+def _setup(base: str, trace_id: str) -> None:
+    login = httpx.post(
+        f"{base}/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    )
+    token = {"Authorization": f"Bearer {login.json()['token']}"}
+    org_id = httpx.get(f"{base}/api/v1/organizations", headers=token).json()["data"][0]["id"]
+    person = {"email": MIA, "password": MIA_PASSWORD, "orgId": org_id, "role": "member"}
+    assert httpx.post(f"{base}/api/v1/users", json=person, headers=token).status_code == 201
+    trace = {"id": trace_id, "name": "refund agent", "input": "Where is my refund?"}
+    assert httpx.post(f"{base}/api/v1/traces", json=trace, headers=AUTH).status_code == 201
+
+
+def _log_in(page: Any, email: str, password: str) -> None:
+    page.goto("/ui/login")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/traces")
+    page.wait_for_function("document.body.dataset.live === 'ready'")  # the /ws feed is open
+
+
+def test_a_mention_rises_the_bell_live_and_the_assignee_resolves(
+    server: ServerProcess, two_people: tuple[Any, Any, list[str]]
+) -> None:
+    from playwright.sync_api import expect
+
+    admin, mia, errors = two_people
+    trace_id = f"collab-{uuid.uuid4().hex[:8]}"
+    _setup(server.url, trace_id)
+    _log_in(mia, MIA, MIA_PASSWORD)
+    expect(mia.locator("#bell-count")).to_have_text("0")
+    _log_in(admin, ADMIN_EMAIL, ADMIN_PASSWORD)
+    project = admin.evaluate("document.body.dataset.project")
+    admin.goto(f"/ui/p/{project}/traces/{trace_id}")
+    admin.wait_for_function("document.body.dataset.live === 'ready'")
+    admin.get_by_label("Comment", exact=True).fill(f"@{MIA} can you check this refund?")
+    admin.get_by_role("button", name="Comment", exact=True).click()
+    expect(admin.locator("#comments .comment")).to_have_count(1)
+    expect(mia.locator("#bell-count")).to_have_text("1")  # live: Mia's page never reloaded
+    expect(mia.locator("#bell")).to_have_class("bell has-unread")
+    mia.screenshot(path=str(SHOTS / "bell-mention.png"))
+    admin.wait_for_function("document.body.dataset.live === 'ready'")
+    admin.get_by_label("Assign to").fill(MIA)
+    admin.get_by_label("Assignment note").fill("Refund stuck since Monday")
+    admin.get_by_role("button", name="Assign", exact=True).click()
+    expect(mia.locator("#bell-count")).to_have_text("2")
+    admin.wait_for_function("document.body.dataset.live === 'ready'")
+    mia.locator("#bell").click()
+    mia.wait_for_url("**/inbox")
+    assignments = mia.locator("#my-assignments")
+    expect(assignments).to_contain_text("Refund stuck since Monday")
+    expect(mia.locator("#notifications")).to_contain_text("mentioned you")
+    mia.screenshot(path=str(SHOTS / "inbox-assigned.png"), full_page=True)
+    assignments.get_by_role("button", name="Resolve").click()
+    expect(assignments).to_contain_text("Nothing open.")
+    expect(admin.locator("#bell-count")).to_have_text("1")  # the assigner hears of it, live
+    assert errors == [], errors
