@@ -7,7 +7,9 @@ end (throughput), measures the database growth, then times `POST /api/v1/search`
 queries of three selectivities and for hybrid ones. Embedding throughput is timed for the stub
 OpenAI-compatible provider (tests/fake_openai.py over loopback) and for a local model2vec model
 (the tests' tiny model: real model2vec code, a small vocabulary); hybrid runs over the chunks
-the local model embedded within `--embed-seconds` (all of them when it finishes).
+the local model embedded within `--embed-seconds`. `--reuse --keep DIR` times the queries
+again over a kept directory, first giving every chunk not embedded yet a random unit vector
+(so hybrid ranks all of them).
 
     .venv/bin/python bench/search.py --observations 1000000
 """
@@ -246,6 +248,9 @@ async def run(args: argparse.Namespace, data: Path) -> None:
                         init_user_password="bench-password", retention_interval_seconds=0,
                         analytics_refresh_seconds=0, search_index_interval_seconds=0)  # fmt: skip
     upgrade(settings)
+    if args.reuse:
+        await queries(settings, args)
+        return
     db = open_database(settings)
     bootstrap(db.writer, settings)
     began = time.perf_counter()
@@ -311,12 +316,39 @@ async def serve(settings: Settings, args: argparse.Namespace) -> None:
                 await timed(client, f"hybrid: {label}", queries, args.rounds)
 
 
+async def queries(settings: Settings, args: argparse.Namespace) -> None:
+    """Time keyword and hybrid queries only, over a directory a full run kept (`--keep`)."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://bench", timeout=120
+        ) as client:
+            rng = random.Random(13)
+            filled = fill_vectors(app.state.runtime.db, 32)
+            print(f"filled {filled:,} chunks' vectors with random unit vectors", flush=True)
+            began = time.perf_counter()
+            await client.post(
+                "/api/v1/search", json={"query": "warm", "mode": "semantic"}, headers=AUTH
+            )
+            print(
+                f"first semantic query (loads the vectors): {time.perf_counter() - began:.1f} s",
+                flush=True,
+            )
+            for mode in ("keyword", "hybrid"):
+                for label, queries in kinds(rng, mode).items():
+                    await timed(client, f"{mode}: {label}", queries, args.rounds)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--observations", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--embed-seconds", type=float, default=600.0)
     parser.add_argument("--keep", type=Path, default=None, help="data directory to use and keep")
+    parser.add_argument(
+        "--reuse", action="store_true", help="only time queries over the --keep directory"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="tracehouse-search-bench-") as tmp:
         data = args.keep or Path(tmp) / "data"

@@ -129,15 +129,13 @@ def keyword_hits(
     conn: Connection, project_rowid: int, words: Sequence[str], filters: Any, limit: int
 ) -> list[Any]:
     """The best `limit` chunks of the project holding every word, under the filters:
-    (chunk_rowid, trace_id, observation_id, score), best first."""
-    found = fulltext.ranked(conn, words).subquery("found")
+    (chunk_rowid, trace_id, observation_id, score), best first. The filters apply before the
+    ranking window (`fulltext.RANK_WINDOW`), so a filtered query ranks its own newest matches."""
+    ranked = _scoped(fulltext.ranked(conn, words, project_rowid), project_rowid, filters)
+    found = ranked.subquery("found")
     c = search_chunks.c
     query = (
-        _scoped(
-            select(c.chunk_rowid, c.trace_id, c.observation_id, found.c.score),
-            project_rowid,
-            filters,
-        )
+        select(c.chunk_rowid, c.trace_id, c.observation_id, found.c.score)
         .join_from(search_chunks, found, found.c.chunk_rowid == c.chunk_rowid)
         .order_by(found.c.score.desc(), c.chunk_rowid)
         .limit(limit)
