@@ -30,6 +30,7 @@ LISTED = {
     "billing plans": "billing.plan_change",
     "deletions": "project.delete",
     "exports": "audit_log.export",
+    "trace exports": "trace.export",
 }
 
 
@@ -78,6 +79,8 @@ async def test_every_listed_kind_of_change_is_recorded(billed: Harness) -> None:
     )
     person = {"email": "walker@example.com", "password": "longenough", "orgId": org_id}
     await _ok(await th.client.post("/api/v1/users", json=person, headers=token))
+    export = {"format": "jsonl", "filters": {"name": "refund"}, "count": 0}
+    await _ok(await th.client.post("/api/v1/traces/exports", json=export, headers=th.auth))
     await log_in(th.client)
     settings = f"/ui/p/{walk}/settings"
     csrf = csrf_of((await th.client.get(settings)).text)

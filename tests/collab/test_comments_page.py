@@ -3,6 +3,8 @@ that adds one, with its @mentions."""
 
 from __future__ import annotations
 
+import html
+import json
 import re
 
 import pytest
@@ -79,3 +81,21 @@ async def test_inbox_shows_notifications_and_resolves_assignments(th: Harness) -
     assert read.status_code == 303
     page = await th.client.get(href)
     assert "0 unread" in page.text and "Nothing open." in page.text
+
+
+async def test_comment_box_lists_only_this_organizations_members(th: Harness) -> None:
+    """The comment box carries the people `@` can mention (for the autocomplete): the project's
+    organization's members with e-mail and name, never another organization's."""
+    await seed_trace(th)
+    await member(th, "mia@example.com")
+    admin = await th.admin_token()
+    await th.client.post("/api/v1/organizations", json={"name": "Solo"}, headers=admin)
+    await member(th, "sol@example.com", org="Solo")
+    await log_in(th.client)
+    page = await th.client.get(f"/ui/p/{await _project_id(th)}/traces/t-1")
+    found = re.search(r"data-mentions='([^']*)'", page.text)
+    assert found, "the comment box has no member list"
+    people = json.loads(html.unescape(found.group(1)))
+    assert [p["email"] for p in people] == ["admin@example.com", "mia@example.com"]
+    assert all(set(p) == {"email", "name"} for p in people), people
+    assert "sol@example.com" not in page.text

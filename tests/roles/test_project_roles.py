@@ -18,6 +18,7 @@ pytestmark = pytest.mark.anyio
 READS_BY_POST = {
     "/api/v1/search",
     "/api/v1/memory/search",
+    "/api/v1/traces/exports",  # a viewer may export (and so announce) what it may read
     "/api/v1/auth/login",
     "/api/v1/auth/logout",
 }

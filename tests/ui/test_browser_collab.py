@@ -1,7 +1,8 @@
 """End to end in Chromium, two people in two browser contexts: one comments on a trace with an
 @mention and assigns it; the other, logged in elsewhere, sees the header bell's count rise live
 (no reload), opens the inbox from the bell and resolves the assignment, and the first person's
-bell rises in turn. Screenshots in test-output/screenshots/; console errors fail the test."""
+bell rises in turn. And the comment box's @mention autocomplete, driven by the keyboard.
+Screenshots in test-output/screenshots/; console errors fail the test."""
 
 from __future__ import annotations
 
@@ -106,4 +107,61 @@ def test_a_mention_rises_the_bell_live_and_the_assignee_resolves(
     assignments.get_by_role("button", name="Resolve").click()
     expect(assignments).to_contain_text("Nothing open.")
     expect(admin.locator("#bell-count")).to_have_text("1")  # the assigner hears of it, live
+    assert errors == [], errors
+
+
+def _people(base: str, emails: list[str]) -> None:
+    """The admin's organization has these members (made now, or already there)."""
+    login = httpx.post(
+        f"{base}/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
+    )
+    token = {"Authorization": f"Bearer {login.json()['token']}"}
+    org_id = httpx.get(f"{base}/api/v1/organizations", headers=token).json()["data"][0]["id"]
+    for email in emails:
+        person = {"email": email, "password": "longenough-x", "orgId": org_id, "role": "member"}
+        made = httpx.post(f"{base}/api/v1/users", json=person, headers=token)
+        assert made.status_code in (201, 409), made.text
+
+
+def test_typing_at_offers_members_chosen_with_the_keyboard(
+    server: ServerProcess, two_people: tuple[Any, Any, list[str]]
+) -> None:
+    from playwright.sync_api import expect
+
+    admin, _, errors = two_people
+    trace_id = f"mention-{uuid.uuid4().hex[:8]}"
+    _people(server.url, [MIA, "milo@example.com"])
+    trace = {"id": trace_id, "name": "refund agent", "input": "Where is my refund?"}
+    assert httpx.post(f"{server.url}/api/v1/traces", json=trace, headers=AUTH).status_code == 201
+    admin.context.clear_cookies()
+    _log_in(admin, ADMIN_EMAIL, ADMIN_PASSWORD)
+    project = admin.evaluate("document.body.dataset.project")
+    admin.goto(f"/ui/p/{project}/traces/{trace_id}")
+    box = admin.get_by_label("Comment", exact=True)
+    options = admin.get_by_role("listbox", name="Members to mention").get_by_role("option")
+    box.press_sequentially("Please look, @a")
+    expect(options).to_have_count(1)  # admin@example.com only
+    box.press("Escape")
+    expect(options).to_have_count(0)
+    box.fill("")
+    box.press_sequentially("Please look, @mi")
+    expect(options).to_have_count(2)
+    expect(options.nth(0)).to_contain_text(MIA)
+    expect(options.nth(0)).to_have_attribute("aria-selected", "true")
+    box.press("ArrowDown")
+    box.press("ArrowDown")
+    box.press("ArrowUp")
+    expect(options.nth(1)).to_have_attribute("aria-selected", "true")
+    admin.locator(".comment-form .mention-list").scroll_into_view_if_needed()
+    admin.screenshot(path=str(SHOTS / "mention-autocomplete.png"))
+    box.press("Enter")
+    expect(options).to_have_count(0)
+    expect(box).to_have_value("Please look, @milo@example.com ")
+    box.press_sequentially("and @mia")
+    admin.get_by_role("option", name=MIA).click()
+    expect(box).to_have_value(f"Please look, @milo@example.com and @{MIA} ")
+    admin.get_by_role("button", name="Comment", exact=True).click()
+    comment = admin.locator("#comments .comment")
+    expect(comment).to_have_count(1)
+    expect(comment).to_contain_text(f"Please look, @milo@example.com and @{MIA}")
     assert errors == [], errors

@@ -126,7 +126,8 @@ def export(
 
     JSONL holds each trace as `GET /api/v1/traces/{id}` returns it (observations, usage, cost,
     inputs, outputs and scores) and is what `tracehouse import` reads. CSV and Parquet hold one
-    flat table (--table)."""
+    flat table (--table). The export (format, filters, count) is entered in the server's audit
+    log first."""
     fmt = fmt or {".csv": "csv", ".parquet": "parquet"}.get(output.suffix.lower(), "jsonl")
     if fmt == "parquet" and str(output) == "-":
         raise click.UsageError("Parquet needs a file: give --output FILE.parquet.")
@@ -134,6 +135,8 @@ def export(
     total = api.get("/api/v1/traces", {**params, "limit": 1})["meta"]["total_count"]
     total = min(total, limit) if limit else total
     detailed = fmt == "jsonl" or table != "traces"
+    announced = {"format": fmt, "table": table, "filters": filters, "count": total}
+    api.post("/api/v1/traces/exports", announced)  # into the audit log
     with progress(total, "exporting", quiet) as advance:
         traces = _traces(api, params, limit, detailed, advance)
         count = _write(fmt, output, table, traces)

@@ -52,6 +52,14 @@ def mentions_in(body: str) -> list[str]:
     return list(dict.fromkeys(email.lower() for email in found))
 
 
+def mentionable(rt: Runtime, scope: ProjectScope) -> list[dict[str, str]]:
+    """The people a comment in this project can mention (its organization's members):
+    e-mail and name, for the UI's autocomplete."""
+    with rt.db.reader.connect() as conn:
+        rows = store.member_directory(conn, scope.org_rowid)
+    return [{"email": str(r["email"]), "name": str(r["name"] or "")} for r in rows]
+
+
 def _members(conn: Connection, scope: ProjectScope, emails: list[str], field: str) -> list[Any]:
     """The members named by `emails`; 422 naming each one who is not a member."""
     found = store.members_by_email(conn, scope.org_rowid, emails) if emails else {}

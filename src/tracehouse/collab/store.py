@@ -60,6 +60,18 @@ def members_by_email(conn: Connection, org_rowid: int, emails: list[str]) -> dic
     return {str(row["email"]).lower(): row for row in conn.execute(query).mappings()}
 
 
+def member_directory(conn: Connection, org_rowid: int) -> list[Any]:
+    """E-mail and name of each member of the organization, by e-mail."""
+    u, m = users.c, memberships.c
+    query = (
+        select(u.email, u.name)
+        .join_from(memberships, users, m.user_rowid == u.user_rowid)
+        .where(m.org_rowid == org_rowid)
+        .order_by(u.email)
+    )
+    return list(conn.execute(query).mappings())
+
+
 def users_by_rowid(conn: Connection, rowids: set[int]) -> dict[int, Any]:
     query = select(users.c.user_rowid, users.c.email, users.c.name).where(
         users.c.user_rowid.in_(rowids)

@@ -27,6 +27,7 @@ from tracehouse.scores import service as scores
 from tracehouse.scores.schemas import FeedbackIn
 from tracehouse.traces import service
 from tracehouse.traces.filters import TraceListParams
+from tracehouse.traces.schemas import ExportIn
 
 router = APIRouter(prefix="/api/v1/traces", tags=["traces"])
 _READ = error_responses(InvalidRequest, Unauthorized, NotFound, ValidationFailed, RateLimited)
@@ -74,6 +75,14 @@ def list_traces(
 ) -> dict[str, Any]:
     """Traces of the project, newest first by default, with filters and keyset pagination."""
     return service.list_traces(rt, scope, params, page)
+
+
+@router.post("/exports", status_code=201, responses=_READ, summary="Record an export of traces")
+def record_export(body: ExportIn, scope: ProjectScopeDep, rt: RuntimeDep) -> dict[str, Any]:
+    """Enters an export made over `GET /api/v1/traces` (format, table, filters, count) in the
+    audit log as `trace.export`; `tracehouse export` calls it before it starts."""
+    service.record_export(rt, scope, body)
+    return {"action": "trace.export", "count": body.count}
 
 
 # Trace ids are any string (OTel and Langfuse allow `/`), hence `:path`. The `/feedback` routes

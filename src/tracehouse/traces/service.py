@@ -11,6 +11,7 @@ from tracehouse.http.pagination import PageParams, page_body
 from tracehouse.runtime import Runtime
 from tracehouse.traces import diff, render, store
 from tracehouse.traces.filters import TraceListParams
+from tracehouse.traces.schemas import ExportIn
 
 
 def list_traces(
@@ -53,3 +54,15 @@ def delete_trace(rt: Runtime, scope: ProjectScope, trace_id: str) -> None:
         if not store.delete_trace(conn, scope.project_rowid, trace_id):
             raise NotFound(f"No trace {trace_id!r}.")
         audit.record(conn, "trace.delete", ("trace", trace_id), project_rowid=scope.project_rowid)
+
+
+def record_export(rt: Runtime, scope: ProjectScope, body: ExportIn) -> None:
+    """An audit entry for an export of the project's traces (kind, filters, count)."""
+    with rt.db.writer.begin() as conn:
+        audit.record(
+            conn,
+            "trace.export",
+            ("project", scope.project_id),
+            project_rowid=scope.project_rowid,
+            after=body.model_dump(),
+        )

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from tracehouse.annotations import service as queues
+from tracehouse.collab import service as collab
 from tracehouse.http.auth import RuntimeDep
 from tracehouse.http.pagination import PageParams
 from tracehouse.keys import service as keys
@@ -194,4 +195,5 @@ def trace_page(
         score_configs=queues.score_configs(rt, scope),
         **trace_sections(rt, scope, trace),
         comments=trace_comments(rt, scope, trace_id),
+        mentionable=collab.mentionable(rt, scope),
     )

@@ -301,6 +301,86 @@ function setupPopovers() {
   });
 }
 
+// Comment boxes: `@` opens the organization's members (from the box's data-mentions), filtered
+// by what follows it; ↑/↓ move, Enter or Tab inserts `@email `, Esc closes, a click chooses.
+function setupMentions() {
+  $$("textarea[data-mentions]").forEach((box, n) => mentionBox(box, n));
+}
+
+function mentionMatches(people, text) {
+  const starts = (value) => (value || "").toLowerCase().split(/\s+/).some((w) => w.startsWith(text));
+  return people.filter((p) => p.email.toLowerCase().startsWith(text) || starts(p.name)).slice(0, 8);
+}
+
+function mentionBox(box, n) {
+  const people = JSON.parse(box.dataset.mentions || "[]");
+  const list = document.createElement("ul");
+  Object.assign(list, { id: `mentions-${n}`, className: "mention-list", hidden: true });
+  list.setAttribute("role", "listbox");
+  list.setAttribute("aria-label", "Members to mention");
+  box.after(list);
+  box.setAttribute("aria-autocomplete", "list");
+  box.setAttribute("aria-controls", list.id);
+  let shown = [], index = 0, start = 0;
+  const close = () => { list.hidden = true; shown = []; box.removeAttribute("aria-activedescendant"); };
+  const render = () => {
+    list.replaceChildren(...shown.map((person, i) => {
+      const item = document.createElement("li");
+      Object.assign(item, { id: `${list.id}-${i}` });
+      item.dataset.index = i;
+      item.setAttribute("role", "option");
+      item.setAttribute("aria-selected", String(i === index));
+      const email = document.createElement("span");
+      email.textContent = person.email;
+      if (person.name) {
+        const name = document.createElement("span");
+        name.textContent = person.name;
+        email.className = "muted small";
+        item.append(name);
+      }
+      item.append(email);
+      return item;
+    }));
+    box.setAttribute("aria-activedescendant", `${list.id}-${index}`);
+  };
+  const update = () => {
+    const typed = /(?:^|[\s(])@([^\s@]*)$/.exec(box.value.slice(0, box.selectionStart));
+    if (!typed) return close();
+    start = box.selectionStart - typed[1].length - 1;
+    shown = mentionMatches(people, typed[1].toLowerCase());
+    if (!shown.length) return close();
+    index = 0;
+    render();
+    list.style.top = `${box.offsetTop + box.offsetHeight}px`;  // right under the box
+    list.hidden = false;
+  };
+  const choose = (i) => {
+    const end = box.selectionStart, text = `@${shown[i].email} `;
+    box.value = box.value.slice(0, start) + text + box.value.slice(end);
+    box.setSelectionRange(start + text.length, start + text.length);
+    close();
+    box.focus();
+  };
+  box.addEventListener("input", update);
+  box.addEventListener("blur", close);
+  box.addEventListener("keydown", (event) => {
+    if (list.hidden || event.metaKey || event.ctrlKey || event.altKey) return;
+    if (event.key === "ArrowDown") index = (index + 1) % shown.length;
+    else if (event.key === "ArrowUp") index = (index - 1 + shown.length) % shown.length;
+    else if (event.key === "Enter" || event.key === "Tab") { event.preventDefault(); choose(index); return; }
+    else if (event.key === "Escape") close();
+    else return;
+    event.preventDefault();
+    event.stopPropagation();
+    if (!list.hidden) render();
+  });
+  list.addEventListener("mousedown", (event) => {
+    const item = event.target.closest("li");
+    event.preventDefault();  // the box keeps the focus
+    if (item) choose(Number(item.dataset.index));
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setupTheme();
   setupPopovers();
@@ -314,4 +394,5 @@ document.addEventListener("DOMContentLoaded", () => {
   setupEvaluatorForm();
   setupAnnotate();
   setupReplays();
+  setupMentions();
 });
