@@ -168,6 +168,8 @@ async def test_lists_every_tool_and_reads_traces(served: Served) -> None:
         assert ids == {"trace-0", "trace-1", "trace-2"} and rest["next_cursor"] is None
         spans = await client.call("search_spans", type="generation")
         assert spans["total"] == 3 and {s["model"] for s in spans["items"]} == {"gpt-4o"}
+        tools = await client.call("search_spans", query="track_parcel")
+        assert tools["total"] == 3 and {s["type"] for s in tools["items"]} == {"tool"}
         tree = await client.call("get_trace", trace_id="trace-1")
         assert tree["trace"]["name"] == "support-agent"
         shape = [(s["id"], s["depth"]) for s in tree["spans"]["items"]]

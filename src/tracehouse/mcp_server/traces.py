@@ -81,6 +81,10 @@ def search_traces(
 
 def search_spans(
     ctx: Context,
+    query: Annotated[
+        str | None,
+        Field(description="Words in the span's text (the search index) or text in it."),
+    ] = None,
     trace_id: str | None = None,
     type: Annotated[str | None, Field(description="span, generation, tool, agent...")] = None,
     name: str | None = None,
@@ -95,6 +99,7 @@ def search_spans(
     rt, scope = caller(ctx)
     filters = ObservationFilters.model_validate(
         {
+            "q": query,
             "trace_id": trace_id,
             "type": type,
             "name": name,
