@@ -20,6 +20,7 @@ from tracehouse.prompts import render, service
 from tracehouse.prompts.schemas import VersionIn
 from tracehouse.ui import prompt_diff
 from tracehouse.ui.routes import playground
+from tracehouse.ui.routes.comments import target_comments
 from tracehouse.ui.session import FormDep, ViewerDep
 from tracehouse.ui.templating import page
 
@@ -135,6 +136,9 @@ def prompt_page(
 ) -> Response:
     scope = who.scope(project_id)
     versions = [render.version(v) for v in service.list_versions(rt, scope, name)]
+    compared = _compared(versions, request.query_params)
+    shown = compared["shown"]
+    back = f"{_href(project_id, name)}?version={shown['version']}"
     return page(
         request,
         "prompt.html",
@@ -146,7 +150,8 @@ def prompt_page(
         versions=versions,
         playground=lambda version: playground_href(project_id, name, version),
         metrics=[m for m in service.metrics(rt, scope, name) if m["generations"]],
-        **_compared(versions, request.query_params),
+        **compared,
+        **target_comments(rt, scope, "prompt_version", shown["id"], back),
     )
 
 

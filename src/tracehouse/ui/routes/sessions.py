@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
@@ -9,6 +11,7 @@ from tracehouse.http.auth import RuntimeDep
 from tracehouse.http.pagination import PageParams
 from tracehouse.sessions import service
 from tracehouse.ui import content
+from tracehouse.ui.routes.comments import target_comments
 from tracehouse.ui.session import ViewerDep
 from tracehouse.ui.templating import page
 
@@ -58,4 +61,8 @@ def session_page(
         project=who.project(project_id),
         session=body,
         turns=turns,
+        can_edit=scope.access == "write",
+        **target_comments(
+            rt, scope, "session", session_id, f"/ui/p/{project_id}/sessions/{quote(session_id)}"
+        ),
     )

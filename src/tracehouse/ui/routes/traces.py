@@ -23,7 +23,7 @@ from tracehouse.ui import content, layout, trace_list
 from tracehouse.ui import store as ui_store
 from tracehouse.ui.routes import playground
 from tracehouse.ui.routes.checkpoints import trace_sections
-from tracehouse.ui.routes.comments import trace_comments
+from tracehouse.ui.routes.comments import target_comments, trace_comments
 from tracehouse.ui.routes.datasets import dataset_choices
 from tracehouse.ui.score_form import node_score
 from tracehouse.ui.session import FormDep, ViewerDep
@@ -133,7 +133,14 @@ def observation_detail(
         else None,
         score_configs=queues.score_configs(rt, scope),
         node_scores=scores.node_scores(rt, scope, o["trace_id"], o["id"]),
+        **target_comments(rt, scope, "observation", o["id"], _observation_href(project_id, o)),
     )
+
+
+def _observation_href(project_id: str, o: dict[str, Any]) -> str:
+    """The trace page with the observation selected."""
+    trace = quote(o["trace_id"], safe="")
+    return f"/ui/p/{project_id}/traces/{trace}#{quote(o['id'], safe='')}"
 
 
 def _media_base(project_id: str) -> str:

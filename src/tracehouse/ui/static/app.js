@@ -162,6 +162,7 @@ function setupTree() {
     if (ticket !== latest) return;
     detail.innerHTML = html;
     detail.removeAttribute("aria-busy");
+    $$("textarea[data-mentions]", detail).forEach((box) => mentionBox(box, ++mentionBoxes));
   };
   const fold = (node, open) => {
     if (!node.dataset.parent) return;
@@ -303,8 +304,9 @@ function setupPopovers() {
 
 // Comment boxes: `@` opens the organization's members (from the box's data-mentions), filtered
 // by what follows it; ↑/↓ move, Enter or Tab inserts `@email `, Esc closes, a click chooses.
+let mentionBoxes = 0;
 function setupMentions() {
-  $$("textarea[data-mentions]").forEach((box, n) => mentionBox(box, n));
+  $$("textarea[data-mentions]").forEach((box) => mentionBox(box, ++mentionBoxes));
 }
 
 function mentionMatches(people, text) {
