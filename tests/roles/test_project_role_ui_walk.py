@@ -26,6 +26,7 @@ ALLOWED = {
     "/ui/p/{project_id}/inbox/assignments/{assignment_id}/resolve",
     "/ui/p/{project_id}/settings/masking/preview",
     "/ui/p/{project_id}/tapes/preview",
+    "/ui/p/{project_id}/comments",
     "/ui/p/{project_id}/traces/{trace_id:path}/comments",
 }
 FIELDS = {"name": "walk", "email": "walk@example.com", "role": "viewer", "content": "hello"}
