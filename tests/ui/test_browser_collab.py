@@ -165,3 +165,32 @@ def test_typing_at_offers_members_chosen_with_the_keyboard(
     expect(comment).to_have_count(1)
     expect(comment).to_contain_text(f"Please look, @milo@example.com and @{MIA}")
     assert errors == [], errors
+
+
+def test_an_observation_pane_comment_box_offers_members_and_posts(
+    server: ServerProcess, two_people: tuple[Any, Any, list[str]]
+) -> None:
+    from playwright.sync_api import expect
+
+    admin, _, errors = two_people
+    trace_id = f"pane-{uuid.uuid4().hex[:8]}"
+    _people(server.url, [MIA])
+    observation = {"id": f"{trace_id}-o", "type": "span", "name": "lookup"}
+    trace = {"id": trace_id, "name": "refund agent", "observations": [observation]}
+    assert httpx.post(f"{server.url}/api/v1/traces", json=trace, headers=AUTH).status_code == 201
+    admin.context.clear_cookies()
+    _log_in(admin, ADMIN_EMAIL, ADMIN_PASSWORD)
+    project = admin.evaluate("document.body.dataset.project")
+    admin.goto(f"/ui/p/{project}/traces/{trace_id}#{observation['id']}")
+    pane = admin.locator("#detail")
+    expect(pane).to_contain_text("lookup")
+    box = pane.get_by_label("Comment", exact=True)
+    box.press_sequentially("Slow here, @mia")  # the pane came by fetch: its box works too
+    admin.get_by_role("option", name=MIA).click()
+    expect(box).to_have_value(f"Slow here, @{MIA} ")
+    pane.get_by_role("button", name="Comment", exact=True).click()
+    admin.wait_for_url(f"**#{observation['id']}")
+    comment = admin.locator("#detail #comments .comment")
+    expect(comment).to_have_count(1)
+    expect(comment).to_contain_text(f"Slow here, @{MIA}")
+    assert errors == [], errors
