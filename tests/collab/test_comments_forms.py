@@ -137,3 +137,13 @@ async def test_other_projects_session_and_outside_back(th: Harness) -> None:
     )
     assert outside.status_code == 303
     assert outside.headers["location"] == f"{base}/traces#comments"
+
+
+async def test_a_viewer_comments_on_a_session_but_cannot_assign(th: Harness) -> None:
+    await seed_trace(th)
+    await member(th, "vic@example.com", role="viewer")
+    await log_in(th.client, "vic@example.com", "longenough")
+    href = f"/ui/p/{await _project_id(th)}/sessions/s-1"
+    text = await _comment(th, href, "Looks fine to me")
+    assert "Looks fine to me" in text
+    assert 'id="assign-form"' not in text

@@ -53,6 +53,7 @@ def session_page(
         for i, t in enumerate(body["traces"])
         for shown in [content.view(t["input"])]
     ]
+    back = f"/ui/p/{project_id}/sessions/{quote(session_id, safe='')}"
     return page(
         request,
         "session.html",
@@ -62,7 +63,5 @@ def session_page(
         session=body,
         turns=turns,
         can_edit=scope.access == "write",
-        **target_comments(
-            rt, scope, "session", session_id, f"/ui/p/{project_id}/sessions/{quote(session_id)}"
-        ),
+        **target_comments(rt, scope, "session", session_id, back),
     )
