@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from tracehouse.endusers import service
 from tracehouse.http.auth import RuntimeDep
 from tracehouse.http.pagination import PageParams
+from tracehouse.saved_views.schemas import DEFAULT_COLUMNS
 from tracehouse.traces import service as traces
 from tracehouse.traces.filters import TraceListParams
 from tracehouse.ui import store as ui_store
@@ -55,4 +56,5 @@ def user_page(
         traces=body["data"],
         meta=body["meta"],
         scores=chips,
+        columns=DEFAULT_COLUMNS,
     )
