@@ -107,6 +107,7 @@ def test_openinference_openai(live_server: LiveServer, openai_url: str) -> None:
         run = run_agent(provider, openai_url)
     finally:
         instrumentor.uninstrument()
+        provider.shutdown()  # a wrapper uninstrument leaves behind exports nothing more
     generations = check_tree(live_server, run)
     assert generations[0]["usage"]["cache_read_tokens"] == fake_openai.CACHED_TOKENS
     assert generations[0]["provider"] == "openai"
@@ -123,6 +124,7 @@ def test_openllmetry_openai(live_server: LiveServer, openai_url: str) -> None:
         run = run_agent(provider, openai_url)
     finally:
         instrumentor.uninstrument()
+        provider.shutdown()  # a wrapper uninstrument leaves behind exports nothing more
     generations = check_tree(live_server, run)
     assert generations[1]["completion_start_time"] is not None  # streamed: time to first token
 
@@ -146,5 +148,6 @@ def test_otel_genai_openai_v2_with_log_events(
         logs.force_flush()
     finally:
         instrumentor.uninstrument()
+        provider.shutdown()  # a wrapper uninstrument leaves behind exports nothing more
     generations = check_tree(live_server, run, service="otel-genai-app")
     assert generations[0]["provider"] == "openai"
