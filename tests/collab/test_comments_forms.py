@@ -147,3 +147,41 @@ async def test_a_viewer_comments_on_a_session_but_cannot_assign(th: Harness) -> 
     text = await _comment(th, href, "Looks fine to me")
     assert "Looks fine to me" in text
     assert 'id="assign-form"' not in text
+
+
+async def test_authors_edit_and_delete_their_comments_in_the_page(th: Harness) -> None:
+    await seed_trace(th)
+    await member(th, "ann@example.com")
+    await log_in(th.client)
+    base = f"/ui/p/{await _project_id(th)}"
+    page = await _comment(th, f"{base}/sessions/s-1", "first draft")
+    comment_id = page.split('action="' + base + "/comments/", 1)[1].split("/edit", 1)[0]
+    token = csrf_of(page)
+    back = f"{base}/sessions/s-1"
+    edited = await th.client.post(
+        f"{base}/comments/{comment_id}/edit",
+        data={"csrf_token": token, "body": "second **thought**", "back": back},
+    )
+    assert edited.status_code == 303 and edited.headers["location"].startswith(back)
+    shown = (await th.client.get(back)).text
+    assert "<strong>thought</strong>" in shown and "first draft" not in shown and "edited" in shown
+    empty = await th.client.post(
+        f"{base}/comments/{comment_id}/edit", data={"csrf_token": token, "body": " ", "back": back}
+    )
+    assert empty.status_code == 400
+    th.client.cookies.clear()
+    await log_in(th.client, "ann@example.com", "longenough")
+    other = await th.client.get(back)
+    assert f"/comments/{comment_id}/edit" not in other.text  # only the author sees the controls
+    refused = await th.client.post(
+        f"{base}/comments/{comment_id}/delete", data={"csrf_token": csrf_of(other.text)}
+    )
+    assert refused.status_code == 403
+    th.client.cookies.clear()
+    await log_in(th.client)
+    fresh = csrf_of((await th.client.get(back)).text)
+    deleted = await th.client.post(
+        f"{base}/comments/{comment_id}/delete", data={"csrf_token": fresh, "back": back}
+    )
+    assert deleted.status_code == 303
+    assert "second" not in (await th.client.get(back)).text

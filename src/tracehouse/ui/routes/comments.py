@@ -61,6 +61,27 @@ def add_target_comment(
     return RedirectResponse(_back(project_id, fields), status_code=303)
 
 
+@router.post("/comments/{comment_id}/edit")
+def edit_comment(
+    project_id: str, comment_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep
+) -> Response:
+    """Change one's own comment (the API's rules: only the author, a new body, mentions)."""
+    body = fields.get("body", "").strip()
+    if not body or len(body) > 20_000:
+        raise InvalidRequest("Comment not changed: write between 1 and 20,000 characters.")
+    service.edit_comment(rt, who.scope(project_id, access="read"), comment_id, body)
+    return RedirectResponse(_back(project_id, fields), status_code=303)
+
+
+@router.post("/comments/{comment_id}/delete")
+def delete_comment(
+    project_id: str, comment_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep
+) -> Response:
+    """Delete one's own comment."""
+    service.delete_comment(rt, who.scope(project_id, access="read"), comment_id)
+    return RedirectResponse(_back(project_id, fields), status_code=303)
+
+
 @router.post("/assign")
 def assign_target(project_id: str, fields: FormDep, who: ViewerDep, rt: RuntimeDep) -> Response:
     """Assign the target the form names to a member (the API's rules: write access, members)."""
