@@ -9,15 +9,14 @@ import numpy as np
 import pytest
 from tests.conftest import Harness
 from tests.search.test_search import search
-from tests.search.test_semantic import openai_url, seeded, use_provider
+from tests.search.test_semantic import seeded, use_provider
 
 from tracehouse.search import pgvector, vectors
 
 pytestmark = pytest.mark.anyio
-__all__ = ["openai_url"]  # the fixture, used by name
 
 
-def test_the_probe_reads_what_the_database_has(th: Harness) -> None:
+async def test_the_probe_reads_what_the_database_has(th: Harness) -> None:
     db = th.app.state.runtime.db
     with db.writer.begin() as conn:
         if conn.dialect.name == "sqlite":
@@ -44,7 +43,7 @@ async def test_without_pgvector_semantic_search_ranks_in_numpy(
         if pgvector.offers_extension(conn, pgvector.EXTENSION) if not db.is_sqlite else False:
             pytest.skip("this PostgreSQL offers pgvector")
         assert pgvector.enable(conn) is False  # what the embedding passes decided
-    body = await search(th, query="database connectivity problem", mode="semantic")
+    body = await search(th, query="sql socket deadline", mode="semantic")
     assert body["meta"]["mode"] == "semantic" and body["data"][0]["trace_id"] == "db"
     copies = vectors._copies[db.reader]
     assert any(copy.size for copy in copies.values())  # the in-process copy answered
