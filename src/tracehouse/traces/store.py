@@ -12,6 +12,8 @@ from tracehouse.analytics.contrib import Deltas, TraceState
 from tracehouse.evaluations import monitor_store
 from tracehouse.http.pagination import PageParams, paginate
 from tracehouse.ingest import store as ingest_store
+from tracehouse.store.clickhouse import dispatch
+from tracehouse.store.clickhouse import reads as ch_reads
 from tracehouse.store.tables import observations, scores, traces
 from tracehouse.traces import filters as trace_filters
 
@@ -39,6 +41,8 @@ def list_traces(
 
 
 def get_trace(conn: Connection, project_rowid: int, trace_id: str) -> Any:
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_reads.get_trace(ch, project_rowid, trace_id)
     query = select(traces).where(traces.c.project_rowid == project_rowid, traces.c.id == trace_id)
     return conn.execute(query).mappings().first()
 
@@ -47,6 +51,8 @@ def traces_of_observations(
     conn: Connection, project_rowid: int, observation_ids: Iterable[str]
 ) -> dict[str, str]:
     """{observation id: its trace id} for the stored observations among `observation_ids`."""
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_reads.traces_of_observations(ch, project_rowid, observation_ids)
     o = observations.c
     query = select(o.id, o.trace_id).where(
         o.project_rowid == project_rowid, o.id.in_(set(observation_ids))
@@ -55,6 +61,8 @@ def traces_of_observations(
 
 
 def trace_observations(conn: Connection, project_rowid: int, trace_id: str) -> list[Any]:
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_reads.trace_observations(ch, project_rowid, trace_id)
     query = (
         select(observations)
         .where(observations.c.project_rowid == project_rowid, observations.c.trace_id == trace_id)
@@ -64,6 +72,8 @@ def trace_observations(conn: Connection, project_rowid: int, trace_id: str) -> l
 
 
 def trace_scores(conn: Connection, project_rowid: int, trace_id: str) -> list[Any]:
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_reads.trace_scores(ch, project_rowid, trace_id)
     query = (
         select(scores)
         .where(scores.c.project_rowid == project_rowid, scores.c.trace_id == trace_id)
