@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 from tests.cli.conftest import agent_trace, tracehouse, unique
-from tests.conftest import Harness
+from tests.conftest import Harness, _truncate_clickhouse
 
 from tracehouse.store.clickhouse import client as ch_client
 from tracehouse.store.clickhouse.copy import cursor_name
@@ -34,8 +34,10 @@ def env_of(th: Harness, chdb: Path) -> dict[str, str]:
 
 
 @pytest.fixture
-def chdb(tmp_path: Path) -> Path:
-    return tmp_path / "clickhouse"
+def chdb(clickhouse_url: str) -> Path:
+    """This test process's chDB directory (one process owns one), its tables emptied."""
+    _truncate_clickhouse(clickhouse_url)
+    return Path(clickhouse_url.removeprefix("chdb://"))
 
 
 async def write_deployment(th: Harness, traces: int = 6) -> list[str]:
@@ -201,3 +203,14 @@ def _cursor(th: Harness, table: str) -> int:
 
 def test_the_tables_copied_are_the_tables_clickhouse_holds() -> None:
     assert set(SPECS) == {*ROWIDS, "trace_model_calls"}
+
+
+def test_logs_config_prints_the_system_log_settings_we_ship() -> None:
+    from xml.etree import ElementTree
+
+    done = tracehouse("clickhouse", "logs-config")
+    assert done.exit_code == 0, done.output
+    root = ElementTree.fromstring(done.stdout)
+    assert root.tag == "clickhouse"
+    assert root.find("trace_log").get("remove") == "1"  # type: ignore[union-attr]
+    assert "INTERVAL 3 DAY" in root.findtext("query_log/ttl", "")

@@ -112,6 +112,15 @@ def verify(settings: Settings) -> None:
         _report(db)
 
 
+@clickhouse.command("logs-config")
+def logs_config() -> None:
+    """Print the ClickHouse server settings that keep its system log tables small (a
+    config.d file: put it in /etc/clickhouse-server/config.d/ on every server)."""
+    from tracehouse.store.clickhouse.systemlogs import config_xml
+
+    click.echo(config_xml(), nl=False)
+
+
 def _copy_all(copier: Copier, quiet: bool) -> None:
     """Every table, one progress bar each."""
     from rich.progress import (
