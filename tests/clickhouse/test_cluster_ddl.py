@@ -1,7 +1,8 @@
 """The cluster variant of the ClickHouse schema, inspected (a cluster cannot run here): with a
 cluster name every statement runs ON CLUSTER, rows live in Replicated tables keyed by the
-{shard}/{replica} macros, a Distributed table stands in front of each, and inserts wait for a
-quorum. The statements are parsed by the real engine (chDB's `formatQuery`)."""
+{shard}/{replica} macros, and a Distributed table sharded by key columns stands in front of
+each. The statements are parsed by the real engine (chDB's `formatQuery`). Quorum inserts and
+the settings' checks: test_schema.py."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from collections.abc import Iterator
 
 import pytest
 
-from tracehouse.config import Settings
 from tracehouse.store.clickhouse import client, schema
 from tracehouse.store.clickhouse.url import parse
 
@@ -66,18 +66,6 @@ def test_reads_and_inserts_name_the_distributed_table_and_deletes_the_local_one(
     assert CLUSTER.on_cluster == " ON CLUSTER `tracehouse`"
 
 
-def test_cluster_inserts_wait_for_a_quorum_and_the_shard() -> None:
-    settings = client.insert_settings(cluster=True, async_insert=False)
-    assert settings == {
-        "insert_quorum": "auto",
-        "insert_quorum_parallel": 1,
-        "distributed_foreground_insert": 1,
-    }
-    waited = client.insert_settings(cluster=True, async_insert=True)
-    assert waited["async_insert"] == 1 and waited["wait_for_async_insert"] == 1
-    assert waited["insert_quorum"] == "auto"
-
-
 def test_one_node_has_no_cluster_engines_and_deduplicates_on_its_own() -> None:
     statements = schema.ddl(SINGLE)
     assert len(statements) == 1 + len(TABLES)
@@ -89,17 +77,6 @@ def test_one_node_has_no_cluster_engines_and_deduplicates_on_its_own() -> None:
         assert "ENGINE = ReplacingMergeTree(_version)" in sql
         assert "non_replicated_deduplication_window = 1000" in sql
     assert client.insert_settings(cluster=False, async_insert=False) == {}
-
-
-def test_a_cluster_needs_a_server() -> None:
-    with pytest.raises(ValueError, match="needs a ClickHouse server"):
-        Settings(clickhouse_url="chdb:///tmp/x", clickhouse_cluster="tracehouse")
-    with pytest.raises(ValueError, match="needs TRACEHOUSE_CLICKHOUSE_URL"):
-        Settings(clickhouse_cluster="tracehouse")
-    settings = Settings(
-        clickhouse_url="http://ch1:8123/tracehouse", clickhouse_cluster="tracehouse"
-    )
-    assert settings.clickhouse_target is not None and not settings.clickhouse_target.embedded
 
 
 @pytest.fixture
