@@ -19,7 +19,8 @@ _VOLATILE = {"created_at", "updated_at"}
 
 
 def _updates(seed: int) -> list[tuple[str, dict[str, Any]]]:
-    """Partial trace and observation updates of three traces, in a shuffled order."""
+    """Partial trace and observation updates of three traces, in a shuffled order (each
+    names its time: a default time would be the moment it is written)."""
     rnd = random.Random(seed)
     out: list[tuple[str, dict[str, Any]]] = []
     for t in range(3):
@@ -29,25 +30,29 @@ def _updates(seed: int) -> list[tuple[str, dict[str, Any]]]:
             ("/api/v1/traces", {"id": trace, "metadata": {"k": t}, "tags": ["b"]}),
             ("/api/v1/traces", {"id": trace, "userId": f"u{t}", "metadata": {"j": 1}}),
         ]
+        for _, body in out[-3:]:
+            body["timestamp"] = "2026-11-01T10:00:00Z"
         for o in range(4):
             oid = f"{trace}-o{o}"
             parent = f"{trace}-o{rnd.randrange(o)}" if o else None
             second = 10 + o
+            start = f"2026-11-01T10:00:{second:02d}Z"
             out += [
                 (
                     "/api/v1/observations",
                     {"id": oid, "traceId": trace, "parentId": parent, "name": f"step{o}",
-                     "startTime": f"2026-11-01T10:00:{second:02d}Z", "metadata": {"a": o}},
+                     "startTime": start, "metadata": {"a": o}},
                 ),
                 (
                     "/api/v1/observations",
                     {"id": oid, "traceId": trace, "model": "gpt-4o", "type": "generation",
-                     "usage": {"inputTokens": 100 * o, "outputTokens": 10},
+                     "startTime": start, "usage": {"inputTokens": 100 * o + t, "outputTokens": 10},
                      "metadata": {"b": o}},
                 ),
                 (
                     "/api/v1/observations",
-                    {"id": oid, "traceId": trace, "endTime": f"2026-11-01T10:00:{second + 5}Z",
+                    {"id": oid, "traceId": trace, "startTime": start,
+                     "endTime": f"2026-11-01T10:00:{second + 5}Z",
                      "output": {"o": o}, "level": rnd.choice(["DEFAULT", "WARNING", "ERROR"])},
                 ),
             ]  # fmt: skip
