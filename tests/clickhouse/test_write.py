@@ -8,10 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from tests.conftest import Harness, make_settings, start
 
+from tracehouse.jobs import retention
 from tracehouse.store.clickhouse import client, schema
 from tracehouse.store.clickhouse.url import parse
+from tracehouse.store.engine import open_database
+from tracehouse.store.tables import projects
 
 pytestmark = pytest.mark.anyio
 
@@ -148,3 +152,21 @@ def test_a_retried_insert_is_deduplicated_by_its_token(clickhouse_url: str) -> N
     finally:
         store.command("DROP DATABASE `dedupe`")
         store.close()
+
+
+async def test_retention_purges_old_traces_from_clickhouse(ch: Harness) -> None:
+    old = {"id": "old", "timestamp": "2020-01-01T00:00:00Z", "observations": [{"id": "o1"}]}
+    new = {"id": "new", "observations": [{"id": "n1"}]}
+    for body in (old, new):
+        response = await ch.client.post("/api/v1/traces", json=body, headers=ch.auth)
+        assert response.status_code == 201
+    db = open_database(ch.settings)
+    try:
+        with db.writer.begin() as conn:
+            conn.execute(update(projects).values(retention_days=30))
+        purged = retention.purge(db.writer, test_data_days=5)
+    finally:
+        db.dispose()
+    assert (purged.traces, purged.observations) == (1, 1)
+    assert (await ch.client.get("/api/v1/traces/old", headers=ch.auth)).status_code == 404
+    assert (await ch.client.get("/api/v1/traces/new", headers=ch.auth)).status_code == 200
