@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	@echo "Installing Tracehouse and its dependencies into $(VENV) (a minute or two the first time)..."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install --quiet --upgrade pip
-	@$(BIN)/pip install --quiet -e '.[server,dev]'
+	@$(BIN)/pip install --quiet -e '.[server,dev,clickhouse]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 	@echo "Installed."
@@ -35,7 +35,7 @@ test: $(STAMP)
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-chromium.sh
 	$(MAKE) --no-print-directory check
-	$(BIN)/pytest -n auto --dist loadfile  # one worker per core, a test file stays on one
+	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder  # a file per worker, longest first
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
