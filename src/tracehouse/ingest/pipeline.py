@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from tracehouse.analytics import rollup_store
-from tracehouse.analytics.contrib import Deltas, TraceState
+from tracehouse.analytics.contrib import SCORED_TYPES, Deltas, TraceState, versions_of
 from tracehouse.ingest import merge, shipping, streamed
 from tracehouse.ingest import store as ingest_store
 from tracehouse.ingest.shipping import Shipment
@@ -80,10 +80,12 @@ def apply_batch(
             _place_timeless(conn, project_rowid, timeless, observation_rows, trace_changes, before)
         ingest_store.write_rows(conn, observations, observation_rows, project_rowid, is_test, now)
     score_rows = [merge.score_row(s, now) for s in changes.scores]
+    deltas = score_rollups(conn, project_rowid, score_rows)
     ingest_store.write_rows(conn, scores, score_rows, project_rowid, is_test, now)
     if trace_changes:
         after = ingest_store.roll_up(conn, project_rowid, trace_changes, before)
-        rollup_store.append(conn, project_rowid, changed_rollups(before, after).rows(project_rowid))
+        changed_rollups(before, after, deltas)
+    rollup_store.append(conn, project_rowid, deltas.rows(project_rowid))
     created = [trace_id for trace_id in trace_changes if trace_id not in stored_traces]
     return created, [trace_id for trace_id in trace_changes if trace_id in stored_traces]
 
@@ -115,10 +117,38 @@ def _place_timeless(
     place(timeless, {row["id"]: row for row in rows}, stored_start, starts)
 
 
-def changed_rollups(before: dict[str, TraceState], after: dict[str, TraceState]) -> Deltas:
+def changed_rollups(
+    before: dict[str, TraceState], after: dict[str, TraceState], deltas: Deltas | None = None
+) -> Deltas:
     """What the analytics roll-ups gain and lose as traces go from `before` to `after`."""
-    deltas = Deltas()
+    deltas = Deltas() if deltas is None else deltas
     for trace_id, state in after.items():
         deltas.add(before.get(trace_id), -1)
         deltas.add(state, 1)
+    return deltas
+
+
+def score_rollups(conn: Connection, project_rowid: int, rows: list[dict[str, Any]]) -> Deltas:
+    """What the version roll-ups gain and lose as these scores are written (read before):
+    each numeric score of a trace naming a version, and the value it replaces."""
+    deltas = Deltas()
+    if not rows:
+        return deltas
+    stored = ingest_store.score_values(conn, project_rowid, [r["id"] for r in rows])
+    old = [(s.trace_id, s.name, s.data_type, s.value) for s in stored]
+    new = [(r["trace_id"], r["name"], r["data_type"], r["value"]) for r in rows]
+    changes = [
+        (sign, (trace_id, name, float(value)))
+        for sign, found in ((-1, old), (1, new))
+        for trace_id, name, data_type, value in found
+        if trace_id and value is not None and data_type in SCORED_TYPES
+    ]
+    if not changes:
+        return deltas
+    owners = ingest_store.trace_versions(conn, project_rowid, {c[1][0] for c in changes})
+    for sign, (trace_id, name, value) in changes:
+        owner = owners.get(trace_id)
+        if owner is not None:
+            versions = versions_of(owner.metadata, owner.release)
+            deltas.add_score(owner.start_time, versions, name, value, sign)
     return deltas

@@ -1,16 +1,27 @@
-"""SQL for versions: the figures of a version's traces and their scores, and the traces of
-each commit, branch or release (from git links and from VCS attributes in trace metadata)."""
+"""SQL for versions: the figures of a version's traces and their scores, the traces of each
+commit, branch or release (from git links and from VCS attributes in trace metadata), and the
+version roll-ups with the few traces that explain a change."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select
+from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
 
+from tracehouse.analytics.contrib import SCORED_TYPES
 from tracehouse.conventions.families import VCS_BRANCH, VCS_REVISION
 from tracehouse.store.jsonkey import JsonKey
-from tracehouse.store.tables import git_link_targets, git_links, scores, traces
-from tracehouse.traces.filters import TraceFilters, apply
+from tracehouse.store.tables import (
+    analytics_daily_version_scores,
+    analytics_daily_versions,
+    analytics_dirty_days,
+    git_link_targets,
+    git_links,
+    scores,
+    traces,
+)
+from tracehouse.traces.filters import TraceFilters, apply, tagged
+from tracehouse.versions.schemas import Version
 
 _FIGURES = (
     traces.c.id, traces.c.name, traces.c.status, traces.c.latency_ms, traces.c.total_tokens,
@@ -76,3 +87,106 @@ def commits(conn: Connection, project_rowid: int, shas: list[str]) -> dict[str, 
         .order_by(g.created_at)
     )
     return {row["commit_sha"]: row for row in conn.execute(query).mappings()}
+
+
+# The version roll-ups (`analytics_daily_versions`), and the few traces that explain a change.
+
+
+def _rolled(table: Table, project_rowid: int, version: Version) -> list[ColumnElement[bool]]:
+    """The rows of the version: a commit by its prefix (kept in lower case)."""
+    column = table.c.version
+    wanted = column.startswith(version.value, autoescape=True)
+    if version.kind != "commit":
+        wanted = column == version.value
+    return [table.c.project_rowid == project_rowid, table.c.kind == version.kind, wanted]
+
+
+def rolled_rows(conn: Connection, project_rowid: int, version: Version) -> list[Any]:
+    """Every stored row of the version (a few a day; each batch appends its own until the
+    refresher compacts them)."""
+    v = analytics_daily_versions
+    query = select(v).where(*_rolled(v, project_rowid, version))
+    return list(conn.execute(query).all())
+
+
+def rolled_scores(conn: Connection, project_rowid: int, version: Version) -> list[Any]:
+    """(name, count, sum, sum of squares) of each numeric score of the version's traces."""
+    s = analytics_daily_version_scores
+    sums = (func.sum(s.c.scores), func.sum(s.c.total), func.sum(s.c.squares))
+    query = (
+        select(s.c.name, *sums)
+        .where(*_rolled(s, project_rowid, version))
+        .group_by(s.c.name)
+        .having(func.sum(s.c.scores) > 0)
+    )
+    return list(conn.execute(query).all())
+
+
+def linked(conn: Connection, project_rowid: int, version: Version) -> bool:
+    """Whether a git link names the commit or branch (its traces are not in the roll-ups)."""
+    if version.kind not in ("commit", "branch"):
+        return False
+    g = git_links.c
+    wanted = g.commit_sha.startswith(version.value, autoescape=True)
+    if version.kind == "branch":
+        wanted = g.branch == version.value
+    query = select(g.git_link_rowid).where(g.project_rowid == project_rowid, wanted).limit(1)
+    return conn.execute(query).first() is not None
+
+
+def stale(conn: Connection, project_rowid: int) -> bool:
+    """Whether a day of the project waits for its roll-ups to be rebuilt."""
+    d = analytics_dirty_days.c
+    query = select(d.day).where(d.project_rowid == project_rowid).limit(1)
+    return conn.execute(query).first() is not None
+
+
+def of_version(version: Version) -> ColumnElement[bool]:
+    """The traces naming the version in their metadata or release (no git link)."""
+    if version.kind == "release":
+        return traces.c.release == version.value
+    key = VCS_REVISION if version.kind == "commit" else VCS_BRANCH
+    return tagged(key, version.value, exact=version.kind != "commit")
+
+
+def top_traces(
+    conn: Connection,
+    project_rowid: int,
+    version: Version,
+    order: ColumnElement[Any],
+    count: int,
+    *where: ColumnElement[bool],
+) -> list[tuple[str, str | None]]:
+    """(id, name) of the version's first traces in `order` (an indexed column's order: the
+    index is read from its top until `count` of the version's are found)."""
+    t = traces.c
+    query = (
+        select(t.id, t.name)
+        .where(t.project_rowid == project_rowid, of_version(version), *where)
+        .order_by(order)
+        .limit(count)
+    )
+    return [(row[0], row[1]) for row in conn.execute(query)]
+
+
+def lowest_scored(
+    conn: Connection, project_rowid: int, version: Version, name: str, count: int
+) -> list[tuple[str, str | None]]:
+    """(id, name) of the version's traces with the lowest values of the score `name`."""
+    t, s = traces.c, scores.c
+    query = (
+        select(t.id, t.name)
+        .select_from(
+            scores.join(traces, and_(t.project_rowid == s.project_rowid, t.id == s.trace_id))
+        )
+        .where(
+            s.project_rowid == project_rowid,
+            s.name == name,
+            s.data_type.in_(SCORED_TYPES),
+            s.value.is_not(None),
+            of_version(version),
+        )
+        .order_by(s.value)
+        .limit(count)
+    )
+    return [(row[0], row[1]) for row in conn.execute(query)]
