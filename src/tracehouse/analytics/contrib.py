@@ -16,7 +16,7 @@ from sqlalchemy import Table
 
 from tracehouse.analytics import sketch
 from tracehouse.analytics.rollup_store import day_of
-from tracehouse.conventions.families import VCS_BRANCH, VCS_REVISION
+from tracehouse.conventions.vcs import VCS_BRANCH, VCS_REVISION
 from tracehouse.store.tables import (
     analytics_daily,
     analytics_daily_models,

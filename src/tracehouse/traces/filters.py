@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import ColumnElement, Select, and_, exists, literal_column, not_, or_, select
 
 from tracehouse.clock import to_us
-from tracehouse.conventions.families import VCS_BRANCH, VCS_REPOSITORY, VCS_REVISION
+from tracehouse.conventions.vcs import VCS_BRANCH, VCS_REPOSITORY, VCS_REVISION
 from tracehouse.records import MAX_COUNT
 from tracehouse.store import fulltext
 from tracehouse.store.tables import (

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
 
 from tracehouse.analytics.contrib import SCORED_TYPES
-from tracehouse.conventions.families import VCS_BRANCH, VCS_REVISION
+from tracehouse.conventions.vcs import VCS_BRANCH, VCS_REVISION
 from tracehouse.store.jsonkey import JsonKey
 from tracehouse.store.tables import (
     analytics_daily_version_scores,
