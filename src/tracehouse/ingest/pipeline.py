@@ -62,6 +62,9 @@ def apply_batch(
         streamed.fold(observation_changes, derived, _stored_request(conn, project_rowid), now)
     stored_traces = ingest_store.fetch_stored(conn, traces, project_rowid, trace_changes)
     before = {trace_id: TraceState.of(row) for trace_id, row in stored_traces.items()}
+    score_rows = [merge.score_row(s, now) for s in changes.scores]
+    # Under the versions (and days) their traces name before this batch changes them.
+    deltas = score_rollups(conn, project_rowid, score_rows)
     trace_rows = [
         merge.trace_row(trace_id, values, stored_traces.get(trace_id), now)
         for trace_id, values in trace_changes.items()
@@ -79,12 +82,11 @@ def apply_batch(
         if timeless:
             _place_timeless(conn, project_rowid, timeless, observation_rows, trace_changes, before)
         ingest_store.write_rows(conn, observations, observation_rows, project_rowid, is_test, now)
-    score_rows = [merge.score_row(s, now) for s in changes.scores]
-    deltas = score_rollups(conn, project_rowid, score_rows)
     ingest_store.write_rows(conn, scores, score_rows, project_rowid, is_test, now)
     if trace_changes:
         after = ingest_store.roll_up(conn, project_rowid, trace_changes, before)
         changed_rollups(before, after, deltas)
+        move_scores(conn, project_rowid, before, after, deltas)
     rollup_store.append(conn, project_rowid, deltas.rows(project_rowid))
     created = [trace_id for trace_id in trace_changes if trace_id not in stored_traces]
     return created, [trace_id for trace_id in trace_changes if trace_id in stored_traces]
@@ -134,9 +136,10 @@ def score_rollups(conn: Connection, project_rowid: int, rows: list[dict[str, Any
     deltas = Deltas()
     if not rows:
         return deltas
-    stored = ingest_store.score_values(conn, project_rowid, [r["id"] for r in rows])
+    last = {r["id"]: r for r in rows}.values()  # a score sent twice in a batch: the last stays
+    stored = ingest_store.score_values(conn, project_rowid, [r["id"] for r in last])
     old = [(s.trace_id, s.name, s.data_type, s.value) for s in stored]
-    new = [(r["trace_id"], r["name"], r["data_type"], r["value"]) for r in rows]
+    new = [(r["trace_id"], r["name"], r["data_type"], r["value"]) for r in last]
     changes = [
         (sign, (trace_id, name, float(value)))
         for sign, found in ((-1, old), (1, new))
@@ -152,3 +155,33 @@ def score_rollups(conn: Connection, project_rowid: int, rows: list[dict[str, Any
             versions = versions_of(owner.metadata, owner.release)
             deltas.add_score(owner.start_time, versions, name, value, sign)
     return deltas
+
+
+def move_scores(
+    conn: Connection,
+    project_rowid: int,
+    before: dict[str, TraceState],
+    after: dict[str, TraceState],
+    deltas: Deltas,
+) -> None:
+    """Move the scores of the traces now naming other versions (or starting another day)
+    from where they counted to where they count now (every score, this batch's included)."""
+    moved = {
+        trace_id: before.get(trace_id)
+        for trace_id, state in after.items()
+        if _counted_as(state) != _counted_as(before.get(trace_id))
+    }
+    if not moved:
+        return
+    for trace_id, name, value in ingest_store.numeric_scores(conn, project_rowid, moved):
+        old, new = moved[trace_id], after[trace_id]
+        if old is not None:
+            deltas.add_score(old.start_time, old.versions, name, float(value), -1)
+        deltas.add_score(new.start_time, new.versions, name, float(value), 1)
+
+
+def _counted_as(state: TraceState | None) -> tuple[Any, ...]:
+    """Where a trace's scores count: its versions, on the day it starts."""
+    if state is None or not state.versions:
+        return ()
+    return (state.versions, rollup_store.day_of(state.start_time))

@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from tracehouse import jsontext
-from tracehouse.analytics.contrib import TraceState, model_calls
+from tracehouse.analytics.contrib import SCORED_TYPES, TraceState, model_calls
 from tracehouse.store.locks import transaction_locks
 from tracehouse.store.tables import observations, scores, trace_model_calls, traces
 from tracehouse.store.tables.analytics import MODEL_FIGURES
@@ -436,4 +436,19 @@ def trace_versions(conn: Connection, project_rowid: int, ids: Iterable[str]) -> 
         found.update(
             (row[0], row) for row in _select_in(conn, _TRACE_VERSIONS, project_rowid, part)
         )
+    return found
+
+
+_TRACE_SCORES = select(scores.c.trace_id, scores.c.name, scores.c.data_type, scores.c.value).where(
+    scores.c.project_rowid == bindparam("project"),
+    scores.c.trace_id.in_(bindparam("ids", expanding=True)),
+)
+
+
+def numeric_scores(conn: Connection, project_rowid: int, trace_ids: Iterable[str]) -> list[Any]:
+    """(trace_id, name, value) of the numeric and boolean scores of these traces."""
+    found: list[Any] = []
+    for part in chunks(sorted(set(trace_ids))):
+        rows = _select_in(conn, _TRACE_SCORES, project_rowid, part)
+        found += [(t, n, v) for t, n, kind, v in rows if kind in SCORED_TYPES and v is not None]
     return found

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, select
 
 from tracehouse.analytics import rollup_store
-from tracehouse.analytics.contrib import SCORED_TYPES, Deltas, TraceState
+from tracehouse.analytics.contrib import Deltas, TraceState
 from tracehouse.evaluations import monitor_store
 from tracehouse.http.pagination import PageParams, paginate
 from tracehouse.ingest import store as ingest_store
@@ -80,8 +80,9 @@ def delete_trace(conn: Connection, project_rowid: int, trace_id: str) -> int:
     for row in stored.values():
         state = TraceState.of(row)
         gone.add(state, -1)
-        for name, value in _numeric_scores(conn, project_rowid, trace_id) if state.versions else ():
-            gone.add_score(state.start_time, state.versions, name, value, -1)
+        found = ingest_store.numeric_scores(conn, project_rowid, [trace_id])
+        for _, name, value in found if state.versions else ():
+            gone.add_score(state.start_time, state.versions, name, float(value), -1)
     rollup_store.append(conn, project_rowid, gone.rows(project_rowid))
     for table in (observations, scores):
         conn.execute(
@@ -94,15 +95,3 @@ def delete_trace(conn: Connection, project_rowid: int, trace_id: str) -> int:
     )
     monitor_store.forget(conn, project_rowid, [trace_id])
     return int(result.rowcount)
-
-
-def _numeric_scores(conn: Connection, project_rowid: int, trace_id: str) -> list[Any]:
-    """(name, value) of the trace's numeric and boolean scores (what its versions count)."""
-    s = scores.c
-    query = select(s.name, s.value).where(
-        s.project_rowid == project_rowid,
-        s.trace_id == trace_id,
-        s.data_type.in_(SCORED_TYPES),
-        s.value.is_not(None),
-    )
-    return list(conn.execute(query).all())
