@@ -58,8 +58,11 @@ def start_server(
     env: dict[str, str] | None = None,
     port: int | None = None,
     own_group: bool = False,
+    timeout: float = 60,
 ) -> ServerProcess:
-    """`own_group`: in a process group of its own, as a terminal runs it (see `interrupt`)."""
+    """`own_group`: in a process group of its own, as a terminal runs it (see `interrupt`);
+    `timeout`: seconds to wait for its health check (a benchmark's large database may need
+    more on a loaded machine)."""
     port = port or free_port()
     log_path = data_dir.parent / f"server-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -87,7 +90,7 @@ def start_server(
         start_new_session=own_group,
     )
     server = ServerProcess(process, port, log_path)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{server.output()}")

@@ -107,7 +107,7 @@ def compared(
     per figure: latency, cost...)."""
     picked: dict[str, list[dict[str, str | None]]] = {}
     out = []
-    for metric in [*BASE_METRICS, *sorted(set(first) | set(second) - set(BASE_METRICS))]:
+    for metric in [*BASE_METRICS, *sorted((set(first) | set(second)) - set(BASE_METRICS))]:
         family = _family(metric)
         entry = _entry(metric, first.get(metric), second.get(metric), tests.get(family))
         if entry["direction"] == "worse" and explaining is not None:
