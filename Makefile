@@ -10,7 +10,7 @@ $(STAMP): pyproject.toml
 	@echo "Installing Tracehouse and its dependencies into $(VENV) (a minute or two the first time)..."
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@$(BIN)/pip install --quiet --upgrade pip
-	@$(BIN)/pip install --quiet -e '.[server,dev]'
+	@$(BIN)/pip install --quiet -e '.[server,dev,clickhouse]'
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 	@echo "Installed."

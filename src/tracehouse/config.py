@@ -10,6 +10,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from tracehouse.keys.secrets import MIN_SECRET_LENGTH
+from tracehouse.store.clickhouse import url as ch_url
 
 #: Write requests per minute and burst size for each plan tier (seed 001).
 DEFAULT_RATE_LIMITS: dict[str, tuple[int, int]] = {
@@ -101,6 +102,25 @@ class Settings(BaseSettings):
     )
     public_url: str | None = Field(
         None, description="URL printed and shown to users; default http://listen_host:port."
+    )
+    clickhouse_url: str | None = Field(
+        None,
+        description="ClickHouse for traces, observations and scores (the relational database "
+        "keeps the rest): `http(s)://user:password@host:8123/database` for a server or "
+        "cluster, or `chdb:///path/to/dir` for ClickHouse embedded in the server process "
+        "through chDB (one process owns the directory: no `serve --workers`). Needs the "
+        "`clickhouse` extra. Default: none, everything in the relational database.",
+    )
+    clickhouse_cluster: str | None = Field(
+        None,
+        description="ClickHouse cluster name (from the servers' `remote_servers`): the tables "
+        "are created ON CLUSTER as Replicated tables with Distributed tables in front, and "
+        "inserts wait for a quorum of replicas. Needs an http(s) clickhouse_url.",
+    )
+    clickhouse_async_insert: bool = Field(
+        False,
+        description="Send ClickHouse inserts as asynchronous inserts, always with "
+        "wait_for_async_insert=1: ingestion still answers only once ClickHouse has the rows.",
     )
     max_body_bytes: int = Field(
         20 * 1024 * 1024, description="Largest accepted request body (after decompression)."
@@ -431,6 +451,20 @@ class Settings(BaseSettings):
             )
         return value
 
+    @model_validator(mode="after")
+    def _clickhouse_target(self) -> Settings:
+        if self.clickhouse_url is None:
+            if self.clickhouse_cluster:
+                raise ValueError("TRACEHOUSE_CLICKHOUSE_CLUSTER needs TRACEHOUSE_CLICKHOUSE_URL")
+            return self
+        try:
+            target = ch_url.parse(self.clickhouse_url)
+        except ValueError as exc:
+            raise ValueError(f"TRACEHOUSE_CLICKHOUSE_URL {exc}") from None
+        if target.embedded and self.clickhouse_cluster:
+            raise ValueError("TRACEHOUSE_CLICKHOUSE_CLUSTER needs a ClickHouse server, not chdb://")
+        return self
+
     @field_validator("sqlite_synchronous")
     @classmethod
     def _known_sync(cls, value: str) -> str:
@@ -457,6 +491,11 @@ class Settings(BaseSettings):
     @property
     def resolved_models_dir(self) -> Path:
         return self.embedder_models_dir or self.data_dir / "models"
+
+    @property
+    def clickhouse_target(self) -> ch_url.Target | None:
+        """Where ClickHouse is (None: traces stay in the relational database)."""
+        return None if self.clickhouse_url is None else ch_url.parse(self.clickhouse_url)
 
     @property
     def is_sqlite(self) -> bool:

@@ -71,6 +71,12 @@ def serve(
     )
     if workers > 1 and settings.is_sqlite:
         raise click.UsageError("--workers > 1 needs PostgreSQL (SQLite has a single writer).")
+    target = settings.clickhouse_target
+    if workers > 1 and target is not None and target.embedded:
+        raise click.UsageError(
+            "--workers > 1 cannot share chDB (one process owns a chdb:// directory): "
+            "run a ClickHouse server and set TRACEHOUSE_CLICKHOUSE_URL=http://…"
+        )
     serving.run(settings, workers)
 
 

@@ -112,6 +112,11 @@ SESSION_KEYS = (
     "ai.telemetry.metadata.sessionId",
 )
 TAG_KEYS = ("langfuse.trace.tags", "langfuse.tags", "tag.tags", "logfire.tags")
+# The VCS attributes the trace filters read in trace metadata (all of them: `vcs.py`).
+from tracehouse.conventions.vcs import VCS_BRANCH as VCS_BRANCH  # noqa: E402
+from tracehouse.conventions.vcs import VCS_REPOSITORY as VCS_REPOSITORY  # noqa: E402
+from tracehouse.conventions.vcs import VCS_REVISION as VCS_REVISION  # noqa: E402
+
 ENVIRONMENT_KEYS = ("langfuse.environment", "deployment.environment.name", "deployment.environment")
 PROMPT_NAME_KEYS = (
     "langfuse.observation.prompt.name",

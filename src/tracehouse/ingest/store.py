@@ -29,7 +29,7 @@ from tracehouse.store.tables.analytics import MODEL_FIGURES
 from tracehouse.store.upsert import insert_many, upsert
 
 _CHUNK = 500
-_TRACE_STORED = (
+TRACE_STORED = (
     "id",
     "tags",
     "metadata",
@@ -49,7 +49,7 @@ _TRACE_STORED = (
     "model_calls",
     "release",
 )
-_OBSERVATION_STORED = (
+OBSERVATION_STORED = (
     "id",
     "trace_id",
     "type",
@@ -130,7 +130,7 @@ def _select_in(
 def _stored_query(table: Table) -> Select[Any]:
     # One statement object per table with expanding parameters: SQLAlchemy compiles it once
     # instead of coercing every id of every batch into a literal bind.
-    names = _TRACE_STORED if table is traces else _OBSERVATION_STORED
+    names = TRACE_STORED if table is traces else OBSERVATION_STORED
     return select(*(table.c[name] for name in names)).where(
         table.c.project_rowid == bindparam("project"),
         table.c.id.in_(bindparam("ids", expanding=True)),
@@ -205,7 +205,7 @@ _FIGURES = slice(6, 6 + len(MODEL_FIGURES))  # of a `_TOTALS` row
 _SUMMED = slice(6, 12)  # calls, failed calls, input, output and total tokens, cost
 
 
-def _model_calls(groups: list[Any]) -> dict[str, tuple[float, ...]]:
+def calls_by_model(groups: list[Any]) -> dict[str, tuple[float, ...]]:
     return {g.model: model_calls(g[_FIGURES]) for g in groups if g.model is not None}
 
 
@@ -225,9 +225,9 @@ def roll_up(
         failed = [t for t, groups in totals.items() if any(g.failed_calls for g in groups)]
         again = retried(conn, project_rowid, failed)
         current = _select_in(conn, _CURRENT, project_rowid, part).mappings().all()
-        calls = [_model_calls(totals.get(t["id"], [])) for t in current]
+        calls = [calls_by_model(totals.get(t["id"], [])) for t in current]
         rows = [
-            _rolled_up(t, totals.get(t["id"], []), models, t["id"] in again)
+            rolled_up(t, totals.get(t["id"], []), models, t["id"] in again)
             for t, models in zip(current, calls, strict=True)
         ]
         if not rows:
@@ -316,7 +316,7 @@ _STEPS = select(
 )
 
 
-def _rolled_up(
+def rolled_up(
     trace: Any, groups: list[Any], calls: dict[str, tuple[float, ...]], retried: bool
 ) -> dict[str, Any]:
     summed = [sum(column) for column in zip(*(g[_SUMMED] for g in groups), strict=True)]
@@ -449,6 +449,6 @@ def numeric_scores(conn: Connection, project_rowid: int, trace_ids: Iterable[str
     """(trace_id, name, value) of the numeric and boolean scores of these traces."""
     found: list[Any] = []
     for part in chunks(sorted(set(trace_ids))):
-        rows = _select_in(conn, _TRACE_SCORES, project_rowid, part)
-        found += [(t, n, v) for t, n, kind, v in rows if kind in SCORED_TYPES and v is not None]
+        rows: list[Any] = list(_select_in(conn, _TRACE_SCORES, project_rowid, part))
+        found += [(r[0], r[1], r[3]) for r in rows if r[2] in SCORED_TYPES and r[3] is not None]
     return found

@@ -6,7 +6,7 @@ This module and `store/upsert.py` are the only places that know which dialect is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.pool import QueuePool
@@ -14,6 +14,9 @@ from sqlalchemy.pool import QueuePool
 from tracehouse.config import Settings
 from tracehouse.store import deadline, nulchars, sqlitevec
 from tracehouse.store.files import prepare_sqlite
+
+if TYPE_CHECKING:
+    from tracehouse.store.clickhouse.client import ClickHouse
 
 
 @dataclass
@@ -23,8 +26,16 @@ class Database:
     writer: Engine
     reader: Engine
     is_sqlite: bool
+    #: Where traces, observations and scores are when ClickHouse holds them.
+    clickhouse: ClickHouse | None = None
 
     def dispose(self) -> None:
+        if self.clickhouse is not None:
+            from tracehouse.store.clickhouse import dispatch
+
+            dispatch.detach((self.writer, self.reader))
+            self.clickhouse.close()
+            self.clickhouse = None
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()
@@ -32,7 +43,20 @@ class Database:
 
 def open_database(settings: Settings) -> Database:
     """Create the engines for the configured database (for SQLite, the private data directory
-    and database file first)."""
+    and database file first), and connect ClickHouse when it is configured."""
+    db = _relational(settings)
+    target = settings.clickhouse_target
+    if target is not None:
+        from tracehouse.store.clickhouse import client, dispatch
+
+        db.clickhouse = client.open_clickhouse(
+            target, settings.clickhouse_cluster, async_insert=settings.clickhouse_async_insert
+        )
+        dispatch.attach((db.writer, db.reader), db.clickhouse)
+    return db
+
+
+def _relational(settings: Settings) -> Database:
     url = settings.resolved_database_url
     if not settings.is_sqlite:
         engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)

@@ -12,6 +12,9 @@ from tracehouse.analytics.contrib import Deltas, TraceState
 from tracehouse.evaluations import monitor_store
 from tracehouse.http.pagination import PageParams, paginate
 from tracehouse.ingest import store as ingest_store
+from tracehouse.store.clickhouse import dispatch, trace_list
+from tracehouse.store.clickhouse import purge as ch_purge
+from tracehouse.store.clickhouse import reads as ch_reads
 from tracehouse.store.tables import observations, scores, traces
 from tracehouse.traces import filters as trace_filters
 
@@ -25,6 +28,8 @@ def sort_key(sort: str) -> Any:
 def list_traces(
     conn: Connection, project_rowid: int, params: trace_filters.TraceListParams, page: PageParams
 ) -> tuple[list[Any], int]:
+    if (ch := dispatch.of(conn)) is not None:
+        return trace_list.list_traces(ch, conn, project_rowid, params, page)
     base = trace_filters.apply(select(traces), project_rowid, params)
     keys = [sort_key(params.sort), traces.c.trace_rowid]
     query = paginate(
@@ -39,6 +44,8 @@ def list_traces(
 
 
 def get_trace(conn: Connection, project_rowid: int, trace_id: str) -> Any:
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_reads.get_trace(ch, project_rowid, trace_id)
     query = select(traces).where(traces.c.project_rowid == project_rowid, traces.c.id == trace_id)
     return conn.execute(query).mappings().first()
 
@@ -47,6 +54,8 @@ def traces_of_observations(
     conn: Connection, project_rowid: int, observation_ids: Iterable[str]
 ) -> dict[str, str]:
     """{observation id: its trace id} for the stored observations among `observation_ids`."""
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_reads.traces_of_observations(ch, project_rowid, observation_ids)
     o = observations.c
     query = select(o.id, o.trace_id).where(
         o.project_rowid == project_rowid, o.id.in_(set(observation_ids))
@@ -55,6 +64,8 @@ def traces_of_observations(
 
 
 def trace_observations(conn: Connection, project_rowid: int, trace_id: str) -> list[Any]:
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_reads.trace_observations(ch, project_rowid, trace_id)
     query = (
         select(observations)
         .where(observations.c.project_rowid == project_rowid, observations.c.trace_id == trace_id)
@@ -64,6 +75,8 @@ def trace_observations(conn: Connection, project_rowid: int, trace_id: str) -> l
 
 
 def trace_scores(conn: Connection, project_rowid: int, trace_id: str) -> list[Any]:
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_reads.trace_scores(ch, project_rowid, trace_id)
     query = (
         select(scores)
         .where(scores.c.project_rowid == project_rowid, scores.c.trace_id == trace_id)
@@ -75,6 +88,10 @@ def trace_scores(conn: Connection, project_rowid: int, trace_id: str) -> list[An
 def delete_trace(conn: Connection, project_rowid: int, trace_id: str) -> int:
     """Delete a trace with its observations and scores, and count it out of the roll-ups."""
     ingest_store.lock_traces(conn, project_rowid, [trace_id])
+    if (ch := dispatch.of(conn)) is not None:
+        deleted = ch_purge.delete_trace(ch, project_rowid, trace_id)
+        monitor_store.forget(conn, project_rowid, [trace_id])
+        return deleted
     stored = ingest_store.fetch_stored(conn, traces, project_rowid, [trace_id])
     gone = Deltas()
     for row in stored.values():
