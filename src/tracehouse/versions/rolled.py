@@ -56,15 +56,19 @@ def explainer(
     """The traces of `b` weighing most on a metric, each with a like trace of `a` (same name,
     not failed, at or just above `a`'s median latency)."""
     median = first.latency.quantile(50)
+    like: dict[str | None, str | None] = {}  # per trace name, once per comparison
 
     def explaining(metric: str) -> list[dict[str, str | None]]:
         found = _weighing(conn, project_rowid, b, metric, count)
-        like = {name: _like(conn, project_rowid, a, name, median) for _, name in found}
-        return [pair(like.get(name), trace_id) for trace_id, name in found]
+        for _, name in found:
+            if name not in like:
+                like[name] = _like(conn, project_rowid, a, name, median)
+        return [pair(like[name], trace_id) for trace_id, name in found]
 
     return explaining
 
 
+LIKE_WINDOW = 1000
 _ORDER = {"latency": traces.c.latency_ms, "tokens": traces.c.total_tokens, "cost": traces.c.cost}
 
 
@@ -74,22 +78,32 @@ def _weighing(
     if metric.startswith("score:"):
         return store.lowest_scored(conn, project_rowid, version, metric[6:], count)
     if metric == "error_rate":
-        failed = traces.c.status == "error"
+        failed = [traces.c.status == "error"]
         return store.top_traces(
             conn, project_rowid, version, traces.c.start_time.desc(), count, failed
         )
     column = _ORDER[metric.split("_")[0]] if metric in TRACE_METRICS else traces.c.latency_ms
-    return store.top_traces(conn, project_rowid, version, column.desc(), count, column.is_not(None))
+    timed = [column.is_not(None)]
+    return store.top_traces(conn, project_rowid, version, column.desc(), count, timed)
 
 
 def _like(
     conn: Connection, project_rowid: int, version: Version, name: str | None, median: Any
 ) -> str | None:
+    """A trace of the version of that name, not failed, at or just above `median` (the
+    sketch's value, within 1%), else the slowest such (each among the `LIKE_WINDOW` traces
+    nearest in latency)."""
     t = traces.c
-    where = [t.name.is_(None) if name is None else t.name == name, t.status != "error"]
+    rest = [t.name.is_(None) if name is None else t.name == name, t.status != "error"]
+    found = []
     if median is not None:
-        where.append(t.latency_ms >= median * 0.99)  # the sketch's value is within 1%
-    found = store.top_traces(conn, project_rowid, version, t.latency_ms, 1, *where)
-    if not found and median is not None:
-        found = store.top_traces(conn, project_rowid, version, t.latency_ms.desc(), 1, *where[:2])
+        above = [t.latency_ms >= median * 0.99]
+        found = store.top_traces(
+            conn, project_rowid, version, t.latency_ms, 1, above, rest, LIKE_WINDOW
+        )
+    if not found:
+        timed = [t.latency_ms.is_not(None)]
+        found = store.top_traces(
+            conn, project_rowid, version, t.latency_ms.desc(), 1, timed, rest, LIKE_WINDOW
+        )
     return found[0][0] if found else None

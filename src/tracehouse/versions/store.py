@@ -4,6 +4,7 @@ version roll-ups with the few traces that explain a change."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
@@ -149,20 +150,34 @@ def of_version(version: Version) -> ColumnElement[bool]:
     return tagged(key, version.value, exact=version.kind != "commit")
 
 
+#: How many traces (or scores) a search for explaining traces reads at most, from the top of
+#: an index: a version with none of its traces among them has none listed.
+WINDOW = 5000
+
+
 def top_traces(
     conn: Connection,
     project_rowid: int,
     version: Version,
     order: ColumnElement[Any],
     count: int,
-    *where: ColumnElement[bool],
+    indexed: Sequence[ColumnElement[bool]] = (),
+    rest: Sequence[ColumnElement[bool]] = (),
+    window: int = WINDOW,
 ) -> list[tuple[str, str | None]]:
-    """(id, name) of the version's first traces in `order` (an indexed column's order: the
-    index is read from its top until `count` of the version's are found)."""
+    """(id, name) of the version's first traces in `order` among the first `window` that
+    match `indexed` (conditions an index answers, read from its top), filtered by `rest`."""
     t = traces.c
+    first = (
+        select(t.trace_rowid)
+        .where(t.project_rowid == project_rowid, *indexed)
+        .order_by(order)
+        .limit(window)
+        .subquery()
+    )
     query = (
         select(t.id, t.name)
-        .where(t.project_rowid == project_rowid, of_version(version), *where)
+        .where(t.trace_rowid.in_(select(first.c.trace_rowid)), of_version(version), *rest)
         .order_by(order)
         .limit(count)
     )
@@ -172,18 +187,23 @@ def top_traces(
 def lowest_scored(
     conn: Connection, project_rowid: int, version: Version, name: str, count: int
 ) -> list[tuple[str, str | None]]:
-    """(id, name) of the version's traces with the lowest values of the score `name`."""
+    """(id, name) of the version's traces with the lowest values of the score `name`, among
+    the `WINDOW` lowest values."""
     t, s = traces.c, scores.c
+    first = (
+        select(s.score_rowid)
+        .where(s.project_rowid == project_rowid, s.name == name, s.value.is_not(None))
+        .order_by(s.value)
+        .limit(WINDOW)
+        .subquery()
+    )
+    joined = scores.join(traces, and_(t.project_rowid == s.project_rowid, t.id == s.trace_id))
     query = (
         select(t.id, t.name)
-        .select_from(
-            scores.join(traces, and_(t.project_rowid == s.project_rowid, t.id == s.trace_id))
-        )
+        .select_from(joined)
         .where(
-            s.project_rowid == project_rowid,
-            s.name == name,
+            s.score_rowid.in_(select(first.c.score_rowid)),
             s.data_type.in_(SCORED_TYPES),
-            s.value.is_not(None),
             of_version(version),
         )
         .order_by(s.value)
