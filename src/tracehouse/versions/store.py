@@ -166,7 +166,34 @@ def top_traces(
     window: int = WINDOW,
 ) -> list[tuple[str, str | None]]:
     """(id, name) of the version's first traces in `order` among the first `window` that
-    match `indexed` (conditions an index answers, read from its top), filtered by `rest`."""
+    match `indexed` (conditions an index answers, read from its top), filtered by `rest`:
+    a few dozen rows read when the version is a large share, more only as needed."""
+    found: list[tuple[str, str | None]] = []
+    for size in _growing(window):
+        found = _top(conn, project_rowid, version, order, count, indexed, rest, size)
+        if len(found) >= count:
+            break
+    return found
+
+
+def _growing(window: int) -> list[int]:
+    """Windows of 64, 16 times as many, ... up to `window`."""
+    sizes = [64]
+    while sizes[-1] < window:
+        sizes.append(min(window, sizes[-1] * 16))
+    return sizes
+
+
+def _top(
+    conn: Connection,
+    project_rowid: int,
+    version: Version,
+    order: ColumnElement[Any],
+    count: int,
+    indexed: Sequence[ColumnElement[bool]],
+    rest: Sequence[ColumnElement[bool]],
+    window: int,
+) -> list[tuple[str, str | None]]:
     t = traces.c
     first = (
         select(t.trace_rowid)
@@ -188,13 +215,24 @@ def lowest_scored(
     conn: Connection, project_rowid: int, version: Version, name: str, count: int
 ) -> list[tuple[str, str | None]]:
     """(id, name) of the version's traces with the lowest values of the score `name`, among
-    the `WINDOW` lowest values."""
+    the `WINDOW` lowest values (fewer read when enough are found)."""
+    found: list[tuple[str, str | None]] = []
+    for size in _growing(WINDOW):
+        found = _lowest(conn, project_rowid, version, name, count, size)
+        if len(found) >= count:
+            break
+    return found
+
+
+def _lowest(
+    conn: Connection, project_rowid: int, version: Version, name: str, count: int, window: int
+) -> list[tuple[str, str | None]]:
     t, s = traces.c, scores.c
     first = (
         select(s.score_rowid)
         .where(s.project_rowid == project_rowid, s.name == name, s.value.is_not(None))
         .order_by(s.value)
-        .limit(WINDOW)
+        .limit(window)
         .subquery()
     )
     joined = scores.join(traces, and_(t.project_rowid == s.project_rowid, t.id == s.trace_id))
