@@ -123,7 +123,7 @@ def main() -> None:
         seconds, n_obs = generate(settings, args.traces, args.per_trace)
         print(f"generated {args.traces} traces / {n_obs} observations in {seconds:.0f} s")
     tag_versions(settings, args.versions)
-    server = start_server(data, env={"TRACEHOUSE_RATE_LIMIT_ENABLED": "false"}, timeout=600)
+    server = start_server(data, env={"TRACEHOUSE_RATE_LIMIT_ENABLED": "false"}, start_timeout=600)
     calls = {
         "compare two commits": ("/api/v1/versions/compare",
                                 {"a": f"commit:{sha(0)}", "b": f"commit:{sha(1)}"}),
