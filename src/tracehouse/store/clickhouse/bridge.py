@@ -1,0 +1,150 @@
+"""Relational reads answered by ClickHouse: a SQLAlchemy Core `select` over the trace tables,
+compiled to SQL ClickHouse reads, each trace table replaced by the latest version of its rows
+in the project (`schema.latest`, never `FINAL`).
+
+The readers outside the trace API (UI chips, evaluators, Langfuse reads, prompt and skill
+usage, …) keep their one query: it runs on the relational database, or through `rows` here
+when `dispatch.of(conn)` names a ClickHouse. A query may join trace tables with each other,
+never with a relational table (those live in another database): such readers split their
+query in two.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, Select
+from sqlalchemy.dialects.postgresql.base import PGCompiler, PGDialect
+
+from tracehouse.store.clickhouse import dispatch
+from tracehouse.store.clickhouse.schema import SPECS, latest
+
+if TYPE_CHECKING:
+    from tracehouse.store.clickhouse.client import ClickHouse
+
+_TYPES = {bool: "Bool", int: "Int64", float: "Float64", str: "String", bytes: "String"}
+_PARAM = re.compile(r"(?<![:\w]):(\w+)")
+
+
+class _Compiler(PGCompiler):
+    """PostgreSQL's SQL, less what ClickHouse spells otherwise."""
+
+    def visit_like_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        return self._like(binary, "LIKE", **kw)
+
+    def visit_not_like_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        return self._like(binary, "NOT LIKE", **kw)
+
+    def visit_ilike_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        return self._like(binary, "ILIKE", **kw)
+
+    def visit_not_ilike_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
+        return self._like(binary, "NOT ILIKE", **kw)
+
+    def visit_table(self, table: Any, asfrom: bool = False, **kw: Any) -> str:
+        scope = kw.get("clickhouse")
+        if not asfrom or table.name not in SPECS:
+            return str(super().visit_table(table, asfrom=asfrom, **kw))
+        if scope is None:
+            raise RuntimeError("a trace table outside a ClickHouse query")
+        where = f"project_rowid = {scope['project_rowid']}"
+        return f"({latest(scope['layout'], table.name, where)}) AS {table.name}"
+
+    def _like(self, binary: Any, word: str, **kw: Any) -> str:
+        # ClickHouse's LIKE always escapes with `\` (the escape our filters use) and has
+        # no ESCAPE clause
+        escape = binary.modifiers.get("escape")
+        if escape not in (None, "\\"):
+            raise NotImplementedError(f"LIKE ... ESCAPE {escape!r} on ClickHouse")
+        left = self.process(binary.left, **kw)
+        return f"{left} {word} {self.process(binary.right, **kw)}"
+
+
+class _Dialect(PGDialect):
+    name = "clickhouse"
+    statement_compiler = _Compiler
+    paramstyle = "named"
+
+
+_DIALECT = _Dialect(paramstyle="named")
+
+
+class Record(tuple[Any, ...]):
+    """A result row as SQLAlchemy's `Row` reads: by position, by attribute, `_mapping`."""
+
+    _fields: tuple[str, ...]
+
+    def __new__(cls, values: tuple[Any, ...], fields: tuple[str, ...]) -> Record:
+        record = super().__new__(cls, values)
+        record._fields = fields
+        return record
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[self._fields.index(name)]
+        except ValueError:
+            raise AttributeError(name) from None
+
+    @property
+    def _mapping(self) -> dict[str, Any]:
+        return dict(zip(self._fields, self, strict=True))
+
+
+def compile_query(
+    ch: ClickHouse, query: Select[Any], project_rowid: int
+) -> tuple[str, dict[str, Any]]:
+    """The ClickHouse SQL of `query` and its parameters (`{name:Type}`, bound server side)."""
+    scope = {"layout": ch.layout, "project_rowid": int(project_rowid)}
+    compiled = query.compile(
+        dialect=_DIALECT, compile_kwargs={"render_postcompile": True, "clickhouse": scope}
+    )
+    params = dict(compiled.params)
+    sql = _PARAM.sub(lambda m: _placeholder(m.group(1), params[m.group(1)]), compiled.string)
+    return sql, params
+
+
+def _placeholder(name: str, value: Any) -> str:
+    if value is None:
+        return f"{{{name}:Nullable(String)}}"
+    return f"{{{name}:{_TYPES[type(value)]}}}"
+
+
+def rows(ch: ClickHouse, query: Select[Any], project_rowid: int) -> list[Record]:
+    """The rows of `query` (over trace tables only) on ClickHouse, as SQLAlchemy gives them."""
+    sql, params = compile_query(ch, query, project_rowid)
+    result = ch.client.query(sql, parameters=params, settings={"join_use_nulls": 1})
+    fields = tuple(query.selected_columns.keys())
+    return [Record(tuple(row), fields) for row in result.result_rows]
+
+
+def mappings(ch: ClickHouse, query: Select[Any], project_rowid: int) -> list[dict[str, Any]]:
+    return [row._mapping for row in rows(ch, query, project_rowid)]
+
+
+def scalar(ch: ClickHouse, query: Select[Any], project_rowid: int) -> Any:
+    found = rows(ch, query, project_rowid)
+    return found[0][0] if found else None
+
+
+def read(conn: Connection, query: Select[Any], project_rowid: int) -> list[Any]:
+    """The rows of a query over the trace tables of one project, from the engine holding them:
+    the relational database, or ClickHouse (`dispatch.of`). Rows read by position, attribute
+    and `_mapping` on both."""
+    if (ch := dispatch.of(conn)) is not None:
+        return list(rows(ch, query, project_rowid))
+    return list(conn.execute(query))
+
+
+def read_mappings(conn: Connection, query: Select[Any], project_rowid: int) -> list[Any]:
+    """`read` as mappings (`conn.execute(query).mappings()`)."""
+    if (ch := dispatch.of(conn)) is not None:
+        return mappings(ch, query, project_rowid)
+    return list(conn.execute(query).mappings())
+
+
+def read_scalar(conn: Connection, query: Select[Any], project_rowid: int) -> Any:
+    """`read`'s first column of the first row (None without rows)."""
+    if (ch := dispatch.of(conn)) is not None:
+        return scalar(ch, query, project_rowid)
+    return conn.execute(query).scalar()
