@@ -27,6 +27,8 @@ from tracehouse.langfuse.params import (
 from tracehouse.prompts import store as prompt_store
 from tracehouse.runtime import Runtime
 from tracehouse.store import deadline
+from tracehouse.store.clickhouse import bridge, dispatch
+from tracehouse.store.clickhouse import scores as ch_scores
 from tracehouse.store.tables import observations, scores, traces
 from tracehouse.traces import filters as trace_filters
 from tracehouse.traces import store as trace_store
@@ -49,10 +51,11 @@ def _page(rows: list[dict[str, Any]], query: PageQuery, total: int) -> dict[str,
     return {"data": rows, "meta": render.page_meta(query.page, query.limit, total)}
 
 
-def _count(conn: Connection, table: Any, conditions: list[ColumnElement[bool]]) -> int:
-    return int(
-        conn.execute(select(func.count()).select_from(table).where(*conditions)).scalar_one()
-    )
+def _count(
+    conn: Connection, scope: ProjectScope, table: Any, conditions: list[ColumnElement[bool]]
+) -> int:
+    query = select(func.count()).select_from(table).where(*conditions)
+    return int(bridge.read_scalar(conn, query, scope.project_rowid))
 
 
 # --- traces -------------------------------------------------------------------------------------
@@ -107,16 +110,15 @@ def list_traces(rt: Runtime, scope: ProjectScope, query: TraceQuery) -> dict[str
     order = _trace_order(query.order_by)
     fields = _field_set(query.fields)
     with rt.db.reader.connect() as conn:
-        rows = list(
-            conn.execute(
-                select(traces)
-                .where(*conditions)
-                .order_by(order, traces.c.trace_rowid.desc())
-                .offset(query.offset)
-                .limit(query.limit)
-            ).mappings()
+        statement = (
+            select(traces)
+            .where(*conditions)
+            .order_by(order, traces.c.trace_rowid.desc())
+            .offset(query.offset)
+            .limit(query.limit)
         )
-        total = _count(conn, traces, conditions)
+        rows = bridge.read_mappings(conn, statement, scope.project_rowid)
+        total = _count(conn, scope, traces, conditions)
         ids = [r["id"] for r in rows]
         obs_ids = _ids_by_trace(conn, observations, scope, ids) if "observations" in fields else {}
         score_ids = _ids_by_trace(conn, scores, scope, ids) if "scores" in fields else {}
@@ -145,7 +147,7 @@ def _ids_by_trace(
     query = select(table.c.trace_id, table.c.id).where(
         table.c.project_rowid == scope.project_rowid, table.c.trace_id.in_(trace_ids)
     )
-    for trace_id, item_id in conn.execute(query):
+    for trace_id, item_id in bridge.read(conn, query, scope.project_rowid):
         out[trace_id].append(item_id)
     return out
 
@@ -232,20 +234,18 @@ def list_observations(rt: Runtime, scope: ProjectScope, query: ObservationQuery)
     conditions = _observation_conditions(scope, query)
     o = observations.c
     with rt.db.reader.connect() as conn:
-        rows = conn.execute(
+        statement = (
             _observation_select()
             .where(*conditions)
             .order_by(o.start_time.desc(), o.observation_rowid.desc())
             .offset(query.offset)
             .limit(query.limit)
-        ).mappings()
+        )
+        rows = bridge.read_mappings(conn, statement, scope.project_rowid)
         data = [render.observation(r) for r in rows]
         fill_prompt_ids(conn, scope, data)
-        total = int(
-            conn.execute(
-                _observation_select().with_only_columns(func.count()).where(*conditions)
-            ).scalar_one()
-        )
+        count = _observation_select().with_only_columns(func.count()).where(*conditions)
+        total = int(bridge.read_scalar(conn, count, scope.project_rowid))
     return _page(data, query, total)
 
 
@@ -255,7 +255,7 @@ def get_observation(rt: Runtime, scope: ProjectScope, observation_id: str) -> di
         o.project_rowid == scope.project_rowid, o.id == observation_id
     )
     with rt.db.reader.connect() as conn:
-        row = conn.execute(query).mappings().first()
+        row = next(iter(bridge.read_mappings(conn, query, scope.project_rowid)), None)
         if row is None:
             raise NotFound(f"Observation {observation_id} not found within authorized project")
         found = render.observation(row)
@@ -292,6 +292,7 @@ def list_observations_v2(
         rt,
         _observation_select().where(*_observation_conditions(scope, query)),
         (o.start_time, o.observation_rowid),
+        scope,
         query.limit,
         query.cursor,
         lambda r: render.observation_v2(r, scope.project_id, groups, query.expand_metadata),
@@ -306,6 +307,7 @@ def _cursor_page(
     rt: Runtime,
     statement: Select[Any],
     keys: tuple[Any, Any],
+    scope: ProjectScope,
     limit: int,
     cursor: str | None,
     render_row: Callable[[Any], dict[str, Any]],
@@ -313,7 +315,7 @@ def _cursor_page(
     """One page of Langfuse's cursor endpoints (newest first): items and the next cursor."""
     page = PageParams.model_construct(limit=limit, cursor=cursor, offset=0)
     with rt.db.reader.connect() as conn:
-        rows = list(conn.execute(paginate(statement, keys, page)).mappings())
+        rows = bridge.read_mappings(conn, paginate(statement, keys, page), scope.project_rowid)
     body = page_body(rows, page, 0, render_row, lambda r: [r[key.name] for key in keys])
     return body["data"], body["meta"]["next_cursor"]
 
@@ -352,8 +354,9 @@ def list_sessions(rt: Runtime, scope: ProjectScope, query: SessionQuery) -> dict
     )
     count = select(func.count(func.distinct(t.session_id))).where(*conditions)
     with rt.db.reader.connect() as conn:
-        data = [render.session(r, scope.project_id) for r in conn.execute(statement).mappings()]
-        total = int(conn.execute(count).scalar_one())
+        found = bridge.read_mappings(conn, statement, scope.project_rowid)
+        data = [render.session(r, scope.project_id) for r in found]
+        total = int(bridge.read_scalar(conn, count, scope.project_rowid))
     return _page(data, query, total)
 
 
@@ -362,16 +365,12 @@ def get_session(rt: Runtime, scope: ProjectScope, session_id: str) -> dict[str, 
     t = traces.c
     where = [t.project_rowid == scope.project_rowid, t.session_id == session_id]
     with rt.db.reader.connect() as conn:
-        summary = (
-            conn.execute(select(*_session_columns()).where(*where).group_by(t.session_id))
-            .mappings()
-            .first()
-        )
+        one = select(*_session_columns()).where(*where).group_by(t.session_id)
+        summary = next(iter(bridge.read_mappings(conn, one, scope.project_rowid)), None)
         if summary is None:
             raise NotFound(f"Session {session_id} not found within authorized project")
-        rows = conn.execute(
-            select(traces).where(*where).order_by(t.start_time, t.trace_rowid)
-        ).mappings()
+        listed = select(traces).where(*where).order_by(t.start_time, t.trace_rowid)
+        rows = bridge.read_mappings(conn, listed, scope.project_rowid)
         trace_list = [render.trace(r, scope.project_id) for r in rows]
     for item in trace_list:
         del item["observations"], item["scores"]
@@ -434,15 +433,16 @@ def list_scores_v2(rt: Runtime, scope: ProjectScope, query: ScoreV2Query) -> dic
             raise InvalidRequest("operator must be one of <, >, <=, >=, =, !=.")
         conditions.append(s.value.op(op)(query.value))
     with rt.db.reader.connect() as conn:
-        rows = conn.execute(
+        statement = (
             select(scores)
             .where(*conditions)
             .order_by(s.timestamp.desc(), s.score_rowid.desc())
             .offset(query.offset)
             .limit(query.limit)
-        ).mappings()
+        )
+        rows = bridge.read_mappings(conn, statement, scope.project_rowid)
         data = [render.score(r, scope.project_id) for r in rows]
-        total = _count(conn, scores, conditions)
+        total = _count(conn, scope, scores, conditions)
     return _page(data, query, total)
 
 
@@ -451,7 +451,7 @@ def get_score(rt: Runtime, scope: ProjectScope, score_id: str) -> dict[str, Any]
     s = scores.c
     query = select(scores).where(s.project_rowid == scope.project_rowid, s.id == score_id)
     with rt.db.reader.connect() as conn:
-        row = conn.execute(query).mappings().first()
+        row = next(iter(bridge.read_mappings(conn, query, scope.project_rowid)), None)
     if row is None:
         raise NotFound(f"Score {score_id} not found within authorized project")
     return render.score(row, scope.project_id)
@@ -471,6 +471,7 @@ def list_scores_v3(rt: Runtime, scope: ProjectScope, query: ScoreV3Query) -> dic
         rt,
         select(scores).where(*conditions),
         (s.timestamp, s.score_rowid),
+        scope,
         query.limit,
         query.cursor,
         lambda r: render.score_v3(r, scope.project_id),
@@ -492,8 +493,11 @@ def delete_score(rt: Runtime, scope: ProjectScope, score_id: str) -> None:
     scope.require_write()
     s = scores.c
     with rt.db.writer.begin() as conn:
-        deleted = conn.execute(
-            scores.delete().where(s.project_rowid == scope.project_rowid, s.id == score_id)
-        ).rowcount
+        if (ch := dispatch.of(conn)) is not None:
+            deleted = ch_scores.delete_score(ch, scope.project_rowid, score_id)
+        else:
+            deleted = conn.execute(
+                scores.delete().where(s.project_rowid == scope.project_rowid, s.id == score_id)
+            ).rowcount
     if not deleted:
         raise NotFound(f"Score {score_id} not found within authorized project")

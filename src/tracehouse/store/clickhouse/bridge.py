@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Select
 from sqlalchemy.dialects.postgresql.base import PGCompiler, PGDialect
+from sqlalchemy.ext.compiler import compiles
 
 from tracehouse.store.clickhouse import dispatch
 from tracehouse.store.clickhouse.schema import SPECS, latest
+from tracehouse.store.jsonkey import JsonKey
 
 if TYPE_CHECKING:
     from tracehouse.store.clickhouse.client import ClickHouse
@@ -68,6 +70,21 @@ class _Dialect(PGDialect):
 
 
 _DIALECT = _Dialect(paramstyle="named")
+
+
+@compiles(JsonKey, "clickhouse")
+def _json_key(element: JsonKey, compiler: Any, **kw: Any) -> str:
+    """`JsonKey` on ClickHouse: NULL unless the text is an object holding the key; a string as
+    itself, other values as their JSON (as PostgreSQL's `->>`); as a number, numbers only."""
+    column = f"coalesce({compiler.process(element.column, **kw)}, '')"
+    key = compiler.process(element.json_key, **kw)
+    kind = f"JSONType({column}, {key})"
+    if element.number:
+        return f"if({kind} IN ('Int64', 'UInt64', 'Double'), JSONExtractFloat({column}, {key}), NULL)"
+    return (
+        f"multiIf(NOT isValidJSON({column}) OR {kind} = 'Null', NULL, "
+        f"{kind} = 'String', JSONExtractString({column}, {key}), JSONExtractRaw({column}, {key}))"
+    )
 
 
 class Record(tuple[Any, ...]):
