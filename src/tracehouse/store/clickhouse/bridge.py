@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from tracehouse.store.clickhouse.client import ClickHouse
 
 _TYPES = {bool: "Bool", int: "Int64", float: "Float64", str: "String", bytes: "String"}
+#: SQL's meanings where ClickHouse's differ: outer joins give NULLs, a bare UNION is DISTINCT.
+_SETTINGS = {"join_use_nulls": 1, "union_default_mode": "DISTINCT"}
 _PARAM = re.compile(r"(?<![:\w]):(\w+)")
 
 
@@ -130,7 +132,7 @@ def _placeholder(name: str, value: Any) -> str:
 def rows(ch: ClickHouse, query: Select[Any], project_rowid: int) -> list[Record]:
     """The rows of `query` (over trace tables only) on ClickHouse, as SQLAlchemy gives them."""
     sql, params = compile_query(ch, query, project_rowid)
-    result = ch.client.query(sql, parameters=params, settings={"join_use_nulls": 1})
+    result = ch.client.query(sql, parameters=params, settings=_SETTINGS)
     fields = tuple(query.selected_columns.keys())
     return [Record(tuple(row), fields) for row in result.result_rows]
 
