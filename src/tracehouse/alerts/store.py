@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Connection, case, func, insert, select, update
 
 from tracehouse.http.pagination import PageParams, paginate
-from tracehouse.store.named import NamedTable
 from tracehouse.store.clickhouse import bridge
+from tracehouse.store.named import NamedTable
 from tracehouse.store.tables import (
     alert_channels,
     alert_events,

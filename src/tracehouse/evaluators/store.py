@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
-from tracehouse.store.named import NamedTable
 from tracehouse.store.clickhouse import bridge
+from tracehouse.store.named import NamedTable
 from tracehouse.store.tables import (
     dataset_items,
     dataset_run_items,

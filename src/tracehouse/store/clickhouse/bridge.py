@@ -14,9 +14,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Select
+from sqlalchemy import Column, Connection, Select
 from sqlalchemy.dialects.postgresql.base import PGCompiler, PGDialect
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
 
 from tracehouse.store.clickhouse import dispatch
 from tracehouse.store.clickhouse.schema import SPECS, latest
@@ -46,14 +48,36 @@ class _Compiler(PGCompiler):
     def visit_not_ilike_op_binary(self, binary: Any, operator: Any, **kw: Any) -> str:
         return self._like(binary, "NOT ILIKE", **kw)
 
-    def visit_table(self, table: Any, asfrom: bool = False, **kw: Any) -> str:
+    def visit_table(self, table: Any, *args: Any, **kw: Any) -> str:
+        """A trace table in a FROM: the latest version of its rows in the project."""
         scope = kw.get("clickhouse")
+        asfrom = kw.get("asfrom", args[0] if args else False)
         if not asfrom or table.name not in SPECS:
-            return str(super().visit_table(table, asfrom=asfrom, **kw))
+            return str(super().visit_table(table, *args, **kw))  # type: ignore[no-untyped-call]
         if scope is None:
             raise RuntimeError("a trace table outside a ClickHouse query")
-        where = f"project_rowid = {scope['project_rowid']}"
+        where = " AND ".join([f"project_rowid = {scope['project_rowid']}", *self._keyed(table, kw)])
         return f"({latest(scope['layout'], table.name, where)}) AS {table.name}"
+
+    def _keyed(self, table: Any, kw: dict[str, Any]) -> list[str]:
+        """The top-level WHERE's conditions on the table's key columns (`id = …`,
+        `id IN (…)`), to narrow the latest-version subquery too: no version of a row changes
+        them, and the outer WHERE still applies, so the answer is the same, read faster."""
+        where = getattr(self.statement, "whereclause", None)
+        if where is None or len(self.stack) != 1:
+            return []
+        keys = SPECS[table.name].order_by[1:]
+        rendered = {k: v for k, v in kw.items() if k not in ("asfrom", "from_linter")}
+        return [
+            self.process(clause, **rendered)
+            for clause in _conjuncts(where)
+            if isinstance(clause, BinaryExpression)
+            and clause.operator in (operators.eq, operators.in_op)
+            and isinstance(clause.left, Column)
+            and clause.left.table is table
+            and clause.left.name in keys
+            and isinstance(clause.right, BindParameter)
+        ]
 
     def _like(self, binary: Any, word: str, **kw: Any) -> str:
         # ClickHouse's LIKE always escapes with `\` (the escape our filters use) and has
@@ -71,7 +95,13 @@ class _Dialect(PGDialect):
     paramstyle = "named"
 
 
-_DIALECT = _Dialect(paramstyle="named")
+_DIALECT = _Dialect(paramstyle="named")  # type: ignore[no-untyped-call]
+
+
+def _conjuncts(where: Any) -> list[Any]:
+    if isinstance(where, BooleanClauseList) and where.operator is operators.and_:
+        return list(where.clauses)
+    return [where]
 
 
 @compiles(JsonKey, "clickhouse")
@@ -82,7 +112,9 @@ def _json_key(element: JsonKey, compiler: Any, **kw: Any) -> str:
     key = compiler.process(element.json_key, **kw)
     kind = f"JSONType({column}, {key})"
     if element.number:
-        return f"if({kind} IN ('Int64', 'UInt64', 'Double'), JSONExtractFloat({column}, {key}), NULL)"
+        return (
+            f"if({kind} IN ('Int64', 'UInt64', 'Double'), JSONExtractFloat({column}, {key}), NULL)"
+        )
     return (
         f"multiIf(NOT isValidJSON({column}) OR {kind} = 'Null', NULL, "
         f"{kind} = 'String', JSONExtractString({column}, {key}), JSONExtractRaw({column}, {key}))"
