@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, and_, delete, func, insert, select, update
 
 from tracehouse.store.clickhouse import bridge, dispatch
+from tracehouse.store.clickhouse import experiments as ch_experiments
 from tracehouse.store.tables import (
     dataset_items,
     dataset_run_items,
@@ -234,6 +235,9 @@ def experiments(
     conditions: Sequence[ColumnElement[bool]] = (),
 ) -> list[Any]:
     """Runs as Langfuse experiments: start and end from their traces, newest first."""
+    if dispatch.of(conn) is not None:
+        page = (limit, offset)
+        return ch_experiments.experiments(conn, project_rowid, window, filters, page, conditions)
     r, d = dataset_runs.c, datasets.c
     stats = _experiment_stats()
     start = func.coalesce(stats.c.first_start, r.created_at)
@@ -302,6 +306,11 @@ def experiment_items(
     conditions: Sequence[ColumnElement[bool]] = (),
 ) -> list[Any]:
     """Run items with their run, dataset item (current or last version) and trace."""
+    if dispatch.of(conn) is not None:
+        page = (limit, offset)
+        return ch_experiments.experiment_items(
+            conn, project_rowid, window, filters, page, conditions
+        )
     ri, r, d, t, i = dataset_run_items.c, dataset_runs.c, datasets.c, traces.c, dataset_items.c
     start = func.coalesce(t.start_time, ri.created_at)
     query = (
