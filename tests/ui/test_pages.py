@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import Harness
 from tests.ui.conftest import csrf_of, log_in
 
-pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
+pytestmark = pytest.mark.anyio
 
 
 async def _project_id(th: Harness) -> str:
