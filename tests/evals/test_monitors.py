@@ -14,7 +14,7 @@ from tests.evals.conftest import provider, trace, wait_run
 
 from tracehouse.evaluations import monitors
 
-pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
+pytestmark = pytest.mark.anyio
 
 
 async def setup(ev: Harness, **monitor: Any) -> dict[str, Any]:
