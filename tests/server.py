@@ -58,6 +58,7 @@ def start_server(
     env: dict[str, str] | None = None,
     port: int | None = None,
     own_group: bool = False,
+    start_timeout: float = 60,
 ) -> ServerProcess:
     """`own_group`: in a process group of its own, as a terminal runs it (see `interrupt`)."""
     port = port or free_port()
@@ -87,7 +88,7 @@ def start_server(
         start_new_session=own_group,
     )
     server = ServerProcess(process, port, log_path)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + start_timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{server.output()}")
