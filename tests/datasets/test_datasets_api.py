@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from tests.conftest import Harness
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 API = "/api/v1/datasets"
 
 

@@ -13,7 +13,7 @@ from tests.conftest import PUBLIC_KEY, SECRET_KEY, Harness
 
 from tracehouse.datasets.runs import run_id
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 BASIC = {
     "Authorization": "Basic " + base64.b64encode(f"{PUBLIC_KEY}:{SECRET_KEY}".encode()).decode()
 }

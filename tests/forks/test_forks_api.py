@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import Harness
 from tests.forks.conftest import agent_trace, send, variant
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 
 async def fork(th: Harness, **body: Any) -> Any:

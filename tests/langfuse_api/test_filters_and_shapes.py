@@ -15,7 +15,7 @@ from langfuse.api.core.pydantic_utilities import parse_obj_as
 from tests.conftest import Harness
 from tests.langfuse_api.test_public_api import BASIC, event, post_batch
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 
 def _trace(i: int, name: str, tags: list[str], tenant: str) -> dict[str, Any]:

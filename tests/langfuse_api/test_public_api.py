@@ -11,7 +11,7 @@ from langfuse.api import ObservationV2, Score, ScoreV3
 from langfuse.api.core.pydantic_utilities import parse_obj_as
 from tests.conftest import PUBLIC_KEY, SECRET_KEY, Harness
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 BASIC = {
     "Authorization": "Basic " + base64.b64encode(f"{PUBLIC_KEY}:{SECRET_KEY}".encode()).decode()

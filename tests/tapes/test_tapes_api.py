@@ -11,7 +11,7 @@ import pytest
 from tests.conftest import Harness
 from tests.tapes.conftest import SECRET, publish, secret_trace
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 
 def stranger(th: Harness, address: str = "203.0.113.9") -> httpx.AsyncClient:

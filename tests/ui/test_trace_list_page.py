@@ -13,7 +13,7 @@ from tests.ui.conftest import csrf_of, log_in
 from tests.ui.test_datasets import set_role
 from tests.ui.test_pages import _project_id, _seed
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 
 async def _ready(th: Harness) -> tuple[str, str]:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, case, func, insert, select, update
 
 from tracehouse.http.pagination import PageParams, paginate
+from tracehouse.store.clickhouse import bridge
 from tracehouse.store.named import NamedTable
 from tracehouse.store.tables import (
     alert_channels,
@@ -69,7 +70,7 @@ def trace_figures(
         func.coalesce(func.sum(_T.cost), 0.0),
         func.coalesce(func.sum(_T.total_tokens), 0),
     ).where(*_window(project_rowid, filters, span))
-    count, failed, cost, tokens = conn.execute(query).one()
+    count, failed, cost, tokens = bridge.read(conn, query, project_rowid)[0]
     return {"traces": count, "errors": failed, "cost": float(cost), "tokens": float(tokens)}
 
 
@@ -82,7 +83,7 @@ def latencies(
         .where(*_window(project_rowid, filters, span), _T.latency_ms.is_not(None))
         .order_by(_T.latency_ms)
     )
-    return [float(v) for v in conn.execute(query).scalars()]
+    return [float(row[0]) for row in bridge.read(conn, query, project_rowid)]
 
 
 def score_figures(
@@ -102,7 +103,7 @@ def score_figures(
         )
         .where(_S.name == name, _S.is_test.is_(False), *_window(project_rowid, filters, span))
     )
-    count, average, matching = conn.execute(query).one()
+    count, average, matching = bridge.read(conn, query, project_rowid)[0]
     return int(count), None if average is None else float(average), int(matching or 0)
 
 

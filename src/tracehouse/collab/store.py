@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, exists, func, insert, select, update
 
+from tracehouse.store.clickhouse import bridge
 from tracehouse.store.tables import (
     assignments,
     comments,
@@ -38,8 +39,8 @@ def trace_of_target(conn: Connection, project_rowid: int, kind: str, target_id: 
         return trace_id is not None, trace_id
     if kind == "session":
         t = traces.c
-        query = select(exists().where(t.project_rowid == project_rowid, t.session_id == target_id))
-        return bool(conn.execute(query).scalar()), None
+        query = select(t.id).where(t.project_rowid == project_rowid, t.session_id == target_id)
+        return bridge.read_scalar(conn, query.limit(1), project_rowid) is not None, None
     p, v = prompts.c, prompt_versions.c
     query = select(
         exists().where(

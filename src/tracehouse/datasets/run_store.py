@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, and_, delete, func, insert, select, update
 
+from tracehouse.store.clickhouse import bridge, dispatch
+from tracehouse.store.clickhouse import experiments as ch_experiments
 from tracehouse.store.tables import (
     dataset_items,
     dataset_run_items,
@@ -101,26 +103,42 @@ def run_items(
     """Run items with their run name and the latency, cost, tokens and output of their trace."""
     ri, r, t = dataset_run_items.c, dataset_runs.c, traces.c
     query = (
-        select(
-            dataset_run_items,
-            r.id.label("run_id"),
-            r.name.label("run_name"),
-            t.latency_ms,
-            t.cost,
-            t.total_tokens,
-            t.status,
-            t.output,
-            t.models,
-        )
+        select(dataset_run_items, r.id.label("run_id"), r.name.label("run_name"))
         .select_from(dataset_run_items)
         .join(dataset_runs, r.run_rowid == ri.run_rowid)
-        .outerjoin(traces, and_(t.project_rowid == project_rowid, t.id == ri.trace_id))
         .where(ri.run_rowid.in_(run_rowids))
         .order_by(ri.created_at, ri.run_item_rowid)
         .limit(limit)
         .offset(offset)
     )
-    return list(conn.execute(query).mappings())
+    if dispatch.of(conn) is not None:
+        # the traces are in ClickHouse: their columns are read there, by id
+        items = [dict(row) for row in conn.execute(query).mappings()]
+        return _with_traces(conn, project_rowid, items)
+    joined = query.add_columns(*(t[name] for name in _RUN_TRACE_COLUMNS)).outerjoin(
+        traces, and_(t.project_rowid == project_rowid, t.id == ri.trace_id)
+    )
+    return list(conn.execute(joined).mappings())
+
+
+#: The trace columns a run item shows.
+_RUN_TRACE_COLUMNS = ("latency_ms", "cost", "total_tokens", "status", "output", "models")
+
+
+def _with_traces(
+    conn: Connection, project_rowid: int, items: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """`items` with the `_RUN_TRACE_COLUMNS` of their trace (None without one)."""
+    t = traces.c
+    ids = sorted({item["trace_id"] for item in items if item["trace_id"]})
+    query = select(t.id, *(t[name] for name in _RUN_TRACE_COLUMNS)).where(
+        t.project_rowid == project_rowid, t.id.in_(ids)
+    )
+    found = {row["id"]: row for row in bridge.read_mappings(conn, query, project_rowid)}
+    for item in items:
+        trace = found.get(item["trace_id"], {})
+        item.update({name: trace.get(name) for name in _RUN_TRACE_COLUMNS})
+    return items
 
 
 def count_run_items(conn: Connection, run_rowids: list[int]) -> int:
@@ -137,7 +155,7 @@ def trace_scores(conn: Connection, project_rowid: int, trace_ids: list[str]) -> 
         s.trace_id.in_(trace_ids),
         s.data_type.in_(("NUMERIC", "BOOLEAN")),
     )
-    return list(conn.execute(query).mappings())
+    return bridge.read_mappings(conn, query, project_rowid)
 
 
 def run_level_scores(conn: Connection, project_rowid: int, run_id: str) -> list[Any]:
@@ -150,7 +168,7 @@ def run_level_scores(conn: Connection, project_rowid: int, run_id: str) -> list[
         s.trace_id.is_(None),
         s.metadata.like(pattern, escape="\\"),
     )
-    return list(conn.execute(query).mappings())
+    return bridge.read_mappings(conn, query, project_rowid)
 
 
 def trace_prompts(conn: Connection, project_rowid: int, trace_ids: list[str]) -> list[Any]:
@@ -166,7 +184,7 @@ def trace_prompts(conn: Connection, project_rowid: int, trace_ids: list[str]) ->
         )
         .order_by(o.prompt_name, o.prompt_version)
     )
-    return list(conn.execute(query).mappings())
+    return bridge.read_mappings(conn, query, project_rowid)
 
 
 def _experiment_stats() -> Any:
@@ -217,6 +235,9 @@ def experiments(
     conditions: Sequence[ColumnElement[bool]] = (),
 ) -> list[Any]:
     """Runs as Langfuse experiments: start and end from their traces, newest first."""
+    if dispatch.of(conn) is not None:
+        page = (limit, offset)
+        return ch_experiments.experiments(conn, project_rowid, window, filters, page, conditions)
     r, d = dataset_runs.c, datasets.c
     stats = _experiment_stats()
     start = func.coalesce(stats.c.first_start, r.created_at)
@@ -285,6 +306,11 @@ def experiment_items(
     conditions: Sequence[ColumnElement[bool]] = (),
 ) -> list[Any]:
     """Run items with their run, dataset item (current or last version) and trace."""
+    if dispatch.of(conn) is not None:
+        page = (limit, offset)
+        return ch_experiments.experiment_items(
+            conn, project_rowid, window, filters, page, conditions
+        )
     ri, r, d, t, i = dataset_run_items.c, dataset_runs.c, datasets.c, traces.c, dataset_items.c
     start = func.coalesce(t.start_time, ri.created_at)
     query = (

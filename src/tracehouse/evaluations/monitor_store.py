@@ -3,12 +3,15 @@ claims (one per monitor and trace) that make each decision happen once."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from tracehouse.store.clickhouse import bridge, dispatch
+from tracehouse.store.clickhouse import monitors as ch_monitors
 from tracehouse.store.named import NamedTable
 from tracehouse.store.tables import monitor_claims, monitors, traces
 from tracehouse.traces import filters as trace_filters
@@ -45,17 +48,30 @@ def candidates(
         .exists()
     )
     since, until = window
+    on_clickhouse = dispatch.of(conn) is not None
+    # on ClickHouse the watermark is an arrival time (`store.clickhouse.monitors`)
+    past = _T.created_at if on_clickhouse else _T.trace_rowid
     query = trace_filters.apply(
         select(_T.trace_rowid, _T.id), monitor["project_rowid"], filters
     ).where(
-        (_T.trace_rowid > monitor["watermark"]) | (_T.created_at >= since),
+        (past > monitor["watermark"]) | (_T.created_at >= since),
         _T.created_at >= monitor["created_at"],
         _T.created_at <= until,
-        ~decided,
         _T.is_test.is_(False),
         (_T.environment.is_(None)) | (_T.environment != exclude_environment),
     )
+    if on_clickhouse:
+        known = functools.partial(_decided, conn, monitor["monitor_rowid"])
+        return ch_monitors.candidates(conn, query, monitor, known, limit)
+    query = query.where(~decided)
     return list(conn.execute(query.order_by(_T.trace_rowid).limit(limit)).mappings())
+
+
+def _decided(conn: Connection, monitor_rowid: int, trace_ids: list[str]) -> set[str]:
+    """Those of the traces the monitor decided on (picked or sampled out)."""
+    c = monitor_claims.c
+    query = select(c.trace_id).where(c.monitor_rowid == monitor_rowid, c.trace_id.in_(trace_ids))
+    return set(conn.execute(query).scalars())
 
 
 def claim(
@@ -100,6 +116,9 @@ def claimed_count(conn: Connection, monitor_rowid: int) -> int:
 
 
 def max_trace_rowid(conn: Connection, project_rowid: int) -> int:
+    """Where a new monitor's watermark starts (an arrival time on ClickHouse)."""
+    if dispatch.of(conn) is not None:
+        return ch_monitors.max_arrival(conn, project_rowid)
     query = select(func.max(_T.trace_rowid)).where(_T.project_rowid == project_rowid)
     return int(conn.execute(query).scalar() or 0)
 
@@ -110,6 +129,8 @@ def forget(conn: Connection, project_rowid: int, trace_ids: list[str] | None = N
     trace stored again under the same id is new data. Returns how many went."""
     c = monitor_claims.c
     mine = select(_M.monitor_rowid).where(_M.project_rowid == project_rowid)
+    if trace_ids is None and dispatch.of(conn) is not None:
+        trace_ids = _missing(conn, project_rowid, mine)
     gone: ColumnElement[bool]
     if trace_ids is not None:
         gone = c.trace_id.in_(trace_ids)
@@ -117,3 +138,14 @@ def forget(conn: Connection, project_rowid: int, trace_ids: list[str] | None = N
         stored = select(_T.id).where(_T.project_rowid == project_rowid, _T.id == c.trace_id)
         gone = ~stored.exists()
     return int(conn.execute(delete(monitor_claims).where(c.monitor_rowid.in_(mine), gone)).rowcount)
+
+
+def _missing(conn: Connection, project_rowid: int, mine: Any) -> list[str]:
+    """The traces the project's monitors decided on that ClickHouse no longer holds."""
+    c = monitor_claims.c
+    claimed = list(
+        conn.execute(select(c.trace_id).distinct().where(c.monitor_rowid.in_(mine))).scalars()
+    )
+    query = select(_T.id).where(_T.project_rowid == project_rowid, _T.id.in_(claimed))
+    stored = {row.id for row in bridge.read(conn, query, project_rowid)}
+    return [trace_id for trace_id in claimed if trace_id not in stored]

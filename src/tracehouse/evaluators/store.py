@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
+from tracehouse.store.clickhouse import bridge
 from tracehouse.store.named import NamedTable
 from tracehouse.store.tables import (
     dataset_items,
@@ -23,13 +24,13 @@ EVALUATORS = NamedTable(evaluators, "evaluator_rowid")
 def trace(conn: Connection, project_rowid: int, trace_id: str) -> Any:
     t = traces.c
     query = select(traces).where(t.project_rowid == project_rowid, t.id == trace_id)
-    return conn.execute(query).mappings().first()
+    return next(iter(bridge.read_mappings(conn, query, project_rowid)), None)
 
 
 def observation(conn: Connection, project_rowid: int, observation_id: str) -> Any:
     o = observations.c
     query = select(observations).where(o.project_rowid == project_rowid, o.id == observation_id)
-    return conn.execute(query).mappings().first()
+    return next(iter(bridge.read_mappings(conn, query, project_rowid)), None)
 
 
 def session_traces(conn: Connection, project_rowid: int, session_id: str) -> list[Any]:
@@ -40,7 +41,7 @@ def session_traces(conn: Connection, project_rowid: int, session_id: str) -> lis
         .order_by(t.start_time, t.trace_rowid)
         .limit(500)
     )
-    return list(conn.execute(query).mappings())
+    return bridge.read_mappings(conn, query, project_rowid)
 
 
 def dataset_run_rows(conn: Connection, project_rowid: int, run_id: str) -> list[Any] | None:
@@ -72,5 +73,5 @@ def dataset_run_rows(conn: Connection, project_rowid: int, run_id: str) -> list[
 def trace_cost(conn: Connection, project_rowid: int, trace_id: str) -> float | None:
     t = traces.c
     query = select(t.cost).where(t.project_rowid == project_rowid, t.id == trace_id)
-    value = conn.execute(query).scalar()
+    value = bridge.read_scalar(conn, query, project_rowid)
     return None if value is None else float(value)

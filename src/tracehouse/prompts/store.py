@@ -19,6 +19,7 @@ from sqlalchemy import (
 )
 
 from tracehouse.http.pagination import PageParams, paginate
+from tracehouse.store.clickhouse import bridge
 from tracehouse.store.tables import observations, prompt_labels, prompt_versions, prompts, scores
 
 
@@ -190,7 +191,7 @@ def generation_metrics(conn: Connection, project_rowid: int, name: str) -> list[
         .where(o.project_rowid == project_rowid, o.prompt_name == name)
         .group_by(o.prompt_version)
     )
-    return list(conn.execute(query).mappings())
+    return bridge.read_mappings(conn, query, project_rowid)
 
 
 def score_metrics(conn: Connection, project_rowid: int, name: str) -> list[Any]:
@@ -217,4 +218,4 @@ def score_metrics(conn: Connection, project_rowid: int, name: str) -> list[Any]:
         func.avg(pairs.c.value).label("avg"),
         func.count().label("count"),
     ).group_by(pairs.c.version, pairs.c.name)
-    return list(conn.execute(query).mappings())
+    return bridge.read_mappings(conn, query, project_rowid)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, func, select, union
 
 from tracehouse.prompts.store import tag_pattern
+from tracehouse.store.clickhouse import bridge
 from tracehouse.store.tables import observations, scores, traces
 
 #: The metadata key (and OTel attribute) that links a run to the skill version it loaded.
@@ -41,24 +42,23 @@ def usage(conn: Connection, project_rowid: int, name: str, version: int) -> dict
     ref = reference(name, version)
     linked = _linked(project_rowid, ref)
     t, o, sc = traces.c, observations.c, scores.c
-    count, cost = conn.execute(
-        select(func.count(), func.coalesce(func.sum(t.cost), 0.0)).where(
-            t.project_rowid == project_rowid, t.id.in_(linked)
-        )
-    ).one()
-    used_in = conn.execute(
-        select(func.count()).where(
-            o.project_rowid == project_rowid,
-            o.metadata.like(tag_pattern(SKILL_KEY), escape="\\"),
-            o.metadata.like(tag_pattern(ref), escape="\\"),
-        )
-    ).scalar_one()
-    rows = conn.execute(
+    totals = select(func.count(), func.coalesce(func.sum(t.cost), 0.0)).where(
+        t.project_rowid == project_rowid, t.id.in_(linked)
+    )
+    count, cost = bridge.read(conn, totals, project_rowid)[0]
+    observed = select(func.count()).where(
+        o.project_rowid == project_rowid,
+        o.metadata.like(tag_pattern(SKILL_KEY), escape="\\"),
+        o.metadata.like(tag_pattern(ref), escape="\\"),
+    )
+    used_in = bridge.read_scalar(conn, observed, project_rowid)
+    scored = (
         select(sc.name, func.count(), func.avg(sc.value))
         .where(sc.project_rowid == project_rowid, sc.trace_id.in_(linked))
         .group_by(sc.name)
         .order_by(sc.name)
-    ).all()
+    )
+    rows = bridge.read(conn, scored, project_rowid)
     return {
         "reference": ref,
         "traces": int(count),

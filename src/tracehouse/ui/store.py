@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from tracehouse.store.clickhouse import bridge
 from tracehouse.store.tables import memberships, scores, users
 
 
@@ -23,7 +24,7 @@ def trace_scores(conn: Connection, project_rowid: int, trace_ids: list[str]) -> 
         .order_by(s.name)
     )
     out: dict[str, list[tuple[str, float, int]]] = {}
-    for row in conn.execute(query):
+    for row in bridge.read(conn, query, project_rowid):
         out.setdefault(row.trace_id, []).append((row.name, float(row.value), int(row.n)))
     return out
 

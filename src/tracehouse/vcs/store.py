@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from tracehouse.http.pagination import PageParams, paginate
+from tracehouse.store.clickhouse import bridge
 from tracehouse.store.tables import (
     ci_run_traces,
     ci_runs,
@@ -29,7 +30,7 @@ CI_RUN_KEY = "tracehouse.ci_run_id"
 def existing_traces(conn: Connection, project_rowid: int, ids: Iterable[str]) -> set[str]:
     t = traces.c
     query = select(t.id).where(t.project_rowid == project_rowid, t.id.in_(set(ids)))
-    return set(conn.execute(query).scalars())
+    return {row.id for row in bridge.read(conn, query, project_rowid)}
 
 
 def _insert_ignoring(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -159,7 +160,7 @@ def tagged_traces(conn: Connection, project_rowid: int, run_id: str, since: int)
         t.created_at >= since,
         t.metadata.like(f"%{like_escape(text)}%", escape="\\"),
     )
-    return list(conn.execute(query).scalars())
+    return [row.id for row in bridge.read(conn, query, project_rowid)]
 
 
 def run_items(conn: Connection, project_rowid: int, trace_ids: list[str]) -> list[Any]:

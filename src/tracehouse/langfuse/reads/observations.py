@@ -16,6 +16,7 @@ from tracehouse.langfuse.params import ObservationQuery, ObservationV2Query
 from tracehouse.langfuse.reads.pages import cursor_page, page
 from tracehouse.prompts import store as prompt_store
 from tracehouse.runtime import Runtime
+from tracehouse.store.clickhouse import bridge
 from tracehouse.store.tables import observations, traces
 
 
@@ -75,20 +76,18 @@ def list_observations(rt: Runtime, scope: ProjectScope, query: ObservationQuery)
     conditions = _observation_conditions(scope, query)
     o = observations.c
     with rt.db.reader.connect() as conn:
-        rows = conn.execute(
+        statement = (
             _observation_select()
             .where(*conditions)
             .order_by(o.start_time.desc(), o.observation_rowid.desc())
             .offset(query.offset)
             .limit(query.limit)
-        ).mappings()
+        )
+        rows = bridge.read_mappings(conn, statement, scope.project_rowid)
         data = [render.observation(r) for r in rows]
         fill_prompt_ids(conn, scope, data)
-        total = int(
-            conn.execute(
-                _observation_select().with_only_columns(func.count()).where(*conditions)
-            ).scalar_one()
-        )
+        counted = _observation_select().with_only_columns(func.count()).where(*conditions)
+        total = int(bridge.read_scalar(conn, counted, scope.project_rowid))
     return page(data, query, total)
 
 
@@ -98,7 +97,7 @@ def get_observation(rt: Runtime, scope: ProjectScope, observation_id: str) -> di
         o.project_rowid == scope.project_rowid, o.id == observation_id
     )
     with rt.db.reader.connect() as conn:
-        row = conn.execute(query).mappings().first()
+        row = next(iter(bridge.read_mappings(conn, query, scope.project_rowid)), None)
         if row is None:
             raise NotFound(f"Observation {observation_id} not found within authorized project")
         found = render.observation(row)
@@ -135,6 +134,7 @@ def list_observations_v2(
         rt,
         _observation_select().where(*_observation_conditions(scope, query)),
         (o.start_time, o.observation_rowid),
+        scope.project_rowid,
         query.limit,
         query.cursor,
         lambda r: render.observation_v2(r, scope.project_id, groups, query.expand_metadata),

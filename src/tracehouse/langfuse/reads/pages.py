@@ -11,22 +11,25 @@ from tracehouse.http.pagination import PageParams, page_body, paginate
 from tracehouse.langfuse import render
 from tracehouse.langfuse.params import PageQuery
 from tracehouse.runtime import Runtime
+from tracehouse.store.clickhouse import bridge
 
 
 def page(rows: list[dict[str, Any]], query: PageQuery, total: int) -> dict[str, Any]:
     return {"data": rows, "meta": render.page_meta(query.page, query.limit, total)}
 
 
-def count(conn: Connection, table: Any, conditions: list[ColumnElement[bool]]) -> int:
-    return int(
-        conn.execute(select(func.count()).select_from(table).where(*conditions)).scalar_one()
-    )
+def count(
+    conn: Connection, project_rowid: int, table: Any, conditions: list[ColumnElement[bool]]
+) -> int:
+    query = select(func.count()).select_from(table).where(*conditions)
+    return int(bridge.read_scalar(conn, query, project_rowid))
 
 
 def cursor_page(
     rt: Runtime,
     statement: Select[Any],
     keys: tuple[Any, Any],
+    project_rowid: int,
     limit: int,
     cursor: str | None,
     render_row: Callable[[Any], dict[str, Any]],
@@ -34,6 +37,6 @@ def cursor_page(
     """One page of Langfuse's cursor endpoints (newest first): items and the next cursor."""
     page = PageParams.model_construct(limit=limit, cursor=cursor, offset=0)
     with rt.db.reader.connect() as conn:
-        rows = list(conn.execute(paginate(statement, keys, page)).mappings())
+        rows = bridge.read_mappings(conn, paginate(statement, keys, page), project_rowid)
     body = page_body(rows, page, 0, render_row, lambda r: [r[key.name] for key in keys])
     return body["data"], body["meta"]["next_cursor"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Connection, func, or_, select
 
 from tracehouse.analytics import rollup_store
 from tracehouse.clock import to_us
@@ -16,6 +16,8 @@ from tracehouse.langfuse import render
 from tracehouse.langfuse.params import ScoreFilterQuery, ScoreV2Query, ScoreV3Query
 from tracehouse.langfuse.reads.pages import count, cursor_page, page
 from tracehouse.runtime import Runtime
+from tracehouse.store.clickhouse import bridge, dispatch
+from tracehouse.store.clickhouse import scores as ch_scores
 from tracehouse.store.tables import scores, traces
 
 _SCORE_OPERATORS = {"<": "<", ">": ">", "<=": "<=", ">=": ">=", "=": "=", "!=": "!=", "<>": "!="}
@@ -72,15 +74,16 @@ def list_scores_v2(rt: Runtime, scope: ProjectScope, query: ScoreV2Query) -> dic
             raise InvalidRequest("operator must be one of <, >, <=, >=, =, !=.")
         conditions.append(s.value.op(op)(query.value))
     with rt.db.reader.connect() as conn:
-        rows = conn.execute(
+        statement = (
             select(scores)
             .where(*conditions)
             .order_by(s.timestamp.desc(), s.score_rowid.desc())
             .offset(query.offset)
             .limit(query.limit)
-        ).mappings()
+        )
+        rows = bridge.read_mappings(conn, statement, scope.project_rowid)
         data = [render.score(r, scope.project_id) for r in rows]
-        total = count(conn, scores, conditions)
+        total = count(conn, scope.project_rowid, scores, conditions)
     return page(data, query, total)
 
 
@@ -89,7 +92,7 @@ def get_score(rt: Runtime, scope: ProjectScope, score_id: str) -> dict[str, Any]
     s = scores.c
     query = select(scores).where(s.project_rowid == scope.project_rowid, s.id == score_id)
     with rt.db.reader.connect() as conn:
-        row = conn.execute(query).mappings().first()
+        row = next(iter(bridge.read_mappings(conn, query, scope.project_rowid)), None)
     if row is None:
         raise NotFound(f"Score {score_id} not found within authorized project")
     return render.score(row, scope.project_id)
@@ -109,6 +112,7 @@ def list_scores_v3(rt: Runtime, scope: ProjectScope, query: ScoreV3Query) -> dic
         rt,
         select(scores).where(*conditions),
         (s.timestamp, s.score_rowid),
+        scope.project_rowid,
         query.limit,
         query.cursor,
         lambda r: render.score_v3(r, scope.project_id),
@@ -128,14 +132,22 @@ def _number(text: str) -> float | None:
 
 def delete_score(rt: Runtime, scope: ProjectScope, score_id: str) -> None:
     scope.require_write()
-    s = scores.c
     with rt.db.writer.begin() as conn:
-        # The stored value counted out of its versions' roll-ups, nothing counted in.
-        none = {"id": score_id, "trace_id": None, "name": "", "data_type": "", "value": None}
-        gone = score_rollups(conn, scope.project_rowid, [none])
-        deleted = conn.execute(
-            scores.delete().where(s.project_rowid == scope.project_rowid, s.id == score_id)
-        ).rowcount
-        rollup_store.append(conn, scope.project_rowid, gone.rows(scope.project_rowid))
+        if (ch := dispatch.of(conn)) is not None:
+            deleted = ch_scores.delete_score(ch, scope.project_rowid, score_id)
+        else:
+            deleted = _delete_relational(conn, scope.project_rowid, score_id)
     if not deleted:
         raise NotFound(f"Score {score_id} not found within authorized project")
+
+
+def _delete_relational(conn: Connection, project: int, score_id: str) -> int:
+    """Delete a stored score, counting its value out of its versions' roll-ups."""
+    none = {"id": score_id, "trace_id": None, "name": "", "data_type": "", "value": None}
+    gone = score_rollups(conn, project, [none])
+    s = scores.c
+    deleted = conn.execute(
+        scores.delete().where(s.project_rowid == project, s.id == score_id)
+    ).rowcount
+    rollup_store.append(conn, project, gone.rows(project))
+    return int(deleted)

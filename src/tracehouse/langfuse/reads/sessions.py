@@ -15,6 +15,7 @@ from tracehouse.langfuse.params import SessionQuery
 from tracehouse.langfuse.reads.pages import page
 from tracehouse.runtime import Runtime
 from tracehouse.store import deadline
+from tracehouse.store.clickhouse import bridge
 from tracehouse.store.tables import traces
 
 
@@ -49,8 +50,9 @@ def list_sessions(rt: Runtime, scope: ProjectScope, query: SessionQuery) -> dict
     )
     count = select(func.count(func.distinct(t.session_id))).where(*conditions)
     with rt.db.reader.connect() as conn:
-        data = [render.session(r, scope.project_id) for r in conn.execute(statement).mappings()]
-        total = int(conn.execute(count).scalar_one())
+        found = bridge.read_mappings(conn, statement, scope.project_rowid)
+        data = [render.session(r, scope.project_id) for r in found]
+        total = int(bridge.read_scalar(conn, count, scope.project_rowid))
     return page(data, query, total)
 
 
@@ -59,16 +61,12 @@ def get_session(rt: Runtime, scope: ProjectScope, session_id: str) -> dict[str, 
     t = traces.c
     where = [t.project_rowid == scope.project_rowid, t.session_id == session_id]
     with rt.db.reader.connect() as conn:
-        summary = (
-            conn.execute(select(*_session_columns()).where(*where).group_by(t.session_id))
-            .mappings()
-            .first()
-        )
+        one = select(*_session_columns()).where(*where).group_by(t.session_id)
+        summary = next(iter(bridge.read_mappings(conn, one, scope.project_rowid)), None)
         if summary is None:
             raise NotFound(f"Session {session_id} not found within authorized project")
-        rows = conn.execute(
-            select(traces).where(*where).order_by(t.start_time, t.trace_rowid)
-        ).mappings()
+        listed = select(traces).where(*where).order_by(t.start_time, t.trace_rowid)
+        rows = bridge.read_mappings(conn, listed, scope.project_rowid)
         trace_list = [render.trace(r, scope.project_id) for r in rows]
     for item in trace_list:
         del item["observations"], item["scores"]

@@ -16,6 +16,7 @@ from tracehouse.langfuse.params import TraceQuery
 from tracehouse.langfuse.reads.observations import fill_prompt_ids
 from tracehouse.langfuse.reads.pages import count, page
 from tracehouse.runtime import Runtime
+from tracehouse.store.clickhouse import bridge
 from tracehouse.store.tables import observations, scores, traces
 from tracehouse.traces import filters as trace_filters
 from tracehouse.traces import store as trace_store
@@ -83,16 +84,15 @@ def list_traces(rt: Runtime, scope: ProjectScope, query: TraceQuery) -> dict[str
     order = _trace_order(query.order_by)
     fields = _field_set(query.fields)
     with rt.db.reader.connect() as conn:
-        rows = list(
-            conn.execute(
-                select(traces)
-                .where(*conditions)
-                .order_by(order, traces.c.trace_rowid.desc())
-                .offset(query.offset)
-                .limit(query.limit)
-            ).mappings()
+        statement = (
+            select(traces)
+            .where(*conditions)
+            .order_by(order, traces.c.trace_rowid.desc())
+            .offset(query.offset)
+            .limit(query.limit)
         )
-        total = count(conn, traces, conditions)
+        rows = bridge.read_mappings(conn, statement, scope.project_rowid)
+        total = count(conn, scope.project_rowid, traces, conditions)
         ids = [r["id"] for r in rows]
         obs_ids = _ids_by_trace(conn, observations, scope, ids) if "observations" in fields else {}
         score_ids = _ids_by_trace(conn, scores, scope, ids) if "scores" in fields else {}
@@ -121,7 +121,7 @@ def _ids_by_trace(
     query = select(table.c.trace_id, table.c.id).where(
         table.c.project_rowid == scope.project_rowid, table.c.trace_id.in_(trace_ids)
     )
-    for trace_id, item_id in conn.execute(query):
+    for trace_id, item_id in bridge.read(conn, query, scope.project_rowid):
         out[trace_id].append(item_id)
     return out
 
