@@ -65,6 +65,39 @@ def _truncate(url: str) -> None:
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def clickhouse_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """chDB in a directory of this test process (one process owns a chDB directory: each
+    xdist worker has its own), its tables emptied before each test that uses it."""
+    return f"chdb://{tmp_path_factory.mktemp('chdb')}"
+
+
+def _truncate_clickhouse(url: str) -> None:
+    from tracehouse.store.clickhouse import client, schema
+    from tracehouse.store.clickhouse.url import parse
+
+    store = client.open_clickhouse(parse(url), None, async_insert=False)
+    try:
+        for name in schema.SPECS:
+            store.command(f"TRUNCATE TABLE IF EXISTS {store.layout.local(name)}")
+    finally:
+        store.close()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules marked `clickhouse` run their `db_kind` tests on a third kind, "clickhouse"
+    (PostgreSQL for the relational data, chDB for traces), unless a test names its kinds."""
+    named = any(
+        "db_kind" in str(mark.args[0]) for mark in metafunc.definition.iter_markers("parametrize")
+    )
+    if named or "db_kind" not in metafunc.fixturenames:
+        return
+    kinds = ["sqlite", "postgres"]
+    if metafunc.definition.get_closest_marker("clickhouse") is not None:
+        kinds.append("clickhouse")
+    metafunc.parametrize("db_kind", kinds, indirect=True)
+
+
 def make_settings(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest, **extra: Any
 ) -> Settings:
@@ -80,10 +113,13 @@ def make_settings(
         "analytics_refresh_seconds": 0,  # tests refresh roll-ups explicitly (or enable it)
         "search_index_interval_seconds": 0,  # tests index explicitly (or enable it)
     }
-    if kind == "postgres":
+    if kind in ("postgres", "clickhouse"):
         url = request.getfixturevalue("postgres_url")
         _truncate(url)
         base["database_url"] = url
+    if kind == "clickhouse":
+        base["clickhouse_url"] = request.getfixturevalue("clickhouse_url")
+        _truncate_clickhouse(base["clickhouse_url"])
     base.update(extra)
     return Settings(**base)
 
@@ -131,8 +167,9 @@ async def start(settings: Settings) -> AsyncIterator[Harness]:
             yield Harness(client=client, settings=settings, app=app)
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture
 def db_kind(request: pytest.FixtureRequest) -> str:
+    """sqlite, postgres, and clickhouse in modules marked so (`pytest_generate_tests`)."""
     return str(request.param)
 
 

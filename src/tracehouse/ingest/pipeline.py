@@ -7,14 +7,16 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from tracehouse.analytics import rollup_store
 from tracehouse.analytics.contrib import Deltas, TraceState
 from tracehouse.ingest import merge, shipping, streamed
 from tracehouse.ingest import store as ingest_store
+from tracehouse.ingest.rows import RelationalRows, Rows
 from tracehouse.ingest.shipping import Shipment
 from tracehouse.ingest.timeless import place, timeless_ids
 from tracehouse.pricing.catalog import CustomPrice, compute_cost
 from tracehouse.records import Usage
+from tracehouse.store.clickhouse import dispatch
+from tracehouse.store.clickhouse.write import ClickHouseRows
 from tracehouse.store.tables import observations, scores, traces
 
 
@@ -49,26 +51,40 @@ def apply_batch(
     pricer: merge.Pricer,
     now: int,
 ) -> tuple[list[str], list[str]]:
-    """Write one batch inside the caller's transaction: merge, price, upsert, roll up.
+    """Write one batch inside the caller's transaction: merge, price, upsert, roll up (into
+    ClickHouse when it holds the project's traces, under the same relational locks).
 
     Returns the ids of the traces it created and of those it updated (for live events)."""
-    changes, derived = shipment.changes, shipment.derived
-    trace_changes = changes.traces
-    observation_changes = changes.observations
-    for values in observation_changes.values():
+    trace_changes = shipment.changes.traces
+    for values in shipment.changes.observations.values():
         trace_changes.setdefault(values["trace_id"], {})
     ingest_store.lock_traces(conn, project_rowid, trace_changes)
+    clickhouse = dispatch.of(conn)
+    rows: Rows = (
+        RelationalRows(conn, project_rowid)
+        if clickhouse is None
+        else ClickHouseRows(clickhouse, project_rowid)
+    )
+    return write_batch(rows, shipment, is_test=is_test, pricer=pricer, now=now)
+
+
+def write_batch(
+    rows: Rows, shipment: Shipment, *, is_test: bool, pricer: merge.Pricer, now: int
+) -> tuple[list[str], list[str]]:
+    """`apply_batch` once the traces are locked, into `rows`."""
+    changes, derived = shipment.changes, shipment.derived
+    trace_changes, observation_changes = changes.traces, changes.observations
     if any("streamed_response" in values for values in observation_changes.values()):
-        streamed.fold(observation_changes, derived, _stored_request(conn, project_rowid), now)
-    stored_traces = ingest_store.fetch_stored(conn, traces, project_rowid, trace_changes)
+        streamed.fold(observation_changes, derived, rows.open_generation, now)
+    stored_traces = rows.fetch(traces, trace_changes)
     before = {trace_id: TraceState.of(row) for trace_id, row in stored_traces.items()}
     trace_rows = [
         merge.trace_row(trace_id, values, stored_traces.get(trace_id), now)
         for trace_id, values in trace_changes.items()
     ]
-    ingest_store.write_rows(conn, traces, trace_rows, project_rowid, is_test, now)
+    rows.write(traces, trace_rows, is_test, now)
     if observation_changes:
-        stored = ingest_store.fetch_stored(conn, observations, project_rowid, observation_changes)
+        stored = rows.fetch(observations, observation_changes)
         observation_rows = [
             shipping.new_observation_row(oid, values, derived[oid], pricer)
             if oid not in stored
@@ -77,42 +93,31 @@ def apply_batch(
         ]
         timeless = timeless_ids(observation_changes, stored)
         if timeless:
-            _place_timeless(conn, project_rowid, timeless, observation_rows, trace_changes, before)
-        ingest_store.write_rows(conn, observations, observation_rows, project_rowid, is_test, now)
-    score_rows = [merge.score_row(s, now) for s in changes.scores]
-    ingest_store.write_rows(conn, scores, score_rows, project_rowid, is_test, now)
+            _place_timeless(rows, timeless, observation_rows, trace_changes, before)
+        rows.write(observations, observation_rows, is_test, now)
+    rows.write(scores, [merge.score_row(s, now) for s in changes.scores], is_test, now)
     if trace_changes:
-        after = ingest_store.roll_up(conn, project_rowid, trace_changes, before)
-        rollup_store.append(conn, project_rowid, changed_rollups(before, after).rows(project_rowid))
+        rows.count_rollups(changed_rollups(before, rows.roll_up(trace_changes, before)))
     created = [trace_id for trace_id in trace_changes if trace_id not in stored_traces]
     return created, [trace_id for trace_id in trace_changes if trace_id in stored_traces]
 
 
-def _stored_request(conn: Connection, project_rowid: int) -> streamed.StoredRequest:
-    def find(trace_id: str, parent_id: str | None, before: int) -> str | None:
-        return ingest_store.open_generation(conn, project_rowid, trace_id, parent_id, before)
-
-    return find
-
-
 def _place_timeless(
-    conn: Connection,
-    project_rowid: int,
+    rows: Rows,
     timeless: list[str],
-    rows: list[dict[str, Any]],
+    observation_rows: list[dict[str, Any]],
     trace_changes: dict[str, dict[str, Any]],
     before: dict[str, TraceState],
 ) -> None:
     def stored_start(ids: list[str]) -> dict[str, int]:
-        found = ingest_store.fetch_stored(conn, observations, project_rowid, ids)
-        return {oid: row["start_time"] for oid, row in found.items()}
+        return {oid: row["start_time"] for oid, row in rows.fetch(observations, ids).items()}
 
     starts = {
         trace_id: values.get("start_time")
         or (before[trace_id].start_time if trace_id in before else None)
         for trace_id, values in trace_changes.items()
     }
-    place(timeless, {row["id"]: row for row in rows}, stored_start, starts)
+    place(timeless, {row["id"]: row for row in observation_rows}, stored_start, starts)
 
 
 def changed_rollups(before: dict[str, TraceState], after: dict[str, TraceState]) -> Deltas:

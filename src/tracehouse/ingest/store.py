@@ -29,7 +29,7 @@ from tracehouse.store.tables.analytics import MODEL_FIGURES
 from tracehouse.store.upsert import insert_many, upsert
 
 _CHUNK = 500
-_TRACE_STORED = (
+TRACE_STORED = (
     "id",
     "tags",
     "metadata",
@@ -48,7 +48,7 @@ _TRACE_STORED = (
     "retried",
     "model_calls",
 )
-_OBSERVATION_STORED = (
+OBSERVATION_STORED = (
     "id",
     "trace_id",
     "type",
@@ -129,7 +129,7 @@ def _select_in(
 def _stored_query(table: Table) -> Select[Any]:
     # One statement object per table with expanding parameters: SQLAlchemy compiles it once
     # instead of coercing every id of every batch into a literal bind.
-    names = _TRACE_STORED if table is traces else _OBSERVATION_STORED
+    names = TRACE_STORED if table is traces else OBSERVATION_STORED
     return select(*(table.c[name] for name in names)).where(
         table.c.project_rowid == bindparam("project"),
         table.c.id.in_(bindparam("ids", expanding=True)),
@@ -204,7 +204,7 @@ _FIGURES = slice(6, 6 + len(MODEL_FIGURES))  # of a `_TOTALS` row
 _SUMMED = slice(6, 12)  # calls, failed calls, input, output and total tokens, cost
 
 
-def _model_calls(groups: list[Any]) -> dict[str, tuple[float, ...]]:
+def calls_by_model(groups: list[Any]) -> dict[str, tuple[float, ...]]:
     return {g.model: model_calls(g[_FIGURES]) for g in groups if g.model is not None}
 
 
@@ -224,9 +224,9 @@ def roll_up(
         failed = [t for t, groups in totals.items() if any(g.failed_calls for g in groups)]
         again = retried(conn, project_rowid, failed)
         current = _select_in(conn, _CURRENT, project_rowid, part).mappings().all()
-        calls = [_model_calls(totals.get(t["id"], [])) for t in current]
+        calls = [calls_by_model(totals.get(t["id"], [])) for t in current]
         rows = [
-            _rolled_up(t, totals.get(t["id"], []), models, t["id"] in again)
+            rolled_up(t, totals.get(t["id"], []), models, t["id"] in again)
             for t, models in zip(current, calls, strict=True)
         ]
         if not rows:
@@ -313,7 +313,7 @@ _STEPS = select(
 )
 
 
-def _rolled_up(
+def rolled_up(
     trace: Any, groups: list[Any], calls: dict[str, tuple[float, ...]], retried: bool
 ) -> dict[str, Any]:
     summed = [sum(column) for column in zip(*(g[_SUMMED] for g in groups), strict=True)]
