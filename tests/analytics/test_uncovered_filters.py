@@ -15,7 +15,7 @@ from tests.analytics import dataset, rollups
 from tests.analytics.test_rollup import RANGE, everything
 from tests.conftest import Harness
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 SLOW_MS = 2500.0
 Pick = Callable[[dataset.Trace], bool]

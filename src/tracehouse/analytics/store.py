@@ -233,6 +233,8 @@ def error_messages(
 ) -> list[Any]:
     """Failed traces (newest first, at most `limit`), each with its first failed step:
     id, name, start_time, status_message, step_id, step_type, step_name, step_message."""
+    if (found := clickhouse_where(conn, project_rowid, filters)) is not None:
+        return ch_analytics.error_messages(*found, limit)
     failed = (
         _traces(project_rowid, filters, t.project_rowid, t.id, t.name, t.start_time)
         .add_columns(t.status_message)
