@@ -6,7 +6,7 @@ import pytest
 from tests.conftest import Harness
 from tests.test_trace_list import ids, make
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 
 def detailed(i: int) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Connection, Engine, Table, delete, select, text, true
 
@@ -14,6 +15,8 @@ from tracehouse.audit import service as audit
 from tracehouse.clock import now_us
 from tracehouse.evaluations import monitor_store
 from tracehouse.memory import store as memory_store
+from tracehouse.store.clickhouse import dispatch
+from tracehouse.store.clickhouse import purge as ch_purge
 from tracehouse.store.tables import (
     evaluation_runs,
     metric_points,
@@ -22,6 +25,9 @@ from tracehouse.store.tables import (
     scores,
     traces,
 )
+
+if TYPE_CHECKING:
+    from tracehouse.store.clickhouse.client import ClickHouse
 
 log = logging.getLogger(__name__)
 
@@ -47,33 +53,50 @@ def purge(
     engine: Engine, *, test_data_days: int, audit_days: int | None = None, now: int | None = None
 ) -> Purged:
     """Delete expired data (audit entries past `audit_days` too); returns how many rows of
-    each kind went."""
+    each kind went. Traces, observations and scores go from ClickHouse when it holds them."""
     now = now_us() if now is None else now
     total = Purged()
+    cutoff = now - test_data_days * _DAY_US
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             locked = conn.execute(text("SELECT pg_try_advisory_xact_lock(:id)"), {"id": _LOCK_ID})
             if not locked.scalar():
                 return total
-        total.add(_purge_test_data(conn, now - test_data_days * _DAY_US))
+        clickhouse = dispatch.of(conn)
+        if clickhouse is None:
+            total.add(_purge_test_data(conn, cutoff))
+        else:  # no roll-up days to mark: analytics on ClickHouse keep none
+            total.add(Purged(*ch_purge.purge_test_data(clickhouse, cutoff)))
+            _purge_test_runs(conn, cutoff)
         total.audit_entries = audit.purge(conn, audit_days, now)
         # expired memory entries, and test keys' after the test-data days
-        total.memories = memory_store.purge(conn, now, now - test_data_days * _DAY_US)
-        for project_rowid, days in conn.execute(
-            select(projects.c.project_rowid, projects.c.retention_days).where(
-                projects.c.retention_days.is_not(None)
-            )
-        ):
-            total.add(_purge_project(conn, project_rowid, now - days * _DAY_US))
+        total.memories = memory_store.purge(conn, now, cutoff)
+        for project_rowid, days in _retained(conn):
+            if clickhouse is None:
+                total.add(_purge_project(conn, project_rowid, now - days * _DAY_US))
+            else:
+                total.add(_purge_clickhouse(conn, clickhouse, project_rowid, now - days * _DAY_US))
     return total
 
 
-def _purge_test_data(conn: Connection, cutoff: int) -> Purged:
-    _mark_days(conn, _is_test(traces), traces.c.created_at < cutoff)
+def _retained(conn: Connection) -> list[tuple[int, int]]:
+    """(project rowid, retention days) of the projects with a retention."""
+    p = projects.c
+    query = select(p.project_rowid, p.retention_days).where(p.retention_days.is_not(None))
+    return [(int(rowid), int(days)) for rowid, days in conn.execute(query)]
+
+
+def _purge_test_runs(conn: Connection, cutoff: int) -> None:
+    """Test-key evaluation runs and metric points."""
     runs = evaluation_runs.c  # their results go with them (ON DELETE CASCADE)
     conn.execute(delete(evaluation_runs).where(_is_test(evaluation_runs), runs.created_at < cutoff))
     points = metric_points.c
     conn.execute(delete(metric_points).where(_is_test(metric_points), points.created_at < cutoff))
+
+
+def _purge_test_data(conn: Connection, cutoff: int) -> Purged:
+    _mark_days(conn, _is_test(traces), traces.c.created_at < cutoff)
+    _purge_test_runs(conn, cutoff)
     return Purged(
         *(
             int(
@@ -84,6 +107,23 @@ def _purge_test_data(conn: Connection, cutoff: int) -> Purged:
             for table in (traces, observations, scores)
         )
     )
+
+
+def _purge_clickhouse(
+    conn: Connection, clickhouse: ClickHouse, project_rowid: int, cutoff: int
+) -> Purged:
+    """`_purge_project` when ClickHouse holds the traces."""
+    gone = Purged(*ch_purge.purge_project(clickhouse, project_rowid, cutoff))
+    runs, points = evaluation_runs.c, metric_points.c
+    conn.execute(
+        delete(evaluation_runs).where(runs.project_rowid == project_rowid, runs.created_at < cutoff)
+    )
+    conn.execute(
+        delete(metric_points).where(points.project_rowid == project_rowid, points.time < cutoff)
+    )
+    if gone.traces:
+        monitor_store.forget(conn, project_rowid)
+    return gone
 
 
 def _is_test(table: Table) -> ColumnElement[bool]:

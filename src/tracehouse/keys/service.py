@@ -34,22 +34,12 @@ def create_key(
     secret_key: str | None = None,
 ) -> tuple[dict[str, Any], str]:
     """Create a key; returns its row and the secret, which is never retrievable again."""
-    if environment not in ENVIRONMENTS:
-        raise InvalidRequest(f"environment must be one of {', '.join(ENVIRONMENTS)}.")
-    if access not in ACCESS_LEVELS:
-        raise InvalidRequest(f"access must be one of {', '.join(ACCESS_LEVELS)}.")
-    if access == "admin" and project_rowid is not None:
-        raise InvalidRequest("Admin keys are organization keys: create them without a project.")
-    if secret_key is not None and len(secret_key) < MIN_SECRET_LENGTH:
-        raise InvalidRequest(f"A secret key needs at least {MIN_SECRET_LENGTH} characters.")
+    _check_key_request(environment, access, project_rowid, secret_key)
     generated_public, generated_secret = new_key_pair(environment)
     public_key = public_key or generated_public
     secret = secret_key or generated_secret
     secret_hash = hash_secret(secret)
-    if store.key_by_hash(conn, secret_hash) is not None:
-        raise Conflict("That secret key is already in use.")
-    if store.key_by_public(conn, public_key) is not None:
-        raise Conflict("That public key is already in use.")
+    _check_unused(conn, secret_hash, public_key)
     row: dict[str, Any] = {
         "id": new_id(),
         "org_rowid": org_rowid,
@@ -72,6 +62,28 @@ def create_key(
         after=_shown(row),
     )
     return row, secret
+
+
+def _check_key_request(
+    environment: str, access: str, project_rowid: int | None, secret_key: str | None
+) -> None:
+    """Reject a key request that names an unknown environment or access level, an admin key
+    tied to a project, or a chosen secret that is too short."""
+    if environment not in ENVIRONMENTS:
+        raise InvalidRequest(f"environment must be one of {', '.join(ENVIRONMENTS)}.")
+    if access not in ACCESS_LEVELS:
+        raise InvalidRequest(f"access must be one of {', '.join(ACCESS_LEVELS)}.")
+    if access == "admin" and project_rowid is not None:
+        raise InvalidRequest("Admin keys are organization keys: create them without a project.")
+    if secret_key is not None and len(secret_key) < MIN_SECRET_LENGTH:
+        raise InvalidRequest(f"A secret key needs at least {MIN_SECRET_LENGTH} characters.")
+
+
+def _check_unused(conn: Connection, secret_hash: str, public_key: str) -> None:
+    if store.key_by_hash(conn, secret_hash) is not None:
+        raise Conflict("That secret key is already in use.")
+    if store.key_by_public(conn, public_key) is not None:
+        raise Conflict("That public key is already in use.")
 
 
 def authenticate(conn: Connection, secret: str) -> Any:

@@ -165,19 +165,10 @@ def observation_record(
     kind: str, body: ObservationBody, event: IngestionEvent
 ) -> ObservationRecord:
     """One observation event as a record; its trace id may still be missing for an update."""
-    obs_type = OBSERVATION_EVENTS[kind]
-    if obs_type is None and body.type:
-        obs_type = body.type.lower()
-        if obs_type not in OBSERVATION_TYPES:
-            raise EventError(f"type must be one of: {', '.join(OBSERVATION_TYPES)}")
+    obs_type = _observation_type(kind, body)
     if kind in UPDATE_EVENTS and not body.id:
         raise EventError(f"{kind} needs the id of the observation to update")
-    start = _time(body.start_time)
-    if start is None and kind not in UPDATE_EVENTS:
-        start = _time(event.timestamp)
-    end = _time(body.end_time)
-    if obs_type == "event" and end is None:
-        end = start
+    start, end = _observation_times(kind, obs_type, body, event)
     trace_id = body.trace_id
     if trace_id is None and kind not in UPDATE_EVENTS:
         trace_id = new_id()  # Langfuse starts a new trace for an observation without one
@@ -210,6 +201,30 @@ def observation_record(
         version=body.version,
         attributes={GIVEN_USAGE_KEY: body.usage_details} if given else None,
     )
+
+
+def _observation_type(kind: str, body: ObservationBody) -> str | None:
+    """The type an event names (`generation-create`), else the body's `type`, checked."""
+    obs_type = OBSERVATION_EVENTS[kind]
+    if obs_type is None and body.type:
+        obs_type = body.type.lower()
+        if obs_type not in OBSERVATION_TYPES:
+            raise EventError(f"type must be one of: {', '.join(OBSERVATION_TYPES)}")
+    return obs_type
+
+
+def _observation_times(
+    kind: str, obs_type: str | None, body: ObservationBody, event: IngestionEvent
+) -> tuple[int | None, int | None]:
+    """Start and end (µs): a new observation without a start began at the event's time; an event
+    without an end ends where it starts."""
+    start = _time(body.start_time)
+    if start is None and kind not in UPDATE_EVENTS:
+        start = _time(event.timestamp)
+    end = _time(body.end_time)
+    if obs_type == "event" and end is None:
+        end = start
+    return start, end
 
 
 _LEGACY_USAGE: dict[str, tuple[str, ...]] = {

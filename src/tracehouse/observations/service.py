@@ -6,22 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, func, select, tuple_
 
-from tracehouse.clock import to_us
 from tracehouse.errors import NotFound
 from tracehouse.http.auth import ProjectScope
-from tracehouse.http.pagination import PageParams, page_body, paginate
+from tracehouse.http.pagination import PageParams, page_body
 from tracehouse.ids import new_id
 from tracehouse.ingest.decoders.native import ObservationCreate, ObservationPatch
 from tracehouse.ingest.service import ingest
+from tracehouse.observations import store
 from tracehouse.records import Batch
 from tracehouse.runtime import Runtime
-from tracehouse.store import fulltext
-from tracehouse.store.tables import observations
 from tracehouse.traces import render
 from tracehouse.traces import store as trace_store
-from tracehouse.traces.filters import text_condition
 
 
 class ObservationFilters(BaseModel):
@@ -73,44 +69,16 @@ def _trace_of(conn: Any, project_rowid: int, observation_id: str) -> str:
 def list_observations(
     rt: Runtime, scope: ProjectScope, filters: ObservationFilters, page: PageParams
 ) -> dict[str, Any]:
-    o = observations.c
-    conditions = [o.project_rowid == scope.project_rowid]
-    for field in ("trace_id", "parent_id", "type", "name", "model", "level"):
-        value = getattr(filters, field)
-        if value is not None:
-            normal = (
-                value.lower() if field == "type" else value.upper() if field == "level" else value
-            )
-            conditions.append(o[field] == normal)
-    if filters.from_time:
-        conditions.append(o.start_time >= to_us(filters.from_time))
-    if filters.to_time:
-        conditions.append(o.start_time < to_us(filters.to_time))
-    if filters.q:
-        columns = (o.name, o.input, o.output, o.status_message)
-        conditions.append(text_condition(filters.q, columns, _indexed_observation))
-    keys = [o.start_time, o.observation_rowid]
     with rt.db.reader.connect() as conn:
-        query = paginate(select(observations).where(*conditions), keys, page)
-        rows = list(conn.execute(query).mappings())
-        count = select(func.count()).select_from(observations).where(*conditions)
-        total = int(conn.execute(count).scalar_one())
+        rows, total = store.list_observations(conn, scope.project_rowid, filters, page)
     return page_body(
         rows, page, total, render.observation, lambda r: (r["start_time"], r["observation_rowid"])
     )
 
 
-def _indexed_observation(words: list[str]) -> ColumnElement[bool]:
-    o = observations.c
-    return tuple_(o.project_rowid, o.id).in_(fulltext.matching_observations(words))
-
-
 def get_observation(rt: Runtime, scope: ProjectScope, observation_id: str) -> dict[str, Any]:
-    query = select(observations).where(
-        observations.c.project_rowid == scope.project_rowid, observations.c.id == observation_id
-    )
     with rt.db.reader.connect() as conn:
-        row = conn.execute(query).mappings().first()
+        row = store.get_observation(conn, scope.project_rowid, observation_id)
     if row is None:
         raise NotFound(f"No observation {observation_id!r}.")
     return render.observation(row)

@@ -19,17 +19,10 @@ from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import (
 )
 
 from tracehouse.errors import InvalidRequest
-from tracehouse.otlp.decode import (
-    JSON,
-    Decoded,
-    _double,
-    _int,
-    _json_attributes,
-    _load_json,
-    _object,
-    _objects,
-    _str_or_none,
-)
+from tracehouse.otlp.decode import JSON
+from tracehouse.otlp.decoded import Decoded, str_or_none
+from tracehouse.otlp.json_export import load_json, object_field, objects
+from tracehouse.otlp.json_values import double, int_or_none, json_attributes
 
 #: The GenAI metrics of the semantic conventions (`gen_ai.client.token.usage`, …) are kept.
 KEPT_PREFIX = "gen_ai."
@@ -66,17 +59,17 @@ class MetricPoint:
 def decode_metrics(media: str, body: bytes) -> tuple[Decoded[MetricPoint], dict[str, int]]:
     """The kept data points (`KEPT_PREFIX`) and, by metric name, how many points were not kept."""
     document = (
-        _load_json(body, "resourceMetrics", "resource_metrics")
+        load_json(body, "resourceMetrics", "resource_metrics")
         if media == JSON
         else _protobuf_document(body)
     )
     out: Decoded[MetricPoint] = Decoded()
     skipped: dict[str, int] = {}
-    for resource_metrics in _objects(document, "resourceMetrics", "resource_metrics"):
-        resource = _json_attributes(_object(resource_metrics, "resource").get("attributes"))
-        service = _str_or_none(resource.get("service.name"))
-        for scope_metrics in _objects(resource_metrics, "scopeMetrics", "scope_metrics"):
-            for metric in _objects(scope_metrics, "metrics"):
+    for resource_metrics in objects(document, "resourceMetrics", "resource_metrics"):
+        resource = json_attributes(object_field(resource_metrics, "resource").get("attributes"))
+        service = str_or_none(resource.get("service.name"))
+        for scope_metrics in objects(resource_metrics, "scopeMetrics", "scope_metrics"):
+            for metric in objects(scope_metrics, "metrics"):
                 _metric_points(metric, service, out, skipped)
     return out, skipped
 
@@ -99,7 +92,7 @@ def _metric_points(
     name = str(metric.get("name") or "")
     kind = next((k for k in _KINDS if isinstance(metric.get(k), dict)), None)
     data = metric[kind] if kind else _first_dict(metric)
-    points = list(_objects(data, "dataPoints", "data_points")) if data is not None else []
+    points = list(objects(data, "dataPoints", "data_points")) if data is not None else []
     if kind is None or data is None or not name.startswith(KEPT_PREFIX):
         skipped[name or "(unnamed)"] = skipped.get(name or "(unnamed)", 0) + len(points)
         return
@@ -118,7 +111,7 @@ def _first_dict(metric: dict[str, Any]) -> dict[str, Any] | None:
 
 def _temporality(data: dict[str, Any]) -> Any:
     value = data.get("aggregationTemporality", data.get("aggregation_temporality"))
-    return _int(value) if not isinstance(value, str) or value.isdigit() else value
+    return int_or_none(value) if not isinstance(value, str) or value.isdigit() else value
 
 
 def _point(
@@ -129,18 +122,18 @@ def _point(
     service: str | None,
     point: dict[str, Any],
 ) -> MetricPoint:
-    time = _int(point.get("timeUnixNano", point.get("time_unix_nano")))
+    time = int_or_none(point.get("timeUnixNano", point.get("time_unix_nano")))
     if not time or time < 0:
         raise ValueError("a data point needs timeUnixNano")
-    start = _int(point.get("startTimeUnixNano", point.get("start_time_unix_nano")))
+    start = int_or_none(point.get("startTimeUnixNano", point.get("start_time_unix_nano")))
     out = MetricPoint(
         name=name,
-        unit=_str_or_none(metric.get("unit")),
+        unit=str_or_none(metric.get("unit")),
         kind="exponential_histogram" if kind == "exponentialHistogram" else kind,
         temporality=None if kind == "gauge" else temporality,
         start_time=start // 1000 if start and start > 0 else None,
         time=time // 1000,
-        attributes=_json_attributes(point.get("attributes")),
+        attributes=json_attributes(point.get("attributes")),
         service_name=service,
     )
     if kind in ("gauge", "sum"):
@@ -152,9 +145,9 @@ def _point(
 
 def _number(point: dict[str, Any]) -> float:
     if "asDouble" in point or "as_double" in point:
-        value = _double(point.get("asDouble", point.get("as_double")))
+        value = double(point.get("asDouble", point.get("as_double")))
     else:
-        whole = _int(point.get("asInt", point.get("as_int")))
+        whole = int_or_none(point.get("asInt", point.get("as_int")))
         if whole is None:
             raise ValueError("a number data point needs asDouble or asInt")
         value = float(whole)
@@ -164,16 +157,16 @@ def _number(point: dict[str, Any]) -> float:
 
 
 def _histogram(point: dict[str, Any], out: MetricPoint, *, buckets: bool) -> None:
-    out.count = _int(point.get("count")) or 0
+    out.count = int_or_none(point.get("count")) or 0
     for field_name in ("sum", "min", "max"):
         raw = point.get(field_name)
-        value = None if raw is None else _double(raw)
+        value = None if raw is None else double(raw)
         setattr(out, field_name, value if value is None or math.isfinite(value) else None)
     if buckets:
         counts = point.get("bucketCounts", point.get("bucket_counts")) or []
         bounds = point.get("explicitBounds", point.get("explicit_bounds")) or []
-        out.bucket_counts = [_int(c) or 0 for c in counts]
-        out.explicit_bounds = [_double(b) for b in bounds]
+        out.bucket_counts = [int_or_none(c) or 0 for c in counts]
+        out.explicit_bounds = [double(b) for b in bounds]
 
 
 __all__ = ["KEPT_PREFIX", "MetricPoint", "decode_metrics"]

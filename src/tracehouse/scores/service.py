@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
-
-from tracehouse.clock import to_us
 from tracehouse.errors import NotFound
 from tracehouse.http.auth import ProjectScope
-from tracehouse.http.pagination import PageParams, page_body, paginate
+from tracehouse.http.pagination import PageParams, page_body
 from tracehouse.ids import new_id
 from tracehouse.ingest.decoders.native import ScoreIn
 from tracehouse.ingest.service import ingest
 from tracehouse.records import Batch, ScoreRecord
 from tracehouse.runtime import Runtime
+from tracehouse.scores import store
 from tracehouse.scores.schemas import FeedbackIn, ScoreFilters
-from tracehouse.store.tables import scores
 from tracehouse.traces import render
 from tracehouse.traces import store as trace_store
 
@@ -45,27 +42,9 @@ def fill_trace_ids(rt: Runtime, scope: ProjectScope, records: list[ScoreRecord])
 def list_scores(
     rt: Runtime, scope: ProjectScope, filters: ScoreFilters, page: PageParams
 ) -> dict[str, Any]:
-    s = scores.c
-    conditions = [s.project_rowid == scope.project_rowid]
-    for field in ("trace_id", "observation_id", "session_id", "name", "source", "data_type"):
-        value = getattr(filters, field)
-        if value is not None:
-            conditions.append(s[field] == (value.upper() if field == "data_type" else value))
-    if filters.from_time:
-        conditions.append(s.timestamp >= to_us(filters.from_time))
-    if filters.to_time:
-        conditions.append(s.timestamp < to_us(filters.to_time))
-    keys = [s.timestamp, s.score_rowid]
     with rt.db.reader.connect() as conn:
-        rows = list(
-            conn.execute(paginate(select(scores).where(*conditions), keys, page)).mappings()
-        )
-        total = conn.execute(
-            select(func.count()).select_from(scores).where(*conditions)
-        ).scalar_one()
-    return page_body(
-        rows, page, int(total), render.score, lambda r: (r["timestamp"], r["score_rowid"])
-    )
+        rows, total = store.list_scores(conn, scope.project_rowid, filters, page)
+    return page_body(rows, page, total, render.score, lambda r: (r["timestamp"], r["score_rowid"]))
 
 
 def require_node(

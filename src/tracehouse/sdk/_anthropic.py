@@ -7,16 +7,14 @@ answer."""
 
 from __future__ import annotations
 
-import functools
 import inspect
 import json
 import logging
 import time
 from typing import Any, TypeVar
 
-from tracehouse.sdk import _client
+from tracehouse.sdk._generation import Provider, failed, wrap_create
 from tracehouse.sdk._observation import Observation
-from tracehouse.sdk._openai import _failed, _observe_async_stream, _observe_stream
 from tracehouse.sdk._replay import served_output
 
 logger = logging.getLogger("tracehouse.sdk")
@@ -43,8 +41,7 @@ def wrap_anthropic(client: C, *, name: str = "Message") -> C:
     if getattr(original, "__tracehouse__", False):
         return client
     is_async = inspect.iscoroutinefunction(inspect.unwrap(original))
-    messages.create = (_async_create if is_async else _sync_create)(original, name)
-    messages.create.__tracehouse__ = True
+    messages.create = wrap_create(original, name, _ANTHROPIC, is_async=is_async)
     return client
 
 
@@ -55,24 +52,6 @@ def _input(kwargs: dict[str, Any]) -> Any:
         messages.insert(0, {"role": "system", "content": kwargs["system"]})
     tools = kwargs.get("tools")
     return {"messages": messages, "tools": tools} if tools else messages
-
-
-def _start(name: str, kwargs: dict[str, Any]) -> Observation | None:
-    try:
-        client = _client.get_client()
-        if not client.enabled:
-            return None
-        fields: dict[str, Any] = {
-            "name": name,
-            "model": kwargs.get("model"),
-            "provider": "anthropic",
-            "model_parameters": {k: kwargs[k] for k in _PARAMETERS if k in kwargs},
-            "input": _input(kwargs),
-        }
-        return client.start_fast("generation", fields)
-    except Exception:
-        logger.exception("tracehouse: could not start an Anthropic generation (ignored)")
-        return None
 
 
 def _usage(usage: Any) -> dict[str, Any] | None:
@@ -98,25 +77,6 @@ def _finish(observation: Observation, response: Any) -> None:
     except Exception:
         logger.exception("tracehouse: could not read an Anthropic response (ignored)")
         observation.end()
-
-
-def _served(observation: Observation, kwargs: dict[str, Any]) -> Any:
-    """The recorded answer to this call when the client replays a fork and the recording has
-    one (the generation is then recorded with it), else None."""
-    replay = observation.client.replay
-    if replay is None:
-        return None
-    try:
-        step = replay.answer(observation, _input(kwargs), servable=not kwargs.get("stream"))
-        if step is None:
-            return None
-        response = _message(step, kwargs)
-    except Exception:
-        logger.exception("tracehouse: could not serve a recorded call (sent live)")
-        return None
-    observation.update(metadata={"replay": "recorded", "recorded_step": step.get("id")})
-    _finish(observation, response)
-    return response
 
 
 def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -219,48 +179,15 @@ class _Events:
         )
 
     def failed(self, error: BaseException) -> None:
-        _failed(self.observation, error)
+        failed(self.observation, error)
 
 
-def _sync_create(original: Any, name: str) -> Any:
-    @functools.wraps(original)
-    def create(*args: Any, **kwargs: Any) -> Any:
-        observation = _start(name, kwargs)
-        if observation is None:
-            return original(*args, **kwargs)
-        served = _served(observation, kwargs)
-        if served is not None:
-            return served
-        try:
-            response = original(*args, **kwargs)
-        except BaseException as error:
-            _failed(observation, error)
-            raise
-        if kwargs.get("stream"):
-            return _observe_stream(response, _Events(observation))
-        _finish(observation, response)
-        return response
-
-    return create
-
-
-def _async_create(original: Any, name: str) -> Any:
-    @functools.wraps(original)
-    async def create(*args: Any, **kwargs: Any) -> Any:
-        observation = _start(name, kwargs)
-        if observation is None:
-            return await original(*args, **kwargs)
-        served = _served(observation, kwargs)
-        if served is not None:
-            return served
-        try:
-            response = await original(*args, **kwargs)
-        except BaseException as error:
-            _failed(observation, error)
-            raise
-        if kwargs.get("stream"):
-            return _observe_async_stream(response, _Events(observation))
-        _finish(observation, response)
-        return response
-
-    return create
+_ANTHROPIC = Provider(
+    name="anthropic",
+    label="Anthropic",
+    parameters=_PARAMETERS,
+    input=_input,
+    finish=_finish,
+    answer=_message,
+    recorder=_Events,
+)

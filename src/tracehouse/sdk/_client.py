@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 from tracehouse.sdk._cache import VersionCache
-from tracehouse.sdk._config import Mask, resolve
+from tracehouse.sdk._config import Config, Mask, resolve
 from tracehouse.sdk._context import current, otel_parent
 from tracehouse.sdk._delivery import Delivery
 from tracehouse.sdk._experiment import DatasetItem, ExperimentResult, run_experiment
@@ -124,34 +124,25 @@ class Tracehouse:
         transport: httpx.BaseTransport | None = None,
         fork_id: str | None = None,
     ) -> None:
-        self.config = resolve(
-            host,
-            api_key,
-            project,
-            enabled,
-            sample_rate,
-            capture=capture,
-            mask=mask,
-            environment=environment,
-            release=release,
-            capture_vcs=capture_vcs,
-            batch_size=batch_size,
-            flush_interval=flush_interval,
-            max_queue=max_queue,
-            max_queue_bytes=max_queue_bytes,
-            max_item_bytes=max_item_bytes,
-            timeout=timeout,
-            max_retry_delay=max_retry_delay,
-            gzip=gzip,
-            fork_id=fork_id,
-        )
-        self.enabled = self.config.enabled
-        if self.enabled and not self.config.api_key:
-            logger.warning("tracehouse: no API key (TRACEHOUSE_API_KEY); tracing is disabled")
-            self.enabled = False
+        arguments = dict(locals())  # first line: holds exactly the arguments
+        del arguments["self"], arguments["transport"]
+        self.config = resolve(**arguments)
+        self.enabled = self._enabled(self.config)
         self._logged: set[str] = set()
-        self.delivery = Delivery(self.config, transport, start=self.enabled)
         self.transport = transport
+        self._connect(transport)
+
+    @staticmethod
+    def _enabled(config: Config) -> bool:
+        """Whether this client records: asked for, and given an API key (warned once if not)."""
+        if config.enabled and not config.api_key:
+            logger.warning("tracehouse: no API key (TRACEHOUSE_API_KEY); tracing is disabled")
+            return False
+        return config.enabled
+
+    def _connect(self, transport: httpx.BaseTransport | None) -> None:
+        """The parts that talk to the server: delivery, prompts, memory, skills, replay."""
+        self.delivery = Delivery(self.config, transport, start=self.enabled)
         self.prompts = PromptCache(self.config, transport)
         #: The project's agent memory on the server (see docs/memory.md).
         self.memory = Memory(self)

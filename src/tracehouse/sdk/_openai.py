@@ -6,15 +6,12 @@ served answer."""
 
 from __future__ import annotations
 
-import functools
 import inspect
 import logging
 import time
-import weakref
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator
 from typing import Any, TypeVar
 
-from tracehouse.sdk import _client
+from tracehouse.sdk._generation import Provider, failed, wrap_create
 from tracehouse.sdk._observation import Observation
 from tracehouse.sdk._replay import served_output
 
@@ -46,51 +43,13 @@ def wrap_openai(client: C, *, name: str = "ChatCompletion") -> C:
     if getattr(original, "__tracehouse__", False):
         return client
     is_async = inspect.iscoroutinefunction(inspect.unwrap(original))  # openai wraps `create`
-    completions.create = (_async_create if is_async else _sync_create)(original, name)
-    completions.create.__tracehouse__ = True
+    completions.create = wrap_create(original, name, _OPENAI, is_async=is_async)
     return client
-
-
-def _start(name: str, kwargs: dict[str, Any]) -> Observation | None:
-    try:
-        client = _client.get_client()
-        if not client.enabled:
-            return None
-        fields: dict[str, Any] = {
-            "name": name,
-            "model": kwargs.get("model"),
-            "provider": "openai",
-            "model_parameters": {k: kwargs[k] for k in _PARAMETERS if k in kwargs},
-            "input": _input(kwargs),
-        }
-        return client.start_fast("generation", fields)
-    except Exception:
-        logger.exception("tracehouse: could not start an OpenAI generation (ignored)")
-        return None
 
 
 def _input(kwargs: dict[str, Any]) -> Any:
     messages, tools = kwargs.get("messages"), kwargs.get("tools")
     return {"messages": messages, "tools": tools} if tools else messages
-
-
-def _served(observation: Observation, kwargs: dict[str, Any]) -> Any:
-    """The recorded answer to this call when the client replays a fork and the recording has
-    one (the generation is then recorded with it), else None."""
-    replay = observation.client.replay
-    if replay is None:
-        return None
-    try:
-        step = replay.answer(observation, _input(kwargs), servable=not kwargs.get("stream"))
-        if step is None:
-            return None
-        response = _completion(step, kwargs)
-    except Exception:
-        logger.exception("tracehouse: could not serve a recorded call (sent live)")
-        return None
-    observation.update(metadata={"replay": "recorded", "recorded_step": step.get("id")})
-    _finish(observation, response)
-    return response
 
 
 def _completion(step: dict[str, Any], kwargs: dict[str, Any]) -> Any:
@@ -152,55 +111,6 @@ def _finish(observation: Observation, response: Any) -> None:
         observation.end()
 
 
-def _failed(observation: Observation, error: BaseException) -> None:
-    observation.fail(error)
-    observation.end()
-
-
-def _sync_create(original: Any, name: str) -> Any:
-    @functools.wraps(original)
-    def create(*args: Any, **kwargs: Any) -> Any:
-        observation = _start(name, kwargs)
-        if observation is None:
-            return original(*args, **kwargs)
-        served = _served(observation, kwargs)
-        if served is not None:
-            return served
-        try:
-            response = original(*args, **kwargs)
-        except BaseException as error:
-            _failed(observation, error)
-            raise
-        if kwargs.get("stream"):
-            return _observe_stream(response, _Chunks(observation))
-        _finish(observation, response)
-        return response
-
-    return create
-
-
-def _async_create(original: Any, name: str) -> Any:
-    @functools.wraps(original)
-    async def create(*args: Any, **kwargs: Any) -> Any:
-        observation = _start(name, kwargs)
-        if observation is None:
-            return await original(*args, **kwargs)
-        served = _served(observation, kwargs)
-        if served is not None:
-            return served
-        try:
-            response = await original(*args, **kwargs)
-        except BaseException as error:
-            _failed(observation, error)
-            raise
-        if kwargs.get("stream"):
-            return _observe_async_stream(response, _Chunks(observation))
-        _finish(observation, response)
-        return response
-
-    return create
-
-
 class _Chunks:
     """What a stream produced so far: text, tool calls, usage, the first token's time."""
 
@@ -247,72 +157,15 @@ class _Chunks:
         )
 
     def failed(self, error: BaseException) -> None:
-        _failed(self.observation, error)
+        failed(self.observation, error)
 
 
-def _observe_stream(stream: Any, chunks: Any) -> Any:
-    """Record the generation as the app reads `stream` (the genuine `openai.Stream` or
-    `anthropic.Stream`, so `isinstance` checks hold) into `chunks` (`see`, `done`, `failed`):
-    when it is exhausted, fails, is closed, or is collected unread."""
-    observed = _chunks(stream._iterator, chunks)
-    stream._iterator = observed
-    original = type(stream).close
-    owner = weakref.ref(stream)  # no cycle through the stream: it can still be collected
-
-    def close() -> None:
-        try:
-            target = owner()
-            if target is not None:
-                original(target)
-        finally:
-            observed.close()
-
-    stream.close = close
-    return stream
-
-
-def _chunks(iterator: Iterator[Any], chunks: Any) -> Generator[Any, None, None]:
-    try:
-        for chunk in iterator:
-            chunks.see(chunk)
-            yield chunk
-    except GeneratorExit:  # closed, or collected before the end: record what was read
-        chunks.done()
-        raise
-    except BaseException as error:
-        chunks.failed(error)
-        raise
-    chunks.done()
-
-
-def _observe_async_stream(stream: Any, chunks: Any) -> Any:
-    """The `AsyncStream` twin of `_observe_stream`."""
-    observed = _achunks(stream._iterator, chunks)
-    stream._iterator = observed
-    original = type(stream).close
-    owner = weakref.ref(stream)
-
-    async def close() -> None:
-        try:
-            target = owner()
-            if target is not None:
-                await original(target)
-        finally:
-            await observed.aclose()
-
-    stream.close = close
-    return stream
-
-
-async def _achunks(iterator: AsyncIterator[Any], chunks: Any) -> AsyncGenerator[Any, None]:
-    try:
-        async for chunk in iterator:
-            chunks.see(chunk)
-            yield chunk
-    except GeneratorExit:
-        chunks.done()
-        raise
-    except BaseException as error:
-        chunks.failed(error)
-        raise
-    chunks.done()
+_OPENAI = Provider(
+    name="openai",
+    label="OpenAI",
+    parameters=_PARAMETERS,
+    input=_input,
+    finish=_finish,
+    answer=_completion,
+    recorder=_Chunks,
+)

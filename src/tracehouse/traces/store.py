@@ -12,7 +12,8 @@ from tracehouse.analytics.contrib import Deltas, TraceState
 from tracehouse.evaluations import monitor_store
 from tracehouse.http.pagination import PageParams, paginate
 from tracehouse.ingest import store as ingest_store
-from tracehouse.store.clickhouse import dispatch
+from tracehouse.store.clickhouse import dispatch, trace_list
+from tracehouse.store.clickhouse import purge as ch_purge
 from tracehouse.store.clickhouse import reads as ch_reads
 from tracehouse.store.tables import observations, scores, traces
 from tracehouse.traces import filters as trace_filters
@@ -27,6 +28,8 @@ def sort_key(sort: str) -> Any:
 def list_traces(
     conn: Connection, project_rowid: int, params: trace_filters.TraceListParams, page: PageParams
 ) -> tuple[list[Any], int]:
+    if (ch := dispatch.of(conn)) is not None:
+        return trace_list.list_traces(ch, conn, project_rowid, params, page)
     base = trace_filters.apply(select(traces), project_rowid, params)
     keys = [sort_key(params.sort), traces.c.trace_rowid]
     query = paginate(
@@ -85,6 +88,10 @@ def trace_scores(conn: Connection, project_rowid: int, trace_id: str) -> list[An
 def delete_trace(conn: Connection, project_rowid: int, trace_id: str) -> int:
     """Delete a trace with its observations and scores, and count it out of the roll-ups."""
     ingest_store.lock_traces(conn, project_rowid, [trace_id])
+    if (ch := dispatch.of(conn)) is not None:
+        deleted = ch_purge.delete_trace(ch, project_rowid, trace_id)
+        monitor_store.forget(conn, project_rowid, [trace_id])
+        return deleted
     stored = ingest_store.fetch_stored(conn, traces, project_rowid, [trace_id])
     gone = Deltas()
     for row in stored.values():

@@ -73,6 +73,7 @@ class ClickHouse:
             self.layout.table(name).replace("`", "").split(".", 1)[1],
             data,
             column_names=columns,
+            column_type_names=schema.type_names(name),
             database=self.layout.database,
             settings=settings,
         )

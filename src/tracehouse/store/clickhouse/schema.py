@@ -143,6 +143,18 @@ def columns_of(name: str) -> list[str]:
     return [*names, *extra, VERSION]
 
 
+def type_names(name: str) -> list[str]:
+    """The ClickHouse types of `columns_of(name)`, in order (inserts name them, so the client
+    need not ask the server)."""
+    spec = SPECS[name]
+    types = {c.name: column_type(c).split(" CODEC")[0] for c in spec.table.columns}
+    for extra in spec.extra:
+        _, column, rest = extra.split("`")
+        types.setdefault(column, rest.split(" CODEC")[0].strip())
+    types[VERSION] = "UInt64"
+    return [types[column] for column in columns_of(name)]
+
+
 def _column_lines(spec: Spec) -> list[str]:
     lines = [f"`{c.name}` {column_type(c)}" for c in spec.table.columns]
     known = {c.name for c in spec.table.columns}

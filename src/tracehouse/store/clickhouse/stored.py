@@ -82,7 +82,9 @@ def totals(ch: ClickHouse, project_rowid: int, trace_ids: list[str]) -> dict[str
     where = f"{_PROJECT} AND trace_id IN {{ids:Array(String)}}"
     sql = _TOTALS.format(latest=latest(ch.layout, "observations", where))
     groups: dict[str, list[Totals]] = {}
-    for row in ch.client.query(sql, parameters={"project": project_rowid, "ids": trace_ids}).result_rows:
+    for row in ch.client.query(
+        sql, parameters={"project": project_rowid, "ids": trace_ids}
+    ).result_rows:
         groups.setdefault(row[0], []).append(Totals(*row))
     return groups
 
@@ -95,7 +97,9 @@ def steps(ch: ClickHouse, project_rowid: int, trace_ids: list[str]) -> dict[str,
     where = f"{_PROJECT} AND trace_id IN {{ids:Array(String)}}"
     sql = latest(ch.layout, "observations", where, columns)
     found: dict[str, list[Step]] = {}
-    for row in ch.client.query(sql, parameters={"project": project_rowid, "ids": trace_ids}).result_rows:
+    for row in ch.client.query(
+        sql, parameters={"project": project_rowid, "ids": trace_ids}
+    ).result_rows:
         found.setdefault(row[0], []).append(Step(*row[:6]))
     return found
 

@@ -78,8 +78,10 @@ class ClickHouseRows:
         now: int,
     ) -> dict[str, Any]:
         """The whole row to insert: the merged one over the stored one (a score whole)."""
-        keep = old is not None and name != "scores"
-        full = dict(old) if keep else dict.fromkeys(columns_of(name))
+        if old is not None and name != "scores":
+            full = dict(old)
+        else:
+            full = dict.fromkeys(columns_of(name))
         if name == "traces" and old is None:
             full.update(_NEW_TRACE)
         full.update((k, v) for k, v in row.items() if v is not None or name == "scores")
@@ -118,7 +120,9 @@ class ClickHouseRows:
             if trace_id not in before or before[trace_id].models != models:
                 calls_rows += _model_call_rows(row, before.get(trace_id), models)
         self._ch.insert("trace_model_calls", calls_rows)
-        self._ch.insert("traces", changed(list(self._traces.values()), self._stored.get("traces", {})))
+        self._ch.insert(
+            "traces", changed(list(self._traces.values()), self._stored.get("traces", {}))
+        )
         return states
 
     def count_rollups(self, deltas: Deltas) -> None:
@@ -158,4 +162,3 @@ def _model_call_rows(
         {**common, "model": model, **dict(zip(MODEL_FIGURES, figures, strict=True))}
         for model, figures in {**models, **gone}.items()
     ]
-
