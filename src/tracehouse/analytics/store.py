@@ -96,7 +96,7 @@ def clickhouse_where(
     if ch is None:
         return None
     filters = where.filters if isinstance(where, Part) else where
-    return ch, trace_where(conn, ch.layout, project_rowid, filters)
+    return ch, trace_where(ch, conn, project_rowid, filters)
 
 
 def _count_if(condition: ColumnElement[bool]) -> Any:
