@@ -1,6 +1,6 @@
 """Analytics reads on ClickHouse: the same aggregates as `analytics.store`, straight from the
 current rows of `traces` and `trace_model_calls` (no roll-up tables: a column scan of a
-project's traces answers within the target, see docs/clickhouse.md), with the percentiles
+project's traces; measurements in docs/clickhouse.md), with the percentiles
 computed by ClickHouse (`quantilesExactInclusive`: NumPy's default, as `analytics.stats`)."""
 
 from __future__ import annotations
