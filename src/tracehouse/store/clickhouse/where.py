@@ -17,7 +17,10 @@ if TYPE_CHECKING:
 
 #: Read the current version of rows with FINAL: every version of a key shares a partition
 #: (see `schema.create_table`), so no merge across partitions is needed (docs/clickhouse.md).
-FINAL_SETTINGS = "SETTINGS do_not_merge_across_partitions_select_final = 1"
+#: A column wins over a result alias of its name (`sum(cost) AS cost`) in WHERE.
+FINAL_SETTINGS = (
+    "SETTINGS do_not_merge_across_partitions_select_final = 1, prefer_column_name_to_alias = 1"
+)
 
 
 def current(layout: Layout, name: str) -> str:
