@@ -35,7 +35,7 @@ test: $(STAMP)
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-chromium.sh
 	$(MAKE) --no-print-directory check
-	$(BIN)/pytest -n auto --dist loadfile  # one worker per core, a test file stays on one
+	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder  # a file per worker, longest first
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

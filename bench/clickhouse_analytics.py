@@ -152,7 +152,7 @@ def run(data: Path, traces: int, per_trace: int, repeat: int) -> dict[str, Any]:
         "TRACEHOUSE_RATE_LIMIT_ENABLED": "false",
         "TRACEHOUSE_CLICKHOUSE_URL": str(settings.clickhouse_url),
     }
-    server = start_server(data, env=env, ready_seconds=600)
+    server = start_server(data, env=env, start_timeout=600)
     try:
         pid = server.process.pid
         cpu, began = cpu_seconds(pid), time.monotonic()

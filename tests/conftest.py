@@ -3,7 +3,13 @@ through the real ASGI app (lifespan included)."""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
 import os
+import shutil
+import sqlite3
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -13,11 +19,13 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from tracehouse.app import create_app
 from tracehouse.bootstrap import bootstrap
 from tracehouse.config import Settings
 from tracehouse.store.engine import open_database
+from tracehouse.store.files import prepare_sqlite
 from tracehouse.store.migrate import upgrade
 from tracehouse.store.tables import metadata
 
@@ -39,9 +47,14 @@ def _psycopg(url: str) -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
+#: PostgreSQL databases this process migrated to the newest schema (its session's database).
+_MIGRATED: set[str] = set()
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session, migrated once, dropped at the end."""
+    """A fresh PostgreSQL database for this test session (one per xdist worker), migrated
+    once, dropped at the end."""
     name = f"tracehouse_test_{uuid.uuid4().hex[:10]}"
     admin = create_engine(_psycopg(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
     try:
@@ -51,18 +64,71 @@ def postgres_url() -> Iterator[str]:
         pytest.fail(f"PostgreSQL is required for the test suite ({PG_ADMIN_URL}): {exc}")
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     upgrade(Settings(database_url=url))
+    _MIGRATED.add(url)
     yield url
+    _MIGRATED.discard(url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
+#: Restart the sequences a test used, as TRUNCATE ... RESTART IDENTITY did.
+_RESTART_SEQUENCES = """
+DO $$ DECLARE s record; BEGIN
+  FOR s IN SELECT schemaname, sequencename FROM pg_sequences
+           WHERE schemaname = current_schema() AND last_value IS NOT NULL LOOP
+    EXECUTE format('ALTER SEQUENCE %I.%I RESTART', s.schemaname, s.sequencename);
+  END LOOP;
+END $$
+"""
+
+
 def _truncate(url: str) -> None:
+    """Empty every table and restart their ids. DELETE, children first, rather than one
+    TRUNCATE: on tables holding a test's few rows it takes some 50 ms instead of 1.5 s (a
+    TRUNCATE of 74 tables makes new files for each and its indexes)."""
     engine = create_engine(_psycopg(url))
-    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
+        conn.execute(text(_RESTART_SEQUENCES))
     engine.dispose()
+
+
+@functools.cache
+def _sqlite_template() -> Path:
+    """A SQLite database at the newest schema, migrated once per process: a test's new
+    database starts as a copy of it (3.5 s of migrations become a 1 ms copy)."""
+    folder = Path(tempfile.mkdtemp(prefix="tracehouse-schema-"))
+    atexit.register(shutil.rmtree, folder, True)
+    settings = Settings(data_dir=folder / "data")
+    upgrade(settings)
+    path = _sqlite_path(settings)
+    assert path is not None
+    with contextlib.closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all in the file, none in a -wal file
+    return path
+
+
+def _sqlite_path(settings: Settings) -> Path | None:
+    database = make_url(settings.resolved_database_url).database
+    return Path(database) if database and database != ":memory:" else None
+
+
+def migrate(settings: Settings) -> None:
+    """The test database at the newest schema, as `upgrade` leaves it: a new SQLite file is a
+    copy of the migrated template, the session's PostgreSQL database is migrated already;
+    anything else (an existing SQLite file, another database) is upgraded."""
+    if settings.is_sqlite:
+        path = _sqlite_path(settings)
+        if path is not None and not path.exists():
+            template = _sqlite_template()
+            prepare_sqlite(settings)  # the data directory and the file, private
+            shutil.copyfile(template, path)
+            return
+    elif settings.database_url in _MIGRATED:
+        return
+    upgrade(settings)
 
 
 @pytest.fixture(scope="session")
@@ -154,7 +220,7 @@ class Harness:
 
 
 async def start(settings: Settings) -> AsyncIterator[Harness]:
-    upgrade(settings)
+    migrate(settings)
     db = open_database(settings)
     bootstrap(db.writer, settings)
     db.dispose()
@@ -231,3 +297,19 @@ def fake_anthropic_url() -> Iterator[str]:
     fake_anthropic.SCRIPT.reset()
     with fake_anthropic.fake_anthropic() as url:
         yield url
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest first, for `make test`'s one-file-per-worker distribution (`--dist loadfile
+    --no-loadscope-reorder` keeps this order): the files marked `slow` (browsers, real server
+    processes) lead, then the rest by number of tests, so no long file starts last and leaves
+    one worker running it alone at the end. A file's tests keep their order."""
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def weight(path: str) -> tuple[bool, int, str]:
+        tests = files[path]
+        return (not any(t.get_closest_marker("slow") for t in tests), -len(tests), path)
+
+    items[:] = [item for path in sorted(files, key=weight) for item in files[path]]

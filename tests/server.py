@@ -58,10 +58,9 @@ def start_server(
     env: dict[str, str] | None = None,
     port: int | None = None,
     own_group: bool = False,
-    ready_seconds: float = 60,
+    start_timeout: float = 60,
 ) -> ServerProcess:
-    """`own_group`: in a process group of its own, as a terminal runs it (see `interrupt`);
-    `ready_seconds`: how long it may take to answer `/health`."""
+    """`own_group`: in a process group of its own, as a terminal runs it (see `interrupt`)."""
     port = port or free_port()
     log_path = data_dir.parent / f"server-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -89,7 +88,7 @@ def start_server(
         start_new_session=own_group,
     )
     server = ServerProcess(process, port, log_path)
-    deadline = time.monotonic() + ready_seconds
+    deadline = time.monotonic() + start_timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited early:\n{server.output()}")

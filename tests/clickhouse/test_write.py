@@ -8,10 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from tests.conftest import Harness, make_settings, start
 
+from tracehouse.jobs import retention
 from tracehouse.store.clickhouse import client, schema
 from tracehouse.store.clickhouse.url import parse
+from tracehouse.store.engine import open_database
+from tracehouse.store.tables import projects
 
 pytestmark = pytest.mark.anyio
 
@@ -19,7 +23,8 @@ _VOLATILE = {"created_at", "updated_at"}
 
 
 def _updates(seed: int) -> list[tuple[str, dict[str, Any]]]:
-    """Partial trace and observation updates of three traces, in a shuffled order."""
+    """Partial trace and observation updates of three traces, in a shuffled order (each
+    names its time: a default time would be the moment it is written)."""
     rnd = random.Random(seed)
     out: list[tuple[str, dict[str, Any]]] = []
     for t in range(3):
@@ -29,25 +34,29 @@ def _updates(seed: int) -> list[tuple[str, dict[str, Any]]]:
             ("/api/v1/traces", {"id": trace, "metadata": {"k": t}, "tags": ["b"]}),
             ("/api/v1/traces", {"id": trace, "userId": f"u{t}", "metadata": {"j": 1}}),
         ]
+        for _, body in out[-3:]:
+            body["timestamp"] = "2026-11-01T10:00:00Z"
         for o in range(4):
             oid = f"{trace}-o{o}"
             parent = f"{trace}-o{rnd.randrange(o)}" if o else None
             second = 10 + o
+            start = f"2026-11-01T10:00:{second:02d}Z"
             out += [
                 (
                     "/api/v1/observations",
                     {"id": oid, "traceId": trace, "parentId": parent, "name": f"step{o}",
-                     "startTime": f"2026-11-01T10:00:{second:02d}Z", "metadata": {"a": o}},
+                     "startTime": start, "metadata": {"a": o}},
                 ),
                 (
                     "/api/v1/observations",
                     {"id": oid, "traceId": trace, "model": "gpt-4o", "type": "generation",
-                     "usage": {"inputTokens": 100 * o, "outputTokens": 10},
+                     "startTime": start, "usage": {"inputTokens": 100 * o + t, "outputTokens": 10},
                      "metadata": {"b": o}},
                 ),
                 (
                     "/api/v1/observations",
-                    {"id": oid, "traceId": trace, "endTime": f"2026-11-01T10:00:{second + 5}Z",
+                    {"id": oid, "traceId": trace, "startTime": start,
+                     "endTime": f"2026-11-01T10:00:{second + 5}Z",
                      "output": {"o": o}, "level": rnd.choice(["DEFAULT", "WARNING", "ERROR"])},
                 ),
             ]  # fmt: skip
@@ -143,3 +152,21 @@ def test_a_retried_insert_is_deduplicated_by_its_token(clickhouse_url: str) -> N
     finally:
         store.command("DROP DATABASE `dedupe`")
         store.close()
+
+
+async def test_retention_purges_old_traces_from_clickhouse(ch: Harness) -> None:
+    old = {"id": "old", "timestamp": "2020-01-01T00:00:00Z", "observations": [{"id": "o1"}]}
+    new = {"id": "new", "observations": [{"id": "n1"}]}
+    for body in (old, new):
+        response = await ch.client.post("/api/v1/traces", json=body, headers=ch.auth)
+        assert response.status_code == 201
+    db = open_database(ch.settings)
+    try:
+        with db.writer.begin() as conn:
+            conn.execute(update(projects).values(retention_days=30))
+        purged = retention.purge(db.writer, test_data_days=5)
+    finally:
+        db.dispose()
+    assert (purged.traces, purged.observations) == (1, 1)
+    assert (await ch.client.get("/api/v1/traces/old", headers=ch.auth)).status_code == 404
+    assert (await ch.client.get("/api/v1/traces/new", headers=ch.auth)).status_code == 200

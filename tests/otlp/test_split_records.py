@@ -10,7 +10,7 @@ import orjson
 import pytest
 from tests.conftest import Harness
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 TRACE = "6b8efff798038103d269b633813fc60c"
 ROOT, REQUEST, STREAM_END = "aee19b7ec3c1b174", "aee19b7ec3c1b175", "aee19b7ec3c1b176"

@@ -5,6 +5,7 @@ the client, the code and its PKCE verifier, and signs ID tokens (or forges them 
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import secrets
 import threading
@@ -24,12 +25,18 @@ from joserfc.jwk import KeySet, RSAKey
 CLIENT_ID, CLIENT_SECRET = "tracehouse", "client-secret-for-the-tests"
 
 
+@functools.cache
+def signing_key(name: str) -> RSAKey:
+    """An RSA key (id "k1") per name, made once per test process: 2048-bit keys take a good
+    part of a second each on a loaded machine. "provider" signs; "forger" is another key that
+    claims the same key id."""
+    return RSAKey.generate_key(2048, private=True, parameters={"kid": "k1"})
+
+
 @dataclass
 class Provider:
     url: str = ""
-    key: RSAKey = field(
-        default_factory=lambda: RSAKey.generate_key(2048, private=True, parameters={"kid": "k1"})
-    )
+    key: RSAKey = field(default_factory=lambda: signing_key("provider"))
     claims: dict[str, Any] = field(default_factory=dict)
     forge: bool = False  # sign with another key that claims the same key id
     wrong_nonce: bool = False
@@ -47,11 +54,7 @@ class Provider:
             "nonce": "not-the-one" if self.wrong_nonce else code["nonce"],
             **self.claims,
         }
-        signer = (
-            RSAKey.generate_key(2048, private=True, parameters={"kid": "k1"})
-            if self.forge
-            else self.key
-        )
+        signer = signing_key("forger") if self.forge else self.key
         return jwt.encode({"alg": "RS256", "kid": "k1"}, claims, signer)
 
 

@@ -16,6 +16,7 @@ from tracehouse import __version__
 from tracehouse.cli.admin import keys, projects, users
 from tracehouse.cli.audit import audit
 from tracehouse.cli.ci import ci
+from tracehouse.cli.clickhouse import clickhouse
 from tracehouse.cli.traces import traces
 from tracehouse.cli.transfer import export, import_
 
@@ -105,7 +106,7 @@ def migrate(data_dir: Path | None, database_url: str | None, revision: str) -> N
     click.echo(f"database is at revision {revision}")
 
 
-for _command in (users, projects, keys, audit, traces, export, import_, ci):
+for _command in (users, projects, keys, audit, traces, export, import_, ci, clickhouse):
     main.add_command(_command)
 
 
