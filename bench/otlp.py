@@ -85,7 +85,7 @@ def main() -> None:
             env["TRACEHOUSE_SEARCH_INDEX_INTERVAL_SECONDS"] = "0"
         if args.workers is not None:
             env["TRACEHOUSE_OTLP_WORKERS"] = str(args.workers)
-        server = start_server(data, env=env)
+        server = start_server(data, env=env, start_timeout=600)
         try:
             if args.masking:
                 enable_masking(server.url)

@@ -20,12 +20,17 @@ from tests.conftest import Harness, make_settings, start
 
 from tracehouse.analytics import contrib, rollup, rollup_store
 from tracehouse.store.engine import Database
-from tracehouse.store.tables import analytics_daily, observations, trace_model_calls, traces
+from tracehouse.store.tables import observations, trace_model_calls, traces
 
 pytestmark = pytest.mark.anyio
 MODELS = ("gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet", None)
 NAMES = ("chat", "search", "plan")
 LEVELS = ("DEFAULT", "DEFAULT", "DEFAULT", "WARNING", "ERROR")
+VERSIONS = (
+    None,
+    {"vcs.ref.head.revision": "AAAA1111", "vcs.ref.head.name": "main"},
+    {"vcs.ref.head.revision": "bbbb2222"},
+)
 
 
 @pytest.fixture
@@ -68,8 +73,20 @@ class Workload:
                 "userId": rng.choice(["u1", "u2", "u3", None]),
                 "environment": rng.choice(["prod", "staging"]),
                 "timestamp": when(rng),
+                # The versions it names (a retry may move it to another).
+                "release": rng.choice(["v1", "v2", None]),
+                "metadata": rng.choice(VERSIONS),
             },
         )
+
+    def score(self) -> dict[str, Any]:
+        """A numeric or boolean score of a trace, sometimes replacing an earlier one."""
+        rng = self.rng
+        body = {"id": f"s{rng.randrange(0, 40)}", "traceId": rng.choice(self.traces),
+                "name": rng.choice(["accuracy", "helpful"]), "value": rng.random()}  # fmt: skip
+        if rng.random() < 0.2:
+            body.update(dataType="BOOLEAN", value=float(rng.random() < 0.5))
+        return self._event("score-create", body)
 
     def observation(self, trace_id: str, observation_id: str, kind: str) -> dict[str, Any]:
         rng = self.rng
@@ -100,8 +117,10 @@ class Workload:
                 self.traces.append(trace_id)
                 if rng.random() < 0.7:  # else it is created by its observations alone
                     events.append(self.trace(trace_id))
-            elif roll < 0.3:  # a trace update: name, user, environment
+            elif roll < 0.3:  # a trace update: name, user, environment, versions
                 events.append(self.trace(rng.choice(self.traces)))
+            elif roll < 0.4:
+                events.append(self.score())
             elif roll < 0.75 or not self.observations:
                 trace_id = rng.choice(self.traces)
                 observation_id = self._id("o")
@@ -123,7 +142,7 @@ def normal(table: Any, rows: list[dict[str, Any]]) -> dict[tuple[Any, ...], Any]
     for row in rows:
         dims = tuple(row[name] for name in contrib.DIMENSIONS[table])
         figures = [float(row[name]) for name in contrib.FIGURES[table]]
-        hist = orjson.loads(row["latency_hist"]) if table is analytics_daily else None
+        hist = [orjson.loads(row[name]) for name in contrib.HISTS.get(table, ())]
         assert dims not in out
         out[dims] = (figures, hist)
     return out

@@ -25,8 +25,10 @@ def provider_for(
     basic: bool = False,
     compression: Compression = Compression.NoCompression,
     service: str = "tests",
+    resource: dict[str, Any] | None = None,
 ) -> TracerProvider:
-    """A private TracerProvider exporting every span synchronously to `server` (never global)."""
+    """A private TracerProvider exporting every span synchronously to `server` (never global);
+    `resource`: more resource attributes."""
     if basic:
         token = base64.b64encode(f"{server.public_key}:{server.secret_key}".encode()).decode()
         headers = {"Authorization": f"Basic {token}"}
@@ -37,7 +39,7 @@ def provider_for(
     )
     provider = TracerProvider(
         resource=Resource.create(
-            {"service.name": service, "deployment.environment.name": "staging"}
+            {"service.name": service, "deployment.environment.name": "staging", **(resource or {})}
         )
     )
     provider.add_span_processor(SimpleSpanProcessor(exporter))

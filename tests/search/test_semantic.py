@@ -5,7 +5,6 @@ embedder that is down leaves keyword results with a note."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +12,12 @@ import pytest
 from sqlalchemy import select
 from tests.conftest import Harness
 from tests.embeddings import tiny_model
-from tests.fake_openai import SCRIPT, fake_openai
 from tests.search.test_search import index, post_traces, search
 
 from tracehouse.search import vectors
 from tracehouse.store.tables import embedding_indexes, search_chunks
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture
-def openai_url() -> Iterator[str]:
-    SCRIPT.reset()
-    with fake_openai() as url:
-        yield url
 
 
 @pytest.fixture(scope="session")

@@ -16,12 +16,22 @@ from sqlalchemy import Table
 
 from tracehouse.analytics import sketch
 from tracehouse.analytics.rollup_store import day_of
-from tracehouse.store.tables import analytics_daily, analytics_daily_models, analytics_daily_users
+from tracehouse.conventions.vcs import VCS_BRANCH, VCS_REVISION
+from tracehouse.store.tables import (
+    analytics_daily,
+    analytics_daily_models,
+    analytics_daily_users,
+    analytics_daily_version_scores,
+    analytics_daily_versions,
+)
 from tracehouse.store.tables.analytics import (
     DAILY_FIGURES,
     MODEL_DAILY_FIGURES,
     MODEL_FIGURES,
     USER_DAILY_FIGURES,
+    VERSION_FIGURES,
+    VERSION_HISTS,
+    VERSION_SCORE_FIGURES,
 )
 
 #: The dimension and figure columns of each roll-up table, in key and value order.
@@ -29,13 +39,27 @@ DIMENSIONS: dict[Table, tuple[str, ...]] = {
     analytics_daily: ("day", "environment", "name", "status", "trace_model"),
     analytics_daily_models: ("day", "environment", "name", "status", "model", "trace_model"),
     analytics_daily_users: ("day", "user_id", "trace_model"),
+    analytics_daily_versions: ("day", "kind", "version"),
+    analytics_daily_version_scores: ("day", "kind", "version", "name"),
 }
 FIGURES: dict[Table, tuple[str, ...]] = {
     analytics_daily: DAILY_FIGURES,
     analytics_daily_models: MODEL_DAILY_FIGURES,
     analytics_daily_users: USER_DAILY_FIGURES,
+    analytics_daily_versions: VERSION_FIGURES,
+    analytics_daily_version_scores: VERSION_SCORE_FIGURES,
 }
-_REAL = {"latency_sum", "cost", "duration_sum"}  # the figures that are not counts
+#: The histogram columns (`sketch.Sketch` text) of the tables that have some.
+HISTS: dict[Table, tuple[str, ...]] = {
+    analytics_daily: ("latency_hist",),
+    analytics_daily_versions: VERSION_HISTS,
+}
+#: The figures that are not counts.
+_REAL = {"latency_sum", "cost", "duration_sum", "total", "squares"}
+#: The scores a version's figures count (the others have no numeric value).
+SCORED_TYPES = ("NUMERIC", "BOOLEAN")
+#: Costs are bucketed in micro-USD (the sketch treats values below 0.001 as 0).
+COST_SCALE = 1e6
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +78,8 @@ class TraceState:
     cost: float
     retried: bool
     models: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    #: (kind, version) of each version the trace names: commit, branch, release.
+    versions: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(
@@ -74,7 +100,24 @@ class TraceState:
             cost=float(row["cost"]),
             retried=bool(row["retried"]),
             models=_parsed(row["model_calls"]) if models is None else models,
+            versions=versions_of(row.get("metadata"), row.get("release")),
         )
+
+
+def versions_of(metadata: str | None, release: str | None) -> tuple[tuple[str, str], ...]:
+    """The versions a trace names: its VCS revision (lower case) and branch, kept in its
+    metadata (JSON text, parsed only when it names one), and its release."""
+    out: list[tuple[str, str]] = []
+    if metadata and '"vcs.ref.head.' in metadata:
+        found = orjson.loads(metadata)
+        if isinstance(found, dict):
+            for kind, key in (("commit", VCS_REVISION), ("branch", VCS_BRANCH)):
+                value = found.get(key)
+                if isinstance(value, str) and value:
+                    out.append((kind, (value.lower() if kind == "commit" else value)[:300]))
+    if release:
+        out.append(("release", release[:300]))
+    return tuple(out)
 
 
 def _parsed(text: str | None) -> dict[str, tuple[float, ...]]:
@@ -102,6 +145,8 @@ def contributions(
     user = (1, failed, *timed, state.tokens, state.cost)
     where = (day, state.environment, state.name, state.status)
     calls = [(model, (1, *figures)) for model, figures in state.models.items()]
+    for kind, version in state.versions:
+        yield analytics_daily_versions, (day, kind, version), user
     for trace_model in (None, *state.models):
         yield analytics_daily, (*where, trace_model), trace
         yield analytics_daily_users, (day, state.user_id, trace_model), user
@@ -114,36 +159,52 @@ class Deltas:
     """The changes a batch makes to the roll-ups, summed per row key."""
 
     sums: dict[tuple[Table, tuple[Any, ...]], list[float]] = field(default_factory=dict)
-    latencies: dict[tuple[Any, ...], Counter[int]] = field(default_factory=dict)
+    hists: dict[tuple[Table, tuple[Any, ...]], list[Counter[int]]] = field(default_factory=dict)
 
     def add(self, state: TraceState | None, sign: int) -> None:
         """Count a trace's contribution in (sign 1) or out (sign -1)."""
         if state is None:
             return
-        sums, combine = self.sums, operator.add if sign > 0 else operator.sub
-        bucket = None if state.latency_ms is None else sketch.bucket(state.latency_ms)
+        buckets = _buckets(state)
         for table, key, figures in contributions(state):
-            current = sums.get((table, key))
-            if current is None:
-                current = sums[(table, key)] = [0] * len(figures)
-            current[:] = map(combine, current, figures)
-            if bucket is not None and table is analytics_daily:
-                self.latencies.setdefault(key, Counter())[bucket] += sign
+            self._sum(table, key, figures, sign)
+            if table in HISTS:
+                counts = self.hists.setdefault((table, key), [Counter() for _ in HISTS[table]])
+                for counter, found in zip(counts, buckets, strict=False):
+                    if found is not None:
+                        counter[found] += sign
+
+    def add_score(self, day: int, versions: Iterable[tuple[str, str]], name: str, value: float,
+                  sign: int) -> None:  # fmt: skip
+        """Count a numeric score of a trace naming `versions` in (1) or out (-1)."""
+        for kind, version in versions:
+            key = (day_of(day), kind, version, name)
+            self._sum(analytics_daily_version_scores, key, (1, value, value * value), sign)
+
+    def _sum(self, table: Table, key: tuple[Any, ...], figures: Iterable[float], sign: int) -> None:
+        current = self.sums.get((table, key))
+        if current is None:
+            current = self.sums[(table, key)] = [0] * len(FIGURES[table])
+        current[:] = map(operator.add if sign > 0 else operator.sub, current, figures)
 
     def rows(self, project_rowid: int) -> dict[Table, list[dict[str, Any]]]:
         """The rows to append: those whose figures changed (a trace counted out and in again
         unchanged leaves nothing)."""
         out: dict[Table, list[dict[str, Any]]] = {table: [] for table in DIMENSIONS}
         for (table, key), values in self.sums.items():
-            hist = {}
-            if table is analytics_daily:
-                hist = {b: n for b, n in self.latencies.get(key, {}).items() if n}
-            if not (any(values) or hist):
+            hists = [{b: n for b, n in c.items() if n} for c in self.hists.get((table, key), ())]
+            if not (any(values) or any(hists)):
                 continue
-            extra = (_dumps(hist),) if table is analytics_daily else ()
+            extra = tuple(_dumps(h) for h in hists) or tuple("{}" for _ in HISTS.get(table, ()))
             row = (project_rowid, *key, *values, *extra)
             out[table].append(dict(zip(_APPENDED[table], row, strict=True)))
         return out
+
+
+def _buckets(state: TraceState) -> tuple[int | None, int, int]:
+    """The trace's latency (if any), tokens and cost buckets, in `HISTS` order."""
+    latency = None if state.latency_ms is None else sketch.bucket(state.latency_ms)
+    return latency, sketch.bucket(state.tokens), sketch.bucket(state.cost * COST_SCALE)
 
 
 def _dumps(hist: dict[int, int]) -> str:
@@ -160,32 +221,31 @@ _KINDS = {t: tuple(float if n in _REAL else int for n in names) for t, names in 
 _COLUMNS = {table: (*DIMENSIONS[table], *FIGURES[table]) for table in FIGURES}
 #: The columns of an appended row, in `Deltas.rows` order.
 _APPENDED = {
-    table: ("project_rowid", *columns, *(("latency_hist",) if table is analytics_daily else ()))
-    for table, columns in _COLUMNS.items()
+    table: ("project_rowid", *columns, *HISTS.get(table, ())) for table, columns in _COLUMNS.items()
 }
 
 
 def consolidate(table: Table, rows: Iterable[Any]) -> list[dict[str, Any]]:
     """Rows of `table` (stored, deltas included) summed per dimensions; the groups no trace
     counts in any more are left out."""
-    dims, figures = DIMENSIONS[table], FIGURES[table]
-    keep = table is analytics_daily
+    dims, figures, hist_names = DIMENSIONS[table], FIGURES[table], HISTS.get(table, ())
     sums: dict[tuple[Any, ...], list[float]] = {}
-    hists: dict[tuple[Any, ...], sketch.Sketch] = {}
+    hists: dict[tuple[Any, ...], list[sketch.Sketch]] = {}
     for row in rows:
         key = tuple(getattr(row, name) for name in dims)
         values = [float(getattr(row, name) or 0) for name in figures]
         current = sums.setdefault(key, [0.0] * len(figures))
         for i, value in enumerate(values):
             current[i] += value
-        if keep:
-            hists.setdefault(key, sketch.Sketch()).merge_text(row.latency_hist)
+        merged = hists.setdefault(key, [sketch.Sketch() for _ in hist_names])
+        for found, name in zip(merged, hist_names, strict=True):
+            found.merge_text(getattr(row, name))
     out = []
     for key, values in sums.items():
         row = _row(table, key, values)
-        if row["traces"] == 0:
+        if row[figures[0]] == 0:
             continue
-        if keep:
-            row["latency_hist"] = sketch.Sketch(+hists[key].counts).dumps()
+        for found, name in zip(hists[key], hist_names, strict=True):
+            row[name] = sketch.Sketch(+found.counts).dumps()
         out.append(row)
     return out

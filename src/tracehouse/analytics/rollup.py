@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Table, select
+from sqlalchemy import Connection, Select, Table, and_, or_, select
 
 from tracehouse.analytics import contrib, rollup_store
 from tracehouse.store.engine import Database
-from tracehouse.store.tables import analytics_daily, traces
+from tracehouse.store.tables import analytics_daily, scores, traces
 
 DAY_US = rollup_store.DAY_US
 
@@ -69,7 +69,29 @@ def day_rows(conn: Connection, project_rowid: int, day: int) -> dict[Table, list
     rows = contrib.Deltas()
     for row in conn.execute(query).mappings():
         rows.add(contrib.TraceState.of(row), 1)
+    for row in conn.execute(_day_scores(project_rowid, day)).mappings():
+        versions = contrib.versions_of(row["metadata"], row["release"])
+        rows.add_score(row["start_time"], versions, row["name"], float(row["value"]), 1)
     return rows.rows(project_rowid)
+
+
+def _day_scores(project_rowid: int, day: int) -> Select[Any]:
+    """The numeric scores of the traces starting on the day that name a version."""
+    t, s = traces.c, scores.c
+    return (
+        select(t.start_time, t.metadata, t.release, s.name, s.value)
+        .select_from(
+            traces.join(scores, and_(s.project_rowid == t.project_rowid, s.trace_id == t.id))
+        )
+        .where(
+            t.project_rowid == project_rowid,
+            t.start_time >= day,
+            t.start_time < day + DAY_US,
+            s.data_type.in_(contrib.SCORED_TYPES),
+            s.value.is_not(None),
+            or_(t.release.is_not(None), t.metadata.like('%"vcs.ref.head.%')),
+        )
+    )
 
 
 _STATE = (  # the columns of `contrib.TraceState.of`
@@ -84,4 +106,6 @@ _STATE = (  # the columns of `contrib.TraceState.of`
     "cost",
     "retried",
     "model_calls",
+    "metadata",
+    "release",
 )

@@ -15,6 +15,8 @@ from tracehouse.store.tables import (
     analytics_daily,
     analytics_daily_models,
     analytics_daily_users,
+    analytics_daily_version_scores,
+    analytics_daily_versions,
     analytics_dirty_days,
     analytics_rollup_days,
     traces,
@@ -27,7 +29,13 @@ from tracehouse.store.tables.analytics import (
 from tracehouse.store.upsert import insert_many, upsert
 
 DAY_US = 86_400_000_000
-ROLLUPS = (analytics_daily, analytics_daily_models, analytics_daily_users)
+ROLLUPS = (
+    analytics_daily,
+    analytics_daily_models,
+    analytics_daily_users,
+    analytics_daily_versions,
+    analytics_daily_version_scores,
+)
 _LOCK_BASE = 0x616E_0000_0000  # "an" + project rowid
 
 

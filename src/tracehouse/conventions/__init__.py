@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tracehouse.conventions import content, families
+from tracehouse.conventions.vcs import vcs_metadata
 from tracehouse.otlp.spans import LogData, SpanData
 from tracehouse.records import Batch, ObservationRecord, TraceRecord
 
@@ -103,7 +104,7 @@ def _fill_trace_from_root(
     trace.end_time = span.end_time
     trace.environment = trace.environment or obs.environment
     trace.version = trace.version or obs.version or _text(span.resource.get("service.version"))
-    vcs = {k: v for k in families.VCS_KEYS if (v := _text(span.resource.get(k)))}
+    vcs = vcs_metadata(span.resource, span.attributes)
     if vcs:
         trace.metadata = {**(trace.metadata or {}), **vcs}
     if obs.level == "ERROR":

@@ -112,12 +112,11 @@ SESSION_KEYS = (
     "ai.telemetry.metadata.sessionId",
 )
 TAG_KEYS = ("langfuse.trace.tags", "langfuse.tags", "tag.tags", "logfire.tags")
-# OpenTelemetry VCS resource attributes, copied into the trace's metadata under these names
-# (the trace filters `repository`, `branch` and `commit` read them there too).
-VCS_REPOSITORY = "vcs.repository.url.full"
-VCS_REVISION = "vcs.ref.head.revision"
-VCS_BRANCH = "vcs.ref.head.name"
-VCS_KEYS = (VCS_REPOSITORY, VCS_REVISION, VCS_BRANCH)
+# The VCS attributes the trace filters read in trace metadata (all of them: `vcs.py`).
+from tracehouse.conventions.vcs import VCS_BRANCH as VCS_BRANCH  # noqa: E402
+from tracehouse.conventions.vcs import VCS_REPOSITORY as VCS_REPOSITORY  # noqa: E402
+from tracehouse.conventions.vcs import VCS_REVISION as VCS_REVISION  # noqa: E402
+
 ENVIRONMENT_KEYS = ("langfuse.environment", "deployment.environment.name", "deployment.environment")
 PROMPT_NAME_KEYS = (
     "langfuse.observation.prompt.name",

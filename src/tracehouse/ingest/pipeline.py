@@ -78,6 +78,9 @@ def write_batch(
         streamed.fold(observation_changes, derived, rows.open_generation, now)
     stored_traces = rows.fetch(traces, trace_changes)
     before = {trace_id: TraceState.of(row) for trace_id, row in stored_traces.items()}
+    score_rows = [merge.score_row(s, now) for s in changes.scores]
+    relational = rows if isinstance(rows, RelationalRows) else None
+    deltas = relational.score_rollups(score_rows) if relational else Deltas()
     trace_rows = [
         merge.trace_row(trace_id, values, stored_traces.get(trace_id), now)
         for trace_id, values in trace_changes.items()
@@ -95,9 +98,13 @@ def write_batch(
         if timeless:
             _place_timeless(rows, timeless, observation_rows, trace_changes, before)
         rows.write(observations, observation_rows, is_test, now)
-    rows.write(scores, [merge.score_row(s, now) for s in changes.scores], is_test, now)
+    rows.write(scores, score_rows, is_test, now)
     if trace_changes:
-        rows.count_rollups(changed_rollups(before, rows.roll_up(trace_changes, before)))
+        after = rows.roll_up(trace_changes, before)
+        changed_rollups(before, after, deltas)
+        if relational:
+            relational.move_scores(before, after, deltas)
+    rows.count_rollups(deltas)
     created = [trace_id for trace_id in trace_changes if trace_id not in stored_traces]
     return created, [trace_id for trace_id in trace_changes if trace_id in stored_traces]
 
@@ -120,9 +127,11 @@ def _place_timeless(
     place(timeless, {row["id"]: row for row in observation_rows}, stored_start, starts)
 
 
-def changed_rollups(before: dict[str, TraceState], after: dict[str, TraceState]) -> Deltas:
+def changed_rollups(
+    before: dict[str, TraceState], after: dict[str, TraceState], deltas: Deltas | None = None
+) -> Deltas:
     """What the analytics roll-ups gain and lose as traces go from `before` to `after`."""
-    deltas = Deltas()
+    deltas = Deltas() if deltas is None else deltas
     for trace_id, state in after.items():
         deltas.add(before.get(trace_id), -1)
         deltas.add(state, 1)

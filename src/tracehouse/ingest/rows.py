@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Table
 from tracehouse.analytics import rollup_store
 from tracehouse.analytics.contrib import Deltas, TraceState
 from tracehouse.ingest import store as ingest_store
+from tracehouse.ingest import version_scores
 
 
 class Rows(Protocol):
@@ -62,3 +63,13 @@ class RelationalRows:
 
     def open_generation(self, trace_id: str, parent_id: str | None, before: int) -> str | None:
         return ingest_store.open_generation(self._conn, self._project, trace_id, parent_id, before)
+
+    def score_rollups(self, scores: list[dict[str, Any]]) -> Deltas:
+        """`version_scores.score_rollups`: before the batch changes its traces."""
+        return version_scores.score_rollups(self._conn, self._project, scores)
+
+    def move_scores(
+        self, before: dict[str, TraceState], after: dict[str, TraceState], deltas: Deltas
+    ) -> None:
+        """`version_scores.move_scores`."""
+        version_scores.move_scores(self._conn, self._project, before, after, deltas)

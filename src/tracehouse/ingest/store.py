@@ -22,7 +22,7 @@ from sqlalchemy import (
 )
 
 from tracehouse import jsontext
-from tracehouse.analytics.contrib import TraceState, model_calls
+from tracehouse.analytics.contrib import SCORED_TYPES, TraceState, model_calls
 from tracehouse.store.locks import transaction_locks
 from tracehouse.store.tables import observations, scores, trace_model_calls, traces
 from tracehouse.store.tables.analytics import MODEL_FIGURES
@@ -47,6 +47,7 @@ TRACE_STORED = (
     "cost",
     "retried",
     "model_calls",
+    "release",
 )
 OBSERVATION_STORED = (
     "id",
@@ -301,6 +302,8 @@ _CURRENT = select(
     traces.c.environment,
     traces.c.name,
     traces.c.user_id,
+    traces.c.metadata,
+    traces.c.release,
 ).where(
     traces.c.project_rowid == bindparam("project"),
     traces.c.id.in_(bindparam("ids", expanding=True)),
@@ -402,3 +405,50 @@ def open_generation(
         .limit(1)
     ).scalar()
     return None if found is None else str(found)
+
+
+_SCORE_VALUES = select(
+    scores.c.id, scores.c.trace_id, scores.c.name, scores.c.data_type, scores.c.value
+).where(
+    scores.c.project_rowid == bindparam("project"),
+    scores.c.id.in_(bindparam("ids", expanding=True)),
+)
+_TRACE_VERSIONS = select(
+    traces.c.id, traces.c.start_time, traces.c.metadata, traces.c.release
+).where(
+    traces.c.project_rowid == bindparam("project"),
+    traces.c.id.in_(bindparam("ids", expanding=True)),
+)
+
+
+def score_values(conn: Connection, project_rowid: int, ids: Iterable[str]) -> list[Any]:
+    """(id, trace_id, name, data_type, value) of the stored scores of `ids`."""
+    found: list[Any] = []
+    for part in chunks(sorted(set(ids))):
+        found += _select_in(conn, _SCORE_VALUES, project_rowid, part).all()
+    return found
+
+
+def trace_versions(conn: Connection, project_rowid: int, ids: Iterable[str]) -> dict[str, Any]:
+    """{id: (id, start_time, metadata, release)} of the stored traces of `ids`."""
+    found: dict[str, Any] = {}
+    for part in chunks(sorted(set(ids))):
+        found.update(
+            (row[0], row) for row in _select_in(conn, _TRACE_VERSIONS, project_rowid, part)
+        )
+    return found
+
+
+_TRACE_SCORES = select(scores.c.trace_id, scores.c.name, scores.c.data_type, scores.c.value).where(
+    scores.c.project_rowid == bindparam("project"),
+    scores.c.trace_id.in_(bindparam("ids", expanding=True)),
+)
+
+
+def numeric_scores(conn: Connection, project_rowid: int, trace_ids: Iterable[str]) -> list[Any]:
+    """(trace_id, name, value) of the numeric and boolean scores of these traces."""
+    found: list[Any] = []
+    for part in chunks(sorted(set(trace_ids))):
+        rows: list[Any] = list(_select_in(conn, _TRACE_SCORES, project_rowid, part))
+        found += [(r[0], r[1], r[3]) for r in rows if r[2] in SCORED_TYPES and r[3] is not None]
+    return found

@@ -33,12 +33,41 @@ Ranked = list[tuple[int, float]]  # (chunk rowid, score), best first
 
 async def search(rt: Runtime, scope: ProjectScope, request: SearchRequest) -> dict[str, Any]:
     """Hits for the request; `meta` says which mode answered (`keyword` when semantic search
-    could not: no embedder, or it is down, with a note why) and how far the index lags."""
+    could not: no embedder, or it is down, with a note why) and how far the index lags. In
+    hybrid mode the keyword half runs while the query is embedded and its neighbours ranked."""
     notes: list[str] = []
-    query = None
-    if request.mode != "keyword":
-        query = await _query_vector(rt, scope.project_rowid, request.query, notes)
-    return await asyncio.to_thread(_search, rt, scope.project_rowid, request, query, notes)
+    project_rowid, words = scope.project_rowid, fulltext.terms(request.query)
+    keyword = None
+    if request.mode == "hybrid" and words:
+        keyword = asyncio.create_task(
+            asyncio.to_thread(_keyword, rt, project_rowid, words, request)
+        )
+    semantic, query = await _semantic_half(rt, project_rowid, request, notes)
+    mode = request.mode if query is not None else "keyword"
+    ranked: Ranked = []
+    if mode != "semantic" and keyword is None and words:
+        keyword = asyncio.create_task(
+            asyncio.to_thread(_keyword, rt, project_rowid, words, request)
+        )
+    if keyword is not None:
+        ranked = await keyword
+    if mode != "keyword":
+        ranked = _fuse([ranked, semantic]) if mode == "hybrid" else semantic
+    return await asyncio.to_thread(
+        _finish, rt, project_rowid, request.limit, ranked, words, mode, notes
+    )
+
+
+async def _semantic_half(
+    rt: Runtime, project_rowid: int, request: SearchRequest, notes: list[str]
+) -> tuple[Ranked, Matrix | None]:
+    """The semantic ranking and the query's vector (None: keyword only, with a note why)."""
+    if request.mode == "keyword":
+        return [], None
+    query = await _query_vector(rt, project_rowid, request.query, notes)
+    if query is None:
+        return [], None
+    return await asyncio.to_thread(_semantic, rt, project_rowid, query, request), query
 
 
 async def _query_vector(
@@ -55,34 +84,35 @@ async def _query_vector(
         return None
 
 
-def _search(
-    rt: Runtime, project_rowid: int, request: SearchRequest, query: Matrix | None, notes: list[str]
+def _finish(
+    rt: Runtime,
+    project_rowid: int,
+    limit: int,
+    ranked: Ranked,
+    words: list[str],
+    mode: str,
+    notes: list[str],
 ) -> dict[str, Any]:
-    words = fulltext.terms(request.query)
+    """The response: one hit per trace (snippets for these only) and the index's lag."""
     with rt.db.reader.connect() as conn:
-        keyword: Ranked = []
-        if (request.mode != "semantic" or query is None) and words:
-            keyword = _keyword(conn, project_rowid, words, request)
-        semantic: Ranked = []
-        if query is not None:
-            semantic = _semantic(conn, project_rowid, query, request)
-        mode = request.mode if query is not None else "keyword"
-        ranked = _fuse([keyword, semantic]) if mode == "hybrid" else keyword or semantic
-        hits = _hits(conn, ranked, request.limit, words)
+        hits = _hits(conn, ranked, limit, words)
         index = _lag(conn, project_rowid)
     return {"data": hits, "meta": {"mode": mode, "notes": notes, "index": index}}
 
 
-def _keyword(conn: Connection, project_rowid: int, words: list[str], request: Any) -> Ranked:
-    rows = store.keyword_hits(conn, project_rowid, words, request, request.limit * POOL)
+def _keyword(rt: Runtime, project_rowid: int, words: list[str], request: Any) -> Ranked:
+    with rt.db.reader.connect() as conn:
+        rows = store.keyword_hits(conn, project_rowid, words, request, request.limit * POOL)
     return [(int(row.chunk_rowid), float(row.score)) for row in rows]
 
 
-def _semantic(conn: Connection, project_rowid: int, query: Matrix, request: Any) -> Ranked:
+def _semantic(rt: Runtime, project_rowid: int, query: Matrix, request: Any) -> Ranked:
     """The nearest chunks of the project that pass the filters (the nearest SEMANTIC_POOL
     are read, then filtered)."""
-    nearest = vectors.nearest(conn, project_rowid, query, max(SEMANTIC_POOL, request.limit * POOL))
-    kept = store.filtered(conn, project_rowid, [rowid for rowid, _ in nearest], request)
+    with rt.db.reader.connect() as conn:
+        k = max(SEMANTIC_POOL, request.limit * POOL)
+        nearest = vectors.nearest(conn, project_rowid, query, k)
+        kept = store.filtered(conn, project_rowid, [rowid for rowid, _ in nearest], request)
     return [(rowid, score) for rowid, score in nearest if rowid in kept][: request.limit * POOL]
 
 

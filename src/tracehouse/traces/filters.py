@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, field_validator
 from sqlalchemy import ColumnElement, Select, and_, exists, literal_column, not_, or_, select
 
 from tracehouse.clock import to_us
-from tracehouse.conventions.families import VCS_BRANCH, VCS_REPOSITORY, VCS_REVISION
+from tracehouse.conventions.vcs import VCS_BRANCH, VCS_REPOSITORY, VCS_REVISION
 from tracehouse.records import MAX_COUNT
 from tracehouse.store import fulltext
 from tracehouse.store.tables import (
@@ -221,7 +221,7 @@ def _metadata_condition(text: str) -> ColumnElement[bool]:
         return traces.c.metadata.like(f"%{like_escape(name)}:%", escape="\\")
     bare = orjson.dumps({key: None}).decode()[1:-5] + value  # "key":3
     return or_(
-        _tagged(key, value, exact=True),
+        tagged(key, value, exact=True),
         *(
             traces.c.metadata.like(f"%{like_escape(bare)}{end}", escape="\\")
             for end in (",%", "}%")
@@ -263,23 +263,23 @@ def git_conditions(filters: TraceFilters) -> list[ColumnElement[bool]]:
     OTLP with matching VCS resource attributes (kept in their metadata)."""
     g = git_links.c
     linked: list[ColumnElement[bool]] = []
-    tagged: list[ColumnElement[bool]] = []
+    in_metadata: list[ColumnElement[bool]] = []
     if filters.repository:
         linked.append(g.repository_url == filters.repository)
-        tagged.append(_tagged(VCS_REPOSITORY, filters.repository, exact=True))
+        in_metadata.append(tagged(VCS_REPOSITORY, filters.repository, exact=True))
     if filters.branch:
         linked.append(g.branch == filters.branch)
-        tagged.append(_tagged(VCS_BRANCH, filters.branch, exact=True))
+        in_metadata.append(tagged(VCS_BRANCH, filters.branch, exact=True))
     if filters.commit:
         commit = filters.commit.lower()
         linked.append(g.commit_sha.startswith(commit, autoescape=True))
-        tagged.append(_tagged(VCS_REVISION, commit, exact=False))
+        in_metadata.append(tagged(VCS_REVISION, commit, exact=False))
     if not linked:
         return []
-    return [or_(_linked(linked), and_(*tagged))]
+    return [or_(_linked(linked), and_(*in_metadata))]
 
 
-def _tagged(key: str, value: str, *, exact: bool) -> ColumnElement[bool]:
+def tagged(key: str, value: str, *, exact: bool) -> ColumnElement[bool]:
     """The trace's metadata (JSON text) sets `key` to `value`, or to a text starting with it."""
     text = orjson.dumps({key: value}).decode()[1:-1]  # "key":"value"
     text = text if exact else text[:-1]

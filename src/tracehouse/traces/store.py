@@ -95,7 +95,11 @@ def delete_trace(conn: Connection, project_rowid: int, trace_id: str) -> int:
     stored = ingest_store.fetch_stored(conn, traces, project_rowid, [trace_id])
     gone = Deltas()
     for row in stored.values():
-        gone.add(TraceState.of(row), -1)
+        state = TraceState.of(row)
+        gone.add(state, -1)
+        found = ingest_store.numeric_scores(conn, project_rowid, [trace_id])
+        for _, name, value in found if state.versions else ():
+            gone.add_score(state.start_time, state.versions, name, float(value), -1)
     rollup_store.append(conn, project_rowid, gone.rows(project_rowid))
     for table in (observations, scores):
         conn.execute(

@@ -13,7 +13,8 @@ from typing import Any
 from urllib.parse import quote
 
 from tracehouse.analytics.stats import mean, percentile
-from tracehouse.versions.significance import TestResult, mann_whitney_u, two_proportions
+from tracehouse.versions.significance import TestResult
+from tracehouse.versions.sketched import Sketched, tests
 
 
 @dataclass(slots=True)
@@ -84,18 +85,35 @@ def higher_is_better(metric: str) -> bool:
 
 def compare(a: Side, b: Side, explain: int) -> list[dict[str, Any]]:
     """Each metric of `a` and `b` (b against a), with the test of the figure it summarises."""
-    first, second = summary(a), summary(b)
-    tests = _tests(a, b)
     partners = _typical_by_name(a) if explain else {}
-    picked: dict[str, list[tuple[str, str | None]]] = {}  # per figure: latency, cost...
+
+    def explaining(metric: str) -> list[dict[str, str | None]]:
+        return [pair(partners.get(n), t) for t, n in _explaining(metric, b, explain)]
+
+    found = tests(sketched(a), sketched(b))
+    return compared(summary(a), summary(b), found, explaining if explain else None)
+
+
+Explainer = Callable[[str], list[dict[str, str | None]]]
+
+
+def compared(
+    first: dict[str, float | None],
+    second: dict[str, float | None],
+    tests: dict[str, TestResult | None],
+    explaining: Explainer | None,
+) -> list[dict[str, Any]]:
+    """Each metric's entry; for a change for the worse, the traces `explaining` gives (once
+    per figure: latency, cost...)."""
+    picked: dict[str, list[dict[str, str | None]]] = {}
     out = []
-    for metric in [*BASE_METRICS, *sorted(set(first) | set(second) - set(BASE_METRICS))]:
+    for metric in [*BASE_METRICS, *sorted((set(first) | set(second)) - set(BASE_METRICS))]:
         family = _family(metric)
         entry = _entry(metric, first.get(metric), second.get(metric), tests.get(family))
-        if entry["direction"] == "worse" and explain:
+        if entry["direction"] == "worse" and explaining is not None:
             if family not in picked:
-                picked[family] = _explaining(metric, b, explain)
-            entry["explain"] = [_pair(partners.get(n), t) for t, n in picked[family]]
+                picked[family] = explaining(metric)
+            entry["explain"] = picked[family]
         out.append(entry)
     return out
 
@@ -104,18 +122,13 @@ def _family(metric: str) -> str:
     return metric if metric.startswith("score:") else metric.split("_")[0]
 
 
-def _tests(a: Side, b: Side) -> dict[str, TestResult | None]:
-    out: dict[str, TestResult | None] = {
-        "error": two_proportions(a.errors, len(a.rows), b.errors, len(b.rows)),
-        "latency": mann_whitney_u(b.values(LATENCY), a.values(LATENCY)),
-        "tokens": mann_whitney_u(b.values(TOKENS), a.values(TOKENS)),
-        "cost": mann_whitney_u(b.values(COST), a.values(COST)),
-    }
-    for name in set(a.scores) | set(b.scores):
-        first = sorted(v for v, _ in a.scores.get(name, []))
-        second = sorted(v for v, _ in b.scores.get(name, []))
-        out[f"score:{name}"] = mann_whitney_u(second, first)
-    return out
+def sketched(side: Side) -> Sketched:
+    """The side's figures as the version roll-ups keep them (what the tests read)."""
+    scores = {name: [v for v, _ in found] for name, found in side.scores.items()}
+    return Sketched.of(
+        len(side.rows), side.errors, side.values(LATENCY), side.values(TOKENS),
+        side.values(COST), scores,
+    )  # fmt: skip
 
 
 def _entry(
@@ -164,7 +177,7 @@ def _typical_by_name(side: Side) -> dict[str | None, str]:
     return {name: sorted(found)[len(found) // 2][1] for name, found in by_name.items()}
 
 
-def _pair(first: str | None, second: str) -> dict[str, str | None]:
+def pair(first: str | None, second: str) -> dict[str, str | None]:
     diff = None
     if first is not None:
         diff = f"/api/v1/traces/{quote(first, safe='')}/diff/{quote(second, safe='')}"

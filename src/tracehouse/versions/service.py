@@ -14,10 +14,11 @@ from tracehouse.http.auth import ProjectScope
 from tracehouse.runtime import Runtime
 from tracehouse.store import deadline
 from tracehouse.traces.filters import TraceFilters
-from tracehouse.versions import store
-from tracehouse.versions.figures import Side, compare
+from tracehouse.versions import rolled, store
+from tracehouse.versions.figures import Side, compare, compared
 from tracehouse.versions.schemas import CompareQuery, Version, VersionListQuery, parse
 from tracehouse.versions.significance import ALPHA
+from tracehouse.versions.sketched import tests
 
 _OWN = {"a", "b", "explain", "by", "limit"}
 
@@ -34,23 +35,45 @@ def side(conn: Connection, project_rowid: int, filters: TraceFilters) -> Side:
 
 @deadline.limited
 def compare_versions(rt: Runtime, scope: ProjectScope, query: CompareQuery) -> dict[str, Any]:
-    """Version `b` against version `a` over the traces matching the other filters."""
+    """Version `b` against version `a` over the traces matching the other filters: from the
+    version roll-ups when they hold exactly those traces (`rolled.answers`), else from the
+    traces."""
     a, b = parse(query.a, "a"), parse(query.b, "b")
     base = base_filters(query)
+    p = scope.project_rowid
     with rt.db.reader.connect() as conn:
-        first = side(conn, scope.project_rowid, a.filters(base))
-        second = side(conn, scope.project_rowid, b.filters(base))
+        if rolled.answers(conn, p, base, (a, b)):
+            return _rolled(conn, p, a, b, query.explain)
+        first = side(conn, p, a.filters(base))
+        second = side(conn, p, b.filters(base))
     return {
-        "a": _described(a, first),
-        "b": _described(b, second),
+        "a": _described(a, len(first.rows), _scored(first)),
+        "b": _described(b, len(second.rows), _scored(second)),
         "alpha": ALPHA,
+        "source": "traces",
         "metrics": compare(first, second, query.explain),
     }
 
 
-def _described(version: Version, found: Side) -> dict[str, Any]:
+def _rolled(conn: Connection, p: int, a: Version, b: Version, explain: int) -> dict[str, Any]:
+    first, second = rolled.figures(conn, p, a), rolled.figures(conn, p, b)
+    explaining = rolled.explainer(conn, p, a, b, explain, first) if explain else None
+    return {
+        "a": _described(
+            a, first.traces, max((int(m[0]) for m in first.scores.values()), default=0)
+        ),
+        "b": _described(
+            b, second.traces, max((int(m[0]) for m in second.scores.values()), default=0)
+        ),
+        "alpha": ALPHA,
+        "source": "rollups",
+        "metrics": compared(first.summary(), second.summary(), tests(first, second), explaining),
+    }
+
+
+def _described(version: Version, traces: int, scored: int) -> dict[str, Any]:
     return {"version": str(version), "kind": version.kind, "value": version.value,
-            "traces": len(found.rows), "scored_traces": _scored(found)}  # fmt: skip
+            "traces": traces, "scored_traces": scored}  # fmt: skip
 
 
 def _scored(found: Side) -> int:

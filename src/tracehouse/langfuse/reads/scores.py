@@ -6,9 +6,11 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, func, or_, select
 
+from tracehouse.analytics import rollup_store
 from tracehouse.clock import to_us
 from tracehouse.errors import InvalidRequest, NotFound
 from tracehouse.http.auth import ProjectScope
+from tracehouse.ingest.version_scores import score_rollups
 from tracehouse.langfuse import filters as json_filter
 from tracehouse.langfuse import render
 from tracehouse.langfuse.params import ScoreFilterQuery, ScoreV2Query, ScoreV3Query
@@ -128,8 +130,12 @@ def delete_score(rt: Runtime, scope: ProjectScope, score_id: str) -> None:
     scope.require_write()
     s = scores.c
     with rt.db.writer.begin() as conn:
+        # The stored value counted out of its versions' roll-ups, nothing counted in.
+        none = {"id": score_id, "trace_id": None, "name": "", "data_type": "", "value": None}
+        gone = score_rollups(conn, scope.project_rowid, [none])
         deleted = conn.execute(
             scores.delete().where(s.project_rowid == scope.project_rowid, s.id == score_id)
         ).rowcount
+        rollup_store.append(conn, scope.project_rowid, gone.rows(scope.project_rowid))
     if not deleted:
         raise NotFound(f"Score {score_id} not found within authorized project")

@@ -136,6 +136,55 @@ analytics_daily_users = Table(
     Index(None, "project_rowid", "day"),
 )
 
+# Per-version roll-ups (`versions` compare): the same days, appended and rebuilt with the
+# others, keyed by a version a trace names: `kind` `commit` (its VCS revision, lower case),
+# `branch` (its VCS branch) or `release`. Histograms as `latency_hist` (log buckets): latency
+# in ms, tokens, cost in micro-USD.
+VERSION_FIGURES = ("traces", "errors", "latency_count", "latency_sum", "tokens", "cost")
+VERSION_HISTS = ("latency_hist", "tokens_hist", "cost_hist")
+#: The figures of one score name's numeric values (Welch's t-test needs no more).
+VERSION_SCORE_FIGURES = ("scores", "total", "squares")
+
+analytics_daily_versions = Table(
+    "analytics_daily_versions",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("day", BigInteger, nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("version", String(300), nullable=False),
+    Column("traces", BigInteger, nullable=False),
+    Column("errors", BigInteger, nullable=False),
+    Column("latency_count", BigInteger, nullable=False),
+    Column("latency_sum", Float, nullable=False),
+    Column("tokens", BigInteger, nullable=False),
+    Column("cost", Float, nullable=False),
+    Column("latency_hist", Text, nullable=False),
+    Column("tokens_hist", Text, nullable=False),
+    Column("cost_hist", Text, nullable=False),
+    Index(None, "project_rowid", "day"),
+    Index("ix_analytics_daily_versions_key", "project_rowid", "kind", "version"),
+)
+
+# The numeric and boolean scores of each version's traces, by day of the trace.
+analytics_daily_version_scores = Table(
+    "analytics_daily_version_scores",
+    metadata,
+    Column(
+        "project_rowid", ForeignKey("projects.project_rowid", ondelete="CASCADE"), nullable=False
+    ),
+    Column("day", BigInteger, nullable=False),
+    Column("kind", String(10), nullable=False),
+    Column("version", String(300), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("scores", BigInteger, nullable=False),
+    Column("total", Float, nullable=False),
+    Column("squares", Float, nullable=False),
+    Index(None, "project_rowid", "day"),
+    Index("ix_analytics_daily_version_scores_key", "project_rowid", "kind", "version"),
+)
+
 analytics_dirty_days = Table(
     "analytics_dirty_days",
     metadata,

@@ -30,7 +30,14 @@ PG_FTS_INDEX = "ix_search_chunks_fulltext"
 FTS_SHADOWS = ("data", "idx", "content", "docsize", "config")
 #: Database objects of the search index that the models do not describe (see the docstring).
 UNMODELLED = frozenset(
-    {FTS_TABLE, PG_FTS_INDEX, *(f"{FTS_TABLE}_{shadow}" for shadow in FTS_SHADOWS)}
+    {
+        FTS_TABLE,
+        PG_FTS_INDEX,
+        *(f"{FTS_TABLE}_{shadow}" for shadow in FTS_SHADOWS),
+        # PostgreSQL with pgvector only, created at run time (`search.pgvector`).
+        "search_vectors",
+        "ix_search_vectors_project",
+    }
 )
 
 # One chunk of text of a trace (observation_id NULL) or of one of its observations: names,

@@ -106,6 +106,11 @@ traces = Table(
         "observation_count",
         "retried",
     ),
+    # The traces weighing most on a figure, read from the top until a version's are found
+    # (`versions` compare's explaining traces, LIMIT).
+    Index("ix_traces_latency", "project_rowid", "latency_ms"),
+    Index("ix_traces_tokens", "project_rowid", "total_tokens"),
+    Index("ix_traces_cost", "project_rowid", "cost"),
 )
 
 # The figures of each model's calls in a trace (its `model_calls`, one row per model), kept
@@ -228,6 +233,8 @@ scores = Table(
     Index(None, "project_rowid", "trace_id"),
     Index(None, "project_rowid", "session_id"),
     Index(None, "project_rowid", "timestamp"),
+    # A score's lowest values first (`versions` compare's explaining traces).
+    Index("ix_scores_values", "project_rowid", "name", "value"),
     _test_data_index("scores"),
 )
 
