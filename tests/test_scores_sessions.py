@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.conftest import Harness
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 
 async def seed_session(th: Harness) -> None:

@@ -11,7 +11,7 @@ import pytest
 from tests.analytics import dataset
 from tests.conftest import Harness
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 
 def quantile(values: list[float], q: int) -> float:

@@ -9,7 +9,7 @@ import pytest
 from tests.analytics import dataset
 from tests.conftest import Harness
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 
 async def test_costs_by_model_user_day(th: Harness) -> None:

@@ -21,7 +21,7 @@ from tracehouse.insights.anomalies import detect
 from tracehouse.store.engine import open_database
 from tracehouse.store.tables import llm_providers
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 END = dataset.T0 + timedelta(days=8)
 
 

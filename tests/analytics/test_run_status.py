@@ -10,7 +10,7 @@ import pytest
 from tests.analytics.dataset import T0, Step, Trace, load
 from tests.conftest import Harness
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 MS = timedelta(milliseconds=1)
 
 

@@ -28,12 +28,15 @@ from tracehouse.analytics.sketch import Sketch
 from tracehouse.analytics.stats import percentile
 from tracehouse.clock import iso
 from tracehouse.runtime import Runtime
+from tracehouse.store.clickhouse import dispatch
 from tracehouse.traces.filters import TraceFilters
 
 T = TypeVar("T")
 DAY_US = rollup_store.DAY_US
 DIMENSIONS = ("environment", "name", "status", "has_error", "model")
 BREAKDOWNS = ("status", "environment", "name")
+#: The percentiles every answer gives.
+QUANTILES = (50.0, 95.0, 99.0)
 #: Filters on columns of the covering index `ix_traces_analytics`: cheaper to apply again in
 #: each aggregate than to list the traces they choose.
 INDEXED = {"min_latency", "max_latency", "min_tokens", "max_tokens", "min_cost", "max_cost"}
@@ -133,9 +136,12 @@ def plan(project_rowid: int, filters: TraceFilters, span: window.Window, width: 
 
 def prepare(rt: Runtime, p: Plan) -> Plan:
     """Decide how to read the roll-up days: the dirty ones (`_dirty`), and the traces the
-    filters beyond the roll-ups' dimensions take or leave (`_select`)."""
+    filters beyond the roll-ups' dimensions take or leave (`_select`). ClickHouse keeps no
+    roll-ups: its traces are read whole."""
     if p.days is None:
         return p
+    if dispatch.of(rt.db.reader) is not None:
+        return replace(p, days=None)
     with rt.db.reader.connect() as conn:
         p = _dirty(conn, rt.settings.analytics_live_traces, p)
         return p if p.extra is None else _select(conn, p, p.extra)
@@ -203,6 +209,8 @@ class Figures:
     )
     sketch: Sketch = field(default_factory=Sketch)
     exact: list[float] | None = None
+    #: {q: percentile} when the database computed them (ClickHouse), rather than `exact`.
+    quantiles: dict[float, float | None] | None = None
     freshness: dict[str, Any] = field(default_factory=dict)
     #: (sign, latencies) of each part read from the base tables, for `count_over`.
     samples: list[tuple[int, list[float]]] = field(default_factory=list)
@@ -224,6 +232,8 @@ class Figures:
         self.sketch.prune()
 
     def percentile(self, q: float) -> float | None:
+        if self.quantiles is not None:
+            return self.quantiles[q]
         return percentile(self.exact, q) if self.exact is not None else self.sketch.quantile(q)
 
 
@@ -238,6 +248,10 @@ def trace_figures(
         for row in store.trace_groups(conn, p.project_rowid, part, width, offset):
             out.add(row, int(row.bucket), part.sign)
         if not percentiles:
+            continue
+        computed = store.latency_quantiles(conn, p.project_rowid, part.filters, QUANTILES)
+        if computed is not None:
+            out.quantiles = computed  # ClickHouse: one part, counted there (`count_over`)
             continue
         values = store.latencies(conn, p.project_rowid, part)
         out.samples.append((part.sign, values))
@@ -318,6 +332,8 @@ def count_over(conn: Connection, p: Plan, f: Figures, threshold: float | None) -
     is in the covering index)."""
     if threshold is None:
         return 0
+    if f.quantiles is not None:
+        return store.count_over(conn, p.project_rowid, store.Part(p.filters), threshold)
     slow = sum(sign * sum(1 for v in values if v > threshold) for sign, values in f.samples)
     if p.uses_rollups:
         for w in p.rollup_windows():

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -24,12 +24,18 @@ from sqlalchemy import (
 
 from tracehouse.analytics.aggregate import ModelAgg
 from tracehouse.http.pagination import PageParams, paginate
+from tracehouse.store.clickhouse import analytics as ch_analytics
+from tracehouse.store.clickhouse import dispatch
+from tracehouse.store.clickhouse.where import Where, trace_where
 from tracehouse.store.listed import InListed
 from tracehouse.store.tables import analytics_settings, observations, trace_model_calls, traces
 from tracehouse.store.tables.analytics import MODEL_FIGURES
 from tracehouse.store.upsert import upsert
 from tracehouse.traces import filters as trace_filters
 from tracehouse.traces.filters import TraceFilters
+
+if TYPE_CHECKING:
+    from tracehouse.store.clickhouse.client import ClickHouse
 
 t = traces.c
 _ERROR: ColumnElement[str] = literal_column(
@@ -80,6 +86,19 @@ def _traces(project_rowid: int, where: TraceFilters | Part, *columns: Any) -> Se
     return trace_filters.apply(query, project_rowid, where)
 
 
+def clickhouse_where(
+    conn: Connection, project_rowid: int, where: TraceFilters | Part
+) -> tuple[ClickHouse, Where] | None:
+    """The ClickHouse holding the traces and the filters as its conditions, or None: the
+    relational database holds them. (Parts on ClickHouse are always plain filters: it keeps
+    no roll-ups.)"""
+    ch = dispatch.of(conn)
+    if ch is None:
+        return None
+    filters = where.filters if isinstance(where, Part) else where
+    return ch, trace_where(ch, conn, project_rowid, filters)
+
+
 def _count_if(condition: ColumnElement[bool]) -> Any:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
@@ -96,6 +115,15 @@ def latencies(conn: Connection, project_rowid: int, part: Part) -> list[float]:
 
 def count_over(conn: Connection, project_rowid: int, part: Part, threshold: float) -> int:
     return count_where(conn, project_rowid, part, t.latency_ms > threshold)
+
+
+def latency_quantiles(
+    conn: Connection, project_rowid: int, filters: TraceFilters, qs: tuple[float, ...]
+) -> dict[float, float | None] | None:
+    """{q: the q-th percentile of the latencies} computed by the database, when ClickHouse
+    holds the traces; None: fetch them (`latencies`)."""
+    found = clickhouse_where(conn, project_rowid, filters)
+    return None if found is None else ch_analytics.latency_quantiles(*found, qs)
 
 
 def split(
@@ -147,6 +175,8 @@ def count_where(
     filters: TraceFilters | Part,
     condition: ColumnElement[bool],
 ) -> int:
+    if (found := clickhouse_where(conn, project_rowid, filters)) is not None:
+        return ch_analytics.count_where(*found, ch_analytics.condition_sql(condition))
     query = _traces(project_rowid, filters, func.count()).where(condition)
     return int(conn.execute(query).scalar_one())
 
@@ -159,12 +189,17 @@ def list_where(
     page: PageParams,
 ) -> list[Any]:
     """A page of traces meeting `condition`, newest first."""
+    if (found := clickhouse_where(conn, project_rowid, filters)) is not None:
+        ch, w = found
+        return ch_analytics.list_where(ch, w, ch_analytics.condition_sql(condition), page)
     query = _traces(project_rowid, filters, *LIST_COLUMNS).where(condition)
     return list(conn.execute(paginate(query, [t.start_time, t.trace_rowid], page)).mappings())
 
 
 def first_errors(conn: Connection, project_rowid: int, trace_ids: Iterable[str]) -> dict[str, Any]:
     """{trace id: its earliest ERROR observation (type, name, message, time)}."""
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_analytics.first_errors(ch, project_rowid, trace_ids)
     o = observations.c
     ids = sorted(set(trace_ids))
     found: dict[str, Any] = {}
@@ -198,6 +233,8 @@ def error_messages(
 ) -> list[Any]:
     """Failed traces (newest first, at most `limit`), each with its first failed step:
     id, name, start_time, status_message, step_id, step_type, step_name, step_message."""
+    if (found := clickhouse_where(conn, project_rowid, filters)) is not None:
+        return ch_analytics.error_messages(*found, limit)
     failed = (
         _traces(project_rowid, filters, t.project_rowid, t.id, t.name, t.start_time)
         .add_columns(t.status_message)
@@ -233,6 +270,8 @@ def trace_groups(
 ) -> list[Any]:
     """Per chart bucket (`width` µs, aligned at `offset`), environment, name and status:
     traces, retried traces, latency count and sum, tokens, cost."""
+    if (found := clickhouse_where(conn, project_rowid, part)) is not None:
+        return ch_analytics.trace_groups(*found, width, offset)
     bucket = ((t.start_time - offset) // width * width + offset).label("bucket")
     dims = (bucket, t.environment, t.name, t.status)
     query = _traces(
@@ -253,6 +292,8 @@ def trace_groups(
 def model_groups(conn: Connection, project_rowid: int, part: Part) -> dict[str, ModelAgg]:
     """Per model: the part's traces that called it and the figures of those calls, summed
     from `trace_model_calls` (by primary key, trace by trace)."""
+    if (found := clickhouse_where(conn, project_rowid, part)) is not None:
+        return ch_analytics.model_groups(*found)
     m = trace_model_calls.c
     sums = [func.count(), *(func.sum(m[name]) for name in MODEL_FIGURES)]
     if part.rowids is not None:  # already the project's: no need to read the traces again
@@ -266,6 +307,8 @@ def model_groups(conn: Connection, project_rowid: int, part: Part) -> dict[str, 
 
 def user_groups(conn: Connection, project_rowid: int, part: Part) -> list[Any]:
     """Per user: traces, failed traces, latency count and sum, tokens, cost."""
+    if (found := clickhouse_where(conn, project_rowid, part)) is not None:
+        return ch_analytics.user_groups(*found)
     query = _traces(
         project_rowid,
         part,

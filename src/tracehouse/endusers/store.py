@@ -7,6 +7,8 @@ from typing import Any
 from sqlalchemy import Connection, case, func, select, tuple_
 
 from tracehouse.http.pagination import PageParams, decode_cursor
+from tracehouse.store.clickhouse import dispatch, people
+from tracehouse.store.clickhouse.where import Where
 from tracehouse.store.tables import traces
 
 _T = traces.c
@@ -28,6 +30,10 @@ def _summary_columns() -> list[Any]:
 
 def page_of_users(conn: Connection, project_rowid: int, page: PageParams) -> list[Any]:
     """One page (plus one row, to know if there is more) of users with their totals."""
+    if (ch := dispatch.of(conn)) is not None:
+        return people.page(
+            ch, Where(ch.layout, project_rowid), "user_id", people.USER_COLUMNS, page
+        )
     where = [_T.project_rowid == project_rowid, _T.user_id.is_not(None)]
     query = select(*_summary_columns()).where(*where).group_by(_T.user_id)
     query = query.order_by(LAST_SEEN.desc(), _T.user_id.desc()).limit(page.limit + 1)
@@ -39,11 +45,16 @@ def page_of_users(conn: Connection, project_rowid: int, page: PageParams) -> lis
 
 
 def count_users(conn: Connection, project_rowid: int) -> int:
+    if (ch := dispatch.of(conn)) is not None:
+        return people.count(ch, Where(ch.layout, project_rowid), "user_id")
     query = select(func.count(func.distinct(_T.user_id))).where(_T.project_rowid == project_rowid)
     return int(conn.execute(query).scalar_one())
 
 
 def one_user(conn: Connection, project_rowid: int, user_id: str) -> Any:
+    if (ch := dispatch.of(conn)) is not None:
+        w = people.equal(Where(ch.layout, project_rowid), "user_id", user_id)
+        return people.one(ch, w, "user_id", people.USER_COLUMNS)
     where = [_T.project_rowid == project_rowid, _T.user_id == user_id]
     query = select(*_summary_columns()).where(*where).group_by(_T.user_id)
     return conn.execute(query).mappings().first()

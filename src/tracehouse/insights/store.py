@@ -6,6 +6,8 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
+from tracehouse.analytics.store import clickhouse_where
+from tracehouse.store.clickhouse import analytics as ch_analytics
 from tracehouse.store.tables import llm_providers, traces
 from tracehouse.store.upsert import upsert
 from tracehouse.traces import filters as trace_filters
@@ -14,6 +16,8 @@ from tracehouse.traces.filters import TraceFilters
 
 def samples(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[Any]:
     """(cost, total_tokens, latency_ms, status) of every trace meeting the filters."""
+    if (found := clickhouse_where(conn, project_rowid, filters)) is not None:
+        return ch_analytics.samples(*found)
     t = traces.c
     query = trace_filters.apply(
         select(t.cost, t.total_tokens, t.latency_ms, t.status), project_rowid, filters

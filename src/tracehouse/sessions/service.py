@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 from sqlalchemy import case, func, select, tuple_
@@ -14,8 +14,13 @@ from tracehouse.http.auth import ProjectScope
 from tracehouse.http.pagination import PageParams, decode_cursor, page_body
 from tracehouse.runtime import Runtime
 from tracehouse.store import deadline
+from tracehouse.store.clickhouse import dispatch, people
+from tracehouse.store.clickhouse.where import Where
 from tracehouse.store.tables import scores, traces
 from tracehouse.traces import render
+
+if TYPE_CHECKING:
+    from tracehouse.store.clickhouse.client import ClickHouse
 
 
 class SessionFilters(BaseModel):
@@ -60,6 +65,8 @@ def list_sessions(
     rt: Runtime, scope: ProjectScope, filters: SessionFilters, page: PageParams
 ) -> dict[str, Any]:
     """Sessions, most recently active first."""
+    if (ch := dispatch.of(rt.db.reader)) is not None:
+        return _clickhouse_sessions(ch, scope.project_rowid, filters, page)
     t = traces.c
     conditions = [t.project_rowid == scope.project_rowid, t.session_id.is_not(None)]
     if filters.user_id:
@@ -80,11 +87,31 @@ def list_sessions(
     with rt.db.reader.connect() as conn:
         rows = list(conn.execute(query).mappings())
         total = int(conn.execute(count).scalar_one())
-    return page_body(rows, page, total, _render, lambda r: (r["last_time"], r["session_id"]))
+    return page_body(rows, page, total, _render, _cursor)
+
+
+def _clickhouse_sessions(
+    ch: ClickHouse, project_rowid: int, filters: SessionFilters, page: PageParams
+) -> dict[str, Any]:
+    w = Where(ch.layout, project_rowid)
+    if filters.user_id:
+        people.equal(w, "user_id", filters.user_id)
+    if filters.from_time:
+        w.add(f"start_time >= {w.bind(to_us(filters.from_time), 'Int64')}")
+    if filters.to_time:
+        w.add(f"start_time < {w.bind(to_us(filters.to_time), 'Int64')}")
+    found = people.page(ch, w, "session_id", people.SESSION_COLUMNS, page)
+    return page_body(found, page, people.count(ch, w, "session_id"), _render, _cursor)
+
+
+def _cursor(row: Any) -> tuple[Any, Any]:
+    return row["last_time"], row["session_id"]
 
 
 def get_session(rt: Runtime, scope: ProjectScope, session_id: str) -> dict[str, Any]:
     """The session's totals, its traces in order, and scores given to the session."""
+    if (ch := dispatch.of(rt.db.reader)) is not None:
+        return _clickhouse_session(ch, scope.project_rowid, session_id)
     t = traces.c
     where = [t.project_rowid == scope.project_rowid, t.session_id == session_id]
     with rt.db.reader.connect() as conn:
@@ -105,6 +132,22 @@ def get_session(rt: Runtime, scope: ProjectScope, session_id: str) -> dict[str, 
             )
         ).mappings()
         session_scores = [render.score(s) for s in score_rows]
+    return _session(summary, trace_list, session_scores)
+
+
+def _clickhouse_session(ch: ClickHouse, project_rowid: int, session_id: str) -> dict[str, Any]:
+    w = people.equal(Where(ch.layout, project_rowid), "session_id", session_id)
+    summary = people.one(ch, w, "session_id", people.SESSION_COLUMNS)
+    if summary is None:
+        raise NotFound(f"No session {session_id!r}.")
+    trace_list = [render.trace(r) for r in people.session_traces(ch, w)]
+    found = people.session_scores(ch, project_rowid, session_id)
+    return _session(summary, trace_list, [render.score(s) for s in found])
+
+
+def _session(
+    summary: Any, trace_list: list[dict[str, Any]], session_scores: list[dict[str, Any]]
+) -> dict[str, Any]:
     body = _render(summary)
     body["user_ids"] = sorted({tr["user_id"] for tr in trace_list if tr["user_id"]})
     body["traces"] = trace_list

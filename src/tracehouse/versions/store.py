@@ -10,7 +10,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Table, and_, func, or_, select
 
 from tracehouse.analytics.contrib import SCORED_TYPES
+from tracehouse.analytics.store import clickhouse_where
 from tracehouse.conventions.vcs import VCS_BRANCH, VCS_REVISION
+from tracehouse.store.clickhouse import dispatch
+from tracehouse.store.clickhouse import versions as ch_versions
 from tracehouse.store.jsonkey import JsonKey
 from tracehouse.store.tables import (
     analytics_daily_version_scores,
@@ -35,6 +38,8 @@ def figures(conn: Connection, project_rowid: int, filters: TraceFilters) -> list
     """(id, name, status, latency_ms, total_tokens, cost, score name, score value) of every
     matching trace, once per numeric or boolean score it has (once with NULLs if none): one
     pass over the traces, the scores read through their index."""
+    if (found := clickhouse_where(conn, project_rowid, filters)) is not None:
+        return ch_versions.figures(*found)
     t, s = traces.c, scores.c
     scored = and_(
         s.project_rowid == t.project_rowid,
@@ -47,6 +52,8 @@ def figures(conn: Connection, project_rowid: int, filters: TraceFilters) -> list
 
 
 def score_names(conn: Connection, project_rowid: int) -> set[str]:
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_versions.score_names(ch, project_rowid)
     s = scores.c
     query = select(s.name).where(s.project_rowid == project_rowid).distinct()
     return set(conn.execute(query).scalars())
@@ -55,6 +62,8 @@ def score_names(conn: Connection, project_rowid: int) -> set[str]:
 def grouped_rows(conn: Connection, project_rowid: int, filters: TraceFilters, by: str) -> list[Any]:
     """(trace_rowid, version, status, latency_ms, total_tokens, cost, start_time) of the
     matching traces: a trace tagged in its metadata, and once per linked commit or branch."""
+    if (found := clickhouse_where(conn, project_rowid, filters)) is not None:
+        return ch_versions.grouped_rows(conn, *found, by)
     t = traces.c
     figures = (t.trace_rowid, t.status, t.latency_ms, t.total_tokens, t.cost, t.start_time)
     if by == "release":
