@@ -55,7 +55,8 @@ def test_vcs_and_cicd_attributes_become_trace_metadata(live_server: LiveServer) 
     found = live_server.get("/api/v1/traces", commit=SHA[:10], branch="feature-x")
     assert [t["id"] for t in found["data"]] == [trace["id"]]
     versions = live_server.get("/api/v1/versions", by="commit")["data"]
-    assert [(v["value"], v["traces"]) for v in versions] == [(SHA, 1)]
+    # Other tests on this worker's live server send SDK traces with the checkout's own commit.
+    assert [(v["value"], v["traces"]) for v in versions if v["value"] == SHA] == [(SHA, 1)]
 
 
 def test_a_trace_naming_a_ci_run_is_owned_by_it(live_server: LiveServer) -> None:
