@@ -95,7 +95,8 @@ def test_sync_calls_plain_streamed_and_tools(
 def test_async_calls_and_a_stream_used_as_context_manager(
     client: sdk.Tracehouse, live_server: LiveServer, openai_url: str
 ) -> None:
-    llm = sdk.wrap_openai(openai.AsyncOpenAI(base_url=openai_url, api_key="sk-test"))
+    raw = openai.AsyncOpenAI(base_url=openai_url, api_key="sk-test")
+    llm = sdk.wrap_openai(raw)
 
     @sdk.observe
     async def agent() -> str:
@@ -106,6 +107,7 @@ def test_async_calls_and_a_stream_used_as_context_manager(
         )
         async with stream:
             chunks = [c async for c in stream]
+        await raw.close()  # in its own loop: a client left open is closed later on a dead loop
         return str(len(chunks))
 
     trace_ids: list[str] = []
@@ -161,7 +163,8 @@ def test_an_abandoned_async_stream_is_recorded(
 ) -> None:
     import gc
 
-    llm = sdk.wrap_openai(openai.AsyncOpenAI(base_url=openai_url, api_key="sk-test"))
+    raw = openai.AsyncOpenAI(base_url=openai_url, api_key="sk-test")
+    llm = sdk.wrap_openai(raw)
 
     async def main() -> str:
         with sdk.span("abandoning-async") as span:
@@ -173,6 +176,7 @@ def test_an_abandoned_async_stream_is_recorded(
             del stream
             gc.collect()
             await asyncio.sleep(0.2)  # the loop finalises the abandoned generator
+        await raw.close()
         return span.trace_id
 
     trace_id = asyncio.run(main())

@@ -113,11 +113,20 @@ async def async_agent(llm: Any, tone: str) -> tuple[str, str]:
     return str(answer.choices[0].message.content), root.trace_id
 
 
+async def run_async_agent(openai_url: str, tone: str) -> tuple[str, str]:
+    """A wrapped async client per event loop, closed in it (a client left open would be closed
+    later, by the garbage collector, against a loop that no longer runs)."""
+    raw = openai.AsyncOpenAI(base_url=openai_url, api_key="sk-test")
+    try:
+        return await async_agent(sdk.wrap_openai(raw), tone)
+    finally:
+        await raw.close()
+
+
 def test_async_clients_replay_too(live_server: LiveServer, openai_url: str) -> None:
     client = sdk.configure(host=live_server.url, api_key=live_server.secret_key)
-    llm = sdk.wrap_openai(openai.AsyncOpenAI(base_url=openai_url, api_key="sk-test"))
     fake_openai.SCRIPT.reset(("reply", PLAN))
-    _, recorded_trace = asyncio.run(async_agent(llm, "briefly"))
+    _, recorded_trace = asyncio.run(run_async_agent(openai_url, "briefly"))
     assert client.flush()
     steps = read_trace(live_server, recorded_trace)["observations"]
     answer_step = [o for o in steps if o["type"] == "generation"][1]
@@ -128,7 +137,7 @@ def test_async_clients_replay_too(live_server: LiveServer, openai_url: str) -> N
         host=live_server.url, api_key=live_server.secret_key, fork_id=fork["id"]
     )
     fake_openai.SCRIPT.reset()
-    text, _ = asyncio.run(async_agent(llm, "in one word"))
+    text, _ = asyncio.run(run_async_agent(openai_url, "in one word"))
     assert text == fake_openai.ANSWER
     assert [r["messages"][1]["content"] for r in fake_openai.SCRIPT.requests] == [PLAN]
     replaying.shutdown()
