@@ -107,10 +107,7 @@ def _sync_create(original: Any, name: str, provider: Provider) -> Any:
         except BaseException as error:
             failed(observation, error)
             raise
-        if kwargs.get("stream"):
-            return _observe_stream(response, provider.recorder(observation))
-        provider.finish(observation, response)
-        return response
+        return _settle(provider, observation, response, kwargs, _observe_stream)
 
     return create
 
@@ -129,12 +126,17 @@ def _async_create(original: Any, name: str, provider: Provider) -> Any:
         except BaseException as error:
             failed(observation, error)
             raise
-        if kwargs.get("stream"):
-            return _observe_async_stream(response, provider.recorder(observation))
-        provider.finish(observation, response)
-        return response
+        return _settle(provider, observation, response, kwargs, _observe_async_stream)
 
     return create
+
+
+def _settle(provider: Provider, observation: Any, response: Any, kwargs: Any, observe: Any) -> Any:
+    """A stream comes back observed (recorded as it is read); any other response is recorded now."""
+    if kwargs.get("stream"):
+        return observe(response, provider.recorder(observation))
+    provider.finish(observation, response)
+    return response
 
 
 def _observe_stream(stream: Any, recorder: StreamRecorder) -> Any:
