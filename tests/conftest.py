@@ -6,6 +6,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
+import gc
 import os
 import shutil
 import sqlite3
@@ -129,6 +130,16 @@ def migrate(settings: Settings) -> None:
     elif settings.database_url in _MIGRATED:
         return
     upgrade(settings)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _collect_after_module() -> Iterator[None]:
+    """Collect a module's garbage before the next module starts, while no event loop runs: an
+    async HTTP client a test left open (the `openai` and `anthropic` clients close themselves
+    from `__del__` on whatever loop is running) would otherwise be closed later against its dead
+    loop, inside another file's async fixture on the same worker."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture(scope="session")

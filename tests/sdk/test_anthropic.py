@@ -91,15 +91,16 @@ def test_async_calls_and_errors_are_recorded(
     llm = llm_for(fake_anthropic_url, is_async=True)
 
     async def run() -> None:
-        await llm.messages.create(model="claude-x", messages=MESSAGES, max_tokens=50)
-        stream = await llm.messages.create(
-            model="claude-x", messages=MESSAGES, max_tokens=50, tools=TOOLS, stream=True
-        )
-        [e async for e in stream]
-        try:
-            await llm.messages.create(model="unknown-model", messages=MESSAGES, max_tokens=5)
-        except anthropic.NotFoundError:
-            return
+        async with llm:  # closed in this loop, not later by the collector against a dead one
+            await llm.messages.create(model="claude-x", messages=MESSAGES, max_tokens=50)
+            stream = await llm.messages.create(
+                model="claude-x", messages=MESSAGES, max_tokens=50, tools=TOOLS, stream=True
+            )
+            [e async for e in stream]
+            try:
+                await llm.messages.create(model="unknown-model", messages=MESSAGES, max_tokens=5)
+            except anthropic.NotFoundError:
+                return
         raise AssertionError("the unknown model was answered")
 
     with sdk.span("async-chat") as chat:
@@ -215,11 +216,17 @@ async def async_agent(llm: Any, tone: str) -> tuple[str, str]:
     return str(answer.content[0].text), root.trace_id
 
 
+async def run_async_agent(url: str, tone: str) -> tuple[str, str]:
+    """A wrapped async client per event loop, closed in it (a client left open would be closed
+    later, by the garbage collector, against a loop that no longer runs)."""
+    async with llm_for(url, is_async=True) as llm:
+        return await async_agent(llm, tone)
+
+
 def test_async_clients_replay_too(live_server: LiveServer, fake_anthropic_url: str) -> None:
     client = sdk.configure(host=live_server.url, api_key=live_server.secret_key)
     fake_anthropic.SCRIPT.reset(("reply", PLAN))
-    llm = llm_for(fake_anthropic_url, is_async=True)  # a client per event loop: its pool is tied
-    _, recorded_trace = asyncio.run(async_agent(llm, "briefly"))
+    _, recorded_trace = asyncio.run(run_async_agent(fake_anthropic_url, "briefly"))
     assert client.flush()
     answer_step = generations(live_server, recorded_trace)[1]
     fork = post(
@@ -229,8 +236,7 @@ def test_async_clients_replay_too(live_server: LiveServer, fake_anthropic_url: s
         host=live_server.url, api_key=live_server.secret_key, fork_id=fork["id"]
     )
     fake_anthropic.SCRIPT.reset()
-    llm = llm_for(fake_anthropic_url, is_async=True)
-    text, _ = asyncio.run(async_agent(llm, "in one word"))
+    text, _ = asyncio.run(run_async_agent(fake_anthropic_url, "in one word"))
     assert text == fake_anthropic.ANSWER
     sent = fake_anthropic.SCRIPT.requests
     assert [r["messages"][1]["content"][0]["text"] for r in sent] == [PLAN]
