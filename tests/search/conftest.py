@@ -1,5 +1,5 @@
 """Fixtures of the search tests: the fake OpenAI-compatible server (its embeddings put similar
-texts near each other)."""
+texts near each other), and ClickHouse's search tables emptied before each test on it."""
 
 from __future__ import annotations
 
@@ -14,3 +14,21 @@ def openai_url() -> Iterator[str]:
     SCRIPT.reset()
     with fake_openai() as url:
         yield url
+
+
+@pytest.fixture(autouse=True)
+def _empty_search_tables(request: pytest.FixtureRequest) -> None:
+    """The shared chDB directory's search tables start empty (`tests/conftest.py` empties
+    the trace tables only)."""
+    if "db_kind" not in request.fixturenames or request.getfixturevalue("db_kind") != "clickhouse":
+        return
+    from tracehouse.store.clickhouse import client, search_schema
+    from tracehouse.store.clickhouse.url import parse
+
+    store = client.open_clickhouse(parse(request.getfixturevalue("clickhouse_url")), None,
+                                   async_insert=False)  # fmt: skip
+    try:
+        for name in search_schema.TABLES:
+            store.command(f"TRUNCATE TABLE IF EXISTS {store.layout.local(name)}")
+    finally:
+        store.close()

@@ -15,7 +15,7 @@ from tracehouse.jobs import search_index
 from tracehouse.jobs.retention import purge
 from tracehouse.store.tables import search_chunks
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 DAY_US = 86_400_000_000
 
 
@@ -77,8 +77,19 @@ async def search(th: Harness, auth: Any = None, **body: Any) -> dict[str, Any]:
 
 
 def chunk_count(th: Harness) -> int:
-    with th.app.state.runtime.db.reader.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(search_chunks)).scalar_one())
+    return len(chunk_flags(th))
+
+
+def chunk_flags(th: Harness) -> list[tuple[str, bool]]:
+    """(trace id, is_test) of every chunk stored (in ClickHouse when it holds the traces)."""
+    db = th.app.state.runtime.db
+    if db.clickhouse is not None:
+        table = db.clickhouse.layout.table("search_chunks")
+        rows = db.clickhouse.rows(f"SELECT trace_id, is_test FROM {table}")
+        return [(row["trace_id"], bool(row["is_test"])) for row in rows]
+    with db.reader.connect() as conn:
+        query = select(search_chunks.c.trace_id, search_chunks.c.is_test)
+        return [(trace_id, bool(flag)) for trace_id, flag in conn.execute(query)]
 
 
 async def test_keyword_hits_a_spans_error_message_and_a_tool_argument(th: Harness) -> None:
@@ -209,11 +220,7 @@ async def test_retention_purges_chunks_and_test_data_stays_test_data(th: Harness
     )
     await post_traces(th, agent_trace("old", timestamp="2026-01-01T00:00:00Z"), agent_trace("new"))
     index(th)
-    with th.app.state.runtime.db.reader.connect() as conn:
-        flags = conn.execute(
-            select(search_chunks.c.trace_id, search_chunks.c.is_test).distinct()
-        ).all()
-    assert sorted((t, bool(f)) for t, f in flags) == [
+    assert sorted(set(chunk_flags(th))) == [
         ("from-test-key", True),
         ("new", False),
         ("old", False),

@@ -60,9 +60,7 @@ def index_pass(db: Database, *, batch: int = BATCH, settle_us: int | None = None
         transaction_lock(conn, _LOCK_ID)
         if store.state(conn, CURSOR) != cursor:
             return 0  # another process indexed these meanwhile
-        for trace_rowid, rows in work.rows.items():
-            store.replace_chunks(conn, trace_rowid, work.replaced[trace_rowid], rows)
-        store.mark_indexed(conn, work.indexed)
+        store.write_chunks(conn, changed, work.rows, work.replaced, work.indexed)
         last = changed[-1]
         store.set_state(conn, CURSOR, store.State(last["updated_at"], last["trace_rowid"]))
     return len(changed)
@@ -71,10 +69,13 @@ def index_pass(db: Database, *, batch: int = BATCH, settle_us: int | None = None
 def _read(conn: Any, cursor: store.State, changed: list[Any]) -> Work:
     work = Work(cursor)
     before = store.indexed_at(conn, [t["trace_rowid"] for t in changed])
+    wanted = [
+        (t["project_rowid"], t["id"], before.get(t["trace_rowid"], -1)) for t in changed
+    ]
+    observations = store.changed_observations_of(conn, wanted)
     for trace in changed:
         rowid = trace["trace_rowid"]
-        since = before.get(rowid, -1)
-        steps = store.changed_observations(conn, trace["project_rowid"], trace["id"], since)
+        steps = observations[(trace["project_rowid"], trace["id"])]
         work.rows[rowid] = _rows(trace, steps)
         work.replaced[rowid] = [step["id"] for step in steps]
         work.indexed[rowid] = trace["updated_at"]

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 
 from tracehouse.embeddings.base import Matrix
+from tracehouse.store.clickhouse import dispatch
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +65,8 @@ def offers_extension(conn: Connection, name: str) -> bool:
 def probe(conn: Connection) -> bool:
     """Whether pgvector serves this database: PostgreSQL with `vector` installed, or offered
     and installable by this role (tried in a savepoint: a refusal is no error). When so, the
-    side table exists afterwards."""
-    if conn.dialect.name != "postgresql":
+    side table exists afterwards. Never with ClickHouse: the vectors are there."""
+    if conn.dialect.name != "postgresql" or dispatch.of(conn) is not None:
         return False
     installable = has_extension(conn, EXTENSION) or offers_extension(conn, EXTENSION)
     if not installable or not _install(conn):
@@ -99,7 +100,9 @@ def enable(conn: Connection) -> bool:
 
 def serves(conn: Connection) -> bool:
     """Whether searches read vectors from the side table (it exists: the writer enabled it)."""
-    return conn.dialect.name == "postgresql" and bool(conn.execute(_EXISTS).scalar())
+    if conn.dialect.name != "postgresql" or dispatch.of(conn) is not None:
+        return False
+    return bool(conn.execute(_EXISTS).scalar())
 
 
 def literal(vector: Matrix) -> str:

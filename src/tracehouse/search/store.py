@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, or_, select, tuple_, update
 
 from tracehouse.store import fulltext
+from tracehouse.store.clickhouse import dispatch
+from tracehouse.store.clickhouse import search as ch_search
+from tracehouse.store.clickhouse import search_index as ch_index
 from tracehouse.store.tables import (
     observations,
     projects,
@@ -57,6 +60,8 @@ def set_state(conn: Connection, name: str, value: State) -> None:
 
 def changed_traces(conn: Connection, after: State, before: int, limit: int) -> list[Any]:
     """Traces changed after the cursor `after` (updated_at, trace rowid) and before `before`."""
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_index.changed_traces(ch, after.number, after.rowid, before, limit)
     t = traces.c
     query = (
         select(*(t[name] for name in (*_TRACE_COLUMNS, *_TRACE_MORE)))
@@ -73,6 +78,8 @@ def changed_traces(conn: Connection, after: State, before: int, limit: int) -> l
 
 def indexed_at(conn: Connection, trace_rowids: Sequence[int]) -> dict[int, int]:
     """{trace rowid: its `updated_at` when last indexed} of those indexed before."""
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_index.indexed_at(ch, trace_rowids)
     s = search_traces.c
     query = select(s.trace_rowid, s.indexed_at).where(s.trace_rowid.in_(trace_rowids))
     return {int(rowid): int(at) for rowid, at in conn.execute(query)}
@@ -87,6 +94,32 @@ def changed_observations(
         o.project_rowid == project_rowid, o.trace_id == trace_id, o.updated_at > since
     )
     return list(conn.execute(query).mappings())
+
+
+def changed_observations_of(
+    conn: Connection, wanted: Sequence[tuple[int, str, int]]
+) -> dict[tuple[int, str], list[Any]]:
+    """`changed_observations` of each (project, trace id, since): {(project, trace id): rows}."""
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_index.changed_observations(ch, wanted)
+    return {(p, t): changed_observations(conn, p, t, since) for p, t, since in wanted}
+
+
+def write_chunks(
+    conn: Connection,
+    changed: Sequence[Any],
+    rows: dict[int, list[dict[str, Any]]],
+    replaced: dict[int, list[str]],
+    indexed: dict[int, int],
+) -> None:
+    """A pass's writes: each changed trace's chunks replaced (`replace_chunks`), the traces
+    marked read at their `updated_at` (`indexed`)."""
+    if (ch := dispatch.of(conn)) is not None:
+        ch_index.write(ch, changed, rows, replaced)
+        return
+    for trace_rowid, chunk_rows in rows.items():
+        replace_chunks(conn, trace_rowid, replaced[trace_rowid], chunk_rows)
+    mark_indexed(conn, indexed)
 
 
 def replace_chunks(
@@ -110,6 +143,8 @@ def oldest_pending(conn: Connection, project_rowid: int, cursor: State) -> int |
     """When the project's oldest trace change the index has not read yet happened (µs). Read
     through the (updated_at, trace_rowid) index from the cursor on, up to the first change of
     the project (`+ 0` keeps SQLite from walking the whole project by its own index instead)."""
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_index.oldest_pending(ch, project_rowid, cursor.number, cursor.rowid)
     t = traces.c
     query = (
         select(t.updated_at)
@@ -132,6 +167,8 @@ def keyword_hits(
     (chunk_rowid, trace_id, observation_id, score), best first. The filters apply before the
     ranking window (`fulltext.RANK_WINDOW`), so a filtered query ranks its own newest matches.
     The window is ranked here, not by a second query over the chunks (one lookup each less)."""
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_search.keyword_hits(ch, conn, project_rowid, words, filters, limit)
     window = conn.execute(
         _scoped(fulltext.ranked(conn, words, project_rowid), project_rowid, filters)
     )
@@ -155,6 +192,8 @@ def _scoped(query: Any, project_rowid: int, filters: Any) -> Any:
 
 def chunks_of(conn: Connection, rowids: Sequence[int]) -> dict[int, Any]:
     """{chunk rowid: its row with the trace's name}."""
+    if (ch := dispatch.of(conn)) is not None:
+        return dict(ch_search.chunks_of(ch, rowids))
     c, t = search_chunks.c, traces.c
     query = (
         select(c.chunk_rowid, c.trace_id, c.observation_id, c.kind, c.body, t.name, t.start_time)
@@ -165,6 +204,9 @@ def chunks_of(conn: Connection, rowids: Sequence[int]) -> dict[int, Any]:
 
 
 def clear_embeddings(conn: Connection, project_rowid: int) -> None:
+    if (ch := dispatch.of(conn)) is not None:
+        ch_index.clear_embeddings(ch, project_rowid)
+        return
     c = search_chunks.c
     conn.execute(
         update(search_chunks).where(c.project_rowid == project_rowid).values(embedding=None)
@@ -172,7 +214,10 @@ def clear_embeddings(conn: Connection, project_rowid: int) -> None:
 
 
 def unembedded(conn: Connection, project_rowid: int, after: int, limit: int) -> list[Any]:
-    """The project's next chunks after rowid `after`: (chunk_rowid, body)."""
+    """The project's next chunks after rowid `after`: (chunk_rowid, body). On ClickHouse
+    (row ids are hashes, not in order of arrival) the next chunks without a vector."""
+    if (ch := dispatch.of(conn)) is not None:
+        return [_Row(row) for row in ch_index.unembedded(ch, project_rowid, limit)]
     c = search_chunks.c
     query = (
         select(c.chunk_rowid, c.body)
@@ -184,6 +229,9 @@ def unembedded(conn: Connection, project_rowid: int, after: int, limit: int) -> 
 
 
 def set_embeddings(conn: Connection, vectors: list[tuple[int, bytes]]) -> None:
+    if (ch := dispatch.of(conn)) is not None:
+        ch_index.set_embeddings(ch, vectors)
+        return
     c = search_chunks.c
     statement = (
         update(search_chunks)
@@ -219,9 +267,18 @@ def project_rowids(conn: Connection) -> list[int]:
 
 def filtered(conn: Connection, project_rowid: int, rowids: Sequence[int], filters: Any) -> set[int]:
     """Those of the chunks (of any project) that are the project's and pass the filters."""
+    if (ch := dispatch.of(conn)) is not None:
+        return ch_search.filtered(ch, conn, project_rowid, rowids, filters)
     c = search_chunks.c
     return set(
         conn.execute(
             _scoped(select(c.chunk_rowid), project_rowid, filters).where(c.chunk_rowid.in_(rowids))
         ).scalars()
     )
+
+
+class _Row:
+    """A ClickHouse row (a dict) read by attribute, as SQLAlchemy's rows are."""
+
+    def __init__(self, values: dict[str, Any]):
+        self.__dict__.update(values)

@@ -30,6 +30,8 @@ from tracehouse.embeddings.base import Embedder, EmbedderUnavailable, Matrix
 from tracehouse.embeddings.vectors import matrix_of, normalized, pack
 from tracehouse.runtime import Runtime
 from tracehouse.search import pgvector, store
+from tracehouse.store.clickhouse import dispatch
+from tracehouse.store.clickhouse import search as ch_search
 from tracehouse.store.locks import transaction_lock
 
 log = logging.getLogger(__name__)
@@ -165,6 +167,9 @@ LOAD_BATCH = 50_000
 
 def nearest(conn: Connection, project_rowid: int, query: Matrix, k: int) -> list[tuple[int, float]]:
     """The `k` chunks of the project nearest to the query vector: (chunk rowid, cosine)."""
+    if (ch := dispatch.of(conn)) is not None:  # in SQL, exact, where the chunks are
+        unit = normalized(query.reshape(1, -1).astype(np.float32))[0]
+        return ch_search.nearest(ch, project_rowid, unit.tolist(), k)
     if pgvector.serves(conn):
         return pgvector.nearest(conn, project_rowid, normalized(query.reshape(1, -1))[0], k)
     copy = _refreshed(conn, project_rowid)

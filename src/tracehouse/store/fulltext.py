@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.visitors import InternalTraversal
 
+from tracehouse.store.clickhouse import dispatch
 from tracehouse.store.tables.search import FTS_TABLE, search_chunks
 
 MARK_START, MARK_END = "\x02", "\x03"
@@ -119,6 +120,10 @@ def snippets(conn: Connection, rowids: Sequence[int], words: Sequence[str]) -> d
     """{chunk rowid: a passage of its body around the matched words, marked}."""
     if not rowids or not words:
         return {}
+    if (ch := dispatch.of(conn)) is not None:
+        from tracehouse.store.clickhouse import search as ch_search  # it imports this module
+
+        return ch_search.snippets(ch, rowids, words)
     if conn.dialect.name == "sqlite":
         marked = func.snippet(column(FTS_TABLE), 0, MARK_START, MARK_END, "…", 24)
         query = select(_fts.c.rowid, marked).where(_matches(words), _fts.c.rowid.in_(rowids))

@@ -16,7 +16,7 @@ from typing import Any
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
-from tracehouse.store.clickhouse import schema
+from tracehouse.store.clickhouse import schema, search_schema
 from tracehouse.store.clickhouse.url import Target
 
 log = logging.getLogger(__name__)
@@ -64,22 +64,31 @@ class ClickHouse:
 
     def insert(self, name: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert whole rows into a trace table; returns once ClickHouse accepted them."""
+        self.insert_rows(name, schema.columns_of(name), schema.type_names(name), rows)
+
+    def insert_rows(
+        self,
+        name: str,
+        columns: Sequence[str],
+        types: Sequence[str],
+        rows: Sequence[Mapping[str, Any]],
+    ) -> None:
+        """Insert rows (dicts) into table `name` with these columns and their types."""
         if not rows:
             return
-        columns = schema.columns_of(name)
         data = [[row.get(column) for column in columns] for row in rows]
         settings = {**self._inserts, "insert_deduplication_token": _token(name, data)}
         self.client.insert(
             self.layout.table(name).replace("`", "").split(".", 1)[1],
             data,
-            column_names=columns,
-            column_type_names=schema.type_names(name),
+            column_names=list(columns),
+            column_type_names=list(types),
             database=self.layout.database,
             settings=settings,
         )
 
     def create_schema(self) -> None:
-        for statement in schema.ddl(self.layout):
+        for statement in [*schema.ddl(self.layout), *search_schema.ddl(self.layout)]:
             self.client.command(statement)
 
     def close(self) -> None:

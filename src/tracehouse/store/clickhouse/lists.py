@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from tracehouse.clock import to_us
 from tracehouse.http.pagination import PageParams
+from tracehouse.store.clickhouse import search
 from tracehouse.store.clickhouse.schema import latest
 from tracehouse.store.clickhouse.sql import Where, page_clause
+from tracehouse.store.clickhouse.trace_list import text_condition
 
 if TYPE_CHECKING:
     from tracehouse.observations.service import ObservationFilters
@@ -41,11 +43,8 @@ def observations(
                         value.upper() if field == "level" else value)  # fmt: skip
     _times(where, "start_time", filters.from_time, filters.to_time)
     if filters.q:
-        bound = where.bind(filters.q)
-        where.add(
-            " OR ".join(f"positionCaseInsensitiveUTF8(coalesce({c}, ''), {bound}) > 0"
-                        for c in _OBSERVATION_TEXT)
-        )  # fmt: skip
+        where.add(text_condition(where, filters.q, _OBSERVATION_TEXT,
+                                 lambda words: search.observation_ids_matching(ch, words, where.bind)))  # fmt: skip
     source = latest(ch.layout, "observations", _PROJECT)
     return _page(ch, source, where, ["start_time", "observation_rowid"], page)
 

@@ -1,10 +1,12 @@
-"""Deletes on ClickHouse: one trace (lightweight DELETE of its rows in every table), and the
-retention job's purges (test data past its days, a project's data past its retention)."""
+"""Deletes on ClickHouse: one trace (lightweight DELETE of its rows in every table, its search
+chunks and vectors included), and the retention job's purges (test data past its days, a
+project's data past its retention; the purged traces' search rows with them)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tracehouse.store.clickhouse import search_schema
 from tracehouse.store.clickhouse.schema import latest
 
 if TYPE_CHECKING:
@@ -29,6 +31,7 @@ def delete_trace(ch: ClickHouse, project_rowid: int, trace_id: str) -> int:
     if found is None:
         return 0
     params["rowid"] = int(found)
+    search_schema.delete(ch, f"{_PROJECT} AND trace_rowid = {{rowid:Int64}}", params)
     _delete(ch, "trace_model_calls", f"{_PROJECT} AND trace_rowid = {{rowid:Int64}}", params)
     for name in ("observations", "scores"):
         _delete(ch, name, f"{_PROJECT} AND trace_id = {{trace:String}}", params)
@@ -52,6 +55,7 @@ def _purge(
             continue
         if name == "traces":
             _delete(ch, "trace_model_calls", f"({keys}) IN ({gone})", params)
+            search_schema.delete_traces(ch, gone, params)
         _delete(ch, name, f"({keys}) IN ({gone})", params)
     return tuple(counts)
 

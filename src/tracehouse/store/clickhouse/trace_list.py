@@ -2,12 +2,13 @@
 
 Filters apply to the latest version of each trace (outside the dedupe subquery). What lives
 in the relational database (git links, CI runs) is looked up there first and becomes a list of
-ids. `q` matches the text of the trace's name, input or output (the search index, relational,
-does not index ClickHouse traces).
+ids. `q` matches the text of the trace's name, input or output, or the search index found
+every word of it in the trace's chunks (as `traces.filters.text_condition`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -15,7 +16,8 @@ from sqlalchemy import Connection
 
 from tracehouse.clock import to_us
 from tracehouse.http.pagination import PageParams
-from tracehouse.store.clickhouse import linked
+from tracehouse.store import fulltext
+from tracehouse.store.clickhouse import linked, search
 from tracehouse.store.clickhouse.schema import latest
 from tracehouse.store.clickhouse.sql import Where, page_clause
 from tracehouse.traces import filters as trace_filters
@@ -72,14 +74,24 @@ def filtered(
         bound = where.bind(filters.model)
         where.add(f"has(JSONExtract(coalesce(models, '[]'), 'Array(String)'), {bound})")
     if filters.q:
-        bound = where.bind(filters.q)
-        where.add(
-            " OR ".join(f"positionCaseInsensitiveUTF8(coalesce({c}, ''), {bound}) > 0"
-                        for c in ("name", "input", "output"))
-        )  # fmt: skip
+        where.add(text_condition(where, filters.q, ("name", "input", "output"),
+                                 lambda words: search.trace_ids_matching(ch, words, where.bind)))  # fmt: skip
     _details(ch, where, filters)
     linked.restrict(conn, where, project_rowid, filters)
     return where
+
+
+def text_condition(
+    where: Where, q: str, columns: tuple[str, ...], indexed: Callable[[list[str]], str]
+) -> str:
+    """`q` is in one of the columns (a substring, ignoring case), or the row's id is in the
+    subquery `indexed(words)` gives (the search index found every word of it)."""
+    bound = where.bind(q)
+    found = [f"positionCaseInsensitiveUTF8(coalesce({c}, ''), {bound}) > 0" for c in columns]
+    words = fulltext.terms(q)
+    if search.tokens(words):
+        found.append(f"id IN ({indexed(words)})")
+    return " OR ".join(found)
 
 
 def _bounds(where: Where, filters: trace_filters.TraceFilters) -> None:
