@@ -16,7 +16,7 @@ from tracehouse.embeddings.vectors import normalized
 from tracehouse.search import vectors
 from tracehouse.store import fulltext
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 FILLER = [
     "the",
     "customer",

@@ -7,7 +7,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from tests.conftest import Harness, make_settings, start
 
 from tracehouse.clock import now_us

@@ -17,7 +17,7 @@ from tests.search.test_search import index, post_traces, search
 from tracehouse.search import vectors
 from tracehouse.store.tables import embedding_indexes, search_chunks
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 
 @pytest.fixture(scope="session")
@@ -115,6 +115,10 @@ async def test_changing_the_embedder_embeds_again(
         [(model, dimensions)] = conn.execute(indexes).all()
         assert model.startswith("model2vec:") and dimensions == 32
         sizes = {len(b) for b in conn.execute(select(search_chunks.c.embedding)).scalars()}
+    if db.clickhouse is not None:  # the vectors are there
+        table = db.clickhouse.layout.table("search_vectors")
+        rows = db.clickhouse.rows(f"SELECT length(embedding) * 4 AS size FROM {table}")
+        sizes = {row["size"] for row in rows}
     assert sizes == {32 * 4}
     found = await search(th, query="sql socket deadline", mode="semantic", limit=1)
     assert [h["trace_id"] for h in found["data"]] == ["db"]

@@ -69,9 +69,7 @@ def index_pass(db: Database, *, batch: int = BATCH, settle_us: int | None = None
 def _read(conn: Any, cursor: store.State, changed: list[Any]) -> Work:
     work = Work(cursor)
     before = store.indexed_at(conn, [t["trace_rowid"] for t in changed])
-    wanted = [
-        (t["project_rowid"], t["id"], before.get(t["trace_rowid"], -1)) for t in changed
-    ]
+    wanted = [(t["project_rowid"], t["id"], before.get(t["trace_rowid"], -1)) for t in changed]
     observations = store.changed_observations_of(conn, wanted)
     for trace in changed:
         rowid = trace["trace_rowid"]

@@ -43,8 +43,8 @@ def observations(
                         value.upper() if field == "level" else value)  # fmt: skip
     _times(where, "start_time", filters.from_time, filters.to_time)
     if filters.q:
-        where.add(text_condition(where, filters.q, _OBSERVATION_TEXT,
-                                 lambda words: search.observation_ids_matching(ch, words, where.bind)))  # fmt: skip
+        indexed = lambda words: search.observation_ids_matching(ch, words, where.bind)  # noqa: E731
+        where.add(text_condition(where, filters.q, _OBSERVATION_TEXT, indexed))
     source = latest(ch.layout, "observations", _PROJECT)
     return _page(ch, source, where, ["start_time", "observation_rowid"], page)
 

@@ -126,7 +126,8 @@ def _idf(ch: ClickHouse, project_rowid: int, wanted: list[str]) -> list[float]:
     word: every match holds it, so it orders nothing)."""
     if len(wanted) == 1:
         return [1.0]
-    table, params = ch.layout.table(CHUNKS), {"project": project_rowid}
+    table = ch.layout.table(CHUNKS)
+    params: dict[str, Any] = {"project": project_rowid}
     parts = [f"(SELECT count() FROM {table} WHERE {_PROJECT})"]
     for n, word in enumerate(wanted):
         params[f"w{n}"] = word
@@ -143,7 +144,9 @@ def _ranked(row: dict[str, Any], idf: list[float], mean: float) -> Hit:
     return Hit(int(row["chunk_rowid"]), row["trace_id"], row["observation_id"] or None, score)
 
 
-def nearest(ch: ClickHouse, project_rowid: int, unit: Sequence[float], k: int) -> list[tuple[int, float]]:
+def nearest(
+    ch: ClickHouse, project_rowid: int, unit: Sequence[float], k: int
+) -> list[tuple[int, float]]:
     """The `k` chunks of the project nearest a unit query vector: (chunk rowid, cosine),
     exact (every vector of the project of the query's dimensions)."""
     sql = (
@@ -202,7 +205,10 @@ def snippets(ch: ClickHouse, rowids: Sequence[int], words: Sequence[str]) -> dic
     wanted = set(tokens(words))
     if not rowids or not wanted:
         return {}
-    sql = f"SELECT chunk_rowid, body FROM {ch.layout.table(CHUNKS)} WHERE chunk_rowid IN {{rowids:Array(Int64)}}"
+    sql = (
+        f"SELECT chunk_rowid, body FROM {ch.layout.table(CHUNKS)} "
+        "WHERE chunk_rowid IN {rowids:Array(Int64)}"
+    )
     rows = ch.rows(sql, {"rowids": list(rowids)})
     marked = {int(row["chunk_rowid"]): marked_passage(row["body"], wanted) for row in rows}
     return {rowid: text for rowid, text in marked.items() if text is not None}

@@ -71,9 +71,7 @@ def changed_traces(
     return ch.rows(sql, params)
 
 
-def oldest_pending(
-    ch: ClickHouse, project_rowid: int, after: int, after_rowid: int
-) -> int | None:
+def oldest_pending(ch: ClickHouse, project_rowid: int, after: int, after_rowid: int) -> int | None:
     """When the project's oldest change past the cursor happened: a trace's version past it,
     or a span's stamped after it."""
     table = ch.layout.table

@@ -74,8 +74,8 @@ def filtered(
         bound = where.bind(filters.model)
         where.add(f"has(JSONExtract(coalesce(models, '[]'), 'Array(String)'), {bound})")
     if filters.q:
-        where.add(text_condition(where, filters.q, ("name", "input", "output"),
-                                 lambda words: search.trace_ids_matching(ch, words, where.bind)))  # fmt: skip
+        indexed = lambda words: search.trace_ids_matching(ch, words, where.bind)  # noqa: E731
+        where.add(text_condition(where, filters.q, ("name", "input", "output"), indexed))
     _details(ch, where, filters)
     linked.restrict(conn, where, project_rowid, filters)
     return where
