@@ -17,9 +17,10 @@ def openai_url() -> Iterator[str]:
 
 
 @pytest.fixture(autouse=True)
-def _empty_search_tables(request: pytest.FixtureRequest) -> None:
-    """The shared chDB directory's search tables start empty (`tests/conftest.py` empties
-    the trace tables only)."""
+def _empty_search_tables(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The shared chDB directory's search tables are emptied after each test on it
+    (`tests/conftest.py` empties the trace tables only), so no chunk outlives its test."""
+    yield
     if "db_kind" not in request.fixturenames or request.getfixturevalue("db_kind") != "clickhouse":
         return
     from tracehouse.store.clickhouse import client, search_schema

@@ -47,14 +47,29 @@ class State:
     text: str | None = None
 
 
+#: Prefix of the state names of an index held in ClickHouse: its cursors are its own, so a
+#: deployment switched to ClickHouse indexes (and embeds) the traces there from the start.
+CLICKHOUSE_STATE = "clickhouse:"
+
+
+def _named(conn: Connection, name: str) -> str:
+    return CLICKHOUSE_STATE + name if dispatch.of(conn) is not None else name
+
+
 def state(conn: Connection, name: str) -> State:
     s = search_state.c
-    row = conn.execute(select(s.number, s.rowid, s.text).where(s.name == name)).first()
+    query = select(s.number, s.rowid, s.text).where(s.name == _named(conn, name))
+    row = conn.execute(query).first()
     return State(int(row.number), int(row.rowid), row.text) if row else State()
 
 
 def set_state(conn: Connection, name: str, value: State) -> None:
-    row = {"name": name, "number": value.number, "rowid": value.rowid, "text": value.text}
+    row = {
+        "name": _named(conn, name),
+        "number": value.number,
+        "rowid": value.rowid,
+        "text": value.text,
+    }
     upsert(conn, search_state, [row], ("name",), replace=("number", "rowid", "text"))
 
 
