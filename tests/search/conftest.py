@@ -20,14 +20,16 @@ def openai_url() -> Iterator[str]:
 def _empty_search_tables(request: pytest.FixtureRequest) -> Iterator[None]:
     """The shared chDB directory's search tables are emptied after each test on it
     (`tests/conftest.py` empties the trace tables only), so no chunk outlives its test."""
+    callspec = getattr(request.node, "callspec", None)
+    on_clickhouse = callspec is not None and callspec.params.get("db_kind") == "clickhouse"
+    url = request.getfixturevalue("clickhouse_url") if on_clickhouse else None
     yield
-    if "db_kind" not in request.fixturenames or request.getfixturevalue("db_kind") != "clickhouse":
+    if url is None:
         return
     from tracehouse.store.clickhouse import client, search_schema
     from tracehouse.store.clickhouse.url import parse
 
-    store = client.open_clickhouse(parse(request.getfixturevalue("clickhouse_url")), None,
-                                   async_insert=False)  # fmt: skip
+    store = client.open_clickhouse(parse(url), None, async_insert=False)
     try:
         for name in search_schema.TABLES:
             store.command(f"TRUNCATE TABLE IF EXISTS {store.layout.local(name)}")
