@@ -75,6 +75,8 @@ SPECS: dict[str, Spec] = {
             "INDEX ix_start start_time TYPE minmax GRANULARITY 1",
             "INDEX ix_session session_id TYPE bloom_filter GRANULARITY 4",
             "INDEX ix_user user_id TYPE bloom_filter GRANULARITY 4",
+            # the search indexer reads what changed since its cursor
+            "INDEX ix_updated updated_at TYPE minmax GRANULARITY 1",
         ),
     ),
     "observations": Spec(
@@ -84,6 +86,7 @@ SPECS: dict[str, Spec] = {
         indexes=(
             "INDEX ix_start start_time TYPE minmax GRANULARITY 1",
             "INDEX ix_id id TYPE bloom_filter GRANULARITY 4",
+            "INDEX ix_updated updated_at TYPE minmax GRANULARITY 1",
             "INDEX ix_model model TYPE set(100) GRANULARITY 4",
         ),
     ),
