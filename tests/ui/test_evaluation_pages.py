@@ -215,6 +215,7 @@ async def test_an_evaluation_runs_on_traces_and_keeps_its_history(ui: Harness) -
     assert "No runs with status failed" in runs.text
 
 
+@pytest.mark.clickhouse
 async def test_a_monitor_samples_new_traces_and_shows_what_it_decided(ui: Harness) -> None:
     base = await _base(ui)
     assert "No monitors yet" in (await ui.client.get(f"{base}/evaluations/monitors")).text
@@ -261,6 +262,7 @@ async def test_a_monitor_samples_new_traces_and_shows_what_it_decided(ui: Harnes
     assert "paused" in listed.text and "50%" in listed.text
 
 
+@pytest.mark.clickhouse
 async def test_a_trace_is_evaluated_or_queued_from_its_own_page(ui: Harness) -> None:
     base = await _base(ui)
     await _trace(ui, "t-page", session_id="s-page")
