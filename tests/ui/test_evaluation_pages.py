@@ -28,7 +28,11 @@ async def ui(
     db_kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[Harness]:
     """The app with a fast evaluation worker, and a logged-in browser-like client."""
-    settings = make_settings(db_kind, tmp_path, request, evaluation_interval_seconds=0.1)
+    # The tests' writes overlap the worker's scores: slow commits (chDB on a loaded machine)
+    # must not turn them into 503s (write shedding has its own tests).
+    settings = make_settings(
+        db_kind, tmp_path, request, evaluation_interval_seconds=0.1, write_wait_budget_seconds=60
+    )
     async for harness in start(settings):
         assert (await log_in(harness.client)).status_code == 303
         yield harness
