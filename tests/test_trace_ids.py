@@ -54,7 +54,6 @@ async def test_a_prefix_of_a_slashed_id_is_not_found(th: Harness) -> None:
     assert response.json()["error"]["code"] == "not_found"
 
 
-@pytest.mark.clickhouse
 @pytest.mark.parametrize("slash", [True, False], ids=["slash", "encoded"])
 async def test_langfuse_api_reads_and_deletes_any_id(th: Harness, slash: bool) -> None:
     for trace_id in IDS:
@@ -96,7 +95,6 @@ async def test_the_ui_links_to_reads_and_takes_feedback_on_any_id(th: Harness) -
         assert len(feedback.json()["data"]) == 1, (trace_id, action, feedback.text)
 
 
-@pytest.mark.clickhouse
 @pytest.mark.parametrize("slash", [True, False], ids=["slash", "encoded"])
 async def test_observation_and_session_ids_with_slashes(th: Harness, slash: bool) -> None:
     """Observation and session ids are free text too: read (and patch) them by URL."""
