@@ -150,12 +150,12 @@ def clickhouse_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _truncate_clickhouse(url: str) -> None:
-    from tracehouse.store.clickhouse import client, schema
+    from tracehouse.store.clickhouse import client, schema, search_schema
     from tracehouse.store.clickhouse.url import parse
 
     store = client.open_clickhouse(parse(url), None, async_insert=False)
     try:
-        for name in schema.SPECS:
+        for name in (*schema.SPECS, *search_schema.TABLES):
             store.command(f"TRUNCATE TABLE IF EXISTS {store.layout.local(name)}")
     finally:
         store.close()
@@ -297,6 +297,45 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         yield LiveServer(server.url, PUBLIC_KEY, SECRET_KEY)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def clickhouse_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """`live_server` on PostgreSQL + chDB: a database of its own (the session's is emptied by
+    each test) and a chDB directory of its own, one server process (one owns a directory)."""
+    from tests.server import start_server
+
+    name = f"tracehouse_live_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(_psycopg(PG_ADMIN_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    folder = tmp_path_factory.mktemp("live-ch")
+    server = start_server(
+        folder / "data",
+        env={
+            "TRACEHOUSE_DATABASE_URL": PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}",
+            "TRACEHOUSE_CLICKHOUSE_URL": f"chdb://{folder / 'chdb'}",
+            "TRACEHOUSE_INIT_PUBLIC_KEY": PUBLIC_KEY,
+            "TRACEHOUSE_INIT_SECRET_KEY": SECRET_KEY,
+            "TRACEHOUSE_INIT_USER_EMAIL": ADMIN_EMAIL,
+            "TRACEHOUSE_INIT_USER_PASSWORD": ADMIN_PASSWORD,
+        },
+    )
+    try:
+        yield LiveServer(server.url, PUBLIC_KEY, SECRET_KEY)
+    finally:
+        server.stop()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "clickhouse"])
+def any_live_server(request: pytest.FixtureRequest) -> LiveServer:
+    """`live_server`, then `clickhouse_live_server`: a module's real-server tests on both."""
+    name = "live_server" if request.param == "sqlite" else "clickhouse_live_server"
+    server: LiveServer = request.getfixturevalue(name)
+    return server
 
 
 @pytest.fixture

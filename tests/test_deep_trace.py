@@ -11,7 +11,7 @@ from tests.ui.conftest import log_in
 from tracehouse.traces import render
 from tracehouse.traces.render import TREE_DEPTH
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 DEPTH = 1000
 

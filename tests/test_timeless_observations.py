@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from tests.conftest import Harness
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,20 +1,28 @@
 """Overload: writes are refused at once (503 + Retry-After) when they would wait past the
 budget, by the writer (records waiting times measured commit cost) and by the API in front of it
-(writes in flight times measured completion interval); admitted ones still commit."""
+(writes in flight times measured completion interval); admitted ones still commit. The server's
+own background writes (evaluation scores) wait instead."""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 from tests.conftest import Harness, make_settings, start
 
+from tracehouse.errors import Unavailable
+from tracehouse.evaluations import runs
+from tracehouse.http.auth import ProjectScope
 from tracehouse.http.shedding import WriteShedding
 from tracehouse.ingest.admission import COLD_START, Admission, InFlight
+from tracehouse.ingest.service import ingest
+from tracehouse.projects.store import find_project
+from tracehouse.records import Batch, ScoreRecord
 
 pytestmark = pytest.mark.anyio
 
@@ -118,3 +126,49 @@ async def _saturate(th: Harness) -> None:
     assert stored.status_code == 200
     missing = await th.client.get("/api/v1/traces/refused", headers=th.auth)
     assert missing.status_code == 404
+
+
+async def test_the_servers_own_background_writes_wait_instead_of_being_refused(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    # An evaluation's score has no client to retry a 503: refused, the run would fail (as it
+    # did on ClickHouse, where a commit takes long enough to trip the budget).
+    async for th in start(make_settings("sqlite", tmp_path, request)):
+        rt = th.app.state.runtime
+        held = threading.Event()
+        blocker = asyncio.get_running_loop().run_in_executor(rt.writer._executor, held.wait)
+        first = asyncio.create_task(
+            th.client.post("/api/v1/traces", json={"id": "judged"}, headers=th.auth)
+        )
+        while rt.writer.pending < 1:
+            await asyncio.sleep(0.01)
+        rt.writer.admission.observe(records=1, seconds=2.0)
+        scope, score = _main_scope(rt), _eval_score("judged")
+        try:
+            with pytest.raises(Unavailable):
+                await ingest(rt, scope, Batch(scores=[score]))
+            background = asyncio.create_task(ingest(rt, scope, Batch(scores=[score]), shed=False))
+            while rt.writer.pending < 2:  # queued behind the busy writer, not refused
+                await asyncio.sleep(0.01)
+        finally:
+            held.set()
+        await blocker
+        await background
+        assert (await first).status_code == 201
+        scores = await th.client.get(
+            "/api/v1/scores", params={"trace_id": "judged"}, headers=th.auth
+        )
+        assert [s["name"] for s in scores.json()["data"]] == ["json_valid"]
+
+
+def _main_scope(rt: Any) -> ProjectScope:
+    with rt.db.reader.connect() as conn:
+        project = find_project(conn, name="main")
+    return runs.scope_of(rt, {"project_rowid": project["project_rowid"], "is_test": False})
+
+
+def _eval_score(trace_id: str) -> ScoreRecord:
+    return ScoreRecord(
+        id=f"eval-{trace_id}", name="json_valid", data_type="BOOLEAN", value=1.0, source="eval",
+        trace_id=trace_id,
+    )  # fmt: skip

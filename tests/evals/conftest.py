@@ -31,7 +31,11 @@ async def ev(
     db_kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> AsyncIterator[Harness]:
     """The app on SQLite and PostgreSQL, its evaluation worker polling every 0.1 s."""
-    settings = make_settings(db_kind, tmp_path, request, evaluation_interval_seconds=0.1)
+    # The tests' writes overlap the worker's scores: slow commits (chDB on a loaded machine)
+    # must not turn them into 503s (write shedding has its own tests).
+    settings = make_settings(
+        db_kind, tmp_path, request, evaluation_interval_seconds=0.1, write_wait_budget_seconds=60
+    )
     async for harness in start(settings):
         yield harness
 

@@ -14,7 +14,7 @@ from tests.evals.conftest import provider, trace, wait_run
 
 from tracehouse.evaluations import monitors
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 
 async def setup(ev: Harness, **monitor: Any) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""What the Langfuse SDK's own end-to-end suite checks, kept in our suite (SQLite and PostgreSQL):
+"""What the Langfuse SDK's own end-to-end suite checks, kept in our suite (SQLite and PostgreSQL;
+the tests marked `clickhouse`, those that read traces back, on PostgreSQL + chDB too):
 SDK 4.x's JSON-text metadata and string I/O read back decoded, a propagated trace name outlives
 the root span, the root's metadata is the trace's, prompt labels in Langfuse's order, observations
 linked to their prompt version (`promptId`), dataset items newest first, and a fixed first-start
@@ -79,6 +80,7 @@ async def read_trace(th: Harness, trace_id: str = TRACE) -> Any:
     return await read(th, f"/api/public/traces/{trace_id}")
 
 
+@pytest.mark.clickhouse
 async def test_sdk4_metadata_and_string_io_read_back_decoded(th: Harness) -> None:
     await send(
         th,
@@ -103,12 +105,14 @@ async def test_sdk4_metadata_and_string_io_read_back_decoded(th: Harness) -> Non
     assert (await read_trace(th))["metadata"]["flags"] == {"beta": True}
 
 
+@pytest.mark.clickhouse
 async def test_sdk5_metadata_stays_exact(th: Harness) -> None:
     # v5 JSON-encodes every metadata value, strings too: "0" the string stays a string.
     await send(th, span(ROOT, "root", langfuse__observation__metadata__count='"0"'), sdk="5.2.0")
     assert (await read(th, f"/api/public/observations/{ROOT}"))["metadata"]["count"] == "0"
 
 
+@pytest.mark.clickhouse
 @pytest.mark.parametrize("together", [False, True])
 async def test_propagated_trace_name_outlives_the_root_ending_last(
     th: Harness, together: bool
@@ -124,6 +128,7 @@ async def test_propagated_trace_name_outlives_the_root_ending_last(
     assert (await read_trace(th))["name"] == "qa-request"
 
 
+@pytest.mark.clickhouse
 async def test_a_root_alone_names_its_trace(th: Harness) -> None:
     await send(th, span(ROOT, "parent-0"))
     assert (await read_trace(th))["name"] == "parent-0"
@@ -131,6 +136,7 @@ async def test_a_root_alone_names_its_trace(th: Harness) -> None:
     assert (await read_trace(th))["name"] == "renamed"
 
 
+@pytest.mark.clickhouse
 async def test_root_observation_metadata_is_the_traces(th: Harness) -> None:
     # An experiment item's root span carries the experiment's names as observation metadata.
     await send(
@@ -176,6 +182,7 @@ async def test_prompt_labels_in_langfuses_order(th: Harness) -> None:
     assert patched.json()["labels"] == ["staging", "canary"]
 
 
+@pytest.mark.clickhouse
 async def test_observations_carry_their_prompt_version_id(th: Harness) -> None:
     await create_prompt(th, name="qa", prompt="v1")
     v2 = await create_prompt(th, name="qa", prompt="v2")

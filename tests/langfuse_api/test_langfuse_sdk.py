@@ -1,6 +1,7 @@
 """The real `langfuse` 5.x SDK against a real Tracehouse server process, configured only by
 its environment variables: decorators, nested observations, propagated trace attributes,
-scores and flush all arrive and read back (native API and Langfuse API)."""
+scores and flush all arrive and read back (native API and Langfuse API), on SQLite and on
+PostgreSQL + ClickHouse (chDB)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from langfuse import Langfuse
+from langfuse._client.resource_manager import LangfuseResourceManager
 from tests.conftest import LiveServer
 from tests.otlp.clients import by_name, wait_for_trace
 
@@ -38,14 +40,14 @@ def run_app(server: LiveServer) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def app_run(live_server: LiveServer) -> dict[str, Any]:
-    return run_app(live_server)
+def app_run(any_live_server: LiveServer) -> dict[str, Any]:
+    return run_app(any_live_server)
 
 
 def test_tree_usage_cost_and_trace_attributes(
-    live_server: LiveServer, app_run: dict[str, Any]
+    any_live_server: LiveServer, app_run: dict[str, Any]
 ) -> None:
-    trace = wait_for_trace(live_server, app_run["trace"], observations=4)
+    trace = wait_for_trace(any_live_server, app_run["trace"], observations=4)
     assert trace["name"] == "qa-request"
     assert (trace["user_id"], trace["session_id"]) == ("user-7", "session-7")
     assert sorted(trace["tags"]) == ["e2e", "langfuse-sdk"]
@@ -73,21 +75,24 @@ def test_tree_usage_cost_and_trace_attributes(
     assert trace["error_count"] >= 1
 
 
-def test_scores_arrive(live_server: LiveServer, app_run: dict[str, Any]) -> None:
-    trace = wait_for_trace(live_server, app_run["trace"], observations=4)
+def test_scores_arrive(any_live_server: LiveServer, app_run: dict[str, Any]) -> None:
+    trace = wait_for_trace(any_live_server, app_run["trace"], observations=4)
     scores = {s["name"]: s for s in trace["scores"]}
     assert scores["helpful"]["value"] == 1.0 and scores["helpful"]["comment"] == "thumbs up"
     assert scores["correctness"]["value"] == "exact"
     assert scores["correctness"]["observation_id"] == app_run["generation"]
-    session = live_server.get("/api/v1/sessions/session-7")
+    session = any_live_server.get("/api/v1/sessions/session-7")
     assert [s["name"] for s in session["scores"]] == ["csat"]
 
 
-def test_reads_through_the_sdk_client(live_server: LiveServer, app_run: dict[str, Any]) -> None:
+def test_reads_through_the_sdk_client(any_live_server: LiveServer, app_run: dict[str, Any]) -> None:
+    # The SDK keeps one client per public key in a process: forget the one made for the other
+    # server of the matrix (same keys), or this one would read from it.
+    LangfuseResourceManager.reset()
     client = Langfuse(
-        public_key=live_server.public_key,
-        secret_key=live_server.secret_key,
-        base_url=live_server.url,
+        public_key=any_live_server.public_key,
+        secret_key=any_live_server.secret_key,
+        base_url=any_live_server.url,
     )
     assert client.auth_check()
     assert client.api.health.health().status == "OK"

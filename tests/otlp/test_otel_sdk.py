@@ -1,4 +1,5 @@
-"""The real OpenTelemetry SDK and OTLP exporter against a real Tracehouse server process."""
+"""The real OpenTelemetry SDK and OTLP exporter against a real Tracehouse server process, on
+SQLite and on PostgreSQL + ClickHouse (chDB)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ from tests.conftest import LiveServer
 from tests.otlp.clients import by_name, provider_for, span_id_hex, trace_id_hex, wait_for_trace
 
 
-def test_protobuf_export_builds_the_tree(live_server: LiveServer) -> None:
-    provider = provider_for(live_server)
+def test_protobuf_export_builds_the_tree(any_live_server: LiveServer) -> None:
+    provider = provider_for(any_live_server)
     tracer = provider.get_tracer("tests.app")
     with tracer.start_as_current_span("agent-run") as root:
         root.set_attribute("gen_ai.operation.name", "invoke_agent")
@@ -37,7 +38,7 @@ def test_protobuf_export_builds_the_tree(live_server: LiveServer) -> None:
             tool.set_status(Status(StatusCode.ERROR, "lookup failed"))
     provider.shutdown()
     trace_id = trace_id_hex(root)
-    trace = wait_for_trace(live_server, trace_id, 3)
+    trace = wait_for_trace(any_live_server, trace_id, 3)
     assert trace["name"] == "agent-run"
     assert trace["user_id"] == "alice" and trace["session_id"] == "chat-1"
     assert trace["environment"] == "staging"
@@ -60,18 +61,18 @@ def test_protobuf_export_builds_the_tree(live_server: LiveServer) -> None:
     assert trace["usage"]["input_tokens"] == 1200
 
 
-def test_basic_auth_on_the_langfuse_path_with_gzip(live_server: LiveServer) -> None:
+def test_basic_auth_on_the_langfuse_path_with_gzip(any_live_server: LiveServer) -> None:
     provider = provider_for(
-        live_server, "/api/public/otel/v1/traces", basic=True, compression=Compression.Gzip
+        any_live_server, "/api/public/otel/v1/traces", basic=True, compression=Compression.Gzip
     )
     with provider.get_tracer("tests.app").start_as_current_span("gzip-root") as root:
         root.set_attribute("langfuse.trace.name", "named-by-langfuse")
     provider.shutdown()
-    trace = wait_for_trace(live_server, trace_id_hex(root), 1)
+    trace = wait_for_trace(any_live_server, trace_id_hex(root), 1)
     assert trace["name"] == "named-by-langfuse"
 
 
-def test_retried_export_does_not_duplicate(live_server: LiveServer) -> None:
+def test_retried_export_does_not_duplicate(any_live_server: LiveServer) -> None:
     from opentelemetry.exporter.otlp.proto.common.trace_encoder import encode_spans
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
@@ -86,12 +87,12 @@ def test_retried_export_does_not_duplicate(live_server: LiveServer) -> None:
     spans = memory.get_finished_spans()
     child_only = encode_spans([s for s in spans if s.name == "child"]).SerializeToString()
     everything = encode_spans(spans).SerializeToString()
-    headers = {**live_server.auth, "Content-Type": "application/x-protobuf"}
-    url = f"{live_server.url}/v1/traces"
+    headers = {**any_live_server.auth, "Content-Type": "application/x-protobuf"}
+    url = f"{any_live_server.url}/v1/traces"
     # the child arrives first, alone; then the full batch twice (a retry)
     for body in (child_only, everything, everything):
         assert httpx.post(url, content=body, headers=headers).status_code == 200
-    trace = wait_for_trace(live_server, trace_id_hex(parent), 2)
+    trace = wait_for_trace(any_live_server, trace_id_hex(parent), 2)
     assert len(trace["observations"]) == 2
     nodes = by_name(trace)
     assert nodes["child"]["parent_id"] == nodes["parent"]["id"]

@@ -62,6 +62,7 @@ LLM_ATTRIBUTES = [
 ]
 
 
+@pytest.mark.clickhouse
 async def test_json_encoding_with_int64_strings(th: Harness) -> None:
     body = otlp_json(
         [
@@ -112,6 +113,7 @@ async def test_compressed_bodies(th: Harness, encoding: str) -> None:
     assert trace["name"] == f"compressed-{encoding}"
 
 
+@pytest.mark.clickhouse
 async def test_partial_success_rejects_only_bad_spans(th: Harness) -> None:
     bad = span("xyz", "bad-id")
     zero = span("0" * 16, "zero-id")
@@ -178,6 +180,7 @@ async def test_decompressed_size_is_capped(th: Harness) -> None:
     assert response.status_code == 413
 
 
+@pytest.mark.clickhouse
 async def test_auth_and_tenant_isolation(th: Harness) -> None:
     body = orjson.dumps(otlp_json([span(ROOT, "private")]))
     anonymous = await th.client.post("/v1/traces", content=body, headers=JSON_HEADERS)
@@ -191,6 +194,7 @@ async def test_auth_and_tenant_isolation(th: Harness) -> None:
     assert logs.status_code == 401
 
 
+@pytest.mark.clickhouse
 async def test_logs_join_their_span_in_either_order(th: Harness) -> None:
     def log(event: str, body: dict[str, Any], nanos: str) -> dict[str, Any]:
         return {

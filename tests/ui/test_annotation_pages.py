@@ -43,6 +43,7 @@ async def _traces(th: Harness, *ids: str) -> None:
         assert (await th.client.post("/api/v1/traces", json=body, headers=th.auth)).is_success
 
 
+@pytest.mark.clickhouse
 async def test_a_person_annotates_a_queue_item_by_item(th: Harness) -> None:
     base = await _base(th)
     empty = await th.client.get(f"{base}/annotations")

@@ -55,6 +55,7 @@ def _card(page: str, metric: str) -> str:
     return html.unescape(match.group(1))
 
 
+@pytest.mark.clickhouse
 async def test_the_dashboard_shows_the_analytics_apis_figures_for_a_custom_range(
     th: Harness,
 ) -> None:

@@ -116,6 +116,7 @@ async def test_trace_list_filters_search_sort_and_pages(th: Harness) -> None:
     assert ids == ["ui-trace-0", "ui-trace-1", "ui-trace-2"]
 
 
+@pytest.mark.clickhouse
 async def test_trace_page_shows_tree_waterfall_and_observation_detail(th: Harness) -> None:
     await _seed(th)
     await log_in(th.client)
@@ -145,6 +146,7 @@ async def test_trace_page_shows_tree_waterfall_and_observation_detail(th: Harnes
     assert "<html" in missing.text
 
 
+@pytest.mark.clickhouse
 async def test_sessions_and_dashboard(th: Harness) -> None:
     await _seed(th)
     await log_in(th.client)
@@ -272,6 +274,7 @@ async def test_a_user_cannot_see_another_organizations_project(th: Harness) -> N
     assert denied.status_code == 403  # members see the project but do not manage keys
 
 
+@pytest.mark.clickhouse
 async def test_a_trace_of_a_thousand_observations_renders_every_node_once(th: Harness) -> None:
     observations = [
         {
@@ -305,6 +308,7 @@ async def test_a_trace_of_a_thousand_observations_renders_every_node_once(th: Ha
     assert len(page.content) < 1_500_000
 
 
+@pytest.mark.clickhouse
 async def test_a_tool_step_shows_its_tool_beside_its_own_name(th: Harness) -> None:
     span = {
         "traceId": "8b8efff798038103d269b633813fc60c",

@@ -11,7 +11,7 @@ from tests.ui.conftest import log_in
 from tests.ui.test_pages import _seed
 from tests.ui.test_prompts import _project_id
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 
 
 async def test_an_empty_project_says_how_users_appear(th: Harness) -> None:

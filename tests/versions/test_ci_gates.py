@@ -51,6 +51,7 @@ GATES = [
 ]
 
 
+@pytest.mark.clickhouse
 async def test_a_run_checked_against_the_last_passed_run_on_main(th: Harness) -> None:
     await seed(th, n=N)
     await _dataset_runs(th)

@@ -17,6 +17,7 @@ def _by_metric(body: dict[str, Any]) -> dict[str, Any]:
     return {m["metric"]: m for m in body["metrics"]}
 
 
+@pytest.mark.clickhouse
 async def test_versions_lists_commits_branches_and_releases(th: Harness) -> None:
     await seed(th)
     commits = (await th.client.get("/api/v1/versions", headers=th.auth)).json()["data"]
@@ -29,6 +30,7 @@ async def test_versions_lists_commits_branches_and_releases(th: Harness) -> None
     assert [v["traces"] for v in releases.json()["data"]] == [20, 20]
 
 
+@pytest.mark.clickhouse
 async def test_compare_two_commits_with_significance_and_explaining_traces(th: Harness) -> None:
     await seed(th)
     params = {"a": f"commit:{SHA_A[:8]}", "b": f"commit:{SHA_B}", "explain": 3}
@@ -74,6 +76,7 @@ async def test_bad_versions_are_refused(th: Harness, a: str, field: str) -> None
     assert response.json()["error"]["details"]["field"] == field
 
 
+@pytest.mark.clickhouse
 async def test_other_projects_versions_are_not_seen(th: Harness) -> None:
     await seed(th)
     _, other = await th.new_project("other")

@@ -19,6 +19,7 @@ async def _project(th: Harness) -> str:
     return str(projects["data"][0]["id"])
 
 
+@pytest.mark.clickhouse
 async def test_versions_page_lists_trends_and_compares(th: Harness) -> None:
     pid = await _project(th)
     empty = await th.client.get(f"/ui/p/{pid}/versions")

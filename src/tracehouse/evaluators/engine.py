@@ -99,7 +99,7 @@ async def evaluate(
             data_type = await _judge(rt, scope, evaluator, config, result, target)
         if data_type is not None:
             score = _score(evaluator, target, result, data_type, run_id)
-            await ingest(rt, scope, Batch(scores=[score]))
+            await ingest(rt, scope, Batch(scores=[score]), shed=False)
             result.score_id = score.id
     except Exception as exc:  # one bad target must not sink the run
         result.status, result.error = "error", f"{type(exc).__name__}: {exc}"

@@ -126,7 +126,7 @@ async def judge(
     except verdicts.UnreadableVerdict as exc:
         error = f"unreadable verdict: {exc}"
     trace, generation = _judge_trace(evaluator, target, model, messages, completion, error, start)
-    await ingest(rt, scope, Batch(traces=[trace], observations=[generation]))
+    await ingest(rt, scope, Batch(traces=[trace], observations=[generation]), shed=False)
     with rt.db.reader.connect() as conn:
         cost = store.trace_cost(conn, scope.project_rowid, trace.id)
     return Judgement(verdict, trace.id, cost, error)

@@ -110,7 +110,7 @@ async def _run(
                       "source_trace_id": plan.source["id"]},
             progress=_progress(rt, scope, replay),
         )  # fmt: skip
-        await ingest(rt, scope, outcome.batch())
+        await ingest(rt, scope, outcome.batch(), shed=False)
         end = {
             "state": outcome.state, "message": outcome.message, "trace_id": outcome.trace.id,
             "steps_done": outcome.steps_done, "stop": jsontext.dumps(outcome.stop),

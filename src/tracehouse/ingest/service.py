@@ -41,11 +41,14 @@ def _span_attributes(shipment: Shipment) -> Iterator[tuple[str, dict[str, Any] |
         yield values["trace_id"], marked(values.get("attributes"))
 
 
-async def ingest(rt: Runtime, scope: ProjectScope, batch: Batch | Changes | Shipment) -> None:
+async def ingest(
+    rt: Runtime, scope: ProjectScope, batch: Batch | Changes | Shipment, *, shed: bool = True
+) -> None:
     """Write `batch` into the caller's project; returns once it is durable.
 
     Records are masked with the project's rules here (`changes_of`); changes come masked
-    already (the OTLP route hands its masker to the process that decodes them)."""
+    already (the OTLP route hands its masker to the process that decodes them). `shed=False`
+    for the server's background work: never refused with a 503 when the writer is busy."""
     scope.require_write()
     if not len(batch):
         return
@@ -54,4 +57,4 @@ async def ingest(rt: Runtime, scope: ProjectScope, batch: Batch | Changes | Ship
         masker = await rt.masking.get(rt.db, scope.project_rowid)
         if masker is not None:
             batch = changes_of(batch, masker)
-    await rt.writer.submit(Job(scope.project_rowid, batch, scope.is_test, _apply))
+    await rt.writer.submit(Job(scope.project_rowid, batch, scope.is_test, _apply), shed=shed)

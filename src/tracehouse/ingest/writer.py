@@ -3,7 +3,9 @@
 A request's future resolves only after its transaction commits, so a 2xx always means the
 data is durable. Each batch runs in its own savepoint: one bad batch fails alone. `submit`
 raises `Unavailable` (503 + `Retry-After`) at once when the batch would wait longer than the
-wait budget (`admission.py`) or more records wait than the queue allows.
+wait budget (`admission.py`) or more records wait than the queue allows; the server's own
+background writers (an evaluation's scores, a judge's trace, a replay's trace) are never shed:
+no client would retry them, so they queue and wait.
 """
 
 from __future__ import annotations
@@ -93,10 +95,13 @@ class Writer:
             self._task = None
         self._executor.shutdown(wait=True)
 
-    async def submit(self, job: Job) -> None:
-        """Queue a job and wait until it is committed (or raise its error)."""
+    async def submit(self, job: Job, *, shed: bool = True) -> None:
+        """Queue a job and wait until it is committed (or raise its error). `shed=False`: a
+        write of the server's own background work, queued whatever the wait (a 503 would
+        lose it: nothing retries it)."""
         job.size = max(len(job.batch), 1)
-        self._admit(job.size)
+        if shed:
+            self._admit(job.size)
         self._pending += job.size
         await self._queue.put(job)
         await job.future

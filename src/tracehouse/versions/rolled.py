@@ -1,7 +1,8 @@
 """Comparing two versions from the version roll-ups (kept by ingestion, a few rows a day per
 version) instead of every trace: when no other trace filter is set, neither version is a CI
 run nor named by a git link, and no day of the project waits for a rebuild. The explaining
-traces are then read through indexes, a few rows each."""
+traces are then read through indexes, a few rows each. Traces in ClickHouse have no roll-ups
+(ingestion keeps none for them): their comparisons aggregate the traces."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from tracehouse.store.clickhouse import dispatch
 from tracehouse.store.tables import traces
 from tracehouse.traces.filters import TraceFilters
 from tracehouse.versions import store
@@ -22,7 +24,10 @@ _KINDS = ("commit", "branch", "release")
 def answers(
     conn: Connection, project_rowid: int, base: TraceFilters, versions: tuple[Version, ...]
 ) -> bool:
-    """Whether the roll-ups hold exactly the traces the comparison is about."""
+    """Whether the roll-ups hold exactly the traces the comparison is about (never when
+    ClickHouse holds the traces: the roll-ups are empty there)."""
+    if dispatch.of(conn) is not None:
+        return False
     if base.model_dump(exclude_defaults=True) or any(v.kind not in _KINDS for v in versions):
         return False
     if any(store.linked(conn, project_rowid, v) for v in versions):
