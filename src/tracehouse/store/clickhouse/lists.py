@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from tracehouse.clock import to_us
 from tracehouse.http.pagination import PageParams
+from tracehouse.store.clickhouse import newest
 from tracehouse.store.clickhouse.schema import latest
-from tracehouse.store.clickhouse.sql import Where, page_clause
+from tracehouse.store.clickhouse.sql import Where
 
 if TYPE_CHECKING:
     from tracehouse.observations.service import ObservationFilters
@@ -22,12 +23,10 @@ _OBSERVATION_TEXT = ("name", "input", "output", "status_message")
 
 
 def _page(
-    ch: ClickHouse, source: str, where: Where, keys: list[str], page: PageParams
+    ch: ClickHouse, name: str, where: Where, keys: tuple[str, str], page: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
-    total = ch.value(f"SELECT count() FROM ({source}) WHERE {where.sql}", where.params)
-    order = page_clause(where, keys, page, descending=True)
-    rows = ch.rows(f"SELECT * FROM ({source}) WHERE {where.sql} {order}", where.params)
-    return rows, int(total)
+    total = newest.count(ch, name, where)
+    return newest.page(ch, name, where, newest.Order(keys[0], keys), page), total
 
 
 def observations(
@@ -46,8 +45,7 @@ def observations(
             " OR ".join(f"positionCaseInsensitiveUTF8(coalesce({c}, ''), {bound}) > 0"
                         for c in _OBSERVATION_TEXT)
         )  # fmt: skip
-    source = latest(ch.layout, "observations", _PROJECT)
-    return _page(ch, source, where, ["start_time", "observation_rowid"], page)
+    return _page(ch, "observations", where, ("start_time", "observation_rowid"), page)
 
 
 def observation(ch: ClickHouse, project_rowid: int, observation_id: str) -> dict[str, Any] | None:
@@ -65,8 +63,7 @@ def scores(
         if value is not None:
             where.equal(field, value.upper() if field == "data_type" else value)
     _times(where, "timestamp", filters.from_time, filters.to_time)
-    source = latest(ch.layout, "scores", _PROJECT)
-    return _page(ch, source, where, ["timestamp", "score_rowid"], page)
+    return _page(ch, "scores", where, ("timestamp", "score_rowid"), page)
 
 
 def _times(where: Where, column: str, start: Any, end: Any) -> None:
