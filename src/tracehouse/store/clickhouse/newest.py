@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from tracehouse.store.clickhouse.client import ClickHouse
 
 PROJECT = "project_rowid = {project:Int64}"
-#: The first number of candidates read (at least; four pages' worth otherwise).
+#: The first number of candidates read (at least; two pages' worth otherwise).
 FIRST_SIZE = 256
 #: Settings of a count over the current rows (see the module docstring).
 _COUNT_SETTINGS = {"do_not_merge_across_partitions_select_final": 1}
@@ -62,7 +62,7 @@ def page(
     clause = page_clause(where, list(order.keys), page_params, descending=order.descending)
     skip = 0 if page_params.cursor else page_params.offset
     wanted = page_params.limit + 1
-    size = max(FIRST_SIZE, 4 * (wanted + skip))
+    size = max(FIRST_SIZE, 2 * (wanted + skip))
     while True:
         found = _candidates(ch, name, where, order, size)
         rows = _read(ch, name, where, order, clause, found, edge=len(found) == size)
