@@ -62,13 +62,18 @@ def page(
     clause = page_clause(where, list(order.keys), page_params, descending=order.descending)
     skip = 0 if page_params.cursor else page_params.offset
     wanted = page_params.limit + 1
-    size = max(FIRST_SIZE, 2 * (wanted + skip))
+    size = first_size(wanted + skip)
     while True:
         found = _candidates(ch, name, where, order, size)
         rows = _read(ch, name, where, order, clause, found, edge=len(found) == size)
         if len(rows) >= wanted or len(found) < size:
             return rows
         size *= 4
+
+
+def first_size(rows: int) -> int:
+    """How many candidates the first round reads for a page of `rows` (offset included)."""
+    return max(FIRST_SIZE, 2 * rows)
 
 
 def _candidates(
