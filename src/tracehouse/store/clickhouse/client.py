@@ -8,12 +8,14 @@ Acknowledged means durable: every insert is synchronous, or asynchronous with
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import clickhouse_connect
+import orjson
 from clickhouse_connect.driver.client import Client
 
 from tracehouse.store.clickhouse import schema, search_schema
@@ -64,7 +66,8 @@ class ClickHouse:
 
     def insert(self, name: str, rows: Sequence[Mapping[str, Any]]) -> None:
         """Insert whole rows into a trace table; returns once ClickHouse accepted them."""
-        self.insert_rows(name, schema.columns_of(name), schema.type_names(name), rows)
+        columns, types = _columns(name)
+        self.insert_rows(name, columns, types, rows)
 
     def insert_rows(
         self,
@@ -73,16 +76,19 @@ class ClickHouse:
         types: Sequence[str],
         rows: Sequence[Mapping[str, Any]],
     ) -> None:
-        """Insert rows (dicts) into table `name` with these columns and their types."""
+        """Insert rows (dicts) into table `name` with these columns and their types; returns
+        once ClickHouse accepted them. Sent column by column (clickhouse-connect writes Native
+        columns without pivoting rows)."""
         if not rows:
             return
-        data = [[row.get(column) for column in columns] for row in rows]
+        data = [[row.get(column) for row in rows] for column in columns]
         settings = {**self._inserts, "insert_deduplication_token": _token(name, data)}
         self.client.insert(
             self.layout.table(name).replace("`", "").split(".", 1)[1],
             data,
             column_names=list(columns),
             column_type_names=list(types),
+            column_oriented=True,
             database=self.layout.database,
             settings=settings,
         )
@@ -95,12 +101,17 @@ class ClickHouse:
         self.client.close()
 
 
-def _token(name: str, data: Iterable[Sequence[Any]]) -> str:
+@functools.cache
+def _columns(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The table's insert columns and their ClickHouse types (computed once)."""
+    return tuple(schema.columns_of(name)), tuple(schema.type_names(name))
+
+
+def _token(name: str, data: Sequence[Sequence[Any]]) -> str:
     """The block's deduplication token: its table and content (versions included, so only a
     retry of this very insert matches it)."""
     digest = hashlib.blake2b(name.encode(), digest_size=16)
-    for row in data:
-        digest.update(repr(row).encode())
+    digest.update(orjson.dumps(data, default=repr))
     return digest.hexdigest()
 
 

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from tracehouse.clock import to_us
 from tracehouse.http.pagination import PageParams
-from tracehouse.store.clickhouse import search
+from tracehouse.store.clickhouse import newest, search
 from tracehouse.store.clickhouse.schema import latest
-from tracehouse.store.clickhouse.sql import Where, page_clause
+from tracehouse.store.clickhouse.sql import Where
 from tracehouse.store.clickhouse.trace_list import text_condition
 
 if TYPE_CHECKING:
@@ -24,12 +24,10 @@ _OBSERVATION_TEXT = ("name", "input", "output", "status_message")
 
 
 def _page(
-    ch: ClickHouse, source: str, where: Where, keys: list[str], page: PageParams
+    ch: ClickHouse, name: str, where: Where, keys: tuple[str, str], page: PageParams
 ) -> tuple[list[dict[str, Any]], int]:
-    total = ch.value(f"SELECT count() FROM ({source}) WHERE {where.sql}", where.params)
-    order = page_clause(where, keys, page, descending=True)
-    rows = ch.rows(f"SELECT * FROM ({source}) WHERE {where.sql} {order}", where.params)
-    return rows, int(total)
+    total = newest.count(ch, name, where)
+    return newest.page(ch, name, where, newest.Order(keys[0], keys), page), total
 
 
 def observations(
@@ -45,8 +43,7 @@ def observations(
     if filters.q:
         indexed = lambda words: search.observation_ids_matching(ch, words, where.bind)  # noqa: E731
         where.add(text_condition(where, filters.q, _OBSERVATION_TEXT, indexed))
-    source = latest(ch.layout, "observations", _PROJECT)
-    return _page(ch, source, where, ["start_time", "observation_rowid"], page)
+    return _page(ch, "observations", where, ("start_time", "observation_rowid"), page)
 
 
 def observation(ch: ClickHouse, project_rowid: int, observation_id: str) -> dict[str, Any] | None:
@@ -64,8 +61,7 @@ def scores(
         if value is not None:
             where.equal(field, value.upper() if field == "data_type" else value)
     _times(where, "timestamp", filters.from_time, filters.to_time)
-    source = latest(ch.layout, "scores", _PROJECT)
-    return _page(ch, source, where, ["timestamp", "score_rowid"], page)
+    return _page(ch, "scores", where, ("timestamp", "score_rowid"), page)
 
 
 def _times(where: Where, column: str, start: Any, end: Any) -> None:

@@ -27,7 +27,10 @@ def trace_observations(ch: ClickHouse, project_rowid: int, trace_id: str) -> lis
 
 
 def trace_scores(ch: ClickHouse, project_rowid: int, trace_id: str) -> list[dict[str, Any]]:
-    sql = latest(ch.layout, "scores", _PROJECT)
+    # a score's trace may change: its ids come from any version, the trace is tested on the latest
+    table = ch.layout.table("scores")
+    some = f"SELECT id FROM {table} WHERE {_PROJECT} AND trace_id = {{trace:String}}"
+    sql = latest(ch.layout, "scores", f"{_PROJECT} AND id IN ({some})")
     ordered = (
         f"SELECT * FROM ({sql}) WHERE trace_id = {{trace:String}} ORDER BY timestamp, score_rowid"
     )

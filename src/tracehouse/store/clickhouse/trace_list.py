@@ -17,9 +17,9 @@ from sqlalchemy import Connection
 from tracehouse.clock import to_us
 from tracehouse.http.pagination import PageParams
 from tracehouse.store import fulltext
-from tracehouse.store.clickhouse import linked, search
+from tracehouse.store.clickhouse import linked, newest, search
 from tracehouse.store.clickhouse.schema import latest
-from tracehouse.store.clickhouse.sql import Where, page_clause
+from tracehouse.store.clickhouse.sql import Where
 from tracehouse.traces import filters as trace_filters
 
 if TYPE_CHECKING:
@@ -51,12 +51,11 @@ def list_traces(
 ) -> tuple[list[dict[str, Any]], int]:
     """A page of the project's traces (each with `sort_value`) and how many match."""
     where = filtered(ch, conn, project_rowid, params)
-    source = latest(ch.layout, "traces", "project_rowid = {project:Int64}")
-    total = ch.value(f"SELECT count() FROM ({source}) WHERE {where.sql}", where.params)
-    keys = ["sort_value", "trace_rowid"]
-    order = page_clause(where, keys, page, descending=params.order == "desc")
-    sql = f"SELECT *, {_SORTS[params.sort]} AS sort_value FROM ({source}) WHERE {where.sql} {order}"
-    return ch.rows(sql, where.params), int(total)
+    total = newest.count(ch, "traces", where)
+    order = newest.Order(
+        _SORTS[params.sort], ("sort_value", "trace_rowid"), params.order == "desc", named=True
+    )
+    return newest.page(ch, "traces", where, order, page), total
 
 
 def filtered(
@@ -118,19 +117,27 @@ def _tags(where: Where, filters: trace_filters.TraceFilters) -> None:
 
 def _details(ch: ClickHouse, where: Where, filters: trace_filters.TraceFilters) -> None:
     """A step's level, scores, metadata (`traces.filters.detail_conditions`)."""
-    project = "project_rowid = {project:Int64}"
     if filters.level:
-        steps = latest(ch.layout, "observations", project, "trace_id, id, level")
-        level = where.bind(filters.level)
-        where.add(f"id IN (SELECT trace_id FROM ({steps}) WHERE level = {level})")
+        test = f"level = {where.bind(filters.level)}"
+        steps = _matching(ch, "observations", test, "trace_id, id, level")
+        where.add(f"id IN (SELECT trace_id FROM ({steps}) WHERE {test})")
     for text in filters.score:
         name, op, value = trace_filters.parse_score(text)
         column = "value" if isinstance(value, float) else "string_value"
-        scored = latest(ch.layout, "scores", project, "id, trace_id, name, value, string_value")
         test = f"name = {where.bind(name)} AND {column} {op} {where.bind(value)}"
+        scored = _matching(ch, "scores", test, "id, trace_id, name, value, string_value")
         where.add(f"id IN (SELECT trace_id FROM ({scored}) WHERE {test})")
     for text in filters.metadata:
         where.add(_metadata(where, text))
+
+
+def _matching(ch: ClickHouse, name: str, test: str, columns: str) -> str:
+    """The latest version of the rows of which some version passes `test`: a superset of the
+    current rows passing it, without sorting every row of the project (test again outside)."""
+    key = "trace_id, id" if name == "observations" else "id"
+    project = "project_rowid = {project:Int64}"
+    some = f"SELECT {key} FROM {ch.layout.table(name)} WHERE {project} AND {test}"
+    return latest(ch.layout, name, f"{project} AND ({key}) IN ({some})", columns)
 
 
 def _metadata(where: Where, text: str) -> str:

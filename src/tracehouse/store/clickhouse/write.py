@@ -18,7 +18,7 @@ from tracehouse.analytics.contrib import Deltas, TraceState
 from tracehouse.ingest import store as ingest_store
 from tracehouse.store.clickhouse import stored
 from tracehouse.store.clickhouse.rowids import rowid
-from tracehouse.store.clickhouse.schema import VERSION, columns_of
+from tracehouse.store.clickhouse.schema import SPECS, VERSION, columns_of
 from tracehouse.store.tables.analytics import MODEL_FIGURES
 
 if TYPE_CHECKING:
@@ -35,6 +35,8 @@ _ROWID = {"traces": "trace_rowid", "observations": "observation_rowid", "scores"
 _NEW_TRACE = {"status": "ok", "is_test": False}
 #: Columns a write always changes: left out when telling whether a row changed.
 _VOLATILE = frozenset({"updated_at", VERSION})
+#: Each table's columns, in insert order (a new row starts with every one of them None).
+_COLUMNS = {name: tuple(columns_of(name)) for name in SPECS}
 
 
 class ClickHouseRows:
@@ -78,10 +80,8 @@ class ClickHouseRows:
         now: int,
     ) -> dict[str, Any]:
         """The whole row to insert: the merged one over the stored one (a score whole)."""
-        if old is not None and name != "scores":
-            full = dict(old)
-        else:
-            full = dict.fromkeys(columns_of(name))
+        whole = old is not None and name != "scores"
+        full = dict(old) if whole and old is not None else dict.fromkeys(_COLUMNS[name])
         if name == "traces" and old is None:
             full.update(_NEW_TRACE)
         full.update((k, v) for k, v in row.items() if v is not None or name == "scores")
