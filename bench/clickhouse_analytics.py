@@ -72,20 +72,26 @@ _TRACES = """
 INSERT INTO {db}.traces (trace_rowid, project_rowid, id, name, user_id, session_id,
   environment, tags, input, output, status, start_time, end_time, latency_ms,
   observation_count, error_count, input_tokens, output_tokens, total_tokens, cost, models,
-  created_at, updated_at, retried, _version)
+  model_calls, created_at, updated_at, retried, _version)
 SELECT reinterpretAsInt64(sipHash64(1, trace_id)), {project}, trace_id, {names}[1 + n % 6],
   concat('user-', toString(cityHash64(n, 4) % 500)), concat('s-', toString(n DIV 5)),
   if(n % 4 = 0, 'staging', 'production'), '["bench"]', '"question"', '"answer"',
   if(errors > 0, 'error', if(cityHash64(n, 5) % 100 < 3, 'warning', 'ok')), first, last,
-  (last - first) / 1000, steps, errors, tin, tout, tin + tout, spent, models, first, first,
-  false, 1
+  (last - first) / 1000, steps, errors, tin, tout, tin + tout, spent, models, nullIf(mc, ''), first,
+  first, false, 1
 FROM (
   SELECT trace_id, toUInt64(substring(trace_id, 4)) AS n, min(start_time) AS first,
     max(end_time) AS last, count() AS steps, countIf(level = 'ERROR') AS errors,
     sum(ifNull(input_tokens, 0)) AS tin, sum(ifNull(output_tokens, 0)) AS tout,
     sum(ifNull(computed_total_cost, 0)) AS spent,
     toJSONString(arraySort(groupUniqArray(model))) AS models
-  FROM {db}.observations GROUP BY trace_id)
+  FROM {db}.observations GROUP BY trace_id) AS o
+LEFT JOIN (
+  SELECT trace_rowid, toJSONString(mapFromArrays(groupArray(model), groupArray([calls,
+    failed_calls, input_tokens, output_tokens, total_tokens, cost, duration_sum,
+    duration_count]))) AS mc
+  FROM {db}.trace_model_calls GROUP BY trace_rowid) AS c
+ON c.trace_rowid = reinterpretAsInt64(sipHash64(1, o.trace_id))
 """
 
 

@@ -1,6 +1,6 @@
 """Analytics reads on ClickHouse: the same aggregates as `analytics.store`, straight from the
-current rows of `traces` and `trace_model_calls` (no roll-up tables: a column scan of a
-project's traces; measurements in docs/clickhouse.md), with the percentiles
+current rows of `traces` (no roll-up tables: a column scan of a project's traces, per-model
+figures from each trace's own row; measurements in docs/clickhouse.md), with the percentiles
 computed by ClickHouse (`quantilesExactInclusive`: NumPy's default, as `analytics.stats`)."""
 
 from __future__ import annotations
@@ -87,15 +87,16 @@ def user_groups(ch: ClickHouse, w: Where) -> list[Row]:
 
 
 def model_groups(ch: ClickHouse, w: Where) -> dict[str, ModelAgg]:
-    """Per model: the traces that called it and the figures of those calls."""
-    sums = ", ".join(f"sum({name})" for name in MODEL_FIGURES)
+    """Per model: the traces that called it and the figures of those calls, from each trace's
+    own row (`model_names` / `model_figures`, its model calls: `schema.MODEL_COLUMNS`)."""
+    sums = ", ".join(f"sum(call_figures[{i + 1}])" for i in range(len(MODEL_FIGURES)))
     sql = (
-        f"SELECT model, count() AS traces, {sums} FROM {current(w.layout, 'trace_model_calls')} "
-        f"WHERE project_rowid = {{project:Int64}} AND calls != 0 "
-        f"AND trace_rowid IN ({_traces(w, 'trace_rowid')}) GROUP BY model"
+        f"SELECT call_model, count() AS traces, {sums} FROM {current(w.layout, 'traces')} "
+        f"ARRAY JOIN model_names AS call_model, model_figures AS call_figures "
+        f"WHERE {w.sql} GROUP BY call_model"
     )
     found = ch.rows(f"{sql} {FINAL_SETTINGS}", w.params)
-    return {row["model"]: ModelAgg.of(list(row.values())[1:]) for row in found}
+    return {row["call_model"]: ModelAgg.of(list(row.values())[1:]) for row in found}
 
 
 LIST_COLUMNS = (

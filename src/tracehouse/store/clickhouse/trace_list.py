@@ -70,7 +70,7 @@ def filtered(
         where.add("status = 'error'" if filters.has_error else "status != 'error'")
     if filters.model:
         bound = where.bind(filters.model)
-        where.add(f"has(JSONExtract(coalesce(models, '[]'), 'Array(String)'), {bound})")
+        where.add(f"has(model_names, {bound})")  # schema.MODEL_COLUMNS
     if filters.q:
         bound = where.bind(filters.q)
         where.add(
