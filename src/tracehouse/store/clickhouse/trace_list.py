@@ -70,7 +70,7 @@ def filtered(
         where.add("status = 'error'" if filters.has_error else "status != 'error'")
     if filters.model:
         bound = where.bind(filters.model)
-        where.add(f"has(model_names, {bound})")  # schema.MODEL_COLUMNS
+        where.add(f"has(JSONExtract(coalesce(models, '[]'), 'Array(String)'), {bound})")
     if filters.q:
         bound = where.bind(filters.q)
         where.add(
