@@ -162,7 +162,7 @@ def run(data: Path, traces: int, per_trace: int, repeat: int) -> dict[str, Any]:
     try:
         pid = server.process.pid
         cpu, began = cpu_seconds(pid), time.monotonic()
-        out["results"] = time_calls(server.url, repeat)
+        out["results"] = time_calls(server.url, repeat, cpu=lambda: cpu_seconds(pid))
         out["wall_seconds"] = time.monotonic() - began
         out["cpu_seconds"] = cpu_seconds(pid) - cpu
         out["peak_rss_mb"] = peak_rss_mb(pid)
@@ -177,7 +177,9 @@ def main() -> None:
     parser.add_argument("--traces", type=int, default=1_000_000)
     parser.add_argument("--per-trace", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--data-dir", type=Path, help="reuse (or create) this data directory")
+    parser.add_argument(
+        "--data-dir", type=Path, help="reuse (or create and keep) this data directory"
+    )
     args = parser.parse_args()
     data = args.data_dir or Path(tempfile.mkdtemp(prefix="th-bench-ch-analytics-")) / "data"
     out = run(data, args.traces, args.per_trace, args.repeat)
@@ -186,9 +188,11 @@ def main() -> None:
         print(f"generated in {out['generate_seconds']:.0f} s")
     print(f"server CPU {out['cpu_seconds']:.1f} s over {out['wall_seconds']:.1f} s of calls; ")
     print(f"RSS {out['peak_rss_mb']:.0f} MB; load average {out['load']}")
-    print("| endpoint | first call ms | median ms | worst ms |\n|---|---|---|---|")
+    print("| endpoint | first call ms | median ms | worst ms | server CPU ms |")
+    print("|---|---|---|---|---|")
     for r in out["results"]:
         times = f"{r['first_ms']:.0f} | {r['median_ms']:.0f} | {r['max_ms']:.0f}"
+        times += f" | {r['cpu_ms']:.0f}"
         print(f"| `{r['endpoint']}` | {times} |")
 
 

@@ -6,7 +6,7 @@ computed by ClickHouse (`quantilesExactInclusive`: NumPy's default, as `analytic
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.dialects import postgresql
@@ -155,14 +155,14 @@ def error_messages(ch: ClickHouse, w: Where, limit: int) -> list[Row]:
     return out
 
 
-class Sample(NamedTuple):
-    cost: float
-    total_tokens: int
-    latency_ms: float | None
-    status: str
+#: The columns of `samples`, in order.
+SAMPLE_COLUMNS = ("cost", "total_tokens", "latency_ms", "status")
 
 
-def samples(ch: ClickHouse, w: Where) -> list[Sample]:
-    """(cost, total_tokens, latency_ms, status) of every trace meeting the filters."""
-    sql = _traces(w, ", ".join(Sample._fields))
-    return [Sample(**row) for row in ch.rows(f"{sql} {FINAL_SETTINGS}", w.params)]
+def samples(ch: ClickHouse, w: Where) -> list[tuple[Any, ...]]:
+    """(cost, total_tokens, latency_ms, status) of every trace meeting the filters: plain
+    tuples, as the client decodes them (a dict or named tuple per row of a million rows costs
+    more than the query)."""
+    sql = _traces(w, ", ".join(SAMPLE_COLUMNS))
+    result = ch.client.query(f"{sql} {FINAL_SETTINGS}", parameters=w.params)
+    return list(result.result_rows)
