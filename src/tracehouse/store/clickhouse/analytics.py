@@ -159,7 +159,7 @@ def error_messages(ch: ClickHouse, w: Where, limit: int) -> list[Row]:
 SAMPLE_COLUMNS = ("cost", "total_tokens", "latency_ms", "status")
 
 
-def samples(ch: ClickHouse, w: Where) -> list[tuple[Any, ...]]:
+def samples(ch: ClickHouse, w: Where) -> list[Sequence[Any]]:
     """(cost, total_tokens, latency_ms, status) of every trace meeting the filters: plain
     tuples, as the client decodes them (a dict or named tuple per row of a million rows costs
     more than the query)."""
