@@ -17,7 +17,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -270,7 +270,11 @@ def filtered_endpoints(end: int) -> list[tuple[str, str, dict[str, Any]]]:
     return out
 
 
-def time_calls(url: str, repeat: int, filtered: bool = False) -> list[dict[str, Any]]:
+def time_calls(
+    url: str, repeat: int, filtered: bool = False, cpu: Callable[[], float] | None = None
+) -> list[dict[str, Any]]:
+    """Each endpoint: a first call, then `repeat` timed ones; with `cpu` (the server's CPU
+    seconds so far), the server CPU per timed call too (`cpu_ms`, their mean)."""
     auth = {"Authorization": f"Bearer {SECRET}"}
     results = []
     with httpx.Client(base_url=url, headers=auth, timeout=120) as client:
@@ -290,6 +294,7 @@ def time_calls(url: str, repeat: int, filtered: bool = False) -> list[dict[str, 
                 continue
             assert first.status_code == 200, (path, first.text[:300])
             times = []
+            cpu_before = cpu() if cpu else 0.0
             for _ in range(repeat):
                 began = time.perf_counter()
                 response = call()
@@ -311,6 +316,7 @@ def time_calls(url: str, repeat: int, filtered: bool = False) -> list[dict[str, 
                         else []
                     ),
                     "median_ms": statistics.median(times),
+                    "cpu_ms": (cpu() - cpu_before) * 1000 / repeat if cpu else None,
                     "max_ms": max(times),
                 }
             )

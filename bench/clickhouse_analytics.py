@@ -72,20 +72,26 @@ _TRACES = """
 INSERT INTO {db}.traces (trace_rowid, project_rowid, id, name, user_id, session_id,
   environment, tags, input, output, status, start_time, end_time, latency_ms,
   observation_count, error_count, input_tokens, output_tokens, total_tokens, cost, models,
-  created_at, updated_at, retried, _version)
+  model_calls, created_at, updated_at, retried, _version)
 SELECT reinterpretAsInt64(sipHash64(1, trace_id)), {project}, trace_id, {names}[1 + n % 6],
   concat('user-', toString(cityHash64(n, 4) % 500)), concat('s-', toString(n DIV 5)),
   if(n % 4 = 0, 'staging', 'production'), '["bench"]', '"question"', '"answer"',
   if(errors > 0, 'error', if(cityHash64(n, 5) % 100 < 3, 'warning', 'ok')), first, last,
-  (last - first) / 1000, steps, errors, tin, tout, tin + tout, spent, models, first, first,
-  false, 1
+  (last - first) / 1000, steps, errors, tin, tout, tin + tout, spent, models, nullIf(mc, ''), first,
+  first, false, 1
 FROM (
   SELECT trace_id, toUInt64(substring(trace_id, 4)) AS n, min(start_time) AS first,
     max(end_time) AS last, count() AS steps, countIf(level = 'ERROR') AS errors,
     sum(ifNull(input_tokens, 0)) AS tin, sum(ifNull(output_tokens, 0)) AS tout,
     sum(ifNull(computed_total_cost, 0)) AS spent,
     toJSONString(arraySort(groupUniqArray(model))) AS models
-  FROM {db}.observations GROUP BY trace_id)
+  FROM {db}.observations GROUP BY trace_id) AS o
+LEFT JOIN (
+  SELECT trace_rowid, toJSONString(mapFromArrays(groupArray(model), groupArray([calls,
+    failed_calls, input_tokens, output_tokens, total_tokens, cost, duration_sum,
+    duration_count]))) AS mc
+  FROM {db}.trace_model_calls GROUP BY trace_rowid) AS c
+ON c.trace_rowid = reinterpretAsInt64(sipHash64(1, o.trace_id))
 """
 
 
@@ -156,7 +162,7 @@ def run(data: Path, traces: int, per_trace: int, repeat: int) -> dict[str, Any]:
     try:
         pid = server.process.pid
         cpu, began = cpu_seconds(pid), time.monotonic()
-        out["results"] = time_calls(server.url, repeat)
+        out["results"] = time_calls(server.url, repeat, cpu=lambda: cpu_seconds(pid))
         out["wall_seconds"] = time.monotonic() - began
         out["cpu_seconds"] = cpu_seconds(pid) - cpu
         out["peak_rss_mb"] = peak_rss_mb(pid)
@@ -171,7 +177,9 @@ def main() -> None:
     parser.add_argument("--traces", type=int, default=1_000_000)
     parser.add_argument("--per-trace", type=int, default=10)
     parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--data-dir", type=Path, help="reuse (or create) this data directory")
+    parser.add_argument(
+        "--data-dir", type=Path, help="reuse (or create and keep) this data directory"
+    )
     args = parser.parse_args()
     data = args.data_dir or Path(tempfile.mkdtemp(prefix="th-bench-ch-analytics-")) / "data"
     out = run(data, args.traces, args.per_trace, args.repeat)
@@ -180,9 +188,11 @@ def main() -> None:
         print(f"generated in {out['generate_seconds']:.0f} s")
     print(f"server CPU {out['cpu_seconds']:.1f} s over {out['wall_seconds']:.1f} s of calls; ")
     print(f"RSS {out['peak_rss_mb']:.0f} MB; load average {out['load']}")
-    print("| endpoint | first call ms | median ms | worst ms |\n|---|---|---|---|")
+    print("| endpoint | first call ms | median ms | worst ms | server CPU ms |")
+    print("|---|---|---|---|---|")
     for r in out["results"]:
         times = f"{r['first_ms']:.0f} | {r['median_ms']:.0f} | {r['max_ms']:.0f}"
+        times += f" | {r['cpu_ms']:.0f}"
         print(f"| `{r['endpoint']}` | {times} |")
 
 

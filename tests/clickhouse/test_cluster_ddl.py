@@ -28,11 +28,13 @@ def statement(layout: schema.Layout, start: str) -> str:
 
 def test_every_cluster_statement_runs_on_the_cluster() -> None:
     statements = schema.ddl(CLUSTER)
-    assert len(statements) == 1 + 2 * len(TABLES)  # the database, then local + Distributed
+    # the database, then local + Distributed, and the columns added since, on both
+    assert len(statements) == 1 + 2 * len(TABLES) + 2
     for sql in statements:
         head = sql.split("\n")[0]
         assert re.match(
-            r"CREATE (DATABASE|TABLE) IF NOT EXISTS [`.\w]+ ON CLUSTER `tracehouse`", head
+            r"(CREATE (DATABASE|TABLE) IF NOT EXISTS|ALTER TABLE) [`.\w]+ ON CLUSTER `tracehouse`",
+            head,
         )
     assert statements[0] == "CREATE DATABASE IF NOT EXISTS `tracehouse` ON CLUSTER `tracehouse`"
 
@@ -68,7 +70,7 @@ def test_reads_and_inserts_name_the_distributed_table_and_deletes_the_local_one(
 
 def test_one_node_has_no_cluster_engines_and_deduplicates_on_its_own() -> None:
     statements = schema.ddl(SINGLE)
-    assert len(statements) == 1 + len(TABLES)
+    assert len(statements) == 1 + len(TABLES) + 1  # and the columns added to `traces`
     joined = "\n".join(statements)
     for word in ("ON CLUSTER", "Replicated", "Distributed", "{shard}", "{replica}"):
         assert word not in joined

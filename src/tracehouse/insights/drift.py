@@ -68,8 +68,8 @@ def _metric(name: str, before: list[Any], after: list[Any]) -> dict[str, Any]:
 
 
 def _error_rate(before: list[Any], after: list[Any]) -> dict[str, Any]:
-    x1 = sum(1 for r in before if r.status == "error")
-    x2 = sum(1 for r in after if r.status == "error")
+    x1 = sum(1 for r in before if r[3] == "error")  # (cost, tokens, latency, status)
+    x2 = sum(1 for r in after if r[3] == "error")
     rate_a = x1 / len(before) if before else None
     rate_b = x2 / len(after) if after else None
     return {

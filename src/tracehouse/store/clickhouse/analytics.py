@@ -1,12 +1,12 @@
 """Analytics reads on ClickHouse: the same aggregates as `analytics.store`, straight from the
-current rows of `traces` and `trace_model_calls` (no roll-up tables: a column scan of a
-project's traces; measurements in docs/clickhouse.md), with the percentiles
+current rows of `traces` (no roll-up tables: a column scan of a project's traces, per-model
+figures from each trace's own row; measurements in docs/clickhouse.md), with the percentiles
 computed by ClickHouse (`quantilesExactInclusive`: NumPy's default, as `analytics.stats`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement
 from sqlalchemy.dialects import postgresql
@@ -87,15 +87,16 @@ def user_groups(ch: ClickHouse, w: Where) -> list[Row]:
 
 
 def model_groups(ch: ClickHouse, w: Where) -> dict[str, ModelAgg]:
-    """Per model: the traces that called it and the figures of those calls."""
-    sums = ", ".join(f"sum({name})" for name in MODEL_FIGURES)
+    """Per model: the traces that called it and the figures of those calls, from each trace's
+    own row (`model_names` / `model_figures`, its model calls: `schema.MODEL_COLUMNS`)."""
+    sums = ", ".join(f"sum(call_figures[{i + 1}])" for i in range(len(MODEL_FIGURES)))
     sql = (
-        f"SELECT model, count() AS traces, {sums} FROM {current(w.layout, 'trace_model_calls')} "
-        f"WHERE project_rowid = {{project:Int64}} AND calls != 0 "
-        f"AND trace_rowid IN ({_traces(w, 'trace_rowid')}) GROUP BY model"
+        f"SELECT call_model, count() AS traces, {sums} FROM {current(w.layout, 'traces')} "
+        f"ARRAY JOIN model_names AS call_model, model_figures AS call_figures "
+        f"WHERE {w.sql} GROUP BY call_model"
     )
     found = ch.rows(f"{sql} {FINAL_SETTINGS}", w.params)
-    return {row["model"]: ModelAgg.of(list(row.values())[1:]) for row in found}
+    return {row["call_model"]: ModelAgg.of(list(row.values())[1:]) for row in found}
 
 
 LIST_COLUMNS = (
@@ -154,14 +155,14 @@ def error_messages(ch: ClickHouse, w: Where, limit: int) -> list[Row]:
     return out
 
 
-class Sample(NamedTuple):
-    cost: float
-    total_tokens: int
-    latency_ms: float | None
-    status: str
+#: The columns of `samples`, in order.
+SAMPLE_COLUMNS = ("cost", "total_tokens", "latency_ms", "status")
 
 
-def samples(ch: ClickHouse, w: Where) -> list[Sample]:
-    """(cost, total_tokens, latency_ms, status) of every trace meeting the filters."""
-    sql = _traces(w, ", ".join(Sample._fields))
-    return [Sample(**row) for row in ch.rows(f"{sql} {FINAL_SETTINGS}", w.params)]
+def samples(ch: ClickHouse, w: Where) -> list[Sequence[Any]]:
+    """(cost, total_tokens, latency_ms, status) of every trace meeting the filters: plain
+    tuples, as the client decodes them (a dict or named tuple per row of a million rows costs
+    more than the query)."""
+    sql = _traces(w, ", ".join(SAMPLE_COLUMNS))
+    result = ch.client.query(f"{sql} {FINAL_SETTINGS}", parameters=w.params)
+    return list(result.result_rows)

@@ -64,6 +64,17 @@ class Spec:
     shard_by: str
     extra: tuple[str, ...] = ()
     indexes: tuple[str, ...] = ()
+    #: Columns ClickHouse computes at insert from the others (never inserted, not in `*`).
+    materialized: tuple[str, ...] = ()
+
+
+#: Each trace's model calls (its `model_calls` JSON: {model: MODEL_FIGURES}) as two parallel
+#: arrays, so the per-model analytics read columns (`ARRAY JOIN`) instead of parsing JSON.
+_CALLS = "JSONExtract(ifNull(model_calls, '{}'), 'Map(String, Array(Float64))')"
+MODEL_COLUMNS = (
+    f"`model_names` Array(LowCardinality(String)) MATERIALIZED mapKeys({_CALLS})",
+    f"`model_figures` Array(Array(Float64)) MATERIALIZED mapValues({_CALLS})",
+)
 
 
 SPECS: dict[str, Spec] = {
@@ -78,6 +89,7 @@ SPECS: dict[str, Spec] = {
             # the search indexer reads what changed since its cursor
             "INDEX ix_updated updated_at TYPE minmax GRANULARITY 1",
         ),
+        materialized=MODEL_COLUMNS,
     ),
     "observations": Spec(
         observations,
@@ -163,7 +175,7 @@ def _column_lines(spec: Spec) -> list[str]:
     known = {c.name for c in spec.table.columns}
     lines += [e for e in spec.extra if e.split("`")[1] not in known]
     lines.append(f"`{VERSION}` UInt64")
-    return lines + list(spec.indexes)
+    return lines + list(spec.materialized) + list(spec.indexes)
 
 
 def _engine(layout: Layout, name: str) -> str:
@@ -210,7 +222,23 @@ def ddl(layout: Layout) -> list[str]:
         statements.append(create_table(layout, name))
         if layout.cluster:
             statements.append(create_distributed(layout, name))
+        statements += added_columns(layout, name)
     return statements
+
+
+def added_columns(layout: Layout, name: str) -> list[str]:
+    """The columns added since a table was first created, added to a table created before
+    them (idempotent: IF NOT EXISTS; old parts compute them on read until merged or
+    `ALTER TABLE … MATERIALIZE COLUMN`), and to the Distributed table in front, as its
+    `AS` copy of the local table has them."""
+    columns = SPECS[name].materialized
+    if not columns:
+        return []
+    adds = ", ".join(f"ADD COLUMN IF NOT EXISTS {c}" for c in columns)
+    out = [f"ALTER TABLE {layout.local(name)}{layout.on_cluster} {adds}"]
+    if layout.cluster:
+        out.append(f"ALTER TABLE {layout.table(name)}{layout.on_cluster} {adds}")
+    return out
 
 
 def latest(layout: Layout, name: str, where: str, columns: str = "*") -> str:

@@ -59,9 +59,13 @@ def trace_where(
     ch: ClickHouse, conn: Connection, project_rowid: int, filters: TraceFilters
 ) -> Where:
     """The conditions of the trace filters (`trace_list.filtered`: the trace list's), within
-    the project (`conn`: the relational database, for CI runs and git links)."""
-    found = trace_list.filtered(ch, conn, project_rowid, filters)
+    the project (`conn`: the relational database, for CI runs and git links); the `model`
+    filter as a test of the trace row's `model_names` column (`schema.MODEL_COLUMNS`: no JSON
+    parsed per row; these reads name the table, whose `*` the trace list's subquery is)."""
+    found = trace_list.filtered(ch, conn, project_rowid, filters.model_copy(update={"model": None}))
     w = Where(ch.layout, project_rowid)
     w.conditions += found.conditions
     w.params.update(found.params)  # theirs bind `project` too, and p1, p2, ... after it
+    if filters.model:
+        w.add(f"has(model_names, {w.bind(filters.model, 'String')})")
     return w
