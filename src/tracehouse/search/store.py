@@ -127,15 +127,14 @@ def oldest_pending(conn: Connection, project_rowid: int, cursor: State) -> int |
 
 def keyword_hits(
     conn: Connection, project_rowid: int, words: Sequence[str], filters: Any, limit: int
-) -> list[Any]:
-    """The best `limit` chunks of the project holding every word, under the filters:
-    (chunk_rowid, trace_id, observation_id, score), best first. The filters apply before the
-    ranking window (`fulltext.RANK_WINDOW`), so a filtered query ranks its own newest matches.
-    The window is ranked here, not by a second query over the chunks (one lookup each less)."""
-    window = conn.execute(
-        _scoped(fulltext.ranked(conn, words, project_rowid), project_rowid, filters)
-    )
-    return sorted(window, key=lambda row: (-row.score, row.chunk_rowid))[:limit]
+) -> list[fulltext.Hit]:
+    """The best `limit` chunks of the project holding every word, under the filters, best
+    first (equal scores: the newer first). The filters apply before the ranking window
+    (`fulltext.RANK_WINDOW`, the newest matches), so a filtered query ranks its own newest
+    matches."""
+    query = _scoped(fulltext.ranked(conn, words, project_rowid), project_rowid, filters)
+    hits = fulltext.scored(conn, words, conn.execute(query).all())
+    return sorted(hits, key=lambda hit: (-hit.score, -hit.chunk_rowid))[:limit]
 
 
 def _scoped(query: Any, project_rowid: int, filters: Any) -> Any:
