@@ -22,10 +22,11 @@ import math
 import re
 import threading
 import time
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 K1, B = 1.2, 0.75
 #: How long a word's document frequency is kept (seconds).
@@ -36,7 +37,10 @@ _SEPARATORS = bytes(
     b if (chr(b).isalnum() or b >= 0x80) else 0x20 for b in range(256)
 )  # ASCII letters and digits and UTF-8 bytes kept, the rest a space
 
-_df: dict[tuple[int, str], tuple[int, int, float]] = {}  # (engine, word): (df, rows, when)
+#: {engine: {word: (document frequency, chunks then, when counted)}}
+_df: weakref.WeakKeyDictionary[Engine, dict[str, tuple[int, int, float]]] = (
+    weakref.WeakKeyDictionary()
+)
 _lock = threading.Lock()
 
 
@@ -68,18 +72,20 @@ def _varint(data: bytes) -> int:
 
 
 def document_frequency(conn: Connection, fts_table: str, word: str, rows: int) -> int:
-    """How many chunks hold the word (as FTS5 matches it), counted once and then kept."""
-    key = (id(conn.engine), word.lower())
+    """How many chunks hold the word (as FTS5 matches it): counted once, then kept for
+    DF_SECONDS while the number of chunks stays within a tenth of `rows`."""
+    key = word.lower()
     with _lock:
-        known = _df.get(key)
+        known = _df.setdefault(conn.engine, {}).get(key)
     if known and time.monotonic() - known[2] < DF_SECONDS and abs(known[1] - rows) <= rows / 10:
         return known[0]
     count = f"SELECT count(*) FROM {fts_table} WHERE {fts_table} MATCH :q"
     df = int(conn.execute(text(count), {"q": f'"{word}"'}).scalar_one())
     with _lock:
-        if len(_df) >= _DF_MAX:
-            _df.clear()
-        _df[key] = (df, rows, time.monotonic())
+        words = _df.setdefault(conn.engine, {})
+        if len(words) >= _DF_MAX:
+            words.clear()
+        words[key] = (df, rows, time.monotonic())
     return df
 
 
@@ -118,5 +124,5 @@ def _counter(word: str) -> Any:
     if needle.isascii():
         probe = b" " + needle.encode()
         return lambda haystack: haystack.count(probe)
-    pattern = re.compile(r"\b" + re.escape(needle))
+    pattern = re.compile(r"\b" + re.escape(needle), re.IGNORECASE)
     return lambda haystack: len(pattern.findall(haystack.decode("utf-8", "replace")))
