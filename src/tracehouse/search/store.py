@@ -133,8 +133,7 @@ def keyword_hits(
     (`fulltext.RANK_WINDOW`, the newest matches), so a filtered query ranks its own newest
     matches."""
     query = _scoped(fulltext.ranked(conn, words, project_rowid), project_rowid, filters)
-    hits = fulltext.scored(conn, words, conn.execute(query).all())
-    return sorted(hits, key=lambda hit: (-hit.score, -hit.chunk_rowid))[:limit]
+    return fulltext.best(conn, words, conn.execute(query).all(), limit)
 
 
 def _scoped(query: Any, project_rowid: int, filters: Any) -> Any:

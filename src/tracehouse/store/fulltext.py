@@ -13,6 +13,8 @@ import re
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+import numpy as np
+
 from sqlalchemy import (
     ColumnElement,
     Connection,
@@ -100,7 +102,7 @@ def _matches(words: Sequence[str]) -> ColumnElement[bool]:
 def ranked(conn: Connection, words: Sequence[str], project_rowid: int) -> Select[Any]:
     """The project's newest RANK_WINDOW chunks holding every word, newest first:
     `(chunk_rowid, trace_id, observation_id, score)` on PostgreSQL (`ts_rank_cd`), `(chunk_rowid,
-    trace_id, observation_id, body)` on SQLite, which `scored` then ranks. So words found in most
+    trace_id, observation_id, body)` on SQLite, which `best` then scores. So words found in most
     chunks cost a bounded time: ranking every match grows with the data (about a second at
     400,000 matches)."""
     c = search_chunks.c
@@ -123,20 +125,24 @@ def ranked(conn: Connection, words: Sequence[str], project_rowid: int) -> Select
     )
 
 
-def scored(conn: Connection, words: Sequence[str], rows: Sequence[Any]) -> list[Hit]:
-    """The rows of a `ranked` window with their scores (higher better), in the window's order.
-    On SQLite BM25 is computed here (`store.bm25`: FTS5's `bm25()` would first count every
-    chunk holding each word, once per query)."""
-    if conn.dialect.name != "sqlite":
-        return [Hit(r.chunk_rowid, r.trace_id, r.observation_id, float(r.score)) for r in rows]
+def best(conn: Connection, words: Sequence[str], rows: Sequence[Any], limit: int) -> list[Hit]:
+    """The `limit` best rows of a `ranked` window, best first; equal scores keep the window's
+    order (the newest first). On SQLite BM25 is computed here (`store.bm25`: FTS5's `bm25()`
+    would first count every chunk holding each word, once per query)."""
     if not rows:
         return []
-    total = max(bm25.total_rows(conn, FTS_TABLE), len(rows))
-    weights = [bm25.idf(bm25.document_frequency(conn, FTS_TABLE, w, total), total) for w in words]
-    values = bm25.scores([row.body for row in rows], words, weights)
+    if conn.dialect.name == "sqlite":
+        total = max(bm25.total_rows(conn, FTS_TABLE), len(rows))
+        weights = [
+            bm25.idf(bm25.document_frequency(conn, FTS_TABLE, w, total), total) for w in words
+        ]
+        scores = bm25.scores([row.body for row in rows], words, weights)
+    else:
+        scores = np.array([float(row.score) for row in rows])
+    order = np.argsort(-scores, kind="stable")[:limit]
     return [
-        Hit(r.chunk_rowid, r.trace_id, r.observation_id, v)
-        for r, v in zip(rows, values, strict=True)
+        Hit(int(rows[i].chunk_rowid), rows[i].trace_id, rows[i].observation_id, float(scores[i]))
+        for i in order
     ]
 
 
