@@ -215,7 +215,7 @@ def kinds(rng: random.Random, mode: str) -> dict[str, Iterator[dict[str, Any]]]:
         "two common words": forever(lambda: " ".join(rng.sample(COMMON[20:60], 2))),
         # The tiny local model knows few of the words above (a query of none embeds as zeros:
         # no semantic half); this kind always ranks every vector.
-        "a word the model knows, a common one": forever(
+        "model's word + common word": forever(
             lambda: f"{rng.choice(KNOWN)} {rng.choice(COMMON[20:60])}"
         ),
     }

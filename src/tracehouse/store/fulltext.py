@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
-
 from sqlalchemy import (
     ColumnElement,
     Connection,
