@@ -162,6 +162,8 @@ def test_term_frequency_counts_the_words_starting_with_the_stem() -> None:
     assert high > low
     short, long = bm25.scores(["refund it", "refund it " + "x " * 40], ["refunds"], [1.0])
     assert short > long
+    odd = bm25.scores(["Ärger\x01 über Ärger", "ärger"], ["ärger"], [1.0])
+    assert len(odd) == 2 and odd[0] > 0 and odd[1] > 0  # a body holding the separator
 
 
 async def test_document_frequencies_are_kept_then_counted_again(th: Harness, db_kind: str) -> None:

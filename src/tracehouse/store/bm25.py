@@ -113,13 +113,15 @@ def scores(bodies: Sequence[str], words: Sequence[str], weights: Sequence[float]
 
 
 def _haystacks(bodies: Sequence[str]) -> list[bytes]:
-    """Each body as lowercase bytes after a space, separators as spaces (letters other than
-    ASCII ones are compared as they are: "Ärger" counts for "Ärger", not for "ärger")."""
-    data = b" " + "\x01 ".join(bodies).encode("utf-8", "replace").lower().translate(_SEPARATORS)
+    """Each body lowercased as UTF-8 bytes after a space, separators as spaces."""
+    data = b" " + "\x01 ".join(bodies).lower().encode("utf-8", "replace").translate(_SEPARATORS)
     docs = data.split(b"\x01")
     if len(docs) != len(bodies):  # a body held the separator
         return [
-            (" " + body.replace("\x01", " ")).encode().lower().translate(_SEPARATORS)
+            (" " + body.replace("\x01", " "))
+            .lower()
+            .encode("utf-8", "replace")
+            .translate(_SEPARATORS)
             for body in bodies
         ]
     return docs
