@@ -9,6 +9,7 @@ import random
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 from tests.conftest import Harness
 from tests.search.test_search import chunk_count, index, post_traces, search
 from tests.search.test_semantic import embed, seeded, use_provider
@@ -16,7 +17,7 @@ from tests.search.test_semantic import embed, seeded, use_provider
 from tracehouse.embeddings.vectors import normalized
 from tracehouse.search import vectors
 from tracehouse.store import bm25, fulltext
-from tracehouse.store.tables.search import FTS_TABLE
+from tracehouse.store.tables.search import FTS_TABLE, search_chunks
 
 pytestmark = pytest.mark.anyio
 FILLER = [
@@ -178,11 +179,30 @@ async def test_document_frequencies_are_kept_then_counted_again(th: Harness, db_
         rows = bm25.total_rows(conn, FTS_TABLE)
         assert (
             rows == chunk_count(th)
-            and bm25.document_frequency(conn, FTS_TABLE, "quokka", rows) == 1
+            and bm25.document_frequency(conn, FTS_TABLE, "quokka", rows, 10**6) == 1
         )
     await post_traces(th, *(failed(f"more{n}", "quokka again") for n in range(5)))
     index(th)
     with engine.connect() as conn:
-        assert bm25.document_frequency(conn, FTS_TABLE, "quokka", rows) == 1  # kept
+        assert bm25.document_frequency(conn, FTS_TABLE, "quokka", rows, 10**6) == 1  # kept
         grown = bm25.total_rows(conn, FTS_TABLE)
-        assert grown > rows * 1.1 and bm25.document_frequency(conn, FTS_TABLE, "quokka", grown) == 6
+        assert (
+            grown > rows * 1.1
+            and bm25.document_frequency(conn, FTS_TABLE, "quokka", grown, 10**6) == 6
+        )
+
+
+async def test_a_common_words_frequency_is_estimated_from_the_newest_chunks(
+    th: Harness, db_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db_kind != "sqlite":
+        pytest.skip("FTS5 only")
+    await post_traces(th, *(failed(f"w{n}", "wombat refused") for n in range(10)))
+    index(th)
+    monkeypatch.setattr(bm25, "SAMPLE_ROWIDS", 10)
+    monkeypatch.setattr(bm25, "SAMPLE_MIN", 2)
+    with th.app.state.runtime.db.reader.connect() as conn:
+        rows = bm25.total_rows(conn, FTS_TABLE)
+        top = max(conn.execute(select(search_chunks.c.chunk_rowid)).scalars())
+        assert rows == 20  # each trace's own chunk and its span's
+        assert 8 <= bm25.document_frequency(conn, FTS_TABLE, "wombat", rows, top) <= 12

@@ -2,8 +2,9 @@
 
 `bm25()` first counts, once per query, every chunk holding each query word (its IDF): for words
 in 40 % of a million chunks that alone costs about 30 ms, whatever the window. Here the
-document frequency of a word is counted once per process and kept (`DF_SECONDS`, and until the
-number of chunks moved by a tenth), the number of chunks is read from FTS5's own totals, and
+document frequency of a word is counted once per process (estimated from the newest chunks for a
+word common among them) and kept (`DF_SECONDS`, and until the number of chunks moved by a
+tenth), the number of chunks is read from FTS5's own totals, and
 each chunk of the window is scored from its text:
 
 - term frequency: the occurrences of the word's crude stem (the word lowercased, a plural or
@@ -32,6 +33,8 @@ K1, B = 1.2, 0.75
 #: How long a word's document frequency is kept (seconds).
 DF_SECONDS = 600.0
 _DF_MAX = 10_000
+#: A word's document frequency is estimated from the newest rowids when it holds SAMPLE_MIN.
+SAMPLE_ROWIDS, SAMPLE_MIN = 50_000, 200
 _ENDINGS = ("ings", "ing", "edly", "ed", "ies", "es", "s")
 _SEPARATORS = bytes(
     b if (chr(b).isalnum() or b >= 0x80 or b == 1) else 0x20 for b in range(256)
@@ -72,22 +75,37 @@ def _varint(data: bytes) -> int:
     return value
 
 
-def document_frequency(conn: Connection, fts_table: str, word: str, rows: int) -> int:
+def document_frequency(conn: Connection, fts_table: str, word: str, rows: int, top: int) -> int:
     """How many chunks hold the word (as FTS5 matches it): counted once, then kept for
-    DF_SECONDS while the number of chunks stays within a tenth of `rows`."""
+    DF_SECONDS while the number of chunks stays within a tenth of `rows`. A word common in
+    the newest SAMPLE_ROWIDS rowids (through `top`, the highest) is estimated from them (about
+    1 ms instead of 17 at 1,000,000 chunks, for a word in 40 % of them)."""
     key = word.lower()
     with _lock:
         known = _df.setdefault(conn.engine, {}).get(key)
     if known and time.monotonic() - known[2] < DF_SECONDS and abs(known[1] - rows) <= rows / 10:
         return known[0]
-    count = f"SELECT count(*) FROM {fts_table} WHERE {fts_table} MATCH :q"
-    df = int(conn.execute(text(count), {"q": f'"{word}"'}).scalar_one())
+    df = _sampled(conn, fts_table, word, rows, top)
+    if df is None:
+        count = f"SELECT count(*) FROM {fts_table} WHERE {fts_table} MATCH :q"
+        df = int(conn.execute(text(count), {"q": f'"{word}"'}).scalar_one())
     with _lock:
         words = _df.setdefault(conn.engine, {})
         if len(words) >= _DF_MAX:
             words.clear()
         words[key] = (df, rows, time.monotonic())
     return df
+
+
+def _sampled(conn: Connection, fts_table: str, word: str, rows: int, top: int) -> int | None:
+    """The word's document frequency scaled from the newest rowids (taken as dense), or None
+    when it is too rare there to tell (then it is counted)."""
+    span = min(SAMPLE_ROWIDS, top)
+    if rows <= span:
+        return None
+    count = f"SELECT count(*) FROM {fts_table} WHERE {fts_table} MATCH :q AND rowid > :low"
+    found = int(conn.execute(text(count), {"q": f'"{word}"', "low": top - span}).scalar_one())
+    return min(rows, round(found * rows / span)) if found >= SAMPLE_MIN else None
 
 
 def idf(df: int, rows: int) -> float:

@@ -132,8 +132,9 @@ def best(conn: Connection, words: Sequence[str], rows: Sequence[Any], limit: int
         return []
     if conn.dialect.name == "sqlite":
         total = max(bm25.total_rows(conn, FTS_TABLE), len(rows))
+        top = conn.execute(select(func.max(search_chunks.c.chunk_rowid))).scalar() or 0
         weights = [
-            bm25.idf(bm25.document_frequency(conn, FTS_TABLE, w, total), total) for w in words
+            bm25.idf(bm25.document_frequency(conn, FTS_TABLE, w, total, top), total) for w in words
         ]
         scores = bm25.scores([row.body for row in rows], words, weights)
     else:
