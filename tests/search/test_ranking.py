@@ -1,6 +1,7 @@
 """Ranking at scale's edges: a query of common words still puts the best trace first (the
-bounded ranking window orders by relevance, not by age), the semantic top-k and the project's
-in-memory vectors (grown in place, loaded page by page) agree with an exact ranking."""
+bounded ranking window orders by relevance, not by age), a rare word weighs more than a common
+one, equal scores list the newest first, the semantic top-k and the project's in-memory vectors
+(grown in place, loaded page by page) agree with an exact ranking."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ import random
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 from tests.conftest import Harness
-from tests.search.test_search import index, post_traces, search
+from tests.search.test_search import chunk_count, index, post_traces, search
 from tests.search.test_semantic import embed, seeded, use_provider
 
 from tracehouse.embeddings.vectors import normalized
 from tracehouse.search import vectors
-from tracehouse.store import fulltext
+from tracehouse.store import bm25, fulltext
+from tracehouse.store.tables.search import FTS_TABLE, search_chunks
 
 pytestmark = [pytest.mark.anyio, pytest.mark.clickhouse]
 FILLER = [
@@ -124,3 +127,82 @@ def test_the_copy_grows_in_place_and_keeps_every_row() -> None:
     assert np.array_equal(copy.matrix, np.vstack(parts))
     assert list(copy.rowids) == list(range(2203))
     assert copy.buffer is not None and copy.buffer.flags["C_CONTIGUOUS"]
+
+
+async def test_a_rare_word_weighs_more_than_a_common_one(th: Harness, db_kind: str) -> None:
+    """Every hit holds both words; the one repeating the rare word (an error code in two
+    chunks) comes before the one repeating the common word (in most chunks). BM25 on SQLite;
+    PostgreSQL's `ts_rank_cd` weighs no word by its rarity (docs/search.md)."""
+    if db_kind != "sqlite":
+        pytest.skip("ts_rank_cd has no inverse document frequency")
+    rng = random.Random(7)
+    noise = [failed(f"n{n}", f"refund {diluted(rng)}") for n in range(20)]
+    code = failed("code", "refund E4711 E4711 E4711 E4711 declined")
+    word = failed("word", "refund refund refund refund E4711 declined")
+    await post_traces(th, code, *noise, word)
+    index(th)
+    body = await search(th, query="refund E4711", mode="keyword")
+    assert [hit["trace_id"] for hit in body["data"]] == ["code", "word"]
+
+
+async def test_equal_scores_list_the_newest_first(th: Harness) -> None:
+    for name in ("older", "newer"):
+        await post_traces(th, failed(name, "refund payment declined"))
+        index(th)
+    body = await search(th, query="refund payment declined", mode="keyword")
+    assert [hit["trace_id"] for hit in body["data"]] == ["newer", "older"]
+    assert body["data"][0]["score"] == body["data"][1]["score"]
+
+
+def test_term_frequency_counts_the_words_starting_with_the_stem() -> None:
+    """ "Refunds", "refunded," and "REFUND" count for "refund"; "nonrefundable" does not; of
+    two bodies with as many occurrences the shorter scores higher."""
+    assert bm25.stem("Refunds") == "refund" and bm25.stem("queries") == "quer"
+    once, thrice = "nonrefundable refund", "Refunds, refunded: REFUND (nonrefundable)"
+    low, high = bm25.scores([once, thrice], ["refund"], [1.0])
+    assert high > low
+    short, long = bm25.scores(["refund it", "refund it " + "x " * 40], ["refunds"], [1.0])
+    assert short > long
+    odd = bm25.scores(["Ärger\x01 über Ärger", "ärger"], ["ärger"], [1.0])
+    assert len(odd) == 2 and odd[0] > 0 and odd[1] > 0  # a body holding the separator
+
+
+async def test_document_frequencies_are_kept_then_counted_again(th: Harness, db_kind: str) -> None:
+    """A word's count of chunks is read once; it is counted again when the number of chunks
+    moved by more than a tenth (or after `DF_SECONDS`)."""
+    if db_kind != "sqlite":
+        pytest.skip("FTS5 only")
+    await post_traces(th, failed("first", "quokka refused"))
+    index(th)
+    engine = th.app.state.runtime.db.reader
+    with engine.connect() as conn:
+        rows = bm25.total_rows(conn, FTS_TABLE)
+        assert (
+            rows == chunk_count(th)
+            and bm25.document_frequency(conn, FTS_TABLE, "quokka", rows, 10**6) == 1
+        )
+    await post_traces(th, *(failed(f"more{n}", "quokka again") for n in range(5)))
+    index(th)
+    with engine.connect() as conn:
+        assert bm25.document_frequency(conn, FTS_TABLE, "quokka", rows, 10**6) == 1  # kept
+        grown = bm25.total_rows(conn, FTS_TABLE)
+        assert (
+            grown > rows * 1.1
+            and bm25.document_frequency(conn, FTS_TABLE, "quokka", grown, 10**6) == 6
+        )
+
+
+async def test_a_common_words_frequency_is_estimated_from_the_newest_chunks(
+    th: Harness, db_kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db_kind != "sqlite":
+        pytest.skip("FTS5 only")
+    await post_traces(th, *(failed(f"w{n}", "wombat refused") for n in range(10)))
+    index(th)
+    monkeypatch.setattr(bm25, "SAMPLE_ROWIDS", 10)
+    monkeypatch.setattr(bm25, "SAMPLE_MIN", 2)
+    with th.app.state.runtime.db.reader.connect() as conn:
+        rows = bm25.total_rows(conn, FTS_TABLE)
+        top = max(conn.execute(select(search_chunks.c.chunk_rowid)).scalars())
+        assert rows == 20  # each trace's own chunk and its span's
+        assert 8 <= bm25.document_frequency(conn, FTS_TABLE, "wombat", rows, top) <= 12

@@ -142,3 +142,22 @@ async def test_without_an_embedder_hybrid_is_keyword_with_a_note(th: Harness) ->
     found = await search(th, query="postgres")
     assert found["meta"]["mode"] == "keyword"
     assert found["meta"]["notes"] == ["No embedder is configured: keyword search only."]
+
+
+async def test_a_query_the_model_knows_no_word_of_has_no_semantic_hits(
+    th: Harness, tiny_model_dir: Path
+) -> None:
+    """The local model embeds a query of unknown words as zeros: every chunk would tie, so
+    semantic search finds nothing (rather than arbitrary chunks) and hybrid is its keyword
+    half."""
+    shutil.copytree(tiny_model_dir, th.settings.resolved_models_dir / "tiny")
+    choice = {"kind": "model2vec", "model": "tiny"}
+    response = await th.client.put("/api/v1/embedder", json=choice, headers=th.auth)
+    assert response.status_code == 200, response.text
+    await seeded(th)
+    assert (await search(th, query="zyxwv qwert", mode="semantic"))["data"] == []
+    known = await search(th, query="sql socket deadline", mode="semantic", limit=1)
+    assert [h["trace_id"] for h in known["data"]] == ["db"]
+    hybrid = await search(th, query="machine", mode="hybrid")  # a word only keyword search knows
+    assert hybrid["meta"]["mode"] == "hybrid"
+    assert [h["trace_id"] for h in hybrid["data"]] == ["coffee"]

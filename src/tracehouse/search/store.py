@@ -178,16 +178,14 @@ def oldest_pending(conn: Connection, project_rowid: int, cursor: State) -> int |
 def keyword_hits(
     conn: Connection, project_rowid: int, words: Sequence[str], filters: Any, limit: int
 ) -> list[Any]:
-    """The best `limit` chunks of the project holding every word, under the filters:
-    (chunk_rowid, trace_id, observation_id, score), best first. The filters apply before the
-    ranking window (`fulltext.RANK_WINDOW`), so a filtered query ranks its own newest matches.
-    The window is ranked here, not by a second query over the chunks (one lookup each less)."""
+    """The best `limit` chunks of the project holding every word, under the filters, best
+    first (equal scores: the newer first), as `fulltext.Hit`s. The filters apply before the
+    ranking window (`fulltext.RANK_WINDOW`, the newest matches), so a filtered query ranks its
+    own newest matches."""
     if (ch := dispatch.of(conn)) is not None:
         return ch_search.keyword_hits(ch, conn, project_rowid, words, filters, limit)
-    window = conn.execute(
-        _scoped(fulltext.ranked(conn, words, project_rowid), project_rowid, filters)
-    )
-    return sorted(window, key=lambda row: (-row.score, row.chunk_rowid))[:limit]
+    query = _scoped(fulltext.ranked(conn, words, project_rowid), project_rowid, filters)
+    return fulltext.best(conn, words, conn.execute(query).all(), limit)
 
 
 def _scoped(query: Any, project_rowid: int, filters: Any) -> Any:

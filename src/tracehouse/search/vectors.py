@@ -176,7 +176,13 @@ def nearest(conn: Connection, project_rowid: int, query: Matrix, k: int) -> list
     matrix = copy.matrix
     if matrix is None or not copy.size or matrix.shape[1] != query.shape[-1]:
         return []
-    scores = matrix @ normalized(query.reshape(1, -1).astype(np.float32))[0]
+    unit = normalized(query.reshape(1, -1).astype(np.float32))[0]
+    if not unit.any():  # the embedder knew no word of the query: every chunk would tie
+        return []
+    # numpy's own loop, on this thread: BLAS would start its threads for a product this size,
+    # which on busy cores spin and cost more CPU than they save (2026-12-07: 10.2 → 8.2 ms for
+    # 1.1 M x 32 at load 15).
+    scores = np.einsum("ij,j->i", matrix, unit)
     best = top(scores, min(k, len(scores)))
     return [(int(copy.ids[i]), float(scores[i])) for i in best]
 

@@ -10,18 +10,19 @@ FTS5 and PostgreSQL's English configuration ("failing" does not find "failed").
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from sqlalchemy import Connection
 
-from tracehouse.store import fulltext
+from tracehouse.store import bm25, fulltext
 from tracehouse.store.clickhouse import trace_list
 from tracehouse.store.clickhouse.schema import latest
 from tracehouse.store.clickhouse.search_schema import BODY, CHUNKS, VECTORS
+from tracehouse.store.fulltext import Hit
 
 if TYPE_CHECKING:
     from tracehouse.store.clickhouse.client import ClickHouse
@@ -29,20 +30,8 @@ if TYPE_CHECKING:
 #: A token as `splitByNonAlpha` cuts them: a run of bytes that are not ASCII punctuation,
 #: spaces or controls.
 _TOKEN = re.compile(r"[^\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+")
-#: BM25's constants (Robertson): term frequency saturation and length normalisation.
-K1, B = 1.2, 0.75
 SNIPPET_TOKENS = 24
 _PROJECT = "project_rowid = {project:Int64}"
-
-
-@dataclass(frozen=True)
-class Hit:
-    """A ranked chunk, as the relational keyword query gives it."""
-
-    chunk_rowid: int
-    trace_id: str
-    observation_id: str | None
-    score: float
 
 
 @dataclass(frozen=True)
@@ -108,30 +97,19 @@ def keyword_hits(
     )
     sql = (
         f"SELECT chunk_rowid, trace_id, observation_id, body FROM {table} "
-        f"WHERE {_PROJECT} AND chunk_rowid IN ({newest})"
+        f"WHERE {_PROJECT} AND chunk_rowid IN ({newest}) ORDER BY chunk_rowid DESC"
     )
-    window = [_counted(row, wanted) for row in ch.rows(sql, where.params)]
+    window = ch.rows(sql, where.params)
     if not window:
         return []
-    idf = _idf(ch, project_rowid, wanted)
-    mean = _mean([row["size"] for row in window])
-    hits = [_ranked(row, idf, mean) for row in window]
-    return sorted(hits, key=lambda hit: (-hit.score, hit.chunk_rowid))[:limit]
-
-
-def _counted(row: dict[str, Any], wanted: list[str]) -> dict[str, Any]:
-    """The row with its length in tokens and how often it holds each wanted word (counted
-    here: cheaper than in SQL for a window of bodies)."""
-    found = _TOKEN.findall(row.pop("body").lower())
-    counts = dict.fromkeys(wanted, 0)
-    for token in found:
-        if token in counts:
-            counts[token] += 1
-    return {**row, "size": len(found), "counts": list(counts.values())}
-
-
-def _mean(sizes: list[int]) -> float:
-    return max(1.0, sum(sizes) / len(sizes))
+    weights = _idf(ch, project_rowid, wanted)
+    scores = bm25.scores([row["body"] for row in window], wanted, weights)
+    return [  # equal scores: the newer first, as on the relational stores
+        Hit(int(row["chunk_rowid"]), row["trace_id"], row["observation_id"] or None, float(score))
+        for row, score in (
+            (window[i], scores[i]) for i in np.argsort(-scores, kind="stable")[:limit]
+        )
+    ]
 
 
 def _idf(ch: ClickHouse, project_rowid: int, wanted: list[str]) -> list[float]:
@@ -148,13 +126,7 @@ def _idf(ch: ClickHouse, project_rowid: int, wanted: list[str]) -> list[float]:
                      f"AND hasToken({BODY}, {{w{n}:String}}))")  # fmt: skip
     counts = ch.client.query("SELECT " + ", ".join(parts), parameters=params).result_rows[0]
     total = int(counts[0])
-    return [math.log(1 + (total - df + 0.5) / (df + 0.5)) for df in counts[1:]]
-
-
-def _ranked(row: dict[str, Any], idf: list[float], mean: float) -> Hit:
-    norm = K1 * (1 - B + B * row["size"] / mean)
-    score = sum(w * tf * (K1 + 1) / (tf + norm) for w, tf in zip(idf, row["counts"], strict=True))
-    return Hit(int(row["chunk_rowid"]), row["trace_id"], row["observation_id"] or None, score)
+    return [bm25.idf(int(df), total) for df in counts[1:]]
 
 
 def nearest(

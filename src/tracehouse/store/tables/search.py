@@ -3,7 +3,8 @@ indexer last read of each trace, and its cursor and embedder.
 
 The keyword index itself is not modelled here, as it is not a table of both dialects: on
 SQLite an FTS5 virtual table (`search_fts`, external content over `search_chunks.body`, kept in
-step by triggers), on PostgreSQL a GIN expression index over `to_tsvector('english', body)`.
+step by triggers), on PostgreSQL a stored generated column `body_tsv` (`to_tsvector('english',
+body)`) with a GIN index.
 The migration creates them; `UNMODELLED` names them for the schema comparison.
 """
 
@@ -27,12 +28,14 @@ from tracehouse.store.tables.base import RowId, metadata
 
 FTS_TABLE = "search_fts"
 PG_FTS_INDEX = "ix_search_chunks_fulltext"
+PG_TSVECTOR = "body_tsv"  # a column of search_chunks on PostgreSQL only
 FTS_SHADOWS = ("data", "idx", "content", "docsize", "config")
 #: Database objects of the search index that the models do not describe (see the docstring).
 UNMODELLED = frozenset(
     {
         FTS_TABLE,
         PG_FTS_INDEX,
+        PG_TSVECTOR,
         *(f"{FTS_TABLE}_{shadow}" for shadow in FTS_SHADOWS),
         # PostgreSQL with pgvector only, created at run time (`search.pgvector`).
         "search_vectors",
