@@ -132,6 +132,23 @@ def migrate(settings: Settings) -> None:
     upgrade(settings)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _passwords_hashed_once() -> Iterator[None]:
+    """scrypt is slow on purpose (~40 ms a hash): in this test process each password is hashed
+    once and each (password, hash) pair checked once, the answers remembered. Both stay the real
+    functions (`verify_password` of a wrong password or another hash still computes and fails);
+    every test's bootstrap and admin login would otherwise redo the same work."""
+    from tracehouse.users import passwords, service
+
+    real_hash, real_verify = passwords.hash_password, passwords.verify_password
+    hashed = functools.cache(real_hash)
+    passwords.hash_password = service.hash_password = hashed
+    passwords.verify_password = functools.cache(real_verify)
+    yield
+    passwords.hash_password = service.hash_password = real_hash
+    passwords.verify_password = real_verify
+
+
 @pytest.fixture(scope="module", autouse=True)
 def _collect_after_module() -> Iterator[None]:
     """Collect a module's garbage before the next module starts, while no event loop runs: an

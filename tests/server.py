@@ -59,8 +59,12 @@ def start_server(
     port: int | None = None,
     own_group: bool = False,
     start_timeout: float = 60,
+    migrated: bool = True,
 ) -> ServerProcess:
-    """`own_group`: in a process group of its own, as a terminal runs it (see `interrupt`)."""
+    """`own_group`: in a process group of its own, as a terminal runs it (see `interrupt`).
+    `migrated`: a new SQLite data directory starts from the test process's migrated schema
+    (its first start then finds nothing to upgrade: ~3.5 s of migrations less per server);
+    False starts from nothing, as a new installation does."""
     port = port or free_port()
     log_path = data_dir.parent / f"server-{port}.log"
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -69,6 +73,12 @@ def start_server(
         "TRACEHOUSE_RETENTION_INTERVAL_SECONDS": "0",
         **(env or {}),
     }
+    if migrated and "TRACEHOUSE_DATABASE_URL" not in full_env:
+        from tests.conftest import migrate
+
+        from tracehouse.config import Settings
+
+        migrate(Settings(data_dir=data_dir))
     log = log_path.open("a")
     process = subprocess.Popen(
         [

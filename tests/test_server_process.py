@@ -28,7 +28,7 @@ INIT = {
 
 
 def test_first_start_prints_admin_and_keys_once(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "data")
+    server = start_server(tmp_path / "data", migrated=False)
     try:
         out = server.output()
         assert f"running at http://127.0.0.1:{server.port}" in out
@@ -51,7 +51,7 @@ def test_first_start_prints_admin_and_keys_once(tmp_path: Path) -> None:
     finally:
         server.stop()
     # a second start on the same data directory creates nothing and prints no secret
-    again = start_server(tmp_path / "data", port=server.port)
+    again = start_server(tmp_path / "data", port=server.port, migrated=False)
     try:
         second_output = again.output().split("running at")[-1]
         assert "secret" not in second_output
@@ -62,7 +62,7 @@ def test_first_start_prints_admin_and_keys_once(tmp_path: Path) -> None:
 
 
 def test_headless_init_credentials(tmp_path: Path) -> None:
-    server = start_server(tmp_path / "data", env=INIT)
+    server = start_server(tmp_path / "data", env=INIT, migrated=False)
     try:
         basic = httpx.get(
             f"{server.url}/api/v1/traces",
@@ -85,7 +85,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
     """Four clients send batches; the server is SIGKILLed mid-stream; every observation whose
     request got a 2xx is there after a restart."""
     data = tmp_path / "data"
-    server = start_server(data, env=INIT)
+    server = start_server(data, env=INIT, migrated=False)
     auth = {"Authorization": "Bearer sk-th-known-secret-of-32-characters"}
     acknowledged: list[list[str]] = [[] for _ in range(4)]
     stop = threading.Event()
@@ -118,7 +118,7 @@ def test_acknowledged_writes_survive_sigkill(tmp_path: Path) -> None:
     acked = {oid for ids in acknowledged for oid in ids}
     assert len(acked) > 500, "the clients should have had many batches acknowledged"
 
-    restarted = start_server(data, env=INIT)
+    restarted = start_server(data, env=INIT, migrated=False)
     try:
         with httpx.Client(base_url=restarted.url, headers=auth, timeout=30) as http:
             total = http.get("/api/v1/observations", params={"limit": 1}).json()["meta"][
@@ -144,7 +144,7 @@ def test_first_start_report_comes_last_and_ctrl_c_stops_cleanly(tmp_path: Path) 
     """The once-only password and keys follow the migration and start-up logs; Ctrl-C (SIGINT
     to the process group, OTLP workers included) ends the server with status 0, no traceback
     and no leaked-semaphore warning."""
-    server = start_server(tmp_path / "data", own_group=True)
+    server = start_server(tmp_path / "data", own_group=True, migrated=False)
     try:
         deadline = time.monotonic() + 30
         while "not shown again" not in server.output() and time.monotonic() < deadline:
@@ -168,7 +168,7 @@ def test_first_start_report_comes_last_and_ctrl_c_stops_cleanly(tmp_path: Path) 
 def test_logs_redact_credentials_and_record_requests(tmp_path: Path) -> None:
     from websockets.sync.client import connect
 
-    server = start_server(tmp_path / "data", env=INIT)
+    server = start_server(tmp_path / "data", env=INIT, migrated=False)
     secret = INIT["TRACEHOUSE_INIT_SECRET_KEY"]
     try:
         url = f"ws://127.0.0.1:{server.port}/ws?key={secret}"

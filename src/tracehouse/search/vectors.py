@@ -167,17 +167,16 @@ LOAD_BATCH = 50_000
 
 def nearest(conn: Connection, project_rowid: int, query: Matrix, k: int) -> list[tuple[int, float]]:
     """The `k` chunks of the project nearest to the query vector: (chunk rowid, cosine)."""
+    unit = normalized(query.reshape(1, -1).astype(np.float32))[0]
+    if not unit.any():  # the embedder knew no word of the query: every chunk would tie
+        return []
     if (ch := dispatch.of(conn)) is not None:  # in SQL, exact, where the chunks are
-        unit = normalized(query.reshape(1, -1).astype(np.float32))[0]
         return ch_search.nearest(ch, project_rowid, unit.tolist(), k)
     if pgvector.serves(conn):
-        return pgvector.nearest(conn, project_rowid, normalized(query.reshape(1, -1))[0], k)
+        return pgvector.nearest(conn, project_rowid, unit, k)
     copy = _refreshed(conn, project_rowid)
     matrix = copy.matrix
     if matrix is None or not copy.size or matrix.shape[1] != query.shape[-1]:
-        return []
-    unit = normalized(query.reshape(1, -1).astype(np.float32))[0]
-    if not unit.any():  # the embedder knew no word of the query: every chunk would tie
         return []
     # numpy's own loop, on this thread: BLAS would start its threads for a product this size,
     # which on busy cores spin and cost more CPU than they save (2026-12-07: 10.2 → 8.2 ms for

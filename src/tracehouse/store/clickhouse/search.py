@@ -97,7 +97,8 @@ def keyword_hits(
     )
     sql = (
         f"SELECT chunk_rowid, trace_id, observation_id, body FROM {table} "
-        f"WHERE {_PROJECT} AND chunk_rowid IN ({newest}) ORDER BY chunk_rowid DESC"
+        f"WHERE {_PROJECT} AND chunk_rowid IN ({newest}) "
+        "ORDER BY indexed_at DESC, chunk_rowid DESC"
     )
     window = ch.rows(sql, where.params)
     if not window:
