@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+# Test processes: one more than the cores, so a worker waiting on a server, a browser or a retry
+# delay leaves no core idle (docs/PERFORMANCE.md, "Test suite").
+TEST_WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 
 .PHONY: serve test check format bench install clean
 
@@ -35,7 +38,7 @@ test: $(STAMP)
 	bash scripts/ensure-postgres.sh
 	bash scripts/ensure-chromium.sh
 	$(MAKE) --no-print-directory check
-	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder  # a file per worker, longest first
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder  # a file per worker, longest first
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
