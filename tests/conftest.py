@@ -276,6 +276,15 @@ async def th(
         yield harness
 
 
+#: A real server's first start with the credentials above.
+INIT_ENV = {
+    "TRACEHOUSE_INIT_PUBLIC_KEY": PUBLIC_KEY,
+    "TRACEHOUSE_INIT_SECRET_KEY": SECRET_KEY,
+    "TRACEHOUSE_INIT_USER_EMAIL": ADMIN_EMAIL,
+    "TRACEHOUSE_INIT_USER_PASSWORD": ADMIN_PASSWORD,
+}
+
+
 @dataclass
 class LiveServer:
     """A real `tracehouse serve` process (SQLite) with known credentials."""
@@ -303,12 +312,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     data = tmp_path_factory.mktemp("live") / "data"
     server = start_server(
         data,
-        env={
-            "TRACEHOUSE_INIT_PUBLIC_KEY": PUBLIC_KEY,
-            "TRACEHOUSE_INIT_SECRET_KEY": SECRET_KEY,
-            "TRACEHOUSE_INIT_USER_EMAIL": ADMIN_EMAIL,
-            "TRACEHOUSE_INIT_USER_PASSWORD": ADMIN_PASSWORD,
-        },
+        env=INIT_ENV,
     )
     try:
         yield LiveServer(server.url, PUBLIC_KEY, SECRET_KEY)
@@ -332,10 +336,7 @@ def clickhouse_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator
         env={
             "TRACEHOUSE_DATABASE_URL": PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}",
             "TRACEHOUSE_CLICKHOUSE_URL": f"chdb://{folder / 'chdb'}",
-            "TRACEHOUSE_INIT_PUBLIC_KEY": PUBLIC_KEY,
-            "TRACEHOUSE_INIT_SECRET_KEY": SECRET_KEY,
-            "TRACEHOUSE_INIT_USER_EMAIL": ADMIN_EMAIL,
-            "TRACEHOUSE_INIT_USER_PASSWORD": ADMIN_PASSWORD,
+            **INIT_ENV,
         },
     )
     try:

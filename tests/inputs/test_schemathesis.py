@@ -12,7 +12,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, PUBLIC_KEY, SECRET_KEY, make_settings
+from tests.conftest import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    INIT_ENV,
+    PUBLIC_KEY,
+    SECRET_KEY,
+    make_settings,
+)
 from tests.server import ServerProcess, start_server
 
 pytestmark = pytest.mark.slow
@@ -24,10 +31,7 @@ EXAMPLES = 8
 @pytest.fixture
 def server(db_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[ServerProcess]:
     env = {
-        "TRACEHOUSE_INIT_PUBLIC_KEY": PUBLIC_KEY,
-        "TRACEHOUSE_INIT_SECRET_KEY": SECRET_KEY,
-        "TRACEHOUSE_INIT_USER_EMAIL": ADMIN_EMAIL,
-        "TRACEHOUSE_INIT_USER_PASSWORD": ADMIN_PASSWORD,
+        **INIT_ENV,
         "TRACEHOUSE_RATE_LIMIT_ENABLED": "false",
     }
     if db_kind == "postgres":  # the session's database, emptied

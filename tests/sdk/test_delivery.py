@@ -16,17 +16,14 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, PUBLIC_KEY, SECRET_KEY, LiveServer
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, INIT_ENV, PUBLIC_KEY, SECRET_KEY, LiveServer
 from tests.sdk.conftest import read_trace
 from tests.server import free_port, start_server
 
 from tracehouse import sdk
 
 SERVER_ENV = {
-    "TRACEHOUSE_INIT_PUBLIC_KEY": PUBLIC_KEY,
-    "TRACEHOUSE_INIT_SECRET_KEY": SECRET_KEY,
-    "TRACEHOUSE_INIT_USER_EMAIL": ADMIN_EMAIL,
-    "TRACEHOUSE_INIT_USER_PASSWORD": ADMIN_PASSWORD,
+    **INIT_ENV,
 }
 
 

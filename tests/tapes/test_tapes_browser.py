@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, PUBLIC_KEY, SECRET_KEY
+from tests.conftest import INIT_ENV, SECRET_KEY
 from tests.server import ServerProcess, start_server
 from tests.tapes.conftest import secret_trace
 from tests.ui.test_browser import CHROMIUM, SHOTS, _need_chromium
@@ -23,10 +23,7 @@ AUTH = {"Authorization": f"Bearer {SECRET_KEY}"}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     env = {
-        "TRACEHOUSE_INIT_PUBLIC_KEY": PUBLIC_KEY,
-        "TRACEHOUSE_INIT_SECRET_KEY": SECRET_KEY,
-        "TRACEHOUSE_INIT_USER_EMAIL": ADMIN_EMAIL,
-        "TRACEHOUSE_INIT_USER_PASSWORD": ADMIN_PASSWORD,
+        **INIT_ENV,
     }
     process = start_server(tmp_path_factory.mktemp("tapes") / "data", env=env)
     try:

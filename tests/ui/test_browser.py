@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, PUBLIC_KEY, SECRET_KEY
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, INIT_ENV, SECRET_KEY
 from tests.server import ServerProcess, start_server
 
 pytestmark = pytest.mark.slow
@@ -41,10 +41,7 @@ def _need_chromium() -> None:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     data = tmp_path_factory.mktemp("browser") / "data"
     env = {
-        "TRACEHOUSE_INIT_PUBLIC_KEY": PUBLIC_KEY,
-        "TRACEHOUSE_INIT_SECRET_KEY": SECRET_KEY,
-        "TRACEHOUSE_INIT_USER_EMAIL": ADMIN_EMAIL,
-        "TRACEHOUSE_INIT_USER_PASSWORD": ADMIN_PASSWORD,
+        **INIT_ENV,
     }
     process = start_server(data, env=env)
     try:

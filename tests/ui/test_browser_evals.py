@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from tests import fake_openai
-from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, PUBLIC_KEY, SECRET_KEY
+from tests.conftest import ADMIN_EMAIL, ADMIN_PASSWORD, INIT_ENV, SECRET_KEY
 from tests.server import ServerProcess, start_server
 from tests.ui.test_browser import CHROMIUM, SHOTS, _need_chromium
 
@@ -29,10 +29,7 @@ def llm_url() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
     env = {
-        "TRACEHOUSE_INIT_PUBLIC_KEY": PUBLIC_KEY,
-        "TRACEHOUSE_INIT_SECRET_KEY": SECRET_KEY,
-        "TRACEHOUSE_INIT_USER_EMAIL": ADMIN_EMAIL,
-        "TRACEHOUSE_INIT_USER_PASSWORD": ADMIN_PASSWORD,
+        **INIT_ENV,
         "TRACEHOUSE_EVALUATION_INTERVAL_SECONDS": "0.5",
     }
     process = start_server(tmp_path_factory.mktemp("evals") / "data", env=env)

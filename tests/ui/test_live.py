@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
-    PUBLIC_KEY,
+    INIT_ENV,
     SECRET_KEY,
     LiveServer,
     _truncate,
@@ -27,10 +27,7 @@ from websockets.sync.client import ClientConnection, connect
 
 pytestmark = pytest.mark.slow
 ENV = {
-    "TRACEHOUSE_INIT_PUBLIC_KEY": PUBLIC_KEY,
-    "TRACEHOUSE_INIT_SECRET_KEY": SECRET_KEY,
-    "TRACEHOUSE_INIT_USER_EMAIL": ADMIN_EMAIL,
-    "TRACEHOUSE_INIT_USER_PASSWORD": ADMIN_PASSWORD,
+    **INIT_ENV,
 }
 
 
