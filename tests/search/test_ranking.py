@@ -129,12 +129,11 @@ def test_the_copy_grows_in_place_and_keeps_every_row() -> None:
     assert copy.buffer is not None and copy.buffer.flags["C_CONTIGUOUS"]
 
 
-async def test_a_rare_word_weighs_more_than_a_common_one(th: Harness, db_kind: str) -> None:
+@pytest.mark.parametrize("db_kind", ["sqlite", "clickhouse"], indirect=True)
+async def test_a_rare_word_weighs_more_than_a_common_one(th: Harness) -> None:
     """Every hit holds both words; the one repeating the rare word (an error code in two
     chunks) comes before the one repeating the common word (in most chunks). BM25 on SQLite;
     PostgreSQL's `ts_rank_cd` weighs no word by its rarity (docs/search.md)."""
-    if db_kind != "sqlite":
-        pytest.skip("ts_rank_cd has no inverse document frequency")
     rng = random.Random(7)
     noise = [failed(f"n{n}", f"refund {diluted(rng)}") for n in range(20)]
     code = failed("code", "refund E4711 E4711 E4711 E4711 declined")
@@ -167,11 +166,10 @@ def test_term_frequency_counts_the_words_starting_with_the_stem() -> None:
     assert len(odd) == 2 and odd[0] > 0 and odd[1] > 0  # a body holding the separator
 
 
-async def test_document_frequencies_are_kept_then_counted_again(th: Harness, db_kind: str) -> None:
+@pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)  # FTS5's document counts
+async def test_document_frequencies_are_kept_then_counted_again(th: Harness) -> None:
     """A word's count of chunks is read once; it is counted again when the number of chunks
     moved by more than a tenth (or after `DF_SECONDS`)."""
-    if db_kind != "sqlite":
-        pytest.skip("FTS5 only")
     await post_traces(th, failed("first", "quokka refused"))
     index(th)
     engine = th.app.state.runtime.db.reader
@@ -192,11 +190,10 @@ async def test_document_frequencies_are_kept_then_counted_again(th: Harness, db_
         )
 
 
+@pytest.mark.parametrize("db_kind", ["sqlite"], indirect=True)  # FTS5's document counts
 async def test_a_common_words_frequency_is_estimated_from_the_newest_chunks(
-    th: Harness, db_kind: str, monkeypatch: pytest.MonkeyPatch
+    th: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if db_kind != "sqlite":
-        pytest.skip("FTS5 only")
     await post_traces(th, *(failed(f"w{n}", "wombat refused") for n in range(10)))
     index(th)
     monkeypatch.setattr(bm25, "SAMPLE_ROWIDS", 10)
