@@ -180,7 +180,7 @@ def rows(ch: ClickHouse, query: Select[Any]) -> list[Any]:
 
 def latency_sketch(ch: ClickHouse, query: Select[Any]) -> Sketch:
     """The summed latency histograms of the rows `query` (on `analytics_daily`) selects."""
-    hist = literal_column("sumMap(`latencyMap.bucket`, `latencyMap.n`)").label("h")
+    hist: Any = literal_column("sumMap(`latencyMap.bucket`, `latencyMap.n`)").label("h")
     summed = query.with_only_columns(hist)
     found = ch.rows(_on_clickhouse(ch, summed))
     buckets, counts = found[0]["h"] if found else ([], [])
@@ -189,4 +189,3 @@ def latency_sketch(ch: ClickHouse, query: Select[Any]) -> Sketch:
         if n:
             sketch.counts[int(b)] += int(n)
     return sketch
-
