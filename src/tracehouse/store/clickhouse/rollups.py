@@ -154,12 +154,19 @@ def reconcile(ch: ClickHouse) -> None:
             for table in TABLES:
                 ch.command(f"TRUNCATE TABLE IF EXISTS {ch.layout.local(table.name)}")
         return
-    if not _has_rows(ch, "traces"):
-        return
+    if _has_rows(ch, "traces"):
+        rebuild_all(ch)
+
+
+def rebuild_all(ch: ClickHouse) -> int:
+    """`rebuild` every project that has traces; how many traces were counted."""
     found = ch.rows(f"SELECT DISTINCT project_rowid AS p FROM {ch.layout.table('traces')}")
+    total = 0
     for row in found:
         count = rebuild(ch, int(row["p"]))
         _log.info("analytics roll-ups of project %s rebuilt from %d traces", row["p"], count)
+        total += count
+    return total
 
 
 def _on_clickhouse(ch: ClickHouse, query: Select[Any]) -> str:
