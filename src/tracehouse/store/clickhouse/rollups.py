@@ -20,7 +20,7 @@ import orjson
 from sqlalchemy import Select, Table, literal_column
 from sqlalchemy.dialects import postgresql
 
-from tracehouse.analytics.contrib import _APPENDED, DIMENSIONS, FIGURES, Deltas, TraceState
+from tracehouse.analytics.contrib import APPENDED, DIMENSIONS, FIGURES, Deltas, TraceState
 from tracehouse.analytics.sketch import Sketch
 from tracehouse.store.tables import analytics_daily, analytics_daily_models, analytics_daily_users
 
@@ -92,18 +92,23 @@ def _insert_row(table: Table, row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+_HIST_TYPES = {"latencyMap.bucket": "Array(Int32)", "latencyMap.n": "Array(Int64)"}
+
+
+def _insert_columns(table: Table) -> tuple[list[str], list[str]]:
+    """The columns of an inserted row of `table` and their ClickHouse types."""
+    columns = [c for c in APPENDED[table] if c != "latency_hist"]
+    if table is analytics_daily:
+        columns += list(_HIST_TYPES)
+    return columns, [_HIST_TYPES.get(c) or _type(table, c) for c in columns]
+
+
 def insert(ch: ClickHouse, project_rowid: int, deltas: Deltas) -> None:
     """Insert a batch's signed roll-up changes (those of the tables ClickHouse keeps)."""
     for table, found in deltas.rows(project_rowid).items():
-        if table not in TABLES or not found:
-            continue
-        columns = [c for c in _APPENDED[table] if c != "latency_hist"]
-        if table is analytics_daily:
-            columns += ["latencyMap.bucket", "latencyMap.n"]
-        types = [_type(table, c) if c in table.c else "" for c in columns]
-        types = [t or ("Array(Int32)" if c.endswith("bucket") else "Array(Int64)")
-                 for c, t in zip(columns, types, strict=True)]  # fmt: skip
-        ch.insert_rows(table.name, columns, types, [_insert_row(table, r) for r in found])
+        if table in TABLES and found:
+            columns, types = _insert_columns(table)
+            ch.insert_rows(table.name, columns, types, [_insert_row(table, r) for r in found])
 
 
 def states(ch: ClickHouse, source: str, params: Mapping[str, Any]) -> list[TraceState]:
