@@ -197,7 +197,7 @@ class Deltas:
                 continue
             extra = tuple(_dumps(h) for h in hists) or tuple("{}" for _ in HISTS.get(table, ()))
             row = (project_rowid, *key, *values, *extra)
-            out[table].append(dict(zip(_APPENDED[table], row, strict=True)))
+            out[table].append(dict(zip(APPENDED[table], row, strict=True)))
         return out
 
 
@@ -220,7 +220,7 @@ def _row(table: Table, key: tuple[Any, ...], values: list[float]) -> dict[str, A
 _KINDS = {t: tuple(float if n in _REAL else int for n in names) for t, names in FIGURES.items()}
 _COLUMNS = {table: (*DIMENSIONS[table], *FIGURES[table]) for table in FIGURES}
 #: The columns of an appended row, in `Deltas.rows` order.
-_APPENDED = {
+APPENDED = {
     table: ("project_rowid", *columns, *HISTS.get(table, ())) for table, columns in _COLUMNS.items()
 }
 

@@ -7,9 +7,11 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Table, delete, func, select
+from sqlalchemy import ColumnElement, Connection, Select, Table, delete, func, select
 
+from tracehouse.analytics.sketch import Sketch
 from tracehouse.clock import now_us
+from tracehouse.store.clickhouse import dispatch
 from tracehouse.store.locks import transaction_lock
 from tracehouse.store.tables import (
     analytics_daily,
@@ -222,6 +224,15 @@ def trace_totals(
         .group_by(*keys)
         .having(func.sum(a.c.traces) != 0)
     )
+    return _read(conn, query)
+
+
+def _read(conn: Connection, query: Select[Any]) -> list[Any]:
+    """The rows of a roll-up query, from ClickHouse's roll-ups when it holds the traces."""
+    if (ch := dispatch.of(conn)) is not None:
+        from tracehouse.store.clickhouse import rollups
+
+        return rollups.rows(ch, query)
     return list(conn.execute(query).all())
 
 
@@ -232,13 +243,20 @@ def latency_hists(
     end: int,
     dims: dict[str, Any],
     skip: Sequence[int] = (),
-) -> list[str]:
-    """Every stored latency histogram of the days (they add up, appended changes too)."""
+) -> Sketch:
+    """The stored latency histograms of the days summed (appended changes too)."""
     a = analytics_daily
     query = select(a.c.latency_hist).where(
         *_range(a, project_rowid, first, end, skip), *_dims(a, dims)
     )
-    return list(conn.execute(query).scalars().all())
+    if (ch := dispatch.of(conn)) is not None:
+        from tracehouse.store.clickhouse import rollups
+
+        return rollups.latency_sketch(ch, query)
+    out = Sketch()
+    for text in conn.execute(query).scalars():
+        out.merge_text(text)
+    return out
 
 
 def model_totals(
@@ -257,7 +275,7 @@ def model_totals(
         .group_by(m.c.model)
         .having(func.sum(m.c.traces) != 0)  # a model no trace calls any more
     )
-    return list(conn.execute(query))
+    return _read(conn, query)
 
 
 def user_totals(
@@ -276,4 +294,4 @@ def user_totals(
         .group_by(u.c.user_id)
         .having(func.sum(u.c.traces) != 0)  # a user no trace names any more
     )
-    return list(conn.execute(query))
+    return _read(conn, query)

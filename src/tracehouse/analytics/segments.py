@@ -136,12 +136,13 @@ def plan(project_rowid: int, filters: TraceFilters, span: window.Window, width: 
 
 def prepare(rt: Runtime, p: Plan) -> Plan:
     """Decide how to read the roll-up days: the dirty ones (`_dirty`), and the traces the
-    filters beyond the roll-ups' dimensions take or leave (`_select`). ClickHouse keeps no
-    roll-ups: its traces are read whole."""
+    filters beyond the roll-ups' dimensions take or leave (`_select`). ClickHouse keeps its
+    roll-ups exact at every write (no dirty day): it reads them when the filters are all
+    roll-up dimensions, else its traces whole (`store.clickhouse.rollups`)."""
     if p.days is None:
         return p
     if dispatch.of(rt.db.reader) is not None:
-        return replace(p, days=None)
+        return p if p.extra is None else replace(p, days=None)
     with rt.db.reader.connect() as conn:
         p = _dirty(conn, rt.settings.analytics_live_traces, p)
         return p if p.extra is None else _select(conn, p, p.extra)
@@ -249,7 +250,9 @@ def trace_figures(
             out.add(row, int(row.bucket), part.sign)
         if not percentiles:
             continue
-        computed = store.latency_quantiles(conn, p.project_rowid, part.filters, QUANTILES)
+        computed = None
+        if not p.uses_rollups:
+            computed = store.latency_quantiles(conn, p.project_rowid, part.filters, QUANTILES)
         if computed is not None:
             out.quantiles = computed  # ClickHouse: one part, counted there (`count_over`)
             continue
@@ -264,8 +267,8 @@ def trace_figures(
         span = (p.project_rowid, *p.days, p.dims, p.live)
         for row in rollup_store.trace_totals(conn, *span):
             out.add(row, (row.day - offset) // width * width + offset)
-        for text in rollup_store.latency_hists(conn, *span) if percentiles else ():
-            out.sketch.merge_text(text)
+        if percentiles:
+            out.sketch.merge(rollup_store.latency_hists(conn, *span))
     elif percentiles:
         out.exact = sorted(exact)
     out.prune()

@@ -1,5 +1,5 @@
-"""`tracehouse clickhouse copy` and `verify`: move an existing SQLite or PostgreSQL deployment's
-traces into ClickHouse (the work is in `store/clickhouse/copy.py`)."""
+"""`tracehouse clickhouse copy`, `verify` and `rebuild-rollups`: move an existing SQLite or
+PostgreSQL deployment's traces into ClickHouse (the work is in `store/clickhouse/copy.py`)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from tracehouse.cli import render
 
 if TYPE_CHECKING:
     from tracehouse.config import Settings
+    from tracehouse.store.clickhouse.client import ClickHouse
     from tracehouse.store.clickhouse.copy import Copier, Count
     from tracehouse.store.engine import Database
 
@@ -100,7 +101,26 @@ def copy(settings: Settings, batch_size: int, restart: bool, quiet: bool) -> Non
         except KeyboardInterrupt:
             click.echo("interrupted: run the command again to continue.", err=True)
             raise SystemExit(130) from None
+        _rebuild_rollups(db.clickhouse)
         _report(copier.db)
+
+
+def _rebuild_rollups(ch: ClickHouse) -> None:
+    from tracehouse.store.clickhouse import rollups
+
+    counted = rollups.rebuild_all(ch)
+    click.echo(f"analytics roll-ups rebuilt from {counted} traces")
+
+
+@clickhouse.command("rebuild-rollups")
+@_options
+def rebuild_rollups(settings: Settings) -> None:
+    """Recompute every project's analytics roll-ups in ClickHouse from its current traces
+    (opening the store does it by itself when the roll-ups are empty and traces are not).
+    Run it with ingestion stopped: writes meanwhile may count twice or not at all."""
+    with _opened(settings) as db:
+        assert db.clickhouse is not None
+        _rebuild_rollups(db.clickhouse)
 
 
 @clickhouse.command("verify")

@@ -101,8 +101,8 @@ def write_batch(
     rows.write(scores, score_rows, is_test, now)
     if trace_changes:
         after = rows.roll_up(trace_changes, before)
-        if relational:  # ClickHouse keeps no roll-ups (`count_rollups` does nothing there)
-            changed_rollups(before, after, deltas)
+        changed_rollups(before, after, deltas)
+        if relational:  # the version roll-ups' scores are relational only
             relational.move_scores(before, after, deltas)
     rows.count_rollups(deltas)
     created = [trace_id for trace_id in trace_changes if trace_id not in stored_traces]

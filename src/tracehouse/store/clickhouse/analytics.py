@@ -66,6 +66,13 @@ def latency_quantiles(ch: ClickHouse, w: Where, qs: Sequence[float]) -> dict[flo
     return dict(zip(qs, values, strict=True))
 
 
+def latencies(ch: ClickHouse, w: Where) -> list[float]:
+    """Every known latency of the matching traces, in no order."""
+    sql = _traces(w, "latency_ms", "latency_ms IS NOT NULL")
+    result = ch.client.query(f"{sql} {FINAL_SETTINGS}", parameters=w.params)
+    return [row[0] for row in result.result_rows]
+
+
 def condition_sql(condition: ColumnElement[bool]) -> str:
     """A condition on `traces` written with SQLAlchemy, as ClickHouse SQL over `current`."""
     compiled = condition.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True})

@@ -18,7 +18,7 @@ import clickhouse_connect
 import orjson
 from clickhouse_connect.driver.client import Client
 
-from tracehouse.store.clickhouse import schema, search_schema
+from tracehouse.store.clickhouse import rollups, schema, search_schema
 from tracehouse.store.clickhouse.url import Target
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,11 @@ class ClickHouse:
         )
 
     def create_schema(self) -> None:
-        for statement in [*schema.ddl(self.layout), *search_schema.ddl(self.layout)]:
+        for statement in [
+            *schema.ddl(self.layout),
+            *search_schema.ddl(self.layout),
+            *rollups.ddl(self.layout),
+        ]:
             self.client.command(statement)
 
     def close(self) -> None:
@@ -136,4 +140,5 @@ def open_clickhouse(target: Target, cluster: str | None, *, async_insert: bool) 
     inserts = insert_settings(cluster=cluster is not None, async_insert=async_insert)
     store = ClickHouse(connect(target), layout, inserts)
     store.create_schema()
+    rollups.reconcile(store)
     return store

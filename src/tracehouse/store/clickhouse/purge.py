@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from tracehouse.store.clickhouse import search_schema
+from tracehouse.store.clickhouse import rollups, search_schema
 from tracehouse.store.clickhouse.schema import latest
 
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ def delete_trace(ch: ClickHouse, project_rowid: int, trace_id: str) -> int:
     if found is None:
         return 0
     params["rowid"] = int(found)
+    source = latest(ch.layout, "traces", f"{_PROJECT} AND id = {{trace:String}}")
+    rollups.subtract(ch, project_rowid, rollups.states(ch, source, params))
     search_schema.delete(ch, f"{_PROJECT} AND trace_rowid = {{rowid:Int64}}", params)
     _delete(ch, "trace_model_calls", f"{_PROJECT} AND trace_rowid = {{rowid:Int64}}", params)
     for name in ("observations", "scores"):
@@ -54,10 +56,20 @@ def _purge(
         if not counts[-1]:
             continue
         if name == "traces":
+            _subtract(ch, source, where, params)
             _delete(ch, "trace_model_calls", f"({keys}) IN ({gone})", params)
             search_schema.delete_traces(ch, gone, params)
         _delete(ch, name, f"({keys}) IN ({gone})", params)
     return tuple(counts)
+
+
+def _subtract(ch: ClickHouse, source: str, where: str, params: dict[str, object]) -> None:
+    """Count the traces about to go out of their projects' roll-ups."""
+    projects = ch.rows(f"SELECT DISTINCT project_rowid AS p FROM ({source}) WHERE {where}", params)
+    for found in projects:
+        chosen = f"SELECT * FROM ({source}) WHERE ({where}) AND project_rowid = {{only:Int64}}"
+        states = rollups.states(ch, chosen, {**params, "only": found["p"]})
+        rollups.subtract(ch, int(found["p"]), states)
 
 
 def purge_test_data(ch: ClickHouse, cutoff: int) -> tuple[int, ...]:

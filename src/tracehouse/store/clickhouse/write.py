@@ -16,7 +16,7 @@ from sqlalchemy import Table
 
 from tracehouse.analytics.contrib import Deltas, TraceState
 from tracehouse.ingest import store as ingest_store
-from tracehouse.store.clickhouse import stored
+from tracehouse.store.clickhouse import rollups, stored
 from tracehouse.store.clickhouse.rowids import rowid
 from tracehouse.store.clickhouse.schema import SPECS, VERSION, columns_of
 from tracehouse.store.tables.analytics import MODEL_FIGURES
@@ -126,7 +126,8 @@ class ClickHouseRows:
         return states
 
     def count_rollups(self, deltas: Deltas) -> None:
-        """Nothing: analytics on ClickHouse aggregate the trace tables themselves."""
+        """Insert the batch's signed changes into the ClickHouse roll-ups (`rollups`)."""
+        rollups.insert(self._ch, self._project, deltas)
 
     def open_generation(self, trace_id: str, parent_id: str | None, before: int) -> str | None:
         return stored.open_generation(self._ch, self._project, trace_id, parent_id, before)
