@@ -167,12 +167,12 @@ def clickhouse_url(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def _truncate_clickhouse(url: str) -> None:
-    from tracehouse.store.clickhouse import client, schema, search_schema
+    from tracehouse.store.clickhouse import client, rollups, schema, search_schema
     from tracehouse.store.clickhouse.url import parse
 
     store = client.open_clickhouse(parse(url), None, async_insert=False)
     try:
-        for name in (*schema.SPECS, *search_schema.TABLES):
+        for name in (*schema.SPECS, *search_schema.TABLES, *(t.name for t in rollups.TABLES)):
             store.command(f"TRUNCATE TABLE IF EXISTS {store.layout.local(name)}")
     finally:
         store.close()
