@@ -44,7 +44,7 @@ def test_rows_live_in_replicated_tables_with_shard_and_replica_macros(table: str
     sql = statement(CLUSTER, f"CREATE TABLE IF NOT EXISTS `tracehouse`.`{table}_local`")
     path = f"/clickhouse/tables/{{shard}}/tracehouse/{table}_local"
     assert f"ENGINE = ReplicatedReplacingMergeTree('{path}', '{{replica}}', _version)" in sql
-    assert f"ORDER BY ({', '.join(schema.KEYS[table])})" in sql
+    assert f"ORDER BY ({', '.join(schema.SPECS[table].sort)})" in sql
     assert "PARTITION BY toYYYYMM(fromUnixTimestamp64Micro(created_at))" in sql
 
 

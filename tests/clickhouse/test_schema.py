@@ -22,7 +22,9 @@ def test_single_node_tables_replace_by_version_and_mirror_the_relational_columns
     assert statements[0] == "CREATE DATABASE IF NOT EXISTS `tracehouse`"
     create = next(s for s in statements if "`tracehouse`.`traces`" in s)
     assert "ENGINE = ReplacingMergeTree(_version)" in create
-    assert "ORDER BY (project_rowid, id)" in create
+    # sorted by first day within the project, so time ranges skip the other days' granules
+    assert "ORDER BY (project_rowid, toDate(fromUnixTimestamp64Micro(created_at)), id)" in create
+    assert "INDEX ix_id id TYPE bloom_filter" in create
     assert "ON CLUSTER" not in " ".join(statements)
     for column in traces.columns:
         assert f"`{column.name}` " in create

@@ -18,7 +18,7 @@ import clickhouse_connect
 import orjson
 from clickhouse_connect.driver.client import Client
 
-from tracehouse.store.clickhouse import rollups, schema, search_schema
+from tracehouse.store.clickhouse import resort, rollups, schema, search_schema
 from tracehouse.store.clickhouse.url import Target
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,7 @@ class ClickHouse:
             *rollups.ddl(self.layout),
         ]:
             self.client.command(statement)
+        resort.resort(self)
 
     def close(self) -> None:
         self.client.close()

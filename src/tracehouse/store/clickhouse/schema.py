@@ -66,6 +66,13 @@ class Spec:
     indexes: tuple[str, ...] = ()
     #: Columns ClickHouse computes at insert from the others (never inserted, not in `*`).
     materialized: tuple[str, ...] = ()
+    #: The table's sort (`ORDER BY`) when it is more than `order_by`: expressions of columns
+    #: no version changes, so a key's versions still sort together and replace each other.
+    sort_by: tuple[str, ...] | None = None
+
+    @property
+    def sort(self) -> tuple[str, ...]:
+        return self.sort_by or self.order_by
 
 
 #: Each trace's model calls (its `model_calls` JSON: {model: MODEL_FIGURES}) as two parallel
@@ -77,13 +84,21 @@ MODEL_COLUMNS = (
 )
 
 
+#: A trace's first day (`created_at` never changes for a key): traces sorted by it within a
+#: project keep each granule's start times close together, so the `start_time` minmax index
+#: skips the granules outside a time range (the days a chart or an edge of a roll-up reads).
+CREATED_DAY = "toDate(fromUnixTimestamp64Micro(created_at))"
+
 SPECS: dict[str, Spec] = {
     "traces": Spec(
         traces,
         ("project_rowid", "id"),
         "cityHash64(project_rowid, id)",
+        sort_by=("project_rowid", CREATED_DAY, "id"),
         indexes=(
             "INDEX ix_start start_time TYPE minmax GRANULARITY 1",
+            # one trace by id, now that ids sort within their day only
+            "INDEX ix_id id TYPE bloom_filter GRANULARITY 1",
             "INDEX ix_session session_id TYPE bloom_filter GRANULARITY 4",
             "INDEX ix_user user_id TYPE bloom_filter GRANULARITY 4",
             # the search indexer reads what changed since its cursor
@@ -190,16 +205,18 @@ def _engine(layout: Layout, name: str) -> str:
 _SETTINGS = "index_granularity = 8192, non_replicated_deduplication_window = 1000"
 
 
-def create_table(layout: Layout, name: str) -> str:
-    """`CREATE TABLE` of one trace table (the local one on a cluster)."""
+def create_table(layout: Layout, name: str, table: str | None = None) -> str:
+    """`CREATE TABLE` of one trace table (the local one on a cluster), named `table` when
+    given (a rebuild's new table: `resort`)."""
     spec = SPECS[name]
     body = ",\n    ".join(_column_lines(spec))
+    target = layout.local(table or name)
     return (
-        f"CREATE TABLE IF NOT EXISTS {layout.local(name)}{layout.on_cluster}\n(\n    {body}\n)\n"
+        f"CREATE TABLE IF NOT EXISTS {target}{layout.on_cluster}\n(\n    {body}\n)\n"
         f"ENGINE = {_engine(layout, name)}\n"
         # created_at never changes for a key, so all its versions share a partition
         "PARTITION BY toYYYYMM(fromUnixTimestamp64Micro(created_at))\n"
-        f"ORDER BY ({', '.join(spec.order_by)})\n"
+        f"ORDER BY ({', '.join(spec.sort)})\n"
         f"SETTINGS {_SETTINGS}"
     )
 
