@@ -212,6 +212,8 @@ class Figures:
     exact: list[float] | None = None
     #: {q: percentile} when the database computed them (ClickHouse), rather than `exact`.
     quantiles: dict[float, float | None] | None = None
+    #: {q: how many latencies exceed that percentile}, with `quantiles`.
+    above: dict[float, int] = field(default_factory=dict)
     freshness: dict[str, Any] = field(default_factory=dict)
     #: (sign, latencies) of each part read from the base tables, for `count_over`.
     samples: list[tuple[int, list[float]]] = field(default_factory=list)
@@ -254,7 +256,7 @@ def trace_figures(
         if not p.uses_rollups:
             computed = store.latency_quantiles(conn, p.project_rowid, part.filters, QUANTILES)
         if computed is not None:
-            out.quantiles = computed  # ClickHouse: one part, counted there (`count_over`)
+            out.quantiles, out.above = computed  # ClickHouse: one part (`count_over`)
             continue
         values = store.latencies(conn, p.project_rowid, part)
         out.samples.append((part.sign, values))
@@ -336,6 +338,9 @@ def count_over(conn: Connection, p: Plan, f: Figures, threshold: float | None) -
     if threshold is None:
         return 0
     if f.quantiles is not None:
+        counted = [f.above[q] for q, value in f.quantiles.items() if value == threshold]
+        if counted:  # the threshold is a percentile the database counted past
+            return counted[0]
         return store.count_over(conn, p.project_rowid, store.Part(p.filters), threshold)
     slow = sum(sign * sum(1 for v in values if v > threshold) for sign, values in f.samples)
     if p.uses_rollups:

@@ -121,9 +121,10 @@ def count_over(conn: Connection, project_rowid: int, part: Part, threshold: floa
 
 def latency_quantiles(
     conn: Connection, project_rowid: int, filters: TraceFilters, qs: tuple[float, ...]
-) -> dict[float, float | None] | None:
-    """{q: the q-th percentile of the latencies} computed by the database, when ClickHouse
-    holds the traces; None: fetch them (`latencies`)."""
+) -> tuple[dict[float, float | None], dict[float, int]] | None:
+    """{q: the q-th percentile of the latencies} and {q: how many latencies exceed it},
+    computed by the database when ClickHouse holds the traces; None: fetch them
+    (`latencies`)."""
     found = clickhouse_where(conn, project_rowid, filters)
     return None if found is None else ch_analytics.latency_quantiles(*found, qs)
 

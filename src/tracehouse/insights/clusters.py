@@ -3,6 +3,7 @@ and quoted values masked), with counts, first and last seen, and example traces.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,9 +29,10 @@ _MASKS = (
 )
 
 
+@functools.lru_cache(maxsize=4096)
 def normalise(message: str) -> str:
     """The message with quoted values, ids (UUIDs, long tokens of letters and digits) and
-    numbers masked, whitespace collapsed."""
+    numbers masked, whitespace collapsed (cached: failures repeat their messages)."""
     for pattern, mask in _MASKS:
         message = pattern.sub(mask, message)
     return message.strip()

@@ -3,8 +3,11 @@ baseline window, each change with a two-sample test and its p-value."""
 
 from __future__ import annotations
 
-import statistics
+import math
+from collections.abc import Sequence
 from typing import Any
+
+import numpy as np
 
 from tracehouse.analytics import window
 from tracehouse.clock import iso, now_us, to_us
@@ -33,11 +36,11 @@ def drift(
     with rt.db.reader.connect() as conn:
         base = store.samples(conn, scope.project_rowid, window.shifted(filters, baseline))
         now = store.samples(conn, scope.project_rowid, window.shifted(filters, recent))
-    metrics = [_metric(name, [r[i] for r in base], [r[i] for r in now]) for name, i in METRICS]
-    metrics.append(_error_rate(base, now))
+    metrics = [_metric(name, base[i], now[i]) for name, i in METRICS]
+    metrics.append(_error_rate(base[3], now[3]))
     return {
-        "baseline": {"from": iso(baseline.start), "to": iso(baseline.end), "traces": len(base)},
-        "recent": {"from": iso(recent.start), "to": iso(recent.end), "traces": len(now)},
+        "baseline": {"from": iso(baseline.start), "to": iso(baseline.end), "traces": len(base[0])},
+        "recent": {"from": iso(recent.start), "to": iso(recent.end), "traces": len(now[0])},
         "significance_level": SIGNIFICANCE,
         "metrics": metrics,
         "drifted": [m["metric"] for m in metrics if m["significant"]],
@@ -50,26 +53,32 @@ def _change(before: float | None, after: float | None) -> float | None:
     return (after - before) / before * 100
 
 
-def _metric(name: str, before: list[Any], after: list[Any]) -> dict[str, Any]:
-    a = [float(v) for v in before if v is not None]
-    b = [float(v) for v in after if v is not None]
-    mean_a = statistics.fmean(a) if a else None
-    mean_b = statistics.fmean(b) if b else None
+def _metric(name: str, before: Sequence[Any], after: Sequence[Any]) -> dict[str, Any]:
+    a, b = _known(before), _known(after)
+    mean_a = math.fsum(a.tolist()) / len(a) if len(a) else None
+    mean_b = math.fsum(b.tolist()) / len(b) if len(b) else None
     result = stats.mann_whitney(a, b)
     return {
         "metric": name,
         "baseline_mean": mean_a,
         "recent_mean": mean_b,
-        "baseline_median": statistics.median(a) if a else None,
-        "recent_median": statistics.median(b) if b else None,
+        "baseline_median": float(np.median(a)) if len(a) else None,
+        "recent_median": float(np.median(b)) if len(b) else None,
         "change_percent": _change(mean_a, mean_b),
         **_test(result),
     }
 
 
-def _error_rate(before: list[Any], after: list[Any]) -> dict[str, Any]:
-    x1 = sum(1 for r in before if r[3] == "error")  # (cost, tokens, latency, status)
-    x2 = sum(1 for r in after if r[3] == "error")
+def _known(values: Sequence[Any]) -> stats.FloatArray:
+    """The values as floats, the missing (None) left out."""
+    array: stats.FloatArray = np.array(values, dtype=float)
+    known: stats.FloatArray = array[~np.isnan(array)]
+    return known
+
+
+def _error_rate(before: Sequence[str], after: Sequence[str]) -> dict[str, Any]:
+    """`before` and `after`: the traces' statuses."""
+    x1, x2 = list(before).count("error"), list(after).count("error")
     rate_a = x1 / len(before) if before else None
     rate_b = x2 / len(after) if after else None
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
@@ -14,15 +15,17 @@ from tracehouse.traces import filters as trace_filters
 from tracehouse.traces.filters import TraceFilters
 
 
-def samples(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[Any]:
-    """(cost, total_tokens, latency_ms, status) of every trace meeting the filters."""
+def samples(conn: Connection, project_rowid: int, filters: TraceFilters) -> list[Sequence[Any]]:
+    """The columns (cost, total_tokens, latency_ms, status) of every trace meeting the
+    filters."""
     if (found := clickhouse_where(conn, project_rowid, filters)) is not None:
         return ch_analytics.samples(*found)
     t = traces.c
     query = trace_filters.apply(
         select(t.cost, t.total_tokens, t.latency_ms, t.status), project_rowid, filters
     )
-    return list(conn.execute(query))
+    rows = conn.execute(query).all()
+    return [[row[i] for row in rows] for i in range(4)]
 
 
 def get_provider(conn: Connection, project_rowid: int) -> Any:

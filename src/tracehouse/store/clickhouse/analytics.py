@@ -12,7 +12,8 @@ from sqlalchemy import ColumnElement
 from sqlalchemy.dialects import postgresql
 
 from tracehouse.analytics.aggregate import ModelAgg
-from tracehouse.http.pagination import PageParams, decode_cursor
+from tracehouse.http.pagination import PageParams
+from tracehouse.store.clickhouse import newest, sql
 from tracehouse.store.clickhouse.where import FINAL_SETTINGS, Where, current
 from tracehouse.store.tables.analytics import MODEL_FIGURES
 
@@ -57,13 +58,25 @@ def trace_groups(ch: ClickHouse, w: Where, width: int, offset: int) -> list[Row]
     return rows(ch, f"{sql} GROUP BY {dims}", w.params)
 
 
-def latency_quantiles(ch: ClickHouse, w: Where, qs: Sequence[float]) -> dict[float, float | None]:
-    """{q: the q-th percentile (0-100) of the known latencies}, interpolated between ranks."""
+def latency_quantiles(
+    ch: ClickHouse, w: Where, qs: Sequence[float]
+) -> tuple[dict[float, float | None], dict[float, int]]:
+    """{q: the q-th percentile (0-100) of the known latencies}, interpolated between ranks,
+    and {q: how many latencies exceed it} (the slow count when the threshold is one of them:
+    no second pass)."""
     levels = ", ".join(str(q / 100) for q in qs)
-    sql = _traces(w, f"count(latency_ms) AS n, quantilesExactInclusive({levels})(latency_ms) AS v")
+    above = ", ".join(
+        f"arrayCount(x -> x > v[{i + 1}], groupArray(latency_ms))" for i in range(len(qs))
+    )
+    sql = _traces(
+        w,
+        f"count(latency_ms) AS n, quantilesExactInclusive({levels})(latency_ms) AS v, "
+        f"[{above}] AS above",
+    )
     found = rows(ch, sql, w.params)[0]
     values = found["v"] if found["n"] else [None] * len(qs)
-    return dict(zip(qs, values, strict=True))
+    counts = found["above"] if found["n"] else [0] * len(qs)
+    return dict(zip(qs, values, strict=True)), dict(zip(qs, map(int, counts), strict=True))
 
 
 def latencies(ch: ClickHouse, w: Where) -> list[float]:
@@ -75,8 +88,8 @@ def latencies(ch: ClickHouse, w: Where) -> list[float]:
 
 def condition_sql(condition: ColumnElement[bool]) -> str:
     """A condition on `traces` written with SQLAlchemy, as ClickHouse SQL over `current`."""
-    compiled = condition.compile(dialect=_DIALECT, compile_kwargs={"literal_binds": True})
-    return str(compiled)
+    kwargs = {"literal_binds": True, "include_table": False}
+    return str(condition.compile(dialect=_DIALECT, compile_kwargs=kwargs))
 
 
 def count_where(ch: ClickHouse, w: Where, condition: str = "true") -> int:
@@ -106,24 +119,13 @@ def model_groups(ch: ClickHouse, w: Where) -> dict[str, ModelAgg]:
     return {row["call_model"]: ModelAgg.of(list(row.values())[1:]) for row in found}
 
 
-LIST_COLUMNS = (
-    "trace_rowid, id, name, start_time, end_time, latency_ms, status, status_message, user_id, "
-    "session_id, environment, error_count, observation_count, total_tokens, cost, models"
-)
-
-
 def list_where(ch: ClickHouse, w: Where, condition: str, page: PageParams) -> list[Row]:
     """A page (plus one row) of traces meeting `condition`, newest first (keyset on start
-    time and rowid, as `http.pagination.paginate`)."""
-    if page.cursor:
-        start, rowid = decode_cursor(page.cursor, 2)
-        after = f"(start_time, trace_rowid) < ({w.bind(start, 'Int64')}, {w.bind(rowid, 'Int64')})"
-        condition = f"({condition}) AND {after}"
-    sql = f"{_traces(w, LIST_COLUMNS, condition)} ORDER BY start_time DESC, trace_rowid DESC"
-    sql += f" LIMIT {page.limit + 1}"
-    if not page.cursor and page.offset:
-        sql += f" OFFSET {page.offset}"
-    return rows(ch, sql, w.params)
+    time and rowid, as `http.pagination.paginate`): the newest candidates of any version,
+    then their current rows (`newest.page`), not a pass over every current row."""
+    where = sql.Where([*w.conditions, condition], dict(w.params))
+    order = newest.Order("start_time", ("start_time", "trace_rowid"))
+    return [Row(row) for row in newest.page(ch, "traces", where, order, page)]
 
 
 def first_errors(ch: ClickHouse, project_rowid: int, trace_ids: Iterable[str]) -> dict[str, Row]:
@@ -167,9 +169,10 @@ SAMPLE_COLUMNS = ("cost", "total_tokens", "latency_ms", "status")
 
 
 def samples(ch: ClickHouse, w: Where) -> list[Sequence[Any]]:
-    """(cost, total_tokens, latency_ms, status) of every trace meeting the filters: plain
-    tuples, as the client decodes them (a dict or named tuple per row of a million rows costs
-    more than the query)."""
+    """The columns (cost, total_tokens, latency_ms, status) of every trace meeting the
+    filters, as the client decodes them (no row tuples: a million of them cost more than
+    the query)."""
     sql = _traces(w, ", ".join(SAMPLE_COLUMNS))
     result = ch.client.query(f"{sql} {FINAL_SETTINGS}", parameters=w.params)
-    return list(result.result_rows)
+    columns = list(result.result_columns)
+    return columns if columns else [[] for _ in SAMPLE_COLUMNS]

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tracehouse.http.pagination import PageParams
-from tracehouse.store.clickhouse.schema import latest
+from tracehouse.store.clickhouse.schema import SPECS, latest
 from tracehouse.store.clickhouse.sql import Where, page_clause
 
 if TYPE_CHECKING:
@@ -114,6 +114,10 @@ def _read(
             f"{order.sort} {'>' if order.descending else '<'} {scope.bind(found[-1][-1])}"
         )
     named = f", {order.sort} AS sort_value" if order.named else ""
-    source = latest(ch.layout, name, f"{PROJECT} AND {keys}")
-    sql = f"SELECT *{named} FROM ({source}) WHERE {' AND '.join(conditions)} {clause}"
+    # the computed columns (not in `*`) for the filters, left out of the rows
+    computed = SPECS[name].computed
+    inner = ", ".join(["*", *computed])
+    outer = f"* EXCEPT ({', '.join(computed)})" if computed else "*"
+    source = latest(ch.layout, name, f"{PROJECT} AND {keys}", inner)
+    sql = f"SELECT {outer}{named} FROM ({source}) WHERE {' AND '.join(conditions)} {clause}"
     return ch.rows(sql, scope.params)

@@ -74,6 +74,11 @@ class Spec:
     def sort(self) -> tuple[str, ...]:
         return self.sort_by or self.order_by
 
+    @property
+    def computed(self) -> tuple[str, ...]:
+        """The names of the `materialized` columns."""
+        return tuple(line.split("`")[1] for line in self.materialized)
+
 
 #: Each trace's model calls (its `model_calls` JSON: {model: MODEL_FIGURES}) as two parallel
 #: arrays, so the per-model analytics read columns (`ARRAY JOIN`) instead of parsing JSON.
