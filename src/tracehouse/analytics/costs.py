@@ -35,7 +35,7 @@ def costs(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[str, 
     groups = segments.groups_beside(rt, plan)
     with rt.db.reader.connect() as conn:
         figures = segments.trace_figures(conn, plan, DAY_US, 0, percentiles=False)
-    by_model, users = groups.result()
+    by_model, users = segments.breakdowns(groups, plan, figures)
     models = model_rows(by_model)
     ranked = sorted(users.items(), key=lambda kv: (-kv[1].cost, str(kv[0])))[:USER_LIMIT]
     return {

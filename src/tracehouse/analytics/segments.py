@@ -308,9 +308,31 @@ def beside(rt: Runtime, read: Callable[[Connection], T]) -> Future[T]:
     return _BESIDE.submit(contextvars.copy_context().run, run)
 
 
-def groups_beside(rt: Runtime, p: Plan) -> Future[tuple[dict[str, ModelAgg], dict[Any, UserAgg]]]:
-    """The by-model and by-user figures, read `beside` the caller."""
-    return beside(rt, lambda conn: (model_figures(conn, p), user_figures(conn, p)))
+#: The by-model figures, and the by-user ones (None: not read, see `groups_beside`).
+Groups = tuple[dict[str, ModelAgg], dict[Any, UserAgg] | None]
+
+
+def groups_beside(rt: Runtime, p: Plan) -> Future[Groups]:
+    """The by-model and by-user figures, read `beside` the caller. With a `user_id` filter
+    the by-user figures are that user's totals: not read again (`breakdowns`)."""
+
+    def read(conn: Connection) -> Groups:
+        users = user_figures(conn, p) if p.filters.user_id is None else None
+        return model_figures(conn, p), users
+
+    return beside(rt, read)
+
+
+def breakdowns(
+    groups: Future[Groups], p: Plan, f: Figures
+) -> tuple[dict[str, ModelAgg], dict[Any, UserAgg]]:
+    """The by-model and by-user figures of `groups_beside`, the one user's from `f`'s total."""
+    models, users = groups.result()
+    if users is not None:
+        return models, users
+    t = f.total
+    one = UserAgg(t.traces, t.failed, t.latency_count, t.latency_sum, t.tokens, t.cost)
+    return models, {p.filters.user_id: one} if t.traces > 0 else {}
 
 
 def user_figures(conn: Connection, p: Plan) -> dict[Any, UserAgg]:

@@ -54,7 +54,7 @@ def analytics(rt: Runtime, scope: ProjectScope, filters: TraceFilters) -> dict[s
             conn, project, filters, traces.c.status == "error", PageParams(limit=RECENT_FAILURES)
         )
         body["recent_failures"] = _items(conn, project, rows[:RECENT_FAILURES])
-    models, users = groups.result()
+    models, users = segments.breakdowns(groups, plan, figures)
     body["model_breakdown"] = _models(models)
     body["user_breakdown"] = [agg.item(key) for key, agg in _top(users)]
     return body

@@ -65,13 +65,11 @@ def latency_quantiles(
     and {q: how many latencies exceed it} (the slow count when the threshold is one of them:
     no second pass)."""
     levels = ", ".join(str(q / 100) for q in qs)
-    above = ", ".join(
-        f"arrayCount(x -> x > v[{i + 1}], groupArray(latency_ms))" for i in range(len(qs))
-    )
     sql = _traces(
         w,
         f"count(latency_ms) AS n, quantilesExactInclusive({levels})(latency_ms) AS v, "
-        f"[{above}] AS above",
+        "groupArray(latency_ms) AS known, arrayMap(t -> arrayCount(x -> x > t, known), v) "
+        "AS above",
     )
     found = rows(ch, sql, w.params)[0]
     values = found["v"] if found["n"] else [None] * len(qs)
@@ -125,7 +123,8 @@ def list_where(ch: ClickHouse, w: Where, condition: str, page: PageParams) -> li
     then their current rows (`newest.page`), not a pass over every current row."""
     where = sql.Where([*w.conditions, condition], dict(w.params))
     order = newest.Order("start_time", ("start_time", "trace_rowid"))
-    return [Row(row) for row in newest.page(ch, "traces", where, order, page)]
+    first = 2 * (page.limit + 1)  # a short list: few candidates, few granules read
+    return [Row(row) for row in newest.page(ch, "traces", where, order, page, first)]
 
 
 def first_errors(ch: ClickHouse, project_rowid: int, trace_ids: Iterable[str]) -> dict[str, Row]:

@@ -55,14 +55,20 @@ def count(ch: ClickHouse, name: str, where: Where) -> int:
 
 
 def page(
-    ch: ClickHouse, name: str, where: Where, order: Order, page_params: PageParams
+    ch: ClickHouse,
+    name: str,
+    where: Where,
+    order: Order,
+    page_params: PageParams,
+    first: int = FIRST_SIZE,
 ) -> list[dict[str, Any]]:
     """One page (and one row more, to tell `has_more`) of the current rows matching `where`,
-    as `sql.page_clause` orders and cuts them; `where` gains the cursor's condition."""
+    as `sql.page_clause` orders and cuts them; `where` gains the cursor's condition. `first`:
+    the fewest candidates the first round reads (each costs its granule)."""
     clause = page_clause(where, list(order.keys), page_params, descending=order.descending)
     skip = 0 if page_params.cursor else page_params.offset
     wanted = page_params.limit + 1
-    size = first_size(wanted + skip)
+    size = first_size(wanted + skip, first)
     while True:
         found = _candidates(ch, name, where, order, size)
         rows = _read(ch, name, where, order, clause, found, edge=len(found) == size)
@@ -71,9 +77,9 @@ def page(
         size *= 4
 
 
-def first_size(rows: int) -> int:
+def first_size(rows: int, first: int = FIRST_SIZE) -> int:
     """How many candidates the first round reads for a page of `rows` (offset included)."""
-    return max(FIRST_SIZE, 2 * rows)
+    return max(first, 2 * rows)
 
 
 def _candidates(
@@ -114,8 +120,8 @@ def _read(
             f"{order.sort} {'>' if order.descending else '<'} {scope.bind(found[-1][-1])}"
         )
     named = f", {order.sort} AS sort_value" if order.named else ""
-    # the computed columns (not in `*`) for the filters, left out of the rows
-    computed = SPECS[name].computed
+    # the computed columns (not in `*`) the filters name, left out of the rows
+    computed = [c for c in SPECS[name].computed if c in where.sql]
     inner = ", ".join(["*", *computed])
     outer = f"* EXCEPT ({', '.join(computed)})" if computed else "*"
     source = latest(ch.layout, name, f"{PROJECT} AND {keys}", inner)
