@@ -16,6 +16,7 @@ from tracehouse.clock import now_us
 from tracehouse.evaluations import monitor_store
 from tracehouse.memory import store as memory_store
 from tracehouse.store.clickhouse import dispatch
+from tracehouse.store.clickhouse import partitions as ch_partitions
 from tracehouse.store.clickhouse import purge as ch_purge
 from tracehouse.store.tables import (
     evaluation_runs,
@@ -65,7 +66,8 @@ def purge(
         clickhouse = dispatch.of(conn)
         if clickhouse is None:
             total.add(_purge_test_data(conn, cutoff))
-        else:  # no roll-up days to mark: analytics on ClickHouse keep none
+        else:  # no roll-up days to mark: ClickHouse's roll-ups are exact at every write
+            _drop_partitions(conn, clickhouse, now, cutoff, total)
             total.add(Purged(*ch_purge.purge_test_data(clickhouse, cutoff)))
             _purge_test_runs(conn, cutoff)
         total.audit_entries = audit.purge(conn, audit_days, now)
@@ -77,6 +79,18 @@ def purge(
             else:
                 total.add(_purge_clickhouse(conn, clickhouse, project_rowid, now - days * _DAY_US))
     return total
+
+
+def _drop_partitions(
+    conn: Connection, clickhouse: ClickHouse, now: int, test_cutoff: int, total: Purged
+) -> None:
+    """Drop the ClickHouse partitions whose every row is past its retention, before the
+    row-by-row purges of the rest (`store.clickhouse.partitions`)."""
+    projects = {rowid: now - days * _DAY_US for rowid, days in _retained(conn)}
+    dropped = ch_partitions.drop_expired(clickhouse, ch_partitions.Cutoffs(test_cutoff, projects))
+    total.add(Purged(dropped.traces, dropped.observations, dropped.scores))
+    for project_rowid in dropped.projects:
+        monitor_store.forget(conn, project_rowid)
 
 
 def _retained(conn: Connection) -> list[tuple[int, int]]:
