@@ -84,7 +84,7 @@ async def _answers(th: Harness, updates: list[tuple[str, dict[str, Any]]]) -> li
 async def test_pages_over_rewritten_rows_are_sqlites(
     seed: int, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(newest, "first_size", lambda rows: 1)
+    monkeypatch.setattr(newest, "first_size", lambda rows, first=1: 1)
     updates = _updates(seed)
     answers = {}
     for kind in ("sqlite", "clickhouse"):

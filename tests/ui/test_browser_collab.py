@@ -51,6 +51,12 @@ def two_people(server: ServerProcess) -> Iterator[tuple[Any, Any, list[str]]]:
         browser.close()
 
 
+@pytest.fixture(autouse=True)
+def _own_errors(two_people: tuple[Any, Any, list[str]]) -> None:
+    """Each test judged on its own console errors (the pages are the module's)."""
+    two_people[2].clear()
+
+
 def _setup(base: str, trace_id: str) -> None:
     login = httpx.post(
         f"{base}/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}
@@ -69,7 +75,7 @@ def _log_in(page: Any, email: str, password: str) -> None:
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url("**/traces")
-    page.wait_for_function("document.body.dataset.live === 'ready'")  # the /ws feed is open
+    page.wait_for_function("document.body?.dataset.live === 'ready'")  # the /ws feed is open
 
 
 def test_a_mention_rises_the_bell_live_and_the_assignee_resolves(
@@ -85,19 +91,19 @@ def test_a_mention_rises_the_bell_live_and_the_assignee_resolves(
     _log_in(admin, ADMIN_EMAIL, ADMIN_PASSWORD)
     project = admin.evaluate("document.body.dataset.project")
     admin.goto(f"/ui/p/{project}/traces/{trace_id}")
-    admin.wait_for_function("document.body.dataset.live === 'ready'")
+    admin.wait_for_function("document.body?.dataset.live === 'ready'")
     admin.get_by_label("Comment", exact=True).fill(f"@{MIA} can you check this refund?")
     admin.get_by_role("button", name="Comment", exact=True).click()
     expect(admin.locator("#comments .comment")).to_have_count(1)
     expect(mia.locator("#bell-count")).to_have_text("1")  # live: Mia's page never reloaded
     expect(mia.locator("#bell")).to_have_class("bell has-unread")
     mia.screenshot(path=str(SHOTS / "bell-mention.png"))
-    admin.wait_for_function("document.body.dataset.live === 'ready'")
+    admin.wait_for_function("document.body?.dataset.live === 'ready'")
     admin.get_by_label("Assign to").fill(MIA)
     admin.get_by_label("Assignment note").fill("Refund stuck since Monday")
     admin.get_by_role("button", name="Assign", exact=True).click()
     expect(mia.locator("#bell-count")).to_have_text("2")
-    admin.wait_for_function("document.body.dataset.live === 'ready'")
+    admin.wait_for_function("document.body?.dataset.live === 'ready'")
     mia.locator("#bell").click()
     mia.wait_for_url("**/inbox")
     assignments = mia.locator("#my-assignments")
