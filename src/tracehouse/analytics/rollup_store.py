@@ -7,7 +7,7 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, Table, delete, func, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, Table, delete, func, select
 
 from tracehouse.analytics.sketch import Sketch
 from tracehouse.clock import now_us
@@ -67,6 +67,13 @@ def mark_dirty(conn: Connection, project_rowid: int, times: Iterable[int | None]
         if day not in already
     ]
     upsert(conn, analytics_rollup_days, marks, ("project_rowid", "day"), replace=("built_at",))
+
+
+def exact_at_write(engine: Engine) -> bool:
+    """Whether the roll-ups are exact at every write, with no dirty day and no way to take
+    chosen traces away (ClickHouse's, `store.clickhouse.rollups`): read when the filters are
+    all roll-up dimensions, else the traces are read whole."""
+    return dispatch.of(engine) is not None
 
 
 def dirty_days(conn: Connection, project_rowid: int, first: int, end: int) -> list[Any]:

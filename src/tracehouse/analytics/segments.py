@@ -28,7 +28,6 @@ from tracehouse.analytics.sketch import Sketch
 from tracehouse.analytics.stats import percentile
 from tracehouse.clock import iso
 from tracehouse.runtime import Runtime
-from tracehouse.store.clickhouse import dispatch
 from tracehouse.traces.filters import TraceFilters
 
 T = TypeVar("T")
@@ -141,7 +140,7 @@ def prepare(rt: Runtime, p: Plan) -> Plan:
     roll-up dimensions, else its traces whole (`store.clickhouse.rollups`)."""
     if p.days is None:
         return p
-    if dispatch.of(rt.db.reader) is not None:
+    if rollup_store.exact_at_write(rt.db.reader):
         return p if p.extra is None else replace(p, days=None)
     with rt.db.reader.connect() as conn:
         p = _dirty(conn, rt.settings.analytics_live_traces, p)

@@ -10,7 +10,6 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from tracehouse.store.clickhouse import dispatch
 from tracehouse.store.tables import traces
 from tracehouse.traces.filters import TraceFilters
 from tracehouse.versions import store
@@ -26,7 +25,7 @@ def answers(
 ) -> bool:
     """Whether the roll-ups hold exactly the traces the comparison is about (never when
     ClickHouse holds the traces: the roll-ups are empty there)."""
-    if dispatch.of(conn) is not None:
+    if not store.rolled_up(conn):
         return False
     if base.model_dump(exclude_defaults=True) or any(v.kind not in _KINDS for v in versions):
         return False

@@ -257,3 +257,9 @@ def _lowest(
         .limit(count)
     )
     return [(row[0], row[1]) for row in conn.execute(query)]
+
+
+def rolled_up(conn: Connection) -> bool:
+    """Whether ingestion keeps the version roll-ups of this database's traces (not when
+    ClickHouse holds them: the comparison then aggregates the traces)."""
+    return dispatch.of(conn) is None
