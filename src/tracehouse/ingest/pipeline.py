@@ -9,14 +9,13 @@ from sqlalchemy import Connection
 
 from tracehouse.analytics.contrib import Deltas, TraceState
 from tracehouse.ingest import merge, shipping, streamed
+from tracehouse.ingest import rows as ingest_rows
 from tracehouse.ingest import store as ingest_store
 from tracehouse.ingest.rows import RelationalRows, Rows
 from tracehouse.ingest.shipping import Shipment
 from tracehouse.ingest.timeless import place, timeless_ids
 from tracehouse.pricing.catalog import CustomPrice, compute_cost
 from tracehouse.records import Usage
-from tracehouse.store.clickhouse import dispatch
-from tracehouse.store.clickhouse.write import ClickHouseRows
 from tracehouse.store.tables import observations, scores, traces
 
 
@@ -59,12 +58,7 @@ def apply_batch(
     for values in shipment.changes.observations.values():
         trace_changes.setdefault(values["trace_id"], {})
     ingest_store.lock_traces(conn, project_rowid, trace_changes)
-    clickhouse = dispatch.of(conn)
-    rows: Rows = (
-        RelationalRows(conn, project_rowid)
-        if clickhouse is None
-        else ClickHouseRows(clickhouse, project_rowid)
-    )
+    rows = ingest_rows.of_project(conn, project_rowid)
     return write_batch(rows, shipment, is_test=is_test, pricer=pricer, now=now)
 
 

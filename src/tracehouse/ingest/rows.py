@@ -12,6 +12,8 @@ from tracehouse.analytics import rollup_store
 from tracehouse.analytics.contrib import Deltas, TraceState
 from tracehouse.ingest import store as ingest_store
 from tracehouse.ingest import version_scores
+from tracehouse.store.clickhouse import dispatch
+from tracehouse.store.clickhouse.write import ClickHouseRows
 
 
 class Rows(Protocol):
@@ -73,3 +75,12 @@ class RelationalRows:
     ) -> None:
         """`version_scores.move_scores`."""
         version_scores.move_scores(self._conn, self._project, before, after, deltas)
+
+
+def of_project(conn: Connection, project_rowid: int) -> Rows:
+    """The project's rows where its traces are: ClickHouse when it holds them (under the
+    relational locks `conn` took), else the relational tables through `conn`."""
+    clickhouse = dispatch.of(conn)
+    if clickhouse is None:
+        return RelationalRows(conn, project_rowid)
+    return ClickHouseRows(clickhouse, project_rowid)
