@@ -122,6 +122,7 @@ async def test_health_and_docs(th: Harness) -> None:
     health = (await th.client.get("/health")).json()
     assert health["status"] == "ok"
     assert health["database"] == ("sqlite" if th.settings.is_sqlite else "postgresql")
+    assert health["traces"] == "relational"
     assert (await th.client.get("/")).json()["status"] == "ok"
     assert (await th.client.get("/docs")).status_code == 200
     spec = (await th.client.get("/openapi.json")).json()

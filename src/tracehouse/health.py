@@ -16,12 +16,19 @@ router = APIRouter(tags=["health"])
 
 
 def check_database(rt: Any) -> None:
-    """Raise `Unavailable` (503) when the database does not answer."""
+    """Raise `Unavailable` (503) when the database, or the ClickHouse holding the traces,
+    does not answer."""
     try:
         with rt.db.reader.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:
         raise Unavailable("The database is not reachable.") from exc
+    if rt.db.clickhouse is None:
+        return
+    try:
+        rt.db.clickhouse.value("SELECT 1")
+    except Exception as exc:
+        raise Unavailable("The ClickHouse trace store is not reachable.") from exc
 
 
 def _health(rt: Any) -> dict[str, Any]:
@@ -30,6 +37,7 @@ def _health(rt: Any) -> dict[str, Any]:
         "status": "ok",
         "version": __version__,
         "database": "sqlite" if rt.db.is_sqlite else "postgresql",
+        "traces": "relational" if rt.db.clickhouse is None else "clickhouse",
     }
 
 
