@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tests.clickhouse.scratch import scratch_store
 
 from tracehouse.store.clickhouse import client, schema
-from tracehouse.store.clickhouse.url import parse
 
 OLD = schema.Layout(database="th_added_columns")
 CALLS = '{"gpt-4o": [2, 1, 300, 40, 340, 0.25, 1500.5, 2], "claude": [1, 0, 10, 5, 15, 0.5, 20, 1]}'
@@ -16,12 +16,8 @@ CALLS = '{"gpt-4o": [2, 1, 300, 40, 340, 0.25, 1500.5, 2], "claude": [1, 0, 10, 
 
 @pytest.fixture
 def engine(clickhouse_url: str) -> Iterator[client.ClickHouse]:
-    store = client.open_clickhouse(parse(clickhouse_url), None, async_insert=False)
-    store.layout = OLD
-    store.client.command(f"DROP DATABASE IF EXISTS `{OLD.database}`")
-    yield store
-    store.client.command(f"DROP DATABASE IF EXISTS `{OLD.database}`")
-    store.close()
+    with scratch_store(clickhouse_url, OLD) as store:
+        yield store
 
 
 def _insert(engine: client.ClickHouse, rowid: int, calls: str | None) -> None:

@@ -7,21 +7,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tests.clickhouse.scratch import scratch_store
 
 from tracehouse.store.clickhouse import client, resort, schema
-from tracehouse.store.clickhouse.url import parse
 
 OLD = schema.Layout(database="th_resort")
 
 
 @pytest.fixture
 def engine(clickhouse_url: str) -> Iterator[client.ClickHouse]:
-    store = client.open_clickhouse(parse(clickhouse_url), None, async_insert=False)
-    store.layout = OLD
-    store.client.command(f"DROP DATABASE IF EXISTS `{OLD.database}`")
-    yield store
-    store.client.command(f"DROP DATABASE IF EXISTS `{OLD.database}`")
-    store.close()
+    with scratch_store(clickhouse_url, OLD) as store:
+        yield store
 
 
 def _old_traces_table(engine: client.ClickHouse) -> None:

@@ -47,14 +47,17 @@ def paginate(
     page: PageParams,
     *,
     descending: bool = True,
+    grouped: bool = False,
 ) -> Select[Any]:
-    """Order `query` by `keys` (the last one unique) and apply the cursor or offset and limit."""
+    """Order `query` by `keys` (the last one unique) and apply the cursor or offset and limit;
+    `grouped`: the keys are aggregates of a grouped query (the cursor goes in HAVING)."""
     order = [key.desc() if descending else key.asc() for key in keys]
     query = query.order_by(*order).limit(page.limit + 1)
     if page.cursor:
         after = decode_cursor(page.cursor, len(keys))
         row = tuple_(*keys)
-        query = query.where(row < tuple_(*after) if descending else row > tuple_(*after))
+        past = row < tuple_(*after) if descending else row > tuple_(*after)
+        query = query.having(past) if grouped else query.where(past)
     elif page.offset:
         query = query.offset(page.offset)
     return query

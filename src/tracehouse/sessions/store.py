@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, case, func, select, tuple_
+from sqlalchemy import Connection, case, func, select
 
 from tracehouse.clock import to_us
-from tracehouse.http.pagination import PageParams, decode_cursor
+from tracehouse.http.pagination import PageParams, paginate
 from tracehouse.store.clickhouse import dispatch, people
 from tracehouse.store.clickhouse.where import Where
 from tracehouse.store.tables import scores, traces
@@ -52,12 +52,7 @@ def page(
         conditions.append(t.start_time < to_us(filters.to_time))
     grouped = select(*summary_columns()).where(*conditions).group_by(t.session_id)
     last = func.max(func.coalesce(t.end_time, t.start_time))
-    query = grouped.order_by(last.desc(), t.session_id.desc()).limit(page.limit + 1)
-    if page.cursor:
-        after = decode_cursor(page.cursor, 2)
-        query = query.having(tuple_(last, t.session_id) < tuple_(*after))
-    elif page.offset:
-        query = query.offset(page.offset)
+    query = paginate(grouped, [last, t.session_id], page, grouped=True)
     count = select(func.count(func.distinct(t.session_id))).where(*conditions)
     rows = list(conn.execute(query).mappings())
     return rows, int(conn.execute(count).scalar_one())

@@ -123,8 +123,8 @@ def list_where(ch: ClickHouse, w: Where, condition: str, page: PageParams) -> li
     then their current rows (`newest.page`), not a pass over every current row."""
     where = sql.Where([*w.conditions, condition], dict(w.params))
     order = newest.Order("start_time", ("start_time", "trace_rowid"))
-    first = 2 * (page.limit + 1)  # a short list: few candidates, few granules read
-    return [Row(row) for row in newest.page(ch, "traces", where, order, page, first)]
+    # no floor under the candidates (twice the page): a short list reads few granules
+    return [Row(row) for row in newest.page(ch, "traces", where, order, page, first=0)]
 
 
 def first_errors(ch: ClickHouse, project_rowid: int, trace_ids: Iterable[str]) -> dict[str, Row]:
